@@ -1,0 +1,181 @@
+// Root-field logic for the job list: choose the sources a filter allows, push every filter an
+// upstream understands down to it, fetch one page per source in parallel, and merge.
+import type { AwsBackupSource, ListBackupJobsInput } from '../src/aws/source.js';
+import { badUserInput } from '../src/errors.js';
+import type { GatewayContext } from './context.js';
+import { mapAwsBackupJob, type AwsBackupJobModel } from './mappers/aws.js';
+import { awsStatesFor, type BackupJobPhase } from './mappers/phase.js';
+import {
+  comparePositions,
+  decodeCursor,
+  encodeCursor,
+  mergePages,
+  type Position,
+  type SourcePage,
+} from './pagination.js';
+import { toGraphQLError } from './upstream-errors.js';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+/**
+ * How many extra records to ask each upstream for: AWS filters by whole seconds, so the jobs of
+ * the cursor's own second come back again and must not leave the page short.
+ */
+const OVERLAP = 10;
+
+/** Bounds the rare walk past a second that holds more already-seen jobs than one page. */
+const MAX_CATCH_UP_PAGES = 5;
+
+export type BackupSourceKind = 'AWS_BACKUP';
+
+export interface BackupJobFilter {
+  sources?: readonly BackupSourceKind[] | null;
+  sourceNames?: readonly string[] | null;
+  phases?: readonly BackupJobPhase[] | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
+  resourceType?: string | null;
+  backupVaultName?: string | null;
+  accountId?: string | null;
+}
+
+export interface BackupJobsArgs {
+  first?: number | null;
+  after?: string | null;
+  filter?: BackupJobFilter | null;
+}
+
+export interface BackupJobEdge {
+  cursor: string;
+  node: AwsBackupJobModel;
+}
+
+export interface BackupJobConnection {
+  edges: BackupJobEdge[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+export function positionOf(job: AwsBackupJobModel): Position {
+  return { createdAt: job.creationDate?.getTime() ?? 0, sourceName: job.sourceName, jobId: job.backupJobId };
+}
+
+export async function listBackupJobs(
+  context: GatewayContext,
+  args: BackupJobsArgs,
+  reportPartialError: (error: Error) => void,
+): Promise<BackupJobConnection> {
+  const first = args.first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw badUserInput(`"first" must be between 1 and ${MAX_PAGE_SIZE}, got ${first}`);
+  }
+  const after = args.after ? decodeCursor(args.after) : null;
+  const filter = validateFilter(args.filter ?? {});
+  const sources = selectAwsSources(context, filter);
+
+  const outcomes = await Promise.allSettled(sources.map((source) => fetchAwsPage(source, filter, after, first)));
+  const pages: SourcePage<AwsBackupJobModel>[] = [];
+  outcomes.forEach((outcome, index) => {
+    const source = sources[index] as AwsBackupSource;
+    if (outcome.status === 'fulfilled') {
+      pages.push(outcome.value);
+      return;
+    }
+    const error = toGraphQLError(outcome.reason, source.name);
+    if (error.extensions.code === 'BAD_USER_INPUT') throw error;
+    reportPartialError(error);
+  });
+
+  const merged = mergePages(pages, { first, after, positionOf, accept: (job) => matches(job, filter) });
+  const edges = merged.items.map((node) => ({ cursor: encodeCursor(positionOf(node)), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: merged.hasNextPage,
+      hasPreviousPage: after !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: merged.endPosition ? encodeCursor(merged.endPosition) : null,
+    },
+  };
+}
+
+function validateFilter(filter: BackupJobFilter): BackupJobFilter {
+  if (filter.accountId != null && !/^\d{12}$/.test(filter.accountId)) {
+    throw badUserInput(`"filter.accountId" must be a 12-digit AWS account id, got "${filter.accountId}"`);
+  }
+  if (filter.createdAfter && filter.createdBefore && filter.createdAfter >= filter.createdBefore) {
+    throw badUserInput('"filter.createdAfter" must be earlier than "filter.createdBefore"');
+  }
+  return filter;
+}
+
+function selectAwsSources(context: GatewayContext, filter: BackupJobFilter): AwsBackupSource[] {
+  if (filter.sourceNames) {
+    const unknown = filter.sourceNames.filter((name) => !context.sources.get(name));
+    if (unknown.length > 0) {
+      throw badUserInput(`"filter.sourceNames" names sources this gateway does not serve: ${unknown.join(', ')}`);
+    }
+  }
+  if (filter.sources && !filter.sources.includes('AWS_BACKUP')) return [];
+  return context.sources.aws.filter(
+    (source) =>
+      (!filter.sourceNames || filter.sourceNames.includes(source.name)) &&
+      // A source pinned to one account can never hold another account's jobs.
+      (!filter.accountId || !source.accountId || source.accountId === '*' || source.accountId === filter.accountId),
+  );
+}
+
+async function fetchAwsPage(
+  source: AwsBackupSource,
+  filter: BackupJobFilter,
+  after: Position | null,
+  first: number,
+): Promise<SourcePage<AwsBackupJobModel>> {
+  const states = filter.phases ? awsStatesFor(filter.phases) : [];
+  const accountId = filter.accountId ?? source.accountId;
+  const createdBefore = earliest(
+    filter.createdBefore ? ceilToSecond(filter.createdBefore.getTime()) : null,
+    after ? Math.floor(after.createdAt / 1000) * 1000 + 1000 : null,
+  );
+  const input: ListBackupJobsInput = {
+    MaxResults: Math.min(1000, first + OVERLAP),
+    ...(states.length === 1 ? { ByState: states[0] } : {}),
+    ...(filter.createdAfter ? { ByCreatedAfter: new Date(Math.floor(filter.createdAfter.getTime() / 1000) * 1000) } : {}),
+    ...(createdBefore !== null ? { ByCreatedBefore: new Date(createdBefore) } : {}),
+    ...(filter.resourceType ? { ByResourceType: filter.resourceType } : {}),
+    ...(filter.backupVaultName ? { ByBackupVaultName: filter.backupVaultName } : {}),
+    ...(accountId ? { ByAccountId: accountId } : {}),
+  };
+
+  let page = await source.list(input);
+  let jobs = page.jobs.map((record) => mapAwsBackupJob(record, source, false));
+  const isUnseen = (job: AwsBackupJobModel) => after === null || comparePositions(positionOf(job), after) > 0;
+  for (let extra = 0; extra < MAX_CATCH_UP_PAGES && page.nextToken && !jobs.some(isUnseen); extra++) {
+    page = await source.list({ ...input, NextToken: page.nextToken });
+    jobs = page.jobs.map((record) => mapAwsBackupJob(record, source, false));
+  }
+  return { items: jobs, hasMore: page.nextToken !== undefined };
+}
+
+/** The exact filter, applied in the gateway to whatever an upstream could only approximate. */
+function matches(job: AwsBackupJobModel, filter: BackupJobFilter): boolean {
+  const createdAt = job.creationDate?.getTime();
+  return (
+    (!filter.phases || (job.phase !== null && filter.phases.includes(job.phase))) &&
+    (!filter.createdAfter || (createdAt !== undefined && createdAt > filter.createdAfter.getTime())) &&
+    (!filter.createdBefore || (createdAt !== undefined && createdAt < filter.createdBefore.getTime())) &&
+    (!filter.resourceType || job.resourceType === filter.resourceType) &&
+    (!filter.backupVaultName || job.backupVaultName === filter.backupVaultName) &&
+    (!filter.accountId || job.accountId === filter.accountId)
+  );
+}
+
+function ceilToSecond(ms: number): number {
+  return Math.ceil(ms / 1000) * 1000;
+}
+
+function earliest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}

@@ -1,0 +1,18 @@
+// What every resolver receives for one request: the configured sources and the request's
+// partial errors. Loaders hang off this object, so they live exactly as long as the request.
+import { initContextCache } from '@pothos/core';
+import type { GraphQLError } from 'graphql';
+import type { SourceRegistry } from '../src/sources.js';
+
+export interface GatewayContext {
+  sources: SourceRegistry;
+  /**
+   * Errors of sources that failed while others answered. They do not fail any field; the
+   * server adds them to the response's `errors` beside the data that did arrive.
+   */
+  partialErrors: GraphQLError[];
+}
+
+export function createContext(sources: SourceRegistry): GatewayContext {
+  return { ...initContextCache(), sources, partialErrors: [] };
+}

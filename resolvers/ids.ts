@@ -1,0 +1,30 @@
+// Global ids: opaque to clients, stable, and naming the job's type, configured source and upstream id.
+import { badUserInput } from '../src/errors.js';
+
+/** Types whose ids the gateway issues; any other type name in an id is a bad id. */
+const NODE_TYPES = new Set(['AwsBackupJob']);
+
+export function encodeGlobalId(typename: string, localId: string | number | bigint): string {
+  return Buffer.from(`${typename}:${localId}`, 'utf8').toString('base64url');
+}
+
+export function decodeGlobalId(globalId: string): { typename: string; id: string } {
+  const decoded = /^[A-Za-z0-9_-]+$/.test(globalId) ? Buffer.from(globalId, 'base64url').toString('utf8') : '';
+  const separator = decoded.indexOf(':');
+  const typename = decoded.slice(0, separator);
+  if (separator <= 0 || !NODE_TYPES.has(typename)) {
+    throw badUserInput(`"${truncate(globalId)}" is not a backup job id issued by this gateway`);
+  }
+  return { typename, id: decoded.slice(separator + 1) };
+}
+
+/** Splits the local part of an AwsBackupJob id into its source name and AWS job id. */
+export function parseAwsJobKey(key: string): { sourceName: string; backupJobId: string } | null {
+  const separator = key.indexOf(':');
+  if (separator <= 0 || separator === key.length - 1) return null;
+  return { sourceName: key.slice(0, separator), backupJobId: key.slice(separator + 1) };
+}
+
+function truncate(value: string): string {
+  return value.length > 80 ? `${value.slice(0, 80)}...` : value;
+}

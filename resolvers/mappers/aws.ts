@@ -1,0 +1,175 @@
+// Pure mapping from an AWS Backup job record (as the SDK returns it) to the graph's AwsBackupJob.
+import type { BackupJob, DescribeBackupJobOutput } from '../../src/aws/source.js';
+import { awsPhase, isAwsBackupJobState, type AwsBackupJobState, type BackupJobPhase } from './phase.js';
+
+export interface KeyValuePair {
+  key: string;
+  value: string;
+}
+
+export interface ChildJobStateCount {
+  state: AwsBackupJobState;
+  count: number;
+}
+
+export interface AwsRecoveryPointCreator {
+  backupPlanId: string | null;
+  backupPlanArn: string | null;
+  backupPlanName: string | null;
+  backupPlanVersion: string | null;
+  backupRuleId: string | null;
+  backupRuleName: string | null;
+  backupRuleCron: string | null;
+  backupRuleTimezone: string | null;
+}
+
+export interface AwsRecoveryPointLifecycle {
+  moveToColdStorageAfterDays: number | null;
+  deleteAfterDays: number | null;
+  optInToArchiveForSupportedResources: boolean | null;
+  deleteAfterEvent: string | null;
+}
+
+export interface AwsBackupJobModel {
+  source: 'AWS_BACKUP';
+  sourceName: string;
+  region: string;
+  /** The loader key and the local part of the global id: `<sourceName>:<backupJobId>`. */
+  key: string;
+  phase: BackupJobPhase | null;
+  displayName: string;
+  createdAt: Date | null;
+  completedAt: Date | null;
+  /** True when the record came from DescribeBackupJob, so the child-job members are known. */
+  described: boolean;
+  accountId: string | null;
+  backupJobId: string;
+  backupVaultName: string | null;
+  backupVaultArn: string | null;
+  vaultType: string | null;
+  vaultLockState: string | null;
+  recoveryPointArn: string | null;
+  recoveryPointLifecycle: AwsRecoveryPointLifecycle | null;
+  encryptionKeyArn: string | null;
+  isEncrypted: boolean | null;
+  resourceArn: string | null;
+  resourceName: string | null;
+  resourceType: string | null;
+  creationDate: Date | null;
+  completionDate: Date | null;
+  expectedCompletionDate: Date | null;
+  startBy: Date | null;
+  initiationDate: Date | null;
+  state: AwsBackupJobState | null;
+  statusMessage: string | null;
+  messageCategory: string | null;
+  percentDone: string | null;
+  backupSizeInBytes: number | null;
+  bytesTransferred: number | null;
+  iamRoleArn: string | null;
+  createdBy: AwsRecoveryPointCreator | null;
+  backupOptions: KeyValuePair[] | null;
+  backupType: string | null;
+  parentJobId: string | null;
+  isParent: boolean | null;
+  numberOfChildJobs: number | null;
+  childJobsInState: ChildJobStateCount[] | null;
+}
+
+export interface AwsSourceRef {
+  name: string;
+  region: string;
+}
+
+export function awsJobKey(sourceName: string, backupJobId: string): string {
+  return `${sourceName}:${backupJobId}`;
+}
+
+/**
+ * Maps a ListBackupJobs element or a DescribeBackupJob answer. Only the latter carries the
+ * child-job members, so `described` records which one this was.
+ */
+export function mapAwsBackupJob(
+  record: BackupJob | DescribeBackupJobOutput,
+  source: AwsSourceRef,
+  described: boolean,
+): AwsBackupJobModel {
+  const detail = record as DescribeBackupJobOutput;
+  const backupJobId = record.BackupJobId ?? '';
+  return {
+    source: 'AWS_BACKUP',
+    sourceName: source.name,
+    region: source.region,
+    key: awsJobKey(source.name, backupJobId),
+    phase: awsPhase(record.State, record.MessageCategory),
+    displayName: record.ResourceName ?? lastArnSegment(record.ResourceArn) ?? backupJobId,
+    createdAt: record.CreationDate ?? null,
+    completedAt: record.CompletionDate ?? null,
+    described,
+    accountId: record.AccountId ?? null,
+    backupJobId,
+    backupVaultName: record.BackupVaultName ?? null,
+    backupVaultArn: record.BackupVaultArn ?? null,
+    vaultType: record.VaultType ?? null,
+    vaultLockState: record.VaultLockState ?? null,
+    recoveryPointArn: record.RecoveryPointArn ?? null,
+    recoveryPointLifecycle: record.RecoveryPointLifecycle
+      ? {
+          moveToColdStorageAfterDays: record.RecoveryPointLifecycle.MoveToColdStorageAfterDays ?? null,
+          deleteAfterDays: record.RecoveryPointLifecycle.DeleteAfterDays ?? null,
+          optInToArchiveForSupportedResources:
+            record.RecoveryPointLifecycle.OptInToArchiveForSupportedResources ?? null,
+          deleteAfterEvent: record.RecoveryPointLifecycle.DeleteAfterEvent ?? null,
+        }
+      : null,
+    encryptionKeyArn: record.EncryptionKeyArn ?? null,
+    isEncrypted: record.IsEncrypted ?? null,
+    resourceArn: record.ResourceArn ?? null,
+    resourceName: record.ResourceName ?? null,
+    resourceType: record.ResourceType ?? null,
+    creationDate: record.CreationDate ?? null,
+    completionDate: record.CompletionDate ?? null,
+    expectedCompletionDate: record.ExpectedCompletionDate ?? null,
+    startBy: record.StartBy ?? null,
+    initiationDate: record.InitiationDate ?? null,
+    state: isAwsBackupJobState(record.State) ? record.State : null,
+    statusMessage: record.StatusMessage ?? null,
+    messageCategory: record.MessageCategory ?? null,
+    percentDone: record.PercentDone ?? null,
+    backupSizeInBytes: record.BackupSizeInBytes ?? null,
+    bytesTransferred: record.BytesTransferred ?? null,
+    iamRoleArn: record.IamRoleArn ?? null,
+    createdBy: record.CreatedBy
+      ? {
+          backupPlanId: record.CreatedBy.BackupPlanId ?? null,
+          backupPlanArn: record.CreatedBy.BackupPlanArn ?? null,
+          backupPlanName: record.CreatedBy.BackupPlanName ?? null,
+          backupPlanVersion: record.CreatedBy.BackupPlanVersion ?? null,
+          backupRuleId: record.CreatedBy.BackupRuleId ?? null,
+          backupRuleName: record.CreatedBy.BackupRuleName ?? null,
+          backupRuleCron: record.CreatedBy.BackupRuleCron ?? null,
+          backupRuleTimezone: record.CreatedBy.BackupRuleTimezone ?? null,
+        }
+      : null,
+    backupOptions: record.BackupOptions
+      ? Object.entries(record.BackupOptions).map(([key, value]) => ({ key, value }))
+      : null,
+    backupType: record.BackupType ?? null,
+    parentJobId: record.ParentJobId ?? null,
+    isParent: record.IsParent ?? null,
+    numberOfChildJobs: described ? (detail.NumberOfChildJobs ?? null) : null,
+    childJobsInState:
+      described && detail.ChildJobsInState
+        ? Object.entries(detail.ChildJobsInState).flatMap(([state, count]) =>
+            isAwsBackupJobState(state) && typeof count === 'number' ? [{ state, count }] : [],
+          )
+        : null,
+  };
+}
+
+/** `arn:aws:ec2:us-east-1:111122223333:volume/vol-0abc` -> `vol-0abc`. */
+function lastArnSegment(arn: string | undefined): string | undefined {
+  if (!arn) return undefined;
+  const resource = arn.split(':').slice(5).join(':');
+  return resource.split(/[/:]/).pop() || undefined;
+}

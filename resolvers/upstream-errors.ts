@@ -1,0 +1,21 @@
+// Turns a failed upstream call into the GraphQL error clients see, and logs what operators need.
+import type { GraphQLError } from 'graphql';
+import { AwsSourceError } from '../src/aws/source.js';
+import { badUserInput, ErrorCode, upstreamError } from '../src/errors.js';
+
+export function toGraphQLError(error: unknown, sourceName: string): GraphQLError {
+  if (error instanceof AwsSourceError) {
+    logUpstreamFailure(error.sourceName, error.operation, error.upstreamName, error.code);
+    if (error.code === ErrorCode.BAD_USER_INPUT) {
+      return badUserInput(`AWS source "${error.sourceName}" rejected a filter value of this request`);
+    }
+    return upstreamError(error.code, error.sourceName);
+  }
+  logUpstreamFailure(sourceName, 'unknown', error instanceof Error ? error.name : typeof error, ErrorCode.UPSTREAM_UNAVAILABLE);
+  return upstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, sourceName);
+}
+
+/** One line per failure: names and codes only, never upstream bodies, URLs or credentials. */
+function logUpstreamFailure(sourceName: string, operation: string, upstreamName: string, code: string): void {
+  console.warn(`[upstream] source=${sourceName} operation=${operation} error=${upstreamName} code=${code}`);
+}

@@ -1,0 +1,242 @@
+// The AWS Backup side of the graph: AwsBackupJob with every DescribeBackupJob member, its nested
+// records, and the root field that looks one up by its AWS id.
+import { awsChildJobsLoader, awsDescribeLoader } from '../resolvers/loaders.js';
+import type { GatewayContext } from '../resolvers/context.js';
+import { awsJobKey, type AwsBackupJobModel } from '../resolvers/mappers/aws.js';
+import { AWS_BACKUP_JOB_STATES, type AwsBackupJobState as State } from '../resolvers/mappers/phase.js';
+import { badUserInput } from '../src/errors.js';
+import { BackupJob } from './backup-job.js';
+import { builder } from './builder.js';
+
+const STATE_DESCRIPTIONS: Record<State, string> = {
+  CREATED: 'AWS accepted the job and has not scheduled it yet.',
+  PENDING: 'Waiting for its start window or for capacity.',
+  RUNNING: 'Copying data into the vault.',
+  ABORTING: 'A stop was requested; the job is cleaning up.',
+  ABORTED: 'Stopped before it finished.',
+  COMPLETED: 'Finished; check `messageCategory` for warnings.',
+  FAILED: 'Ended with an error; `statusMessage` says why.',
+  EXPIRED: 'Did not start before `startBy`, or its recovery point expired.',
+  PARTIAL: 'Finished with only some of the resource backed up.',
+};
+
+export const AwsBackupJobState = builder.enumType('AwsBackupJobState', {
+  description: 'The state of a job exactly as AWS Backup reports it.',
+  values: Object.fromEntries(AWS_BACKUP_JOB_STATES.map((state) => [state, { description: STATE_DESCRIPTIONS[state] }])) as Record<
+    State,
+    { description: string }
+  >,
+});
+
+const AwsRecoveryPointCreator = builder
+  .objectRef<NonNullable<AwsBackupJobModel['createdBy']>>('AwsRecoveryPointCreator')
+  .implement({
+    description:
+      'What started a job: the backup plan and rule for scheduled jobs. Empty for on-demand jobs started outside a plan.',
+    fields: (t) => ({
+      backupPlanId: t.exposeString('backupPlanId', { description: 'Id of the backup plan that started the job.' }),
+      backupPlanArn: t.exposeString('backupPlanArn', { description: 'ARN of that backup plan.' }),
+      backupPlanName: t.exposeString('backupPlanName', { description: 'Name of that backup plan.' }),
+      backupPlanVersion: t.exposeString('backupPlanVersion', {
+        description: 'Version id of the plan at the time; every edit of a plan creates a new one.',
+      }),
+      backupRuleId: t.exposeString('backupRuleId', { description: 'Id of the rule within the plan that scheduled the job.' }),
+      backupRuleName: t.exposeString('backupRuleName', { description: 'Name of that rule.' }),
+      backupRuleCron: t.exposeString('backupRuleCron', {
+        description: 'The rule schedule as an AWS cron expression, such as `cron(0 5 ? * * *)`.',
+      }),
+      backupRuleTimezone: t.exposeString('backupRuleTimezone', {
+        description: 'The time zone the schedule is read in, such as `Europe/Berlin`.',
+      }),
+    }),
+  });
+
+const AwsRecoveryPointLifecycle = builder
+  .objectRef<NonNullable<AwsBackupJobModel['recoveryPointLifecycle']>>('AwsRecoveryPointLifecycle')
+  .implement({
+    description: 'How long the backup this job makes is kept, and when it moves to cheaper storage.',
+    fields: (t) => ({
+      moveToColdStorageAfterDays: t.exposeInt('moveToColdStorageAfterDays', {
+        description: 'Days after creation until the recovery point moves to cold storage; null when it never does.',
+      }),
+      deleteAfterDays: t.exposeInt('deleteAfterDays', {
+        description:
+          'Days after creation until the recovery point is deleted. With cold storage it is at least 90 days after the move.',
+      }),
+      optInToArchiveForSupportedResources: t.exposeBoolean('optInToArchiveForSupportedResources', {
+        description: 'Whether resource types that support archive tiers move there under this lifecycle.',
+      }),
+      deleteAfterEvent: t.exposeString('deleteAfterEvent', {
+        description: 'An event that deletes the recovery point instead of a day count, such as `DELETE_AFTER_COPY`.',
+      }),
+    }),
+  });
+
+const AwsBackupOption = builder.objectRef<{ key: string; value: string }>('AwsBackupOption').implement({
+  description: 'One option of the job, such as `WindowsVSS` = `enabled`; AWS sends these as a string map.',
+  fields: (t) => ({
+    key: t.exposeString('key', { nullable: false, description: 'The option name.' }),
+    value: t.exposeString('value', { nullable: false, description: 'The option value.' }),
+  }),
+});
+
+const AwsChildJobStateCount = builder
+  .objectRef<{ state: State; count: number }>('AwsChildJobStateCount')
+  .implement({
+    description: 'How many child jobs of a composite job are in one state.',
+    fields: (t) => ({
+      state: t.field({ type: AwsBackupJobState, nullable: false, description: 'The state.', resolve: (c) => c.state }),
+      count: t.exposeInt('count', { nullable: false, description: 'How many child jobs are in it.' }),
+    }),
+  });
+
+export const AwsBackupJob = builder.loadableNodeRef('AwsBackupJob', {
+  id: { resolve: (job: AwsBackupJobModel) => job.key },
+  load: (keys: string[], context: GatewayContext) => awsDescribeLoader(context).loadMany(keys),
+});
+
+/** Seeds the request's loader with records a list call already returned, so no Describe repeats them. */
+export function primeAwsJobs(context: GatewayContext, jobs: readonly AwsBackupJobModel[]): void {
+  const loader = AwsBackupJob.getDataloader(context);
+  for (const job of jobs) loader.prime(job.key, job);
+}
+
+/** Child-job members come only from DescribeBackupJob; listed records fetch them on demand. */
+async function described(job: AwsBackupJobModel, context: GatewayContext): Promise<AwsBackupJobModel | null> {
+  return job.described ? job : awsDescribeLoader(context).load(job.key);
+}
+
+AwsBackupJob.implement({
+  description:
+    'A backup job of AWS Backup, with every member DescribeBackupJob returns. Timestamps are ISO 8601; byte counts are SafeInt.',
+  interfaces: [BackupJob],
+  isTypeOf: (value) => (value as AwsBackupJobModel).source === 'AWS_BACKUP',
+  fields: (t) => ({
+    region: t.exposeString('region', { nullable: false, description: 'The AWS Region the job ran in.' }),
+    accountId: t.exposeString('accountId', { description: 'The AWS account that owns the job.' }),
+    backupJobId: t.exposeString('backupJobId', { nullable: false, description: 'The AWS id of the job.' }),
+    backupVaultName: t.exposeString('backupVaultName', { description: 'Name of the vault the backup is stored in.' }),
+    backupVaultArn: t.exposeString('backupVaultArn', { description: 'ARN of that vault.' }),
+    vaultType: t.exposeString('vaultType', {
+      description: 'Kind of vault: `BACKUP_VAULT`, or `LOGICALLY_AIR_GAPPED_BACKUP_VAULT` for an air-gapped one.',
+    }),
+    vaultLockState: t.exposeString('vaultLockState', {
+      description: 'Whether the vault is locked against deletion (`LOCKED`, `UNLOCKED`), reported for air-gapped vaults.',
+    }),
+    recoveryPointArn: t.exposeString('recoveryPointArn', {
+      description: 'ARN of the recovery point (the backup itself) this job produced.',
+    }),
+    recoveryPointLifecycle: t.field({
+      type: AwsRecoveryPointLifecycle,
+      description: 'Retention and cold-storage rules of the recovery point.',
+      resolve: (job) => job.recoveryPointLifecycle,
+    }),
+    encryptionKeyArn: t.exposeString('encryptionKeyArn', { description: 'ARN of the KMS key that encrypts the backup.' }),
+    isEncrypted: t.exposeBoolean('isEncrypted', { description: 'Whether the backup is encrypted; AWS encrypts every backup.' }),
+    resourceArn: t.exposeString('resourceArn', { description: 'ARN of the resource being backed up.' }),
+    resourceName: t.exposeString('resourceName', { description: 'Name of that resource; not unique.' }),
+    resourceType: t.exposeString('resourceType', {
+      description: 'Kind of resource, as AWS names it: `EBS`, `RDS`, `EFS`, `DynamoDB`, `S3`, `EC2`, `Aurora`, `FSx`, ...',
+    }),
+    creationDate: t.expose('creationDate', { type: 'DateTime', description: 'When AWS created the job.' }),
+    completionDate: t.expose('completionDate', { type: 'DateTime', description: 'When the job finished.' }),
+    expectedCompletionDate: t.expose('expectedCompletionDate', {
+      type: 'DateTime',
+      description: 'When AWS expects a running job to finish.',
+    }),
+    startBy: t.expose('startBy', {
+      type: 'DateTime',
+      description: 'Deadline to start: scheduled time plus start window. A job not started by then is cancelled.',
+    }),
+    initiationDate: t.expose('initiationDate', { type: 'DateTime', description: 'When the job was initiated.' }),
+    state: t.field({
+      type: AwsBackupJobState,
+      description: 'The job state as AWS reports it; `phase` maps it to the source-neutral vocabulary.',
+      resolve: (job) => job.state,
+    }),
+    statusMessage: t.exposeString('statusMessage', { description: 'AWS explanation of the state, mostly set on failures.' }),
+    messageCategory: t.exposeString('messageCategory', {
+      description: 'Category of the status message, such as `SUCCESS` or `ACCESS_DENIED`; it tells COMPLETED from COMPLETED_WITH_ISSUES.',
+    }),
+    percentDone: t.exposeString('percentDone', {
+      description: 'Estimated progress as AWS sends it, a decimal string such as "42.0".',
+    }),
+    backupSizeInBytes: t.expose('backupSizeInBytes', {
+      type: 'SafeInt',
+      description: 'Size of the backup in bytes. What it measures depends on the resource type (see AWS docs); RDS reports 0.',
+    }),
+    bytesTransferred: t.expose('bytesTransferred', {
+      type: 'SafeInt',
+      description: 'Bytes transferred to the vault so far.',
+    }),
+    iamRoleArn: t.exposeString('iamRoleArn', { description: 'ARN of the IAM role the job ran with.' }),
+    createdBy: t.field({
+      type: AwsRecoveryPointCreator,
+      description: 'The backup plan and rule that started the job.',
+      resolve: (job) => job.createdBy,
+    }),
+    backupOptions: t.field({
+      type: [AwsBackupOption],
+      description: 'Options set on the plan or on-demand job, as name/value pairs.',
+      resolve: (job) => job.backupOptions,
+    }),
+    backupType: t.exposeString('backupType', {
+      description: 'The backup type actually taken, such as `WindowsVSS`; null for a regular backup.',
+    }),
+    parentJobId: t.exposeString('parentJobId', { description: 'AWS id of the composite job this job belongs to.' }),
+    parentJob: t.field({
+      type: AwsBackupJob,
+      description: 'The composite job this job belongs to, fetched through the loaders.',
+      resolve: (job) => (job.parentJobId ? awsJobKey(job.sourceName, job.parentJobId) : null),
+    }),
+    isParent: t.exposeBoolean('isParent', { description: 'Whether this is a composite job with child jobs.' }),
+    numberOfChildJobs: t.int({
+      description:
+        'How many child jobs a composite job has. ListBackupJobs lacks this member, so selecting it costs one batched DescribeBackupJob per listed job.',
+      resolve: async (job, _args, context) => (await described(job, context))?.numberOfChildJobs ?? null,
+    }),
+    childJobsInState: t.field({
+      type: [AwsChildJobStateCount],
+      description: 'Child-job counts by state. Like `numberOfChildJobs`, it costs a DescribeBackupJob for listed jobs.',
+      resolve: async (job, _args, context) => (await described(job, context))?.childJobsInState ?? null,
+    }),
+    childJobs: t.field({
+      type: [AwsBackupJob],
+      nullable: { list: true, items: false },
+      description: 'The child jobs of a composite job (one ListBackupJobs per parent); empty for other jobs.',
+      resolve: async (job, _args, context) => {
+        if (!job.isParent) return [];
+        const children = await awsChildJobsLoader(context).load(job);
+        primeAwsJobs(context, children);
+        return children;
+      },
+    }),
+  }),
+});
+
+builder.queryField('awsBackupJob', (t) =>
+  t.field({
+    type: AwsBackupJob,
+    description:
+      'Looks up an AWS Backup job by its AWS id. Without `sourceName` every AWS source is asked; null when none has it.',
+    args: {
+      backupJobId: t.arg.string({ required: true, description: 'The AWS job id (BackupJobId).' }),
+      sourceName: t.arg.string({ description: 'The configured AWS source to ask; all AWS sources when omitted.' }),
+    },
+    resolve: async (_root, { backupJobId, sourceName }, context) => {
+      const loader = AwsBackupJob.getDataloader(context);
+      if (sourceName != null) {
+        if (context.sources.get(sourceName)?.kind !== 'aws') {
+          throw badUserInput(`"${sourceName}" is not an AWS source of this gateway`);
+        }
+        return loader.load(awsJobKey(sourceName, backupJobId));
+      }
+      const found = await Promise.allSettled(context.sources.aws.map((source) => loader.load(awsJobKey(source.name, backupJobId))));
+      const hit = found.find((outcome) => outcome.status === 'fulfilled' && outcome.value);
+      if (hit?.status === 'fulfilled') return hit.value;
+      const failure = found.find((outcome) => outcome.status === 'rejected');
+      if (failure?.status === 'rejected') throw failure.reason;
+      return null;
+    },
+  }),
+);

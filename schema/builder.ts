@@ -1,0 +1,64 @@
+// The one SchemaBuilder: its plugins, scalars, context type and Relay conventions.
+import SchemaBuilder from '@pothos/core';
+import DataloaderPlugin from '@pothos/plugin-dataloader';
+import RelayPlugin from '@pothos/plugin-relay';
+import { DateTimeResolver, SafeIntResolver } from 'graphql-scalars';
+import type { GatewayContext } from '../resolvers/context.js';
+import { decodeGlobalId, encodeGlobalId } from '../resolvers/ids.js';
+
+export const builder = new SchemaBuilder<{
+  Context: GatewayContext;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    SafeInt: { Input: number; Output: number };
+  };
+}>({
+  plugins: [RelayPlugin, DataloaderPlugin],
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    encodeGlobalID: encodeGlobalId,
+    decodeGlobalID: decodeGlobalId,
+    idFieldOptions: {
+      description: 'Opaque global id, stable across requests; pass it to `node` or `backupJob` to fetch the object again.',
+    },
+    nodeTypeOptions: {
+      description: 'An object that can be fetched again by its global id through `node`.',
+    },
+    nodeQueryOptions: {
+      description: 'Fetches any object of this graph by its global id. Null when the object no longer exists upstream.',
+      args: { id: { description: 'A global id issued by this gateway.' } },
+    },
+    nodesQueryOptions: {
+      description: 'Fetches several objects by global id in one call, batched per source. Null in the slot of an object that no longer exists.',
+      args: { ids: { description: 'Global ids issued by this gateway.' } },
+    },
+    pageInfoTypeOptions: {
+      description: 'Where a page sits in the whole list, and how to ask for the next one.',
+    },
+    hasNextPageFieldOptions: {
+      description: 'True when more items may follow; ask again with `after: endCursor`.',
+    },
+    hasPreviousPageFieldOptions: {
+      description: 'True when this page was requested with an `after` cursor.',
+    },
+    startCursorFieldOptions: { description: 'The cursor of the first item on this page.' },
+    endCursorFieldOptions: {
+      description:
+        'Where the next page starts. It moves past every job this page examined, including jobs a filter left out, so it can be set even when `edges` is short or empty.',
+    },
+    cursorFieldOptions: { description: 'Opaque position of this item; pass it as `after` to continue behind it.' },
+    nodeFieldOptions: { description: 'The item at this position.' },
+    edgesFieldOptions: { description: 'The items of this page with their cursors, in list order.' },
+    pageInfoFieldOptions: { description: 'Pagination details of this page.' },
+  },
+});
+
+builder.addScalarType('DateTime', DateTimeResolver, {
+  description: 'A point in time as an ISO 8601 string in UTC, such as `2026-11-20T05:00:12.345Z`.',
+});
+
+builder.addScalarType('SafeInt', SafeIntResolver, {
+  description:
+    'An integer up to 2^53-1 (9 PiB as a byte count), sent as a JSON number that JavaScript reads exactly. Used where 32-bit `Int` would overflow; 2^53 is also the precision the AWS SDK itself decodes byte counts with.',
+});

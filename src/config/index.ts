@@ -1,0 +1,115 @@
+// Loads and validates the gateway configuration: the HTTP port and the upstream sources it serves.
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+
+const sourceName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/,
+    'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  );
+
+const awsSourceSchema = z
+  .object({
+    kind: z.literal('aws'),
+    name: sourceName,
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1'),
+    accountId: z
+      .string()
+      .regex(/^(\d{12}|\*)$/, 'must be a 12-digit AWS account id, or "*" for every account of the organization')
+      .optional(),
+    endpoint: z.string().url('must be a URL such as http://127.0.0.1:4566').optional(),
+    describeConcurrency: z.number().int().min(1).max(64).default(8),
+    timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+  })
+  .strict();
+
+const configFileSchema = z
+  .object({
+    sources: z
+      .array(z.discriminatedUnion('kind', [awsSourceSchema]))
+      .min(1, 'must list at least one source'),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.sources.forEach((source, index) => {
+      if (seen.has(source.name)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['sources', index, 'name'],
+          message: `"${source.name}" is used by more than one source; names must be unique`,
+        });
+      }
+      seen.add(source.name);
+    });
+  });
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export type AwsSourceConfig = z.infer<typeof awsSourceSchema> & {
+  /**
+   * Static credentials, set only by the sandbox wiring. Configuration files cannot set them:
+   * real deployments take credentials from the SDK's default provider chain.
+   */
+  credentials?: AwsCredentials;
+};
+
+export type SourceConfig = AwsSourceConfig;
+
+export interface GatewayConfig {
+  sources: SourceConfig[];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Validates a parsed configuration object, naming every bad key and why. */
+export function parseConfig(input: unknown, origin = 'configuration'): GatewayConfig {
+  const result = configFileSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+      return `  - ${key}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid ${origin}:\n${problems.join('\n')}`);
+  }
+  return result.data;
+}
+
+/**
+ * Reads the file named by GATEWAY_CONFIG. Returns null when the variable is unset, which means
+ * "run on the embedded sandbox".
+ */
+export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig | null> {
+  const path = env.GATEWAY_CONFIG;
+  if (!path) return null;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Cannot read GATEWAY_CONFIG file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`GATEWAY_CONFIG file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseConfig(json, `GATEWAY_CONFIG file ${path}`);
+}
+
+/** The HTTP port, from PORT (default 4000). */
+export function readPort(env: NodeJS.ProcessEnv = process.env, fallback = 4000): number {
+  const raw = env.PORT;
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new ConfigError(`PORT must be an integer between 0 and 65535, got "${raw}"`);
+  }
+  return port;
+}

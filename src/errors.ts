@@ -1,0 +1,45 @@
+// The gateway's one error vocabulary: every error a client sees carries one of these codes.
+import { GraphQLError } from 'graphql';
+
+export const ErrorCode = {
+  /** The request itself is wrong: a malformed id, an unknown source, an argument out of range. */
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** An upstream failed or could not be reached. */
+  UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
+  /** An upstream refused the call because of its rate limit, after the gateway's retries. */
+  UPSTREAM_THROTTLED: 'UPSTREAM_THROTTLED',
+  /** An upstream rejected the gateway's credentials. */
+  UPSTREAM_AUTH_FAILED: 'UPSTREAM_AUTH_FAILED',
+  /** An upstream did not answer within the gateway's deadline. */
+  UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
+  /** An upstream answered with something the gateway could not read. */
+  UPSTREAM_BAD_RESPONSE: 'UPSTREAM_BAD_RESPONSE',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export type UpstreamErrorCode = Exclude<ErrorCode, 'BAD_USER_INPUT'>;
+
+/** A client mistake, safe to show as is. */
+export function badUserInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+}
+
+/**
+ * An upstream failure as clients see it: a fixed sentence per code plus the source's name.
+ * The upstream's own message is never passed on, because it may carry request ids, account
+ * details or echoed credentials.
+ */
+export function upstreamError(code: UpstreamErrorCode, sourceName: string): GraphQLError {
+  return new GraphQLError(`${UPSTREAM_MESSAGES[code]} (source "${sourceName}")`, {
+    extensions: { code, sourceName },
+  });
+}
+
+const UPSTREAM_MESSAGES: Record<UpstreamErrorCode, string> = {
+  UPSTREAM_UNAVAILABLE: 'The upstream is unavailable',
+  UPSTREAM_THROTTLED: 'The upstream is throttling requests',
+  UPSTREAM_AUTH_FAILED: 'The upstream rejected the gateway credentials',
+  UPSTREAM_TIMEOUT: 'The upstream did not answer in time',
+  UPSTREAM_BAD_RESPONSE: 'The upstream sent an answer the gateway could not read',
+};

@@ -1,0 +1,91 @@
+// GraphiQL that works without internet access: yoga's page, with its assets served from the
+// installed @graphql-yoga/graphiql package instead of a CDN.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { renderGraphiQL, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
+
+export const GRAPHIQL_ASSET_PATH = '/graphiql-assets/';
+
+const ASSETS: Record<string, string> = {
+  'graphiql.css': 'text/css; charset=utf-8',
+  'yoga-graphiql.umd.js': 'text/javascript; charset=utf-8',
+  'monacoeditorwork/editor.worker.bundle.js': 'text/javascript; charset=utf-8',
+  'monacoeditorwork/json.worker.bundle.js': 'text/javascript; charset=utf-8',
+  'monacoeditorwork/graphql.worker..bundle.js': 'text/javascript; charset=utf-8',
+};
+
+const assetDirectory = join(dirname(createRequire(import.meta.url).resolve('@graphql-yoga/graphiql/package.json')), 'dist');
+
+/** Yoga's page with every CDN address pointing at this server, and no remote favicon. */
+export function renderOfflineGraphiQL(options: GraphiQLOptions): string {
+  return renderGraphiQL(options)
+    .replace(/<link rel=icon [^>]*>/, '')
+    .replace(/https:\/\/unpkg\.com\/@graphql-yoga\/graphiql@[^/]+\/dist\//g, GRAPHIQL_ASSET_PATH);
+}
+
+/** Serves the page's assets; only the files listed above, so no path reaches the disk unchecked. */
+export function useGraphiQLAssets(): Plugin {
+  const cache = new Map<string, Promise<Buffer>>();
+  return {
+    onRequest({ url, endResponse, fetchAPI }) {
+      if (!url.pathname.startsWith(GRAPHIQL_ASSET_PATH)) return;
+      const name = url.pathname.slice(GRAPHIQL_ASSET_PATH.length);
+      const contentType = ASSETS[name];
+      if (!contentType) {
+        endResponse(new fetchAPI.Response('Not found', { status: 404 }));
+        return;
+      }
+      let body = cache.get(name);
+      if (!body) {
+        body = readFile(join(assetDirectory, name));
+        cache.set(name, body);
+      }
+      return body.then((bytes) => {
+        endResponse(
+          new fetchAPI.Response(new Uint8Array(bytes), {
+            status: 200,
+            headers: { 'content-type': contentType, 'cache-control': 'public, max-age=86400' },
+          }),
+        );
+      });
+    },
+  };
+}
+
+/** What GraphiQL opens with: a query that shows off the merged list and the AWS detail. */
+export const EXAMPLE_QUERY = `# Backup jobs from every configured source, newest first.
+# Press the play button (or Ctrl+Enter), then open the Docs pane to explore the fields.
+query RecentBackupJobs {
+  backupSources {
+    name
+    kind
+    health { reachable errorCode }
+  }
+  backupJobs(first: 10, filter: { phases: [FAILED, COMPLETED_WITH_ISSUES, RUNNING] }) {
+    edges {
+      cursor
+      node {
+        id
+        sourceName
+        displayName
+        phase
+        createdAt
+        completedAt
+        ... on AwsBackupJob {
+          accountId
+          region
+          resourceType
+          backupVaultName
+          state
+          statusMessage
+          backupSizeInBytes
+          createdBy { backupPlanName backupRuleName backupRuleCron }
+          recoveryPointLifecycle { moveToColdStorageAfterDays deleteAfterDays }
+        }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+`;
