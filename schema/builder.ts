@@ -8,6 +8,8 @@ import { decodeGlobalId, encodeGlobalId } from '../resolvers/ids.js';
 
 export const builder = new SchemaBuilder<{
   Context: GatewayContext;
+  // A job that cannot be read nulls its own edge, never the page around it.
+  DefaultEdgesNullability: { list: false; items: true };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     SafeInt: { Input: number; Output: number };
@@ -49,7 +51,10 @@ export const builder = new SchemaBuilder<{
     },
     cursorFieldOptions: { description: 'Opaque position of this item; pass it as `after` to continue behind it.' },
     nodeFieldOptions: { description: 'The item at this position.' },
-    edgesFieldOptions: { description: 'The items of this page with their cursors, in list order.' },
+    edgesFieldOptions: {
+      description: 'The items of this page with their cursors, in list order. An item is null only when that one job could not be read.',
+      nullable: { list: false, items: true },
+    },
     pageInfoFieldOptions: { description: 'Pagination details of this page.' },
   },
 });

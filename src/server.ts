@@ -2,6 +2,7 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
+import { useRequestErrorCodes } from './error-codes.js';
 import { EXAMPLE_QUERY, renderOfflineGraphiQL, useGraphiQLAssets } from './graphiql.js';
 import { usePartialErrors } from './partial-errors.js';
 import type { SourceRegistry } from './sources.js';
@@ -16,8 +17,9 @@ export function createGateway(sources: SourceRegistry): Gateway {
     graphiql: { title: 'Backup graph', defaultQuery: EXAMPLE_QUERY },
     renderGraphiQL: renderOfflineGraphiQL,
     // Only GraphQLErrors (which carry an extensions.code) reach clients; anything else is masked.
-    maskedErrors: true,
+    // isDev stays off so that no original error (parser messages, stacks) is ever echoed.
+    maskedErrors: { isDev: false },
     landingPage: false,
-    plugins: [useGraphiQLAssets(), usePartialErrors()],
+    plugins: [useGraphiQLAssets(), usePartialErrors(), useRequestErrorCodes()],
   });
 }

@@ -1,0 +1,49 @@
+// `npm start`: serves the gateway on PORT, over the configured sources or, with no
+// configuration, over the embedded sandbox.
+import { createServer } from 'node:http';
+import { ConfigError, loadConfig, readPort } from './config/index.js';
+import { startSandbox, type Sandbox } from './sandbox/index.js';
+import { createGateway } from './server.js';
+import { SourceRegistry } from './sources.js';
+
+async function main(): Promise<void> {
+  const port = readPort();
+  const configured = await loadConfig();
+  let sandbox: Sandbox | undefined;
+  if (!configured) sandbox = await startSandbox();
+  const config = configured ?? sandbox!.config;
+
+  const sources = SourceRegistry.fromConfig(config);
+  const server = createServer(createGateway(sources));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, resolve);
+  });
+
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  console.log(`Backup graph gateway on http://localhost:${actualPort}/graphql (GraphiQL in a browser)`);
+  console.log(
+    sandbox
+      ? `No GATEWAY_CONFIG set: serving the embedded sandbox (AWS Backup at ${sandbox.aws.url}), sources: ${config.sources.map((s) => s.name).join(', ')}`
+      : `Sources: ${config.sources.map((s) => `${s.name} (${s.kind})`).join(', ')}`,
+  );
+
+  const shutdown = () => {
+    server.close();
+    server.closeAllConnections();
+    sources.destroy();
+    void (sandbox?.close() ?? Promise.resolve()).then(() => process.exit(0));
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    console.error('The gateway failed to start:', error instanceof Error ? error.message : error);
+  }
+  process.exit(1);
+});

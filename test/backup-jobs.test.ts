@@ -1,0 +1,150 @@
+// The merged job list: order, pagination, filters, and a job created between two pages.
+import { BackupClient, StartBackupJobCommand } from '@aws-sdk/client-backup';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_AWS_CREDENTIALS } from '../src/sandbox/aws/index.js';
+import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { expectedPhase, isoFromEpochSeconds } from './support/wire.js';
+
+let gateway: TestGateway;
+beforeAll(async () => {
+  gateway = await startTestGateway();
+});
+afterAll(() => gateway.close());
+
+const PAGE = `query ($first: Int, $after: String, $filter: BackupJobFilter) {
+  backupJobs(first: $first, after: $after, filter: $filter) {
+    edges { cursor node { id sourceName phase createdAt ... on AwsBackupJob { backupJobId accountId resourceType backupVaultName state } } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}`;
+
+async function pageThrough(filter: Record<string, unknown> | undefined, first: number, between?: () => Promise<void>) {
+  const nodes: any[] = [];
+  let after: string | null = null;
+  for (let pages = 0; pages < 200; pages++) {
+    const result = await gateway.query(PAGE, { first, after, filter });
+    expect(result.errors).toBeUndefined();
+    const connection = result.data!.backupJobs;
+    nodes.push(...connection.edges.map((edge: any) => edge.node));
+    if (!connection.pageInfo.hasNextPage) return nodes;
+    expect(connection.pageInfo.endCursor).toBeTruthy();
+    after = connection.pageInfo.endCursor;
+    if (between && pages === 0) await between();
+  }
+  throw new Error('pagination did not end');
+}
+
+/** Every raw job the default sandbox sources see (both regions, every account), as the gateway should name it. */
+function allRawJobs() {
+  return gateway.sandbox.aws.store.jobs().map(({ region, record }) => ({ region, record, sourceName: `aws-${region}` }));
+}
+
+function newestFirst(a: { createdAt: string; sourceName: string; backupJobId: string }, b: typeof a) {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
+  if (a.sourceName !== b.sourceName) return a.sourceName < b.sourceName ? -1 : 1;
+  return a.backupJobId < b.backupJobId ? -1 : 1;
+}
+
+describe('backupJobs', () => {
+  it('pages through every job of every source exactly once, newest first across sources', async () => {
+    const nodes = await pageThrough(undefined, 97);
+    const expected = allRawJobs()
+      .map(({ record, sourceName }) => ({
+        createdAt: isoFromEpochSeconds(record.CreationDate)!,
+        sourceName,
+        backupJobId: record.BackupJobId as string,
+      }))
+      .sort(newestFirst);
+    expect(expected.length).toBeGreaterThanOrEqual(500);
+    expect(nodes.map((n) => `${n.sourceName}/${n.backupJobId}`)).toEqual(expected.map((e) => `${e.sourceName}/${e.backupJobId}`));
+    expect(new Set(nodes.map((n) => n.id)).size).toBe(nodes.length);
+  });
+
+  it('yields each job exactly once when new jobs are created between page requests', async () => {
+    const before = allRawJobs().length;
+    const client = new BackupClient({
+      region: 'us-east-1',
+      endpoint: gateway.sandbox.aws.url,
+      credentials: SANDBOX_AWS_CREDENTIALS,
+      maxAttempts: 1,
+    });
+    let created: string | undefined;
+    const nodes = await pageThrough(undefined, 100, async () => {
+      const output = await client.send(
+        new StartBackupJobCommand({
+          BackupVaultName: 'Default',
+          ResourceArn: 'arn:aws:dynamodb:us-east-1:111122223333:table/orders',
+          IamRoleArn: 'arn:aws:iam::111122223333:role/service-role/AWSBackupDefaultServiceRole',
+        }),
+      );
+      created = output.BackupJobId;
+    });
+    client.destroy();
+    expect(created).toBeTruthy();
+    const keys = nodes.map((n) => `${n.sourceName}/${n.backupJobId}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    // The new job is newer than the first page, so this pagination never reaches it...
+    expect(keys).not.toContain(`aws-us-east-1/${created}`);
+    expect(keys).toHaveLength(before);
+    // ...and the next pagination starts with it.
+    const fresh = await gateway.query(PAGE, { first: 1 });
+    expect(fresh.data!.backupJobs.edges[0].node.backupJobId).toBe(created);
+  });
+
+  it('says where a page sits', async () => {
+    const first = await gateway.query(PAGE, { first: 5 });
+    const info = first.data!.backupJobs.pageInfo;
+    expect(info).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    expect(info.startCursor).toBe(first.data!.backupJobs.edges[0].cursor);
+    expect(info.endCursor).toBe(first.data!.backupJobs.edges[4].cursor);
+    const second = await gateway.query(PAGE, { first: 5, after: info.endCursor });
+    expect(second.data!.backupJobs.pageInfo.hasPreviousPage).toBe(true);
+    expect(second.data!.backupJobs.edges[0].node.id).not.toBe(first.data!.backupJobs.edges[4].node.id);
+  });
+
+  const filters: [string, Record<string, unknown>, (job: { record: Record<string, any>; sourceName: string }) => boolean][] = [
+    ['one phase', { phases: ['FAILED'] }, (j) => expectedPhase(j.record) === 'FAILED'],
+    ['a phase that splits an AWS state', { phases: ['COMPLETED_WITH_ISSUES'] }, (j) => expectedPhase(j.record) === 'COMPLETED_WITH_ISSUES'],
+    ['several phases', { phases: ['QUEUED', 'CANCELLING', 'PARTIAL'] }, (j) => ['QUEUED', 'CANCELLING', 'PARTIAL'].includes(expectedPhase(j.record))],
+    ['resource type', { resourceType: 'DynamoDB' }, (j) => j.record.ResourceType === 'DynamoDB'],
+    ['vault name', { backupVaultName: 'Default' }, (j) => j.record.BackupVaultName === 'Default'],
+    ['account', { accountId: '444455556666' }, (j) => j.record.AccountId === '444455556666'],
+    ['source name', { sourceNames: ['aws-eu-west-1'] }, (j) => j.sourceName === 'aws-eu-west-1'],
+    ['source kind', { sources: ['AWS_BACKUP'] }, () => true],
+    [
+      'created window',
+      { createdAfter: '2026-10-20T00:00:00.000Z', createdBefore: '2026-10-25T06:30:00.000Z' },
+      (j) => {
+        const created = isoFromEpochSeconds(j.record.CreationDate)!;
+        return created > '2026-10-20T00:00:00.000Z' && created < '2026-10-25T06:30:00.000Z';
+      },
+    ],
+    [
+      'several at once',
+      { phases: ['COMPLETED'], resourceType: 'EBS', sourceNames: ['aws-us-east-1'] },
+      (j) => expectedPhase(j.record) === 'COMPLETED' && j.record.ResourceType === 'EBS' && j.sourceName === 'aws-us-east-1',
+    ],
+  ];
+
+  it.each(filters)('filters by %s, exactly as the raw records say', async (_name, filter, predicate) => {
+    const nodes = await pageThrough(filter, 100);
+    const expected = allRawJobs().filter(predicate).map((j) => `${j.sourceName}/${j.record.BackupJobId}`).sort();
+    expect(expected.length).toBeGreaterThan(0);
+    expect(nodes.map((n) => `${n.sourceName}/${n.backupJobId}`).sort()).toEqual(expected);
+  });
+
+  it('pushes a single-state phase filter down to ListBackupJobs and still pages correctly', async () => {
+    gateway.sandbox.aws.calls.reset();
+    const result = await gateway.query(PAGE, { first: 5, filter: { phases: ['RUNNING'], sourceNames: ['aws-us-east-1'] } });
+    expect(result.data!.backupJobs.edges.every((edge: any) => edge.node.state === 'RUNNING')).toBe(true);
+    expect(gateway.sandbox.aws.calls.count('ListBackupJobs')).toBe(1);
+  });
+
+  it('returns an empty page for a source kind with no configured source', async () => {
+    gateway.sandbox.aws.calls.reset();
+    const result = await gateway.query(PAGE, { filter: { sources: [] } });
+    expect(result.data!.backupJobs.edges).toEqual([]);
+    expect(result.data!.backupJobs.pageInfo.hasNextPage).toBe(false);
+    expect(gateway.sandbox.aws.calls.count()).toBe(0);
+  });
+});

@@ -1,0 +1,97 @@
+// What each query costs upstream, counted by the sandbox on the wire.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from './support/gateway.js';
+
+let gateway: TestGateway;
+beforeAll(async () => {
+  gateway = await startTestGateway();
+});
+afterAll(() => gateway.close());
+beforeEach(() => gateway.sandbox.aws.calls.reset());
+
+const calls = () => gateway.sandbox.aws.calls;
+
+describe('upstream calls', () => {
+  it('a page of 50 jobs with createdBy and recoveryPointLifecycle costs one ListBackupJobs and no Describe', async () => {
+    const result = await gateway.query(`{
+      backupJobs(first: 50, filter: { sourceNames: ["aws-us-east-1"] }) {
+        edges { node { id phase ... on AwsBackupJob {
+          backupJobId createdBy { backupPlanName backupRuleCron } recoveryPointLifecycle { deleteAfterDays moveToColdStorageAfterDays }
+        } } }
+      }
+    }`);
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.backupJobs.edges).toHaveLength(50);
+    expect(calls().count('ListBackupJobs')).toBe(1);
+    expect(calls().count('DescribeBackupJob')).toBe(0);
+  });
+
+  it('a page across both regions costs one ListBackupJobs per source', async () => {
+    const result = await gateway.query(`{ backupJobs(first: 30) { edges { node { id } } } }`);
+    expect(result.data!.backupJobs.edges).toHaveLength(30);
+    expect(calls().count('ListBackupJobs')).toBe(2);
+    expect(calls().count()).toBe(2);
+  });
+
+  it('selecting numberOfChildJobs on a page costs one Describe per listed job', async () => {
+    const result = await gateway.query(`{
+      backupJobs(first: 25, filter: { sourceNames: ["aws-us-east-1"] }) {
+        edges { node { ... on AwsBackupJob { numberOfChildJobs childJobsInState { state count } } } }
+      }
+    }`);
+    expect(result.errors).toBeUndefined();
+    expect(calls().count('ListBackupJobs')).toBe(1);
+    expect(calls().count('DescribeBackupJob')).toBe(25);
+  });
+
+  it('the same 20 ids asked three times in one query cost at most 20 Describe calls', async () => {
+    const ids = gateway.sandbox.aws.store
+      .jobs('us-east-1')
+      .slice(40, 60)
+      .map((job) => job.record.BackupJobId as string);
+    const lookups = [0, 1, 2]
+      .flatMap((round) =>
+        ids.map(
+          (id, index) =>
+            `r${round}_${index}: awsBackupJob(backupJobId: "${id}", sourceName: "aws-us-east-1") { backupJobId numberOfChildJobs }`,
+        ),
+      )
+      .join('\n');
+    const result = await gateway.query(`{ ${lookups} }`);
+    expect(result.errors).toBeUndefined();
+    expect(Object.keys(result.data!)).toHaveLength(60);
+    expect(calls().count('DescribeBackupJob')).toBe(20);
+    expect(calls().count('ListBackupJobs')).toBe(0);
+  });
+
+  it('a job the list already returned costs nothing more when asked again by id in the same query', async () => {
+    const first = await gateway.query(`{ backupJobs(first: 3, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { id } } } }`);
+    const ids = first.data!.backupJobs.edges.map((edge: any) => edge.node.id);
+    gateway.sandbox.aws.calls.reset();
+    const result = await gateway.query(
+      `query ($a: ID!, $b: ID!) {
+        backupJobs(first: 3, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { id } } }
+        a: node(id: $a) { id } b: backupJob(id: $b) { id }
+      }`,
+      { a: ids[0], b: ids[2] },
+    );
+    expect(result.data!.a.id).toBe(ids[0]);
+    expect(result.data!.b.id).toBe(ids[2]);
+    // Root fields run in parallel: the list is one call, the two lookups at most one Describe each.
+    expect(calls().count('ListBackupJobs')).toBe(1);
+    expect(calls().count('DescribeBackupJob')).toBeLessThanOrEqual(2);
+  });
+
+  it('child jobs listed for a parent are not described again when their parentJob is selected', async () => {
+    const parent = gateway.sandbox.aws.store.jobs('us-east-1').find((j) => j.record.IsParent === true)!;
+    const result = await gateway.query(
+      `query ($id: String!) { awsBackupJob(backupJobId: $id, sourceName: "aws-us-east-1") {
+        childJobs { backupJobId parentJob { backupJobId } }
+      } }`,
+      { id: parent.record.BackupJobId },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(calls().count('DescribeBackupJob')).toBe(1);
+    expect(calls().count('ListBackupJobs')).toBe(1);
+  });
+});

@@ -1,0 +1,60 @@
+// Configuration: a good file becomes sources; a bad one names the bad key and why.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseConfig, readPort } from '../src/config/index.js';
+
+describe('configuration', () => {
+  it('accepts AWS sources and fills in defaults', () => {
+    const config = parseConfig({
+      sources: [
+        { kind: 'aws', name: 'prod-us', region: 'us-east-1', accountId: '111122223333' },
+        { kind: 'aws', name: 'org-eu', region: 'eu-west-1', accountId: '*', endpoint: 'http://127.0.0.1:4566' },
+      ],
+    });
+    expect(config.sources[0]).toEqual({
+      kind: 'aws',
+      name: 'prod-us',
+      region: 'us-east-1',
+      accountId: '111122223333',
+      describeConcurrency: 8,
+      timeoutMs: 10_000,
+    });
+    expect(config.sources[1]?.endpoint).toBe('http://127.0.0.1:4566');
+  });
+
+  it.each([
+    [{ sources: [] }, 'sources: must list at least one source'],
+    [{ sources: [{ kind: 'aws', name: 'a', region: 'mars' }] }, 'sources.0.region: must be an AWS region'],
+    [{ sources: [{ kind: 'aws', name: 'a', region: 'us-east-1', accountId: '12' }] }, 'sources.0.accountId: must be a 12-digit'],
+    [{ sources: [{ kind: 'azure', name: 'a' }] }, 'sources.0.kind'],
+    [{ sources: [{ kind: 'aws', name: 'a b', region: 'us-east-1' }] }, 'sources.0.name'],
+    [{ sources: [{ kind: 'aws', name: 'a', region: 'us-east-1', secretAccessKey: 'x' }] }, "sources.0: Unrecognized key(s) in object: 'secretAccessKey'"],
+    [
+      { sources: [{ kind: 'aws', name: 'a', region: 'us-east-1' }, { kind: 'aws', name: 'a', region: 'eu-west-1' }] },
+      'sources.1.name: "a" is used by more than one source',
+    ],
+    [{ source: [] }, "Unrecognized key(s) in object: 'source'"],
+  ])('rejects %j naming the key', (input, message) => {
+    expect(() => parseConfig(input)).toThrow(ConfigError);
+    expect(() => parseConfig(input)).toThrow(message);
+  });
+
+  it('reads the file named by GATEWAY_CONFIG, and none means the sandbox', async () => {
+    expect(await loadConfig({})).toBeNull();
+    const dir = await mkdtemp(join(tmpdir(), 'backup-graph-'));
+    const file = join(dir, 'gateway.json');
+    await writeFile(file, JSON.stringify({ sources: [{ kind: 'aws', name: 'x', region: 'us-east-2' }] }));
+    expect((await loadConfig({ GATEWAY_CONFIG: file }))?.sources[0]?.region).toBe('us-east-2');
+    await writeFile(file, '{ not json');
+    await expect(loadConfig({ GATEWAY_CONFIG: file })).rejects.toThrow('is not valid JSON');
+    await expect(loadConfig({ GATEWAY_CONFIG: join(dir, 'missing.json') })).rejects.toThrow('ENOENT');
+  });
+
+  it('reads PORT', () => {
+    expect(readPort({})).toBe(4000);
+    expect(readPort({ PORT: '8080' })).toBe(8080);
+    expect(() => readPort({ PORT: 'eighty' })).toThrow('PORT must be an integer');
+  });
+});

@@ -1,0 +1,104 @@
+// Independent readings of the sandbox's raw wire records, written apart from the gateway's mappers
+// so that a mapper bug cannot hide behind the same bug in the expectation.
+
+/** A wire timestamp (epoch seconds, maybe fractional) as the ISO string the gateway must send. */
+export function isoFromEpochSeconds(value: unknown): string | null {
+  return typeof value === 'number' ? new Date(Math.round(value * 1000)).toISOString() : null;
+}
+
+/** The AwsBackupJob fields the gateway must return for a raw DescribeBackupJob record. */
+export function expectedAwsJob(record: Record<string, any>, region: string): Record<string, unknown> {
+  const lifecycle = record.RecoveryPointLifecycle;
+  const createdBy = record.CreatedBy;
+  return {
+    region,
+    accountId: record.AccountId ?? null,
+    backupJobId: record.BackupJobId,
+    backupVaultName: record.BackupVaultName ?? null,
+    backupVaultArn: record.BackupVaultArn ?? null,
+    vaultType: record.VaultType ?? null,
+    vaultLockState: record.VaultLockState ?? null,
+    recoveryPointArn: record.RecoveryPointArn ?? null,
+    recoveryPointLifecycle: lifecycle
+      ? {
+          moveToColdStorageAfterDays: lifecycle.MoveToColdStorageAfterDays ?? null,
+          deleteAfterDays: lifecycle.DeleteAfterDays ?? null,
+          optInToArchiveForSupportedResources: lifecycle.OptInToArchiveForSupportedResources ?? null,
+          deleteAfterEvent: lifecycle.DeleteAfterEvent ?? null,
+        }
+      : null,
+    encryptionKeyArn: record.EncryptionKeyArn ?? null,
+    isEncrypted: record.IsEncrypted ?? null,
+    resourceArn: record.ResourceArn ?? null,
+    resourceName: record.ResourceName ?? null,
+    resourceType: record.ResourceType ?? null,
+    creationDate: isoFromEpochSeconds(record.CreationDate),
+    completionDate: isoFromEpochSeconds(record.CompletionDate),
+    expectedCompletionDate: isoFromEpochSeconds(record.ExpectedCompletionDate),
+    startBy: isoFromEpochSeconds(record.StartBy),
+    initiationDate: isoFromEpochSeconds(record.InitiationDate),
+    state: record.State,
+    statusMessage: record.StatusMessage ?? null,
+    messageCategory: record.MessageCategory ?? null,
+    percentDone: record.PercentDone ?? null,
+    backupSizeInBytes: record.BackupSizeInBytes ?? null,
+    bytesTransferred: record.BytesTransferred ?? null,
+    iamRoleArn: record.IamRoleArn ?? null,
+    createdBy: createdBy
+      ? {
+          backupPlanId: createdBy.BackupPlanId ?? null,
+          backupPlanArn: createdBy.BackupPlanArn ?? null,
+          backupPlanName: createdBy.BackupPlanName ?? null,
+          backupPlanVersion: createdBy.BackupPlanVersion ?? null,
+          backupRuleId: createdBy.BackupRuleId ?? null,
+          backupRuleName: createdBy.BackupRuleName ?? null,
+          backupRuleCron: createdBy.BackupRuleCron ?? null,
+          backupRuleTimezone: createdBy.BackupRuleTimezone ?? null,
+        }
+      : null,
+    backupOptions: record.BackupOptions
+      ? Object.entries(record.BackupOptions).map(([key, value]) => ({ key, value }))
+      : null,
+    backupType: record.BackupType ?? null,
+    parentJobId: record.ParentJobId ?? null,
+    isParent: record.IsParent ?? null,
+    numberOfChildJobs: record.NumberOfChildJobs ?? null,
+    childJobsInState: record.ChildJobsInState
+      ? Object.entries(record.ChildJobsInState).map(([state, count]) => ({ state, count }))
+      : null,
+  };
+}
+
+/** The phase table of the README, written out again as the test's own reading of it. */
+export function expectedPhase(record: Record<string, any>): string {
+  switch (record.State) {
+    case 'CREATED':
+    case 'PENDING':
+      return 'QUEUED';
+    case 'ABORTING':
+      return 'CANCELLING';
+    case 'ABORTED':
+      return 'CANCELLED';
+    case 'COMPLETED':
+      return record.MessageCategory === undefined || record.MessageCategory === 'SUCCESS' ? 'COMPLETED' : 'COMPLETED_WITH_ISSUES';
+    default:
+      return record.State;
+  }
+}
+
+/** Every AwsBackupJob scalar and nested field, as one selection. */
+export const AWS_JOB_FIELDS = `
+  id source sourceName displayName phase createdAt completedAt
+  ... on AwsBackupJob {
+    region accountId backupJobId backupVaultName backupVaultArn vaultType vaultLockState
+    recoveryPointArn
+    recoveryPointLifecycle { moveToColdStorageAfterDays deleteAfterDays optInToArchiveForSupportedResources deleteAfterEvent }
+    encryptionKeyArn isEncrypted resourceArn resourceName resourceType
+    creationDate completionDate expectedCompletionDate startBy initiationDate
+    state statusMessage messageCategory percentDone backupSizeInBytes bytesTransferred iamRoleArn
+    createdBy { backupPlanId backupPlanArn backupPlanName backupPlanVersion backupRuleId backupRuleName backupRuleCron backupRuleTimezone }
+    backupOptions { key value }
+    backupType parentJobId isParent numberOfChildJobs
+    childJobsInState { state count }
+  }
+`;
