@@ -2,7 +2,7 @@
 import { BackupClient, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_AWS_CREDENTIALS } from '../src/sandbox/aws/index.js';
-import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { startTestGateway, type GraphQLResponse, type TestGateway } from './support/gateway.js';
 import { expectedPhase, isoFromEpochSeconds } from './support/wire.js';
 
 let gateway: TestGateway;
@@ -22,9 +22,9 @@ async function pageThrough(filter: Record<string, unknown> | undefined, first: n
   const nodes: any[] = [];
   let after: string | null = null;
   for (let pages = 0; pages < 200; pages++) {
-    const result = await gateway.query(PAGE, { first, after, filter });
+    const result: GraphQLResponse = await gateway.query(PAGE, { first, after, filter });
     expect(result.errors).toBeUndefined();
-    const connection = result.data!.backupJobs;
+    const connection: any = result.data!.backupJobs;
     nodes.push(...connection.edges.map((edge: any) => edge.node));
     if (!connection.pageInfo.hasNextPage) return nodes;
     expect(connection.pageInfo.endCursor).toBeTruthy();
