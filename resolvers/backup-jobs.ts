@@ -2,9 +2,13 @@
 // upstream understands down to it, fetch one page per source in parallel, and merge.
 import type { AwsBackupSource, ListBackupJobsInput } from '../src/aws/source.js';
 import { badUserInput } from '../src/errors.js';
+import type { SailPointSource } from '../src/sailpoint/source.js';
+import type { Source } from '../src/sources.js';
 import type { GatewayContext } from './context.js';
+import { sailPointIndexLoader } from './loaders.js';
 import { mapAwsBackupJob, type AwsBackupJobModel } from './mappers/aws.js';
-import { awsStatesFor, type BackupJobPhase } from './mappers/phase.js';
+import { awsStatesFor, sailPointStatusesFor, type BackupJobPhase } from './mappers/phase.js';
+import { mapSailPointBackupJob, type SailPointBackupJobModel } from './mappers/sailpoint.js';
 import {
   comparePositions,
   decodeCursor,
@@ -27,7 +31,9 @@ const OVERLAP = 10;
 /** Bounds the rare walk past a second that holds more already-seen jobs than one page. */
 const MAX_CATCH_UP_PAGES = 5;
 
-export type BackupSourceKind = 'AWS_BACKUP';
+export type BackupSourceKind = 'AWS_BACKUP' | 'SAILPOINT';
+
+export type BackupJobModel = AwsBackupJobModel | SailPointBackupJobModel;
 
 export interface BackupJobFilter {
   sources?: readonly BackupSourceKind[] | null;
@@ -48,16 +54,18 @@ export interface BackupJobsArgs {
 
 export interface BackupJobEdge {
   cursor: string;
-  node: AwsBackupJobModel;
+  node: BackupJobModel;
 }
 
 export interface BackupJobConnection {
   edges: BackupJobEdge[];
+  /** Null when a selected source cannot count cheaply (AWS Backup has no filtered count). */
+  totalCount: number | null;
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
-export function positionOf(job: AwsBackupJobModel): Position {
-  return { createdAt: job.creationDate?.getTime() ?? 0, sourceName: job.sourceName, jobId: job.backupJobId };
+export function positionOf(job: BackupJobModel): Position {
+  return { createdAt: job.createdAt?.getTime() ?? 0, sourceName: job.sourceName, jobId: job.key };
 }
 
 export async function listBackupJobs(
@@ -71,12 +79,16 @@ export async function listBackupJobs(
   }
   const after = args.after ? decodeCursor(args.after) : null;
   const filter = validateFilter(args.filter ?? {});
-  const sources = selectAwsSources(context, filter);
+  const sources = selectSources(context, filter);
 
-  const outcomes = await Promise.allSettled(sources.map((source) => fetchAwsPage(source, filter, after, first)));
-  const pages: SourcePage<AwsBackupJobModel>[] = [];
+  const outcomes = await Promise.allSettled(
+    sources.map((source) =>
+      source.kind === 'aws' ? fetchAwsPage(source, filter, after, first) : fetchSailPointPage(context, source, filter),
+    ),
+  );
+  const pages: SourcePage<BackupJobModel>[] = [];
   outcomes.forEach((outcome, index) => {
-    const source = sources[index] as AwsBackupSource;
+    const source = sources[index] as Source;
     if (outcome.status === 'fulfilled') {
       pages.push(outcome.value);
       return;
@@ -86,10 +98,14 @@ export async function listBackupJobs(
     reportPartialError(error);
   });
 
-  const merged = mergePages(pages, { first, after, positionOf, accept: (job) => matches(job, filter) });
+  const accept = (job: BackupJobModel) => matches(job, filter);
+  const merged = mergePages(pages, { first, after, positionOf, accept });
   const edges = merged.items.map((node) => ({ cursor: encodeCursor(positionOf(node)), node }));
+  // Every SailPoint page is the tenant's whole list, so only SailPoint-only selections count cheaply.
+  const countable = sources.every((source) => source.kind === 'sailpoint');
   return {
     edges,
+    totalCount: countable ? pages.reduce((total, page) => total + page.items.filter(accept).length, 0) : null,
     pageInfo: {
       hasNextPage: merged.hasNextPage,
       hasPreviousPage: after !== null,
@@ -109,20 +125,48 @@ function validateFilter(filter: BackupJobFilter): BackupJobFilter {
   return filter;
 }
 
-function selectAwsSources(context: GatewayContext, filter: BackupJobFilter): AwsBackupSource[] {
+const SOURCE_KIND = { aws: 'AWS_BACKUP', sailpoint: 'SAILPOINT' } as const;
+
+function selectSources(context: GatewayContext, filter: BackupJobFilter): Source[] {
   if (filter.sourceNames) {
     const unknown = filter.sourceNames.filter((name) => !context.sources.get(name));
     if (unknown.length > 0) {
       throw badUserInput(`"filter.sourceNames" names sources this gateway does not serve: ${unknown.join(', ')}`);
     }
   }
-  if (filter.sources && !filter.sources.includes('AWS_BACKUP')) return [];
-  return context.sources.aws.filter(
-    (source) =>
-      (!filter.sourceNames || filter.sourceNames.includes(source.name)) &&
-      // A source pinned to one account can never hold another account's jobs.
-      (!filter.accountId || !source.accountId || source.accountId === '*' || source.accountId === filter.accountId),
+  const awsOnly = Boolean(filter.resourceType || filter.backupVaultName || filter.accountId);
+  return context.sources.all.filter((source) => {
+    if (filter.sources && !filter.sources.includes(SOURCE_KIND[source.kind])) return false;
+    if (filter.sourceNames && !filter.sourceNames.includes(source.name)) return false;
+    // SailPoint backups have no resource type, vault or AWS account: an AWS-only filter excludes them.
+    if (source.kind === 'sailpoint') return !awsOnly;
+    // A source pinned to one account can never hold another account's jobs.
+    return !filter.accountId || !source.accountId || source.accountId === '*' || source.accountId === filter.accountId;
+  });
+}
+
+/**
+ * SailPoint lists have no pages: each call returns the whole collection. A filter that maps to one
+ * status is sent upstream; otherwise the request's shared index is used, so lookups by id in the
+ * same request cost no further call.
+ */
+async function fetchSailPointPage(
+  context: GatewayContext,
+  source: SailPointSource,
+  filter: BackupJobFilter,
+): Promise<SourcePage<SailPointBackupJobModel>> {
+  const statuses = filter.phases ? sailPointStatusesFor(filter.phases) : null;
+  if (statuses?.length === 0) return { items: [], hasMore: false };
+  const collections = await Promise.all(
+    source.collections.map(async (collection) => {
+      if (statuses?.length === 1) {
+        const records = await source.list(collection, statuses[0]);
+        return records.map((record) => mapSailPointBackupJob(record, source.name, collection));
+      }
+      return [...(await sailPointIndexLoader(context).load(`${source.name}:${collection}`)).values()];
+    }),
   );
+  return { items: collections.flat(), hasMore: false };
 }
 
 async function fetchAwsPage(
@@ -158,12 +202,15 @@ async function fetchAwsPage(
 }
 
 /** The exact filter, applied in the gateway to whatever an upstream could only approximate. */
-function matches(job: AwsBackupJobModel, filter: BackupJobFilter): boolean {
-  const createdAt = job.creationDate?.getTime();
-  return (
-    (!filter.phases || (job.phase !== null && filter.phases.includes(job.phase))) &&
+function matches(job: BackupJobModel, filter: BackupJobFilter): boolean {
+  const createdAt = job.createdAt?.getTime();
+  const common =
+    (!filter.phases || filter.phases.includes(job.phase)) &&
     (!filter.createdAfter || (createdAt !== undefined && createdAt > filter.createdAfter.getTime())) &&
-    (!filter.createdBefore || (createdAt !== undefined && createdAt < filter.createdBefore.getTime())) &&
+    (!filter.createdBefore || (createdAt !== undefined && createdAt < filter.createdBefore.getTime()));
+  if (job.source === 'SAILPOINT') return common;
+  return (
+    common &&
     (!filter.resourceType || job.resourceType === filter.resourceType) &&
     (!filter.backupVaultName || job.backupVaultName === filter.backupVaultName) &&
     (!filter.accountId || job.accountId === filter.accountId)

@@ -2,7 +2,7 @@
 import { badUserInput } from '../src/errors.js';
 
 /** Types whose ids the gateway issues; any other type name in an id is a bad id. */
-const NODE_TYPES = new Set(['AwsBackupJob']);
+const NODE_TYPES = new Set(['AwsBackupJob', 'SailPointBackupJob']);
 
 export function encodeGlobalId(typename: string, localId: string | number | bigint): string {
   return Buffer.from(`${typename}:${localId}`, 'utf8').toString('base64url');
@@ -27,4 +27,13 @@ export function parseAwsJobKey(key: string): { sourceName: string; backupJobId: 
 
 function truncate(value: string): string {
   return value.length > 80 ? `${value.slice(0, 80)}...` : value;
+}
+
+/** Splits the local part of a SailPointBackupJob id into source name, collection and SailPoint job id. */
+export function parseSailPointJobKey(
+  key: string,
+): { sourceName: string; collection: 'backup' | 'upload'; jobId: string } | null {
+  const match = /^([^:]+):(backup|upload):(.+)$/.exec(key);
+  if (!match) return null;
+  return { sourceName: match[1]!, collection: match[2] as 'backup' | 'upload', jobId: match[3]! };
 }

@@ -1,11 +1,14 @@
-// Per-request DataLoaders: each AWS job is described at most once per request, with the calls
-// bounded per source by the source itself, and child-job lists fetched once per parent.
+// Per-request DataLoaders: each AWS job is described at most once per request (bounded per source
+// by the source itself), child-job lists are fetched once per parent, and each SailPoint tenant's
+// lists once per request.
 import { createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
 import { badUserInput } from '../src/errors.js';
 import type { GatewayContext } from './context.js';
-import { parseAwsJobKey } from './ids.js';
+import { parseAwsJobKey, parseSailPointJobKey } from './ids.js';
 import { mapAwsBackupJob, type AwsBackupJobModel } from './mappers/aws.js';
+import { mapSailPointBackupJob, type SailPointBackupJobModel } from './mappers/sailpoint.js';
+import type { SailPointCollection } from '../src/sailpoint/source.js';
 import { toGraphQLError } from './upstream-errors.js';
 
 /** DescribeBackupJob results by job key (`<sourceName>:<backupJobId>`); null for a missing job. */
@@ -18,7 +21,7 @@ export const awsDescribeLoader = createContextCache(
 
 async function describeAwsJob(context: GatewayContext, key: string): Promise<AwsBackupJobModel | null> {
   const parsed = parseAwsJobKey(key);
-  const source = parsed ? context.sources.get(parsed.sourceName) : undefined;
+  const source = parsed ? context.sources.awsSource(parsed.sourceName) : undefined;
   if (!parsed || !source) {
     throw badUserInput(`The id names AWS source "${parsed?.sourceName ?? ''}", which this gateway does not serve`);
   }
@@ -41,7 +44,7 @@ export const awsChildJobsLoader = createContextCache(
 );
 
 async function listAwsChildJobs(context: GatewayContext, parent: AwsBackupJobModel): Promise<AwsBackupJobModel[]> {
-  const source = context.sources.get(parent.sourceName);
+  const source = context.sources.awsSource(parent.sourceName);
   if (!source) return [];
   try {
     const records = await source.listAll({
@@ -53,4 +56,52 @@ async function listAwsChildJobs(context: GatewayContext, parent: AwsBackupJobMod
   } catch (error) {
     throw toGraphQLError(error, source.name);
   }
+}
+
+/**
+ * One SailPoint tenant collection, indexed by job id, keyed `<sourceName>:<collection>`. SailPoint
+ * has no get-by-id for backups, so any number of lookups in a request share this one list call.
+ */
+export const sailPointIndexLoader = createContextCache(
+  (context: GatewayContext) =>
+    new DataLoader<string, Map<string, SailPointBackupJobModel>>((keys) =>
+      Promise.all(keys.map((key) => listSailPointCollection(context, key).catch((error: unknown) => error as Error))),
+    ),
+);
+
+async function listSailPointCollection(context: GatewayContext, key: string): Promise<Map<string, SailPointBackupJobModel>> {
+  const [sourceName = '', collection] = key.split(':') as [string, SailPointCollection];
+  const source = context.sources.sailPointSource(sourceName);
+  if (!source) throw badUserInput(`The id names SailPoint source "${sourceName}", which this gateway does not serve`);
+  if (!source.collections.includes(collection)) return new Map();
+  try {
+    const records = await source.list(collection);
+    return new Map(
+      records.map((record) => {
+        const job = mapSailPointBackupJob(record, source.name, collection);
+        return [job.jobId, job];
+      }),
+    );
+  } catch (error) {
+    throw toGraphQLError(error, source.name);
+  }
+}
+
+/** SailPoint jobs by job key (`<sourceName>:<collection>:<jobId>`); null for a missing job. */
+export async function loadSailPointJobs(
+  context: GatewayContext,
+  keys: readonly string[],
+): Promise<(SailPointBackupJobModel | null | Error)[]> {
+  return Promise.all(
+    keys.map(async (key) => {
+      const parsed = parseSailPointJobKey(key);
+      if (!parsed) return badUserInput('The id is not a SailPoint job id issued by this gateway');
+      try {
+        const index = await sailPointIndexLoader(context).load(`${parsed.sourceName}:${parsed.collection}`);
+        return index.get(parsed.jobId) ?? null;
+      } catch (error) {
+        return error as Error;
+      }
+    }),
+  );
 }

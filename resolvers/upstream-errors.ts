@@ -2,6 +2,7 @@
 import type { GraphQLError } from 'graphql';
 import { AwsSourceError } from '../src/aws/source.js';
 import { badUserInput, ErrorCode, upstreamError } from '../src/errors.js';
+import { SailPointError } from '../src/sailpoint/index.js';
 
 export function toGraphQLError(error: unknown, sourceName: string): GraphQLError {
   if (error instanceof AwsSourceError) {
@@ -11,11 +12,16 @@ export function toGraphQLError(error: unknown, sourceName: string): GraphQLError
     }
     return upstreamError(error.code, error.sourceName);
   }
+  if (error instanceof SailPointError) {
+    logUpstreamFailure(sourceName, 'list', error.name, error.code, error.status);
+    return upstreamError(error.code, sourceName);
+  }
   logUpstreamFailure(sourceName, 'unknown', error instanceof Error ? error.name : typeof error, ErrorCode.UPSTREAM_UNAVAILABLE);
   return upstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, sourceName);
 }
 
 /** One line per failure: names and codes only, never upstream bodies, URLs or credentials. */
-function logUpstreamFailure(sourceName: string, operation: string, upstreamName: string, code: string): void {
-  console.warn(`[upstream] source=${sourceName} operation=${operation} error=${upstreamName} code=${code}`);
+function logUpstreamFailure(sourceName: string, operation: string, upstreamName: string, code: string, status?: number): void {
+  const httpStatus = status === undefined ? '' : ` status=${status}`;
+  console.warn(`[upstream] source=${sourceName} operation=${operation} error=${upstreamName} code=${code}${httpStatus}`);
 }

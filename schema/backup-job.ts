@@ -1,30 +1,31 @@
 // What every backup job has, whichever upstream it came from: the BackupJob interface and its enums.
-import type { AwsBackupJobModel } from '../resolvers/mappers/aws.js';
+import type { BackupJobModel } from '../resolvers/backup-jobs.js';
 import { BACKUP_JOB_PHASES, type BackupJobPhase as Phase } from '../resolvers/mappers/phase.js';
-import { ErrorCode } from '../src/errors.js';
 import { builder } from './builder.js';
-import { GraphQLError } from 'graphql';
-
-export type BackupJobModel = AwsBackupJobModel;
 
 export const BackupSource = builder.enumType('BackupSource', {
   description: 'The kind of upstream system a backup job comes from.',
   values: {
     AWS_BACKUP: { description: 'AWS Backup: jobs that back up AWS resources (EBS, RDS, EFS, DynamoDB, S3, ...) into backup vaults.' },
+    SAILPOINT: {
+      description: 'SailPoint Identity Security Cloud: Configuration Hub backups and uploaded configurations of a tenant.',
+    },
   },
 });
 
 const PHASE_DESCRIPTIONS: Record<Phase, string> = {
-  QUEUED: 'Accepted but not started yet. AWS: CREATED, PENDING.',
-  RUNNING: 'Copying data now. AWS: RUNNING.',
-  CANCELLING: 'A stop was requested and the job is winding down. AWS: ABORTING.',
-  CANCELLED: 'Stopped before it finished; no usable backup. AWS: ABORTED.',
-  COMPLETED: 'Finished and the backup is usable. AWS: COMPLETED with message category SUCCESS (or none).',
+  QUEUED: 'Accepted but not started yet. AWS: CREATED, PENDING. SailPoint: NOT_STARTED.',
+  RUNNING:
+    'Working now. AWS: RUNNING. SailPoint: IN_PROGRESS. Also an unfinished job in a state this gateway does not know yet.',
+  CANCELLING: 'A stop was requested and the job is winding down. AWS: ABORTING. SailPoint: none.',
+  CANCELLED: 'Stopped before it finished; no usable backup. AWS: ABORTED. SailPoint: CANCELLED.',
+  COMPLETED:
+    'Finished and the backup is usable. AWS: COMPLETED with message category SUCCESS (or none). SailPoint: COMPLETE with its file kept and no failed cloud copy.',
   COMPLETED_WITH_ISSUES:
-    'Finished, but the upstream reported a problem worth a look; the AWS console shows this as "Completed with issues". AWS: COMPLETED with any other message category.',
-  PARTIAL: 'Finished with only part of the data backed up. AWS: PARTIAL.',
-  FAILED: 'Ended without a backup. AWS: FAILED.',
-  EXPIRED: 'Did not start within its start window, or its backup has since expired. AWS: EXPIRED.',
+    'Finished, but not cleanly; worth a look (the AWS console calls it "Completed with issues"). AWS: COMPLETED with another message category. SailPoint: COMPLETE with no file kept or cloudStorageStatus SYNC_FAILED. Also a finished job in a state this gateway does not know yet.',
+  PARTIAL: 'Finished with only part of the data backed up. AWS: PARTIAL. SailPoint: none (isPartial backups were asked to be partial).',
+  FAILED: 'Ended without a backup. AWS: FAILED. SailPoint: FAILED.',
+  EXPIRED: 'Did not start within its start window, or its backup has since expired. AWS: EXPIRED. SailPoint: none.',
 };
 
 export const BackupJobPhase = builder.enumType('BackupJobPhase', {
@@ -38,9 +39,9 @@ export const BackupJobPhase = builder.enumType('BackupJobPhase', {
 
 export const BackupJob = builder.interfaceRef<BackupJobModel>('BackupJob').implement({
   description:
-    'One run of a backup, from any configured source. Query the source-specific fields with a fragment on `AwsBackupJob`.',
+    'One run of a backup, from any configured source. Query the source-specific fields with a fragment on `AwsBackupJob` or `SailPointBackupJob`.',
   interfaces: [builder.nodeInterfaceRef()],
-  resolveType: (job) => (job.source === 'AWS_BACKUP' ? 'AwsBackupJob' : null),
+  resolveType: (job) => (job.source === 'AWS_BACKUP' ? 'AwsBackupJob' : 'SailPointBackupJob'),
   fields: (t) => ({
     source: t.field({
       type: BackupSource,
@@ -53,20 +54,13 @@ export const BackupJob = builder.interfaceRef<BackupJobModel>('BackupJob').imple
       description: 'The name of the configured source (from the gateway configuration) that reported this job.',
     }),
     displayName: t.exposeString('displayName', {
-      description: 'A short human-readable label: for AWS, the resource name, else the last part of its ARN.',
+      description: 'A short human-readable label: for AWS, the resource name, else the last part of its ARN; for SailPoint, the backup name.',
     }),
     phase: t.field({
       type: BackupJobPhase,
       nullable: false,
       description: 'Where the job is in its life, mapped from the upstream state (see `BackupJobPhase`).',
-      resolve: (job) => {
-        if (job.phase === null) {
-          throw new GraphQLError(`Job "${job.displayName}" has an upstream state this gateway does not know yet`, {
-            extensions: { code: ErrorCode.UPSTREAM_BAD_RESPONSE, sourceName: job.sourceName },
-          });
-        }
-        return job.phase;
-      },
+      resolve: (job) => job.phase,
     }),
     createdAt: t.expose('createdAt', {
       type: 'DateTime',

@@ -10,6 +10,7 @@ export const builder = new SchemaBuilder<{
   Context: GatewayContext;
   // A job that cannot be read nulls its own edge, never the page around it.
   DefaultEdgesNullability: { list: false; items: true };
+  Connection: { totalCount: number | null };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     SafeInt: { Input: number; Output: number };

@@ -2,6 +2,7 @@
 import { builder } from './builder.js';
 import './backup-job.js';
 import './aws.js';
+import './sailpoint.js';
 import './jobs.js';
 import './sources.js';
 

@@ -1,7 +1,10 @@
 // Root fields that span every source: one job by global id, and the merged, filtered job list.
 import { GraphQLError, responsePathAsArray } from 'graphql';
 import { DEFAULT_PAGE_SIZE, listBackupJobs, MAX_PAGE_SIZE } from '../resolvers/backup-jobs.js';
+import type { AwsBackupJobModel } from '../resolvers/mappers/aws.js';
+import type { SailPointBackupJobModel } from '../resolvers/mappers/sailpoint.js';
 import { AwsBackupJob, primeAwsJobs } from './aws.js';
+import { primeSailPointJobs, SailPointBackupJob } from './sailpoint.js';
 import { BackupJob, BackupJobPhase, BackupSource } from './backup-job.js';
 import { builder } from './builder.js';
 
@@ -10,6 +13,13 @@ const BackupJobConnection = builder.connectionObject(
     type: BackupJob,
     name: 'BackupJobConnection',
     description: 'A page of backup jobs from every selected source, newest first.',
+    fields: (t) => ({
+      totalCount: t.int({
+        description:
+          'How many jobs match the filter in all, over every page. Null when an AWS Backup source is selected: AWS has no filtered count short of listing every job. SailPoint-only selections are counted.',
+        resolve: (connection) => connection.totalCount,
+      }),
+    }),
   },
   { name: 'BackupJobEdge', description: 'One backup job in a page, with its cursor.' },
 );
@@ -44,7 +54,7 @@ const BackupJobFilter = builder.inputType('BackupJobFilter', {
 });
 
 builder.queryType({
-  description: 'Backup jobs from AWS Backup, read through one graph.',
+  description: 'Backup jobs from AWS Backup and SailPoint Configuration Hub, read through one graph.',
 });
 
 builder.queryFields((t) => ({
@@ -54,7 +64,10 @@ builder.queryFields((t) => ({
     args: {
       id: t.arg.globalID({ required: true, description: 'The global `id` of a backup job.' }),
     },
-    resolve: (_root, { id }, context) => AwsBackupJob.getDataloader(context).load(id.id),
+    resolve: (_root, { id }, context) =>
+      id.typename === 'AwsBackupJob'
+        ? AwsBackupJob.getDataloader(context).load(id.id)
+        : SailPointBackupJob.getDataloader(context).load(id.id),
   }),
   backupJobs: t.field({
     type: BackupJobConnection,
@@ -78,10 +91,9 @@ builder.queryFields((t) => ({
           }),
         );
       });
-      primeAwsJobs(
-        context,
-        connection.edges.map((edge) => edge.node),
-      );
+      const nodes = connection.edges.map((edge) => edge.node);
+      primeAwsJobs(context, nodes.filter((job): job is AwsBackupJobModel => job.source === 'AWS_BACKUP'));
+      primeSailPointJobs(context, nodes.filter((job): job is SailPointBackupJobModel => job.source === 'SAILPOINT'));
       return connection;
     },
   }),

@@ -47,6 +47,15 @@ const SourceHealth = builder.objectRef<HealthModel>('SourceHealth').implement({
   }),
 });
 
+const LastCall = builder.objectRef<NonNullable<Source['health']>>('SourceLastCall').implement({
+  description: 'The outcome of the latest call the gateway made to a source for any request.',
+  fields: (t) => ({
+    reachable: t.exposeBoolean('reachable', { nullable: false, description: 'Whether that call got an answer.' }),
+    checkedAt: t.expose('checkedAt', { type: 'DateTime', nullable: false, description: 'When that call finished.' }),
+    errorCode: t.exposeString('errorCode', { description: 'Why it failed, as an error code from the README.' }),
+  }),
+});
+
 const ConfiguredSource = builder.objectRef<Source>('ConfiguredSource').implement({
   description: 'A source from the gateway configuration.',
   fields: (t) => ({
@@ -55,16 +64,27 @@ const ConfiguredSource = builder.objectRef<Source>('ConfiguredSource').implement
       type: BackupSource,
       nullable: false,
       description: 'What kind of upstream this is.',
-      resolve: () => 'AWS_BACKUP' as const,
+      resolve: (source) => (source.kind === 'aws' ? 'AWS_BACKUP' : 'SAILPOINT'),
     }),
-    region: t.exposeString('region', { description: 'AWS only: the Region this source reads.' }),
-    accountId: t.exposeString('accountId', {
+    region: t.string({
+      description: 'AWS only: the Region this source reads.',
+      resolve: (source) => (source.kind === 'aws' ? source.region : null),
+    }),
+    accountId: t.string({
       description: 'AWS only: the account this source is pinned to, `*` for a whole organization, null for the caller account.',
+      resolve: (source) => (source.kind === 'aws' ? (source.accountId ?? null) : null),
+    }),
+    lastCall: t.field({
+      type: LastCall,
+      description:
+        'Last known health at no cost: how the latest call to this source went, whichever request made it. Null until the first call.',
+      resolve: (source) => source.health ?? null,
     }),
     health: t.field({
       type: SourceHealth,
       nullable: false,
-      description: 'Probes the source now with its cheapest call (for AWS, a one-item ListBackupJobs).',
+      description:
+        'Probes the source now with its cheapest call (for AWS a one-item ListBackupJobs, for SailPoint a status-filtered list).',
       resolve: (source, _args, context) => probe(context, source),
     }),
   }),

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   console.log(`Backup graph gateway on http://localhost:${actualPort}/graphql (GraphiQL in a browser)`);
   console.log(
     sandbox
-      ? `No GATEWAY_CONFIG set: serving the embedded sandbox (AWS Backup at ${sandbox.aws.url}), sources: ${config.sources.map((s) => s.name).join(', ')}`
+      ? `No GATEWAY_CONFIG set: serving the embedded sandbox (AWS Backup at ${sandbox.aws.url}, SailPoint at ${sandbox.sailPoint.url}), sources: ${config.sources.map((s) => s.name).join(', ')}`
       : `Sources: ${config.sources.map((s) => `${s.name} (${s.kind})`).join(', ')}`,
   );
 

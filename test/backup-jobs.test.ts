@@ -3,7 +3,7 @@ import { BackupClient, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_AWS_CREDENTIALS } from '../src/sandbox/aws/index.js';
 import { startTestGateway, type GraphQLResponse, type TestGateway } from './support/gateway.js';
-import { expectedPhase, isoFromEpochSeconds } from './support/wire.js';
+import { newestFirst, rawJobs, type RawJob } from './support/wire.js';
 
 let gateway: TestGateway;
 beforeAll(async () => {
@@ -13,7 +13,11 @@ afterAll(() => gateway.close());
 
 const PAGE = `query ($first: Int, $after: String, $filter: BackupJobFilter) {
   backupJobs(first: $first, after: $after, filter: $filter) {
-    edges { cursor node { id sourceName phase createdAt ... on AwsBackupJob { backupJobId accountId resourceType backupVaultName state } } }
+    edges { cursor node { id sourceName phase createdAt
+      ... on AwsBackupJob { jobId: backupJobId accountId resourceType backupVaultName state }
+      ... on SailPointBackupJob { jobId status }
+    } }
+    totalCount
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   }
 }`;
@@ -34,29 +38,16 @@ async function pageThrough(filter: Record<string, unknown> | undefined, first: n
   throw new Error('pagination did not end');
 }
 
-/** Every raw job the default sandbox sources see (both regions, every account), as the gateway should name it. */
-function allRawJobs() {
-  return gateway.sandbox.aws.store.jobs().map(({ region, record }) => ({ region, record, sourceName: `aws-${region}` }));
-}
-
-function newestFirst(a: { createdAt: string; sourceName: string; backupJobId: string }, b: typeof a) {
-  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
-  if (a.sourceName !== b.sourceName) return a.sourceName < b.sourceName ? -1 : 1;
-  return a.backupJobId < b.backupJobId ? -1 : 1;
-}
+const allRawJobs = () => rawJobs(gateway.sandbox);
+const label = (job: { sourceName: string; jobId: string }) => `${job.sourceName}/${job.jobId}`;
 
 describe('backupJobs', () => {
   it('pages through every job of every source exactly once, newest first across sources', async () => {
     const nodes = await pageThrough(undefined, 97);
-    const expected = allRawJobs()
-      .map(({ record, sourceName }) => ({
-        createdAt: isoFromEpochSeconds(record.CreationDate)!,
-        sourceName,
-        backupJobId: record.BackupJobId as string,
-      }))
-      .sort(newestFirst);
-    expect(expected.length).toBeGreaterThanOrEqual(500);
-    expect(nodes.map((n) => `${n.sourceName}/${n.backupJobId}`)).toEqual(expected.map((e) => `${e.sourceName}/${e.backupJobId}`));
+    const expected = allRawJobs().sort(newestFirst);
+    expect(expected.filter((job) => job.kind === 'aws').length).toBeGreaterThanOrEqual(500);
+    expect(expected.filter((job) => job.kind === 'sailpoint').length).toBeGreaterThanOrEqual(60);
+    expect(nodes.map(label)).toEqual(expected.map(label));
     expect(new Set(nodes.map((n) => n.id)).size).toBe(nodes.length);
   });
 
@@ -81,14 +72,14 @@ describe('backupJobs', () => {
     });
     client.destroy();
     expect(created).toBeTruthy();
-    const keys = nodes.map((n) => `${n.sourceName}/${n.backupJobId}`);
+    const keys = nodes.map(label);
     expect(new Set(keys).size).toBe(keys.length);
     // The new job is newer than the first page, so this pagination never reaches it...
     expect(keys).not.toContain(`aws-us-east-1/${created}`);
     expect(keys).toHaveLength(before);
     // ...and the next pagination starts with it.
     const fresh = await gateway.query(PAGE, { first: 1 });
-    expect(fresh.data!.backupJobs.edges[0].node.backupJobId).toBe(created);
+    expect(fresh.data!.backupJobs.edges[0].node.jobId).toBe(created);
   });
 
   it('says where a page sits', async () => {
@@ -102,35 +93,39 @@ describe('backupJobs', () => {
     expect(second.data!.backupJobs.edges[0].node.id).not.toBe(first.data!.backupJobs.edges[4].node.id);
   });
 
-  const filters: [string, Record<string, unknown>, (job: { record: Record<string, any>; sourceName: string }) => boolean][] = [
-    ['one phase', { phases: ['FAILED'] }, (j) => expectedPhase(j.record) === 'FAILED'],
-    ['a phase that splits an AWS state', { phases: ['COMPLETED_WITH_ISSUES'] }, (j) => expectedPhase(j.record) === 'COMPLETED_WITH_ISSUES'],
-    ['several phases', { phases: ['QUEUED', 'CANCELLING', 'PARTIAL'] }, (j) => ['QUEUED', 'CANCELLING', 'PARTIAL'].includes(expectedPhase(j.record))],
-    ['resource type', { resourceType: 'DynamoDB' }, (j) => j.record.ResourceType === 'DynamoDB'],
-    ['vault name', { backupVaultName: 'Default' }, (j) => j.record.BackupVaultName === 'Default'],
-    ['account', { accountId: '444455556666' }, (j) => j.record.AccountId === '444455556666'],
-    ['source name', { sourceNames: ['aws-eu-west-1'] }, (j) => j.sourceName === 'aws-eu-west-1'],
-    ['source kind', { sources: ['AWS_BACKUP'] }, () => true],
+  const filters: [string, Record<string, unknown>, (job: RawJob) => boolean][] = [
+    ['one phase', { phases: ['FAILED'] }, (j) => j.phase === 'FAILED'],
+    ['a phase that splits an upstream state', { phases: ['COMPLETED_WITH_ISSUES'] }, (j) => j.phase === 'COMPLETED_WITH_ISSUES'],
+    ['several phases', { phases: ['QUEUED', 'CANCELLING', 'PARTIAL'] }, (j) => ['QUEUED', 'CANCELLING', 'PARTIAL'].includes(j.phase)],
+    ['a phase SailPoint does not have', { phases: ['EXPIRED'] }, (j) => j.phase === 'EXPIRED'],
+    ['resource type (AWS only)', { resourceType: 'DynamoDB' }, (j) => j.record.ResourceType === 'DynamoDB'],
+    ['vault name (AWS only)', { backupVaultName: 'Default' }, (j) => j.record.BackupVaultName === 'Default'],
+    ['account (AWS only)', { accountId: '444455556666' }, (j) => j.record.AccountId === '444455556666'],
+    ['source name', { sourceNames: ['aws-eu-west-1', 'sailpoint-acme-prod'] }, (j) => ['aws-eu-west-1', 'sailpoint-acme-prod'].includes(j.sourceName)],
+    ['source kind AWS', { sources: ['AWS_BACKUP'] }, (j) => j.kind === 'aws'],
+    ['source kind SailPoint', { sources: ['SAILPOINT'] }, (j) => j.kind === 'sailpoint'],
     [
       'created window',
       { createdAfter: '2026-10-20T00:00:00.000Z', createdBefore: '2026-10-25T06:30:00.000Z' },
-      (j) => {
-        const created = isoFromEpochSeconds(j.record.CreationDate)!;
-        return created > '2026-10-20T00:00:00.000Z' && created < '2026-10-25T06:30:00.000Z';
-      },
+      (j) => j.createdAt > '2026-10-20T00:00:00.000Z' && j.createdAt < '2026-10-25T06:30:00.000Z',
     ],
     [
       'several at once',
       { phases: ['COMPLETED'], resourceType: 'EBS', sourceNames: ['aws-us-east-1'] },
-      (j) => expectedPhase(j.record) === 'COMPLETED' && j.record.ResourceType === 'EBS' && j.sourceName === 'aws-us-east-1',
+      (j) => j.phase === 'COMPLETED' && j.record.ResourceType === 'EBS' && j.sourceName === 'aws-us-east-1',
+    ],
+    [
+      'phase and SailPoint source',
+      { phases: ['COMPLETED_WITH_ISSUES', 'FAILED'], sources: ['SAILPOINT'] },
+      (j) => j.kind === 'sailpoint' && ['COMPLETED_WITH_ISSUES', 'FAILED'].includes(j.phase),
     ],
   ];
 
   it.each(filters)('filters by %s, exactly as the raw records say', async (_name, filter, predicate) => {
     const nodes = await pageThrough(filter, 100);
-    const expected = allRawJobs().filter(predicate).map((j) => `${j.sourceName}/${j.record.BackupJobId}`).sort();
+    const expected = allRawJobs().filter(predicate).map(label).sort();
     expect(expected.length).toBeGreaterThan(0);
-    expect(nodes.map((n) => `${n.sourceName}/${n.backupJobId}`).sort()).toEqual(expected);
+    expect(nodes.map(label).sort()).toEqual(expected);
   });
 
   it('pushes a single-state phase filter down to ListBackupJobs and still pages correctly', async () => {

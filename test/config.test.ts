@@ -21,7 +21,7 @@ describe('configuration', () => {
       describeConcurrency: 8,
       timeoutMs: 10_000,
     });
-    expect(config.sources[1]?.endpoint).toBe('http://127.0.0.1:4566');
+    expect(config.sources[1]).toMatchObject({ endpoint: 'http://127.0.0.1:4566' });
   });
 
   it.each([
@@ -46,10 +46,39 @@ describe('configuration', () => {
     const dir = await mkdtemp(join(tmpdir(), 'backup-graph-'));
     const file = join(dir, 'gateway.json');
     await writeFile(file, JSON.stringify({ sources: [{ kind: 'aws', name: 'x', region: 'us-east-2' }] }));
-    expect((await loadConfig({ GATEWAY_CONFIG: file }))?.sources[0]?.region).toBe('us-east-2');
+    expect((await loadConfig({ GATEWAY_CONFIG: file }))?.sources[0]).toMatchObject({ region: 'us-east-2' });
     await writeFile(file, '{ not json');
     await expect(loadConfig({ GATEWAY_CONFIG: file })).rejects.toThrow('is not valid JSON');
     await expect(loadConfig({ GATEWAY_CONFIG: join(dir, 'missing.json') })).rejects.toThrow('ENOENT');
+  });
+
+  it('accepts SailPoint tenants from the file, with defaults', () => {
+    const config = parseConfig({
+      sources: [{ kind: 'sailpoint', name: 'acme', baseUrl: 'https://acme.api.identitynow.com', clientId: 'id', clientSecret: 's' }],
+    });
+    expect(config.sources[0]).toEqual({
+      kind: 'sailpoint',
+      name: 'acme',
+      baseUrl: 'https://acme.api.identitynow.com',
+      clientId: 'id',
+      clientSecret: 's',
+      includeUploads: true,
+      timeoutMs: 10_000,
+    });
+    expect(() => parseConfig({ sources: [{ kind: 'sailpoint', name: 'acme', baseUrl: 'nope', clientId: 'id', clientSecret: 's' }] })).toThrow(
+      'sources.0.baseUrl: must be the tenant API URL',
+    );
+  });
+
+  it('adds one SailPoint tenant from SAIL_BASE_URL, SAIL_CLIENT_ID and SAIL_CLIENT_SECRET', async () => {
+    const env = { SAIL_BASE_URL: 'https://acme.api.identitynow.com', SAIL_CLIENT_ID: 'id', SAIL_CLIENT_SECRET: 'top-secret' };
+    expect((await loadConfig(env))?.sources).toEqual([
+      expect.objectContaining({ kind: 'sailpoint', name: 'sailpoint', baseUrl: env.SAIL_BASE_URL, clientSecret: 'top-secret' }),
+    ]);
+    await expect(loadConfig({ SAIL_BASE_URL: env.SAIL_BASE_URL })).rejects.toThrow('set SAIL_CLIENT_ID, SAIL_CLIENT_SECRET as well');
+    const error = await loadConfig({ ...env, SAIL_BASE_URL: 'not a url' }).catch((e: Error) => e);
+    expect(String(error)).toContain('sources.0.baseUrl');
+    expect(String(error)).not.toContain('top-secret');
   });
 
   it('reads PORT', () => {

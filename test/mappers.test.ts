@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeGlobalId, encodeGlobalId, parseAwsJobKey } from '../resolvers/ids.js';
 import { mapAwsBackupJob } from '../resolvers/mappers/aws.js';
-import { awsPhase, awsStatesFor } from '../resolvers/mappers/phase.js';
+import { awsPhase, awsStatesFor, sailPointPhase, sailPointStatusesFor } from '../resolvers/mappers/phase.js';
+import { mapSailPointBackupJob } from '../resolvers/mappers/sailpoint.js';
 import { decodeCursor, encodeCursor } from '../resolvers/pagination.js';
 
 describe('AWS phase table', () => {
@@ -18,15 +19,69 @@ describe('AWS phase table', () => {
     ['FAILED', 'ACCESS_DENIED', 'FAILED'],
     ['EXPIRED', undefined, 'EXPIRED'],
     ['PARTIAL', undefined, 'PARTIAL'],
-    ['HIBERNATING', undefined, null],
   ])('%s with category %s is %s', (state, category, phase) => {
-    expect(awsPhase(state, category)).toBe(phase);
+    expect(awsPhase(state, category, false)).toBe(phase);
+  });
+
+  it('maps a state it does not know by whether the job finished, never to an error', () => {
+    expect(awsPhase('HIBERNATING', undefined, true)).toBe('COMPLETED_WITH_ISSUES');
+    expect(awsPhase('HIBERNATING', undefined, false)).toBe('RUNNING');
   });
 
   it('finds the AWS states behind a set of phases', () => {
     expect(awsStatesFor(['QUEUED'])).toEqual(['CREATED', 'PENDING']);
     expect(awsStatesFor(['COMPLETED_WITH_ISSUES'])).toEqual(['COMPLETED']);
     expect(awsStatesFor(['FAILED', 'CANCELLED'])).toEqual(['ABORTED', 'FAILED']);
+  });
+});
+
+describe('SailPoint phase table', () => {
+  const clean = { fileExists: true, cloudStorageStatus: 'SYNCED' };
+  it.each([
+    ['NOT_STARTED', clean, false, 'QUEUED'],
+    ['IN_PROGRESS', clean, false, 'RUNNING'],
+    ['COMPLETE', clean, true, 'COMPLETED'],
+    ['COMPLETE', { fileExists: true, cloudStorageStatus: undefined }, true, 'COMPLETED'],
+    ['COMPLETE', { fileExists: true, cloudStorageStatus: 'SYNC_FAILED' }, true, 'COMPLETED_WITH_ISSUES'],
+    ['COMPLETE', { fileExists: false, cloudStorageStatus: 'SYNCED' }, true, 'COMPLETED_WITH_ISSUES'],
+    ['CANCELLED', clean, true, 'CANCELLED'],
+    ['FAILED', clean, true, 'FAILED'],
+    ['PAUSED', clean, false, 'RUNNING'],
+    ['ARCHIVED', clean, true, 'COMPLETED_WITH_ISSUES'],
+  ])('%s with %j (finished: %s) is %s', (status, issues, finished, phase) => {
+    expect(sailPointPhase(status, issues, finished)).toBe(phase);
+  });
+
+  it('finds the statuses behind a set of phases', () => {
+    expect(sailPointStatusesFor(['COMPLETED_WITH_ISSUES'])).toEqual(['COMPLETE']);
+    expect(sailPointStatusesFor(['EXPIRED', 'PARTIAL', 'CANCELLING'])).toEqual([]);
+    expect(sailPointStatusesFor(['QUEUED', 'FAILED'])).toEqual(['NOT_STARTED', 'FAILED']);
+  });
+});
+
+describe('mapSailPointBackupJob', () => {
+  it('applies SailPoint defaults for absent members and turns objectOptions into a list', () => {
+    const job = mapSailPointBackupJob(
+      {
+        jobId: 'j-1',
+        status: 'COMPLETE',
+        created: '2026-10-01T10:00:00Z',
+        completed: '2026-10-01T10:05:00.123Z',
+        options: { includeTypes: ['SOURCE'], objectOptions: { SOURCE: { includedNames: ['Active Directory'] } } },
+      },
+      'sp',
+      'upload',
+    );
+    expect(job).toMatchObject({
+      key: 'sp:upload:j-1',
+      fileExists: true,
+      userCanDelete: true,
+      isPartial: false,
+      phase: 'COMPLETED',
+      displayName: 'j-1',
+      completedAt: new Date('2026-10-01T10:05:00.123Z'),
+      options: { includeTypes: ['SOURCE'], objectOptions: [{ objectType: 'SOURCE', includedIds: [], includedNames: ['Active Directory'] }] },
+    });
   });
 });
 
@@ -61,7 +116,7 @@ describe('mapAwsBackupJob', () => {
     expect(job.createdBy).toBeNull();
     expect(job.recoveryPointLifecycle).toBeNull();
     expect(job.state).toBeNull();
-    expect(job.phase).toBeNull();
+    expect(job.phase).toBe('RUNNING');
     expect(job.displayName).toBe('J2');
   });
 });

@@ -36,7 +36,7 @@ export interface AwsBackupJobModel {
   region: string;
   /** The loader key and the local part of the global id: `<sourceName>:<backupJobId>`. */
   key: string;
-  phase: BackupJobPhase | null;
+  phase: BackupJobPhase;
   displayName: string;
   createdAt: Date | null;
   completedAt: Date | null;
@@ -101,7 +101,7 @@ export function mapAwsBackupJob(
     sourceName: source.name,
     region: source.region,
     key: awsJobKey(source.name, backupJobId),
-    phase: awsPhase(record.State, record.MessageCategory),
+    phase: awsPhase(record.State, record.MessageCategory, record.CompletionDate !== undefined),
     displayName: record.ResourceName ?? lastArnSegment(record.ResourceArn) ?? backupJobId,
     createdAt: record.CreationDate ?? null,
     completedAt: record.CompletionDate ?? null,

@@ -46,12 +46,20 @@ export function isAwsBackupJobState(value: unknown): value is AwsBackupJobState 
 }
 
 /**
- * The phase of an AWS job. A COMPLETED job whose message category is anything but SUCCESS is
- * COMPLETED_WITH_ISSUES; a missing category counts as SUCCESS. Null for a state this gateway
- * does not know yet.
+ * The phase of a job in a state this gateway does not know yet (upstream enums grow): a finished
+ * job is flagged for a look, an unfinished one counts as still running. Never an error, so one
+ * new upstream value cannot blank a page.
  */
-export function awsPhase(state: string | undefined, messageCategory: string | undefined): BackupJobPhase | null {
-  if (!isAwsBackupJobState(state)) return null;
+export function unknownStatePhase(finished: boolean): BackupJobPhase {
+  return finished ? 'COMPLETED_WITH_ISSUES' : 'RUNNING';
+}
+
+/**
+ * The phase of an AWS job. A COMPLETED job whose message category is anything but SUCCESS is
+ * COMPLETED_WITH_ISSUES; a missing category counts as SUCCESS.
+ */
+export function awsPhase(state: string | undefined, messageCategory: string | undefined, finished: boolean): BackupJobPhase {
+  if (!isAwsBackupJobState(state)) return unknownStatePhase(finished);
   if (state === 'COMPLETED' && messageCategory !== undefined && messageCategory !== 'SUCCESS') {
     return 'COMPLETED_WITH_ISSUES';
   }
@@ -63,5 +71,45 @@ export function awsStatesFor(phases: readonly BackupJobPhase[]): AwsBackupJobSta
   return AWS_BACKUP_JOB_STATES.filter((state) => {
     const phase = AWS_STATE_PHASE[state];
     return phases.includes(phase) || (state === 'COMPLETED' && phases.includes('COMPLETED_WITH_ISSUES'));
+  });
+}
+
+export const SAILPOINT_STATUSES = ['NOT_STARTED', 'IN_PROGRESS', 'COMPLETE', 'CANCELLED', 'FAILED'] as const;
+
+export type SailPointStatus = (typeof SAILPOINT_STATUSES)[number];
+
+const SAILPOINT_STATUS_PHASE: Record<SailPointStatus, BackupJobPhase> = {
+  NOT_STARTED: 'QUEUED',
+  IN_PROGRESS: 'RUNNING',
+  COMPLETE: 'COMPLETED',
+  CANCELLED: 'CANCELLED',
+  FAILED: 'FAILED',
+};
+
+export function isSailPointStatus(value: unknown): value is SailPointStatus {
+  return typeof value === 'string' && Object.hasOwn(SAILPOINT_STATUS_PHASE, value);
+}
+
+/**
+ * The phase of a SailPoint backup. A COMPLETE backup whose file was not kept, or whose copy to the
+ * customer's cloud storage failed, is COMPLETED_WITH_ISSUES: it finished, but not as asked.
+ */
+export function sailPointPhase(
+  status: string | undefined,
+  issues: { fileExists: boolean; cloudStorageStatus: string | undefined },
+  finished: boolean,
+): BackupJobPhase {
+  if (!isSailPointStatus(status)) return unknownStatePhase(finished);
+  if (status === 'COMPLETE' && (!issues.fileExists || issues.cloudStorageStatus === 'SYNC_FAILED')) {
+    return 'COMPLETED_WITH_ISSUES';
+  }
+  return SAILPOINT_STATUS_PHASE[status];
+}
+
+/** The SailPoint statuses that can produce any of these phases. */
+export function sailPointStatusesFor(phases: readonly BackupJobPhase[]): SailPointStatus[] {
+  return SAILPOINT_STATUSES.filter((status) => {
+    const phase = SAILPOINT_STATUS_PHASE[status];
+    return phases.includes(phase) || (status === 'COMPLETE' && phases.includes('COMPLETED_WITH_ISSUES'));
   });
 }

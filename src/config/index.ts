@@ -24,10 +24,22 @@ const awsSourceSchema = z
   })
   .strict();
 
+const sailPointSourceSchema = z
+  .object({
+    kind: z.literal('sailpoint'),
+    name: sourceName,
+    baseUrl: z.string().url('must be the tenant API URL, such as https://acme.api.identitynow.com'),
+    clientId: z.string().min(1, 'must be the client id of an OAuth client or personal access token'),
+    clientSecret: z.string().min(1, 'must be the secret of that client'),
+    includeUploads: z.boolean().default(true),
+    timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+  })
+  .strict();
+
 const configFileSchema = z
   .object({
     sources: z
-      .array(z.discriminatedUnion('kind', [awsSourceSchema]))
+      .array(z.discriminatedUnion('kind', [awsSourceSchema, sailPointSourceSchema]))
       .min(1, 'must list at least one source'),
   })
   .strict()
@@ -58,7 +70,9 @@ export type AwsSourceConfig = z.infer<typeof awsSourceSchema> & {
   credentials?: AwsCredentials;
 };
 
-export type SourceConfig = AwsSourceConfig;
+export type SailPointSourceConfig = z.infer<typeof sailPointSourceSchema>;
+
+export type SourceConfig = AwsSourceConfig | SailPointSourceConfig;
 
 export interface GatewayConfig {
   sources: SourceConfig[];
@@ -82,12 +96,38 @@ export function parseConfig(input: unknown, origin = 'configuration'): GatewayCo
 }
 
 /**
- * Reads the file named by GATEWAY_CONFIG. Returns null when the variable is unset, which means
- * "run on the embedded sandbox".
+ * Reads the file named by GATEWAY_CONFIG and adds the SailPoint tenant named by SAIL_BASE_URL,
+ * SAIL_CLIENT_ID and SAIL_CLIENT_SECRET (the variables SailPoint's own tools read). Returns null
+ * when neither is set, which means "run on the embedded sandbox".
  */
 export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig | null> {
-  const path = env.GATEWAY_CONFIG;
-  if (!path) return null;
+  const fromFile = env.GATEWAY_CONFIG ? await readConfigFile(env.GATEWAY_CONFIG) : null;
+  const fromEnv = sailPointFromEnv(env);
+  if (!fromEnv) return fromFile;
+  return parseConfig(
+    { sources: [...(fromFile?.sources ?? []), fromEnv] },
+    fromFile ? `configuration (GATEWAY_CONFIG file ${env.GATEWAY_CONFIG} plus SAIL_* variables)` : 'SAIL_* variables',
+  );
+}
+
+const SAIL_VARIABLES = ['SAIL_BASE_URL', 'SAIL_CLIENT_ID', 'SAIL_CLIENT_SECRET'] as const;
+
+function sailPointFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> | null {
+  const missing = SAIL_VARIABLES.filter((name) => !env[name]);
+  if (missing.length === SAIL_VARIABLES.length) return null;
+  if (missing.length > 0) {
+    throw new ConfigError(`SailPoint tenant from the environment is incomplete: set ${missing.join(', ')} as well`);
+  }
+  return {
+    kind: 'sailpoint',
+    name: env.SAIL_SOURCE_NAME || 'sailpoint',
+    baseUrl: env.SAIL_BASE_URL,
+    clientId: env.SAIL_CLIENT_ID,
+    clientSecret: env.SAIL_CLIENT_SECRET,
+  };
+}
+
+async function readConfigFile(path: string): Promise<GatewayConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

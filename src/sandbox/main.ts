@@ -1,25 +1,35 @@
-// `npm run sandbox`: runs the upstream sandbox alone, for the AWS CLI, the SDK or a gateway elsewhere.
+// `npm run sandbox`: runs the upstream sandboxes alone, for the AWS CLI, the SDK, curl or a gateway elsewhere.
+import { readPort } from '../config/index.js';
 import { SANDBOX_AWS_CREDENTIALS } from './aws/index.js';
 import { startSandbox } from './index.js';
-import { readPort } from '../config/index.js';
 
-const awsPort = readPort({ PORT: process.env.SANDBOX_AWS_PORT }, 4566);
-const sandbox = await startSandbox({ awsPort, host: process.env.SANDBOX_HOST ?? '127.0.0.1' });
+const sandbox = await startSandbox({
+  awsPort: readPort({ PORT: process.env.SANDBOX_AWS_PORT }, 4566),
+  sailPointPort: readPort({ PORT: process.env.SANDBOX_SAILPOINT_PORT }, 4567),
+  host: process.env.SANDBOX_HOST ?? '127.0.0.1',
+});
 const region = sandbox.aws.store.regions[0] ?? 'us-east-1';
+const tenant = sandbox.sailPoint.tenants[0]!;
+const tenantUrl = sandbox.sailPoint.tenantUrl(tenant.name);
 
-console.log(`AWS Backup sandbox listening on ${sandbox.aws.url}
-  accounts: ${sandbox.aws.store.accounts.join(', ')} (the first is the caller; pass accountId "*" to see all)
+console.log(`AWS Backup sandbox on ${sandbox.aws.url}
+  accounts: ${sandbox.aws.store.accounts.join(', ')} (the first is the caller; ask with --by-account-id '*' to see all)
   regions:  ${sandbox.aws.store.regions.join(', ')}
 
-Point the AWS CLI at it:
   export AWS_ACCESS_KEY_ID=${SANDBOX_AWS_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${SANDBOX_AWS_CREDENTIALS.secretAccessKey}
   aws backup list-backup-jobs --endpoint-url ${sandbox.aws.url} --region ${region} --by-account-id '*' --max-results 5
+  (SDK: new BackupClient({ endpoint: '${sandbox.aws.url}', region: '${region}', credentials: {...the keys above} }))
 
-Or the SDK:
-  new BackupClient({ endpoint: '${sandbox.aws.url}', region: '${region}', credentials: { accessKeyId: '${SANDBOX_AWS_CREDENTIALS.accessKeyId}', secretAccessKey: '${SANDBOX_AWS_CREDENTIALS.secretAccessKey}' } })
+SailPoint sandbox on ${sandbox.sailPoint.url}, one base URL per tenant:
+${sandbox.sailPoint.tenants.map((t) => `  ${sandbox.sailPoint.tenantUrl(t.name)}  client id ${t.clientId}  secret ${t.clientSecret}`).join('\n')}
 
-Or a gateway: a GATEWAY_CONFIG source { "kind": "aws", "name": "sandbox", "region": "${region}", "accountId": "*", "endpoint": "${sandbox.aws.url}" }
-with the credentials above in the environment.`);
+  TOKEN=$(curl -s -X POST ${tenantUrl}/oauth/token -d grant_type=client_credentials \\
+    -d client_id=${tenant.clientId} -d client_secret=${tenant.clientSecret} | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')
+  curl -s -H "Authorization: Bearer $TOKEN" '${tenantUrl}/v2024/configuration-hub/backups?filters=status%20eq%20%22FAILED%22'
+
+  Make a tenant misbehave (kind: error | throttle | hang | none):
+  curl -s -X POST ${sandbox.sailPoint.url}/__sandbox/faults -d '{"tenant":"${tenant.name}","kind":"throttle","retryAfterSeconds":3}'
+  curl -s -X DELETE ${sandbox.sailPoint.url}/__sandbox/faults`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

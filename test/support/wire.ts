@@ -102,3 +102,79 @@ export const AWS_JOB_FIELDS = `
     childJobsInState { state count }
   }
 `;
+
+/** The SailPoint phase table of the README, written out again as the test's own reading of it. */
+export function expectedSailPointPhase(record: Record<string, any>): string {
+  switch (record.status) {
+    case 'NOT_STARTED':
+      return 'QUEUED';
+    case 'IN_PROGRESS':
+      return 'RUNNING';
+    case 'COMPLETE':
+      return record.fileExists === false || record.cloudStorageStatus === 'SYNC_FAILED' ? 'COMPLETED_WITH_ISSUES' : 'COMPLETED';
+    default:
+      return record.status;
+  }
+}
+
+export interface RawJob {
+  kind: 'aws' | 'sailpoint';
+  sourceName: string;
+  /** Upstream job id. */
+  jobId: string;
+  /** Source-unique id, the gateway's tie-breaker: `<sourceName>:<jobId>` or `<sourceName>:<collection>:<jobId>`. */
+  key: string;
+  createdAt: string;
+  phase: string;
+  record: Record<string, any>;
+}
+
+/** Every job the default sandbox sources see: both AWS regions (all accounts) and both SailPoint collections of each tenant. */
+export function rawJobs(sandbox: {
+  aws: { store: { jobs(): readonly { region: string; record: Record<string, unknown> }[] } };
+  sailPoint: {
+    tenants: readonly { name: string }[];
+    store: { backups(tenant: string): readonly Record<string, unknown>[]; uploads(tenant: string): readonly Record<string, unknown>[] };
+  };
+}): RawJob[] {
+  const aws = sandbox.aws.store.jobs().map(({ region, record }): RawJob => {
+    const sourceName = `aws-${region}`;
+    return {
+      kind: 'aws',
+      sourceName,
+      jobId: record.BackupJobId as string,
+      key: `${sourceName}:${record.BackupJobId}`,
+      createdAt: isoFromEpochSeconds(record.CreationDate)!,
+      phase: expectedPhase(record),
+      record,
+    };
+  });
+  const sailPoint = sandbox.sailPoint.tenants.flatMap(({ name }) => {
+    const sourceName = `sailpoint-${name}`;
+    const collections = [
+      ['backup', sandbox.sailPoint.store.backups(name)],
+      ['upload', sandbox.sailPoint.store.uploads(name)],
+    ] as const;
+    return collections.flatMap(([collection, records]) =>
+      records.map(
+        (record): RawJob => ({
+          kind: 'sailpoint',
+          sourceName,
+          jobId: record.jobId as string,
+          key: `${sourceName}:${collection}:${record.jobId}`,
+          createdAt: new Date(record.created as string).toISOString(),
+          phase: expectedSailPointPhase(record),
+          record,
+        }),
+      ),
+    );
+  });
+  return [...aws, ...sailPoint];
+}
+
+/** The gateway's merged order: newest first, then source name, then the source-unique key. */
+export function newestFirst(a: RawJob, b: RawJob): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
+  if (a.sourceName !== b.sourceName) return a.sourceName < b.sourceName ? -1 : 1;
+  return a.key < b.key ? -1 : 1;
+}

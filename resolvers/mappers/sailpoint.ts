@@ -1,0 +1,99 @@
+// Pure mapping from a SailPoint Configuration Hub BackupResponse to the graph's SailPointBackupJob.
+import type { SailPointBackupRecord } from '../../src/sailpoint/index.js';
+import type { SailPointCollection } from '../../src/sailpoint/source.js';
+import { sailPointPhase, type BackupJobPhase } from './phase.js';
+
+export interface SailPointObjectOption {
+  objectType: string;
+  includedIds: string[];
+  includedNames: string[];
+}
+
+export interface SailPointBackupJobModel {
+  source: 'SAILPOINT';
+  sourceName: string;
+  collection: SailPointCollection;
+  /** The loader key and the local part of the global id: `<sourceName>:<collection>:<jobId>`. */
+  key: string;
+  phase: BackupJobPhase;
+  displayName: string;
+  createdAt: Date | null;
+  completedAt: Date | null;
+  jobId: string;
+  status: string | null;
+  type: string | null;
+  tenant: string | null;
+  requesterName: string | null;
+  fileExists: boolean;
+  created: Date | null;
+  modified: Date | null;
+  completed: Date | null;
+  name: string | null;
+  userCanDelete: boolean;
+  isPartial: boolean;
+  backupType: string | null;
+  options: { includeTypes: string[] | null; objectOptions: SailPointObjectOption[] | null } | null;
+  hydrationStatus: string | null;
+  totalObjectCount: number | null;
+  cloudStorageStatus: string | null;
+}
+
+export function sailPointJobKey(sourceName: string, collection: SailPointCollection, jobId: string): string {
+  return `${sourceName}:${collection}:${jobId}`;
+}
+
+/** Applies SailPoint's documented defaults for absent members (fileExists and userCanDelete true, isPartial false). */
+export function mapSailPointBackupJob(
+  record: SailPointBackupRecord,
+  sourceName: string,
+  collection: SailPointCollection,
+): SailPointBackupJobModel {
+  const jobId = record.jobId ?? '';
+  const fileExists = record.fileExists ?? true;
+  const created = parseDate(record.created);
+  const completed = parseDate(record.completed);
+  return {
+    source: 'SAILPOINT',
+    sourceName,
+    collection,
+    key: sailPointJobKey(sourceName, collection, jobId),
+    phase: sailPointPhase(record.status, { fileExists, cloudStorageStatus: record.cloudStorageStatus }, completed !== null),
+    displayName: record.name ?? jobId,
+    createdAt: created,
+    completedAt: completed,
+    jobId,
+    status: record.status ?? null,
+    type: record.type ?? null,
+    tenant: record.tenant ?? null,
+    requesterName: record.requesterName ?? null,
+    fileExists,
+    created,
+    modified: parseDate(record.modified),
+    completed,
+    name: record.name ?? null,
+    userCanDelete: record.userCanDelete ?? true,
+    isPartial: record.isPartial ?? false,
+    backupType: record.backupType ?? null,
+    options: record.options
+      ? {
+          includeTypes: record.options.includeTypes ?? null,
+          objectOptions: record.options.objectOptions
+            ? Object.entries(record.options.objectOptions).map(([objectType, selection]) => ({
+                objectType,
+                includedIds: selection.includedIds ?? [],
+                includedNames: selection.includedNames ?? [],
+              }))
+            : null,
+        }
+      : null,
+    hydrationStatus: record.hydrationStatus ?? null,
+    totalObjectCount: record.totalObjectCount ?? null,
+    cloudStorageStatus: record.cloudStorageStatus ?? null,
+  };
+}
+
+function parseDate(value: string | undefined): Date | null {
+  if (value === undefined) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}

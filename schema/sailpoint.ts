@@ -1,0 +1,204 @@
+// The SailPoint side of the graph: SailPointBackupJob with every BackupResponse member, its
+// options, and the root field that looks one up by its SailPoint job id.
+import type { GatewayContext } from '../resolvers/context.js';
+import { loadSailPointJobs } from '../resolvers/loaders.js';
+import { sailPointJobKey, type SailPointBackupJobModel } from '../resolvers/mappers/sailpoint.js';
+import { badUserInput } from '../src/errors.js';
+import { BackupJob } from './backup-job.js';
+import { builder } from './builder.js';
+
+const UNKNOWN_DESCRIPTION =
+  'SailPoint sent a value this gateway version does not know yet (its enums grow over time). The job is still returned; upgrade the gateway to see the value.';
+
+/** An enum whose upstream grows: known values pass, anything else becomes UNKNOWN instead of an error. */
+function openEnum<const Values extends readonly string[]>(
+  name: string,
+  description: string,
+  values: { [Value in Values[number]]: string },
+) {
+  const ref = builder.enumType(name, {
+    description,
+    values: {
+      ...Object.fromEntries(Object.entries(values).map(([value, text]) => [value, { description: text as string }])),
+      UNKNOWN: { description: UNKNOWN_DESCRIPTION },
+    } as Record<Values[number] | 'UNKNOWN', { description: string }>,
+  });
+  const known = new Set(Object.keys(values));
+  const read = (value: string | null): Values[number] | 'UNKNOWN' | null =>
+    value === null ? null : known.has(value) ? (value as Values[number]) : 'UNKNOWN';
+  return { ref, read };
+}
+
+const Status = openEnum<['NOT_STARTED', 'IN_PROGRESS', 'COMPLETE', 'CANCELLED', 'FAILED']>(
+  'SailPointBackupStatus',
+  'The status of a Configuration Hub backup exactly as SailPoint reports it.',
+  {
+    NOT_STARTED: 'Requested, not started yet.',
+    IN_PROGRESS: 'Collecting the tenant configuration now.',
+    COMPLETE: 'Finished; the backup can be used.',
+    CANCELLED: 'Stopped before it finished.',
+    FAILED: 'Ended without a usable backup.',
+  },
+);
+
+const BackupType = openEnum<['UPLOADED', 'AUTOMATED', 'MANUAL', 'AUTOMATED_DRAFT']>(
+  'SailPointBackupType',
+  'How a Configuration Hub backup came to be.',
+  {
+    UPLOADED: 'Made by uploading an existing configuration file.',
+    AUTOMATED: 'Made automatically by SailPoint operations.',
+    MANUAL: 'Made by a user on request.',
+    AUTOMATED_DRAFT: 'Made automatically while a draft was being prepared.',
+  },
+);
+
+const HydrationStatus = openEnum<['HYDRATED', 'NOT_HYDRATED']>(
+  'SailPointHydrationStatus',
+  'Whether the object details of a backup are ready to browse.',
+  { HYDRATED: 'The object details are ready.', NOT_HYDRATED: 'The object details are not ready yet.' },
+);
+
+const CloudStorageStatus = openEnum<['SYNCED', 'NOT_SYNCED', 'SYNC_FAILED']>(
+  'SailPointCloudStorageStatus',
+  'Whether a backup has been copied to the customer-managed cloud storage.',
+  {
+    SYNCED: 'Copied to the customer storage.',
+    NOT_SYNCED: 'Not copied (no storage configured, or not yet).',
+    SYNC_FAILED: 'The copy failed; the phase is COMPLETED_WITH_ISSUES.',
+  },
+);
+
+const SailPointObjectOption = builder
+  .objectRef<{ objectType: string; includedIds: string[]; includedNames: string[] }>('SailPointObjectOption')
+  .implement({
+    description: 'The objects of one type a backup was limited to.',
+    fields: (t) => ({
+      objectType: t.exposeString('objectType', {
+        nullable: false,
+        description: 'The object type, such as `SOURCE` or `ROLE`.',
+      }),
+      includedIds: t.exposeStringList('includedIds', {
+        nullable: false,
+        description: 'Ids of the objects of that type that were included.',
+      }),
+      includedNames: t.exposeStringList('includedNames', {
+        nullable: false,
+        description: 'Names of the objects of that type that were included.',
+      }),
+    }),
+  });
+
+const SailPointBackupOptions = builder
+  .objectRef<NonNullable<SailPointBackupJobModel['options']>>('SailPointBackupOptions')
+  .implement({
+    description: 'What a backup was asked to contain.',
+    fields: (t) => ({
+      includeTypes: t.exposeStringList('includeTypes', {
+        description:
+          'The object types included, such as `ACCESS_PROFILE`, `IDENTITY_PROFILE`, `ROLE`, `SOURCE`, `TRANSFORM`, `RULE`, `WORKFLOW`. Strings, because SailPoint adds types often.',
+      }),
+      objectOptions: t.field({
+        type: [SailPointObjectOption],
+        description: 'Per object type, the objects the backup was limited to (SailPoint sends a map keyed by type).',
+        resolve: (options) => options.objectOptions,
+      }),
+    }),
+  });
+
+export const SailPointBackupJob = builder.loadableNodeRef('SailPointBackupJob', {
+  id: { resolve: (job: SailPointBackupJobModel) => job.key },
+  load: (keys: string[], context: GatewayContext) => loadSailPointJobs(context, keys),
+});
+
+/** Seeds the request's loader with records a list call already returned. */
+export function primeSailPointJobs(context: GatewayContext, jobs: readonly SailPointBackupJobModel[]): void {
+  const loader = SailPointBackupJob.getDataloader(context);
+  for (const job of jobs) loader.prime(job.key, job);
+}
+
+SailPointBackupJob.implement({
+  description:
+    'A SailPoint Identity Security Cloud Configuration Hub backup (or uploaded configuration), with every BackupResponse member. Absent upstream members take SailPoint documented defaults.',
+  interfaces: [BackupJob],
+  isTypeOf: (value) => (value as SailPointBackupJobModel).source === 'SAILPOINT',
+  fields: (t) => ({
+    jobId: t.exposeString('jobId', { nullable: false, description: 'The SailPoint id of the backup job.' }),
+    status: t.field({
+      type: Status.ref,
+      description: 'The status as SailPoint reports it; `phase` maps it to the source-neutral vocabulary.',
+      resolve: (job) => Status.read(job.status),
+    }),
+    type: t.exposeString('type', { description: 'The kind of job; SailPoint always sends `BACKUP` here.' }),
+    tenant: t.exposeString('tenant', { description: 'The name of the tenant the backup belongs to.' }),
+    requesterName: t.exposeString('requesterName', { description: 'Who asked for the backup.' }),
+    fileExists: t.exposeBoolean('fileExists', {
+      nullable: false,
+      description: 'Whether a backup file was created and kept (true when SailPoint omits it).',
+    }),
+    created: t.expose('created', { type: 'DateTime', description: 'When the job started.' }),
+    modified: t.expose('modified', { type: 'DateTime', description: 'When the job last changed.' }),
+    completed: t.expose('completed', { type: 'DateTime', description: 'When the job finished.' }),
+    name: t.exposeString('name', { description: 'The name given to the backup or uploaded file.' }),
+    userCanDelete: t.exposeBoolean('userCanDelete', {
+      nullable: false,
+      description: 'Whether a regular user may delete this backup (true when SailPoint omits it).',
+    }),
+    isPartial: t.exposeBoolean('isPartial', {
+      nullable: false,
+      description:
+        'Whether the backup holds only some of the supported object types, by request (false when SailPoint omits it).',
+    }),
+    backupType: t.field({
+      type: BackupType.ref,
+      description: 'How the backup came to be.',
+      resolve: (job) => BackupType.read(job.backupType),
+    }),
+    options: t.field({
+      type: SailPointBackupOptions,
+      description: 'What the backup was asked to contain; null for a full backup.',
+      resolve: (job) => job.options,
+    }),
+    hydrationStatus: t.field({
+      type: HydrationStatus.ref,
+      description: 'Whether the object details of the backup are ready to browse.',
+      resolve: (job) => HydrationStatus.read(job.hydrationStatus),
+    }),
+    totalObjectCount: t.expose('totalObjectCount', {
+      type: 'SafeInt',
+      description: 'How many configuration objects the backup holds.',
+    }),
+    cloudStorageStatus: t.field({
+      type: CloudStorageStatus.ref,
+      description: 'Whether the backup was copied to customer-managed cloud storage.',
+      resolve: (job) => CloudStorageStatus.read(job.cloudStorageStatus),
+    }),
+  }),
+});
+
+builder.queryField('sailPointBackupJob', (t) =>
+  t.field({
+    type: SailPointBackupJob,
+    description:
+      'Looks up a SailPoint backup or uploaded configuration by its SailPoint job id. Without `sourceName` every SailPoint source is asked. Costs one list call per tenant and collection per request, however many jobs are asked for.',
+    args: {
+      jobId: t.arg.string({ required: true, description: 'The SailPoint job id (jobId).' }),
+      sourceName: t.arg.string({ description: 'The configured SailPoint source to ask; all of them when omitted.' }),
+    },
+    resolve: async (_root, { jobId, sourceName }, context) => {
+      let sources = context.sources.sailPoint;
+      if (sourceName != null) {
+        const source = context.sources.sailPointSource(sourceName);
+        if (!source) throw badUserInput(`"${sourceName}" is not a SailPoint source of this gateway`);
+        sources = [source];
+      }
+      const loader = SailPointBackupJob.getDataloader(context);
+      const keys = sources.flatMap((source) => source.collections.map((collection) => sailPointJobKey(source.name, collection, jobId)));
+      const found = await Promise.allSettled(keys.map((key) => loader.load(key)));
+      const hit = found.find((outcome) => outcome.status === 'fulfilled' && outcome.value);
+      if (hit?.status === 'fulfilled') return hit.value;
+      const failure = found.find((outcome) => outcome.status === 'rejected');
+      if (failure?.status === 'rejected') throw failure.reason;
+      return null;
+    },
+  }),
+);

@@ -1,0 +1,329 @@
+// Thin fetch-based client for one SailPoint ISC tenant: a self-renewing OAuth token, rate limiting, retries, typed records.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { UpstreamErrorCode } from '../errors.js';
+import { backupListSchema, type SailPointBackupRecord, type SailPointBackupStatus } from './records.js';
+
+export interface SailPointTenantConfig {
+  /** The gateway's name for this tenant; it appears in error messages. */
+  name: string;
+  /** The tenant's API root, such as https://acme.api.identitynow.com. */
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Deadline of one HTTP exchange, headers and body (default 10 000 ms). */
+  timeoutMs?: number;
+}
+
+export interface SailPointClientOptions {
+  /** Only for plugging in a fetch with its own dispatcher (keep-alive pool); defaults to the global fetch. */
+  fetch?: typeof fetch;
+  /** Requests allowed per access token per window; SailPoint allows 100 per 10 s. */
+  rateLimit?: { requests: number; windowMs: number };
+  /** Total time one call may spend waiting out 429 answers before giving up (default 5000 ms). */
+  maxThrottleWaitMs?: number;
+  now?: () => number;
+}
+
+export interface SailPointListFilter {
+  status?: SailPointBackupStatus;
+}
+
+type Operation = 'token' | 'listBackups' | 'listUploads';
+
+/**
+ * A failed call, in the gateway's error vocabulary. The message names the tenant, the operation and
+ * the HTTP status only: upstream bodies can echo request details, so they are never copied in.
+ */
+export class SailPointError extends Error {
+  override readonly name = 'SailPointError';
+  readonly code: UpstreamErrorCode;
+  readonly tenant: string;
+  readonly status?: number;
+
+  constructor(
+    code: UpstreamErrorCode,
+    tenant: string,
+    message: string,
+    details: { status?: number; cause?: unknown } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.tenant = tenant;
+    if (details.status !== undefined) this.status = details.status;
+  }
+}
+
+interface Session {
+  token: string;
+  renewAt: number;
+  window: RequestWindow;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_RATE_LIMIT = { requests: 100, windowMs: 10_000 };
+const DEFAULT_MAX_THROTTLE_WAIT_MS = 5_000;
+/** Renew this long before expiry, so that a token never runs out between our check and SailPoint's. */
+const MAX_RENEWAL_MARGIN_MS = 60_000;
+
+export class SailPointClient {
+  private readonly tenant: string;
+  private readonly base: URL;
+  private readonly credentials: URLSearchParams;
+  private readonly timeoutMs: number;
+  private readonly fetchImpl: typeof fetch;
+  private readonly rateLimit: { requests: number; windowMs: number };
+  private readonly maxThrottleWaitMs: number;
+  private readonly now: () => number;
+  private session: Session | undefined;
+  private renewal: Promise<Session> | undefined;
+
+  constructor(config: SailPointTenantConfig, options: SailPointClientOptions = {}) {
+    this.tenant = config.name;
+    // A trailing slash makes relative paths resolve below a base that carries a path of its own.
+    this.base = new URL(config.baseUrl.endsWith('/') ? config.baseUrl : `${config.baseUrl}/`);
+    this.credentials = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: config.clientId,
+      client_secret: config.clientSecret,
+    });
+    this.timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.fetchImpl = options.fetch ?? fetch;
+    this.rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+    this.maxThrottleWaitMs = options.maxThrottleWaitMs ?? DEFAULT_MAX_THROTTLE_WAIT_MS;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The tenant's backups, newest first; uploaded configurations are listed by listUploads. */
+  listBackups(filter: SailPointListFilter = {}): Promise<SailPointBackupRecord[]> {
+    return this.list('listBackups', 'v2024/configuration-hub/backups', filter);
+  }
+
+  listUploads(filter: SailPointListFilter = {}): Promise<SailPointBackupRecord[]> {
+    return this.list('listUploads', 'v2024/configuration-hub/backups/uploads', filter);
+  }
+
+  private async list(
+    operation: Operation,
+    path: string,
+    filter: SailPointListFilter,
+  ): Promise<SailPointBackupRecord[]> {
+    const url = new URL(path, this.base);
+    if (filter.status !== undefined) {
+      // encodeURIComponent rather than URLSearchParams: a space must travel as %20, not "+".
+      url.search = `filters=${encodeURIComponent(`status eq "${filter.status}"`)}`;
+    }
+    const response = await this.authorized(operation, url.href);
+    if (!response.ok) throw await this.statusError(operation, response);
+    const parsed = backupListSchema.safeParse(await this.readJson(operation, response));
+    if (!parsed.success) {
+      throw new SailPointError(
+        'UPSTREAM_BAD_RESPONSE',
+        this.tenant,
+        `SailPoint tenant "${this.tenant}": ${operation} answered with a list that is not BackupResponse records`,
+        { status: response.status },
+      );
+    }
+    return parsed.data;
+  }
+
+  /** One API exchange; a 401 means the token died early, so it is renewed and the call tried once more. */
+  private async authorized(operation: Operation, url: string): Promise<Response> {
+    const stale = await this.currentSession();
+    const first = await this.send(operation, url, () => this.apiRequest(stale));
+    if (first.status !== 401) return first;
+    await discardBody(first);
+    this.forget(stale);
+    const fresh = await this.currentSession();
+    const second = await this.send(operation, url, () => this.apiRequest(fresh));
+    if (second.status !== 401) return second;
+    await discardBody(second);
+    throw new SailPointError(
+      'UPSTREAM_AUTH_FAILED',
+      this.tenant,
+      `SailPoint tenant "${this.tenant}": ${operation} was refused with HTTP 401 even with a new access token`,
+      { status: 401 },
+    );
+  }
+
+  private async apiRequest(session: Session): Promise<RequestInit> {
+    const delay = session.window.reserve(this.now());
+    if (delay > 0) await sleep(delay);
+    return {
+      headers: {
+        authorization: `Bearer ${session.token}`,
+        accept: 'application/json',
+        // Configuration Hub's v2024 endpoints do not require it, but other v2024 endpoints do; it is harmless here.
+        'x-sailpoint-experimental': 'true',
+      },
+    };
+  }
+
+  private currentSession(): Promise<Session> {
+    const session = this.session;
+    if (session && this.now() < session.renewAt) return Promise.resolve(session);
+    // Every caller that finds the token stale joins the one renewal under way.
+    this.renewal ??= this.requestToken()
+      .then((fresh) => (this.session = fresh))
+      .finally(() => (this.renewal = undefined));
+    return this.renewal;
+  }
+
+  /** Drops a token that answered 401, unless a concurrent caller has already replaced it. */
+  private forget(stale: Session): void {
+    if (this.session === stale) this.session = undefined;
+  }
+
+  private async requestToken(): Promise<Session> {
+    const requestedAt = this.now();
+    const response = await this.send('token', new URL('oauth/token', this.base).href, async () => ({
+      method: 'POST',
+      headers: { accept: 'application/json' },
+      body: this.credentials,
+    }));
+    if (!response.ok) throw await this.statusError('token', response);
+    const body = await this.readJson('token', response);
+    const token = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    const accessToken = token.access_token;
+    const expiresIn = token.expires_in;
+    if (typeof accessToken !== 'string' || accessToken === '' || typeof expiresIn !== 'number' || !(expiresIn > 0)) {
+      throw new SailPointError(
+        'UPSTREAM_BAD_RESPONSE',
+        this.tenant,
+        `SailPoint tenant "${this.tenant}": the token answer lacks access_token or expires_in`,
+        { status: response.status },
+      );
+    }
+    const ttlMs = expiresIn * 1000;
+    return {
+      token: accessToken,
+      renewAt: requestedAt + ttlMs - Math.min(MAX_RENEWAL_MARGIN_MS, ttlMs / 10),
+      window: new RequestWindow(this.rateLimit.requests, this.rateLimit.windowMs),
+    };
+  }
+
+  /**
+   * One HTTP exchange with its deadline. 429 answers are waited out and retried while the call's
+   * total wait stays within budget; 5xx and transport failures end the call.
+   */
+  private async send(operation: Operation, url: string, prepare: () => Promise<RequestInit>): Promise<Response> {
+    let throttledMs = 0;
+    for (;;) {
+      const init = await prepare();
+      let response: Response;
+      try {
+        response = await this.fetchImpl(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+      } catch (error) {
+        throw this.transportError(operation, error);
+      }
+      if (response.status === 429) {
+        const waitMs = this.retryAfterMs(response.headers.get('retry-after'));
+        await discardBody(response);
+        if (throttledMs + waitMs > this.maxThrottleWaitMs) {
+          throw new SailPointError(
+            'UPSTREAM_THROTTLED',
+            this.tenant,
+            `SailPoint tenant "${this.tenant}": ${operation} is still rate limited (HTTP 429) after ${throttledMs} ms of waiting`,
+            { status: 429 },
+          );
+        }
+        throttledMs += waitMs;
+        await sleep(waitMs);
+        continue;
+      }
+      if (response.status >= 500) {
+        await discardBody(response);
+        throw new SailPointError(
+          'UPSTREAM_UNAVAILABLE',
+          this.tenant,
+          `SailPoint tenant "${this.tenant}": ${operation} failed with HTTP ${response.status}`,
+          { status: response.status },
+        );
+      }
+      return response;
+    }
+  }
+
+  private async readJson(operation: Operation, response: Response): Promise<unknown> {
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw this.transportError(operation, error);
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      // The parser's own message quotes the body, so it is not kept as the cause.
+      throw new SailPointError(
+        'UPSTREAM_BAD_RESPONSE',
+        this.tenant,
+        `SailPoint tenant "${this.tenant}": ${operation} answered HTTP ${response.status} with a body that is not JSON`,
+        { status: response.status },
+      );
+    }
+  }
+
+  private async statusError(operation: Operation, response: Response): Promise<SailPointError> {
+    await discardBody(response);
+    const { status } = response;
+    // The token endpoint refuses bad credentials with 400 or 401; an API answers 403 to a token without the rights.
+    const authFailed = status === 401 || status === 403 || (operation === 'token' && status === 400);
+    return new SailPointError(
+      authFailed ? 'UPSTREAM_AUTH_FAILED' : 'UPSTREAM_BAD_RESPONSE',
+      this.tenant,
+      `SailPoint tenant "${this.tenant}": ${operation} was answered with HTTP ${status}`,
+      { status },
+    );
+  }
+
+  private transportError(operation: Operation, error: unknown): SailPointError {
+    if (error instanceof Error && error.name === 'TimeoutError') {
+      return new SailPointError(
+        'UPSTREAM_TIMEOUT',
+        this.tenant,
+        `SailPoint tenant "${this.tenant}": ${operation} did not answer within ${this.timeoutMs} ms`,
+        { cause: error },
+      );
+    }
+    return new SailPointError(
+      'UPSTREAM_UNAVAILABLE',
+      this.tenant,
+      `SailPoint tenant "${this.tenant}": ${operation} could not reach the tenant`,
+      { cause: error },
+    );
+  }
+
+  /** Retry-After is seconds or an HTTP date; without a usable value, one second. */
+  private retryAfterMs(header: string | null): number {
+    if (header !== null && /^\s*\d+\s*$/.test(header)) return Number(header) * 1000;
+    const date = header === null ? Number.NaN : Date.parse(header);
+    return Number.isNaN(date) ? 1000 : Math.max(0, date - this.now());
+  }
+}
+
+/**
+ * A sliding window of send times: at most `limit` requests in any `windowMs`, so the client never
+ * trips SailPoint's limit itself. Reservations are taken synchronously, so concurrent callers queue in order.
+ */
+class RequestWindow {
+  private readonly sendTimes: number[] = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  /** Books the next free slot and says how long to wait for it. */
+  reserve(now: number): number {
+    while (this.sendTimes.length > 0 && this.sendTimes[0]! <= now - this.windowMs) this.sendTimes.shift();
+    const blocking = this.sendTimes[this.sendTimes.length - this.limit];
+    const at = blocking === undefined ? now : Math.max(now, blocking + this.windowMs);
+    this.sendTimes.push(at);
+    return at - now;
+  }
+}
+
+/** Releases the connection of an answer whose body is not wanted. */
+async function discardBody(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
+}

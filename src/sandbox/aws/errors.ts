@@ -1,0 +1,54 @@
+// AWS Backup's error answers: an HTTP status, the name in x-amzn-ErrorType, and the {Message, Code, Type} body.
+
+export type SandboxErrorName =
+  | 'InvalidParameterValueException'
+  | 'MissingParameterValueException'
+  | 'ResourceNotFoundException'
+  | 'ServiceUnavailableException'
+  | 'MissingAuthenticationTokenException'
+  | 'InvalidSignatureException'
+  | 'UnknownOperationException'
+  | 'SerializationException';
+
+/** An answer other than success. The SDK picks its exception class from `name` alone. */
+export class SandboxError extends Error {
+  constructor(
+    override readonly name: SandboxErrorName,
+    readonly status: number,
+    message: string,
+    /** AWS Backup's `Context` member: the parameter or resource the error is about. */
+    readonly context?: string,
+  ) {
+    super(message);
+  }
+
+  body(): Record<string, string> {
+    return {
+      Code: this.name,
+      ...(this.context !== undefined ? { Context: this.context } : {}),
+      Message: this.message,
+      Type: this.status >= 500 ? 'Server' : 'User',
+    };
+  }
+}
+
+export const invalidParameter = (message: string, context?: string): SandboxError =>
+  new SandboxError('InvalidParameterValueException', 400, message, context);
+
+export const missingParameter = (member: string): SandboxError =>
+  new SandboxError('MissingParameterValueException', 400, `${member} is required but was not provided.`, member);
+
+export const notFound = (message: string, context?: string): SandboxError =>
+  new SandboxError('ResourceNotFoundException', 404, message, context);
+
+export const missingAuthentication = (): SandboxError =>
+  new SandboxError('MissingAuthenticationTokenException', 403, 'Missing Authentication Token');
+
+export const unknownOperation = (method: string, path: string): SandboxError =>
+  new SandboxError('UnknownOperationException', 404, `No AWS Backup operation answers ${method} ${path} in this sandbox.`);
+
+export const serialization = (message: string): SandboxError => new SandboxError('SerializationException', 400, message);
+
+/** What a bug in the sandbox looks like on the wire; the SDK retries it as it would a real outage. */
+export const internalFailure = (): SandboxError =>
+  new SandboxError('ServiceUnavailableException', 500, 'The sandbox failed to process the request.');

@@ -1,0 +1,75 @@
+// A local AWS Backup endpoint for the unmodified @aws-sdk/client-backup: seeded jobs of a two-account, two-region organization.
+import type { AddressInfo } from 'node:net';
+import { BackupOperations } from './operations.js';
+import { seedJobs } from './seed.js';
+import { CallLog, createSandboxServer, type SandboxCallLog } from './server.js';
+import { JobStore, type AwsSandboxStore } from './store.js';
+
+export type { SandboxCallLog } from './server.js';
+export type { AwsSandboxStore, SandboxJob, WireBackupJob, WireLifecycle, WireRecoveryPointCreator, BackupJobState } from './store.js';
+
+export interface AwsSandboxOptions {
+  /** 0 picks a free port (the default). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Anchor of the seed's timestamps; defaults to the current time truncated to the hour (UTC). */
+  now?: Date;
+  /** Delay before answering every call, in milliseconds (default 0). */
+  latencyMs?: number;
+}
+
+export interface AwsSandbox {
+  /** Endpoint for the SDK's `endpoint` option, such as http://127.0.0.1:4566. */
+  readonly url: string;
+  readonly port: number;
+  /** Calls received per operation name, counted before validation. */
+  readonly calls: SandboxCallLog;
+  /** The raw records the sandbox serves, for tests to compare against. */
+  readonly store: AwsSandboxStore;
+  close(): Promise<void>;
+}
+
+/**
+ * Sandbox-only credentials, documented so that anyone can point the CLI or SDK at the sandbox.
+ * The sandbox reads the region from the signature's credential scope and checks nothing else.
+ * Not frozen: the SDK writes a `$source` attribution member into the credentials object it is given.
+ */
+export const SANDBOX_AWS_CREDENTIALS: { accessKeyId: string; secretAccessKey: string } = {
+  accessKeyId: 'AKIASANDBOXEXAMPLE',
+  secretAccessKey: 'sandbox-secret',
+};
+
+const HOUR = 3_600_000;
+
+export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<AwsSandbox> {
+  const latencyMs = options.latencyMs ?? 0;
+  if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new RangeError(`latencyMs must be a non-negative number, got ${latencyMs}`);
+  const now = options.now ?? new Date(Math.floor(Date.now() / HOUR) * HOUR);
+  const store = new JobStore(seedJobs(now));
+  const calls = new CallLog();
+  const server = createSandboxServer({ operations: new BackupOperations(store), calls, caller: store.caller, latencyMs });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    calls,
+    store,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Idle keep-alive sockets of SDK clients would otherwise hold close() open.
+        server.closeAllConnections();
+      }),
+  };
+}

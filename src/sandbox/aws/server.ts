@@ -1,0 +1,140 @@
+// The sandbox's HTTP face: restJson1 routing, SigV4 credential scope, call counting, latency and error answers.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { internalFailure, missingAuthentication, SandboxError, serialization, unknownOperation } from './errors.js';
+import { OPERATIONS, type BackupOperations, type Caller, type OperationName } from './operations.js';
+
+const MAX_BODY_BYTES = 1 << 20;
+const JOBS_PATH = '/backup-jobs';
+
+export interface SandboxCallLog {
+  /** Requests received, before any validation; all operations when none is named. */
+  count(operation?: string): number;
+  byOperation(): Record<string, number>;
+  reset(): void;
+}
+
+export class CallLog implements SandboxCallLog {
+  private readonly counts = new Map<string, number>();
+
+  record(operation: OperationName): void {
+    this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
+  }
+
+  count(operation?: string): number {
+    if (operation !== undefined) return this.counts.get(operation) ?? 0;
+    let total = 0;
+    for (const value of this.counts.values()) total += value;
+    return total;
+  }
+
+  byOperation(): Record<string, number> {
+    return Object.fromEntries(OPERATIONS.map((operation) => [operation, this.count(operation)]));
+  }
+
+  reset(): void {
+    this.counts.clear();
+  }
+}
+
+type Route =
+  | { operation: 'ListBackupJobs' }
+  | { operation: 'DescribeBackupJob'; backupJobId: string }
+  | { operation: 'StartBackupJob' };
+
+function routeOf(method: string, pathname: string): Route | undefined {
+  const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
+  if (path === JOBS_PATH) {
+    if (method === 'GET') return { operation: 'ListBackupJobs' };
+    if (method === 'PUT') return { operation: 'StartBackupJob' };
+    return undefined;
+  }
+  if (method === 'GET' && path.startsWith(`${JOBS_PATH}/`)) {
+    const label = path.slice(JOBS_PATH.length + 1);
+    if (label.includes('/')) return undefined;
+    try {
+      return { operation: 'DescribeBackupJob', backupJobId: decodeURIComponent(label) };
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+// AWS4-HMAC-SHA256 Credential=AKID/20261101/us-east-1/backup/aws4_request, SignedHeaders=..., Signature=...
+const SIGV4 = /^AWS4-HMAC-SHA256\s+Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request\s*,/;
+
+/** The region of the request's credential scope. The signature itself is not verified. */
+function regionOf(req: IncomingMessage): string {
+  const match = SIGV4.exec(req.headers.authorization ?? '');
+  if (!match) throw missingAuthentication();
+  const [, region = '', service] = match;
+  if (service !== 'backup') {
+    throw new SandboxError('InvalidSignatureException', 403, `Credential should be scoped to correct service: 'backup'.`);
+  }
+  return region;
+}
+
+export function createSandboxServer(deps: { operations: BackupOperations; calls: CallLog; caller: string; latencyMs: number }): Server {
+  const { operations, calls, latencyMs } = deps;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const route = routeOf(method, url.pathname);
+    if (route) calls.record(route.operation);
+    if (latencyMs > 0) await sleep(latencyMs);
+
+    try {
+      const caller: Caller = { account: deps.caller, region: regionOf(req) };
+      if (!route) throw unknownOperation(method, url.pathname);
+      switch (route.operation) {
+        case 'ListBackupJobs':
+          return sendJson(res, 200, operations.list(caller, url.searchParams));
+        case 'DescribeBackupJob':
+          return sendJson(res, 200, operations.describe(caller, route.backupJobId));
+        case 'StartBackupJob':
+          return sendJson(res, 200, operations.start(caller, await readJson(req)));
+      }
+    } catch (error) {
+      sendError(res, error instanceof SandboxError ? error : internalFailure());
+    }
+  }
+
+  return createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw serialization('The request body is larger than the sandbox accepts (1 MiB).');
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw serialization('The request body is not valid JSON.');
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'x-amzn-RequestId': randomUUID(),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, error: SandboxError): void {
+  sendJson(res, error.status, error.body(), { 'x-amzn-ErrorType': error.name });
+}

@@ -1,0 +1,187 @@
+// The sandbox's backup jobs as DescribeBackupJob records, held per region in ListBackupJobs order.
+
+export const SANDBOX_ACCOUNTS = ['111122223333', '444455556666'] as const;
+export const SANDBOX_REGIONS = ['us-east-1', 'eu-west-1'] as const;
+
+export const BACKUP_JOB_STATES = [
+  'CREATED',
+  'PENDING',
+  'RUNNING',
+  'ABORTING',
+  'ABORTED',
+  'COMPLETED',
+  'FAILED',
+  'EXPIRED',
+  'PARTIAL',
+] as const;
+export type BackupJobState = (typeof BACKUP_JOB_STATES)[number];
+
+export type WireLifecycle = {
+  readonly MoveToColdStorageAfterDays?: number;
+  readonly DeleteAfterDays?: number;
+  readonly OptInToArchiveForSupportedResources?: boolean;
+  readonly DeleteAfterEvent?: 'DELETE_AFTER_COPY';
+};
+
+export type WireRecoveryPointCreator = {
+  readonly BackupPlanId?: string;
+  readonly BackupPlanArn?: string;
+  readonly BackupPlanName?: string;
+  readonly BackupPlanVersion?: string;
+  readonly BackupRuleId?: string;
+  readonly BackupRuleName?: string;
+  readonly BackupRuleCron?: string;
+  readonly BackupRuleTimezone?: string;
+};
+
+/**
+ * A DescribeBackupJob answer exactly as sent: PascalCase members, timestamps as epoch seconds.
+ * A type alias rather than an interface, so that it stays assignable to Record<string, unknown>.
+ */
+export type WireBackupJob = {
+  readonly AccountId: string;
+  readonly BackupJobId: string;
+  readonly BackupVaultName: string;
+  readonly RecoveryPointLifecycle?: WireLifecycle;
+  readonly BackupVaultArn: string;
+  readonly VaultType: 'BACKUP_VAULT' | 'LOGICALLY_AIR_GAPPED_BACKUP_VAULT';
+  readonly VaultLockState?: 'LOCKED' | 'UNLOCKED';
+  readonly RecoveryPointArn?: string;
+  readonly EncryptionKeyArn?: string;
+  readonly IsEncrypted: boolean;
+  readonly ResourceArn: string;
+  readonly CreationDate: number;
+  readonly CompletionDate?: number;
+  readonly State: BackupJobState;
+  readonly StatusMessage?: string;
+  readonly PercentDone?: string;
+  readonly BackupSizeInBytes?: number;
+  readonly IamRoleArn: string;
+  readonly CreatedBy?: WireRecoveryPointCreator;
+  readonly ResourceType: string;
+  readonly BytesTransferred?: number;
+  readonly ExpectedCompletionDate?: number;
+  readonly StartBy?: number;
+  readonly BackupOptions?: Readonly<Record<string, string>>;
+  readonly BackupType?: string;
+  readonly ParentJobId?: string;
+  readonly IsParent: boolean;
+  readonly NumberOfChildJobs?: number;
+  readonly ChildJobsInState?: Readonly<Partial<Record<BackupJobState, number>>>;
+  readonly ResourceName?: string;
+  readonly InitiationDate?: number;
+  readonly MessageCategory?: string;
+};
+
+export interface SandboxJob {
+  readonly region: string;
+  readonly record: WireBackupJob;
+}
+
+export interface AwsSandboxStore {
+  /** The organization's accounts; the first is the management account every request acts as. */
+  readonly accounts: readonly string[];
+  /** The regions that hold seeded jobs; other regions start empty. */
+  readonly regions: readonly string[];
+  /** Every job (of one region, or of all), newest first, in the order ListBackupJobs pages through them. */
+  jobs(region?: string): readonly SandboxJob[];
+  job(region: string, backupJobId: string): SandboxJob | undefined;
+}
+
+// DescribeBackupJobOutput's member order in the SDK's schema; records are built in it so that the
+// JSON on the wire is stable byte for byte.
+const DESCRIBE_MEMBERS = [
+  'AccountId', 'BackupJobId', 'BackupVaultName', 'RecoveryPointLifecycle', 'BackupVaultArn', 'VaultType',
+  'VaultLockState', 'RecoveryPointArn', 'EncryptionKeyArn', 'IsEncrypted', 'ResourceArn', 'CreationDate',
+  'CompletionDate', 'State', 'StatusMessage', 'PercentDone', 'BackupSizeInBytes', 'IamRoleArn', 'CreatedBy',
+  'ResourceType', 'BytesTransferred', 'ExpectedCompletionDate', 'StartBy', 'BackupOptions', 'BackupType',
+  'ParentJobId', 'IsParent', 'NumberOfChildJobs', 'ChildJobsInState', 'ResourceName', 'InitiationDate',
+  'MessageCategory',
+] as const satisfies readonly (keyof WireBackupJob)[];
+
+// The ListBackupJobs element (BackupJob) has every member above except the two child-job statistics.
+const LIST_MEMBERS = [
+  'AccountId', 'BackupJobId', 'BackupVaultName', 'BackupVaultArn', 'VaultType', 'VaultLockState',
+  'RecoveryPointArn', 'RecoveryPointLifecycle', 'EncryptionKeyArn', 'IsEncrypted', 'ResourceArn', 'CreationDate',
+  'CompletionDate', 'State', 'StatusMessage', 'PercentDone', 'BackupSizeInBytes', 'IamRoleArn', 'CreatedBy',
+  'ExpectedCompletionDate', 'StartBy', 'ResourceType', 'BytesTransferred', 'BackupOptions', 'BackupType',
+  'ParentJobId', 'IsParent', 'ResourceName', 'InitiationDate', 'MessageCategory',
+] as const satisfies readonly (keyof WireBackupJob)[];
+
+/** A frozen record with its members in the SDK's order and without undefined members. */
+export function wireRecord(fields: WireBackupJob): WireBackupJob {
+  return deepFreeze(pick(fields, DESCRIBE_MEMBERS)) as WireBackupJob;
+}
+
+/** The record as a ListBackupJobs element. */
+export function listElement(record: WireBackupJob): Record<string, unknown> {
+  return pick(record, LIST_MEMBERS);
+}
+
+function pick(source: WireBackupJob, members: readonly (keyof WireBackupJob)[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const member of members) if (source[member] !== undefined) out[member] = source[member];
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * The sandbox's order for ListBackupJobs: newest CreationDate first, ties broken by BackupJobId
+ * ascending. AWS documents no order; a total order is what lets NextToken be a keyset position.
+ */
+export function compareNewestFirst(a: WireBackupJob, b: WireBackupJob): number {
+  if (a.CreationDate !== b.CreationDate) return b.CreationDate - a.CreationDate;
+  return a.BackupJobId < b.BackupJobId ? -1 : a.BackupJobId > b.BackupJobId ? 1 : 0;
+}
+
+export class JobStore implements AwsSandboxStore {
+  readonly accounts: readonly string[] = SANDBOX_ACCOUNTS;
+  readonly regions: readonly string[] = SANDBOX_REGIONS;
+  private readonly byRegion = new Map<string, SandboxJob[]>();
+  private readonly byId = new Map<string, SandboxJob>();
+
+  constructor(seed: readonly SandboxJob[]) {
+    for (const job of seed) this.add(job);
+  }
+
+  /** The management account: AWS answers every sandbox request as if it came from it. */
+  get caller(): string {
+    return SANDBOX_ACCOUNTS[0];
+  }
+
+  add(job: SandboxJob): void {
+    const jobs = this.byRegion.get(job.region) ?? [];
+    // Binary insertion keeps the region's list in list order, whatever the creation time.
+    let low = 0;
+    let high = jobs.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compareNewestFirst(jobs[middle]!.record, job.record) < 0) low = middle + 1;
+      else high = middle;
+    }
+    jobs.splice(low, 0, job);
+    this.byRegion.set(job.region, jobs);
+    this.byId.set(`${job.region}/${job.record.BackupJobId}`, job);
+  }
+
+  jobs(region?: string): readonly SandboxJob[] {
+    if (region !== undefined) return [...(this.byRegion.get(region) ?? [])];
+    return [...this.byRegion.values()].flat().sort((a, b) => compareNewestFirst(a.record, b.record));
+  }
+
+  job(region: string, backupJobId: string): SandboxJob | undefined {
+    return this.byId.get(`${region}/${backupJobId}`);
+  }
+
+  /** The region's jobs in list order, without a copy: callers only read it. */
+  regionJobs(region: string): readonly SandboxJob[] {
+    return this.byRegion.get(region) ?? [];
+  }
+}

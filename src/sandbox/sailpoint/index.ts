@@ -1,0 +1,377 @@
+// A local SailPoint ISC stand-in: tenants behind path prefixes, speaking the OAuth and Configuration Hub wire protocol.
+import { randomUUID } from 'node:crypto';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { parseStatusFilter } from './filters.js';
+import {
+  SAILPOINT_SANDBOX_TENANTS,
+  seedTenant,
+  type SailPointSandboxTenant,
+  type TenantSeed,
+  type WireRecord,
+} from './seed.js';
+
+export { SAILPOINT_SANDBOX_TENANTS, type SailPointSandboxTenant } from './seed.js';
+
+export interface SailPointSandboxOptions {
+  /** 0 picks a free port (the default). */
+  port?: number;
+  host?: string;
+  /** Anchor of the seed's timestamps; defaults to the current time truncated to the hour (UTC). */
+  now?: Date;
+  /** Delay before every answer. */
+  latencyMs?: number;
+  /** Access token lifetime (default 720 s, SailPoint's usual 12 minutes). */
+  tokenTtlSeconds?: number;
+  /** Per access token (default 100 per 10 000 ms, as SailPoint enforces). */
+  rateLimit?: { requests: number; windowMs: number };
+}
+
+export type SailPointOperation = 'token' | 'listBackups' | 'listUploads' | 'getUpload';
+
+export interface SailPointCallLog {
+  /** Calls received, before any fault or auth check; narrowed by operation and tenant when given. */
+  count(operation?: SailPointOperation, tenant?: string): number;
+  byOperation(): Record<SailPointOperation, number>;
+  reset(): void;
+}
+
+export type SailPointFault =
+  | { kind: 'error'; status?: number }
+  | { kind: 'throttle'; retryAfterSeconds: number }
+  | { kind: 'hang' }
+  | { kind: 'none' };
+
+export interface SailPointFaults {
+  /** Makes every call of the tenant, token calls included, fail this way until cleared. */
+  set(tenant: string, fault: SailPointFault): void;
+  clear(): void;
+}
+
+export interface SailPointSandbox {
+  /** Server root, such as http://127.0.0.1:4567; a tenant's API root is tenantUrl(name). */
+  readonly url: string;
+  tenantUrl(tenant: string): string;
+  readonly tenants: readonly SailPointSandboxTenant[];
+  readonly calls: SailPointCallLog;
+  /** The raw wire records each tenant serves. */
+  readonly store: {
+    backups(tenant: string): readonly WireRecord[];
+    uploads(tenant: string): readonly WireRecord[];
+  };
+  readonly faults: SailPointFaults;
+  /** Makes every token issued so far answer 401, as an expired or revoked token does. */
+  revokeTokens(tenant?: string): void;
+  close(): Promise<void>;
+}
+
+const OPERATIONS: readonly SailPointOperation[] = ['token', 'listBackups', 'listUploads', 'getUpload'];
+const ADMIN_FAULTS_PATH = '/__sandbox/faults';
+const BACKUPS_PATH = '/v2024/configuration-hub/backups';
+const UPLOADS_PATH = `${BACKUPS_PATH}/uploads`;
+const MAX_BODY_BYTES = 1 << 20;
+
+interface IssuedToken {
+  tenant: string;
+  expiresAt: number;
+  windowStart: number;
+  windowCount: number;
+}
+
+const faultSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('error'), status: z.number().int().min(400).max(599).optional() }),
+  z.object({ kind: z.literal('throttle'), retryAfterSeconds: z.number().int().min(0) }),
+  z.object({ kind: z.literal('hang') }),
+  z.object({ kind: z.literal('none') }),
+]);
+const adminFaultSchema = z.intersection(z.object({ tenant: z.string() }), faultSchema);
+
+export async function startSailPointSandbox(options: SailPointSandboxOptions = {}): Promise<SailPointSandbox> {
+  const now = options.now ?? new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+  const latencyMs = options.latencyMs ?? 0;
+  const tokenTtlSeconds = options.tokenTtlSeconds ?? 720;
+  const rateLimit = options.rateLimit ?? { requests: 100, windowMs: 10_000 };
+  const tenants = new Map(SAILPOINT_SANDBOX_TENANTS.map((tenant) => [tenant.name, tenant]));
+  const seeds = new Map<string, TenantSeed>(
+    SAILPOINT_SANDBOX_TENANTS.map((tenant) => [tenant.name, seedTenant(tenant.name, now)]),
+  );
+  const tokens = new Map<string, IssuedToken>();
+  const faults = new Map<string, Exclude<SailPointFault, { kind: 'none' }>>();
+  const received: { operation: SailPointOperation; tenant: string }[] = [];
+
+  function seedOf(tenant: string): TenantSeed {
+    const seed = seeds.get(tenant);
+    if (!seed) throw new Error(`Unknown SailPoint sandbox tenant "${tenant}"`);
+    return seed;
+  }
+
+  function countCalls(operation?: SailPointOperation, tenant?: string): number {
+    return received.filter(
+      (call) => (operation ?? call.operation) === call.operation && (tenant ?? call.tenant) === call.tenant,
+    ).length;
+  }
+
+  function setFault(tenant: string, fault: SailPointFault): void {
+    seedOf(tenant);
+    const valid = faultSchema.parse(fault);
+    if (valid.kind === 'none') faults.delete(tenant);
+    else faults.set(tenant, valid);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (latencyMs > 0) await sleep(latencyMs);
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+    if (path === ADMIN_FAULTS_PATH) return handleAdmin(req, res);
+
+    const [, tenant = '', ...rest] = path.split('/');
+    const route = `/${rest.join('/')}`;
+    if (!tenants.has(tenant)) return sendError(res, 404, `There is no tenant '${tenant}' in this sandbox.`);
+
+    const uploadId =
+      req.method === 'GET' && route.startsWith(`${UPLOADS_PATH}/`) ? route.slice(UPLOADS_PATH.length + 1) : undefined;
+    const operation: SailPointOperation | undefined =
+      req.method === 'POST' && route === '/oauth/token'
+        ? 'token'
+        : req.method === 'GET' && route === BACKUPS_PATH
+          ? 'listBackups'
+          : req.method === 'GET' && route === UPLOADS_PATH
+            ? 'listUploads'
+            : uploadId !== undefined && !uploadId.includes('/')
+              ? 'getUpload'
+              : undefined;
+    if (operation) received.push({ operation, tenant });
+
+    const fault = faults.get(tenant);
+    if (fault?.kind === 'hang') return; // close() destroys the socket
+    if (fault?.kind === 'throttle') return sendThrottled(res, fault.retryAfterSeconds);
+    if (fault?.kind === 'error') return sendError(res, fault.status ?? 503);
+    if (!operation) return sendError(res, 404, `No resource at ${req.method} ${route}.`);
+
+    if (operation === 'token') return issueToken(req, res, url, tenant);
+    if (!admit(req, res, tenant)) return;
+
+    const seed = seedOf(tenant);
+    if (operation === 'getUpload') {
+      const upload = seed.uploads.find((record) => record.jobId === uploadId);
+      return upload
+        ? sendJson(res, 200, upload)
+        : sendError(res, 404, `No uploaded configuration has the id '${uploadId}'.`);
+    }
+    const filter = parseStatusFilter(url.searchParams.get('filters'));
+    if ('unsupported' in filter) return sendError(res, 400, filter.unsupported);
+    const records = operation === 'listBackups' ? seed.backups : seed.uploads;
+    sendJson(res, 200, filter.status ? records.filter((record) => record.status === filter.status) : records);
+  }
+
+  async function issueToken(req: IncomingMessage, res: ServerResponse, url: URL, tenant: string): Promise<void> {
+    // Real tenants read the client credentials from the query string as well as from the form body.
+    const fields = new Map(url.searchParams);
+    for (const [key, value] of await readForm(req)) fields.set(key, value);
+    const clientId = fields.get('client_id');
+    const clientSecret = fields.get('client_secret');
+    const grantType = fields.get('grant_type');
+
+    // Client authentication is checked before the grant type, as Spring Security OAuth servers do
+    // (SailPoint's token errors have their shape).
+    if (!clientId || clientSecret === undefined) {
+      return sendJson(res, 401, {
+        error: 'unauthorized',
+        error_description: 'Full authentication is required to access this resource',
+      });
+    }
+    const client = tenants.get(tenant);
+    if (!client || client.clientId !== clientId || client.clientSecret !== clientSecret) {
+      return sendJson(res, 401, { error: 'unauthorized', error_description: 'Bad credentials' });
+    }
+    if (!grantType) return sendJson(res, 400, { error: 'invalid_request', error_description: 'Missing grant type' });
+    if (grantType.toLowerCase() !== 'client_credentials') {
+      return sendJson(res, 400, {
+        error: 'unsupported_grant_type',
+        error_description: `Unsupported grant type: ${grantType}`,
+      });
+    }
+
+    const issuedAt = Date.now();
+    const accessToken = randomUUID();
+    tokens.set(accessToken, { tenant, expiresAt: issuedAt + tokenTtlSeconds * 1000, windowStart: 0, windowCount: 0 });
+    const { identity } = seedOf(tenant);
+    sendJson(res, 200, {
+      access_token: accessToken,
+      token_type: 'bearer',
+      expires_in: tokenTtlSeconds,
+      scope: 'sp:scopes:all',
+      tenant_id: identity.tenantId,
+      pod: identity.pod,
+      org: tenant,
+      strong_auth_supported: false,
+      claims_supported: false,
+      internal: false,
+      identity_id: identity.identityId,
+      user_name: identity.userName,
+      strong_auth: true,
+      jti: randomUUID(),
+    });
+  }
+
+  /** Checks the bearer token and its rate limit; false once a 401 or 429 has been sent. */
+  function admit(req: IncomingMessage, res: ServerResponse, tenant: string): boolean {
+    // SailPoint's API gateway answers 401 with a bare {"error": ...}, not the detailCode body of the services.
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+    const token = bearer === undefined ? undefined : tokens.get(bearer);
+    const at = Date.now();
+    const refusal = !bearer
+      ? 'JWT validation failed: no bearer token'
+      : !token || token.tenant !== tenant
+        ? 'JWT validation failed: JWT is invalid'
+        : at >= token.expiresAt
+          ? 'JWT validation failed: JWT is expired'
+          : undefined;
+    if (!token || refusal) {
+      sendJson(res, 401, { error: refusal });
+      return false;
+    }
+
+    if (at - token.windowStart >= rateLimit.windowMs) {
+      token.windowStart = at;
+      token.windowCount = 0;
+    }
+    if (token.windowCount >= rateLimit.requests) {
+      sendThrottled(res, Math.max(1, Math.ceil((token.windowStart + rateLimit.windowMs - at) / 1000)));
+      return false;
+    }
+    token.windowCount += 1;
+    return true;
+  }
+
+  async function handleAdmin(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'DELETE') {
+      faults.clear();
+      return void res.writeHead(204).end();
+    }
+    if (req.method !== 'POST')
+      return sendJson(res, 405, { error: 'Use POST to set a fault or DELETE to clear them all.' });
+    let body: unknown;
+    try {
+      body = JSON.parse((await readBody(req)).toString('utf8'));
+    } catch {
+      return sendJson(res, 400, { error: 'The body must be JSON, such as {"tenant": "acme-prod", "kind": "hang"}.' });
+    }
+    const parsed = adminFaultSchema.safeParse(body);
+    if (!parsed.success)
+      return sendJson(res, 400, {
+        error: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '),
+      });
+    const { tenant, ...fault } = parsed.data;
+    if (!tenants.has(tenant))
+      return sendJson(res, 400, { error: `Unknown tenant '${tenant}'; known: ${[...tenants.keys()].join(', ')}.` });
+    setFault(tenant, fault);
+    sendJson(res, 200, { tenant, fault });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) sendError(res, 500);
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+
+  return {
+    url,
+    tenantUrl: (tenant) => `${url}/${tenant}`,
+    tenants: SAILPOINT_SANDBOX_TENANTS,
+    calls: {
+      count: countCalls,
+      byOperation: () =>
+        Object.fromEntries(OPERATIONS.map((operation) => [operation, countCalls(operation)])) as Record<
+          SailPointOperation,
+          number
+        >,
+      reset: () => void received.splice(0),
+    },
+    store: {
+      backups: (tenant) => seedOf(tenant).backups,
+      uploads: (tenant) => seedOf(tenant).uploads,
+    },
+    faults: { set: setFault, clear: () => faults.clear() },
+    revokeTokens(tenant) {
+      for (const token of tokens.values()) if (tenant === undefined || token.tenant === tenant) token.expiresAt = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Hung requests and idle keep-alive sockets would otherwise hold close() open forever.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The body of the token request as form fields, whether url-encoded or multipart; other bodies carry none. */
+async function readForm(req: IncomingMessage): Promise<Iterable<[string, string]>> {
+  const contentType = req.headers['content-type'] ?? '';
+  const body = await readBody(req);
+  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(contentType) || body.length === 0)
+    return [];
+  try {
+    const form = await new Request('http://sandbox/', {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: Uint8Array.from(body),
+    }).formData();
+    return [...form].flatMap(([key, value]) => (typeof value === 'string' ? [[key, value] as [string, string]] : []));
+  } catch {
+    return [];
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** SailPoint's service error body; the API gateway's own 401 and 429 answers use other shapes. */
+function sendError(res: ServerResponse, status: number, text?: string): void {
+  const detailCode =
+    status === 400
+      ? '400.1 Bad request content'
+      : status === 500
+        ? '500.0 Internal Fault'
+        : `${status} ${STATUS_CODES[status] ?? 'Error'}`;
+  sendJson(res, status, {
+    detailCode,
+    trackingId: randomUUID().replaceAll('-', ''),
+    messages: [{ locale: 'en-US', localeOrigin: 'DEFAULT', text: text ?? defaultErrorText(status) }],
+    causes: [],
+  });
+}
+
+function defaultErrorText(status: number): string {
+  if (status === 500) return 'An internal fault occurred.';
+  if (status >= 500) return 'The service is temporarily unavailable.';
+  return `The request failed: ${STATUS_CODES[status] ?? 'error'}.`;
+}
+
+/** The gateway's rate-limit answer, documented as {"message": " Rate Limit Exceeded "} with Retry-After in seconds. */
+function sendThrottled(res: ServerResponse, retryAfterSeconds: number): void {
+  sendJson(res, 429, { message: ' Rate Limit Exceeded ' }, { 'retry-after': String(retryAfterSeconds) });
+}
