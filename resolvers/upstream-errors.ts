@@ -1,10 +1,12 @@
 // Turns a failed upstream call into the GraphQL error clients see, and logs what operators need.
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { AwsSourceError } from '../src/aws/source.js';
 import { badUserInput, ErrorCode, upstreamError } from '../src/errors.js';
 import { SailPointError } from '../src/sailpoint/index.js';
 
 export function toGraphQLError(error: unknown, sourceName: string): GraphQLError {
+  // Loaders convert (and log) their failures already; a second pass must not blur the code.
+  if (error instanceof GraphQLError) return error;
   if (error instanceof AwsSourceError) {
     logUpstreamFailure(error.sourceName, error.operation, error.upstreamName, error.code);
     if (error.code === ErrorCode.BAD_USER_INPUT) {

@@ -1,0 +1,188 @@
+// SailPointBackupJob through the gateway: every field against the raw record, batching, tokens,
+// throttling and failures of one tenant while everything else keeps answering.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { expectedSailPointPhase } from './support/wire.js';
+
+let gateway: TestGateway;
+beforeAll(async () => {
+  gateway = await startTestGateway({
+    // A short deadline keeps the hanging-tenant test quick.
+    configure: (config) => ({
+      sources: config.sources.map((source) => (source.kind === 'sailpoint' ? { ...source, timeoutMs: 800 } : source)),
+    }),
+  });
+});
+afterAll(() => gateway.close());
+beforeEach(() => {
+  gateway.sandbox.sailPoint.calls.reset();
+  gateway.sandbox.aws.calls.reset();
+});
+afterEach(() => gateway.sandbox.sailPoint.faults.clear());
+
+const SAILPOINT_FIELDS = `
+  id source sourceName displayName phase createdAt completedAt
+  ... on SailPointBackupJob {
+    jobId status type tenant requesterName fileExists created modified completed name userCanDelete isPartial
+    backupType options { includeTypes objectOptions { objectType includedIds includedNames } }
+    hydrationStatus totalObjectCount cloudStorageStatus
+  }`;
+
+const iso = (value: unknown) => (typeof value === 'string' ? new Date(value).toISOString() : null);
+
+/** The test's own reading of a raw BackupResponse, defaults included. */
+function expectedSailPointJob(record: Record<string, any>) {
+  return {
+    jobId: record.jobId,
+    status: record.status,
+    type: record.type ?? null,
+    tenant: record.tenant ?? null,
+    requesterName: record.requesterName ?? null,
+    fileExists: record.fileExists ?? true,
+    created: iso(record.created),
+    modified: iso(record.modified),
+    completed: iso(record.completed),
+    name: record.name ?? null,
+    userCanDelete: record.userCanDelete ?? true,
+    isPartial: record.isPartial ?? false,
+    backupType: record.backupType ?? null,
+    options: record.options
+      ? {
+          includeTypes: record.options.includeTypes ?? null,
+          objectOptions: record.options.objectOptions
+            ? Object.entries(record.options.objectOptions).map(([objectType, selection]: [string, any]) => ({
+                objectType,
+                includedIds: selection.includedIds ?? [],
+                includedNames: selection.includedNames ?? [],
+              }))
+            : null,
+        }
+      : null,
+    hydrationStatus: record.hydrationStatus ?? null,
+    totalObjectCount: record.totalObjectCount ?? null,
+    cloudStorageStatus: record.cloudStorageStatus ?? null,
+  };
+}
+
+function tenantRecords() {
+  const { sailPoint } = gateway.sandbox;
+  return sailPoint.tenants.flatMap(({ name }) => [
+    ...sailPoint.store.backups(name).map((record) => ({ tenant: name, record: record as Record<string, any> })),
+    ...sailPoint.store.uploads(name).map((record) => ({ tenant: name, record: record as Record<string, any> })),
+  ]);
+}
+
+describe('SailPointBackupJob', () => {
+  it('returns every BackupResponse member of every sandbox record, with upstream defaults for absent ones', async () => {
+    const records = tenantRecords();
+    expect(records.length).toBeGreaterThanOrEqual(60);
+    expect(records.some(({ record }) => record.fileExists === undefined)).toBe(true);
+    const lookups = records
+      .map(({ tenant, record }, index) => `j${index}: sailPointBackupJob(jobId: "${record.jobId}", sourceName: "sailpoint-${tenant}") { ${SAILPOINT_FIELDS} }`)
+      .join('\n');
+    const result = await gateway.query(`{ ${lookups} }`);
+    expect(result.errors).toBeUndefined();
+    records.forEach(({ tenant, record }, index) => {
+      const job = result.data![`j${index}`];
+      expect(job).toMatchObject(expectedSailPointJob(record));
+      expect(job).toMatchObject({
+        source: 'SAILPOINT',
+        sourceName: `sailpoint-${tenant}`,
+        phase: expectedSailPointPhase(record),
+        createdAt: iso(record.created),
+        completedAt: iso(record.completed),
+        displayName: record.name ?? record.jobId,
+      });
+    });
+  });
+
+  it('costs one list call per tenant and collection, plus one token call, however many jobs are asked for', async () => {
+    const records = tenantRecords();
+    const lookups = records
+      .map(({ tenant, record }, index) => `j${index}: sailPointBackupJob(jobId: "${record.jobId}", sourceName: "sailpoint-${tenant}") { id }`)
+      .join('\n');
+    const first = await gateway.query(`{ ${lookups} }`);
+    const ids = records.map((_record, index) => first.data![`j${index}`].id as string);
+    expect(new Set(ids).size).toBe(records.length);
+
+    gateway.sandbox.sailPoint.calls.reset();
+    const byId = ids.map((id, index) => `b${index}: backupJob(id: "${id}") { id } n${index}: node(id: "${id}") { id }`).join('\n');
+    const result = await gateway.query(`{ ${byId} backupJobs(first: 100, filter: { sources: [SAILPOINT] }) { edges { node { id } } } }`);
+    expect(result.errors).toBeUndefined();
+    ids.forEach((id, index) => {
+      expect(result.data![`b${index}`].id).toBe(id);
+      expect(result.data![`n${index}`].id).toBe(id);
+    });
+    const tenants = gateway.sandbox.sailPoint.tenants.length;
+    expect(gateway.sandbox.sailPoint.calls.count('listBackups')).toBe(tenants);
+    expect(gateway.sandbox.sailPoint.calls.count('listUploads')).toBe(tenants);
+    // Tokens are cached across requests; this request needed none.
+    expect(gateway.sandbox.sailPoint.calls.count('token')).toBeLessThanOrEqual(tenants);
+  });
+
+  it('pushes a single-status phase filter down as SailPoint `filters`', async () => {
+    const result = await gateway.query(`{ backupJobs(first: 100, filter: { sources: [SAILPOINT], phases: [FAILED] }) {
+      edges { node { ... on SailPointBackupJob { status } } } totalCount
+    } }`);
+    const expected = tenantRecords().filter(({ record }) => record.status === 'FAILED').length;
+    expect(result.data!.backupJobs.edges.map((edge: any) => edge.node.status)).toEqual(Array(expected).fill('FAILED'));
+    expect(result.data!.backupJobs.totalCount).toBe(expected);
+    // The sandbox answers 400 to filters it does not support, so a passing call proves the syntax too.
+    expect(gateway.sandbox.sailPoint.calls.count('listBackups')).toBe(gateway.sandbox.sailPoint.tenants.length);
+  });
+
+  it('renews a token that expired between two requests, once, and answers both', async () => {
+    const query = `{ backupJobs(first: 5, filter: { sourceNames: ["sailpoint-acme-prod"] }) { edges { node { id } } } }`;
+    expect((await gateway.query(query)).errors).toBeUndefined();
+    gateway.sandbox.sailPoint.calls.reset();
+    gateway.sandbox.sailPoint.revokeTokens();
+    const result = await gateway.query(query);
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.backupJobs.edges).toHaveLength(5);
+    expect(gateway.sandbox.sailPoint.calls.count('token')).toBe(1);
+  });
+
+  it('reports a tenant that keeps answering 429 as UPSTREAM_THROTTLED and serves every other source', async () => {
+    gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'throttle', retryAfterSeconds: 30 });
+    const result = await gateway.query(`{ backupJobs(first: 50) { edges { node { sourceName } } } }`);
+    const names = new Set(result.data!.backupJobs.edges.map((edge: any) => edge.node.sourceName));
+    expect(names.has('sailpoint-acme-prod')).toBe(false);
+    expect(names.has('aws-us-east-1')).toBe(true);
+    expect(result.errors!.map((error) => error.extensions)).toEqual([{ code: 'UPSTREAM_THROTTLED', sourceName: 'sailpoint-acme-prod' }]);
+  });
+
+  it('reports a failing tenant as UPSTREAM_UNAVAILABLE and a hanging one as UPSTREAM_TIMEOUT, within the deadline', async () => {
+    gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'error', status: 503 });
+    gateway.sandbox.sailPoint.faults.set('acme-sandbox', { kind: 'hang' });
+    gateway.sandbox.sailPoint.revokeTokens();
+    const started = performance.now();
+    const result = await gateway.query(`{ backupJobs(first: 20) { edges { node { sourceName } } } }`);
+    expect(performance.now() - started).toBeLessThan(800 * 3);
+    expect(result.data!.backupJobs.edges).toHaveLength(20);
+    expect(result.errors!.map((error) => error.extensions)).toEqual(
+      expect.arrayContaining([
+        { code: 'UPSTREAM_UNAVAILABLE', sourceName: 'sailpoint-acme-prod' },
+        { code: 'UPSTREAM_TIMEOUT', sourceName: 'sailpoint-acme-sandbox' },
+      ]),
+    );
+    const sources = await gateway.query(`{ backupSources { name kind lastCall { reachable errorCode } } }`);
+    const byName = Object.fromEntries(sources.data!.backupSources.map((source: any) => [source.name, source]));
+    expect(byName['sailpoint-acme-prod']).toMatchObject({ kind: 'SAILPOINT', lastCall: { reachable: false, errorCode: 'UPSTREAM_UNAVAILABLE' } });
+    expect(byName['aws-us-east-1'].lastCall).toEqual({ reachable: true, errorCode: null });
+  });
+
+  it('never shows a tenant client secret or token in any answer', async () => {
+    gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'error', status: 401 });
+    const responses = await Promise.all([
+      gateway.query(`{ backupJobs(first: 5) { edges { cursor } } }`),
+      gateway.query(`{ sailPointBackupJob(jobId: "x") { id } }`),
+      gateway.query(`{ backupSources { health { errorCode } } }`),
+    ]);
+    const text = JSON.stringify(responses);
+    for (const tenant of gateway.sandbox.sailPoint.tenants) {
+      expect(text).not.toContain(tenant.clientSecret);
+      expect(text).not.toContain(tenant.clientId);
+    }
+    expect(text).not.toMatch(/bearer|access_token|oauth/i);
+  });
+});
