@@ -4,6 +4,12 @@ import type { GatewayContext } from '../resolvers/context.js';
 import { loadSailPointJobs } from '../resolvers/loaders.js';
 import { sailPointJobKey, type SailPointBackupJobModel } from '../resolvers/mappers/sailpoint.js';
 import { badUserInput } from '../src/errors.js';
+import type {
+  SAILPOINT_BACKUP_STATUSES,
+  SAILPOINT_BACKUP_TYPES,
+  SAILPOINT_CLOUD_STORAGE_STATUSES,
+  SAILPOINT_HYDRATION_STATUSES,
+} from '../src/sailpoint/index.js';
 import { BackupJob } from './backup-job.js';
 import { builder } from './builder.js';
 
@@ -29,7 +35,7 @@ function openEnum<const Values extends readonly string[]>(
   return { ref, read };
 }
 
-const Status = openEnum<['NOT_STARTED', 'IN_PROGRESS', 'COMPLETE', 'CANCELLED', 'FAILED']>(
+const Status = openEnum<typeof SAILPOINT_BACKUP_STATUSES>(
   'SailPointBackupStatus',
   'The status of a Configuration Hub backup exactly as SailPoint reports it.',
   {
@@ -41,7 +47,7 @@ const Status = openEnum<['NOT_STARTED', 'IN_PROGRESS', 'COMPLETE', 'CANCELLED', 
   },
 );
 
-const BackupType = openEnum<['UPLOADED', 'AUTOMATED', 'MANUAL', 'AUTOMATED_DRAFT']>(
+const BackupType = openEnum<typeof SAILPOINT_BACKUP_TYPES>(
   'SailPointBackupType',
   'How a Configuration Hub backup came to be.',
   {
@@ -52,13 +58,13 @@ const BackupType = openEnum<['UPLOADED', 'AUTOMATED', 'MANUAL', 'AUTOMATED_DRAFT
   },
 );
 
-const HydrationStatus = openEnum<['HYDRATED', 'NOT_HYDRATED']>(
+const HydrationStatus = openEnum<typeof SAILPOINT_HYDRATION_STATUSES>(
   'SailPointHydrationStatus',
   'Whether the object details of a backup are ready to browse.',
   { HYDRATED: 'The object details are ready.', NOT_HYDRATED: 'The object details are not ready yet.' },
 );
 
-const CloudStorageStatus = openEnum<['SYNCED', 'NOT_SYNCED', 'SYNC_FAILED']>(
+const CloudStorageStatus = openEnum<typeof SAILPOINT_CLOUD_STORAGE_STATUSES>(
   'SailPointCloudStorageStatus',
   'Whether a backup has been copied to the customer-managed cloud storage.',
   {

@@ -1,4 +1,6 @@
 // The source-neutral lifecycle of a backup job, and how each upstream's states map onto it.
+import { BackupJobState } from '@aws-sdk/client-backup';
+import type { SailPointBackupStatus } from '../../src/sailpoint/index.js';
 
 export const BACKUP_JOB_PHASES = [
   'QUEUED',
@@ -14,19 +16,7 @@ export const BACKUP_JOB_PHASES = [
 
 export type BackupJobPhase = (typeof BACKUP_JOB_PHASES)[number];
 
-export const AWS_BACKUP_JOB_STATES = [
-  'CREATED',
-  'PENDING',
-  'RUNNING',
-  'ABORTING',
-  'ABORTED',
-  'COMPLETED',
-  'FAILED',
-  'EXPIRED',
-  'PARTIAL',
-] as const;
-
-export type AwsBackupJobState = (typeof AWS_BACKUP_JOB_STATES)[number];
+export type AwsBackupJobState = BackupJobState;
 
 /** AWS states by phase; COMPLETED splits on the message category, as the AWS console does. */
 const AWS_STATE_PHASE: Record<AwsBackupJobState, BackupJobPhase> = {
@@ -40,6 +30,9 @@ const AWS_STATE_PHASE: Record<AwsBackupJobState, BackupJobPhase> = {
   EXPIRED: 'EXPIRED',
   PARTIAL: 'PARTIAL',
 };
+
+/** The nine AWS states, in the SDK's order of its own enum. */
+export const AWS_BACKUP_JOB_STATES = Object.values(BackupJobState);
 
 export function isAwsBackupJobState(value: unknown): value is AwsBackupJobState {
   return typeof value === 'string' && Object.hasOwn(AWS_STATE_PHASE, value);
@@ -66,19 +59,25 @@ export function awsPhase(state: string | undefined, messageCategory: string | un
   return AWS_STATE_PHASE[state];
 }
 
-/** The AWS states that can produce any of these phases. */
-export function awsStatesFor(phases: readonly BackupJobPhase[]): AwsBackupJobState[] {
-  return AWS_BACKUP_JOB_STATES.filter((state) => {
-    const phase = AWS_STATE_PHASE[state];
-    return phases.includes(phase) || (state === 'COMPLETED' && phases.includes('COMPLETED_WITH_ISSUES'));
-  });
+/**
+ * The upstream states that can produce any of these phases, for pushing a phase filter down. The
+ * one finished state also stands for COMPLETED_WITH_ISSUES, which the gateway tells apart itself.
+ */
+function statesFor<State extends string>(
+  table: Record<State, BackupJobPhase>,
+  finishedState: State,
+  phases: readonly BackupJobPhase[],
+): State[] {
+  return (Object.keys(table) as State[]).filter(
+    (state) => phases.includes(table[state]) || (state === finishedState && phases.includes('COMPLETED_WITH_ISSUES')),
+  );
 }
 
-export const SAILPOINT_STATUSES = ['NOT_STARTED', 'IN_PROGRESS', 'COMPLETE', 'CANCELLED', 'FAILED'] as const;
+export function awsStatesFor(phases: readonly BackupJobPhase[]): AwsBackupJobState[] {
+  return statesFor(AWS_STATE_PHASE, 'COMPLETED', phases);
+}
 
-export type SailPointStatus = (typeof SAILPOINT_STATUSES)[number];
-
-const SAILPOINT_STATUS_PHASE: Record<SailPointStatus, BackupJobPhase> = {
+const SAILPOINT_STATUS_PHASE: Record<SailPointBackupStatus, BackupJobPhase> = {
   NOT_STARTED: 'QUEUED',
   IN_PROGRESS: 'RUNNING',
   COMPLETE: 'COMPLETED',
@@ -86,7 +85,7 @@ const SAILPOINT_STATUS_PHASE: Record<SailPointStatus, BackupJobPhase> = {
   FAILED: 'FAILED',
 };
 
-export function isSailPointStatus(value: unknown): value is SailPointStatus {
+export function isSailPointStatus(value: unknown): value is SailPointBackupStatus {
   return typeof value === 'string' && Object.hasOwn(SAILPOINT_STATUS_PHASE, value);
 }
 
@@ -106,10 +105,6 @@ export function sailPointPhase(
   return SAILPOINT_STATUS_PHASE[status];
 }
 
-/** The SailPoint statuses that can produce any of these phases. */
-export function sailPointStatusesFor(phases: readonly BackupJobPhase[]): SailPointStatus[] {
-  return SAILPOINT_STATUSES.filter((status) => {
-    const phase = SAILPOINT_STATUS_PHASE[status];
-    return phases.includes(phase) || (status === 'COMPLETE' && phases.includes('COMPLETED_WITH_ISSUES'));
-  });
+export function sailPointStatusesFor(phases: readonly BackupJobPhase[]): SailPointBackupStatus[] {
+  return statesFor(SAILPOINT_STATUS_PHASE, 'COMPLETE', phases);
 }

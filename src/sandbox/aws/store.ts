@@ -1,20 +1,12 @@
 // The sandbox's backup jobs as DescribeBackupJob records, held per region in ListBackupJobs order.
+import { BackupJobState } from '@aws-sdk/client-backup';
 
 export const SANDBOX_ACCOUNTS = ['111122223333', '444455556666'] as const;
 export const SANDBOX_REGIONS = ['us-east-1', 'eu-west-1'] as const;
 
-export const BACKUP_JOB_STATES = [
-  'CREATED',
-  'PENDING',
-  'RUNNING',
-  'ABORTING',
-  'ABORTED',
-  'COMPLETED',
-  'FAILED',
-  'EXPIRED',
-  'PARTIAL',
-] as const;
-export type BackupJobState = (typeof BACKUP_JOB_STATES)[number];
+/** The states AWS Backup defines, taken from the SDK's own enum so the sandbox validates as AWS does. */
+export const BACKUP_JOB_STATES = Object.values(BackupJobState);
+export type { BackupJobState };
 
 export type WireLifecycle = {
   readonly MoveToColdStorageAfterDays?: number;
