@@ -10,7 +10,12 @@ async function main(): Promise<void> {
   const port = readPort();
   const configured = await loadConfig();
   let sandbox: Sandbox | undefined;
-  if (!configured) sandbox = await startSandbox();
+  if (!configured) {
+    sandbox = await startSandbox({
+      awsPort: readPort({ PORT: process.env.SANDBOX_AWS_PORT }, 4566),
+      sailPointPort: readPort({ PORT: process.env.SANDBOX_SAILPOINT_PORT }, 4567),
+    });
+  }
   const config = configured ?? sandbox!.config;
 
   const sources = SourceRegistry.fromConfig(config);
