@@ -17,9 +17,13 @@ const ASSETS: Record<string, string> = {
 
 const assetDirectory = join(dirname(createRequire(import.meta.url).resolve('@graphql-yoga/graphiql/package.json')), 'dist');
 
-/** Yoga's page with every CDN address pointing at this server, and no remote favicon. */
+/**
+ * Yoga's page with every CDN address pointing at this server, and no remote favicon. The bundled
+ * GraphiQL opens with its `query` option and ignores `defaultQuery`, so the example goes there.
+ */
 export function renderOfflineGraphiQL(options: GraphiQLOptions): string {
-  return renderGraphiQL(options)
+  const withExample: GraphiQLOptions & { query?: string } = { ...options, query: options.defaultQuery };
+  return renderGraphiQL(withExample)
     .replace(/<link rel=icon [^>]*>/, '')
     .replace(/https:\/\/unpkg\.com\/@graphql-yoga\/graphiql@[^/]+\/dist\//g, GRAPHIQL_ASSET_PATH);
 }
@@ -64,7 +68,6 @@ query RecentBackupJobs {
   }
   backupJobs(first: 10, filter: { phases: [FAILED, COMPLETED_WITH_ISSUES, RUNNING] }) {
     edges {
-      cursor
       node {
         id
         sourceName
@@ -82,6 +85,14 @@ query RecentBackupJobs {
           backupSizeInBytes
           createdBy { backupPlanName backupRuleName backupRuleCron }
           recoveryPointLifecycle { moveToColdStorageAfterDays deleteAfterDays }
+        }
+        ... on SailPointBackupJob {
+          tenant
+          status
+          backupType
+          requesterName
+          totalObjectCount
+          options { includeTypes }
         }
       }
     }

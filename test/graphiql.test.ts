@@ -14,7 +14,10 @@ describe('GraphiQL', () => {
     expect(response.status).toBe(200);
     const html = await response.text();
     expect(html).toContain('YogaGraphiQL');
-    expect(html).toContain('backupJobs(first: 10');
+    // The bundled GraphiQL opens with `query` (it ignores `defaultQuery`).
+    const options = JSON.parse(/renderYogaGraphiQL\(root,(\{.*?\})\)\}\)<\/script>/s.exec(html)![1]!);
+    expect(options.query).toContain('query RecentBackupJobs');
+    expect(options.query).toContain('backupJobs(first: 10');
     const external = html.match(/(https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}[^\s"'<>)]*/gi) ?? [];
     expect(external).toEqual([]);
   });
