@@ -23,9 +23,9 @@ export interface TestGateway {
 }
 
 export async function startTestGateway(
-  options: { configure?: (config: GatewayConfig) => GatewayConfig } = {},
+  options: { configure?: (config: GatewayConfig) => GatewayConfig; latencyMs?: number } = {},
 ): Promise<TestGateway> {
-  const sandbox = await startSandbox({ now: SANDBOX_NOW });
+  const sandbox = await startSandbox({ now: SANDBOX_NOW, ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) });
   const config = options.configure ? options.configure(sandbox.config) : sandbox.config;
   const sources = SourceRegistry.fromConfig(config);
   const server = createServer(createGateway(sources));

@@ -12,14 +12,27 @@ export interface SandboxCallLog {
   /** Requests received, before any validation; all operations when none is named. */
   count(operation?: string): number;
   byOperation(): Record<string, number>;
+  /** The most calls of one operation the sandbox was answering at the same time since the last reset. */
+  peakConcurrency(operation: string): number;
   reset(): void;
 }
 
 export class CallLog implements SandboxCallLog {
   private readonly counts = new Map<string, number>();
+  private readonly inFlight = new Map<string, number>();
+  private readonly peaks = new Map<string, number>();
 
-  record(operation: OperationName): void {
+  /** Counts a call and marks it in flight until the returned function is called. */
+  record(operation: OperationName): () => void {
     this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
+    const current = (this.inFlight.get(operation) ?? 0) + 1;
+    this.inFlight.set(operation, current);
+    this.peaks.set(operation, Math.max(current, this.peaks.get(operation) ?? 0));
+    return () => this.inFlight.set(operation, (this.inFlight.get(operation) ?? 1) - 1);
+  }
+
+  peakConcurrency(operation: string): number {
+    return this.peaks.get(operation) ?? 0;
   }
 
   count(operation?: string): number {
@@ -35,6 +48,7 @@ export class CallLog implements SandboxCallLog {
 
   reset(): void {
     this.counts.clear();
+    this.peaks.clear();
   }
 }
 
@@ -83,7 +97,7 @@ export function createSandboxServer(deps: { operations: BackupOperations; calls:
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const route = routeOf(method, url.pathname);
-    if (route) calls.record(route.operation);
+    const finished = route ? calls.record(route.operation) : undefined;
     if (latencyMs > 0) await sleep(latencyMs);
 
     try {
@@ -99,6 +113,8 @@ export function createSandboxServer(deps: { operations: BackupOperations; calls:
       }
     } catch (error) {
       sendError(res, error instanceof SandboxError ? error : internalFailure());
+    } finally {
+      finished?.();
     }
   }
 
