@@ -1,14 +1,30 @@
-// GraphQL Code Generator: prints the schema the code builds to schema/schema.graphql.
+// GraphQL Code Generator: prints the subgraph SDL to schema/schema.graphql (as composition sees
+// it, federation directives included) and generates typed documents for the example frontend
+// operations.
+import { printSubgraphSchema } from '@apollo/subgraph';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 import { printSchema } from 'graphql';
 import { schema } from './schema/index.js';
 
 const config: CodegenConfig = {
+  // What clients can query: the API schema, without federation's own directive definitions.
   schema: printSchema(schema),
+  documents: 'examples/frontend/operations/*.graphql',
+  // This project is ESM under NodeNext: generated relative imports need their .js extension.
+  emitLegacyCommonJSImports: false,
   generates: {
     'schema/schema.graphql': {
-      plugins: ['schema-ast'],
-      config: { includeDirectives: true, sort: false },
+      // The subgraph SDL verbatim; the schema-ast printer would drop the @link schema extension.
+      plugins: [{ add: { content: printSubgraphSchema(schema) } }],
+    },
+    'examples/frontend/generated/': {
+      preset: 'client',
+      config: {
+        enumsAsTypes: true,
+        useTypeImports: true,
+        scalars: { DateTime: 'string', SafeInt: 'number' },
+      },
+      presetConfig: { fragmentMasking: false },
     },
   },
 };

@@ -1,6 +1,8 @@
 // The one SchemaBuilder: its plugins, scalars, context type and Relay conventions.
 import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
+import DirectivePlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import { DateTimeResolver, SafeIntResolver } from 'graphql-scalars';
 import type { GatewayContext } from '../resolvers/context.js';
@@ -16,7 +18,7 @@ export const builder = new SchemaBuilder<{
     SafeInt: { Input: number; Output: number };
   };
 }>({
-  plugins: [RelayPlugin, DataloaderPlugin],
+  plugins: [RelayPlugin, DataloaderPlugin, DirectivePlugin, FederationPlugin],
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
@@ -38,6 +40,8 @@ export const builder = new SchemaBuilder<{
     },
     pageInfoTypeOptions: {
       description: 'Where a page sits in the whole list, and how to ask for the next one.',
+      // Most subgraphs of a supergraph define the same Relay PageInfo.
+      shareable: true,
     },
     hasNextPageFieldOptions: {
       description: 'True when more items may follow; ask again with `after: endCursor`.',

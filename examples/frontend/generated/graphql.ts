@@ -1,0 +1,139 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** The state of a job exactly as AWS Backup reports it. */
+export type AwsBackupJobState =
+  /** Stopped before it finished. */
+  | 'ABORTED'
+  /** A stop was requested; the job is cleaning up. */
+  | 'ABORTING'
+  /** Finished; check `messageCategory` for warnings. */
+  | 'COMPLETED'
+  /** AWS accepted the job and has not scheduled it yet. */
+  | 'CREATED'
+  /** Did not start before `startBy`, or its recovery point expired. */
+  | 'EXPIRED'
+  /** Ended with an error; `statusMessage` says why. */
+  | 'FAILED'
+  /** Finished with only some of the resource backed up. */
+  | 'PARTIAL'
+  /** Waiting for its start window or for capacity. */
+  | 'PENDING'
+  /** Copying data into the vault. */
+  | 'RUNNING';
+
+/** Where a backup job is in its life, the same vocabulary for every source. Each value names the upstream states it stands for; the README has the full table. */
+export type BackupJobPhase =
+  /** Stopped before it finished; no usable backup. AWS: ABORTED. SailPoint: CANCELLED. */
+  | 'CANCELLED'
+  /** A stop was requested and the job is winding down. AWS: ABORTING. SailPoint: none. */
+  | 'CANCELLING'
+  /** Finished and the backup is usable. AWS: COMPLETED with message category SUCCESS (or none). SailPoint: COMPLETE with its file kept and no failed cloud copy. */
+  | 'COMPLETED'
+  /** Finished, but not cleanly; worth a look (the AWS console calls it "Completed with issues"). AWS: COMPLETED with another message category. SailPoint: COMPLETE with no file kept or cloudStorageStatus SYNC_FAILED. Also a finished job in a state this gateway does not know yet. */
+  | 'COMPLETED_WITH_ISSUES'
+  /** Did not start within its start window, or its backup has since expired. AWS: EXPIRED. SailPoint: none. */
+  | 'EXPIRED'
+  /** Ended without a backup. AWS: FAILED. SailPoint: FAILED. */
+  | 'FAILED'
+  /** Finished with only part of the data backed up. AWS: PARTIAL. SailPoint: none (isPartial backups were asked to be partial). */
+  | 'PARTIAL'
+  /** Accepted but not started yet. AWS: CREATED, PENDING. SailPoint: NOT_STARTED. */
+  | 'QUEUED'
+  /** Working now. AWS: RUNNING. SailPoint: IN_PROGRESS. Also an unfinished job in a state this gateway does not know yet. */
+  | 'RUNNING';
+
+/** The kind of upstream system a backup job comes from. */
+export type BackupSource =
+  /** AWS Backup: jobs that back up AWS resources (EBS, RDS, EFS, DynamoDB, S3, ...) into backup vaults. */
+  | 'AWS_BACKUP'
+  /** SailPoint Identity Security Cloud: Configuration Hub backups and uploaded configurations of a tenant. */
+  | 'SAILPOINT';
+
+/** The status of a Configuration Hub backup exactly as SailPoint reports it. */
+export type SailPointBackupStatus =
+  /** Stopped before it finished. */
+  | 'CANCELLED'
+  /** Finished; the backup can be used. */
+  | 'COMPLETE'
+  /** Ended without a usable backup. */
+  | 'FAILED'
+  /** Collecting the tenant configuration now. */
+  | 'IN_PROGRESS'
+  /** Requested, not started yet. */
+  | 'NOT_STARTED'
+  /** SailPoint sent a value this gateway version does not know yet (its enums grow over time). The job is still returned; upgrade the gateway to see the value. */
+  | 'UNKNOWN';
+
+/** How a Configuration Hub backup came to be. */
+export type SailPointBackupType =
+  /** Made automatically by SailPoint operations. */
+  | 'AUTOMATED'
+  /** Made automatically while a draft was being prepared. */
+  | 'AUTOMATED_DRAFT'
+  /** Made by a user on request. */
+  | 'MANUAL'
+  /** SailPoint sent a value this gateway version does not know yet (its enums grow over time). The job is still returned; upgrade the gateway to see the value. */
+  | 'UNKNOWN'
+  /** Made by uploading an existing configuration file. */
+  | 'UPLOADED';
+
+/** Whether a backup has been copied to the customer-managed cloud storage. */
+export type SailPointCloudStorageStatus =
+  /** Not copied (no storage configured, or not yet). */
+  | 'NOT_SYNCED'
+  /** Copied to the customer storage. */
+  | 'SYNCED'
+  /** The copy failed; the phase is COMPLETED_WITH_ISSUES. */
+  | 'SYNC_FAILED'
+  /** SailPoint sent a value this gateway version does not know yet (its enums grow over time). The job is still returned; upgrade the gateway to see the value. */
+  | 'UNKNOWN';
+
+/** Whether the object details of a backup are ready to browse. */
+export type SailPointHydrationStatus =
+  /** The object details are ready. */
+  | 'HYDRATED'
+  /** The object details are not ready yet. */
+  | 'NOT_HYDRATED'
+  /** SailPoint sent a value this gateway version does not know yet (its enums grow over time). The job is still returned; upgrade the gateway to see the value. */
+  | 'UNKNOWN';
+
+export type DashboardQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type DashboardQuery = { backupSources: Array<{ name: string, kind: BackupSource, lastCall: { reachable: boolean, errorCode: string | null } | null }>, backupJobs: { edges: Array<{ node:
+        | { accountId: string | null, region: string, resourceType: string | null, backupSizeInBytes: number | null, id: string, source: BackupSource, sourceName: string, displayName: string | null, phase: BackupJobPhase, createdAt: string | null, completedAt: string | null, createdBy: { backupPlanName: string | null, backupRuleName: string | null } | null, recoveryPointLifecycle: { moveToColdStorageAfterDays: number | null, deleteAfterDays: number | null } | null }
+        | { tenant: string | null, backupType: SailPointBackupType | null, requesterName: string | null, totalObjectCount: number | null, id: string, source: BackupSource, sourceName: string, displayName: string | null, phase: BackupJobPhase, createdAt: string | null, completedAt: string | null, options: { includeTypes: Array<string> | null } | null }
+       | null } | null>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type FailedJobsQueryVariables = Exact<{
+  since: string;
+  after?: string | null | undefined;
+}>;
+
+
+export type FailedJobsQuery = { backupJobs: { edges: Array<{ node:
+        | { statusMessage: string | null, messageCategory: string | null, resourceArn: string | null, id: string, sourceName: string, displayName: string | null, phase: BackupJobPhase, createdAt: string | null }
+        | { status: SailPointBackupStatus | null, cloudStorageStatus: SailPointCloudStorageStatus | null, fileExists: boolean, id: string, sourceName: string, displayName: string | null, phase: BackupJobPhase, createdAt: string | null }
+       | null } | null>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type JobDetailQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type JobDetailQuery = { backupJob:
+    | { accountId: string | null, region: string, backupJobId: string, state: AwsBackupJobState | null, statusMessage: string | null, messageCategory: string | null, percentDone: string | null, resourceArn: string | null, resourceName: string | null, resourceType: string | null, backupVaultName: string | null, vaultType: string | null, vaultLockState: string | null, recoveryPointArn: string | null, encryptionKeyArn: string | null, iamRoleArn: string | null, backupSizeInBytes: number | null, bytesTransferred: number | null, startBy: string | null, expectedCompletionDate: string | null, backupType: string | null, isParent: boolean | null, numberOfChildJobs: number | null, id: string, source: BackupSource, sourceName: string, displayName: string | null, phase: BackupJobPhase, createdAt: string | null, completedAt: string | null, backupOptions: Array<{ key: string, value: string }> | null, createdBy: { backupPlanId: string | null, backupPlanName: string | null, backupPlanVersion: string | null, backupRuleName: string | null, backupRuleCron: string | null, backupRuleTimezone: string | null } | null, recoveryPointLifecycle: { moveToColdStorageAfterDays: number | null, deleteAfterDays: number | null, optInToArchiveForSupportedResources: boolean | null, deleteAfterEvent: string | null } | null, childJobsInState: Array<{ state: AwsBackupJobState, count: number }> | null, parentJob: { id: string, displayName: string | null } | null, childJobs: Array<{ id: string, displayName: string | null, phase: BackupJobPhase }> | null }
+    | { jobId: string, status: SailPointBackupStatus | null, tenant: string | null, name: string | null, requesterName: string | null, created: string | null, modified: string | null, completed: string | null, fileExists: boolean, userCanDelete: boolean, isPartial: boolean, hydrationStatus: SailPointHydrationStatus | null, cloudStorageStatus: SailPointCloudStorageStatus | null, totalObjectCount: number | null, id: string, source: BackupSource, sourceName: string, displayName: string | null, phase: BackupJobPhase, createdAt: string | null, completedAt: string | null, configurationBackupType: SailPointBackupType | null, options: { includeTypes: Array<string> | null, objectOptions: Array<{ objectType: string, includedIds: Array<string>, includedNames: Array<string> }> | null } | null }
+   | null };
+
+
+export const DashboardDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Dashboard"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}},"defaultValue":{"kind":"IntValue","value":"50"}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"backupSources"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"lastCall"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"reachable"}},{"kind":"Field","name":{"kind":"Name","value":"errorCode"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"backupJobs"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"source"}},{"kind":"Field","name":{"kind":"Name","value":"sourceName"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"phase"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"completedAt"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"AwsBackupJob"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accountId"}},{"kind":"Field","name":{"kind":"Name","value":"region"}},{"kind":"Field","name":{"kind":"Name","value":"resourceType"}},{"kind":"Field","name":{"kind":"Name","value":"backupSizeInBytes"}},{"kind":"Field","name":{"kind":"Name","value":"createdBy"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"backupPlanName"}},{"kind":"Field","name":{"kind":"Name","value":"backupRuleName"}}]}},{"kind":"Field","name":{"kind":"Name","value":"recoveryPointLifecycle"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"moveToColdStorageAfterDays"}},{"kind":"Field","name":{"kind":"Name","value":"deleteAfterDays"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SailPointBackupJob"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"tenant"}},{"kind":"Field","name":{"kind":"Name","value":"backupType"}},{"kind":"Field","name":{"kind":"Name","value":"requesterName"}},{"kind":"Field","name":{"kind":"Name","value":"totalObjectCount"}},{"kind":"Field","name":{"kind":"Name","value":"options"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"includeTypes"}}]}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<DashboardQuery, DashboardQueryVariables>;
+export const FailedJobsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"FailedJobs"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"since"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"DateTime"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"backupJobs"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"phases"},"value":{"kind":"ListValue","values":[{"kind":"EnumValue","value":"FAILED"},{"kind":"EnumValue","value":"COMPLETED_WITH_ISSUES"},{"kind":"EnumValue","value":"PARTIAL"}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"createdAfter"},"value":{"kind":"Variable","name":{"kind":"Name","value":"since"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"sourceName"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"phase"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"AwsBackupJob"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"statusMessage"}},{"kind":"Field","name":{"kind":"Name","value":"messageCategory"}},{"kind":"Field","name":{"kind":"Name","value":"resourceArn"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SailPointBackupJob"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"cloudStorageStatus"}},{"kind":"Field","name":{"kind":"Name","value":"fileExists"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<FailedJobsQuery, FailedJobsQueryVariables>;
+export const JobDetailDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"JobDetail"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"backupJob"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"source"}},{"kind":"Field","name":{"kind":"Name","value":"sourceName"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"phase"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"completedAt"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"AwsBackupJob"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accountId"}},{"kind":"Field","name":{"kind":"Name","value":"region"}},{"kind":"Field","name":{"kind":"Name","value":"backupJobId"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"statusMessage"}},{"kind":"Field","name":{"kind":"Name","value":"messageCategory"}},{"kind":"Field","name":{"kind":"Name","value":"percentDone"}},{"kind":"Field","name":{"kind":"Name","value":"resourceArn"}},{"kind":"Field","name":{"kind":"Name","value":"resourceName"}},{"kind":"Field","name":{"kind":"Name","value":"resourceType"}},{"kind":"Field","name":{"kind":"Name","value":"backupVaultName"}},{"kind":"Field","name":{"kind":"Name","value":"vaultType"}},{"kind":"Field","name":{"kind":"Name","value":"vaultLockState"}},{"kind":"Field","name":{"kind":"Name","value":"recoveryPointArn"}},{"kind":"Field","name":{"kind":"Name","value":"encryptionKeyArn"}},{"kind":"Field","name":{"kind":"Name","value":"iamRoleArn"}},{"kind":"Field","name":{"kind":"Name","value":"backupSizeInBytes"}},{"kind":"Field","name":{"kind":"Name","value":"bytesTransferred"}},{"kind":"Field","name":{"kind":"Name","value":"startBy"}},{"kind":"Field","name":{"kind":"Name","value":"expectedCompletionDate"}},{"kind":"Field","name":{"kind":"Name","value":"backupType"}},{"kind":"Field","name":{"kind":"Name","value":"backupOptions"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createdBy"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"backupPlanId"}},{"kind":"Field","name":{"kind":"Name","value":"backupPlanName"}},{"kind":"Field","name":{"kind":"Name","value":"backupPlanVersion"}},{"kind":"Field","name":{"kind":"Name","value":"backupRuleName"}},{"kind":"Field","name":{"kind":"Name","value":"backupRuleCron"}},{"kind":"Field","name":{"kind":"Name","value":"backupRuleTimezone"}}]}},{"kind":"Field","name":{"kind":"Name","value":"recoveryPointLifecycle"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"moveToColdStorageAfterDays"}},{"kind":"Field","name":{"kind":"Name","value":"deleteAfterDays"}},{"kind":"Field","name":{"kind":"Name","value":"optInToArchiveForSupportedResources"}},{"kind":"Field","name":{"kind":"Name","value":"deleteAfterEvent"}}]}},{"kind":"Field","name":{"kind":"Name","value":"isParent"}},{"kind":"Field","name":{"kind":"Name","value":"numberOfChildJobs"}},{"kind":"Field","name":{"kind":"Name","value":"childJobsInState"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"count"}}]}},{"kind":"Field","name":{"kind":"Name","value":"parentJob"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}}]}},{"kind":"Field","name":{"kind":"Name","value":"childJobs"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"phase"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SailPointBackupJob"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"jobId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"tenant"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"requesterName"}},{"kind":"Field","alias":{"kind":"Name","value":"configurationBackupType"},"name":{"kind":"Name","value":"backupType"}},{"kind":"Field","name":{"kind":"Name","value":"created"}},{"kind":"Field","name":{"kind":"Name","value":"modified"}},{"kind":"Field","name":{"kind":"Name","value":"completed"}},{"kind":"Field","name":{"kind":"Name","value":"fileExists"}},{"kind":"Field","name":{"kind":"Name","value":"userCanDelete"}},{"kind":"Field","name":{"kind":"Name","value":"isPartial"}},{"kind":"Field","name":{"kind":"Name","value":"hydrationStatus"}},{"kind":"Field","name":{"kind":"Name","value":"cloudStorageStatus"}},{"kind":"Field","name":{"kind":"Name","value":"totalObjectCount"}},{"kind":"Field","name":{"kind":"Name","value":"options"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"includeTypes"}},{"kind":"Field","name":{"kind":"Name","value":"objectOptions"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"objectType"}},{"kind":"Field","name":{"kind":"Name","value":"includedIds"}},{"kind":"Field","name":{"kind":"Name","value":"includedNames"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<JobDetailQuery, JobDetailQueryVariables>;

@@ -1,0 +1,34 @@
+// The example frontend operations run against the gateway through the generated typed documents.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from '../examples/frontend/client.js';
+import { DashboardDocument, FailedJobsDocument, JobDetailDocument } from '../examples/frontend/generated/graphql.js';
+import { startTestGateway, type TestGateway } from './support/gateway.js';
+
+let gateway: TestGateway;
+beforeAll(async () => {
+  gateway = await startTestGateway();
+});
+afterAll(() => gateway.close());
+
+describe('example frontend operations', () => {
+  it('Dashboard, then JobDetail of a row of each kind, then FailedJobs', async () => {
+    const dashboard = await request(gateway.url, DashboardDocument, { first: 100 });
+    expect(dashboard.errors).toBeUndefined();
+    const rows = dashboard.data!.backupJobs.edges.flatMap((edge) => (edge?.node ? [edge.node] : []));
+    expect(rows).toHaveLength(100);
+    expect(dashboard.data!.backupSources).toHaveLength(4);
+
+    for (const kind of ['AWS_BACKUP', 'SAILPOINT'] as const) {
+      const row = rows.find((candidate) => candidate.source === kind)!;
+      const detail = await request(gateway.url, JobDetailDocument, { id: row.id });
+      expect(detail.errors).toBeUndefined();
+      expect(detail.data!.backupJob).toMatchObject({ id: row.id, source: kind, phase: row.phase });
+    }
+
+    const failed = await request(gateway.url, FailedJobsDocument, { since: '2026-10-15T00:00:00Z' });
+    expect(failed.errors).toBeUndefined();
+    const phases = new Set(failed.data!.backupJobs.edges.map((edge) => edge?.node?.phase));
+    expect([...phases].every((phase) => phase === 'FAILED' || phase === 'COMPLETED_WITH_ISSUES' || phase === 'PARTIAL')).toBe(true);
+    expect(phases.size).toBeGreaterThan(1);
+  });
+});
