@@ -20,7 +20,6 @@ import {
 import { toGraphQLError } from './upstream-errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
 
 /**
  * How many extra records to ask each upstream for: AWS filters by whole seconds, so the jobs of
@@ -74,8 +73,9 @@ export async function listBackupJobs(
   reportPartialError: (error: Error) => void,
 ): Promise<BackupJobConnection> {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-    throw badUserInput(`"first" must be between 1 and ${MAX_PAGE_SIZE}, got ${first}`);
+  const { maxPageSize } = context.limits;
+  if (!Number.isInteger(first) || first < 1 || first > maxPageSize) {
+    throw badUserInput(`"first" must be between 1 and ${maxPageSize}, got ${first}`);
   }
   const after = args.after ? decodeCursor(args.after) : null;
   const filter = validateFilter(args.filter ?? {});

@@ -2,6 +2,7 @@
 // partial errors. Loaders hang off this object, so they live exactly as long as the request.
 import { initContextCache } from '@pothos/core';
 import type { GraphQLError } from 'graphql';
+import type { Limits } from '../src/config/index.js';
 import type { SourceRegistry } from '../src/sources.js';
 
 export interface GatewayContext {
@@ -11,8 +12,10 @@ export interface GatewayContext {
    * server adds them to the response's `errors` beside the data that did arrive.
    */
   partialErrors: GraphQLError[];
+  /** The configured request limits that resolvers enforce themselves, such as the page size. */
+  limits: Pick<Limits, 'maxPageSize'>;
 }
 
-export function createContext(sources: SourceRegistry): GatewayContext {
-  return { ...initContextCache(), sources, partialErrors: [] };
+export function createContext(sources: SourceRegistry, limits: Pick<Limits, 'maxPageSize'>): GatewayContext {
+  return { ...initContextCache(), sources, partialErrors: [], limits };
 }

@@ -1,6 +1,6 @@
 // Root fields that span every source: one job by global id, and the merged, filtered job list.
 import { GraphQLError, responsePathAsArray } from 'graphql';
-import { DEFAULT_PAGE_SIZE, listBackupJobs, MAX_PAGE_SIZE } from '../resolvers/backup-jobs.js';
+import { DEFAULT_PAGE_SIZE, listBackupJobs } from '../resolvers/backup-jobs.js';
 import type { AwsBackupJobModel } from '../resolvers/mappers/aws.js';
 import type { SailPointBackupJobModel } from '../resolvers/mappers/sailpoint.js';
 import { AwsBackupJob, primeAwsJobs } from './aws.js';
@@ -77,7 +77,7 @@ builder.queryFields((t) => ({
     args: {
       first: t.arg.int({
         defaultValue: DEFAULT_PAGE_SIZE,
-        description: `How many jobs to return, 1 to ${MAX_PAGE_SIZE}.`,
+        description: 'How many jobs to return: 1 to the configured maximum page size (100 unless configured otherwise).',
       }),
       after: t.arg.string({ description: 'Continue behind this cursor (a previous page `endCursor`).' }),
       filter: t.arg({ type: BackupJobFilter, description: 'Conditions every returned job meets.' }),

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const config = configured ?? sandbox!.config;
 
   const sources = SourceRegistry.fromConfig(config);
-  const server = createServer(createGateway(sources));
+  const server = createServer(createGateway(sources, config.security));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, resolve);

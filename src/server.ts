@@ -5,21 +5,32 @@ import { schema } from '../schema/index.js';
 import { useRequestErrorCodes } from './error-codes.js';
 import { EXAMPLE_QUERY, renderOfflineGraphiQL, useGraphiQLAssets } from './graphiql.js';
 import { usePartialErrors } from './partial-errors.js';
+import { defaultSecurity, type SecurityConfig } from './config/index.js';
+import { corsOf, limitPlugins, postureOf } from './security.js';
 import type { SourceRegistry } from './sources.js';
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
 
-export function createGateway(sources: SourceRegistry): Gateway {
+export function createGateway(sources: SourceRegistry, security: SecurityConfig = defaultSecurity()): Gateway {
+  const posture = postureOf(security);
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
     graphqlEndpoint: '/graphql',
-    context: () => createContext(sources),
-    graphiql: { title: 'Backup graph', defaultQuery: EXAMPLE_QUERY },
+    context: () => createContext(sources, security.limits),
+    graphiql: posture.graphiql ? { title: 'Backup graph', defaultQuery: EXAMPLE_QUERY } : false,
     renderGraphiQL: renderOfflineGraphiQL,
     // Only GraphQLErrors (which carry an extensions.code) reach clients; anything else is masked.
     // isDev stays off so that no original error (parser messages, stacks) is ever echoed.
     maskedErrors: { isDev: false },
     landingPage: false,
-    plugins: [useGraphiQLAssets(), usePartialErrors(), useRequestErrorCodes()],
+    // One operation per request: a JSON array of operations is refused.
+    batching: false,
+    cors: corsOf(security, posture),
+    plugins: [
+      ...limitPlugins(security, posture),
+      ...(posture.graphiql ? [useGraphiQLAssets()] : []),
+      usePartialErrors(),
+      useRequestErrorCodes(),
+    ],
   });
 }

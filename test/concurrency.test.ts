@@ -8,6 +8,7 @@ beforeAll(async () => {
     // Every upstream answer takes 40 ms, so calls that are allowed to overlap do.
     latencyMs: 40,
     configure: (config) => ({
+      ...config,
       sources: config.sources.map((source) => (source.kind === 'aws' ? { ...source, describeConcurrency: 3 } : source)),
     }),
   });

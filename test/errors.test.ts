@@ -18,6 +18,7 @@ beforeAll(async () => {
 
   gateway = await startTestGateway({
     configure: (config) => ({
+      ...config,
       sources: [
         ...config.sources,
         {

@@ -7,8 +7,11 @@ import { expectedSailPointPhase } from './support/wire.js';
 let gateway: TestGateway;
 beforeAll(async () => {
   gateway = await startTestGateway({
-    // A short deadline keeps the hanging-tenant test quick.
+    // A short deadline keeps the hanging-tenant test quick; the batching test asks for 150 aliased
+    // lookups in one query, past the default alias limit.
     configure: (config) => ({
+      ...config,
+      security: { ...config.security, limits: { ...config.security.limits, maxAliases: 200 } },
       sources: config.sources.map((source) => (source.kind === 'sailpoint' ? { ...source, timeoutMs: 800 } : source)),
     }),
   });

@@ -36,8 +36,35 @@ const sailPointSourceSchema = z
   })
   .strict();
 
+const limitsSchema = z
+  .object({
+    maxDepth: z.number().int().min(2).max(100).default(10),
+    maxAliases: z.number().int().min(1).max(1000).default(100),
+    maxTokens: z.number().int().min(100).max(100_000).default(10_000),
+    maxDirectives: z.number().int().min(1).max(1000).default(20),
+    maxCost: z.number().int().min(100).max(10_000_000).default(50_000),
+    maxPageSize: z.number().int().min(1).max(1000).default(100),
+    maxBodyBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+  })
+  .strict();
+
+const securitySchema = z
+  .object({
+    /** Production mode; NODE_ENV=production turns it on as well. */
+    production: z.boolean().optional(),
+    /** Serve GraphiQL even in production mode. */
+    graphiql: z.boolean().optional(),
+    /** Answer introspection even in production mode. */
+    introspection: z.boolean().optional(),
+    /** Browser origins allowed by CORS in production mode (development allows any). */
+    corsOrigins: z.array(z.string().url('must be an origin such as https://backups.example.com')).default([]),
+    limits: limitsSchema.default({}),
+  })
+  .strict();
+
 const configFileSchema = z
   .object({
+    security: securitySchema.default({}),
     sources: z
       .array(z.discriminatedUnion('kind', [awsSourceSchema, sailPointSourceSchema]))
       .min(1, 'must list at least one source'),
@@ -74,8 +101,18 @@ export type SailPointSourceConfig = z.infer<typeof sailPointSourceSchema>;
 
 export type SourceConfig = AwsSourceConfig | SailPointSourceConfig;
 
+export type SecurityConfig = z.infer<typeof securitySchema>;
+
+export type Limits = SecurityConfig['limits'];
+
 export interface GatewayConfig {
   sources: SourceConfig[];
+  security: SecurityConfig;
+}
+
+/** The security settings with every default, for a gateway whose configuration names none. */
+export function defaultSecurity(): SecurityConfig {
+  return securitySchema.parse({});
 }
 
 export class ConfigError extends Error {
@@ -105,7 +142,7 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
   const fromEnv = sailPointFromEnv(env);
   if (!fromEnv) return fromFile;
   return parseConfig(
-    { sources: [...(fromFile?.sources ?? []), fromEnv] },
+    { security: fromFile?.security ?? {}, sources: [...(fromFile?.sources ?? []), fromEnv] },
     fromFile ? `configuration (GATEWAY_CONFIG file ${env.GATEWAY_CONFIG} plus SAIL_* variables)` : 'SAIL_* variables',
   );
 }

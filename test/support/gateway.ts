@@ -28,7 +28,7 @@ export async function startTestGateway(
   const sandbox = await startSandbox({ now: SANDBOX_NOW, ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) });
   const config = options.configure ? options.configure(sandbox.config) : sandbox.config;
   const sources = SourceRegistry.fromConfig(config);
-  const server = createServer(createGateway(sources));
+  const server = createServer(createGateway(sources, config.security));
   await listen(server);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
 
