@@ -1,11 +1,15 @@
-// What every resolver receives for one request: the configured sources and the request's
-// partial errors. Loaders hang off this object, so they live exactly as long as the request.
+// What every resolver receives for one request: the caller, the sources that caller may see, and
+// the request's partial errors. Loaders hang off this object, so they live exactly as long as the request.
 import { initContextCache } from '@pothos/core';
 import type { GraphQLError } from 'graphql';
+import type { Caller } from '../src/auth.js';
 import type { Limits } from '../src/config/index.js';
 import type { SourceRegistry } from '../src/sources.js';
 
 export interface GatewayContext {
+  /** Who is asking; the schema's authorization rules read it. */
+  caller: Caller;
+  /** The configured sources this caller may see, and nothing else. */
   sources: SourceRegistry;
   /**
    * Errors of sources that failed while others answered. They do not fail any field; the
@@ -16,6 +20,6 @@ export interface GatewayContext {
   limits: Pick<Limits, 'maxPageSize'>;
 }
 
-export function createContext(sources: SourceRegistry, limits: Pick<Limits, 'maxPageSize'>): GatewayContext {
-  return { ...initContextCache(), sources, partialErrors: [], limits };
+export function createContext(registry: SourceRegistry, caller: Caller, limits: Pick<Limits, 'maxPageSize'>): GatewayContext {
+  return { ...initContextCache(), caller, sources: registry.visibleTo(caller), partialErrors: [], limits };
 }

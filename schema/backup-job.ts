@@ -41,6 +41,8 @@ export const BackupJob = builder.interfaceRef<BackupJobModel>('BackupJob').imple
   description:
     'One run of a backup, from any configured source. Query the source-specific fields with a fragment on `AwsBackupJob` or `SailPointBackupJob`.',
   interfaces: [builder.nodeInterfaceRef()],
+  // The schema's own guard: whatever path a job takes into a response, its source must be one the caller may see.
+  authScopes: (job) => ({ source: job.sourceName }),
   resolveType: (job) => (job.source === 'AWS_BACKUP' ? 'AwsBackupJob' : 'SailPointBackupJob'),
   fields: (t) => ({
     source: t.field({

@@ -4,12 +4,18 @@ import DataloaderPlugin from '@pothos/plugin-dataloader';
 import DirectivePlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { DateTimeResolver, SafeIntResolver } from 'graphql-scalars';
 import type { GatewayContext } from '../resolvers/context.js';
 import { decodeGlobalId, encodeGlobalId } from '../resolvers/ids.js';
+import { forbiddenSource } from '../src/errors.js';
 
 export const builder = new SchemaBuilder<{
   Context: GatewayContext;
+  AuthScopes: {
+    /** The caller may see the configured source of this name. */
+    source: string;
+  };
   // A job that cannot be read nulls its own edge, never the page around it.
   DefaultEdgesNullability: { list: false; items: true };
   Connection: { totalCount: number | null };
@@ -18,7 +24,18 @@ export const builder = new SchemaBuilder<{
     SafeInt: { Input: number; Output: number };
   };
 }>({
-  plugins: [RelayPlugin, DataloaderPlugin, DirectivePlugin, FederationPlugin],
+  // Scope checks run before any other plugin's resolver wrapping.
+  plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin, DirectivePlugin, FederationPlugin],
+  scopeAuth: {
+    authScopes: (context) => ({ source: (sourceName) => context.caller.maySee(sourceName) }),
+    // An object the caller may not see fails as a whole (its field is null with one error), not field by field.
+    runScopesOnType: true,
+    // Jobs carry their source as sourceName, configured sources as name.
+    unauthorizedError: (parent) => {
+      const { sourceName, name } = parent as { sourceName?: string; name?: string };
+      return forbiddenSource(sourceName ?? name ?? 'unknown');
+    },
+  },
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',

@@ -1,41 +1,25 @@
 // The configured sources as a client sees them, with whether each one answers right now.
 import { createContextCache } from '@pothos/core';
 import type { GatewayContext } from '../resolvers/context.js';
-import { toGraphQLError } from '../resolvers/upstream-errors.js';
+import { probeSource, type SourceProbe } from '../resolvers/probe.js';
 import type { Source } from '../src/sources.js';
 import { BackupSource } from './backup-job.js';
 import { builder } from './builder.js';
 
-interface HealthModel {
-  reachable: boolean;
-  checkedAt: Date;
-  latencyMs: number;
-  errorCode: string | null;
-}
-
 /** One probe per source per request, however often the field is selected. */
-const probes = createContextCache(() => new Map<string, Promise<HealthModel>>());
+const probes = createContextCache(() => new Map<string, Promise<SourceProbe>>());
 
-function probe(context: GatewayContext, source: Source): Promise<HealthModel> {
+function probe(context: GatewayContext, source: Source): Promise<SourceProbe> {
   const cache = probes(context);
   let pending = cache.get(source.name);
   if (!pending) {
-    const started = performance.now();
-    pending = source.ping().then(
-      () => ({ reachable: true, checkedAt: new Date(), latencyMs: Math.round(performance.now() - started), errorCode: null }),
-      (error: unknown) => ({
-        reachable: false,
-        checkedAt: new Date(),
-        latencyMs: Math.round(performance.now() - started),
-        errorCode: String(toGraphQLError(error, source.name).extensions.code),
-      }),
-    );
+    pending = probeSource(source);
     cache.set(source.name, pending);
   }
   return pending;
 }
 
-const SourceHealth = builder.objectRef<HealthModel>('SourceHealth').implement({
+const SourceHealth = builder.objectRef<SourceProbe>('SourceHealth').implement({
   description: 'The outcome of one probe of a source.',
   fields: (t) => ({
     reachable: t.exposeBoolean('reachable', { nullable: false, description: 'Whether the source answered the probe.' }),
@@ -58,6 +42,7 @@ const LastCall = builder.objectRef<NonNullable<Source['health']>>('SourceLastCal
 
 const ConfiguredSource = builder.objectRef<Source>('ConfiguredSource').implement({
   description: 'A source from the gateway configuration.',
+  authScopes: (source) => ({ source: source.name }),
   fields: (t) => ({
     name: t.exposeString('name', { nullable: false, description: 'The configured name; jobs carry it as `sourceName`.' }),
     kind: t.field({

@@ -4,6 +4,12 @@ import { GraphQLError } from 'graphql';
 export const ErrorCode = {
   /** The request itself is wrong: a malformed id, an unknown source, an argument out of range. */
   BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** Authentication is configured and the request carries no valid credential (HTTP 401). */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The caller may not see the source a request names (its credential does not list it). */
+  FORBIDDEN: 'FORBIDDEN',
+  /** The gateway could not fetch the keys to verify tokens with (HTTP 503); the request may be retried. */
+  AUTH_UNAVAILABLE: 'AUTH_UNAVAILABLE',
   /** An upstream failed or could not be reached. */
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
   /** An upstream refused the call because of its rate limit, after the gateway's retries. */
@@ -18,11 +24,18 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export type UpstreamErrorCode = Exclude<ErrorCode, 'BAD_USER_INPUT'>;
+export type UpstreamErrorCode = Extract<ErrorCode, `UPSTREAM_${string}`>;
 
 /** A client mistake, safe to show as is. */
 export function badUserInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+}
+
+/** A source the caller's credential does not list. */
+export function forbiddenSource(sourceName: string): GraphQLError {
+  return new GraphQLError(`The caller may not see source "${sourceName}"`, {
+    extensions: { code: ErrorCode.FORBIDDEN, sourceName },
+  });
 }
 
 /**

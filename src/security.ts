@@ -1,6 +1,6 @@
 // What protects the gateway and its upstreams from hostile or careless requests: query limits
-// (graphql-armor), a body size cap, production mode (no GraphiQL, introspection or field
-// suggestions unless asked for, CSRF prevention, CORS from an allow-list).
+// (graphql-armor) and production mode (no GraphiQL, introspection or field suggestions unless
+// asked for, CSRF prevention, CORS from an allow-list). The body size cap is yoga's own option.
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
@@ -24,6 +24,13 @@ export function postureOf(security: SecurityConfig, env: NodeJS.ProcessEnv = pro
   };
 }
 
+/**
+ * A browser sends a GET or a form POST to another site without asking first; in production such a
+ * request must carry one of these headers, which only a preflighted (CORS-checked) request can set.
+ * The second is the one Apollo Client sends when told to.
+ */
+export const CSRF_HEADERS = ['x-graphql-csrf', 'apollo-require-preflight'];
+
 /** Query limits; every rejection is a GraphQL error with BAD_USER_INPUT, before anything runs. */
 export function limitPlugins(security: SecurityConfig, posture: SecurityPosture): Plugin[] {
   const { limits } = security;
@@ -37,40 +44,24 @@ export function limitPlugins(security: SecurityConfig, posture: SecurityPosture)
       costLimit: { maxCost: limits.maxCost, onReject },
       blockFieldSuggestion: { enabled: posture.production },
     }) as Plugin,
-    useBodyLimit(limits.maxBodyBytes),
     ...(posture.introspection ? [] : [useDisableIntrospection() as Plugin]),
-    ...(posture.production ? [useCSRFPrevention({ requestHeaders: ['x-graphql-csrf', 'content-type'] }) as Plugin] : []),
+    ...(posture.production ? [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }) as Plugin] : []),
   ];
 }
 
+/** Armor reports its limits through the parser, whose "Syntax Error" prefix would mislead: the query parses fine. */
 function tagAsBadInput(error: GraphQLError): void {
   (error.extensions as Record<string, unknown>).code = ErrorCode.BAD_USER_INPUT;
-}
-
-/** CORS: any origin while developing; in production only the configured origins (none: same-origin only). */
-export function corsOf(security: SecurityConfig, posture: SecurityPosture): YogaServerOptions<object, object>['cors'] {
-  if (!posture.production) return undefined;
-  return { origin: security.corsOrigins, credentials: true, methods: ['GET', 'POST'] };
+  error.message = error.message.replace(/^Syntax Error: /, '');
 }
 
 /**
- * Refuses bodies past the limit from their declared length, before yoga reads them. Hand-written
- * because yoga has no body limit of its own; a chunked body without a length is capped by maxTokens.
+ * CORS: any origin while developing; in production only the configured origins, and with none
+ * configured no CORS headers at all (same-origin only: yoga reads an empty origin list as "any").
+ * No credentials: callers authenticate with a header, never a cookie.
  */
-function useBodyLimit(maxBytes: number): Plugin {
-  return {
-    onRequest({ request, endResponse, fetchAPI }) {
-      const length = Number(request.headers.get('content-length') ?? 0);
-      if (length > maxBytes) {
-        endResponse(
-          new fetchAPI.Response(
-            JSON.stringify({
-              errors: [{ message: `The request body is larger than ${maxBytes} bytes`, extensions: { code: ErrorCode.BAD_USER_INPUT } }],
-            }),
-            { status: 413, headers: { 'content-type': 'application/json' } },
-          ),
-        );
-      }
-    },
-  };
+export function corsOf(security: SecurityConfig, posture: SecurityPosture): YogaServerOptions<object, object>['cors'] {
+  if (!posture.production) return undefined;
+  if (security.corsOrigins.length === 0) return false;
+  return { origin: security.corsOrigins, methods: ['GET', 'POST'], credentials: false };
 }

@@ -9,9 +9,9 @@ beforeAll(async () => {
   gateway = await startTestGateway({
     // A short deadline keeps the hanging-tenant test quick; the batching test asks for 150 aliased
     // lookups in one query, past the default alias limit.
+    security: { limits: { maxAliases: 200 } },
     configure: (config) => ({
       ...config,
-      security: { ...config.security, limits: { ...config.security.limits, maxAliases: 200 } },
       sources: config.sources.map((source) => (source.kind === 'sailpoint' ? { ...source, timeoutMs: 800 } : source)),
     }),
   });

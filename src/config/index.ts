@@ -48,8 +48,48 @@ const limitsSchema = z
   })
   .strict();
 
+/** A source name, or a pattern with `*` standing for any run of characters (`*` alone: every source). */
+const sourcePattern = z
+  .string()
+  .regex(/^[A-Za-z0-9_.*-]{1,63}$/, 'must be a source name or a pattern such as "aws-*" or "*"');
+
+const jwtSchema = z
+  .object({
+    /** Where the identity provider publishes its signing keys; fetched and cached, refreshed on an unknown key id. */
+    jwksUrl: z.string().url('must be the URL of a JSON Web Key Set, such as https://idp.example.com/.well-known/jwks.json').optional(),
+    /** Static public keys as JWKs, for providers without a JWKS endpoint. */
+    keys: z.array(z.record(z.unknown())).min(1, 'must hold at least one JWK').optional(),
+    issuer: z.string().min(1, 'must name the token issuer (the iss claim)'),
+    audience: z.string().min(1, 'must name this gateway as the token audience (the aud claim)'),
+    algorithms: z.array(z.string().regex(/^(RS|PS|ES)(256|384|512)$|^EdDSA$/, 'must be an asymmetric JWS algorithm')).min(1).default(['RS256', 'ES256', 'EdDSA']),
+    /** The claim listing the sources a caller may see: an array of names or patterns, or one space-separated string. */
+    sourcesClaim: z.string().min(1).default('backup_sources'),
+  })
+  .strict()
+  .refine((jwt) => (jwt.jwksUrl === undefined) !== (jwt.keys === undefined), 'must set exactly one of jwksUrl and keys');
+
+const apiKeySchema = z
+  .object({
+    /** Who holds the key; it appears in logs, never the key. */
+    name: z.string().min(1).max(100),
+    /** SHA-256 of the key as 64 hex digits: the file never holds the key itself. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the SHA-256 of the key as 64 lowercase hex digits'),
+    sources: z.array(sourcePattern).min(1, 'must list the sources this key may see'),
+  })
+  .strict();
+
+const authSchema = z
+  .object({
+    jwt: jwtSchema.optional(),
+    apiKeys: z.array(apiKeySchema).min(1).optional(),
+  })
+  .strict()
+  .refine((auth) => auth.jwt !== undefined || auth.apiKeys !== undefined, 'must configure jwt, apiKeys or both');
+
 const securitySchema = z
   .object({
+    /** Who may call the gateway and which sources each caller sees; absent: anyone, every source. */
+    auth: authSchema.optional(),
     /** Production mode; NODE_ENV=production turns it on as well. */
     production: z.boolean().optional(),
     /** Serve GraphiQL even in production mode. */
@@ -105,14 +145,16 @@ export type SecurityConfig = z.infer<typeof securitySchema>;
 
 export type Limits = SecurityConfig['limits'];
 
+export type AuthConfig = NonNullable<SecurityConfig['auth']>;
+
 export interface GatewayConfig {
   sources: SourceConfig[];
   security: SecurityConfig;
 }
 
-/** The security settings with every default, for a gateway whose configuration names none. */
-export function defaultSecurity(): SecurityConfig {
-  return securitySchema.parse({});
+/** Security settings from their JSON form, every default filled in; none at all gives the defaults. */
+export function parseSecurity(input: unknown = {}): SecurityConfig {
+  return securitySchema.parse(input);
 }
 
 export class ConfigError extends Error {

@@ -1,6 +1,6 @@
 // The embedded sandbox: local upstream servers with deterministic data, and the gateway
 // configuration that points at them.
-import { defaultSecurity, type GatewayConfig } from '../config/index.js';
+import { parseSecurity, type GatewayConfig } from '../config/index.js';
 import { SANDBOX_AWS_CREDENTIALS, startAwsSandbox, type AwsSandbox } from './aws/index.js';
 import { startSailPointSandbox, type SailPointSandbox } from './sailpoint/index.js';
 
@@ -48,7 +48,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
 export function sandboxConfig(aws: AwsSandbox, sailPoint: SailPointSandbox): GatewayConfig {
   return {
-    security: defaultSecurity(),
+    security: parseSecurity(),
     sources: [
       ...aws.store.regions.map((region) => ({
         kind: 'aws' as const,

@@ -1,7 +1,7 @@
 // Test harness: the sandbox and a gateway on loopback HTTP, and a GraphQL client that speaks to it.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GatewayConfig } from '../../src/config/index.js';
+import { parseSecurity, type GatewayConfig } from '../../src/config/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { createGateway } from '../../src/server.js';
 import { SourceRegistry } from '../../src/sources.js';
@@ -18,15 +18,25 @@ export interface GraphQLResponse<T = Record<string, any>> {
 export interface TestGateway {
   sandbox: Sandbox;
   url: string;
-  query<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  query<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
 
 export async function startTestGateway(
-  options: { configure?: (config: GatewayConfig) => GatewayConfig; latencyMs?: number } = {},
+  options: {
+    configure?: (config: GatewayConfig) => GatewayConfig;
+    latencyMs?: number;
+    /** The `security` section as a configuration file would hold it. */
+    security?: unknown;
+  } = {},
 ): Promise<TestGateway> {
   const sandbox = await startSandbox({ now: SANDBOX_NOW, ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) });
-  const config = options.configure ? options.configure(sandbox.config) : sandbox.config;
+  const configured = options.configure ? options.configure(sandbox.config) : sandbox.config;
+  const config = options.security === undefined ? configured : { ...configured, security: parseSecurity(options.security) };
   const sources = SourceRegistry.fromConfig(config);
   const server = createServer(createGateway(sources, config.security));
   await listen(server);
@@ -35,10 +45,10 @@ export async function startTestGateway(
   return {
     sandbox,
     url,
-    async query(query, variables) {
+    async query(query, variables, headers = {}) {
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
         body: JSON.stringify({ query, variables }),
       });
       return { status: response.status, ...((await response.json()) as object) };

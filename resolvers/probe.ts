@@ -1,0 +1,26 @@
+// Whether a source answers right now: its cheapest call, timed, with the failure as an error code.
+import type { Source } from '../src/sources.js';
+import { toGraphQLError } from './upstream-errors.js';
+
+export interface SourceProbe {
+  reachable: boolean;
+  checkedAt: Date;
+  latencyMs: number;
+  errorCode: string | null;
+}
+
+export async function probeSource(source: Source): Promise<SourceProbe> {
+  const started = performance.now();
+  const outcome = (errorCode: string | null): SourceProbe => ({
+    reachable: errorCode === null,
+    checkedAt: new Date(),
+    latencyMs: Math.round(performance.now() - started),
+    errorCode,
+  });
+  try {
+    await source.ping();
+    return outcome(null);
+  } catch (error) {
+    return outcome(String(toGraphQLError(error, source.name).extensions.code));
+  }
+}

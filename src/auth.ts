@@ -1,0 +1,115 @@
+// Who is calling: verifies a JWT (against a JWKS or static keys) or an API key, and says which
+// configured sources that caller may see. Without an auth configuration every caller sees everything.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { AuthConfig } from './config/index.js';
+import { ErrorCode } from './errors.js';
+
+export interface Caller {
+  /** For logs: the token subject or the API key's name; never the credential. */
+  readonly name: string;
+  maySee(sourceName: string): boolean;
+}
+
+/** The caller of a gateway without authentication. */
+export const EVERYONE: Caller = { name: 'anonymous', maySee: () => true };
+
+/** Fails closed: what a request counts as if authentication was configured but left no caller. */
+const NOBODY: Caller = { name: 'unauthenticated', maySee: () => false };
+
+/** Patterns from configuration or a token claim: `*` stands for any run of characters. */
+export function callerFor(name: string, patterns: readonly string[]): Caller {
+  const matchers = patterns.map(
+    (pattern) => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&')).join('.*')}$`),
+  );
+  return { name, maySee: (sourceName) => matchers.some((matcher) => matcher.test(sourceName)) };
+}
+
+export class Authenticator {
+  private readonly keySet: JWTVerifyGetKey | undefined;
+  private readonly apiKeys: { name: string; digest: Buffer; sources: string[] }[];
+
+  constructor(private readonly config: AuthConfig) {
+    const { jwt } = config;
+    if (jwt?.jwksUrl) this.keySet = createRemoteJWKSet(new URL(jwt.jwksUrl), { timeoutDuration: 3_000 });
+    else if (jwt?.keys) this.keySet = createLocalJWKSet({ keys: jwt.keys as JWK[] });
+    this.apiKeys = (config.apiKeys ?? []).map((key) => ({ ...key, digest: Buffer.from(key.sha256, 'hex') }));
+  }
+
+  /** The caller a request speaks for; throws UNAUTHENTICATED (or AUTH_UNAVAILABLE) when it cannot tell. */
+  async authenticate(headers: Headers): Promise<Caller> {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.get('authorization') ?? '')?.[1];
+    if (bearer !== undefined && this.keySet) return this.verifyToken(bearer, this.keySet);
+    const apiKey = headers.get('x-api-key') ?? (this.keySet ? undefined : bearer);
+    if (apiKey && this.apiKeys.length > 0) return this.verifyApiKey(apiKey);
+    throw unauthenticated(`Send ${this.accepted()}`);
+  }
+
+  private accepted(): string {
+    const ways = [this.keySet ? 'a JWT as "Authorization: Bearer <token>"' : null, this.apiKeys.length ? 'an API key as "x-api-key"' : null];
+    return ways.filter(Boolean).join(' or ');
+  }
+
+  private async verifyToken(token: string, keySet: JWTVerifyGetKey): Promise<Caller> {
+    const jwt = this.config.jwt!;
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keySet, { issuer: jwt.issuer, audience: jwt.audience, algorithms: jwt.algorithms }));
+    } catch (error) {
+      if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid || !(error instanceof joseErrors.JOSEError)) {
+        console.warn(`[auth] the signing keys could not be read: ${error instanceof Error ? error.name : 'unknown error'}`);
+        throw new GraphQLError('The gateway cannot verify tokens right now; try again shortly', {
+          extensions: { code: ErrorCode.AUTH_UNAVAILABLE, http: { status: 503 } },
+        });
+      }
+      throw unauthenticated(reasonFor(error));
+    }
+    const claim = payload[jwt.sourcesClaim];
+    const patterns = typeof claim === 'string' ? claim.split(/\s+/).filter(Boolean) : Array.isArray(claim) ? claim.filter(isString) : [];
+    return callerFor(payload.sub ?? 'token without subject', patterns);
+  }
+
+  private verifyApiKey(key: string): Caller {
+    const digest = createHash('sha256').update(key, 'utf8').digest();
+    const match = this.apiKeys.find((candidate) => timingSafeEqual(candidate.digest, digest));
+    if (!match) throw unauthenticated('The API key is not known');
+    return callerFor(`api key ${match.name}`, match.sources);
+  }
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
+}
+
+/** Why a token was refused, in words that help its holder and reveal nothing about the keys. */
+function reasonFor(error: joseErrors.JOSEError): string {
+  if (error instanceof joseErrors.JWTExpired) return 'The token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `The token's "${error.claim}" claim is not accepted`;
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWKSNoMatchingKey) {
+    return 'The token signature does not verify';
+  }
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'The token is signed with an algorithm this gateway does not accept';
+  return 'The token is not a valid JWT';
+}
+
+function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401, headers: { 'www-authenticate': 'Bearer' } } },
+  });
+}
+
+/**
+ * Authenticates every GraphQL request before it is parsed, so that an unknown caller learns
+ * nothing about the schema; the context reads the caller back with `callerOf`.
+ */
+export function useAuthentication(authenticator: Authenticator | null): Plugin & { callerOf(request: Request): Caller } {
+  const callers = new WeakMap<Request, Caller>();
+  return {
+    async onRequestParse({ request }) {
+      if (authenticator) callers.set(request, await authenticator.authenticate(request.headers));
+    },
+    callerOf: (request) => callers.get(request) ?? (authenticator ? NOBODY : EVERYONE),
+  };
+}

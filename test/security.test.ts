@@ -1,0 +1,321 @@
+// Hostile and malformed requests: every limit refuses with a code before anything runs, malformed
+// HTTP gets a clear 4xx with a code, and production mode closes what development leaves open.
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from './support/gateway.js';
+
+let gateway: TestGateway;
+let production: TestGateway;
+let strict: TestGateway;
+beforeAll(async () => {
+  [gateway, production, strict] = await Promise.all([
+    startTestGateway(),
+    startTestGateway({ security: { production: true, corsOrigins: ['https://backups.example.com', 'https://ops.example.com'] } }),
+    startTestGateway({ security: { limits: { maxCost: 300, maxPageSize: 10, maxBodyBytes: 2048 } } }),
+  ]);
+});
+afterAll(() => Promise.all([gateway.close(), production.close(), strict.close()]));
+
+interface RawAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] } | null;
+}
+
+async function raw(url: string, init: RequestInit = {}): Promise<RawAnswer> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  let json: RawAnswer['json'] = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = null;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<RawAnswer> {
+  return raw(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+}
+
+type Errors = { extensions?: Record<string, unknown> }[] | undefined;
+
+/** The codes of an answer's errors, from a parsed GraphQL response or a raw HTTP answer. */
+function codes(answer: { errors?: Errors } | RawAnswer): unknown[] {
+  const errors: Errors = 'json' in answer ? answer.json?.errors : answer.errors;
+  return (errors ?? []).map((error) => error.extensions?.code);
+}
+
+const nested = (depth: number): string =>
+  depth === 0 ? 'id' : `... on AwsBackupJob { parentJob { ${nested(depth - 1)} } }`;
+
+describe('query limits', () => {
+  it('refuses a query deeper than maxDepth without calling any upstream', async () => {
+    gateway.sandbox.aws.calls.reset();
+    const answer = await gateway.query(`{ backupJobs(first: 1) { edges { node { ${nested(6)} } } } }`);
+    expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
+    expect(answer.errors![0]!.message).toMatch(/^Query depth limit of 10 exceeded/);
+    expect(answer.data).toBeUndefined();
+    expect(gateway.sandbox.aws.calls.count()).toBe(0);
+  });
+
+  it('allows a query at maxDepth', async () => {
+    const answer = await gateway.query(`{ backupJobs(first: 1) { edges { node { ${nested(3)} } } } }`);
+    expect(answer.errors).toBeUndefined();
+  });
+
+  it('refuses more aliases than maxAliases', async () => {
+    const aliases = Array.from({ length: 101 }, (_, index) => `a${index}: backupSources { name }`).join(' ');
+    const answer = await gateway.query(`{ ${aliases} }`);
+    expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
+    expect(answer.errors![0]!.message).toContain('Aliases limit of 100 exceeded');
+  });
+
+  it('refuses more directives than maxDirectives', async () => {
+    const directives = Array.from({ length: 21 }, () => '@include(if: true)').join(' ');
+    const answer = await gateway.query(`{ __typename ${directives} }`);
+    expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
+    expect(answer.errors![0]!.message).toContain('Directives limit of 20 exceeded');
+  });
+
+  it('refuses a document of more than maxTokens tokens', async () => {
+    const fields = Array.from({ length: 10_001 }, () => 'name').join(' ');
+    const answer = await gateway.query(`{ backupSources { ${fields} } }`);
+    expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
+    expect(answer.errors![0]!.message).toContain('Token limit of 10000 exceeded');
+  });
+
+  it('refuses a query whose cost passes maxCost, and serves a cheaper one', async () => {
+    const dashboard = `{ backupJobs(first: 5) { edges { node { id displayName phase createdAt
+      ... on AwsBackupJob { createdBy { backupPlanName backupRuleName backupRuleCron backupRuleTimezone }
+        recoveryPointLifecycle { moveToColdStorageAfterDays deleteAfterDays } }
+      ... on SailPointBackupJob { options { includeTypes objectOptions { objectType includedIds includedNames } } } } } } }`;
+    const expensive = await strict.query(`{ a: ${dashboard.slice(1, -1)} b: ${dashboard.slice(1, -1)} c: ${dashboard.slice(1, -1)} }`);
+    expect(codes(expensive)).toEqual(['BAD_USER_INPUT']);
+    expect(expensive.errors![0]!.message).toContain('Query Cost limit of 300 exceeded');
+    const cheap = await strict.query('{ backupJobs(first: 5) { edges { node { id } } } }');
+    expect(cheap.errors).toBeUndefined();
+  });
+
+  it('caps the page size at maxPageSize', async () => {
+    const answer = await strict.query('{ backupJobs(first: 11) { edges { node { id } } } }');
+    expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
+    expect(answer.errors![0]!.message).toContain('between 1 and 10');
+  });
+
+  it('refuses a body over maxBodyBytes with 413, whether its length is declared or streamed', async () => {
+    const big = { query: '{ __typename }', variables: { padding: 'x'.repeat(4096) } };
+    const declared = await post(strict.url, big);
+    expect(declared.status).toBe(413);
+    expect(codes(declared)).toEqual(['REQUEST_ENTITY_TOO_LARGE']);
+
+    const streamed = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(strict.url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      });
+      request.on('error', reject);
+      // Written in pieces with no Content-Length: Node sends it chunked.
+      const text = JSON.stringify(big);
+      for (let offset = 0; offset < text.length; offset += 512) request.write(text.slice(offset, offset + 512));
+      request.end();
+    });
+    expect(streamed.status).toBe(413);
+    expect(JSON.parse(streamed.body).errors[0].extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
+  });
+
+  it('refuses batched operations', async () => {
+    const answer = await post(gateway.url, [{ query: '{ __typename }' }, { query: '{ __typename }' }]);
+    expect(answer.status).toBe(400);
+    expect(codes(answer)).toEqual(['BAD_REQUEST']);
+  });
+});
+
+describe('malformed requests', () => {
+  it('answers a body that is not JSON with 400 and BAD_REQUEST, without quoting the body back', async () => {
+    const answer = await raw(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": "{ __typename }", "secret": "s3cr3t-value',
+    });
+    expect(answer.status).toBe(400);
+    expect(codes(answer)).toEqual(['BAD_REQUEST']);
+    expect(answer.text).not.toContain('s3cr3t-value');
+    expect(answer.text).not.toContain('Unexpected');
+  });
+
+  it.each([
+    ['text/plain', '{"query":"{ __typename }"}', 415],
+    ['application/xml', '<query/>', 415],
+  ])('answers content type %s with %i and a coded error body', async (contentType, body, status) => {
+    const answer = await raw(gateway.url, { method: 'POST', headers: { 'content-type': contentType }, body });
+    expect(answer.status).toBe(status);
+    expect(codes(answer)).toEqual(['BAD_REQUEST']);
+  });
+
+  it('answers an Accept it cannot serve with 406 and a coded error body', async () => {
+    const answer = await post(gateway.url, { query: '{ __typename }' }, { accept: 'application/xml' });
+    expect(answer.status).toBe(406);
+    expect(codes(answer)).toEqual(['BAD_REQUEST']);
+  });
+
+  it.each([
+    ['a variable of the wrong type', { query: 'query($n: Int!) { backupJobs(first: $n) { totalCount } }', variables: { n: 'ten' } }, 'BAD_USER_INPUT'],
+    ['a missing variable', { query: 'query($n: Int!) { backupJobs(first: $n) { totalCount } }' }, 'BAD_USER_INPUT'],
+    ['variables that are not an object', { query: '{ __typename }', variables: 'x' }, 'BAD_REQUEST'],
+    ['a query that is not a string', { query: 42 }, 'BAD_REQUEST'],
+    ['no query at all', {}, 'BAD_REQUEST'],
+    ['an unknown operation name', { query: 'query A { __typename }', operationName: 'B' }, 'OPERATION_RESOLUTION_FAILURE'],
+    ['a query that does not parse', { query: '{ backupJobs(first: ) }' }, 'GRAPHQL_PARSE_FAILED'],
+    ['an unknown field', { query: '{ backupJobz }' }, 'GRAPHQL_VALIDATION_FAILED'],
+  ])('answers %s with a coded error and no data', async (_name, body, code) => {
+    const answer = await post(gateway.url, body);
+    expect(answer.status).toBeGreaterThanOrEqual(200);
+    expect(answer.status).toBeLessThan(500);
+    expect(codes(answer)[0]).toBe(code);
+    expect(answer.json?.data ?? null).toBeNull();
+  });
+
+  it('answers a 200 kB string argument with BAD_USER_INPUT and does not echo it whole', async () => {
+    const id = 'A'.repeat(200_000);
+    const answer = await post(gateway.url, { query: 'query($id: ID!) { backupJob(id: $id) { id } }', variables: { id } });
+    expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
+    expect(answer.text.length).toBeLessThan(1_000);
+  });
+
+  it('answers other methods with 405 and a coded error', async () => {
+    const answer = await raw(gateway.url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(answer.status).toBe(405);
+    expect(codes(answer)).toEqual(['BAD_REQUEST']);
+  });
+});
+
+describe('production mode', () => {
+  it('serves no GraphiQL', async () => {
+    const page = await raw(production.url, { headers: { accept: 'text/html' } });
+    expect(page.text).not.toContain('YogaGraphiQL');
+    expect(page.status).toBe(406);
+    expect((await raw(gateway.url, { headers: { accept: 'text/html' } })).text).toContain('YogaGraphiQL');
+  });
+
+  it('refuses introspection, which development allows', async () => {
+    const query = { query: '{ __schema { queryType { name } } }' };
+    const refused = await post(production.url, query);
+    expect(codes(refused)).toContain('GRAPHQL_VALIDATION_FAILED');
+    expect(refused.text).toContain('introspection has been disabled');
+    expect((await post(gateway.url, query)).json?.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+  });
+
+  it('hides field suggestions', async () => {
+    const query = { query: '{ backupJob(id: "x") { idd } }' };
+    const hidden = await post(production.url, query);
+    expect(hidden.text).not.toContain('Did you mean');
+    expect((await post(gateway.url, query)).text).toContain('Did you mean');
+  });
+
+  it('refuses a GET or form POST without a CSRF header, and accepts one with it or a JSON POST', async () => {
+    const get = `${production.url}?query=${encodeURIComponent('{ __typename }')}`;
+    const bare = await raw(get);
+    expect(bare.status).toBe(403);
+    expect(codes(bare)).toEqual(['BAD_REQUEST']);
+    const form = await raw(production.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `query=${encodeURIComponent('{ __typename }')}`,
+    });
+    expect(form.status).toBe(403);
+    expect((await raw(get, { headers: { 'x-graphql-csrf': '1' } })).json?.data).toEqual({ __typename: 'Query' });
+    expect((await post(production.url, { query: '{ __typename }' })).json?.data).toEqual({ __typename: 'Query' });
+    // Development accepts the plain GET that tools like curl send.
+    expect((await raw(`${gateway.url}?query=${encodeURIComponent('{ __typename }')}`)).status).toBe(200);
+  });
+
+  it('allows CORS for the configured origins only', async () => {
+    const preflight = (url: string, origin: string) =>
+      raw(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    expect((await preflight(production.url, 'https://ops.example.com')).headers.get('access-control-allow-origin')).toBe(
+      'https://ops.example.com',
+    );
+    const refused = (await preflight(production.url, 'https://evil.example.com')).headers.get('access-control-allow-origin');
+    expect(['https://evil.example.com', '*']).not.toContain(refused);
+    expect((await preflight(production.url, 'https://ops.example.com')).headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
+  it('sends no CORS headers at all when no origin is configured', async () => {
+    const closed = await startTestGateway({ security: { production: true } });
+    try {
+      const answer = await raw(closed.url, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' },
+      });
+      expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await closed.close();
+    }
+  });
+});
+
+describe('health endpoints', () => {
+  it('answers /health while the process serves', async () => {
+    expect((await raw(gateway.url.replace('/graphql', '/health'))).status).toBe(200);
+  });
+
+  interface Readiness {
+    status: string;
+    sources: { name: string; reachable: boolean; errorCode: string | null }[];
+  }
+
+  async function readiness(target: TestGateway): Promise<{ status: number; body: Readiness }> {
+    const answer = await raw(target.url.replace('/graphql', '/readiness'));
+    return { status: answer.status, body: answer.json as unknown as Readiness };
+  }
+
+  it('answers /readiness 200 "ready" with every source when all answer', async () => {
+    const { status, body } = await readiness(gateway);
+    expect(status).toBe(200);
+    expect(body.status).toBe('ready');
+    expect(body.sources.map((source) => [source.name, source.reachable])).toEqual([
+      ['aws-us-east-1', true],
+      ['aws-eu-west-1', true],
+      ['sailpoint-acme-prod', true],
+      ['sailpoint-acme-sandbox', true],
+    ]);
+  });
+
+  it('answers 200 "degraded" naming the failing source when some answer', async () => {
+    const target = await startTestGateway();
+    try {
+      target.sandbox.sailPoint.faults.set('acme-prod', { kind: 'error', status: 503 });
+      const { status, body } = await readiness(target);
+      expect(status).toBe(200);
+      expect(body.status).toBe('degraded');
+      expect(body.sources.filter((source) => !source.reachable)).toEqual([
+        expect.objectContaining({ name: 'sailpoint-acme-prod', errorCode: 'UPSTREAM_UNAVAILABLE' }),
+      ]);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('answers 503 "unavailable" when no source answers', async () => {
+    // Port 9 (discard) is closed on loopback: every source is refused at once.
+    const target = await startTestGateway({
+      configure: (config) => ({
+        ...config,
+        sources: config.sources.map((source) =>
+          source.kind === 'aws' ? { ...source, endpoint: 'http://127.0.0.1:9' } : { ...source, baseUrl: 'http://127.0.0.1:9/tenant' },
+        ),
+      }),
+    });
+    try {
+      const { status, body } = await readiness(target);
+      expect(status).toBe(503);
+      expect(body.status).toBe('unavailable');
+      expect(body.sources.every((source) => source.errorCode === 'UPSTREAM_UNAVAILABLE')).toBe(true);
+    } finally {
+      await target.close();
+    }
+  });
+});
