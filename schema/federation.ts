@@ -1,5 +1,6 @@
 // Apollo Federation: which types other subgraphs can reference or extend, by which keys, and how
 // a reference turns back into a job through the same loaders as everything else.
+import { isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../resolvers/context.js';
 import { decodeGlobalId } from '../resolvers/ids.js';
 import { awsJobKey, type AwsBackupJobModel } from '../resolvers/mappers/aws.js';
@@ -8,8 +9,10 @@ import { AwsBackupJob } from './aws.js';
 import { BackupJob } from './backup-job.js';
 import { builder } from './builder.js';
 import { SailPointBackupJob } from './sailpoint.js';
+import { badUserInput } from '../src/errors.js';
 
-function loadByGlobalId(id: string, context: GatewayContext) {
+/** Async, so that a malformed id fails its own `_entities` slot, not the whole list. */
+async function loadByGlobalId(id: string, context: GatewayContext) {
   const { typename, id: key } = decodeGlobalId(id);
   return typename === 'AwsBackupJob'
     ? AwsBackupJob.getDataloader(context).load(key)
@@ -84,3 +87,24 @@ builder.objectField(AwsBackupJob, 'resource', (t) =>
     resolve: (job) => (job.resourceArn ? { arn: job.resourceArn } : null),
   }),
 );
+
+/**
+ * Refuses representations that are not objects naming a type of this subgraph as bad input.
+ * `@apollo/subgraph` throws a plain Error for them, which clients would see as an internal error.
+ */
+export function guardEntityRepresentations(schema: GraphQLSchema): GraphQLSchema {
+  const field = schema.getQueryType()?.getFields()._entities;
+  const resolve = field?.resolve;
+  if (!field || !resolve) return schema;
+  field.resolve = (root, args: { representations: unknown[] }, context, info) => {
+    args.representations.forEach((representation, index) => {
+      const typename = (representation as { __typename?: unknown } | null)?.__typename;
+      const type = typeof typename === 'string' ? schema.getType(typename) : undefined;
+      if (!type || !(isObjectType(type) || isInterfaceType(type))) {
+        throw badUserInput(`representations[${index}] must be an object whose __typename names an entity of this subgraph`);
+      }
+    });
+    return resolve(root, args, context, info);
+  };
+  return schema;
+}

@@ -1,13 +1,13 @@
 // Assembles the schema from its domain modules, as an Apollo Federation v2 subgraph.
 import { builder } from './builder.js';
+import { guardEntityRepresentations } from './federation.js';
 import './backup-job.js';
 import './aws.js';
 import './sailpoint.js';
 import './jobs.js';
 import './sources.js';
-import './federation.js';
 
 /** Federation v2 version this subgraph links to (entity interfaces need 2.3 or later). */
 export const FEDERATION_LINK = 'https://specs.apollo.dev/federation/v2.6';
 
-export const schema = builder.toSubGraphSchema({ linkUrl: FEDERATION_LINK, sortSchema: true });
+export const schema = guardEntityRepresentations(builder.toSubGraphSchema({ linkUrl: FEDERATION_LINK, sortSchema: true }));

@@ -111,6 +111,26 @@ describe('subgraph', () => {
     expect(missingSailPoint).toBeNull();
     expect(viaInterface).toMatchObject({ __typename: 'AwsBackupJob', id });
   });
+
+  it('fails only the slot of a malformed id, with BAD_USER_INPUT', async () => {
+    const [id] = await globalIds(1, 'AWS_BACKUP');
+    const result = await backup.query(ENTITIES, {
+      representations: [{ __typename: 'AwsBackupJob', id: 'not-an-id' }, { __typename: 'AwsBackupJob', id }],
+    });
+    expect(result.data!._entities[0]).toBeNull();
+    expect(result.data!._entities[1].id).toBe(id);
+    expect(result.errors?.map((error) => [error.path, error.extensions?.code])).toEqual([[['_entities', 0], 'BAD_USER_INPUT']]);
+  });
+
+  it.each([
+    ['a __typename this subgraph does not have', { __typename: 'Invoice', id: 'x' }],
+    ['no __typename', { id: 'x' }],
+    ['a representation that is not an object', 'x'],
+  ])('refuses %s as BAD_USER_INPUT, not an internal error', async (_name, representation) => {
+    const result = await backup.query(ENTITIES, { representations: [representation] });
+    expect(result.errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    expect(result.errors?.[0]?.message).toContain('representations[0]');
+  });
 });
 
 describe('supergraph', () => {
