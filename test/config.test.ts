@@ -49,6 +49,10 @@ describe('configuration', () => {
     expect((await loadConfig({ GATEWAY_CONFIG: file }))?.sources[0]).toMatchObject({ region: 'us-east-2' });
     await writeFile(file, '{ not json');
     await expect(loadConfig({ GATEWAY_CONFIG: file })).rejects.toThrow('is not valid JSON');
+    await writeFile(file, '{\n  "sources": [\n    { "clientSecret": "TopSecretValue99" \n      "kind": "sailpoint" }');
+    await expect(loadConfig({ GATEWAY_CONFIG: file })).rejects.toThrow(/is not valid JSON at line 4, column 7$/);
+    await writeFile(file, '{ "clientSecret": TopSecretValue99 }');
+    await expect(loadConfig({ GATEWAY_CONFIG: file })).rejects.toThrow(/is not valid JSON$/);
     await expect(loadConfig({ GATEWAY_CONFIG: join(dir, 'missing.json') })).rejects.toThrow('ENOENT');
   });
 

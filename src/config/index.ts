@@ -217,9 +217,20 @@ async function readConfigFile(path: string): Promise<GatewayConfig> {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`GATEWAY_CONFIG file ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(`GATEWAY_CONFIG file ${path} is not valid JSON${whereJsonFailed(text, error as Error)}`);
   }
   return parseConfig(json, `GATEWAY_CONFIG file ${path}`);
+}
+
+/**
+ * Where the JSON parser stopped, as line and column. The parser's own message is not shown: it
+ * quotes the text around the error, which in this file can be a client secret.
+ */
+function whereJsonFailed(text: string, error: Error): string {
+  const position = /at position (\d+)/.exec(error.message)?.[1];
+  if (position === undefined) return '';
+  const before = text.slice(0, Number(position));
+  return ` at line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}`;
 }
 
 /** The HTTP port, from PORT (default 4000). */

@@ -64,6 +64,8 @@ export interface SailPointSandbox {
   readonly faults: SailPointFaults;
   /** Makes every token issued so far answer 401, as an expired or revoked token does. */
   revokeTokens(tenant?: string): void;
+  /** Every access token issued so far, so that tests can check that none of them leaks. */
+  issuedTokens(): string[];
   close(): Promise<void>;
 }
 
@@ -306,6 +308,7 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
     revokeTokens(tenant) {
       for (const token of tokens.values()) if (tenant === undefined || token.tenant === tenant) token.expiresAt = 0;
     },
+    issuedTokens: () => [...tokens.keys()],
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
