@@ -27,6 +27,9 @@ export const DEFAULT_PAGE_SIZE = 20;
  */
 const OVERLAP = 10;
 
+/** The most ListBackupJobs returns in one call. */
+const MAX_LIST_RESULTS = 1000;
+
 /** Bounds the rare walk past a second that holds more already-seen jobs than one page. */
 const MAX_CATCH_UP_PAGES = 5;
 
@@ -176,15 +179,17 @@ async function fetchAwsPage(
   after: Position | null,
   first: number,
 ): Promise<SourcePage<AwsBackupJobModel>> {
-  const states = filter.phases ? awsStatesFor(filter.phases) : [];
+  const states = filter.phases ? awsStatesFor(filter.phases) : null;
+  // Phases that no single AWS state covers are filtered here; a full page keeps them from thinning out.
+  const pageSize = filter.phases && states?.length !== 1 ? MAX_LIST_RESULTS : first + OVERLAP;
   const accountId = filter.accountId ?? source.accountId;
   const createdBefore = earliest(
     filter.createdBefore ? ceilToSecond(filter.createdBefore.getTime()) : null,
     after ? Math.floor(after.createdAt / 1000) * 1000 + 1000 : null,
   );
   const input: ListBackupJobsInput = {
-    MaxResults: Math.min(1000, first + OVERLAP),
-    ...(states.length === 1 ? { ByState: states[0] } : {}),
+    MaxResults: Math.min(MAX_LIST_RESULTS, pageSize),
+    ...(states?.length === 1 ? { ByState: states[0] } : {}),
     ...(filter.createdAfter ? { ByCreatedAfter: new Date(Math.floor(filter.createdAfter.getTime() / 1000) * 1000) } : {}),
     ...(createdBefore !== null ? { ByCreatedBefore: new Date(createdBefore) } : {}),
     ...(filter.resourceType ? { ByResourceType: filter.resourceType } : {}),

@@ -10,7 +10,7 @@ export function toGraphQLError(error: unknown, sourceName: string): GraphQLError
   if (error instanceof AwsSourceError) {
     logUpstreamFailure(error.sourceName, error.operation, error.upstreamName, error.code);
     if (error.code === ErrorCode.BAD_USER_INPUT) {
-      return badUserInput(`AWS source "${error.sourceName}" rejected a filter value of this request`);
+      return badUserInput(`AWS source "${error.sourceName}" rejected a value this request sent (a filter or an id)`);
     }
     return upstreamError(error.code, error.sourceName);
   }

@@ -68,16 +68,19 @@ builder.asEntity(SailPointBackupJob, {
 
 /**
  * An AWS resource as a reference for other subgraphs (an inventory service, say) to extend. This
- * subgraph only knows its ARN, so it declares the key without resolving the entity.
+ * subgraph only knows its ARN, so its key is not resolvable: the router never asks it for one.
  */
-const AwsResource = builder.externalRef('AwsResource', builder.keyDirective(builder.selection<{ arn: string }>('arn'), false));
-
-AwsResource.implement({
+const AwsResource = builder.objectRef<{ arn: string }>('AwsResource').implement({
   description:
     'The AWS resource a backup job protects, known here only by its ARN. Another subgraph (an inventory service, for example) can add its fields.',
   fields: (t) => ({
     arn: t.exposeString('arn', { nullable: false, description: 'The resource ARN.' }),
   }),
+});
+
+builder.asEntity(AwsResource, {
+  key: builder.keyDirective(builder.selection<{ arn: string }>('arn'), false),
+  resolveReference: (reference) => reference,
 });
 
 builder.objectField(AwsBackupJob, 'resource', (t) =>

@@ -20,11 +20,13 @@ const assetDirectory = join(dirname(createRequire(import.meta.url).resolve('@gra
 /**
  * Yoga's page with every CDN address pointing at this server, and no remote favicon. The bundled
  * GraphiQL opens with its `query` option and ignores `defaultQuery`, so the example goes there.
+ * The page's loading text keeps a `__TITLE__` placeholder yoga's template leaves unfilled.
  */
 export function renderOfflineGraphiQL(options: GraphiQLOptions): string {
   const withExample: GraphiQLOptions & { query?: string } = { ...options, query: options.defaultQuery };
   return renderGraphiQL(withExample)
     .replace(/<link rel=icon [^>]*>/, '')
+    .replace('Loading __TITLE__...', 'Loading GraphiQL...')
     .replace(/https:\/\/unpkg\.com\/@graphql-yoga\/graphiql@[^/]+\/dist\//g, GRAPHIQL_ASSET_PATH);
 }
 

@@ -128,10 +128,18 @@ describe('backupJobs', () => {
     expect(nodes.map(label).sort()).toEqual(expected);
   });
 
-  it('pushes a single-state phase filter down to ListBackupJobs and still pages correctly', async () => {
+  it.each([
+    ['one AWS state (sent upstream as its state filter)', ['FAILED'], ['FAILED']],
+    ['several AWS states (filtered in the gateway from a full upstream page)', ['QUEUED'], ['CREATED', 'PENDING']],
+    ['the phase unknown states join (never sent as a state filter)', ['RUNNING'], ['RUNNING']],
+  ])('fills a page of a phase filter covering %s with one ListBackupJobs call', async (_name, phases, states) => {
+    const matching = gateway.sandbox.aws.store.jobs('us-east-1').filter((job) => states.includes(job.record.State!)).length;
+    expect(matching).toBeGreaterThanOrEqual(2);
     gateway.sandbox.aws.calls.reset();
-    const result = await gateway.query(PAGE, { first: 5, filter: { phases: ['RUNNING'], sourceNames: ['aws-us-east-1'] } });
-    expect(result.data!.backupJobs.edges.every((edge: any) => edge.node.state === 'RUNNING')).toBe(true);
+    const result = await gateway.query(PAGE, { first: 5, filter: { phases, sourceNames: ['aws-us-east-1'] } });
+    const edges = result.data!.backupJobs.edges;
+    expect(edges).toHaveLength(Math.min(5, matching));
+    expect(edges.every((edge: any) => states.includes(edge.node.state))).toBe(true);
     expect(gateway.sandbox.aws.calls.count('ListBackupJobs')).toBe(1);
   });
 

@@ -14,6 +14,7 @@ describe('GraphiQL', () => {
     expect(response.status).toBe(200);
     const html = await response.text();
     expect(html).toContain('YogaGraphiQL');
+    expect(html).not.toContain('__TITLE__');
     // The bundled GraphiQL opens with `query` (it ignores `defaultQuery`).
     const options = JSON.parse(/renderYogaGraphiQL\(root,(\{.*?\})\)\}\)<\/script>/s.exec(html)![1]!);
     expect(options.query).toContain('query RecentBackupJobs');

@@ -30,8 +30,13 @@ describe('AWS phase table', () => {
 
   it('finds the AWS states behind a set of phases', () => {
     expect(awsStatesFor(['QUEUED'])).toEqual(['CREATED', 'PENDING']);
-    expect(awsStatesFor(['COMPLETED_WITH_ISSUES'])).toEqual(['COMPLETED']);
+    expect(awsStatesFor(['COMPLETED'])).toEqual(['COMPLETED']);
     expect(awsStatesFor(['FAILED', 'CANCELLED'])).toEqual(['ABORTED', 'FAILED']);
+  });
+
+  it('finds none for the phases a state it does not know can take, so no state filter drops such jobs', () => {
+    expect(awsStatesFor(['RUNNING'])).toBeNull();
+    expect(awsStatesFor(['COMPLETED_WITH_ISSUES', 'FAILED'])).toBeNull();
   });
 });
 
@@ -53,9 +58,11 @@ describe('SailPoint phase table', () => {
   });
 
   it('finds the statuses behind a set of phases', () => {
-    expect(sailPointStatusesFor(['COMPLETED_WITH_ISSUES'])).toEqual(['COMPLETE']);
+    expect(sailPointStatusesFor(['COMPLETED'])).toEqual(['COMPLETE']);
     expect(sailPointStatusesFor(['EXPIRED', 'PARTIAL', 'CANCELLING'])).toEqual([]);
     expect(sailPointStatusesFor(['QUEUED', 'FAILED'])).toEqual(['NOT_STARTED', 'FAILED']);
+    expect(sailPointStatusesFor(['RUNNING'])).toBeNull();
+    expect(sailPointStatusesFor(['COMPLETED_WITH_ISSUES'])).toBeNull();
   });
 });
 

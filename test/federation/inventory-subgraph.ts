@@ -7,7 +7,7 @@ import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 
 export const INVENTORY_SDL = `
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@shareable"])
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.14", import: ["@key", "@shareable"])
 
   type Query {
     "Resources the inventory knows to be protected by a backup plan."
