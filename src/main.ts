@@ -17,12 +17,14 @@ async function main(): Promise<void> {
     });
   }
   const config = configured ?? sandbox!.config;
+  // The sandbox is for one developer's machine; a configured gateway serves its network (every interface).
+  const host = process.env.HOST || (sandbox ? '127.0.0.1' : undefined);
 
   const sources = SourceRegistry.fromConfig(config);
   const server = createServer(createGateway(sources, config.security));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, resolve);
+    server.listen(port, host, resolve);
   });
 
   const address = server.address();
