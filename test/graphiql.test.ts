@@ -1,5 +1,7 @@
 // GraphiQL works offline: its page and every asset come from this server.
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLE_QUERY } from '../src/graphiql.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 
 let gateway: TestGateway;
@@ -39,5 +41,11 @@ describe('GraphiQL', () => {
       const response = await fetch(new URL(path, gateway.url));
       expect(response.status, path).toBe(404);
     }
+  });
+
+  it('opens with the query the README shows', async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const query = EXAMPLE_QUERY.split('\n').filter((line) => !line.startsWith('#')).join('\n');
+    expect(readme).toContain(`\`\`\`graphql\n${query}\`\`\``);
   });
 });
