@@ -1,22 +1,16 @@
 // Turns a failed upstream call into the GraphQL error clients see, and logs what operators need.
 import { GraphQLError } from 'graphql';
-import { AwsSourceError } from '../src/aws/source.js';
-import { badUserInput, ErrorCode, upstreamError } from '../src/errors.js';
-import { SailPointError } from '../src/sailpoint/index.js';
+import { badUserInput, ErrorCode, SourceError, upstreamError } from '../src/errors.js';
 
 export function toGraphQLError(error: unknown, sourceName: string): GraphQLError {
   // Loaders convert (and log) their failures already; a second pass must not blur the code.
   if (error instanceof GraphQLError) return error;
-  if (error instanceof AwsSourceError) {
-    logUpstreamFailure(error.sourceName, error.operation, error.upstreamName, error.code);
+  if (error instanceof SourceError) {
+    logUpstreamFailure(error.sourceName, error.operation, error.upstreamName, error.code, error.status);
     if (error.code === ErrorCode.BAD_USER_INPUT) {
-      return badUserInput(`AWS source "${error.sourceName}" rejected a value this request sent (a filter or an id)`);
+      return badUserInput(`Source "${error.sourceName}" rejected a value this request sent (a filter or an id)`);
     }
     return upstreamError(error.code, error.sourceName);
-  }
-  if (error instanceof SailPointError) {
-    logUpstreamFailure(sourceName, 'list', error.name, error.code, error.status);
-    return upstreamError(error.code, sourceName);
   }
   logUpstreamFailure(sourceName, 'unknown', error instanceof Error ? error.name : typeof error, ErrorCode.UPSTREAM_UNAVAILABLE);
   return upstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, sourceName);

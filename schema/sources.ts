@@ -40,6 +40,18 @@ const LastCall = builder.objectRef<NonNullable<Source['health']>>('SourceLastCal
   }),
 });
 
+const CircuitState = builder.enumType('CircuitState', {
+  description: "Where a source's circuit breaker stands: whether the gateway calls the source at all.",
+  values: {
+    CLOSED: { description: 'Calls go through as usual.' },
+    OPEN: {
+      description:
+        'The source failed too many calls in a row: calls fail at once with UPSTREAM_UNAVAILABLE, without reaching it, until the probe interval passes.',
+    },
+    HALF_OPEN: { description: 'The probe interval passed: the next call goes through and decides whether the circuit closes again.' },
+  },
+});
+
 const ConfiguredSource = builder.objectRef<Source>('ConfiguredSource').implement({
   description: 'A source from the gateway configuration.',
   authScopes: (source) => ({ source: source.name }),
@@ -64,6 +76,12 @@ const ConfiguredSource = builder.objectRef<Source>('ConfiguredSource').implement
       description:
         'Last known health at no cost: how the latest call to this source went, whichever request made it. Null until the first call.',
       resolve: (source) => source.health ?? null,
+    }),
+    circuit: t.field({
+      type: CircuitState,
+      nullable: false,
+      description: "The state of the gateway's circuit breaker for this source (free: no call is made).",
+      resolve: (source) => source.circuit,
     }),
     health: t.field({
       type: SourceHealth,

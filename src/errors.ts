@@ -26,6 +26,24 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export type UpstreamErrorCode = Extract<ErrorCode, `UPSTREAM_${string}`>;
 
+/**
+ * A call to a configured source that failed, already classified. Its message is for the log and
+ * names only the source, the operation and the upstream's error name; clients see `upstreamError`.
+ */
+export class SourceError extends Error {
+  override name = 'SourceError';
+  constructor(
+    readonly code: UpstreamErrorCode | typeof ErrorCode.BAD_USER_INPUT,
+    readonly sourceName: string,
+    readonly operation: string,
+    /** The upstream's error name (ThrottlingException, HTTP 503, ...) or the gateway's reason (Deadline, CircuitOpen). */
+    readonly upstreamName: string,
+    readonly status?: number,
+  ) {
+    super(`${operation} on source "${sourceName}" failed: ${upstreamName}`);
+  }
+}
+
 /** A client mistake, safe to show as is. */
 export function badUserInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });

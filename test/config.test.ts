@@ -20,6 +20,8 @@ describe('configuration', () => {
       accountId: '111122223333',
       describeConcurrency: 8,
       timeoutMs: 10_000,
+      maxConcurrency: 16,
+      circuitBreaker: { failures: 5, halfOpenAfterMs: 30_000 },
     });
     expect(config.sources[1]).toMatchObject({ endpoint: 'http://127.0.0.1:4566' });
   });
@@ -68,6 +70,8 @@ describe('configuration', () => {
       clientSecret: 's',
       includeUploads: true,
       timeoutMs: 10_000,
+      maxConcurrency: 16,
+      circuitBreaker: { failures: 5, halfOpenAfterMs: 30_000 },
     });
     expect(() => parseConfig({ sources: [{ kind: 'sailpoint', name: 'acme', baseUrl: 'nope', clientId: 'id', clientSecret: 's' }] })).toThrow(
       'sources.0.baseUrl: must be the tenant API URL',

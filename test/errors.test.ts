@@ -1,6 +1,7 @@
 // Bad input and failing upstreams: clear errors with codes, and only the failing part degraded.
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSource } from '../src/config/index.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 
 let gateway: TestGateway;
@@ -22,23 +23,27 @@ beforeAll(async () => {
       sources: [
         ...config.sources,
         {
-          kind: 'aws',
-          name: 'aws-down',
-          region: 'us-west-2',
-          // Nothing listens on port 9; the userinfo must never surface anywhere.
-          endpoint: 'http://leaky-user:leaky-secret@127.0.0.1:9',
+          ...parseSource({
+            kind: 'aws',
+            name: 'aws-down',
+            region: 'us-west-2',
+            // Nothing listens on port 9; the userinfo must never surface anywhere.
+            endpoint: 'http://leaky-user:leaky-secret@127.0.0.1:9',
+            describeConcurrency: 2,
+            timeoutMs: 2_000,
+          }),
           credentials: { accessKeyId: 'AKIADOWNEXAMPLE', secretAccessKey: 'down-secret-key' },
-          describeConcurrency: 2,
-          timeoutMs: 2_000,
         },
         {
-          kind: 'aws',
-          name: 'aws-hanging',
-          region: 'us-west-1',
-          endpoint: `http://127.0.0.1:${hangingPort}`,
+          ...parseSource({
+            kind: 'aws',
+            name: 'aws-hanging',
+            region: 'us-west-1',
+            endpoint: `http://127.0.0.1:${hangingPort}`,
+            describeConcurrency: 2,
+            timeoutMs: 600,
+          }),
           credentials: { accessKeyId: 'AKIAHANGEXAMPLE', secretAccessKey: 'hang-secret-key' },
-          describeConcurrency: 2,
-          timeoutMs: 600,
         },
       ],
     }),

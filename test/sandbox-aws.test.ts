@@ -211,6 +211,8 @@ describe('ListBackupJobs validation', () => {
     ['an unknown state', { ByState: 'DONE' as never }],
     ['a lower-case state', { ByState: 'completed' as never }],
     ['an account id that is not 12 digits', { ByAccountId: '1234' }],
+    ['a vault name with spaces', { ByBackupVaultName: 'my vault' }],
+    ['a resource type with a slash', { ByResourceType: 'EBS/gp3' }],
     ['a NextToken the sandbox never issued', { NextToken: 'eyJmIjoiZm9yZ2VkIn0.c2lnbmF0dXJl' }],
   ];
 

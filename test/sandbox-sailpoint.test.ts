@@ -336,7 +336,8 @@ describe('faults', () => {
     for (const body of [
       { tenant: 'globex', kind: 'hang' },
       { tenant: prod().name, kind: 'explode' },
-      { tenant: prod().name, kind: 'throttle' },
+      { tenant: prod().name, kind: 'latency' },
+      { tenant: prod().name, kind: 'hang', operation: 'deleteEverything' },
     ]) {
       const refused = await fetch(admin, { method: 'POST', body: JSON.stringify(body) });
       expect(refused.status).toBe(400);

@@ -1,5 +1,7 @@
-// One configured AWS Backup source: a BackupClient for its region and account, with the gateway's
-// deadline, concurrency bound and error translation around the SDK calls.
+// One configured AWS Backup source: a BackupClient for its region and account, every call run
+// through the source's guard (deadline, concurrency, circuit breaker) and classified into the
+// gateway's error vocabulary.
+import { bulkhead, type BulkheadPolicy } from 'cockatiel';
 import {
   BackupClient,
   BackupServiceException,
@@ -11,32 +13,13 @@ import {
   type DescribeBackupJobOutput,
   type ListBackupJobsInput,
 } from '@aws-sdk/client-backup';
-import pLimit, { type LimitFunction } from 'p-limit';
 import type { AwsSourceConfig } from '../config/index.js';
-import { ErrorCode, type UpstreamErrorCode } from '../errors.js';
+import { ErrorCode, SourceError } from '../errors.js';
+import { SourceGuard, type CircuitName, type SourceHealth } from '../source-guard.js';
+
+export type { SourceHealth };
 
 export type { BackupJob, DescribeBackupJobOutput, ListBackupJobsInput };
-
-/** An AWS call that failed, already classified into the gateway's vocabulary. */
-export class AwsSourceError extends Error {
-  override name = 'AwsSourceError';
-  constructor(
-    readonly code: UpstreamErrorCode | typeof ErrorCode.BAD_USER_INPUT,
-    readonly sourceName: string,
-    readonly operation: string,
-    /** The upstream's error name (e.g. ThrottlingException), for logs; never shown to clients. */
-    readonly upstreamName: string,
-  ) {
-    super(`${operation} on AWS source "${sourceName}" failed: ${upstreamName}`);
-  }
-}
-
-/** What the gateway last saw of a source: updated by every call it makes. */
-export interface SourceHealth {
-  reachable: boolean;
-  checkedAt: Date;
-  errorCode?: UpstreamErrorCode;
-}
 
 export interface ListPage {
   jobs: BackupJob[];
@@ -49,21 +32,22 @@ export class AwsBackupSource {
   readonly region: string;
   readonly accountId: string | undefined;
   private readonly client: BackupClient;
-  private readonly describeLimit: LimitFunction;
-  private readonly timeoutMs: number;
-  private lastHealth: SourceHealth | undefined;
+  private readonly guard: SourceGuard;
+  /** Describe calls fan out per job; they get a tighter bound of their own inside the guard's. */
+  private readonly describeSlots: BulkheadPolicy;
 
   constructor(config: AwsSourceConfig) {
     this.name = config.name;
     this.region = config.region;
     this.accountId = config.accountId;
-    this.timeoutMs = config.timeoutMs;
-    this.describeLimit = pLimit(config.describeConcurrency);
+    this.guard = new SourceGuard(config.name, config);
+    this.describeSlots = bulkhead(config.describeConcurrency, Number.POSITIVE_INFINITY);
     this.client = new BackupClient({
       region: config.region,
       ...(config.endpoint ? { endpoint: config.endpoint } : {}),
       ...(config.credentials ? { credentials: config.credentials } : {}),
-      // The SDK's standard strategy retries throttling and 5xx with backoff and jitter.
+      // The SDK's standard strategy retries throttling, 5xx and dropped connections with backoff
+      // and jitter; the guard's deadline bounds the whole, retries included.
       retryMode: 'standard',
       maxAttempts: 3,
       requestHandler: { connectionTimeout: Math.min(3_000, config.timeoutMs), requestTimeout: config.timeoutMs },
@@ -72,48 +56,36 @@ export class AwsBackupSource {
 
   /** Describes one job; resolves null when the job does not exist in this source. */
   describe(backupJobId: string): Promise<DescribeBackupJobOutput | null> {
-    return this.describeLimit(async () => {
-      try {
-        const output = await this.client.send(new DescribeBackupJobCommand({ BackupJobId: backupJobId }), {
-          abortSignal: AbortSignal.timeout(this.timeoutMs),
-        });
-        this.noteReachable();
-        return output;
-      } catch (error) {
-        if (error instanceof ResourceNotFoundException) {
-          this.noteReachable();
-          return null;
+    return this.call('DescribeBackupJob', (abortSignal) =>
+      this.describeSlots.execute(async () => {
+        try {
+          return await this.client.send(new DescribeBackupJobCommand({ BackupJobId: backupJobId }), { abortSignal });
+        } catch (error) {
+          if (error instanceof ResourceNotFoundException) return null;
+          throw error;
         }
-        throw this.classify('DescribeBackupJob', error);
-      }
-    });
+      }, abortSignal),
+    );
   }
 
   /** Lists one page of jobs. */
-  async list(input: ListBackupJobsInput): Promise<ListPage> {
-    try {
-      const output = await this.client.send(new ListBackupJobsCommand(input), {
-        abortSignal: AbortSignal.timeout(this.timeoutMs),
-      });
-      this.noteReachable();
+  list(input: ListBackupJobsInput): Promise<ListPage> {
+    return this.call('ListBackupJobs', async (abortSignal) => {
+      const output = await this.client.send(new ListBackupJobsCommand(input), { abortSignal });
       return { jobs: output.BackupJobs ?? [], ...(output.NextToken ? { nextToken: output.NextToken } : {}) };
-    } catch (error) {
-      throw this.classify('ListBackupJobs', error);
-    }
+    });
   }
 
-  /** Every job matching the input, following NextToken with the SDK's paginator. */
-  async listAll(input: ListBackupJobsInput): Promise<BackupJob[]> {
-    const jobs: BackupJob[] = [];
-    try {
-      for await (const page of paginateListBackupJobs({ client: this.client, pageSize: 1000 }, input)) {
+  /** Every job matching the input, following NextToken with the SDK's paginator, under one deadline. */
+  listAll(input: ListBackupJobsInput): Promise<BackupJob[]> {
+    return this.call('ListBackupJobs', async (abortSignal) => {
+      const jobs: BackupJob[] = [];
+      // The paginator hands its trailing arguments to every send, so each page honours the deadline.
+      for await (const page of paginateListBackupJobs({ client: this.client, pageSize: 1000 }, input, { abortSignal })) {
         jobs.push(...(page.BackupJobs ?? []));
       }
-    } catch (error) {
-      throw this.classify('ListBackupJobs', error);
-    }
-    this.noteReachable();
-    return jobs;
+      return jobs;
+    });
   }
 
   /** Whether the source answers at all: the cheapest call its API has. */
@@ -123,24 +95,31 @@ export class AwsBackupSource {
 
   /** The outcome of the latest call to this source, if any was made. */
   get health(): SourceHealth | undefined {
-    return this.lastHealth;
+    return this.guard.health;
+  }
+
+  get circuit(): CircuitName {
+    return this.guard.circuit;
   }
 
   destroy(): void {
     this.client.destroy();
   }
 
-  private noteReachable(): void {
-    this.lastHealth = { reachable: true, checkedAt: new Date() };
+  private call<T>(operation: string, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.guard.run(operation, async (signal) => {
+      try {
+        return await send(signal);
+      } catch (error) {
+        throw classify(this.name, operation, error);
+      }
+    });
   }
+}
 
-  private classify(operation: string, error: unknown): AwsSourceError {
-    const upstreamName = errorName(error);
-    const code = codeFor(error, upstreamName);
-    // A rejected filter value says nothing about the source's health.
-    if (code !== ErrorCode.BAD_USER_INPUT) this.lastHealth = { reachable: false, checkedAt: new Date(), errorCode: code };
-    return new AwsSourceError(code, this.name, operation, upstreamName);
-  }
+function classify(sourceName: string, operation: string, error: unknown): SourceError {
+  const upstreamName = errorName(error);
+  return new SourceError(codeFor(error, upstreamName), sourceName, operation, upstreamName);
 }
 
 function errorName(error: unknown): string {
@@ -161,7 +140,11 @@ const THROTTLING_ERRORS = new Set(['ThrottlingException', 'TooManyRequestsExcept
 const TIMEOUT_ERRORS = new Set(['TimeoutError', 'AbortError', 'RequestTimeout', 'RequestTimeoutException']);
 const INPUT_ERRORS = new Set(['InvalidParameterValueException', 'MissingParameterValueException', 'ValidationException']);
 
-function codeFor(error: unknown, name: string): AwsSourceError['code'] {
+/** Connection failures; the SDK names some of them TimeoutError (a socket hang-up), which they are not. */
+const CONNECTION_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND']);
+
+function codeFor(error: unknown, name: string): SourceError['code'] {
+  if (CONNECTION_ERRORS.has(String((error as { code?: unknown } | null)?.code))) return ErrorCode.UPSTREAM_UNAVAILABLE;
   if (AUTH_ERRORS.has(name)) return ErrorCode.UPSTREAM_AUTH_FAILED;
   if (THROTTLING_ERRORS.has(name)) return ErrorCode.UPSTREAM_THROTTLED;
   if (TIMEOUT_ERRORS.has(name)) return ErrorCode.UPSTREAM_TIMEOUT;

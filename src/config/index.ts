@@ -9,6 +9,19 @@ const sourceName = z
     'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit',
   );
 
+/** What every source shares: the deadline of one call and how its guard protects it. */
+const guardKeys = {
+  timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+  maxConcurrency: z.number().int().min(1).max(256).default(16),
+  circuitBreaker: z
+    .object({
+      failures: z.number().int().min(1).max(100).default(5),
+      halfOpenAfterMs: z.number().int().min(100).max(600_000).default(30_000),
+    })
+    .strict()
+    .default({}),
+};
+
 const awsSourceSchema = z
   .object({
     kind: z.literal('aws'),
@@ -20,7 +33,7 @@ const awsSourceSchema = z
       .optional(),
     endpoint: z.string().url('must be a URL such as http://127.0.0.1:4566').optional(),
     describeConcurrency: z.number().int().min(1).max(64).default(8),
-    timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    ...guardKeys,
   })
   .strict();
 
@@ -32,7 +45,7 @@ const sailPointSourceSchema = z
     clientId: z.string().min(1, 'must be the client id of an OAuth client or personal access token'),
     clientSecret: z.string().min(1, 'must be the secret of that client'),
     includeUploads: z.boolean().default(true),
-    timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    ...guardKeys,
   })
   .strict();
 
@@ -102,12 +115,12 @@ const securitySchema = z
   })
   .strict();
 
+const sourceSchema = z.discriminatedUnion('kind', [awsSourceSchema, sailPointSourceSchema]);
+
 const configFileSchema = z
   .object({
     security: securitySchema.default({}),
-    sources: z
-      .array(z.discriminatedUnion('kind', [awsSourceSchema, sailPointSourceSchema]))
-      .min(1, 'must list at least one source'),
+    sources: z.array(sourceSchema).min(1, 'must list at least one source'),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -150,6 +163,11 @@ export type AuthConfig = NonNullable<SecurityConfig['auth']>;
 export interface GatewayConfig {
   sources: SourceConfig[];
   security: SecurityConfig;
+}
+
+/** One source from its JSON form, every default filled in; for configurations built in code (the sandbox, tests). */
+export function parseSource(input: unknown): SourceConfig {
+  return sourceSchema.parse(input);
 }
 
 /** Security settings from their JSON form, every default filled in; none at all gives the defaults. */

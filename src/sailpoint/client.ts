@@ -1,4 +1,5 @@
-// Thin fetch-based client for one SailPoint ISC tenant: a self-renewing OAuth token, rate limiting, retries, typed records.
+// Thin fetch-based client for one SailPoint ISC tenant: a self-renewing OAuth token, rate limiting,
+// bounded retries, cancellation, typed records.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { UpstreamErrorCode } from '../errors.js';
 import { backupListSchema, type SailPointBackupRecord, type SailPointBackupStatus } from './records.js';
@@ -21,7 +22,8 @@ export interface SailPointClientOptions {
   rateLimit?: { requests: number; windowMs: number };
   /** Total time one call may spend waiting out 429 answers before giving up (default 5000 ms). */
   maxThrottleWaitMs?: number;
-  now?: () => number;
+  /** Further tries of a call answered with a 5xx or a dropped connection (default 2). */
+  retries?: number;
 }
 
 export interface SailPointListFilter {
@@ -62,6 +64,9 @@ interface Session {
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_RATE_LIMIT = { requests: 100, windowMs: 10_000 };
 const DEFAULT_MAX_THROTTLE_WAIT_MS = 5_000;
+const DEFAULT_RETRIES = 2;
+/** First backoff before a retry; it doubles per retry, and each wait is drawn at random below it (full jitter). */
+const RETRY_BACKOFF_MS = 100;
 /** Renew this long before expiry, so that a token never runs out between our check and SailPoint's. */
 const MAX_RENEWAL_MARGIN_MS = 60_000;
 
@@ -73,7 +78,7 @@ export class SailPointClient {
   private readonly fetchImpl: typeof fetch;
   private readonly rateLimit: { requests: number; windowMs: number };
   private readonly maxThrottleWaitMs: number;
-  private readonly now: () => number;
+  private readonly retries: number;
   private session: Session | undefined;
   private renewal: Promise<Session> | undefined;
 
@@ -90,31 +95,35 @@ export class SailPointClient {
     this.fetchImpl = options.fetch ?? fetch;
     this.rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
     this.maxThrottleWaitMs = options.maxThrottleWaitMs ?? DEFAULT_MAX_THROTTLE_WAIT_MS;
-    this.now = options.now ?? Date.now;
+    this.retries = options.retries ?? DEFAULT_RETRIES;
   }
 
-  /** The tenant's backups, newest first; uploaded configurations are listed by listUploads. */
-  listBackups(filter: SailPointListFilter = {}): Promise<SailPointBackupRecord[]> {
-    return this.list('listBackups', 'v2024/configuration-hub/backups', filter);
+  /**
+   * The tenant's backups, newest first; uploaded configurations are listed by listUploads. An
+   * aborted `signal` ends the call, waits included, with UPSTREAM_TIMEOUT.
+   */
+  listBackups(filter: SailPointListFilter = {}, signal?: AbortSignal): Promise<SailPointBackupRecord[]> {
+    return this.list('listBackups', 'v2024/configuration-hub/backups', filter, signal);
   }
 
-  listUploads(filter: SailPointListFilter = {}): Promise<SailPointBackupRecord[]> {
-    return this.list('listUploads', 'v2024/configuration-hub/backups/uploads', filter);
+  listUploads(filter: SailPointListFilter = {}, signal?: AbortSignal): Promise<SailPointBackupRecord[]> {
+    return this.list('listUploads', 'v2024/configuration-hub/backups/uploads', filter, signal);
   }
 
   private async list(
     operation: Operation,
     path: string,
     filter: SailPointListFilter,
+    signal: AbortSignal | undefined,
   ): Promise<SailPointBackupRecord[]> {
     const url = new URL(path, this.base);
     if (filter.status !== undefined) {
       // encodeURIComponent rather than URLSearchParams: a space must travel as %20, not "+".
       url.search = `filters=${encodeURIComponent(`status eq "${filter.status}"`)}`;
     }
-    const response = await this.authorized(operation, url.href);
+    const response = await this.authorized(operation, url.href, signal);
     if (!response.ok) throw await this.statusError(operation, response);
-    const parsed = backupListSchema.safeParse(await this.readJson(operation, response));
+    const parsed = backupListSchema.safeParse(await this.readJson(operation, response, signal));
     if (!parsed.success) {
       throw new SailPointError(
         'UPSTREAM_BAD_RESPONSE',
@@ -127,14 +136,14 @@ export class SailPointClient {
   }
 
   /** One API exchange; a 401 means the token died early, so it is renewed and the call tried once more. */
-  private async authorized(operation: Operation, url: string): Promise<Response> {
+  private async authorized(operation: Operation, url: string, signal: AbortSignal | undefined): Promise<Response> {
     const stale = await this.currentSession();
-    const first = await this.send(operation, url, () => this.apiRequest(stale));
+    const first = await this.send(operation, url, () => this.apiRequest(operation, stale, signal), signal);
     if (first.status !== 401) return first;
     await discardBody(first);
     this.forget(stale);
     const fresh = await this.currentSession();
-    const second = await this.send(operation, url, () => this.apiRequest(fresh));
+    const second = await this.send(operation, url, () => this.apiRequest(operation, fresh, signal), signal);
     if (second.status !== 401) return second;
     await discardBody(second);
     throw new SailPointError(
@@ -145,9 +154,9 @@ export class SailPointClient {
     );
   }
 
-  private async apiRequest(session: Session): Promise<RequestInit> {
-    const delay = session.window.reserve(this.now());
-    if (delay > 0) await sleep(delay);
+  private async apiRequest(operation: Operation, session: Session, signal: AbortSignal | undefined): Promise<RequestInit> {
+    const delay = session.window.reserve(Date.now());
+    if (delay > 0) await this.wait(operation, delay, signal);
     return {
       headers: {
         authorization: `Bearer ${session.token}`,
@@ -160,7 +169,7 @@ export class SailPointClient {
 
   private currentSession(): Promise<Session> {
     const session = this.session;
-    if (session && this.now() < session.renewAt) return Promise.resolve(session);
+    if (session && Date.now() < session.renewAt) return Promise.resolve(session);
     // Every caller that finds the token stale joins the one renewal under way.
     this.renewal ??= this.requestToken()
       .then((fresh) => (this.session = fresh))
@@ -174,7 +183,7 @@ export class SailPointClient {
   }
 
   private async requestToken(): Promise<Session> {
-    const requestedAt = this.now();
+    const requestedAt = Date.now();
     const response = await this.send('token', new URL('oauth/token', this.base).href, async () => ({
       method: 'POST',
       headers: { accept: 'application/json' },
@@ -203,17 +212,28 @@ export class SailPointClient {
 
   /**
    * One HTTP exchange with its deadline. 429 answers are waited out and retried while the call's
-   * total wait stays within budget; 5xx and transport failures end the call.
+   * total wait stays within budget; 5xx answers and dropped connections are retried `retries`
+   * times after a jittered backoff; an aborted `signal` ends it all with UPSTREAM_TIMEOUT.
    */
-  private async send(operation: Operation, url: string, prepare: () => Promise<RequestInit>): Promise<Response> {
+  private async send(
+    operation: Operation,
+    url: string,
+    prepare: () => Promise<RequestInit>,
+    signal?: AbortSignal,
+  ): Promise<Response> {
     let throttledMs = 0;
+    let retried = 0;
     for (;;) {
       const init = await prepare();
+      const exchange = AbortSignal.timeout(this.timeoutMs);
       let response: Response;
       try {
-        response = await this.fetchImpl(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+        response = await this.fetchImpl(url, { ...init, signal: signal ? AbortSignal.any([signal, exchange]) : exchange });
       } catch (error) {
-        throw this.transportError(operation, error);
+        const failure = this.transportError(operation, error, signal);
+        if (failure.code !== 'UPSTREAM_UNAVAILABLE' || retried >= this.retries) throw failure;
+        await this.backoff(operation, retried++, signal);
+        continue;
       }
       if (response.status === 429) {
         const waitMs = this.retryAfterMs(response.headers.get('retry-after'));
@@ -227,11 +247,15 @@ export class SailPointClient {
           );
         }
         throttledMs += waitMs;
-        await sleep(waitMs);
+        await this.wait(operation, waitMs, signal);
         continue;
       }
       if (response.status >= 500) {
         await discardBody(response);
+        if (retried < this.retries) {
+          await this.backoff(operation, retried++, signal);
+          continue;
+        }
         throw new SailPointError(
           'UPSTREAM_UNAVAILABLE',
           this.tenant,
@@ -243,12 +267,26 @@ export class SailPointClient {
     }
   }
 
-  private async readJson(operation: Operation, response: Response): Promise<unknown> {
+  /** Full jitter: a random wait below a ceiling that doubles per retry, so retrying clients spread out. */
+  private backoff(operation: Operation, retry: number, signal: AbortSignal | undefined): Promise<void> {
+    return this.wait(operation, Math.random() * RETRY_BACKOFF_MS * 2 ** retry, signal);
+  }
+
+  /** A pause inside one call, cut short (as a timeout) when the call's deadline passes. */
+  private async wait(operation: Operation, ms: number, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await sleep(ms, undefined, signal ? { signal } : undefined);
+    } catch (error) {
+      throw this.transportError(operation, error, signal);
+    }
+  }
+
+  private async readJson(operation: Operation, response: Response, signal?: AbortSignal): Promise<unknown> {
     let text: string;
     try {
       text = await response.text();
     } catch (error) {
-      throw this.transportError(operation, error);
+      throw this.transportError(operation, error, signal);
     }
     try {
       return JSON.parse(text);
@@ -276,7 +314,12 @@ export class SailPointClient {
     );
   }
 
-  private transportError(operation: Operation, error: unknown): SailPointError {
+  private transportError(operation: Operation, error: unknown, signal: AbortSignal | undefined): SailPointError {
+    if (signal?.aborted) {
+      return new SailPointError('UPSTREAM_TIMEOUT', this.tenant, `SailPoint tenant "${this.tenant}": ${operation} ran past the call's deadline`, {
+        cause: error,
+      });
+    }
     if (error instanceof Error && error.name === 'TimeoutError') {
       return new SailPointError(
         'UPSTREAM_TIMEOUT',
@@ -297,7 +340,7 @@ export class SailPointClient {
   private retryAfterMs(header: string | null): number {
     if (header !== null && /^\s*\d+\s*$/.test(header)) return Number(header) * 1000;
     const date = header === null ? Number.NaN : Date.parse(header);
-    return Number.isNaN(date) ? 1000 : Math.max(0, date - this.now());
+    return Number.isNaN(date) ? 1000 : Math.max(0, date - Date.now());
   }
 }
 

@@ -1,7 +1,8 @@
 // One configured SailPoint tenant as a gateway source: its client, which collections it lists,
-// and what the gateway last saw of it.
+// every call run through the source's guard (deadline, concurrency, circuit breaker).
 import type { SailPointSourceConfig } from '../config/index.js';
-import type { SourceHealth } from '../aws/source.js';
+import { SourceError } from '../errors.js';
+import { SourceGuard, type CircuitName, type SourceHealth } from '../source-guard.js';
 import { SailPointClient, SailPointError, type SailPointBackupRecord, type SailPointBackupStatus } from './index.js';
 
 /** Which Configuration Hub list a record comes from: backups and uploads are separate endpoints upstream. */
@@ -12,11 +13,12 @@ export class SailPointSource {
   readonly name: string;
   readonly collections: readonly SailPointCollection[];
   private readonly client: SailPointClient;
-  private lastHealth: SourceHealth | undefined;
+  private readonly guard: SourceGuard;
 
   constructor(config: SailPointSourceConfig) {
     this.name = config.name;
     this.collections = config.includeUploads ? ['backup', 'upload'] : ['backup'];
+    this.guard = new SourceGuard(config.name, config);
     this.client = new SailPointClient({
       name: config.name,
       baseUrl: config.baseUrl,
@@ -27,16 +29,17 @@ export class SailPointSource {
   }
 
   /** Every record of one collection, newest first; `status` is sent upstream as a filter. */
-  async list(collection: SailPointCollection, status?: SailPointBackupStatus): Promise<SailPointBackupRecord[]> {
+  list(collection: SailPointCollection, status?: SailPointBackupStatus): Promise<SailPointBackupRecord[]> {
     const filter = status ? { status } : {};
-    try {
-      const records = collection === 'backup' ? await this.client.listBackups(filter) : await this.client.listUploads(filter);
-      this.lastHealth = { reachable: true, checkedAt: new Date() };
-      return records;
-    } catch (error) {
-      if (error instanceof SailPointError) this.lastHealth = { reachable: false, checkedAt: new Date(), errorCode: error.code };
-      throw error;
-    }
+    const operation = collection === 'backup' ? 'listBackups' : 'listUploads';
+    return this.guard.run(operation, async (signal) => {
+      try {
+        return collection === 'backup' ? await this.client.listBackups(filter, signal) : await this.client.listUploads(filter, signal);
+      } catch (error) {
+        if (!(error instanceof SailPointError)) throw error;
+        throw new SourceError(error.code, this.name, operation, error.status === undefined ? error.code : `HTTP ${error.status}`, error.status);
+      }
+    });
   }
 
   /** Whether the tenant answers: SailPoint has no cheaper call than a filtered list. */
@@ -45,7 +48,11 @@ export class SailPointSource {
   }
 
   get health(): SourceHealth | undefined {
-    return this.lastHealth;
+    return this.guard.health;
+  }
+
+  get circuit(): CircuitName {
+    return this.guard.circuit;
   }
 
   destroy(): void {}

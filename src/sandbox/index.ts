@@ -1,6 +1,6 @@
 // The embedded sandbox: local upstream servers with deterministic data, and the gateway
 // configuration that points at them.
-import { parseSecurity, type GatewayConfig } from '../config/index.js';
+import { parseSecurity, parseSource, type GatewayConfig } from '../config/index.js';
 import { SANDBOX_AWS_CREDENTIALS, startAwsSandbox, type AwsSandbox } from './aws/index.js';
 import { startSailPointSandbox, type SailPointSandbox } from './sailpoint/index.js';
 
@@ -51,24 +51,19 @@ export function sandboxConfig(aws: AwsSandbox, sailPoint: SailPointSandbox): Gat
     security: parseSecurity(),
     sources: [
       ...aws.store.regions.map((region) => ({
-        kind: 'aws' as const,
-        name: `aws-${region}`,
-        region,
-        accountId: '*',
-        endpoint: aws.url,
+        ...parseSource({ kind: 'aws', name: `aws-${region}`, region, accountId: '*', endpoint: aws.url, timeoutMs: 5_000 }),
         credentials: SANDBOX_AWS_CREDENTIALS,
-        describeConcurrency: 8,
-        timeoutMs: 5_000,
       })),
-      ...sailPoint.tenants.map((tenant) => ({
-        kind: 'sailpoint' as const,
-        name: `sailpoint-${tenant.name}`,
-        baseUrl: sailPoint.tenantUrl(tenant.name),
-        clientId: tenant.clientId,
-        clientSecret: tenant.clientSecret,
-        includeUploads: true,
-        timeoutMs: 5_000,
-      })),
+      ...sailPoint.tenants.map((tenant) =>
+        parseSource({
+          kind: 'sailpoint',
+          name: `sailpoint-${tenant.name}`,
+          baseUrl: sailPoint.tenantUrl(tenant.name),
+          clientId: tenant.clientId,
+          clientSecret: tenant.clientSecret,
+          timeoutMs: 5_000,
+        }),
+      ),
     ],
   };
 }

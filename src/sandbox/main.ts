@@ -27,9 +27,12 @@ ${sandbox.sailPoint.tenants.map((t) => `  ${sandbox.sailPoint.tenantUrl(t.name)}
     -d client_id=${tenant.clientId} -d client_secret=${tenant.clientSecret} | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')
   curl -s -H "Authorization: Bearer $TOKEN" '${tenantUrl}/v2024/configuration-hub/backups?filters=status%20eq%20%22FAILED%22'
 
-  Make a tenant misbehave (kind: error | throttle | hang | none):
-  curl -s -X POST ${sandbox.sailPoint.url}/__sandbox/faults -d '{"tenant":"${tenant.name}","kind":"throttle","retryAfterSeconds":3}'
-  curl -s -X DELETE ${sandbox.sailPoint.url}/__sandbox/faults`);
+Make a source misbehave (kind: latency {ms} | hang | error {status} | throttle {retryAfterSeconds} | reset
+| malformed | credentials | none; optional "operation" and "times"), see the faults set, clear them:
+  curl -s -X POST ${sandbox.aws.url}/__sandbox/faults -d '{"region":"${region}","operation":"ListBackupJobs","kind":"throttle"}'
+  curl -s -X POST ${sandbox.sailPoint.url}/__sandbox/faults -d '{"tenant":"${tenant.name}","kind":"error","status":503,"times":2}'
+  curl -s ${sandbox.sailPoint.url}/__sandbox/faults; curl -s -X DELETE ${sandbox.sailPoint.url}/__sandbox/faults
+Calls received so far, by operation (DELETE resets): curl -s ${sandbox.aws.url}/__sandbox/calls`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -5,6 +5,8 @@ export type SandboxErrorName =
   | 'MissingParameterValueException'
   | 'ResourceNotFoundException'
   | 'ServiceUnavailableException'
+  | 'ThrottlingException'
+  | 'ExpiredTokenException'
   | 'MissingAuthenticationTokenException'
   | 'InvalidSignatureException'
   | 'UnknownOperationException'
@@ -52,3 +54,11 @@ export const serialization = (message: string): SandboxError => new SandboxError
 /** What a bug in the sandbox looks like on the wire; the SDK retries it as it would a real outage. */
 export const internalFailure = (): SandboxError =>
   new SandboxError('ServiceUnavailableException', 500, 'The sandbox failed to process the request.');
+
+export const throttled = (): SandboxError => new SandboxError('ThrottlingException', 400, 'Rate exceeded');
+
+export const expiredToken = (): SandboxError =>
+  new SandboxError('ExpiredTokenException', 403, 'The security token included in the request is expired');
+
+export const serviceUnavailable = (status = 503): SandboxError =>
+  new SandboxError('ServiceUnavailableException', status, 'The service is temporarily unavailable. Try again later.');

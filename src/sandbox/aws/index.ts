@@ -1,6 +1,7 @@
 // A local AWS Backup endpoint for the unmodified @aws-sdk/client-backup: seeded jobs of a two-account, two-region organization.
 import type { AddressInfo } from 'node:net';
-import { BackupOperations } from './operations.js';
+import { FaultTable, type FaultScope, type SandboxFault } from '../faults.js';
+import { BackupOperations, OPERATIONS, type OperationName } from './operations.js';
 import { seedJobs } from './seed.js';
 import { CallLog, createSandboxServer, type SandboxCallLog } from './server.js';
 import { JobStore, type AwsSandboxStore } from './store.js';
@@ -27,6 +28,11 @@ export interface AwsSandbox {
   readonly calls: SandboxCallLog;
   /** The raw records the sandbox serves, for tests to compare against. */
   readonly store: AwsSandboxStore;
+  /** Faults by Region (a gateway source reads one Region), for every operation or one. */
+  readonly faults: {
+    set(region: string, fault: SandboxFault & FaultScope<OperationName>): void;
+    clear(): void;
+  };
   close(): Promise<void>;
 }
 
@@ -48,7 +54,8 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
   const now = options.now ?? new Date(Math.floor(Date.now() / HOUR) * HOUR);
   const store = new JobStore(seedJobs(now));
   const calls = new CallLog();
-  const server = createSandboxServer({ operations: new BackupOperations(store), calls, caller: store.caller, latencyMs });
+  const faults = new FaultTable<OperationName>(store.regions, OPERATIONS);
+  const server = createSandboxServer({ operations: new BackupOperations(store), calls, caller: store.caller, latencyMs, faults });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -65,6 +72,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
     port: address.port,
     calls,
     store,
+    faults: { set: (region, fault) => faults.set(region, fault), clear: () => faults.clear() },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

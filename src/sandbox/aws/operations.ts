@@ -201,15 +201,24 @@ function parseListFilter(caller: Caller, query: URLSearchParams): ListFilter {
   if (state !== undefined && !STATES.has(state)) {
     throw invalidParameter(`ByState '${state}' is not one of ${BACKUP_JOB_STATES.join(', ')}.`, 'ByState');
   }
+  // The patterns of the ListBackupJobs API reference.
+  const backupVaultName = text('backupVaultName');
+  if (backupVaultName !== undefined && !/^[a-zA-Z0-9\-_]{2,50}$/.test(backupVaultName)) {
+    throw invalidParameter(`ByBackupVaultName '${backupVaultName}' must match ^[a-zA-Z0-9\\-\\_]{2,50}$.`, 'ByBackupVaultName');
+  }
+  const resourceType = text('resourceType');
+  if (resourceType !== undefined && !/^[a-zA-Z0-9\-_.]{1,50}$/.test(resourceType)) {
+    throw invalidParameter(`ByResourceType '${resourceType}' must match ^[a-zA-Z0-9\\-\\_\\.]{1,50}$.`, 'ByResourceType');
+  }
   const filter: ListFilter = {
     // Without accountId, AWS answers with the caller's own jobs only, even in a management account.
     account: accountId === '*' ? undefined : (accountId ?? caller.account),
     resourceArn: text('resourceArn'),
     state,
-    backupVaultName: text('backupVaultName'),
+    backupVaultName,
     createdBefore: time('createdBefore'),
     createdAfter: time('createdAfter'),
-    resourceType: text('resourceType'),
+    resourceType,
     completeAfter: time('completeAfter'),
     completeBefore: time('completeBefore'),
     parentJobId: text('parentJobId'),

@@ -1,11 +1,21 @@
-// The sandbox's HTTP face: restJson1 routing, SigV4 credential scope, call counting, latency and error answers.
+// The sandbox's HTTP face: restJson1 routing, SigV4 credential scope, call counting, latency,
+// injected faults and error answers.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { internalFailure, missingAuthentication, SandboxError, serialization, unknownOperation } from './errors.js';
+import { CALLS_PATH, FAULTS_PATH, handleAdmin, playConnectionFault, readSmallBody, type AnsweredFault, type FaultTable } from '../faults.js';
+import {
+  expiredToken,
+  internalFailure,
+  missingAuthentication,
+  SandboxError,
+  serialization,
+  serviceUnavailable,
+  throttled,
+  unknownOperation,
+} from './errors.js';
 import { OPERATIONS, type BackupOperations, type Caller, type OperationName } from './operations.js';
 
-const MAX_BODY_BYTES = 1 << 20;
 const JOBS_PATH = '/backup-jobs';
 
 export interface SandboxCallLog {
@@ -90,12 +100,26 @@ function regionOf(req: IncomingMessage): string {
   return region;
 }
 
-export function createSandboxServer(deps: { operations: BackupOperations; calls: CallLog; caller: string; latencyMs: number }): Server {
-  const { operations, calls, latencyMs } = deps;
+export function createSandboxServer(deps: {
+  operations: BackupOperations;
+  calls: CallLog;
+  caller: string;
+  latencyMs: number;
+  faults: FaultTable<OperationName>;
+}): Server {
+  const { operations, calls, latencyMs, faults } = deps;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://sandbox');
+    if (url.pathname === FAULTS_PATH || url.pathname === CALLS_PATH) {
+      return handleAdmin(req, res, url.pathname, {
+        faults,
+        targetKey: 'region',
+        calls: () => calls.byOperation(),
+        resetCalls: () => calls.reset(),
+      });
+    }
     const route = routeOf(method, url.pathname);
     const finished = route ? calls.record(route.operation) : undefined;
     if (latencyMs > 0) await sleep(latencyMs);
@@ -103,6 +127,10 @@ export function createSandboxServer(deps: { operations: BackupOperations; calls:
     try {
       const caller: Caller = { account: deps.caller, region: regionOf(req) };
       if (!route) throw unknownOperation(method, url.pathname);
+      const fault = faults.take(caller.region, route.operation);
+      const played = fault ? await playConnectionFault(fault, req) : 'go on';
+      if (played === 'done') return;
+      if (played !== 'go on') return answerFault(played, res);
       switch (route.operation) {
         case 'ListBackupJobs':
           return sendJson(res, 200, operations.list(caller, url.searchParams));
@@ -123,15 +151,29 @@ export function createSandboxServer(deps: { operations: BackupOperations; calls:
   });
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw serialization('The request body is larger than the sandbox accepts (1 MiB).');
-    chunks.push(chunk as Buffer);
+/** A fault in AWS's own shapes: its error names the SDK classifies, or a body that is not JSON. */
+function answerFault(fault: AnsweredFault, res: ServerResponse): void {
+  switch (fault.kind) {
+    case 'malformed':
+      res.writeHead(200, { 'Content-Type': 'application/json', 'x-amzn-RequestId': randomUUID() });
+      res.end('{"BackupJobs": [{"BackupJobId": "trunc');
+      return;
+    case 'throttle':
+      return sendError(res, throttled());
+    case 'credentials':
+      return sendError(res, expiredToken());
+    case 'error':
+      return sendError(res, serviceUnavailable(fault.status));
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  let text: string;
+  try {
+    text = (await readSmallBody(req)).toString('utf8');
+  } catch {
+    throw serialization('The request body is larger than the sandbox accepts (1 MiB).');
+  }
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text);

@@ -3,7 +3,17 @@ import { randomUUID } from 'node:crypto';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
+import {
+  CALLS_PATH,
+  FAULTS_PATH,
+  FaultTable,
+  handleAdmin,
+  playConnectionFault,
+  readSmallBody,
+  type AnsweredFault,
+  type FaultScope,
+  type SandboxFault,
+} from '../faults.js';
 import { parseStatusFilter } from './filters.js';
 import {
   SAILPOINT_SANDBOX_TENANTS,
@@ -38,15 +48,9 @@ export interface SailPointCallLog {
   reset(): void;
 }
 
-export type SailPointFault =
-  | { kind: 'error'; status?: number }
-  | { kind: 'throttle'; retryAfterSeconds: number }
-  | { kind: 'hang' }
-  | { kind: 'none' };
-
 export interface SailPointFaults {
-  /** Makes every call of the tenant, token calls included, fail this way until cleared. */
-  set(tenant: string, fault: SailPointFault): void;
+  /** Makes the tenant's calls of one operation, or of all (token calls included), misbehave this way until cleared. */
+  set(tenant: string, fault: SandboxFault & FaultScope<SailPointOperation>): void;
   clear(): void;
 }
 
@@ -70,10 +74,8 @@ export interface SailPointSandbox {
 }
 
 const OPERATIONS: readonly SailPointOperation[] = ['token', 'listBackups', 'listUploads', 'getUpload'];
-const ADMIN_FAULTS_PATH = '/__sandbox/faults';
 const BACKUPS_PATH = '/v2024/configuration-hub/backups';
 const UPLOADS_PATH = `${BACKUPS_PATH}/uploads`;
-const MAX_BODY_BYTES = 1 << 20;
 
 interface IssuedToken {
   tenant: string;
@@ -81,14 +83,6 @@ interface IssuedToken {
   windowStart: number;
   windowCount: number;
 }
-
-const faultSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('error'), status: z.number().int().min(400).max(599).optional() }),
-  z.object({ kind: z.literal('throttle'), retryAfterSeconds: z.number().int().min(0) }),
-  z.object({ kind: z.literal('hang') }),
-  z.object({ kind: z.literal('none') }),
-]);
-const adminFaultSchema = z.intersection(z.object({ tenant: z.string() }), faultSchema);
 
 export async function startSailPointSandbox(options: SailPointSandboxOptions = {}): Promise<SailPointSandbox> {
   const now = options.now ?? new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
@@ -100,7 +94,7 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
     SAILPOINT_SANDBOX_TENANTS.map((tenant) => [tenant.name, seedTenant(tenant.name, now)]),
   );
   const tokens = new Map<string, IssuedToken>();
-  const faults = new Map<string, Exclude<SailPointFault, { kind: 'none' }>>();
+  const faults = new FaultTable<SailPointOperation>([...tenants.keys()], OPERATIONS);
   const received: { operation: SailPointOperation; tenant: string }[] = [];
 
   function seedOf(tenant: string): TenantSeed {
@@ -115,18 +109,18 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
     ).length;
   }
 
-  function setFault(tenant: string, fault: SailPointFault): void {
-    seedOf(tenant);
-    const valid = faultSchema.parse(fault);
-    if (valid.kind === 'none') faults.delete(tenant);
-    else faults.set(tenant, valid);
-  }
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (latencyMs > 0) await sleep(latencyMs);
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
-    if (path === ADMIN_FAULTS_PATH) return handleAdmin(req, res);
+    if (path === FAULTS_PATH || path === CALLS_PATH) {
+      return handleAdmin(req, res, path, {
+        faults,
+        targetKey: 'tenant',
+        calls: () => Object.fromEntries(OPERATIONS.map((operation) => [operation, countCalls(operation)])),
+        resetCalls: () => void received.splice(0),
+      });
+    }
 
     const [, tenant = '', ...rest] = path.split('/');
     const route = `/${rest.join('/')}`;
@@ -144,13 +138,12 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
             : uploadId !== undefined && !uploadId.includes('/')
               ? 'getUpload'
               : undefined;
-    if (operation) received.push({ operation, tenant });
-
-    const fault = faults.get(tenant);
-    if (fault?.kind === 'hang') return; // close() destroys the socket
-    if (fault?.kind === 'throttle') return sendThrottled(res, fault.retryAfterSeconds);
-    if (fault?.kind === 'error') return sendError(res, fault.status ?? 503);
     if (!operation) return sendError(res, 404, `No resource at ${req.method} ${route}.`);
+    received.push({ operation, tenant });
+    const fault = faults.take(tenant, operation);
+    const played = fault ? await playConnectionFault(fault, req) : 'go on';
+    if (played === 'done') return;
+    if (played !== 'go on') return answerFault(played, operation, res);
 
     if (operation === 'token') return issueToken(req, res, url, tenant);
     if (!admit(req, res, tenant)) return;
@@ -248,31 +241,6 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
     return true;
   }
 
-  async function handleAdmin(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method === 'DELETE') {
-      faults.clear();
-      return void res.writeHead(204).end();
-    }
-    if (req.method !== 'POST')
-      return sendJson(res, 405, { error: 'Use POST to set a fault or DELETE to clear them all.' });
-    let body: unknown;
-    try {
-      body = JSON.parse((await readBody(req)).toString('utf8'));
-    } catch {
-      return sendJson(res, 400, { error: 'The body must be JSON, such as {"tenant": "acme-prod", "kind": "hang"}.' });
-    }
-    const parsed = adminFaultSchema.safeParse(body);
-    if (!parsed.success)
-      return sendJson(res, 400, {
-        error: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '),
-      });
-    const { tenant, ...fault } = parsed.data;
-    if (!tenants.has(tenant))
-      return sendJson(res, 400, { error: `Unknown tenant '${tenant}'; known: ${[...tenants.keys()].join(', ')}.` });
-    setFault(tenant, fault);
-    sendJson(res, 200, { tenant, fault });
-  }
-
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) sendError(res, 500);
@@ -304,7 +272,7 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
       backups: (tenant) => seedOf(tenant).backups,
       uploads: (tenant) => seedOf(tenant).uploads,
     },
-    faults: { set: setFault, clear: () => faults.clear() },
+    faults: { set: (tenant, fault) => faults.set(tenant, fault), clear: () => faults.clear() },
     revokeTokens(tenant) {
       for (const token of tokens.values()) if (tenant === undefined || token.tenant === tenant) token.expiresAt = 0;
     },
@@ -321,7 +289,7 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
 /** The body of the token request as form fields, whether url-encoded or multipart; other bodies carry none. */
 async function readForm(req: IncomingMessage): Promise<Iterable<[string, string]>> {
   const contentType = req.headers['content-type'] ?? '';
-  const body = await readBody(req);
+  const body = await readSmallBody(req);
   if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(contentType) || body.length === 0)
     return [];
   try {
@@ -336,15 +304,24 @@ async function readForm(req: IncomingMessage): Promise<Iterable<[string, string]
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
-    chunks.push(chunk as Buffer);
+/** A fault in SailPoint's own shapes: its error bodies, 429 with Retry-After, 401s, a body that is not JSON. */
+function answerFault(fault: AnsweredFault, operation: SailPointOperation, res: ServerResponse): void {
+  switch (fault.kind) {
+    case 'malformed':
+      res.writeHead(200, { 'content-type': 'application/json;charset=utf-8' }).end('[{"jobId": "trunc');
+      return;
+    case 'throttle':
+      return sendThrottled(res, fault.retryAfterSeconds ?? 1);
+    case 'credentials':
+      // A revoked client at the token endpoint; an expired token at the API gateway.
+      return sendJson(
+        res,
+        401,
+        operation === 'token' ? { error: 'unauthorized', error_description: 'Bad credentials' } : { error: 'JWT validation failed: JWT is expired' },
+      );
+    case 'error':
+      return sendError(res, fault.status ?? 503);
   }
-  return Buffer.concat(chunks);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -1,0 +1,104 @@
+// Every call to one upstream source goes through its guard: one deadline that covers waiting for a
+// slot, retries and token renewals (its signal cancels the HTTP request), a bound on calls in
+// flight, and a circuit breaker that fails a dead source fast and probes it back. It also keeps
+// how the latest call went, for `backupSources` and /readiness.
+import {
+  BrokenCircuitError,
+  bulkhead,
+  BulkheadRejectedError,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  handleWhen,
+  TaskCancelledError,
+  timeout,
+  TimeoutStrategy,
+  wrap,
+  type CircuitBreakerPolicy,
+  type IPolicy,
+} from 'cockatiel';
+import { ErrorCode, SourceError, type UpstreamErrorCode } from './errors.js';
+
+export interface GuardConfig {
+  /** Deadline of one call, everything included. */
+  timeoutMs: number;
+  /** Calls in flight at once; more wait in line (up to QUEUE_LIMIT) within their deadline. */
+  maxConcurrency: number;
+  circuitBreaker: {
+    /** Consecutive failed calls that open the circuit. */
+    failures: number;
+    /** How long an open circuit fails calls at once before it lets one through to probe the source. */
+    halfOpenAfterMs: number;
+  };
+}
+
+/** What the gateway last saw of a source. */
+export interface SourceHealth {
+  reachable: boolean;
+  checkedAt: Date;
+  errorCode?: UpstreamErrorCode;
+}
+
+export type CircuitName = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+
+/** Calls that may wait for a slot; past that the gateway sheds load instead of queueing without end. */
+const QUEUE_LIMIT = 1_000;
+
+/** A failure that says the source is unwell; a rejected input or a missing job says nothing of the kind. */
+const isOutage = (error: unknown) => error instanceof SourceError && error.code !== ErrorCode.BAD_USER_INPUT;
+
+export class SourceGuard {
+  private readonly policy: IPolicy;
+  private readonly breaker: CircuitBreakerPolicy;
+  private lastCall: SourceHealth | undefined;
+  private openedAt = 0;
+
+  constructor(
+    private readonly sourceName: string,
+    private readonly config: GuardConfig,
+  ) {
+    this.breaker = circuitBreaker(handleWhen(isOutage), {
+      halfOpenAfter: config.circuitBreaker.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(config.circuitBreaker.failures),
+    });
+    this.breaker.onBreak(() => (this.openedAt = Date.now()));
+    this.policy = wrap(timeout(config.timeoutMs, TimeoutStrategy.Aggressive), this.breaker, bulkhead(config.maxConcurrency, QUEUE_LIMIT));
+  }
+
+  /** Runs one upstream call; `call` must classify its own failures as SourceErrors and honour the signal. */
+  async run<T>(operation: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    try {
+      const result = await this.policy.execute(({ signal }) => call(signal));
+      this.lastCall = { reachable: true, checkedAt: new Date() };
+      return result;
+    } catch (error) {
+      const failure = this.classify(operation, error);
+      if (failure.code !== ErrorCode.BAD_USER_INPUT) {
+        this.lastCall = { reachable: false, checkedAt: new Date(), errorCode: failure.code };
+      }
+      throw failure;
+    }
+  }
+
+  get health(): SourceHealth | undefined {
+    return this.lastCall;
+  }
+
+  /** The breaker's state as the next call meets it: cockatiel leaves OPEN only when a call arrives after the interval. */
+  get circuit(): CircuitName {
+    const { state } = this.breaker;
+    if (state === CircuitState.Closed) return 'CLOSED';
+    if (state === CircuitState.HalfOpen) return 'HALF_OPEN';
+    return Date.now() - this.openedAt >= this.config.circuitBreaker.halfOpenAfterMs ? 'HALF_OPEN' : 'OPEN';
+  }
+
+  private classify(operation: string, error: unknown): SourceError {
+    if (error instanceof SourceError) return error;
+    const code = (upstreamCode: UpstreamErrorCode, reason: string) => new SourceError(upstreamCode, this.sourceName, operation, reason);
+    // instanceof, not cockatiel's is...Error helpers: in 3.2 isTaskCancelledError tests the bulkhead's marker.
+    if (error instanceof TaskCancelledError) return code(ErrorCode.UPSTREAM_TIMEOUT, 'Deadline');
+    if (error instanceof BrokenCircuitError) return code(ErrorCode.UPSTREAM_UNAVAILABLE, 'CircuitOpen');
+    if (error instanceof BulkheadRejectedError) return code(ErrorCode.UPSTREAM_THROTTLED, 'TooManyCallsInFlight');
+    return code(ErrorCode.UPSTREAM_UNAVAILABLE, error instanceof Error ? error.name : 'UnknownError');
+  }
+}

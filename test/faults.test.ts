@@ -1,0 +1,197 @@
+// Upstream faults, injected by the sandboxes per source and operation: each kind becomes its error
+// code with the source's name, the other sources are still served, and no request outlives its
+// deadline by more than a small margin. Then retries, the per-source concurrency bound, and the
+// circuit breaker that fails a dead source fast and probes it back.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SandboxFault } from '../src/sandbox/faults.js';
+import { startTestGateway, type GraphQLResponse, type TestGateway } from './support/gateway.js';
+
+/** Every source's deadline in these tests; the SDK's and the SailPoint client's retries fit inside it. */
+const DEADLINE_MS = 1_500;
+/** What a request may take beyond the deadline: the answer's own way back. */
+const MARGIN_MS = 400;
+
+const ALL_SOURCES = ['aws-eu-west-1', 'aws-us-east-1', 'sailpoint-acme-prod', 'sailpoint-acme-sandbox'];
+const LIST = '{ backupJobs(first: 100) { edges { node { sourceName } } } }';
+
+async function timed(gateway: TestGateway, query: string): Promise<{ answer: GraphQLResponse; ms: number }> {
+  const started = performance.now();
+  const answer = await gateway.query(query);
+  return { answer, ms: performance.now() - started };
+}
+
+function servedSources(answer: GraphQLResponse): string[] {
+  return [...new Set<string>(answer.data!.backupJobs.edges.map((edge: { node: { sourceName: string } }) => edge.node.sourceName))].sort();
+}
+
+function failures(answer: GraphQLResponse): [unknown, unknown][] {
+  return (answer.errors ?? []).map((error) => [error.extensions?.code, error.extensions?.sourceName]);
+}
+
+describe('each fault kind', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      configure: (config) => ({
+        ...config,
+        // A breaker that never opens here: each test must reach the upstream.
+        sources: config.sources.map((source) => ({ ...source, timeoutMs: DEADLINE_MS, circuitBreaker: { failures: 100, halfOpenAfterMs: 1_000 } })),
+      }),
+    });
+  });
+  afterAll(() => gateway.close());
+  afterEach(() => {
+    gateway.sandbox.aws.faults.clear();
+    gateway.sandbox.sailPoint.faults.clear();
+  });
+
+  const kinds: [string, string, SandboxFault][] = [
+    ['an answer slower than the deadline', 'UPSTREAM_TIMEOUT', { kind: 'latency', ms: DEADLINE_MS + 1_000 }],
+    ['a hang', 'UPSTREAM_TIMEOUT', { kind: 'hang' }],
+    ['a 503', 'UPSTREAM_UNAVAILABLE', { kind: 'error', status: 503 }],
+    ['a 500', 'UPSTREAM_UNAVAILABLE', { kind: 'error', status: 500 }],
+    ['throttling', 'UPSTREAM_THROTTLED', { kind: 'throttle', retryAfterSeconds: 30 }],
+    ['a connection reset', 'UPSTREAM_UNAVAILABLE', { kind: 'reset' }],
+    ['a malformed body', 'UPSTREAM_BAD_RESPONSE', { kind: 'malformed' }],
+    ['expired or revoked credentials', 'UPSTREAM_AUTH_FAILED', { kind: 'credentials' }],
+  ];
+
+  it.each(kinds)('AWS: %s on ListBackupJobs is %s for that source alone, within the deadline', async (_name, code, fault) => {
+    gateway.sandbox.aws.faults.set('us-east-1', { ...fault, operation: 'ListBackupJobs' });
+    const { answer, ms } = await timed(gateway, LIST);
+    expect(failures(answer)).toEqual([[code, 'aws-us-east-1']]);
+    expect(servedSources(answer)).toEqual(ALL_SOURCES.filter((name) => name !== 'aws-us-east-1'));
+    expect(ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
+  });
+
+  it.each(kinds)('SailPoint: %s on every call is %s for that tenant alone, within the deadline', async (_name, code, fault) => {
+    gateway.sandbox.sailPoint.faults.set('acme-prod', fault);
+    const { answer, ms } = await timed(gateway, LIST);
+    expect(failures(answer)).toEqual([[code, 'sailpoint-acme-prod']]);
+    expect(servedSources(answer)).toEqual(ALL_SOURCES.filter((name) => name !== 'sailpoint-acme-prod'));
+    expect(ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
+  });
+
+  it('AWS: a Describe fault fails only the lookup it hits', async () => {
+    const listed = await gateway.query('{ backupJobs(first: 100, filter: { sources: [AWS_BACKUP] }) { edges { node { id sourceName } } } }');
+    const idOf = (name: string): string =>
+      listed.data!.backupJobs.edges.find((edge: { node: { sourceName: string } }) => edge.node.sourceName === name).node.id;
+    const [eastId, westId] = [idOf('aws-us-east-1'), idOf('aws-eu-west-1')];
+    gateway.sandbox.aws.faults.set('us-east-1', { kind: 'credentials', operation: 'DescribeBackupJob' });
+    const answer = await gateway.query(`{ a: node(id: "${eastId}") { id } b: node(id: "${westId}") { id } }`);
+    expect(failures(answer)).toEqual([['UPSTREAM_AUTH_FAILED', 'aws-us-east-1']]);
+    expect(answer.data).toEqual({ a: null, b: { id: westId } });
+  });
+
+  it('SailPoint: a revoked client fails at the token call once the cached token is gone', async () => {
+    gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'credentials', operation: 'token' });
+    gateway.sandbox.sailPoint.revokeTokens('acme-prod');
+    const { answer } = await timed(gateway, LIST);
+    expect(failures(answer)).toEqual([['UPSTREAM_AUTH_FAILED', 'sailpoint-acme-prod']]);
+  });
+});
+
+describe('retries', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway();
+  });
+  afterAll(() => gateway.close());
+
+  it('AWS: the SDK retries a source that fails twice and then answers', async () => {
+    gateway.sandbox.aws.faults.set('us-east-1', { kind: 'error', status: 503, operation: 'ListBackupJobs', times: 2 });
+    gateway.sandbox.aws.calls.reset();
+    const answer = await gateway.query('{ backupJobs(first: 5, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { id } } } }');
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.backupJobs.edges).toHaveLength(5);
+    expect(gateway.sandbox.aws.calls.count('ListBackupJobs')).toBe(3);
+  });
+
+  it('SailPoint: the client retries a dropped connection and a 5xx, then answers', async () => {
+    gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'reset', operation: 'listBackups', times: 1 });
+    await gateway.query('{ backupSources { name } }');
+    gateway.sandbox.sailPoint.calls.reset();
+    gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'reset', operation: 'listBackups', times: 1 });
+    gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'error', status: 502, operation: 'listUploads', times: 2 });
+    const answer = await gateway.query('{ backupJobs(first: 5, filter: { sourceNames: ["sailpoint-acme-prod"] }) { edges { node { id } } } }');
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.backupJobs.edges).toHaveLength(5);
+    expect(gateway.sandbox.sailPoint.calls.count('listBackups', 'acme-prod')).toBe(2);
+    expect(gateway.sandbox.sailPoint.calls.count('listUploads', 'acme-prod')).toBe(3);
+  });
+});
+
+describe('the per-source concurrency bound', () => {
+  it('keeps at most maxConcurrency calls of a source in flight, whatever the Describe bound', async () => {
+    const gateway = await startTestGateway({
+      configure: (config) => ({
+        ...config,
+        sources: config.sources.map((source) => (source.kind === 'aws' ? { ...source, maxConcurrency: 2, describeConcurrency: 8 } : source)),
+      }),
+    });
+    try {
+      const ids = (await gateway.query('{ backupJobs(first: 12, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { id } } } }')).data!
+        .backupJobs.edges.map((edge: { node: { id: string } }) => edge.node.id);
+      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'latency', ms: 60, operation: 'DescribeBackupJob' });
+      gateway.sandbox.aws.calls.reset();
+      // numberOfChildJobs is not in list records: each job costs a Describe.
+      const answer = await gateway.query('query($ids: [ID!]!) { nodes(ids: $ids) { ... on AwsBackupJob { numberOfChildJobs } } }', { ids });
+      expect(answer.errors).toBeUndefined();
+      expect(gateway.sandbox.aws.calls.count('DescribeBackupJob')).toBe(12);
+      expect(gateway.sandbox.aws.calls.peakConcurrency('DescribeBackupJob')).toBe(2);
+    } finally {
+      await gateway.close();
+    }
+  });
+});
+
+describe('the circuit breaker', () => {
+  const HALF_OPEN_AFTER_MS = 800;
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      configure: (config) => ({
+        ...config,
+        sources: config.sources.map((source) => ({ ...source, circuitBreaker: { failures: 3, halfOpenAfterMs: HALF_OPEN_AFTER_MS } })),
+      }),
+    });
+  });
+  afterAll(() => gateway.close());
+
+  const circuitOf = async (name: string) =>
+    (await gateway.query('{ backupSources { name circuit } }')).data!.backupSources.find((source: { name: string }) => source.name === name).circuit;
+
+  it('opens after consecutive failures, then fails that source fast without calling it, and serves the rest', async () => {
+    gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'error', status: 503 });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      // Each request makes two failing calls (backups and uploads).
+      expect(failures(await gateway.query(LIST))).toEqual([['UPSTREAM_UNAVAILABLE', 'sailpoint-acme-prod']]);
+    }
+    expect(await circuitOf('sailpoint-acme-prod')).toBe('OPEN');
+
+    gateway.sandbox.sailPoint.calls.reset();
+    const { answer, ms } = await timed(gateway, LIST);
+    expect(failures(answer)).toEqual([['UPSTREAM_UNAVAILABLE', 'sailpoint-acme-prod']]);
+    expect(servedSources(answer)).toEqual(ALL_SOURCES.filter((name) => name !== 'sailpoint-acme-prod'));
+    expect(gateway.sandbox.sailPoint.calls.count(undefined, 'acme-prod')).toBe(0);
+    expect(ms).toBeLessThan(300);
+  });
+
+  it('lets one call through after the probe interval, and closes when the source answers again', async () => {
+    gateway.sandbox.sailPoint.faults.clear();
+    await new Promise((resolve) => setTimeout(resolve, HALF_OPEN_AFTER_MS + 100));
+    expect(await circuitOf('sailpoint-acme-prod')).toBe('HALF_OPEN');
+    const answer = await gateway.query(LIST);
+    expect(answer.errors).toBeUndefined();
+    expect(servedSources(answer)).toEqual(ALL_SOURCES);
+    expect(await circuitOf('sailpoint-acme-prod')).toBe('CLOSED');
+  });
+
+  it('does not open for requests the source refuses as bad input', async () => {
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const answer = await gateway.query('{ backupJobs(filter: { backupVaultName: "not a vault name!" }) { edges { node { id } } } }');
+      expect(failures(answer)[0]?.[0]).toBe('BAD_USER_INPUT');
+    }
+    expect(await circuitOf('aws-us-east-1')).toBe('CLOSED');
+  });
+});
