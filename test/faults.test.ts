@@ -56,7 +56,10 @@ describe('each fault kind', () => {
     ['expired or revoked credentials', 'UPSTREAM_AUTH_FAILED', { kind: 'credentials' }],
   ];
 
-  it.each(kinds)('AWS: %s on ListBackupJobs is %s for that source alone, within the deadline', async (_name, code, fault) => {
+  // The SDK backs off up to 1 s and then 2 s between throttled attempts: the next test gives it a longer deadline.
+  const awsKinds = kinds.filter(([, , fault]) => fault.kind !== 'throttle');
+
+  it.each(awsKinds)('AWS: %s on ListBackupJobs is %s for that source alone, within the deadline', async (_name, code, fault) => {
     gateway.sandbox.aws.faults.set('us-east-1', { ...fault, operation: 'ListBackupJobs' });
     const { answer, ms } = await timed(gateway, LIST);
     expect(failures(answer)).toEqual([[code, 'aws-us-east-1']]);
@@ -70,6 +73,23 @@ describe('each fault kind', () => {
     expect(failures(answer)).toEqual([[code, 'sailpoint-acme-prod']]);
     expect(servedSources(answer)).toEqual(ALL_SOURCES.filter((name) => name !== 'sailpoint-acme-prod'));
     expect(ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
+  });
+
+  it('AWS: throttling is UPSTREAM_THROTTLED once the SDK gives up, for that source alone, within the deadline', async () => {
+    const patientDeadlineMs = 5_000;
+    const patient = await startTestGateway({
+      configure: (config) => ({ ...config, sources: config.sources.map((source) => ({ ...source, timeoutMs: patientDeadlineMs })) }),
+    });
+    try {
+      patient.sandbox.aws.faults.set('us-east-1', { kind: 'throttle', operation: 'ListBackupJobs' });
+      const { answer, ms } = await timed(patient, LIST);
+      expect(failures(answer)).toEqual([['UPSTREAM_THROTTLED', 'aws-us-east-1']]);
+      expect(servedSources(answer)).toEqual(ALL_SOURCES.filter((name) => name !== 'aws-us-east-1'));
+      expect(patient.sandbox.aws.calls.count('ListBackupJobs')).toBe(4);
+      expect(ms).toBeLessThan(patientDeadlineMs + MARGIN_MS);
+    } finally {
+      await patient.close();
+    }
   });
 
   it('AWS: a Describe fault fails only the lookup it hits', async () => {

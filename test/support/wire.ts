@@ -112,8 +112,12 @@ export function expectedSailPointPhase(record: Record<string, any>): string {
       return 'RUNNING';
     case 'COMPLETE':
       return record.fileExists === false || record.cloudStorageStatus === 'SYNC_FAILED' ? 'COMPLETED_WITH_ISSUES' : 'COMPLETED';
-    default:
+    case 'CANCELLED':
+    case 'FAILED':
       return record.status;
+    default:
+      // A status added upstream later: a finished job draws a look, an unfinished one counts as running.
+      return record.completed === undefined ? 'RUNNING' : 'COMPLETED_WITH_ISSUES';
   }
 }
 

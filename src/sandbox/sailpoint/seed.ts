@@ -32,6 +32,8 @@ export interface TenantSeed {
 interface TenantProfile {
   backups: number;
   uploads: number;
+  /** Serves one backup whose enum members hold values newer than the gateway knows, as tenants see first. */
+  newerValues: boolean;
   pod: string;
   userName: string;
   people: readonly string[];
@@ -41,6 +43,7 @@ const PROFILES: Record<string, TenantProfile> = {
   'acme-prod': {
     backups: 36,
     uploads: 6,
+    newerValues: false,
     pod: 'prd02-useast1',
     userName: 'svc.confighub.prod',
     people: ['Maria Lopez', 'Daniel Okafor', 'Priya Raman', 'Tom Becker'],
@@ -48,6 +51,7 @@ const PROFILES: Record<string, TenantProfile> = {
   'acme-sandbox': {
     backups: 28,
     uploads: 5,
+    newerValues: true,
     pod: 'prd02-useast1',
     userName: 'svc.confighub.sandbox',
     people: ['Priya Raman', 'Chen Wei', 'Lena Fischer'],
@@ -102,6 +106,7 @@ export function seedTenant(tenant: string, now: Date): TenantSeed {
   const backups = Array.from({ length: profile.backups }, (_, index) =>
     backupRecord(tenant, profile, random, anchor, index),
   );
+  if (profile.newerValues) backups.push(newerValuesRecord(tenant, new Random(`${tenant}/newer`), anchor));
   const uploads = Array.from({ length: profile.uploads }, (_, index) =>
     uploadRecord(tenant, profile, random, anchor, index),
   );
@@ -183,6 +188,35 @@ function backupRecord(
         : 'NOT_SYNCED',
   };
   return omitDefaults(record, index % 4 === 3);
+}
+
+/**
+ * A finished backup in a status, type, hydration and cloud-storage status (and an object type)
+ * that SailPoint could add after this gateway was built. It has its own random stream, so the
+ * other records stay as they are.
+ */
+function newerValuesRecord(tenant: string, random: Random, anchor: number): WireRecord {
+  const created = anchor - 3 * 24 * HOUR - random.int(0, 6 * HOUR);
+  const completed = created + random.int(2 * MINUTE, 12 * MINUTE);
+  return {
+    jobId: random.uuid(),
+    status: 'ARCHIVED',
+    type: 'BACKUP',
+    tenant,
+    requesterName: 'SailPoint Services',
+    fileExists: true,
+    created: iso(created),
+    modified: iso(completed + random.int(5_000, 60_000)),
+    completed: iso(completed),
+    name: `Scheduled export ${iso(created).slice(0, 10)}`,
+    userCanDelete: false,
+    isPartial: true,
+    backupType: 'SCHEDULED_EXPORT',
+    options: { includeTypes: ['MACHINE_IDENTITY', 'SOURCE'], objectOptions: { MACHINE_IDENTITY: { includedNames: ['build-agent-01'] } } },
+    hydrationStatus: 'DEHYDRATED',
+    totalObjectCount: random.int(2, 40),
+    cloudStorageStatus: 'SYNC_PENDING',
+  };
 }
 
 function uploadRecord(
