@@ -208,13 +208,14 @@ export function buildScenarios(fixtures: SandboxReady, shape: UpstreamShape): Sc
  * The upstream round trips one operation cannot avoid, in milliseconds: sources run in parallel, so
  * it is the slowest source's chain. AWS: one round per list call per source, then Describe calls in
  * rounds of `describeConcurrency` per source (the scenarios spread their ids evenly over the
- * sources). SailPoint: its collections are listed in parallel, so one round, after a token call
- * when one was due (amortized over the operations measured).
+ * sources). SailPoint: its collections (backups, uploads) are listed in parallel, so one round,
+ * after a token call when one was due (amortized over the operations measured).
  */
 export function upstreamChainMs(calls: CallsPerOp, shape: UpstreamShape, tenants: number, latencyMs: number): number {
   // Averages over a timed run carry a fraction from operations cut off at its end; a source makes whole calls.
   const perSource = (count: number) => Math.round(count / shape.awsSources);
   const awsRounds = perSource(calls.ListBackupJobs) + Math.ceil(perSource(calls.DescribeBackupJob) / shape.describeConcurrency);
-  const sailPointRounds = calls.sailPointLists > 0 ? 1 + calls.sailPointTokens / tenants : 0;
+  // Under one list round per tenant and collection, answers were shared across operations (a list cache): amortized.
+  const sailPointRounds = Math.min(1, calls.sailPointLists / (2 * tenants)) + calls.sailPointTokens / tenants;
   return latencyMs * Math.max(awsRounds, sailPointRounds);
 }
