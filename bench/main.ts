@@ -11,7 +11,8 @@ const USAGE = `npm run bench -- [options]
   --scenario <name,..> dashboard, detail, federation, one-job (default all)
   --short              CI mode: 5 sequential requests per scenario, call counts only, no ceiling
   --no-ceiling         skip the in-memory ceiling
-  --profile            write a V8 CPU profile of each gateway run to bench-results/profiles
+  --profile            write a V8 CPU profile of each gateway run to bench-results/profiles/<run>;
+                       npx tsx bench/profile-summary.ts bench-results/profiles/<run> ranks its measured phase
   --out <file>         JSON report (default bench-results/latest.json)`;
 
 const { values } = parseArgs({
@@ -53,6 +54,9 @@ const report = await runBench({
   ceiling: !values['no-ceiling'],
   ...(values.profile ? { profileDir: 'bench-results/profiles' } : {}),
   log: (line) => console.error(`bench: ${line}`),
+}).catch((error: unknown) => {
+  console.error(`The bench failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
 });
 writeReport(report, values.out);
 

@@ -96,6 +96,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 
   const sandboxProcess = spawnTs('bench/sandbox-process.ts', { env: { ...env, BENCH_LATENCY_MS: String(options.latencyMs) }, ipc: true });
   const ceilingProcess = options.ceiling && !options.short ? spawnTs('bench/ceiling-process.ts', { env, ipc: true }) : undefined;
+  // Every gateway started, so that a failed run leaves none behind.
+  const gateways: ChildProcess[] = [];
   try {
     const fixtures = await readyMessage<SandboxReady>(sandboxProcess, 'the sandbox process');
     const sandbox = new Questioner(sandboxProcess);
@@ -135,6 +137,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       const port = outputLine(child, GATEWAY_LINE, 'the gateway').then(([, found]) => found!);
       // A failed start is reported when the run that needs it awaits the port.
       port.catch(() => undefined);
+      gateways.push(child);
       return { child, port, spawnedAt, profileDir };
     };
     const runs = scenarios.flatMap((scenario) => connectionCounts.map((connections) => ({ scenario, connections })));
@@ -209,7 +212,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   } finally {
     sandboxProcess.disconnect();
     ceilingProcess?.disconnect();
-    await Promise.all([stop(sandboxProcess), ...(ceilingProcess ? [stop(ceilingProcess)] : [])]);
+    await Promise.all([stop(sandboxProcess), ...(ceilingProcess ? [stop(ceilingProcess)] : []), ...gateways.map((child) => stop(child))]);
     rmSync(work, { recursive: true, force: true });
   }
 }
