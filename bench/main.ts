@@ -1,0 +1,67 @@
+// `npm run bench`: parses the options, runs the benchmark, prints the table and the targets, writes JSON.
+import { parseArgs } from 'node:util';
+import { formatTable, judgeTargets } from './report.js';
+import { runBench, writeReport } from './run.js';
+
+const USAGE = `npm run bench -- [options]
+  --duration <s>       measured seconds per scenario and connection count (default 10)
+  --warmup <s>         seconds of load before measuring (default 3)
+  --connections <n,..> connection counts to run each scenario at (default 1,50)
+  --latency <ms>       delay of every upstream call in the sandbox (default 25)
+  --scenario <name,..> dashboard, detail, federation, one-job (default all)
+  --short              CI mode: 5 sequential requests per scenario, call counts only, no ceiling
+  --no-ceiling         skip the in-memory ceiling
+  --profile            write a V8 CPU profile of each gateway run to bench-results/profiles/<run>;
+                       npx tsx bench/profile-summary.ts bench-results/profiles/<run> ranks its measured phase
+  --out <file>         JSON report (default bench-results/latest.json)`;
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '1,50' },
+    latency: { type: 'string', default: '25' },
+    scenario: { type: 'string' },
+    short: { type: 'boolean', default: false },
+    'no-ceiling': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench-results/latest.json' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+function positive(name: string, raw: string, allowZero = false): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    console.error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got "${raw}"\n\n${USAGE}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const report = await runBench({
+  durationS: positive('duration', values.duration),
+  warmupS: positive('warmup', values.warmup, true),
+  connections: values.connections.split(',').map((count) => Math.round(positive('connections', count))),
+  latencyMs: positive('latency', values.latency, true),
+  short: values.short,
+  ...(values.scenario ? { scenarios: values.scenario.split(',') } : {}),
+  ceiling: !values['no-ceiling'],
+  ...(values.profile ? { profileDir: 'bench-results/profiles' } : {}),
+  log: (line) => console.error(`bench: ${line}`),
+}).catch((error: unknown) => {
+  console.error(`The bench failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
+writeReport(report, values.out);
+
+console.log(formatTable(report));
+console.log('');
+for (const verdict of judgeTargets(report)) console.log(verdict);
+console.log(`\nJSON: ${values.out}`);
+if (report.results.some((result) => result.missedCallTargets.length > 0)) process.exitCode = 1;

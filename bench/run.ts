@@ -1,0 +1,317 @@
+// The benchmark: the sandbox and the real gateway entry in processes of their own, load on loopback
+// with autocannon, upstream calls counted by the sandbox, CPU and memory read from /proc, and the
+// in-memory ceiling measured in the same run.
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon, { type Result } from 'autocannon';
+import { SANDBOX_AWS_CREDENTIALS } from '../src/sandbox/aws/index.js';
+import { Questioner } from './ipc.js';
+import type { ProfileWindow } from './profile-summary.js';
+import { cpuMs, outputLine, readyMessage, RssSampler, rssMb, spawnTs, stop } from './processes.js';
+import type { SandboxReady, UpstreamCalls } from './sandbox-process.js';
+import { buildScenarios, upstreamChainMs, type CallsPerOp, type Scenario, type UpstreamShape } from './scenarios.js';
+
+export interface BenchOptions {
+  /** Seconds of measured load per scenario and connection count. */
+  durationS: number;
+  /** Seconds of load before measuring, at the same connection count. */
+  warmupS: number;
+  connections: number[];
+  /** Delay of every upstream call in the sandbox. */
+  latencyMs: number;
+  /** CI mode: a few sequential requests per scenario, for call counts only; no ceiling, no timing targets. */
+  short: boolean;
+  scenarios?: string[];
+  ceiling: boolean;
+  /** Write a V8 CPU profile of each gateway run here. */
+  profileDir?: string;
+  log?: (line: string) => void;
+}
+
+export const SHORT_REQUESTS = 5;
+
+export interface Measurement {
+  requests: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Responses that were not 2xx, carried GraphQL errors, failed or timed out. */
+  failed: number;
+  cpuMsPerOp: number;
+  peakRssMb: number;
+  rssAfterWarmupMb: number;
+  rssEndMb: number;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  title: string;
+  connections: number;
+  gateway: Measurement;
+  callsPerOp: CallsPerOp;
+  peakDescribeInFlight: number;
+  /** SailPoint list calls per second to the busiest tenant; SailPoint allows 10 (100 per token per 10 s). */
+  sailPointCallsPerSecondPerTenant: number;
+  upstreamChainMs: number;
+  /** Gateway p50 minus the upstream chain. */
+  overheadMs: number;
+  ceiling?: Measurement & { upstreamCalls: number };
+  /** Gateway throughput over the ceiling's. */
+  ceilingRatio?: number;
+  missedCallTargets: string[];
+}
+
+export interface BenchReport {
+  startedAt: string;
+  options: Omit<BenchOptions, 'log'>;
+  machine: { cpus: number; node: string };
+  results: ScenarioResult[];
+}
+
+interface GatewayProcess {
+  child: ChildProcess;
+  port: Promise<string>;
+  spawnedAt: number;
+  profileDir: string | undefined;
+}
+
+interface Target {
+  url: string;
+  pid: number;
+  /** Upstream calls so far, for telling when a target has gone quiet. */
+  quietCheck: () => Promise<number>;
+}
+
+const GATEWAY_LINE = /gateway on http:\/\/localhost:(\d+)\/graphql/;
+const HEADERS = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
+
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const log = options.log ?? (() => undefined);
+  const now = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
+  const work = mkdtempSync(join(tmpdir(), 'backup-graph-bench-'));
+  const env = { BENCH_NOW: now, NODE_ENV: 'production' };
+
+  const sandboxProcess = spawnTs('bench/sandbox-process.ts', { env: { ...env, BENCH_LATENCY_MS: String(options.latencyMs) }, ipc: true });
+  const ceilingProcess = options.ceiling && !options.short ? spawnTs('bench/ceiling-process.ts', { env, ipc: true }) : undefined;
+  // Every gateway started, so that a failed run leaves none behind.
+  const gateways: ChildProcess[] = [];
+  try {
+    const fixtures = await readyMessage<SandboxReady>(sandboxProcess, 'the sandbox process');
+    const sandbox = new Questioner(sandboxProcess);
+    const ceiling = ceilingProcess
+      ? { ...(await readyMessage<{ url: string }>(ceilingProcess, 'the ceiling process')), questions: new Questioner(ceilingProcess) }
+      : undefined;
+
+    const configPath = join(work, 'gateway.json');
+    writeFileSync(configPath, JSON.stringify({ sources: fixtures.sources }, null, 2));
+    const awsSources = fixtures.sources.filter((source) => source.kind === 'aws');
+    const shape: UpstreamShape = {
+      awsSources: awsSources.length,
+      describeConcurrency: awsSources[0]?.kind === 'aws' ? awsSources[0].describeConcurrency : 8,
+    };
+    const tenants = fixtures.sources.length - awsSources.length;
+    const known = buildScenarios(fixtures, shape);
+    const unknown = (options.scenarios ?? []).filter((name) => !known.some((scenario) => scenario.name === name));
+    if (unknown.length > 0) throw new Error(`Unknown scenario ${unknown.join(', ')}; known: ${known.map((s) => s.name).join(', ')}`);
+    const scenarios = known.filter((scenario) => !options.scenarios || options.scenarios.includes(scenario.name));
+    const connectionCounts = options.short ? [1] : options.connections;
+
+    const startGateway = (run: string): GatewayProcess => {
+      const profileDir = options.profileDir ? join(options.profileDir, run) : undefined;
+      const spawnedAt = performance.now();
+      const child = spawnTs('src/main.ts', {
+        env: {
+          ...env,
+          GATEWAY_CONFIG: configPath,
+          PORT: '0',
+          AWS_ACCESS_KEY_ID: SANDBOX_AWS_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: SANDBOX_AWS_CREDENTIALS.secretAccessKey,
+          AWS_EC2_METADATA_DISABLED: 'true',
+        },
+        // One folder per run: tsx's loader thread writes a profile of its own beside the main thread's.
+        nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+      });
+      const port = outputLine(child, GATEWAY_LINE, 'the gateway').then(([, found]) => found!);
+      // A failed start is reported when the run that needs it awaits the port.
+      port.catch(() => undefined);
+      gateways.push(child);
+      return { child, port, spawnedAt, profileDir };
+    };
+    const runs = scenarios.flatMap((scenario) => connectionCounts.map((connections) => ({ scenario, connections })));
+    // Each run gets a fresh gateway (its own token, rate window and heap). A short run starts them all
+    // at once, since nothing is timed and start-up is most of its time.
+    const early = options.short ? runs.map(({ scenario }) => startGateway(scenario.name)) : [];
+
+    const results: ScenarioResult[] = [];
+    for (const [index, { scenario, connections }] of runs.entries()) {
+      log(`${scenario.name} at ${connections} connection(s): gateway`);
+      const gatewayProcess = early[index] ?? startGateway(`${scenario.name}-${connections}c`);
+      let gateway: Measurement;
+      let calls: UpstreamCalls;
+      let sent: number;
+      try {
+        const target: Target = {
+          url: `http://127.0.0.1:${await gatewayProcess.port}/graphql`,
+          pid: gatewayProcess.child.pid!,
+          quietCheck: async () => totalCalls(await sandbox.ask<UpstreamCalls>('calls')),
+        };
+        const measured = await measure(target, scenario, connections, options, () => sandbox.ask('reset'));
+        ({ measurement: gateway, sent } = measured);
+        calls = await sandbox.ask<UpstreamCalls>('calls');
+        if (gatewayProcess.profileDir) {
+          // The profile spans the whole process; the summary keeps the measured phase only.
+          const window: ProfileWindow = {
+            fromMs: measured.from - gatewayProcess.spawnedAt,
+            toMs: measured.to - gatewayProcess.spawnedAt,
+          };
+          mkdirSync(gatewayProcess.profileDir, { recursive: true });
+          writeFileSync(join(gatewayProcess.profileDir, 'window.json'), JSON.stringify(window));
+        }
+      } finally {
+        await stop(gatewayProcess.child);
+      }
+
+      const callsPerOp = perOp(calls, sent);
+      const chain = upstreamChainMs(callsPerOp, shape, tenants, options.latencyMs);
+      const result: ScenarioResult = {
+        scenario: scenario.name,
+        title: scenario.title,
+        connections,
+        gateway,
+        callsPerOp,
+        peakDescribeInFlight: calls.awsPeakDescribeInFlight,
+        sailPointCallsPerSecondPerTenant: callsPerOp.busiestTenantLists * gateway.requestsPerSecond,
+        upstreamChainMs: chain,
+        overheadMs: gateway.p50Ms - chain,
+        missedCallTargets: scenario.missedCallTargets(callsPerOp, calls.awsPeakDescribeInFlight),
+      };
+
+      if (ceiling) {
+        log(`${scenario.name} at ${connections} connection(s): ceiling`);
+        const target: Target = {
+          url: ceiling.url,
+          pid: ceilingProcess!.pid!,
+          quietCheck: () => ceiling.questions.ask<number>('calls'),
+        };
+        const { measurement } = await measure(target, scenario, connections, options, () => ceiling.questions.ask('reset'));
+        result.ceiling = { ...measurement, upstreamCalls: await ceiling.questions.ask<number>('calls') };
+        result.ceilingRatio = gateway.requestsPerSecond / measurement.requestsPerSecond;
+      }
+      results.push(result);
+    }
+    const { log: _log, ...recorded } = options;
+    return {
+      startedAt: new Date().toISOString(),
+      options: recorded,
+      machine: { cpus: availableParallelism(), node: process.version },
+      results,
+    };
+  } finally {
+    sandboxProcess.disconnect();
+    ceilingProcess?.disconnect();
+    await Promise.all([stop(sandboxProcess), ...(ceilingProcess ? [stop(ceilingProcess)] : []), ...gateways.map((child) => stop(child))]);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function measure(
+  target: Target,
+  scenario: Scenario,
+  connections: number,
+  options: BenchOptions,
+  resetCalls: () => Promise<unknown>,
+): Promise<{ measurement: Measurement; sent: number; from: number; to: number }> {
+  const problem = scenario.check(await post(target.url, scenario.body));
+  if (problem) throw new Error(`${scenario.name}: the response is wrong: ${problem}`);
+
+  const load = { url: target.url, method: 'POST', headers: HEADERS, body: scenario.body };
+  await autocannon(
+    options.short ? { ...load, connections: 1, amount: 2 } : { ...load, connections, duration: options.warmupS },
+  );
+  // A short run sends its requests one after another and waits for each, so nothing is left in flight.
+  if (!options.short) await quiet(target);
+  await resetCalls();
+
+  const cpuBefore = cpuMs(target.pid);
+  const rssAfterWarmupMb = rssMb(target.pid);
+  const sampler = new RssSampler(target.pid);
+  const from = performance.now();
+  const result: Result = await autocannon({
+    ...load,
+    ...(options.short ? { connections: 1, amount: SHORT_REQUESTS } : { connections, duration: options.durationS }),
+    // A response that carries errors (a throttled or failed source) is counted as failed, not as served.
+    verifyBody: (body) => !body.includes('"errors":'),
+  });
+  const cpuUsedMs = cpuMs(target.pid) - cpuBefore;
+  const to = performance.now();
+  if (!options.short) await quiet(target);
+  const peakRssMb = sampler.stop();
+
+  const served = result.requests.total;
+  return {
+    sent: result.requests.sent,
+    from,
+    to,
+    measurement: {
+      requests: served,
+      requestsPerSecond: served / result.duration,
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      failed: result.non2xx + result.mismatches + result.errors,
+      cpuMsPerOp: served > 0 ? cpuUsedMs / served : Number.NaN,
+      peakRssMb,
+      rssAfterWarmupMb,
+      rssEndMb: rssMb(target.pid),
+    },
+  };
+}
+
+/**
+ * Waits until the target has made no upstream call for a second (at most 20 s), so that operations
+ * the load generator cut off at its end are finished, and counted, before the next phase.
+ */
+async function quiet(target: Target): Promise<void> {
+  let last = await target.quietCheck();
+  let still = 0;
+  for (let waited = 0; waited < 20_000 && still < 1_000; waited += 250) {
+    await sleep(250);
+    const current = await target.quietCheck();
+    still = current === last ? still + 250 : 0;
+    last = current;
+  }
+}
+
+async function post(url: string, body: string): Promise<{ data?: unknown; errors?: unknown[] }> {
+  const response = await fetch(url, { method: 'POST', headers: HEADERS, body });
+  return (await response.json()) as { data?: unknown; errors?: unknown[] };
+}
+
+function totalCalls(calls: UpstreamCalls): number {
+  const aws = Object.values(calls.aws).reduce((sum, count) => sum + count, 0);
+  const sailPoint = Object.values(calls.sailPoint).reduce(
+    (sum, tenant) => sum + Object.values(tenant).reduce((inner, count) => inner + count, 0),
+    0,
+  );
+  return aws + sailPoint;
+}
+
+function perOp(calls: UpstreamCalls, operations: number): CallsPerOp {
+  const tenants = Object.values(calls.sailPoint);
+  const lists = (tenant: Record<string, number>) => (tenant.listBackups ?? 0) + (tenant.listUploads ?? 0);
+  const per = (count: number) => (operations > 0 ? count / operations : Number.NaN);
+  return {
+    ListBackupJobs: per(calls.aws.ListBackupJobs ?? 0),
+    DescribeBackupJob: per(calls.aws.DescribeBackupJob ?? 0),
+    sailPointLists: per(tenants.reduce((sum, tenant) => sum + lists(tenant), 0)),
+    sailPointTokens: per(tenants.reduce((sum, tenant) => sum + (tenant.token ?? 0), 0)),
+    busiestTenantLists: per(Math.max(0, ...tenants.map(lists))),
+  };
+}
+
+export function writeReport(report: BenchReport, path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+}
