@@ -26,6 +26,8 @@ export interface BenchOptions {
   short: boolean;
   scenarios?: string[];
   ceiling: boolean;
+  /** Sets `listCacheTtlMs` on every source of the gateway's configuration. */
+  listCacheTtlMs?: number;
   /** Write a V8 CPU profile of each gateway run here. */
   profileDir?: string;
   log?: (line: string) => void;
@@ -106,7 +108,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       : undefined;
 
     const configPath = join(work, 'gateway.json');
-    writeFileSync(configPath, JSON.stringify({ sources: fixtures.sources }, null, 2));
+    const ttl = options.listCacheTtlMs;
+    const sources = ttl === undefined ? fixtures.sources : fixtures.sources.map((source) => ({ ...source, listCacheTtlMs: ttl }));
+    writeFileSync(configPath, JSON.stringify({ sources }, null, 2));
     const awsSources = fixtures.sources.filter((source) => source.kind === 'aws');
     const shape: UpstreamShape = {
       awsSources: awsSources.length,

@@ -98,3 +98,32 @@ describe('upstream calls', () => {
     expect(calls().count('ListBackupJobs')).toBe(1);
   });
 });
+
+describe('the opt-in list cache (listCacheTtlMs)', () => {
+  it('lets one list answer per source serve every request within its TTL, and lists anew after it; probes skip it', async () => {
+    const cached = await startTestGateway({
+      configure: (config) => ({ ...config, sources: config.sources.map((source) => ({ ...source, listCacheTtlMs: 400 })) }),
+    });
+    try {
+      const { aws, sailPoint } = cached.sandbox;
+      const page = '{ backupJobs(first: 20) { edges { node { id } } } }';
+      const first = await cached.query(page);
+      expect(aws.calls.count('ListBackupJobs')).toBe(2);
+      expect(sailPoint.calls.count('listBackups') + sailPoint.calls.count('listUploads')).toBe(4);
+
+      const again = await Promise.all([cached.query(page), cached.query(page), cached.query(page)]);
+      expect(again.map((answer) => answer.data)).toEqual([first.data, first.data, first.data]);
+      expect(aws.calls.count('ListBackupJobs')).toBe(2);
+      expect(sailPoint.calls.count('listBackups') + sailPoint.calls.count('listUploads')).toBe(4);
+
+      await cached.query('{ backupSources { health { reachable } } }');
+      expect(aws.calls.count('ListBackupJobs')).toBe(4);
+
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      await cached.query(page);
+      expect(aws.calls.count('ListBackupJobs')).toBe(6);
+    } finally {
+      await cached.close();
+    }
+  });
+});

@@ -22,6 +22,7 @@ describe('configuration', () => {
       timeoutMs: 10_000,
       maxConcurrency: 16,
       circuitBreaker: { failures: 5, halfOpenAfterMs: 30_000 },
+      listCacheTtlMs: 0,
     });
     expect(config.sources[1]).toMatchObject({ endpoint: 'http://127.0.0.1:4566' });
   });
@@ -72,6 +73,7 @@ describe('configuration', () => {
       timeoutMs: 10_000,
       maxConcurrency: 16,
       circuitBreaker: { failures: 5, halfOpenAfterMs: 30_000 },
+      listCacheTtlMs: 0,
     });
     expect(() => parseConfig({ sources: [{ kind: 'sailpoint', name: 'acme', baseUrl: 'nope', clientId: 'id', clientSecret: 's' }] })).toThrow(
       'sources.0.baseUrl: must be the tenant API URL',

@@ -9,12 +9,14 @@ import {
   ListBackupJobsCommand,
   paginateListBackupJobs,
   ResourceNotFoundException,
+  type BackupClientConfig,
   type BackupJob,
   type DescribeBackupJobOutput,
   type ListBackupJobsInput,
 } from '@aws-sdk/client-backup';
 import type { AwsSourceConfig } from '../config/index.js';
 import { ErrorCode, SourceError } from '../errors.js';
+import { ListCache } from '../list-cache.js';
 import { SourceGuard, type CircuitName, type SourceHealth } from '../source-guard.js';
 
 export type { SourceHealth };
@@ -26,6 +28,12 @@ export interface ListPage {
   nextToken?: string;
 }
 
+/**
+ * The SDK's logger middleware builds a redacted deep copy of every answer for `logger.info`, even
+ * for its default no-op logger; a logger without `info` skips that work (5-8% of a list's CPU).
+ */
+const QUIET_LOGGER = { debug: () => undefined, warn: () => undefined, error: () => undefined } as unknown as BackupClientConfig['logger'];
+
 export class AwsBackupSource {
   readonly kind = 'aws' as const;
   readonly name: string;
@@ -35,6 +43,7 @@ export class AwsBackupSource {
   private readonly guard: SourceGuard;
   /** Describe calls fan out per job; they get a tighter bound of their own inside the guard's. */
   private readonly describeSlots: BulkheadPolicy;
+  private readonly listCache: ListCache<ListPage>;
 
   constructor(config: AwsSourceConfig) {
     this.name = config.name;
@@ -42,6 +51,7 @@ export class AwsBackupSource {
     this.accountId = config.accountId;
     this.guard = new SourceGuard(config.name, config);
     this.describeSlots = bulkhead(config.describeConcurrency, Number.POSITIVE_INFINITY);
+    this.listCache = new ListCache(config.listCacheTtlMs);
     this.client = new BackupClient({
       region: config.region,
       ...(config.endpoint ? { endpoint: config.endpoint } : {}),
@@ -51,6 +61,7 @@ export class AwsBackupSource {
       retryMode: 'standard',
       maxAttempts: 3,
       requestHandler: { connectionTimeout: Math.min(3_000, config.timeoutMs), requestTimeout: config.timeoutMs },
+      logger: QUIET_LOGGER,
     });
   }
 
@@ -68,12 +79,9 @@ export class AwsBackupSource {
     );
   }
 
-  /** Lists one page of jobs. */
+  /** Lists one page of jobs; within `listCacheTtlMs` the same input gets the same page. */
   list(input: ListBackupJobsInput): Promise<ListPage> {
-    return this.call('ListBackupJobs', async (abortSignal) => {
-      const output = await this.client.send(new ListBackupJobsCommand(input), { abortSignal });
-      return { jobs: output.BackupJobs ?? [], ...(output.NextToken ? { nextToken: output.NextToken } : {}) };
-    });
+    return this.listCache.get(JSON.stringify(input), () => this.listNow(input));
   }
 
   /** Every job matching the input, following NextToken with the SDK's paginator, under one deadline. */
@@ -88,9 +96,9 @@ export class AwsBackupSource {
     });
   }
 
-  /** Whether the source answers at all: the cheapest call its API has. */
+  /** Whether the source answers right now (never from the list cache): the cheapest call its API has. */
   async ping(): Promise<void> {
-    await this.list({ MaxResults: 1, ...(this.accountId ? { ByAccountId: this.accountId } : {}) });
+    await this.listNow({ MaxResults: 1, ...(this.accountId ? { ByAccountId: this.accountId } : {}) });
   }
 
   /** The outcome of the latest call to this source, if any was made. */
@@ -104,6 +112,13 @@ export class AwsBackupSource {
 
   destroy(): void {
     this.client.destroy();
+  }
+
+  private listNow(input: ListBackupJobsInput): Promise<ListPage> {
+    return this.call('ListBackupJobs', async (abortSignal) => {
+      const output = await this.client.send(new ListBackupJobsCommand(input), { abortSignal });
+      return { jobs: output.BackupJobs ?? [], ...(output.NextToken ? { nextToken: output.NextToken } : {}) };
+    });
   }
 
   private call<T>(operation: string, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {

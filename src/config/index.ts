@@ -11,6 +11,8 @@ const sourceName = z
 
 /** What every source shares: the deadline of one call and how its guard protects it. */
 const guardKeys = {
+  /** How long one list answer of the source serves later requests; 0 (the default): every request lists anew. */
+  listCacheTtlMs: z.number().int().min(0).max(300_000).default(0),
   timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
   maxConcurrency: z.number().int().min(1).max(256).default(16),
   circuitBreaker: z

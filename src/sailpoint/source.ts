@@ -2,6 +2,7 @@
 // every call run through the source's guard (deadline, concurrency, circuit breaker).
 import type { SailPointSourceConfig } from '../config/index.js';
 import { SourceError } from '../errors.js';
+import { ListCache } from '../list-cache.js';
 import { SourceGuard, type CircuitName, type SourceHealth } from '../source-guard.js';
 import { SailPointClient, SailPointError, type SailPointBackupRecord, type SailPointBackupStatus } from './index.js';
 
@@ -14,11 +15,13 @@ export class SailPointSource {
   readonly collections: readonly SailPointCollection[];
   private readonly client: SailPointClient;
   private readonly guard: SourceGuard;
+  private readonly listCache: ListCache<SailPointBackupRecord[]>;
 
   constructor(config: SailPointSourceConfig) {
     this.name = config.name;
     this.collections = config.includeUploads ? ['backup', 'upload'] : ['backup'];
     this.guard = new SourceGuard(config.name, config);
+    this.listCache = new ListCache(config.listCacheTtlMs);
     this.client = new SailPointClient({
       name: config.name,
       baseUrl: config.baseUrl,
@@ -28,8 +31,15 @@ export class SailPointSource {
     });
   }
 
-  /** Every record of one collection, newest first; `status` is sent upstream as a filter. */
+  /**
+   * Every record of one collection, newest first; `status` is sent upstream as a filter. Within
+   * `listCacheTtlMs` one list serves every request, which keeps a busy gateway under the tenant's rate limit.
+   */
   list(collection: SailPointCollection, status?: SailPointBackupStatus): Promise<SailPointBackupRecord[]> {
+    return this.listCache.get(`${collection} ${status ?? ''}`, () => this.listNow(collection, status));
+  }
+
+  private listNow(collection: SailPointCollection, status?: SailPointBackupStatus): Promise<SailPointBackupRecord[]> {
     const filter = status ? { status } : {};
     const operation = collection === 'backup' ? 'listBackups' : 'listUploads';
     return this.guard.run(operation, async (signal) => {
@@ -42,9 +52,9 @@ export class SailPointSource {
     });
   }
 
-  /** Whether the tenant answers: SailPoint has no cheaper call than a filtered list. */
+  /** Whether the tenant answers right now (never from the list cache): SailPoint has no cheaper call than a filtered list. */
   async ping(): Promise<void> {
-    await this.list('backup', 'IN_PROGRESS');
+    await this.listNow('backup', 'IN_PROGRESS');
   }
 
   get health(): SourceHealth | undefined {
