@@ -2,7 +2,8 @@
 // request-level errors that graphql-js leaves without a code (variables that do not coerce) get
 // BAD_USER_INPUT, HTTP-level refusals without one (CSRF) BAD_REQUEST, the JSON parser's message
 // that yoga attaches as `originalError` (it quotes the body) is dropped, and the bare 4xx answers
-// yoga gives without a body get a GraphQL error body.
+// yoga gives without a body get a GraphQL error body. Query-string JSON that yoga would fail on
+// with a 500 (variables or extensions of a GET) is refused as a bad request first.
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { ErrorCode } from './errors.js';
@@ -15,6 +16,20 @@ const BARE_STATUSES: Record<number, string> = {
 
 export function useRequestErrorCodes(): Plugin {
   return {
+    onRequestParse({ request, url }) {
+      if (request.method !== 'GET') return;
+      for (const parameter of ['variables', 'extensions']) {
+        const value = url.searchParams.get(parameter);
+        if (value === null) continue;
+        try {
+          JSON.parse(value);
+        } catch {
+          throw new GraphQLError(`The "${parameter}" query parameter is not valid JSON`, {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        }
+      }
+    },
     onResultProcess({ result, setResult }) {
       if (Array.isArray(result) || Symbol.asyncIterator in result) return;
       const single = result as ExecutionResult;

@@ -7,13 +7,14 @@ import { renderGraphiQL, type GraphiQLOptions, type Plugin } from 'graphql-yoga'
 
 export const GRAPHIQL_ASSET_PATH = '/graphiql-assets/';
 
-const ASSETS: Record<string, string> = {
-  'graphiql.css': 'text/css; charset=utf-8',
-  'yoga-graphiql.umd.js': 'text/javascript; charset=utf-8',
-  'monacoeditorwork/editor.worker.bundle.js': 'text/javascript; charset=utf-8',
-  'monacoeditorwork/json.worker.bundle.js': 'text/javascript; charset=utf-8',
-  'monacoeditorwork/graphql.worker..bundle.js': 'text/javascript; charset=utf-8',
-};
+/** A Map, not an object literal: a name such as `constructor` must not find anything. */
+const ASSETS = new Map<string, string>([
+  ['graphiql.css', 'text/css; charset=utf-8'],
+  ['yoga-graphiql.umd.js', 'text/javascript; charset=utf-8'],
+  ['monacoeditorwork/editor.worker.bundle.js', 'text/javascript; charset=utf-8'],
+  ['monacoeditorwork/json.worker.bundle.js', 'text/javascript; charset=utf-8'],
+  ['monacoeditorwork/graphql.worker..bundle.js', 'text/javascript; charset=utf-8'],
+]);
 
 const assetDirectory = join(dirname(createRequire(import.meta.url).resolve('@graphql-yoga/graphiql/package.json')), 'dist');
 
@@ -37,24 +38,28 @@ export function useGraphiQLAssets(): Plugin {
     onRequest({ url, endResponse, fetchAPI }) {
       if (!url.pathname.startsWith(GRAPHIQL_ASSET_PATH)) return;
       const name = url.pathname.slice(GRAPHIQL_ASSET_PATH.length);
-      const contentType = ASSETS[name];
-      if (!contentType) {
-        endResponse(new fetchAPI.Response('Not found', { status: 404 }));
-        return;
-      }
+      const contentType = ASSETS.get(name);
+      const notFound = () => endResponse(new fetchAPI.Response('Not found', { status: 404 }));
+      if (!contentType) return notFound();
       let body = cache.get(name);
       if (!body) {
         body = readFile(join(assetDirectory, name));
         cache.set(name, body);
       }
-      return body.then((bytes) => {
-        endResponse(
-          new fetchAPI.Response(new Uint8Array(bytes), {
-            status: 200,
-            headers: { 'content-type': contentType, 'cache-control': 'public, max-age=86400' },
-          }),
-        );
-      });
+      return body.then(
+        (bytes) =>
+          endResponse(
+            new fetchAPI.Response(new Uint8Array(bytes), {
+              status: 200,
+              headers: { 'content-type': contentType, 'cache-control': 'public, max-age=86400' },
+            }),
+          ),
+        () => {
+          // A package without the file (another GraphiQL build): an answer, never a stack trace.
+          cache.delete(name);
+          notFound();
+        },
+      );
     },
   };
 }

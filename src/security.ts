@@ -58,10 +58,10 @@ function tagAsBadInput(error: GraphQLError): void {
 /**
  * CORS: any origin while developing; in production only the configured origins, and with none
  * configured no CORS headers at all (same-origin only: yoga reads an empty origin list as "any").
- * No credentials: callers authenticate with a header, never a cookie.
+ * Never credentials: callers authenticate with a header, never a cookie.
  */
 export function corsOf(security: SecurityConfig, posture: SecurityPosture): YogaServerOptions<object, object>['cors'] {
-  if (!posture.production) return undefined;
+  if (!posture.production) return { credentials: false };
   if (security.corsOrigins.length === 0) return false;
   return { origin: security.corsOrigins, methods: ['GET', 'POST'], credentials: false };
 }

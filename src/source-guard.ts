@@ -13,9 +13,9 @@ import {
   TaskCancelledError,
   timeout,
   TimeoutStrategy,
-  wrap,
+  type BulkheadPolicy,
   type CircuitBreakerPolicy,
-  type IPolicy,
+  type TimeoutPolicy,
 } from 'cockatiel';
 import { ErrorCode, SourceError, type UpstreamErrorCode } from './errors.js';
 
@@ -44,12 +44,17 @@ export type CircuitName = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 /** Calls that may wait for a slot; past that the gateway sheds load instead of queueing without end. */
 const QUEUE_LIMIT = 1_000;
 
-/** A failure that says the source is unwell; a rejected input or a missing job says nothing of the kind. */
-const isOutage = (error: unknown) => error instanceof SourceError && error.code !== ErrorCode.BAD_USER_INPUT;
+/**
+ * A failure that says the source is unwell: an upstream error, or a deadline that passed while the
+ * call waited for a slot. A rejected input or a missing job says nothing of the kind.
+ */
+const isOutage = (error: unknown) =>
+  error instanceof SourceError ? error.code !== ErrorCode.BAD_USER_INPUT : error instanceof TaskCancelledError;
 
 export class SourceGuard {
-  private readonly policy: IPolicy;
+  private readonly deadline: TimeoutPolicy;
   private readonly breaker: CircuitBreakerPolicy;
+  private readonly slots: BulkheadPolicy;
   private lastCall: SourceHealth | undefined;
   private openedAt = 0;
 
@@ -62,13 +67,18 @@ export class SourceGuard {
       breaker: new ConsecutiveBreaker(config.circuitBreaker.failures),
     });
     this.breaker.onBreak(() => (this.openedAt = Date.now()));
-    this.policy = wrap(timeout(config.timeoutMs, TimeoutStrategy.Aggressive), this.breaker, bulkhead(config.maxConcurrency, QUEUE_LIMIT));
+    this.deadline = timeout(config.timeoutMs, TimeoutStrategy.Aggressive);
+    this.slots = bulkhead(config.maxConcurrency, QUEUE_LIMIT);
   }
 
   /** Runs one upstream call; `call` must classify its own failures as SourceErrors and honour the signal. */
   async run<T>(operation: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     try {
-      const result = await this.policy.execute(({ signal }) => call(signal));
+      // The deadline's signal reaches the call by closure, not through the breaker: cockatiel 3.2
+      // re-runs calls that waited behind a half-open probe without the signal it was given.
+      const result = await this.deadline.execute(({ signal }) =>
+        this.breaker.execute(() => this.slots.execute(() => call(signal), signal), signal),
+      );
       this.lastCall = { reachable: true, checkedAt: new Date() };
       return result;
     } catch (error) {

@@ -27,6 +27,12 @@ describe('configuration', () => {
     expect(config.sources[1]).toMatchObject({ endpoint: 'http://127.0.0.1:4566' });
   });
 
+  it('turns production mode on for a configuration file unless the file turns it off', () => {
+    const sources = [{ kind: 'aws', name: 'prod-us', region: 'us-east-1' }];
+    expect(parseConfig({ sources }).security.production).toBe(true);
+    expect(parseConfig({ sources, security: { production: false } }).security.production).toBe(false);
+  });
+
   it.each([
     [{ sources: [] }, 'sources: must list at least one source'],
     [{ sources: [{ kind: 'aws', name: 'a', region: 'mars' }] }, 'sources.0.region: must be an AWS region'],

@@ -207,6 +207,47 @@ describe('the circuit breaker', () => {
     expect(await circuitOf('sailpoint-acme-prod')).toBe('CLOSED');
   });
 
+  it('keeps the deadline of calls that waited behind a half-open probe, so a hang cannot wedge the source', async () => {
+    const wedgeable = await startTestGateway({
+      configure: (config) => ({
+        ...config,
+        sources: config.sources.map((source) =>
+          source.kind === 'aws' ? { ...source, timeoutMs: 1_000, maxConcurrency: 1, circuitBreaker: { failures: 1, halfOpenAfterMs: 300 } } : source,
+        ),
+      }),
+    });
+    try {
+      const { aws } = wedgeable.sandbox;
+      const listed = await wedgeable.query('{ backupJobs(first: 1, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { id } } } }');
+      const id = listed.data!.backupJobs.edges[0].node.id as string;
+      aws.faults.set('us-east-1', { kind: 'credentials', operation: 'ListBackupJobs', times: 1 });
+      await wedgeable.query(LIST);
+      await new Promise((resolve) => setTimeout(resolve, 350));
+
+      // The probe (a slow list) holds the half-open circuit; the lookup waits behind it, then hangs.
+      aws.faults.set('us-east-1', { kind: 'latency', ms: 200, operation: 'ListBackupJobs', times: 1 });
+      aws.faults.set('us-east-1', { kind: 'hang', operation: 'DescribeBackupJob' });
+      aws.calls.reset();
+      const probe = wedgeable.query('{ backupJobs(first: 1, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { id } } } }');
+      await expect.poll(() => aws.calls.count('ListBackupJobs'), { interval: 5 }).toBe(1);
+      const started = performance.now();
+      const waiting = await wedgeable.query(`{ node(id: "${id}") { ... on AwsBackupJob { numberOfChildJobs } } }`);
+      expect(failures(waiting)).toEqual([['UPSTREAM_TIMEOUT', 'aws-us-east-1']]);
+      expect(performance.now() - started).toBeLessThan(1_000 + MARGIN_MS);
+      expect((await probe).errors).toBeUndefined();
+
+      // The timed-out lookup opened the circuit again (one failure does here); once it half-opens,
+      // the only slot must be free for the next call, not held by the hung one.
+      aws.faults.clear();
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      const after = await timed(wedgeable, '{ backupJobs(first: 1, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { id } } } }');
+      expect(after.answer.errors).toBeUndefined();
+      expect(after.ms).toBeLessThan(500);
+    } finally {
+      await wedgeable.close();
+    }
+  });
+
   it('does not open for requests the source refuses as bad input', async () => {
     for (let attempt = 0; attempt < 4; attempt++) {
       const answer = await gateway.query('{ backupJobs(filter: { backupVaultName: "not a vault name!" }) { edges { node { id } } } }');

@@ -37,7 +37,14 @@ describe('GraphiQL', () => {
   });
 
   it('refuses asset paths it does not know', async () => {
-    for (const path of ['/graphiql-assets/../../package.json', '/graphiql-assets/%2e%2e/package.json', '/graphiql-assets/nope.js']) {
+    for (const path of [
+      '/graphiql-assets/../../package.json',
+      '/graphiql-assets/%2e%2e/package.json',
+      '/graphiql-assets/nope.js',
+      '/graphiql-assets/constructor',
+      '/graphiql-assets/__proto__',
+      '/graphiql-assets/toString',
+    ]) {
       const response = await fetch(new URL(path, gateway.url));
       expect(response.status, path).toBe(404);
     }

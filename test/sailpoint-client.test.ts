@@ -220,6 +220,18 @@ describe('rate limits', () => {
     expect(error).toMatchObject({ code: 'UPSTREAM_THROTTLED', status: 429, tenant: prod().name });
   });
 
+  it('does not spin on a Retry-After of 0: it waits a little each time and gives up after a few 429s', async () => {
+    const client = clientFor();
+    await client.listBackups();
+    sandbox.calls.reset();
+    sandbox.faults.set(prod().name, { kind: 'throttle', retryAfterSeconds: 0 });
+    const started = Date.now();
+    const error = await failure(client.listBackups());
+    expect(error.code).toBe('UPSTREAM_THROTTLED');
+    expect(sandbox.calls.count('listBackups')).toBe(5);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4 * 250);
+  });
+
   it('counts the total wait of one call against the budget', async () => {
     const client = clientFor(sandbox, {}, { maxThrottleWaitMs: 1_500 });
     await client.listBackups();

@@ -185,6 +185,12 @@ describe('malformed requests', () => {
     expect(answer.text.length).toBeLessThan(1_000);
   });
 
+  it.each(['variables', 'extensions'])('answers a GET whose %s are not JSON with 400 and BAD_REQUEST', async (parameter) => {
+    const answer = await raw(`${gateway.url}?query=${encodeURIComponent('{ __typename }')}&${parameter}=${encodeURIComponent('{')}`);
+    expect(answer.status).toBe(400);
+    expect(codes(answer)).toEqual(['BAD_REQUEST']);
+  });
+
   it('answers other methods with 405 and a coded error', async () => {
     const answer = await raw(gateway.url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(answer.status).toBe(405);
@@ -241,6 +247,15 @@ describe('production mode', () => {
     const refused = (await preflight(production.url, 'https://evil.example.com')).headers.get('access-control-allow-origin');
     expect(['https://evil.example.com', '*']).not.toContain(refused);
     expect((await preflight(production.url, 'https://ops.example.com')).headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
+  it('allows any origin while developing, but never with credentials', async () => {
+    const answer = await raw(gateway.url, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://anywhere.example.com', 'access-control-request-method': 'POST' },
+    });
+    expect(answer.headers.get('access-control-allow-origin')).toBe('https://anywhere.example.com');
+    expect(answer.headers.get('access-control-allow-credentials')).toBeNull();
   });
 
   it('sends no CORS headers at all when no origin is configured', async () => {

@@ -60,7 +60,8 @@ export class AwsBackupSource {
       // and jitter; the guard's deadline bounds the whole, retries included.
       retryMode: 'standard',
       maxAttempts: 3,
-      requestHandler: { connectionTimeout: Math.min(3_000, config.timeoutMs), requestTimeout: config.timeoutMs },
+      // Without throwOnRequestTimeout the SDK only logs a request that overruns requestTimeout.
+      requestHandler: { connectionTimeout: Math.min(3_000, config.timeoutMs), requestTimeout: config.timeoutMs, throwOnRequestTimeout: true },
       logger: QUIET_LOGGER,
     });
   }

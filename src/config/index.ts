@@ -105,7 +105,10 @@ const securitySchema = z
   .object({
     /** Who may call the gateway and which sources each caller sees; absent: anyone, every source. */
     auth: authSchema.optional(),
-    /** Production mode; NODE_ENV=production turns it on as well. */
+    /**
+     * Production mode. A configuration file means a deployment, so it defaults to on there (see
+     * parseConfig); on the sandbox it is on only with NODE_ENV=production.
+     */
     production: z.boolean().optional(),
     /** Serve GraphiQL even in production mode. */
     graphiql: z.boolean().optional(),
@@ -191,6 +194,7 @@ export function parseConfig(input: unknown, origin = 'configuration'): GatewayCo
     });
     throw new ConfigError(`Invalid ${origin}:\n${problems.join('\n')}`);
   }
+  result.data.security.production ??= true;
   return result.data;
 }
 

@@ -69,6 +69,12 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_RATE_LIMIT = { requests: 95, windowMs: 10_000 };
 const DEFAULT_MAX_THROTTLE_WAIT_MS = 5_000;
 const DEFAULT_RETRIES = 2;
+/**
+ * The least a 429 is waited out, whatever its Retry-After says (0, or a date already past, would
+ * otherwise turn the wait into a tight loop), and how many 429s one call takes before giving up.
+ */
+const MIN_THROTTLE_WAIT_MS = 250;
+const MAX_THROTTLED_TRIES = 5;
 /** First backoff before a retry; it doubles per retry, and each wait is drawn at random below it (full jitter). */
 const RETRY_BACKOFF_MS = 100;
 /** Renew this long before expiry, so that a token never runs out between our check and SailPoint's. */
@@ -226,6 +232,7 @@ export class SailPointClient {
     signal?: AbortSignal,
   ): Promise<Response> {
     let throttledMs = 0;
+    let throttledTries = 0;
     let retried = 0;
     for (;;) {
       const init = await prepare();
@@ -240,9 +247,9 @@ export class SailPointClient {
         continue;
       }
       if (response.status === 429) {
-        const waitMs = this.retryAfterMs(response.headers.get('retry-after'));
+        const waitMs = Math.max(MIN_THROTTLE_WAIT_MS, this.retryAfterMs(response.headers.get('retry-after')));
         await discardBody(response);
-        if (throttledMs + waitMs > this.maxThrottleWaitMs) {
+        if (throttledMs + waitMs > this.maxThrottleWaitMs || ++throttledTries >= MAX_THROTTLED_TRIES) {
           throw new SailPointError(
             'UPSTREAM_THROTTLED',
             this.tenant,
