@@ -21,7 +21,6 @@ export const awsDescribeLoader = createContextCache(
 
 async function describeAwsJob(context: GatewayContext, key: string): Promise<AwsBackupJobModel | null> {
   const parsed = parseAwsJobKey(key);
-  if (parsed) context.sources.assertVisible(parsed.sourceName);
   const source = parsed ? context.sources.awsSource(parsed.sourceName) : undefined;
   if (!parsed || !source) {
     throw badUserInput(`The id names AWS source "${parsed?.sourceName ?? ''}", which this gateway does not serve`);
@@ -72,7 +71,6 @@ export const sailPointIndexLoader = createContextCache(
 
 async function listSailPointCollection(context: GatewayContext, key: string): Promise<Map<string, SailPointBackupJobModel>> {
   const [sourceName = '', collection] = key.split(':') as [string, SailPointCollection];
-  context.sources.assertVisible(sourceName);
   const source = context.sources.sailPointSource(sourceName);
   if (!source) throw badUserInput(`The id names SailPoint source "${sourceName}", which this gateway does not serve`);
   if (!source.collections.includes(collection)) return new Map();

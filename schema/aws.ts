@@ -226,7 +226,6 @@ builder.queryField('awsBackupJob', (t) =>
     resolve: async (_root, { backupJobId, sourceName }, context) => {
       const loader = AwsBackupJob.getDataloader(context);
       if (sourceName != null) {
-        context.sources.assertVisible(sourceName);
         if (context.sources.get(sourceName)?.kind !== 'aws') {
           throw badUserInput(`"${sourceName}" is not an AWS source of this gateway`);
         }

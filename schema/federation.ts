@@ -1,6 +1,6 @@
 // Apollo Federation: which types other subgraphs can reference or extend, by which keys, and how
 // a reference turns back into a job through the same loaders as everything else.
-import { isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
+import { isInterfaceType, isUnionType, type GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../resolvers/context.js';
 import { decodeGlobalId } from '../resolvers/ids.js';
 import { awsJobKey, type AwsBackupJobModel } from '../resolvers/mappers/aws.js';
@@ -92,18 +92,26 @@ builder.objectField(AwsBackupJob, 'resource', (t) =>
 );
 
 /**
- * Refuses representations that are not objects naming a type of this subgraph as bad input.
- * `@apollo/subgraph` throws a plain Error for them, which clients would see as an internal error.
+ * Refuses representations that are not objects naming an entity of this subgraph as bad input.
+ * `@apollo/subgraph` throws plain Errors for them (or for a type that is no entity), which clients
+ * would see as internal errors.
  */
 export function guardEntityRepresentations(schema: GraphQLSchema): GraphQLSchema {
   const field = schema.getQueryType()?.getFields()._entities;
   const resolve = field?.resolve;
-  if (!field || !resolve) return schema;
+  const union = schema.getType('_Entity');
+  if (!field || !resolve || !isUnionType(union)) return schema;
+  const entities = new Set([
+    ...union.getTypes().map((type) => type.name),
+    // Entity interfaces are not members of _Entity; they are the interfaces that resolve references.
+    ...Object.values(schema.getTypeMap())
+      .filter((type) => isInterfaceType(type) && (type.extensions as { apollo?: { subgraph?: { resolveReference?: unknown } } }).apollo?.subgraph?.resolveReference)
+      .map((type) => type.name),
+  ]);
   field.resolve = (root, args: { representations: unknown[] }, context, info) => {
     args.representations.forEach((representation, index) => {
       const typename = (representation as { __typename?: unknown } | null)?.__typename;
-      const type = typeof typename === 'string' ? schema.getType(typename) : undefined;
-      if (!type || !(isObjectType(type) || isInterfaceType(type))) {
+      if (typeof typename !== 'string' || !entities.has(typename)) {
         throw badUserInput(`representations[${index}] must be an object whose __typename names an entity of this subgraph`);
       }
     });

@@ -193,7 +193,6 @@ builder.queryField('sailPointBackupJob', (t) =>
     resolve: async (_root, { jobId, sourceName }, context) => {
       let sources = context.sources.sailPoint;
       if (sourceName != null) {
-        context.sources.assertVisible(sourceName);
         const source = context.sources.sailPointSource(sourceName);
         if (!source) throw badUserInput(`"${sourceName}" is not a SailPoint source of this gateway`);
         sources = [source];

@@ -6,7 +6,7 @@
 // with a 500 (variables or extensions of a GET) is refused as a bad request first.
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { ErrorCode } from './errors.js';
+import { ErrorCode, reissue } from './errors.js';
 
 /** Yoga's own answers that carry no body, and the code each gets. */
 const BARE_STATUSES: Record<number, string> = {
@@ -56,11 +56,7 @@ function withCleanExtensions(error: GraphQLError, ran: boolean): GraphQLError {
   if (extensions.code && originalError === undefined) return error;
   // An error that points into the document is about the operation or its variables; one that does not, about the HTTP request.
   const fallbackCode = ran ? 'INTERNAL_SERVER_ERROR' : error.locations?.length ? ErrorCode.BAD_USER_INPUT : 'BAD_REQUEST';
-  return new GraphQLError(error.message, {
-    nodes: error.nodes ?? null,
-    source: error.source ?? null,
-    positions: error.positions ?? null,
-    path: error.path ?? null,
+  return reissue(error, {
     extensions: {
       ...extensions,
       code: extensions.code ?? fallbackCode,

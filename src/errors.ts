@@ -74,3 +74,14 @@ const UPSTREAM_MESSAGES: Record<UpstreamErrorCode, string> = {
   UPSTREAM_TIMEOUT: 'The upstream did not answer in time',
   UPSTREAM_BAD_RESPONSE: 'The upstream sent an answer the gateway could not read',
 };
+
+/** The same error, at the same place in the document and the response, with another message or extensions. */
+export function reissue(error: GraphQLError, changes: { message?: string; extensions?: Record<string, unknown> }): GraphQLError {
+  return new GraphQLError(changes.message ?? error.message, {
+    nodes: error.nodes ?? null,
+    source: error.source ?? null,
+    positions: error.positions ?? null,
+    path: error.path ?? null,
+    extensions: changes.extensions ?? error.extensions,
+  });
+}

@@ -1,40 +1,47 @@
 // Liveness and readiness for orchestrators: /health answers while the process serves HTTP;
-// /readiness probes the configured sources (at most once per interval, whoever asks).
+// /readiness says how many configured sources answer, from probes run in the background.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { useReadinessCheck, type Plugin } from 'graphql-yoga';
-import { probeSource, type SourceProbe } from '../resolvers/probe.js';
+import { probeSource } from '../resolvers/probe.js';
 import type { SourceRegistry } from './sources.js';
 
-export const READINESS_PATH = '/readiness';
-
-/** How long one round of probes answers readiness checks, so that frequent checks cost the upstreams nothing more. */
+/** A round of probes starts at most this often, however often orchestrators ask. */
 const PROBE_INTERVAL_MS = 5_000;
+/** The longest a readiness check waits for a round under way; a source still silent counts as not answering. */
+const MAX_WAIT_MS = 1_000;
 
 /**
- * 200 when every source answers, 200 with status "degraded" when some do (the gateway still serves
- * their jobs, and pulling every replica out of service would serve nobody), 503 when none does.
+ * 200 "ready" when every source answered its latest probe, 200 "degraded" when some did (the
+ * gateway still serves their jobs, and taking every replica out of service would serve nobody),
+ * 503 "unavailable" when none did. It needs no credential, so it names no source: which sources
+ * answer is in `backupSources`, for callers allowed to see them.
  */
 export function useSourceReadiness(sources: SourceRegistry): Plugin {
-  let latest: { at: number; probes: Promise<(SourceProbe & { name: string; kind: string })[]> } | undefined;
-  const probeAll = () => {
-    if (!latest || performance.now() - latest.at > PROBE_INTERVAL_MS) {
-      latest = {
-        at: performance.now(),
-        probes: Promise.all(sources.all.map(async (source) => ({ name: source.name, kind: source.kind, ...(await probeSource(source)) }))),
-      };
+  const answered = new Map<string, boolean>();
+  let lastRoundAt = Number.NEGATIVE_INFINITY;
+  let round: Promise<void> | undefined;
+
+  const currentRound = (): Promise<void> => {
+    if (!round && performance.now() - lastRoundAt >= PROBE_INTERVAL_MS) {
+      lastRoundAt = performance.now();
+      round = Promise.all(
+        sources.all.map(async (source) => answered.set(source.name, (await probeSource(source)).reachable)),
+      ).then(() => {
+        round = undefined;
+      });
     }
-    return latest.probes;
+    return round ?? Promise.resolve();
   };
+
   return useReadinessCheck({
-    endpoint: READINESS_PATH,
+    endpoint: '/readiness',
     check: async ({ fetchAPI }) => {
-      const probes = await probeAll();
-      const reachable = probes.filter((probe) => probe.reachable).length;
-      const status = reachable === probes.length ? 'ready' : reachable > 0 ? 'degraded' : 'unavailable';
+      await Promise.race([currentRound(), sleep(MAX_WAIT_MS)]);
+      const configured = sources.all.length;
+      const reachable = sources.all.filter((source) => answered.get(source.name) === true).length;
+      const status = reachable === configured ? 'ready' : reachable > 0 ? 'degraded' : 'unavailable';
       return fetchAPI.Response.json(
-        {
-          status,
-          sources: probes.map(({ name, kind, reachable: up, errorCode, checkedAt, latencyMs }) => ({ name, kind, reachable: up, errorCode, checkedAt, latencyMs })),
-        },
+        { status, configured, reachable },
         { status: status === 'unavailable' ? 503 : 200, headers: { 'cache-control': 'no-store' } },
       );
     },

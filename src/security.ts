@@ -4,10 +4,10 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ExecutionResult, type ValidationRule } from 'graphql';
 import type { Plugin, YogaServerOptions } from 'graphql-yoga';
 import type { SecurityConfig } from './config/index.js';
-import { ErrorCode } from './errors.js';
+import { ErrorCode, reissue } from './errors.js';
 
 export interface SecurityPosture {
   production: boolean;
@@ -44,9 +44,48 @@ export function limitPlugins(security: SecurityConfig, posture: SecurityPosture)
       costLimit: { maxCost: limits.maxCost, onReject },
       blockFieldSuggestion: { enabled: posture.production },
     }) as Plugin,
-    ...(posture.introspection ? [] : [useDisableIntrospection() as Plugin]),
-    ...(posture.production ? [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }) as Plugin] : []),
+    ...(posture.introspection ? [] : [useDisableIntrospection() as Plugin, useValidationRule(noSubgraphSdl)]),
+    ...(posture.production ? [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }) as Plugin, useHiddenSuggestions()] : []),
   ];
+}
+
+/** `_service { sdl }` is the whole schema, as introspection is: off with it (routers compose from the committed SDL). */
+const noSubgraphSdl: ValidationRule = (context) => ({
+  Field(node) {
+    if (node.name.value === '_service' && context.getParentType()?.name === 'Query') {
+      context.reportError(new GraphQLError('The subgraph SDL (_service) is not served while introspection is off', { nodes: node }));
+    }
+  },
+});
+
+function useValidationRule(rule: ValidationRule): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(rule);
+    },
+  };
+}
+
+/**
+ * Drops graphql-js's "Did you mean ...?" hints from every error (enum values, input fields,
+ * arguments): armor's blockFieldSuggestion covers only field names, and each hint spells out a
+ * piece of a schema that production mode does not show.
+ */
+function useHiddenSuggestions(): Plugin {
+  const hint = / ?(Did you mean .*\?|\[Suggestion hidden\])$/;
+  return {
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result) || Symbol.asyncIterator in result) return;
+      const single = result as ExecutionResult;
+      if (!single.errors?.some((error) => hint.test(error.message))) return;
+      setResult({
+        ...single,
+        errors: single.errors.map((error) =>
+          hint.test(error.message) ? reissue(error, { message: error.message.replace(hint, '') }) : error,
+        ),
+      });
+    },
+  };
 }
 
 /** Armor reports its limits through the parser, whose "Syntax Error" prefix would mislead: the query parses fine. */

@@ -2,7 +2,6 @@
 import type { Caller } from './auth.js';
 import { AwsBackupSource } from './aws/source.js';
 import type { GatewayConfig } from './config/index.js';
-import { forbiddenSource } from './errors.js';
 import { SailPointSource } from './sailpoint/source.js';
 
 export type Source = AwsBackupSource | SailPointSource;
@@ -11,11 +10,7 @@ export class SourceRegistry {
   readonly all: readonly Source[];
   private readonly byName: Map<string, Source>;
 
-  constructor(
-    sources: readonly Source[],
-    /** Configured sources left out of this view because its caller may not see them. */
-    private readonly hidden: ReadonlySet<string> = new Set(),
-  ) {
+  constructor(sources: readonly Source[]) {
     this.all = sources;
     this.byName = new Map(sources.map((source) => [source.name, source]));
   }
@@ -27,21 +22,13 @@ export class SourceRegistry {
   }
 
   /**
-   * The sources one caller may see. Everything a request does goes through this view, so a hidden
-   * source is never listed, probed or called for that caller.
+   * The sources one caller may see. Everything a request does goes through this view, so for that
+   * caller a hidden source is never listed, probed or called, and naming it gets the same answer
+   * as naming a source that does not exist: a caller cannot even learn that it is there.
    */
   visibleTo(caller: Caller): SourceRegistry {
-    const hidden = this.all.filter((source) => !caller.maySee(source.name));
-    if (hidden.length === 0) return this;
-    return new SourceRegistry(
-      this.all.filter((source) => caller.maySee(source.name)),
-      new Set([...this.hidden, ...hidden.map((source) => source.name)]),
-    );
-  }
-
-  /** Refuses, with FORBIDDEN, a name this view's caller may not see; unknown names are left to the caller. */
-  assertVisible(name: string): void {
-    if (this.hidden.has(name)) throw forbiddenSource(name);
+    const visible = this.all.filter((source) => caller.maySee(source.name));
+    return visible.length === this.all.length ? this : new SourceRegistry(visible);
   }
 
   get(name: string): Source | undefined {

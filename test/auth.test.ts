@@ -167,35 +167,44 @@ describe('per-source authorization', () => {
     expect(gateway.sandbox.aws.calls.count()).toBe(0);
   });
 
-  it('refuses every way of naming a hidden source with FORBIDDEN and its name, calling nothing upstream', async () => {
+  it('answers every way of naming a hidden source as it answers a source that does not exist, calling nothing upstream', async () => {
     const everything = await gateway.query(LIST, undefined, bearer(await token({ backup_sources: ['*'] })));
-    const sailPointId = everything.data!.backupJobs.edges.find(
+    const hiddenId = everything.data!.backupJobs.edges.find(
       (edge: { node: { sourceName: string } }) => edge.node.sourceName === 'sailpoint-acme-prod',
     ).node.id as string;
+    // The same job id, naming a source no configuration has.
+    const reencode = (id: string, from: string, to: string) =>
+      Buffer.from(Buffer.from(id, 'base64url').toString('utf8').replace(from, to), 'utf8').toString('base64url');
+    const missingId = reencode(hiddenId, 'sailpoint-acme-prod', 'sailpoint-nowhere');
     gateway.sandbox.aws.calls.reset();
     gateway.sandbox.sailPoint.calls.reset();
 
     const awsOnly = bearer(await token({ backup_sources: ['aws-*'] }));
-    const ask = async (query: string, variables: Record<string, unknown> = {}) => {
-      const answer = await gateway.query(query, variables, awsOnly);
-      return { data: answer.data, refusals: (answer.errors ?? []).map((error) => [error.extensions?.code, error.extensions?.sourceName]) };
+    const ask = async (query: (source: string) => string, variables: (source: string) => Record<string, unknown>) => {
+      const answers = await Promise.all(
+        ['sailpoint-acme-prod', 'sailpoint-nowhere'].map(async (source) => {
+          const answer = await gateway.query(query(source), variables(source), awsOnly);
+          return JSON.stringify({ data: answer.data, errors: answer.errors }).replaceAll(source, '<source>');
+        }),
+      );
+      return answers;
     };
-    const prod = ['FORBIDDEN', 'sailpoint-acme-prod'];
-    expect(await ask('query($id: ID!) { backupJob(id: $id) { id } }', { id: sailPointId })).toEqual({ data: { backupJob: null }, refusals: [prod] });
-    expect(await ask('query($id: ID!) { node(id: $id) { id } }', { id: sailPointId })).toEqual({ data: { node: null }, refusals: [prod] });
-    expect(await ask('{ sailPointBackupJob(jobId: "x", sourceName: "sailpoint-acme-prod") { id } }')).toEqual({
-      data: { sailPointBackupJob: null },
-      refusals: [prod],
-    });
-    expect(await ask('{ backupJobs(filter: { sourceNames: ["sailpoint-acme-sandbox"] }) { edges { node { id } } } }')).toEqual({
-      data: null,
-      refusals: [['FORBIDDEN', 'sailpoint-acme-sandbox']],
-    });
-    expect(
-      await ask('query($reps: [_Any!]!) { _entities(representations: $reps) { ... on BackupJob { id } } }', {
-        reps: [{ __typename: 'BackupJob', id: sailPointId }],
-      }),
-    ).toEqual({ data: { _entities: [null] }, refusals: [prod] });
+    const byId = (source: string) => ({ id: source === 'sailpoint-nowhere' ? missingId : hiddenId });
+    const ways: [(source: string) => string, (source: string) => Record<string, unknown>][] = [
+      [() => 'query($id: ID!) { backupJob(id: $id) { id } }', byId],
+      [() => 'query($id: ID!) { node(id: $id) { id } }', byId],
+      [(source) => `{ sailPointBackupJob(jobId: "x", sourceName: "${source}") { id } }`, () => ({})],
+      [(source) => `{ backupJobs(filter: { sourceNames: ["${source}"] }) { edges { node { id } } } }`, () => ({})],
+      [
+        () => 'query($reps: [_Any!]!) { _entities(representations: $reps) { ... on BackupJob { id } } }',
+        (source) => ({ reps: [{ __typename: 'BackupJob', ...byId(source) }] }),
+      ],
+    ];
+    for (const [query, variables] of ways) {
+      const [hidden, missing] = await ask(query, variables);
+      expect(hidden).toContain('BAD_USER_INPUT');
+      expect(hidden).toBe(missing);
+    }
     expect(upstreamCalls()).toBe(0);
   });
 });

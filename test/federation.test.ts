@@ -124,6 +124,9 @@ describe('subgraph', () => {
 
   it.each([
     ['a __typename this subgraph does not have', { __typename: 'Invoice', id: 'x' }],
+    ['a type of this subgraph that is no entity', { __typename: 'ConfiguredSource', name: 'x' }],
+    ['an interface that is no entity', { __typename: 'Node', id: 'x' }],
+    ['a stub it cannot resolve', { __typename: 'AwsResource', arn: 'arn:aws:ec2:us-east-1:111122223333:volume/vol-1' }],
     ['no __typename', { id: 'x' }],
     ['a representation that is not an object', 'x'],
   ])('refuses %s as BAD_USER_INPUT, not an internal error', async (_name, representation) => {

@@ -214,11 +214,24 @@ describe('production mode', () => {
     expect((await post(gateway.url, query)).json?.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
   });
 
-  it('hides field suggestions', async () => {
-    const query = { query: '{ backupJob(id: "x") { idd } }' };
+  it.each([
+    ['a field name', { query: '{ backupJob(id: "x") { idd } }' }],
+    ['an enum value', { query: '{ backupJobs(filter: { phases: [FAILD] }) { totalCount } }' }],
+    ['an enum value in variables', { query: 'query($p: [BackupJobPhase!]) { backupJobs(filter: { phases: $p }) { totalCount } }', variables: { p: ['FAILD'] } }],
+    ['an input field', { query: '{ backupJobs(filter: { sourceName: ["x"] }) { totalCount } }' }],
+  ])('hides suggestions for %s, which development shows', async (_name, query) => {
     const hidden = await post(production.url, query);
-    expect(hidden.text).not.toContain('Did you mean');
+    expect(hidden.json?.errors?.length).toBeGreaterThan(0);
+    expect(hidden.text).not.toMatch(/Did you mean|Suggestion hidden/);
     expect((await post(gateway.url, query)).text).toContain('Did you mean');
+  });
+
+  it('refuses _service { sdl } with introspection, and serves it when introspection is on', async () => {
+    const query = { query: '{ _service { sdl } }' };
+    const refused = await post(production.url, query);
+    expect(codes(refused)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(refused.text).not.toContain('BackupJob');
+    expect(((await post(gateway.url, query)).json?.data as { _service: { sdl: string } })._service.sdl).toContain('interface BackupJob');
   });
 
   it('refuses a GET or form POST without a CSRF header, and accepts one with it or a JSON POST', async () => {
@@ -279,36 +292,32 @@ describe('health endpoints', () => {
 
   interface Readiness {
     status: string;
-    sources: { name: string; reachable: boolean; errorCode: string | null }[];
+    configured: number;
+    reachable: number;
   }
 
-  async function readiness(target: TestGateway): Promise<{ status: number; body: Readiness }> {
+  async function readiness(target: TestGateway): Promise<{ status: number; body: Readiness; text: string }> {
     const answer = await raw(target.url.replace('/graphql', '/readiness'));
-    return { status: answer.status, body: answer.json as unknown as Readiness };
+    return { status: answer.status, body: answer.json as unknown as Readiness, text: answer.text };
   }
 
-  it('answers /readiness 200 "ready" with every source when all answer', async () => {
-    const { status, body } = await readiness(gateway);
+  it('answers /readiness 200 "ready" when every source answers, naming none of them', async () => {
+    const { status, body, text } = await readiness(gateway);
     expect(status).toBe(200);
-    expect(body.status).toBe('ready');
-    expect(body.sources.map((source) => [source.name, source.reachable])).toEqual([
-      ['aws-us-east-1', true],
-      ['aws-eu-west-1', true],
-      ['sailpoint-acme-prod', true],
-      ['sailpoint-acme-sandbox', true],
-    ]);
+    expect(body).toEqual({ status: 'ready', configured: 4, reachable: 4 });
+    expect(text).not.toMatch(/aws-|sailpoint-/);
   });
 
-  it('answers 200 "degraded" naming the failing source when some answer', async () => {
+  it('answers 200 "degraded" when some answer, within a second even when one hangs', async () => {
     const target = await startTestGateway();
     try {
       target.sandbox.sailPoint.faults.set('acme-prod', { kind: 'error', status: 503 });
+      target.sandbox.sailPoint.faults.set('acme-sandbox', { kind: 'hang' });
+      const started = performance.now();
       const { status, body } = await readiness(target);
+      expect(performance.now() - started).toBeLessThan(1_000 + 300);
       expect(status).toBe(200);
-      expect(body.status).toBe('degraded');
-      expect(body.sources.filter((source) => !source.reachable)).toEqual([
-        expect.objectContaining({ name: 'sailpoint-acme-prod', errorCode: 'UPSTREAM_UNAVAILABLE' }),
-      ]);
+      expect(body).toEqual({ status: 'degraded', configured: 4, reachable: 2 });
     } finally {
       await target.close();
     }
@@ -327,8 +336,7 @@ describe('health endpoints', () => {
     try {
       const { status, body } = await readiness(target);
       expect(status).toBe(503);
-      expect(body.status).toBe('unavailable');
-      expect(body.sources.every((source) => source.errorCode === 'UPSTREAM_UNAVAILABLE')).toBe(true);
+      expect(body).toEqual({ status: 'unavailable', configured: 4, reachable: 0 });
     } finally {
       await target.close();
     }
