@@ -4,7 +4,7 @@ import type { AwsBackupSource, ListBackupJobsInput } from '../src/aws/source.js'
 import { badUserInput } from '../src/errors.js';
 import type { SailPointSource } from '../src/sailpoint/source.js';
 import type { Source } from '../src/sources.js';
-import type { GatewayContext } from './context.js';
+import { upstreamCall, type GatewayContext } from './context.js';
 import { sailPointIndexLoader } from './loaders.js';
 import { mapAwsBackupJob, type AwsBackupJobModel } from './mappers/aws.js';
 import { awsStatesFor, sailPointStatusesFor, type BackupJobPhase } from './mappers/phase.js';
@@ -86,7 +86,7 @@ export async function listBackupJobs(
 
   const outcomes = await Promise.allSettled(
     sources.map((source) =>
-      source.kind === 'aws' ? fetchAwsPage(source, filter, after, first) : fetchSailPointPage(context, source, filter),
+      source.kind === 'aws' ? fetchAwsPage(context, source, filter, after, first) : fetchSailPointPage(context, source, filter),
     ),
   );
   const pages: SourcePage<BackupJobModel>[] = [];
@@ -163,7 +163,7 @@ async function fetchSailPointPage(
   const collections = await Promise.all(
     source.collections.map(async (collection) => {
       if (statuses?.length === 1) {
-        const records = await source.list(collection, statuses[0]);
+        const records = await source.list(collection, statuses[0], upstreamCall(context));
         return records.map((record) => mapSailPointBackupJob(record, source.name, collection));
       }
       return [...(await sailPointIndexLoader(context).load(`${source.name}:${collection}`)).values()];
@@ -173,6 +173,7 @@ async function fetchSailPointPage(
 }
 
 async function fetchAwsPage(
+  context: GatewayContext,
   source: AwsBackupSource,
   filter: BackupJobFilter,
   after: Position | null,
@@ -196,11 +197,11 @@ async function fetchAwsPage(
     ...(accountId ? { ByAccountId: accountId } : {}),
   };
 
-  let page = await source.list(input);
+  let page = await source.list(input, upstreamCall(context));
   let jobs = page.jobs.map((record) => mapAwsBackupJob(record, source, false));
   const isUnseen = (job: AwsBackupJobModel) => after === null || comparePositions(positionOf(job), after) > 0;
   for (let extra = 0; extra < MAX_CATCH_UP_PAGES && page.nextToken && !jobs.some(isUnseen); extra++) {
-    page = await source.list({ ...input, NextToken: page.nextToken });
+    page = await source.list({ ...input, NextToken: page.nextToken }, upstreamCall(context));
     jobs = page.jobs.map((record) => mapAwsBackupJob(record, source, false));
   }
   return { items: jobs, hasMore: page.nextToken !== undefined };

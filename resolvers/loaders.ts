@@ -4,7 +4,7 @@
 import { createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
 import { badUserInput } from '../src/errors.js';
-import type { GatewayContext } from './context.js';
+import { upstreamCall, type GatewayContext } from './context.js';
 import { parseAwsJobKey, parseSailPointJobKey } from './ids.js';
 import { mapAwsBackupJob, type AwsBackupJobModel } from './mappers/aws.js';
 import { mapSailPointBackupJob, type SailPointBackupJobModel } from './mappers/sailpoint.js';
@@ -26,7 +26,7 @@ async function describeAwsJob(context: GatewayContext, key: string): Promise<Aws
     throw badUserInput(`The id names AWS source "${parsed?.sourceName ?? ''}", which this gateway does not serve`);
   }
   try {
-    const record = await source.describe(parsed.backupJobId);
+    const record = await source.describe(parsed.backupJobId, upstreamCall(context));
     return record ? mapAwsBackupJob(record, source, true) : null;
   } catch (error) {
     throw toGraphQLError(error, source.name);
@@ -47,11 +47,14 @@ async function listAwsChildJobs(context: GatewayContext, parent: AwsBackupJobMod
   const source = context.sources.awsSource(parent.sourceName);
   if (!source) return [];
   try {
-    const records = await source.listAll({
-      ByParentJobId: parent.backupJobId,
-      // Children live in their parent's account, which an organization-wide source must name.
-      ...(parent.accountId ? { ByAccountId: parent.accountId } : {}),
-    });
+    const records = await source.listAll(
+      {
+        ByParentJobId: parent.backupJobId,
+        // Children live in their parent's account, which an organization-wide source must name.
+        ...(parent.accountId ? { ByAccountId: parent.accountId } : {}),
+      },
+      upstreamCall(context),
+    );
     return records.map((record) => mapAwsBackupJob(record, source, false));
   } catch (error) {
     throw toGraphQLError(error, source.name);
@@ -75,7 +78,7 @@ async function listSailPointCollection(context: GatewayContext, key: string): Pr
   if (!source) throw badUserInput(`The id names SailPoint source "${sourceName}", which this gateway does not serve`);
   if (!source.collections.includes(collection)) return new Map();
   try {
-    const records = await source.list(collection);
+    const records = await source.list(collection, undefined, upstreamCall(context));
     return new Map(
       records.map((record) => {
         const job = mapSailPointBackupJob(record, source.name, collection);

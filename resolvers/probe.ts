@@ -9,7 +9,7 @@ export interface SourceProbe {
   errorCode: string | null;
 }
 
-export async function probeSource(source: Source): Promise<SourceProbe> {
+export async function probeSource(source: Source, requestSignal?: AbortSignal): Promise<SourceProbe> {
   const started = performance.now();
   const outcome = (errorCode: string | null): SourceProbe => ({
     reachable: errorCode === null,
@@ -18,7 +18,7 @@ export async function probeSource(source: Source): Promise<SourceProbe> {
     errorCode,
   });
   try {
-    await source.ping();
+    await source.ping(requestSignal);
     return outcome(null);
   } catch (error) {
     return outcome(String(toGraphQLError(error, source.name).extensions.code));

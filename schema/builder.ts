@@ -8,7 +8,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { DateTimeResolver, SafeIntResolver } from 'graphql-scalars';
 import type { GatewayContext } from '../resolvers/context.js';
 import { decodeGlobalId, encodeGlobalId } from '../resolvers/ids.js';
-import { forbiddenSource } from '../src/errors.js';
+import { badUserInput, forbiddenSource } from '../src/errors.js';
 
 export const builder = new SchemaBuilder<{
   Context: GatewayContext;
@@ -52,8 +52,15 @@ export const builder = new SchemaBuilder<{
       args: { id: { description: 'A global id issued by this gateway.' } },
     },
     nodesQueryOptions: {
-      description: 'Fetches several objects by global id in one call, batched per source. Null in the slot of an object that no longer exists.',
+      description:
+        'Fetches several objects by global id in one call, batched per source. Null in the slot of an object that no longer exists. At most as many ids as one page of `backupJobs` holds.',
       args: { ids: { description: 'Global ids issued by this gateway.' } },
+      resolve: (_root, { ids }, context, _info, resolveNodes) => {
+        if (ids.length > context.limits.maxPageSize) {
+          throw badUserInput(`"ids" may hold at most ${context.limits.maxPageSize} ids, got ${ids.length}`);
+        }
+        return resolveNodes(ids);
+      },
     },
     pageInfoTypeOptions: {
       description: 'Where a page sits in the whole list, and how to ask for the next one.',

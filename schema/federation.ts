@@ -108,7 +108,11 @@ export function guardEntityRepresentations(schema: GraphQLSchema): GraphQLSchema
       .filter((type) => isInterfaceType(type) && (type.extensions as { apollo?: { subgraph?: { resolveReference?: unknown } } }).apollo?.subgraph?.resolveReference)
       .map((type) => type.name),
   ]);
-  field.resolve = (root, args: { representations: unknown[] }, context, info) => {
+  field.resolve = (root, args: { representations: unknown[] }, context: GatewayContext, info) => {
+    const { maxRepresentations } = context.limits;
+    if (args.representations.length > maxRepresentations) {
+      throw badUserInput(`"representations" may hold at most ${maxRepresentations} entries, got ${args.representations.length}`);
+    }
     args.representations.forEach((representation, index) => {
       const typename = (representation as { __typename?: unknown } | null)?.__typename;
       if (typeof typename !== 'string' || !entities.has(typename)) {

@@ -1,6 +1,6 @@
 // The configured sources as a client sees them, with whether each one answers right now.
 import { createContextCache } from '@pothos/core';
-import type { GatewayContext } from '../resolvers/context.js';
+import { upstreamCall, type GatewayContext } from '../resolvers/context.js';
 import { probeSource, type SourceProbe } from '../resolvers/probe.js';
 import type { Source } from '../src/sources.js';
 import { BackupSource } from './backup-job.js';
@@ -13,7 +13,7 @@ function probe(context: GatewayContext, source: Source): Promise<SourceProbe> {
   const cache = probes(context);
   let pending = cache.get(source.name);
   if (!pending) {
-    pending = probeSource(source);
+    pending = probeSource(source, upstreamCall(context));
     cache.set(source.name, pending);
   }
   return pending;

@@ -11,6 +11,11 @@ export class ListCache<T> {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Whether answers are shared at all; a shared call must not carry one request's deadline. */
+  get enabled(): boolean {
+    return this.ttlMs > 0;
+  }
+
   /**
    * The answer for `key` while it is fresh. Callers that ask while a call is under way share it;
    * a call that fails is forgotten at once, so the next caller tries again.

@@ -71,13 +71,17 @@ export class SourceGuard {
     this.slots = bulkhead(config.maxConcurrency, QUEUE_LIMIT);
   }
 
-  /** Runs one upstream call; `call` must classify its own failures as SourceErrors and honour the signal. */
-  async run<T>(operation: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Runs one upstream call; `call` must classify its own failures as SourceErrors and honour the
+   * signal, which aborts at the call's deadline or when `requestSignal` (the request's own deadline) does.
+   */
+  async run<T>(operation: string, call: (signal: AbortSignal) => Promise<T>, requestSignal?: AbortSignal): Promise<T> {
     try {
       // The deadline's signal reaches the call by closure, not through the breaker: cockatiel 3.2
       // re-runs calls that waited behind a half-open probe without the signal it was given.
-      const result = await this.deadline.execute(({ signal }) =>
-        this.breaker.execute(() => this.slots.execute(() => call(signal), signal), signal),
+      const result = await this.deadline.execute(
+        ({ signal }) => this.breaker.execute(() => this.slots.execute(() => call(signal), signal), signal),
+        requestSignal,
       );
       this.lastCall = { reachable: true, checkedAt: new Date() };
       return result;

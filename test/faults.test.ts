@@ -111,6 +111,26 @@ describe('each fault kind', () => {
   });
 });
 
+describe('the request deadline', () => {
+  it('cancels the calls still under way when a request has run for requestTimeoutMs, however its calls chain', async () => {
+    const gateway = await startTestGateway({ security: { limits: { requestTimeoutMs: 1_200 } } });
+    try {
+      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'latency', ms: 700, operation: 'ListBackupJobs' });
+      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'latency', ms: 1_000, operation: 'DescribeBackupJob' });
+      // A list, then one Describe per listed job: 1,700 ms of upstream time in a row, each call within its own 5 s deadline.
+      const { answer, ms } = await timed(
+        gateway,
+        '{ backupJobs(first: 3, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { ... on AwsBackupJob { numberOfChildJobs } } } } }',
+      );
+      expect(ms).toBeLessThan(1_200 + MARGIN_MS);
+      expect(answer.data!.backupJobs.edges).toHaveLength(3);
+      expect(new Set(failures(answer).map(([code]) => code))).toEqual(new Set(['UPSTREAM_TIMEOUT']));
+    } finally {
+      await gateway.close();
+    }
+  });
+});
+
 describe('retries', () => {
   let gateway: TestGateway;
   beforeAll(async () => {

@@ -11,7 +11,7 @@ beforeAll(async () => {
   [gateway, production, strict] = await Promise.all([
     startTestGateway(),
     startTestGateway({ security: { production: true, corsOrigins: ['https://backups.example.com', 'https://ops.example.com'] } }),
-    startTestGateway({ security: { limits: { maxCost: 300, maxPageSize: 10, maxBodyBytes: 2048 } } }),
+    startTestGateway({ security: { limits: { maxCost: 300, maxPageSize: 10, maxBodyBytes: 2048, maxRepresentations: 5 } } }),
   ]);
 });
 afterAll(() => Promise.all([gateway.close(), production.close(), strict.close()]));
@@ -102,6 +102,38 @@ describe('query limits', () => {
     const answer = await strict.query('{ backupJobs(first: 11) { edges { node { id } } } }');
     expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
     expect(answer.errors![0]!.message).toContain('between 1 and 10');
+  });
+
+  it('caps the ids of nodes at maxPageSize and the representations of _entities at maxRepresentations', async () => {
+    const ids = Array.from({ length: 11 }, (_, index) => Buffer.from(`AwsBackupJob:aws-us-east-1:job-${index}`).toString('base64url'));
+    const nodes = await strict.query('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids });
+    expect(codes(nodes)).toEqual(['BAD_USER_INPUT']);
+    expect(nodes.errors![0]!.message).toContain('at most 10 ids');
+
+    const representations = ids.map((id) => ({ __typename: 'BackupJob', id }));
+    const entities = await strict.query('query($r: [_Any!]!) { _entities(representations: $r) { ... on BackupJob { id } } }', { r: representations });
+    expect(codes(entities)).toEqual(['BAD_USER_INPUT']);
+    expect(entities.errors![0]!.message).toContain('at most 5 entries');
+  });
+
+  it('stops a request at maxUpstreamCalls however aliases multiply its lookups, before making the calls past it', async () => {
+    const frugal = await startTestGateway({ security: { limits: { maxUpstreamCalls: 20 } } });
+    try {
+      const listed = await frugal.query('{ backupJobs(first: 30, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { id } } } }');
+      const ids: string[] = listed.data!.backupJobs.edges.map((edge: { node: { id: string } }) => edge.node.id);
+      frugal.sandbox.aws.calls.reset();
+      // Three aliases of ten lookups each need 30 Describe calls (numberOfChildJobs is not in list records).
+      const aliases = [0, 1, 2].map(
+        (alias) => `a${alias}: nodes(ids: ${JSON.stringify(ids.slice(alias * 10, alias * 10 + 10))}) { ... on AwsBackupJob { numberOfChildJobs } }`,
+      );
+      const answer = await frugal.query(`{ ${aliases.join(' ')} }`);
+      expect(frugal.sandbox.aws.calls.count('DescribeBackupJob')).toBe(20);
+      expect(codes(answer)).toHaveLength(10);
+      expect(new Set(codes(answer))).toEqual(new Set(['BAD_USER_INPUT']));
+      expect(answer.errors![0]!.message).toContain('more than 20 upstream calls');
+    } finally {
+      await frugal.close();
+    }
   });
 
   it('refuses a body over maxBodyBytes with 413, whether its length is declared or streamed', async () => {

@@ -67,8 +67,8 @@ export class AwsBackupSource {
   }
 
   /** Describes one job; resolves null when the job does not exist in this source. */
-  describe(backupJobId: string): Promise<DescribeBackupJobOutput | null> {
-    return this.call('DescribeBackupJob', (abortSignal) =>
+  describe(backupJobId: string, requestSignal?: AbortSignal): Promise<DescribeBackupJobOutput | null> {
+    return this.call('DescribeBackupJob', requestSignal, (abortSignal) =>
       this.describeSlots.execute(async () => {
         try {
           return await this.client.send(new DescribeBackupJobCommand({ BackupJobId: backupJobId }), { abortSignal });
@@ -81,13 +81,14 @@ export class AwsBackupSource {
   }
 
   /** Lists one page of jobs; within `listCacheTtlMs` the same input gets the same page. */
-  list(input: ListBackupJobsInput): Promise<ListPage> {
+  list(input: ListBackupJobsInput, requestSignal?: AbortSignal): Promise<ListPage> {
+    if (!this.listCache.enabled) return this.listNow(input, requestSignal);
     return this.listCache.get(JSON.stringify(input), () => this.listNow(input));
   }
 
   /** Every job matching the input, following NextToken with the SDK's paginator, under one deadline. */
-  listAll(input: ListBackupJobsInput): Promise<BackupJob[]> {
-    return this.call('ListBackupJobs', async (abortSignal) => {
+  listAll(input: ListBackupJobsInput, requestSignal?: AbortSignal): Promise<BackupJob[]> {
+    return this.call('ListBackupJobs', requestSignal, async (abortSignal) => {
       const jobs: BackupJob[] = [];
       // The paginator hands its trailing arguments to every send, so each page honours the deadline.
       for await (const page of paginateListBackupJobs({ client: this.client, pageSize: 1000 }, input, { abortSignal })) {
@@ -98,8 +99,8 @@ export class AwsBackupSource {
   }
 
   /** Whether the source answers right now (never from the list cache): the cheapest call its API has. */
-  async ping(): Promise<void> {
-    await this.listNow({ MaxResults: 1, ...(this.accountId ? { ByAccountId: this.accountId } : {}) });
+  async ping(requestSignal?: AbortSignal): Promise<void> {
+    await this.listNow({ MaxResults: 1, ...(this.accountId ? { ByAccountId: this.accountId } : {}) }, requestSignal);
   }
 
   /** The outcome of the latest call to this source, if any was made. */
@@ -115,21 +116,25 @@ export class AwsBackupSource {
     this.client.destroy();
   }
 
-  private listNow(input: ListBackupJobsInput): Promise<ListPage> {
-    return this.call('ListBackupJobs', async (abortSignal) => {
+  private listNow(input: ListBackupJobsInput, requestSignal?: AbortSignal): Promise<ListPage> {
+    return this.call('ListBackupJobs', requestSignal, async (abortSignal) => {
       const output = await this.client.send(new ListBackupJobsCommand(input), { abortSignal });
       return { jobs: output.BackupJobs ?? [], ...(output.NextToken ? { nextToken: output.NextToken } : {}) };
     });
   }
 
-  private call<T>(operation: string, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    return this.guard.run(operation, async (signal) => {
-      try {
-        return await send(signal);
-      } catch (error) {
-        throw classify(this.name, operation, error);
-      }
-    });
+  private call<T>(operation: string, requestSignal: AbortSignal | undefined, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.guard.run(
+      operation,
+      async (signal) => {
+        try {
+          return await send(signal);
+        } catch (error) {
+          throw classify(this.name, operation, error);
+        }
+      },
+      requestSignal,
+    );
   }
 }
 

@@ -59,6 +59,12 @@ const limitsSchema = z
     maxDirectives: z.number().int().min(1).max(1000).default(20),
     maxCost: z.number().int().min(100).max(10_000_000).default(50_000),
     maxPageSize: z.number().int().min(1).max(1000).default(100),
+    /** Representations one `_entities` call may ask for (routers batch a whole list into one call). */
+    maxRepresentations: z.number().int().min(1).max(10_000).default(1_000),
+    /** Upstream calls one request may make, however its fields, aliases and lists multiply. */
+    maxUpstreamCalls: z.number().int().min(1).max(100_000).default(200),
+    /** How long one request may run; upstream calls still under way then are cancelled. */
+    requestTimeoutMs: z.number().int().min(100).max(600_000).default(15_000),
     maxBodyBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
   })
   .strict();

@@ -35,26 +35,35 @@ export class SailPointSource {
    * Every record of one collection, newest first; `status` is sent upstream as a filter. Within
    * `listCacheTtlMs` one list serves every request, which keeps a busy gateway under the tenant's rate limit.
    */
-  list(collection: SailPointCollection, status?: SailPointBackupStatus): Promise<SailPointBackupRecord[]> {
+  list(collection: SailPointCollection, status?: SailPointBackupStatus, requestSignal?: AbortSignal): Promise<SailPointBackupRecord[]> {
+    if (!this.listCache.enabled) return this.listNow(collection, status, requestSignal);
     return this.listCache.get(`${collection} ${status ?? ''}`, () => this.listNow(collection, status));
   }
 
-  private listNow(collection: SailPointCollection, status?: SailPointBackupStatus): Promise<SailPointBackupRecord[]> {
+  private listNow(
+    collection: SailPointCollection,
+    status: SailPointBackupStatus | undefined,
+    requestSignal?: AbortSignal,
+  ): Promise<SailPointBackupRecord[]> {
     const filter = status ? { status } : {};
     const operation = collection === 'backup' ? 'listBackups' : 'listUploads';
-    return this.guard.run(operation, async (signal) => {
-      try {
-        return collection === 'backup' ? await this.client.listBackups(filter, signal) : await this.client.listUploads(filter, signal);
-      } catch (error) {
-        if (!(error instanceof SailPointError)) throw error;
-        throw new SourceError(error.code, this.name, operation, error.status === undefined ? error.code : `HTTP ${error.status}`, error.status);
-      }
-    });
+    return this.guard.run(
+      operation,
+      async (signal) => {
+        try {
+          return collection === 'backup' ? await this.client.listBackups(filter, signal) : await this.client.listUploads(filter, signal);
+        } catch (error) {
+          if (!(error instanceof SailPointError)) throw error;
+          throw new SourceError(error.code, this.name, operation, error.status === undefined ? error.code : `HTTP ${error.status}`, error.status);
+        }
+      },
+      requestSignal,
+    );
   }
 
   /** Whether the tenant answers right now (never from the list cache): SailPoint has no cheaper call than a filtered list. */
-  async ping(): Promise<void> {
-    await this.listNow('backup', 'IN_PROGRESS');
+  async ping(requestSignal?: AbortSignal): Promise<void> {
+    await this.listNow('backup', 'IN_PROGRESS', requestSignal);
   }
 
   get health(): SourceHealth | undefined {
