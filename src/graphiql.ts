@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { renderGraphiQL, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
 
-export const GRAPHIQL_ASSET_PATH = '/graphiql-assets/';
+const GRAPHIQL_ASSET_PATH = '/graphiql-assets/';
 
 /** A Map, not an object literal: a name such as `constructor` must not find anything. */
 const ASSETS = new Map<string, string>([

@@ -29,7 +29,7 @@ export function postureOf(security: SecurityConfig, env: NodeJS.ProcessEnv = pro
  * request must carry one of these headers, which only a preflighted (CORS-checked) request can set.
  * The second is the one Apollo Client sends when told to.
  */
-export const CSRF_HEADERS = ['x-graphql-csrf', 'apollo-require-preflight'];
+const CSRF_HEADERS = ['x-graphql-csrf', 'apollo-require-preflight'];
 
 /** Query limits; every rejection is a GraphQL error with BAD_USER_INPUT, before anything runs. */
 export function limitPlugins(security: SecurityConfig, posture: SecurityPosture): Plugin[] {

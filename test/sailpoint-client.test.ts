@@ -170,7 +170,7 @@ describe('access token', () => {
   it('fails with UPSTREAM_AUTH_FAILED when the token call answers 401', async () => {
     const client = clientFor();
     await client.listBackups();
-    sandbox.faults.set(prod().name, { kind: 'error', status: 401 });
+    sandbox.faults.set(prod().name, { kind: 'credentials' });
     const error = await failure(client.listBackups());
     expect(error).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', tenant: prod().name, status: 401 });
     expect(sandbox.calls.byOperation()).toMatchObject({ token: 2, listBackups: 2 });

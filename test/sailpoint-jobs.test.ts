@@ -184,7 +184,7 @@ describe('SailPointBackupJob', () => {
   });
 
   it('never shows a tenant client secret or token in any answer', async () => {
-    gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'error', status: 401 });
+    gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'credentials' });
     const responses = await Promise.all([
       gateway.query(`{ backupJobs(first: 5) { edges { cursor } } }`),
       gateway.query(`{ sailPointBackupJob(jobId: "x") { id } }`),

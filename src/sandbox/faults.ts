@@ -12,8 +12,8 @@ const faultKindSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('latency'), ms: z.number().int().min(0).max(600_000) }),
   /** Never answer; the connection stays open until the client gives up. */
   z.object({ kind: z.literal('hang') }),
-  /** A server error in the upstream's own error shape (default 503). */
-  z.object({ kind: z.literal('error'), status: z.number().int().min(400).max(599).optional() }),
+  /** A server error in the upstream's own error shape (default 503); refused credentials are `credentials`. */
+  z.object({ kind: z.literal('error'), status: z.number().int().min(500).max(599).optional() }),
   /** The upstream's rate-limit answer: AWS ThrottlingException, SailPoint 429 with Retry-After. */
   z.object({ kind: z.literal('throttle'), retryAfterSeconds: z.number().int().min(0).max(3600).optional() }),
   /** The TCP connection is dropped without an answer. */

@@ -121,7 +121,8 @@ export function createSandboxServer(deps: {
       });
     }
     const route = routeOf(method, url.pathname);
-    const finished = route ? calls.record(route.operation) : undefined;
+    // A call is in flight until its answer is sent or its connection closes (a hung one stays in flight).
+    if (route) res.once('close', calls.record(route.operation));
     if (latencyMs > 0) await sleep(latencyMs);
 
     try {
@@ -141,8 +142,6 @@ export function createSandboxServer(deps: {
       }
     } catch (error) {
       sendError(res, error instanceof SandboxError ? error : internalFailure());
-    } finally {
-      finished?.();
     }
   }
 
