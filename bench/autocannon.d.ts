@@ -30,6 +30,13 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
     verifyBody?: (body: string) => boolean;
+    /** Each connection sends these in turn, over and over. */
+    requests?: {
+      method?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      onResponse?: (status: number, body: string) => void;
+    }[];
   }
 
   function autocannon(options: Options): Promise<Result>;

@@ -1,5 +1,6 @@
 // `npm run bench`: parses the options, runs the benchmark, prints the table and the targets, writes JSON.
 import { parseArgs } from 'node:util';
+import { numberOption } from './cli.js';
 import { formatTable, judgeTargets } from './report.js';
 import { runBench, writeReport } from './run.js';
 
@@ -32,14 +33,7 @@ const { values } = parseArgs({
   },
 });
 
-function positive(name: string, raw: string, allowZero = false): number {
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    console.error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got "${raw}"\n\n${USAGE}`);
-    process.exit(2);
-  }
-  return value;
-}
+const positive = (name: string, raw: string, allowZero = false) => numberOption(USAGE, name, raw, allowZero);
 
 if (values.help) {
   console.log(USAGE);
