@@ -41,8 +41,12 @@ export interface SourceHealth {
 
 export type CircuitName = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 
-/** Calls that may wait for a slot; past that the gateway sheds load instead of queueing without end. */
-const QUEUE_LIMIT = 1_000;
+/**
+ * Calls that may wait for a slot; past that the gateway sheds load instead of queueing without end.
+ * Large, because one request can fan out to maxUpstreamCalls (200) calls: shedding part of a fan-out
+ * wastes the calls already made for it, and the call deadline bounds the wait anyway.
+ */
+const QUEUE_LIMIT = 10_000;
 
 /**
  * A failure that says the source is unwell: an upstream error, or a deadline that passed while the

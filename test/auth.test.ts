@@ -12,10 +12,10 @@ import { callerFor, EVERYONE } from '../src/auth.js';
 import { parseSecurity } from '../src/config/index.js';
 import { SourceRegistry } from '../src/sources.js';
 import { startTestGateway, type GraphQLResponse, type TestGateway } from './support/gateway.js';
+import { TEST_API_KEY } from './support/secrets.js';
 
 const ISSUER = 'https://idp.example.test';
 const AUDIENCE = 'backup-graph';
-const API_KEY = 'bgk_dashboard_7f3a9c1e5b';
 
 let jwks: Server;
 let jwksUrl: string;
@@ -39,7 +39,7 @@ beforeAll(async () => {
     security: {
       auth: {
         jwt: { jwksUrl, issuer: ISSUER, audience: AUDIENCE },
-        apiKeys: [{ name: 'dashboard', sha256: createHash('sha256').update(API_KEY).digest('hex'), sources: ['sailpoint-*'] }],
+        apiKeys: [{ name: 'dashboard', sha256: createHash('sha256').update(TEST_API_KEY).digest('hex'), sources: ['sailpoint-*'] }],
       },
     },
   });
@@ -161,7 +161,7 @@ describe('per-source authorization', () => {
   });
 
   it('matches patterns: an API key for sailpoint-* sees both tenants and no AWS source', async () => {
-    const answer = await gateway.query(LIST, undefined, { 'x-api-key': API_KEY });
+    const answer = await gateway.query(LIST, undefined, { 'x-api-key': TEST_API_KEY });
     expect(answer.errors).toBeUndefined();
     expect(sourceNamesOf(answer)).toEqual(['sailpoint-acme-prod', 'sailpoint-acme-sandbox']);
     expect(gateway.sandbox.aws.calls.count()).toBe(0);

@@ -2,6 +2,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSource } from '../src/config/index.js';
+import { UNREACHABLE_SOURCE_SECRETS } from './support/secrets.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 
 let gateway: TestGateway;
@@ -28,11 +29,11 @@ beforeAll(async () => {
             name: 'aws-down',
             region: 'us-west-2',
             // Nothing listens on port 9; the userinfo must never surface anywhere.
-            endpoint: 'http://leaky-user:leaky-secret@127.0.0.1:9',
+            endpoint: `http://leaky-user:${UNREACHABLE_SOURCE_SECRETS.endpointPassword}@127.0.0.1:9`,
             describeConcurrency: 2,
             timeoutMs: 2_000,
           }),
-          credentials: { accessKeyId: 'AKIADOWNEXAMPLE', secretAccessKey: 'down-secret-key' },
+          credentials: { accessKeyId: 'AKIADOWNEXAMPLE', secretAccessKey: UNREACHABLE_SOURCE_SECRETS.downSecretKey },
         },
         {
           ...parseSource({
@@ -43,7 +44,7 @@ beforeAll(async () => {
             describeConcurrency: 2,
             timeoutMs: 600,
           }),
-          credentials: { accessKeyId: 'AKIAHANGEXAMPLE', secretAccessKey: 'hang-secret-key' },
+          credentials: { accessKeyId: 'AKIAHANGEXAMPLE', secretAccessKey: UNREACHABLE_SOURCE_SECRETS.hangSecretKey },
         },
       ],
     }),
@@ -150,7 +151,7 @@ describe('failing upstreams', () => {
       gateway.query(`{ backupSources { health { errorCode } } }`),
     ]);
     const text = JSON.stringify(responses);
-    for (const secret of ['leaky-secret', 'leaky-user', 'down-secret-key', 'hang-secret-key', 'AKIADOWN', '127.0.0.1:9', 'ECONNREFUSED']) {
+    for (const secret of [...Object.values(UNREACHABLE_SOURCE_SECRETS), 'leaky-user', 'AKIADOWN', '127.0.0.1:9', 'ECONNREFUSED']) {
       expect(text).not.toContain(secret);
     }
     expect(text).not.toMatch(/\n\s+at /);

@@ -1,0 +1,21 @@
+// Every credential the suite hands to a gateway, in one place, so that the reporter that reads all
+// the suite printed can look for each of them (test/support/secret-scan-reporter.ts).
+import { SANDBOX_AWS_CREDENTIALS } from '../../src/sandbox/aws/index.js';
+import { SAILPOINT_SANDBOX_TENANTS } from '../../src/sandbox/sailpoint/index.js';
+
+/** Credentials of the sources errors.test.ts points at closed and hanging ports. */
+export const UNREACHABLE_SOURCE_SECRETS = {
+  endpointPassword: 'leaky-secret',
+  downSecretKey: 'down-secret-key',
+  hangSecretKey: 'hang-secret-key',
+};
+
+/** The API key auth.test.ts authenticates with. */
+export const TEST_API_KEY = 'bgk_dashboard_7f3a9c1e5b';
+
+export const SECRETS_NEVER_PRINTED: readonly string[] = [
+  SANDBOX_AWS_CREDENTIALS.secretAccessKey,
+  ...SAILPOINT_SANDBOX_TENANTS.map((tenant) => tenant.clientSecret),
+  ...Object.values(UNREACHABLE_SOURCE_SECRETS),
+  TEST_API_KEY,
+];
