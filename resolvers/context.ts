@@ -1,6 +1,7 @@
 // What every resolver receives for one request: the caller, the sources that caller may see, the
 // request's deadline and upstream-call budget, and its partial errors. Loaders hang off this object,
 // so they live exactly as long as the request.
+import { setMaxListeners } from 'node:events';
 import { initContextCache } from '@pothos/core';
 import type { GraphQLError } from 'graphql';
 import type { Caller } from '../src/auth.js';
@@ -29,13 +30,16 @@ export interface GatewayContext {
 }
 
 export function createContext(registry: SourceRegistry, caller: Caller, limits: ResolverLimits): GatewayContext {
+  const deadline = AbortSignal.timeout(limits.requestTimeoutMs);
+  // Every upstream call listens to it; a fan-out of more than Node's default 10 is expected, not a leak.
+  setMaxListeners(limits.maxUpstreamCalls * 2 + 10, deadline);
   return {
     ...initContextCache(),
     caller,
     sources: registry.visibleTo(caller),
     partialErrors: [],
     limits,
-    deadline: AbortSignal.timeout(limits.requestTimeoutMs),
+    deadline,
     upstreamCalls: 0,
   };
 }

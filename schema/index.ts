@@ -8,6 +8,6 @@ import './jobs.js';
 import './sources.js';
 
 /** The newest Federation v2 version the composition library knows (entity interfaces need 2.3 or later). */
-export const FEDERATION_LINK = 'https://specs.apollo.dev/federation/v2.14';
+const FEDERATION_LINK = 'https://specs.apollo.dev/federation/v2.14';
 
 export const schema = guardEntityRepresentations(builder.toSubGraphSchema({ linkUrl: FEDERATION_LINK, sortSchema: true }));

@@ -39,6 +39,8 @@ export class SourceError extends Error {
     /** The upstream's error name (ThrottlingException, HTTP 503, ...) or the gateway's reason (Deadline, CircuitOpen). */
     readonly upstreamName: string,
     readonly status?: number,
+    /** The gateway, not the source, ran out of time: waiting for a slot, for its own pacing, or for the request's deadline. */
+    readonly local = false,
   ) {
     super(`${operation} on source "${sourceName}" failed: ${upstreamName}`);
   }

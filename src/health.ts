@@ -7,7 +7,7 @@ import type { SourceRegistry } from './sources.js';
 
 /** A round of probes starts at most this often, however often orchestrators ask. */
 const PROBE_INTERVAL_MS = 5_000;
-/** The longest a readiness check waits for a round under way; a source still silent counts as not answering. */
+/** The longest a readiness check waits for a round under way; a source whose probe is still silent then counts as not answering. */
 const MAX_WAIT_MS = 1_000;
 
 /**
@@ -18,6 +18,8 @@ const MAX_WAIT_MS = 1_000;
  */
 export function useSourceReadiness(sources: SourceRegistry): Plugin {
   const answered = new Map<string, boolean>();
+  /** Sources whose probe of the current round has not finished yet. */
+  const pending = new Set<string>();
   let lastRoundAt = Number.NEGATIVE_INFINITY;
   let round: Promise<void> | undefined;
 
@@ -25,7 +27,11 @@ export function useSourceReadiness(sources: SourceRegistry): Plugin {
     if (!round && performance.now() - lastRoundAt >= PROBE_INTERVAL_MS) {
       lastRoundAt = performance.now();
       round = Promise.all(
-        sources.all.map(async (source) => answered.set(source.name, (await probeSource(source)).reachable)),
+        sources.all.map(async (source) => {
+          pending.add(source.name);
+          answered.set(source.name, (await probeSource(source)).reachable);
+          pending.delete(source.name);
+        }),
       ).then(() => {
         round = undefined;
       });
@@ -38,7 +44,8 @@ export function useSourceReadiness(sources: SourceRegistry): Plugin {
     check: async ({ fetchAPI }) => {
       await Promise.race([currentRound(), sleep(MAX_WAIT_MS)]);
       const configured = sources.all.length;
-      const reachable = sources.all.filter((source) => answered.get(source.name) === true).length;
+      // A source that answered the last round but has not answered this one within the wait counts as silent now.
+      const reachable = sources.all.filter((source) => answered.get(source.name) === true && !pending.has(source.name)).length;
       const status = reachable === configured ? 'ready' : reachable > 0 ? 'degraded' : 'unavailable';
       return fetchAPI.Response.json(
         { status, configured, reachable },

@@ -21,7 +21,6 @@ export class ListCache<T> {
    * a call that fails is forgotten at once, so the next caller tries again.
    */
   get(key: string, load: () => Promise<T>): Promise<T> {
-    if (this.ttlMs <= 0) return load();
     const at = this.now();
     const entry = this.entries.get(key);
     if (entry && at < entry.expiresAt) return entry.answer;

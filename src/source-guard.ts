@@ -49,11 +49,10 @@ export type CircuitName = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 const QUEUE_LIMIT = 10_000;
 
 /**
- * A failure that says the source is unwell: an upstream error, or a deadline that passed while the
- * call waited for a slot. A rejected input or a missing job says nothing of the kind.
+ * A failure that says the source is unwell: an upstream error. A rejected input or a missing job
+ * says nothing of the kind, and neither does time the gateway spent on its own account (see run).
  */
-const isOutage = (error: unknown) =>
-  error instanceof SourceError ? error.code !== ErrorCode.BAD_USER_INPUT : error instanceof TaskCancelledError;
+const isOutage = (error: unknown) => error instanceof SourceError && error.code !== ErrorCode.BAD_USER_INPUT && !error.local;
 
 export class SourceGuard {
   private readonly deadline: TimeoutPolicy;
@@ -81,10 +80,26 @@ export class SourceGuard {
    */
   async run<T>(operation: string, call: (signal: AbortSignal) => Promise<T>, requestSignal?: AbortSignal): Promise<T> {
     try {
-      // The deadline's signal reaches the call by closure, not through the breaker: cockatiel 3.2
-      // re-runs calls that waited behind a half-open probe without the signal it was given.
+      // The deadline's signal reaches the call by closure, not through cockatiel: 3.2 re-runs calls
+      // that waited behind a half-open probe without their signal, and loses a slot for every queued
+      // call whose signal aborts. So the bulkhead gets none, and a call that ran out of time in its
+      // queue starts and ends at once, handing its slot on.
       const result = await this.deadline.execute(
-        ({ signal }) => this.breaker.execute(() => this.slots.execute(() => call(signal), signal), signal),
+        ({ signal }) =>
+          this.breaker.execute(() =>
+            this.slots.execute(async () => {
+              if (signal.aborted) throw new SourceError(ErrorCode.UPSTREAM_TIMEOUT, this.sourceName, operation, 'DeadlineInQueue', undefined, true);
+              try {
+                return await call(signal);
+              } catch (error) {
+                // A call the request's own deadline cut short says nothing about the source either.
+                if (requestSignal?.aborted && error instanceof SourceError) {
+                  throw new SourceError(error.code, error.sourceName, error.operation, 'RequestDeadline', error.status, true);
+                }
+                throw error;
+              }
+            }),
+          ),
         requestSignal,
       );
       this.lastCall = { reachable: true, checkedAt: new Date() };
@@ -119,4 +134,23 @@ export class SourceGuard {
     if (error instanceof BulkheadRejectedError) return code(ErrorCode.UPSTREAM_THROTTLED, 'TooManyCallsInFlight');
     return code(ErrorCode.UPSTREAM_UNAVAILABLE, error instanceof Error ? error.name : 'UnknownError');
   }
+}
+
+/**
+ * Waits for a promise this call shares or queues behind (a cached list, a Describe slot) until the
+ * request's deadline: then the caller gets a local UPSTREAM_TIMEOUT at once, and the shared work
+ * goes on for whoever else waits on it.
+ */
+export function untilRequestDeadline<T>(
+  work: Promise<T>,
+  requestSignal: AbortSignal | undefined,
+  failure: () => SourceError,
+): Promise<T> {
+  if (!requestSignal) return work;
+  if (requestSignal.aborted) return Promise.reject(failure());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(failure());
+    requestSignal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => requestSignal.removeEventListener('abort', onAbort));
+  });
 }

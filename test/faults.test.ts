@@ -3,6 +3,7 @@
 // deadline by more than a small margin. Then retries, the per-source concurrency bound, and the
 // circuit breaker that fails a dead source fast and probes it back.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayConfig } from '../src/config/index.js';
 import type { SandboxFault } from '../src/sandbox/faults.js';
 import { startTestGateway, type GraphQLResponse, type TestGateway } from './support/gateway.js';
 
@@ -125,6 +126,81 @@ describe('the request deadline', () => {
       expect(ms).toBeLessThan(1_200 + MARGIN_MS);
       expect(answer.data!.backupJobs.edges).toHaveLength(3);
       expect(new Set(failures(answer).map(([code]) => code))).toEqual(new Set(['UPSTREAM_TIMEOUT']));
+    } finally {
+      await gateway.close();
+    }
+  });
+});
+
+describe('time the gateway spends on its own account', () => {
+  // A breaker that opens at the first failure the source is blamed for: none of these may open it.
+  const touchy = (extra: Record<string, unknown> = {}) => (config: GatewayConfig) => ({
+    ...config,
+    sources: config.sources.map((source) => ({ ...source, ...extra, circuitBreaker: { failures: 1, halfOpenAfterMs: 60_000 } })),
+  });
+  const circuitOf = async (gateway: TestGateway, name: string) =>
+    (await gateway.query('{ backupSources { name circuit } }')).data!.backupSources.find((source: { name: string }) => source.name === name).circuit;
+  const EAST_LIST = '{ backupJobs(first: 6, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { id } } } }';
+
+  it('a call cut short by the request deadline does not count against its source', async () => {
+    const gateway = await startTestGateway({ configure: touchy(), security: { limits: { requestTimeoutMs: 600 } } });
+    try {
+      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'latency', ms: 1_500, operation: 'ListBackupJobs', times: 2 });
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const { answer, ms } = await timed(gateway, EAST_LIST);
+        expect(failures(answer)).toEqual([['UPSTREAM_TIMEOUT', 'aws-us-east-1']]);
+        expect(ms).toBeLessThan(600 + MARGIN_MS);
+      }
+      expect(await circuitOf(gateway, 'aws-us-east-1')).toBe('CLOSED');
+      expect((await gateway.query(EAST_LIST)).errors).toBeUndefined();
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('calls that waited for a slot past the request deadline neither open the circuit nor keep their slot', async () => {
+    const gateway = await startTestGateway({ configure: touchy({ maxConcurrency: 1 }), security: { limits: { requestTimeoutMs: 600 } } });
+    try {
+      const ids = (await gateway.query(EAST_LIST)).data!.backupJobs.edges.map((edge: { node: { id: string } }) => edge.node.id);
+      // Six Describes through one slot at 250 ms each: two finish, one is cut in flight, three never leave the queue.
+      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'latency', ms: 250, operation: 'DescribeBackupJob', times: 6 });
+      const cut = await gateway.query('query($ids: [ID!]!) { nodes(ids: $ids) { ... on AwsBackupJob { numberOfChildJobs } } }', { ids });
+      expect(new Set(failures(cut).map(([code]) => code))).toEqual(new Set(['UPSTREAM_TIMEOUT']));
+      expect(await circuitOf(gateway, 'aws-us-east-1')).toBe('CLOSED');
+
+      // The queue drains at once; the single slot is free for the next request.
+      gateway.sandbox.aws.faults.clear();
+      const next = await timed(gateway, `{ node(id: "${ids[5]}") { ... on AwsBackupJob { numberOfChildJobs } } }`);
+      expect(next.answer.errors).toBeUndefined();
+      expect(next.ms).toBeLessThan(300);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it("waiting for SailPoint's rate limit past the deadline is UPSTREAM_THROTTLED without opening the circuit", async () => {
+    const gateway = await startTestGateway({ configure: touchy(), security: { limits: { requestTimeoutMs: 600 } } });
+    try {
+      const PROD_LIST = '{ backupJobs(first: 1, filter: { sourceNames: ["sailpoint-acme-prod"] }) { edges { node { id } } } }';
+      // Each list costs two tenant calls (backups, uploads); the client sends 95 per token per 10 s, then waits.
+      let answer = await gateway.query(PROD_LIST);
+      for (let request = 1; request < 60 && answer.errors === undefined; request++) answer = await gateway.query(PROD_LIST);
+      expect(failures(answer)).toEqual([['UPSTREAM_THROTTLED', 'sailpoint-acme-prod']]);
+      expect(gateway.sandbox.sailPoint.calls.count('listBackups', 'acme-prod') + gateway.sandbox.sailPoint.calls.count('listUploads', 'acme-prod')).toBe(95);
+      expect(await circuitOf(gateway, 'sailpoint-acme-prod')).toBe('CLOSED');
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('a request waiting on a shared cached list still ends at its own deadline', async () => {
+    const gateway = await startTestGateway({ configure: touchy({ listCacheTtlMs: 5_000 }), security: { limits: { requestTimeoutMs: 600 } } });
+    try {
+      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'latency', ms: 2_000, operation: 'ListBackupJobs', times: 1 });
+      const { answer, ms } = await timed(gateway, EAST_LIST);
+      expect(failures(answer)).toEqual([['UPSTREAM_TIMEOUT', 'aws-us-east-1']]);
+      expect(ms).toBeLessThan(600 + MARGIN_MS);
+      expect(await circuitOf(gateway, 'aws-us-east-1')).toBe('CLOSED');
     } finally {
       await gateway.close();
     }

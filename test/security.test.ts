@@ -136,6 +136,20 @@ describe('query limits', () => {
     }
   });
 
+  it('fails a backupJobs page as a whole when its calls would pass maxUpstreamCalls, rather than serve it short', async () => {
+    const frugal = await startTestGateway({ security: { limits: { maxUpstreamCalls: 1 } } });
+    try {
+      const page = (name: string) => `backupJobs(first: 5, filter: { sourceNames: ["${name}"] }) { edges { node { id } } }`;
+      const answer = await frugal.query(`{ east: ${page('aws-us-east-1')} west: ${page('aws-eu-west-1')} }`);
+      expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
+      expect(answer.errors![0]!.message).toContain('more than 1 upstream calls');
+      // The field is non-null, so the failed page takes the whole answer with it.
+      expect(answer.data).toBeNull();
+    } finally {
+      await frugal.close();
+    }
+  });
+
   it('refuses a body over maxBodyBytes with 413, whether its length is declared or streamed', async () => {
     const big = { query: '{ __typename }', variables: { padding: 'x'.repeat(4096) } };
     const declared = await post(strict.url, big);
@@ -350,6 +364,23 @@ describe('health endpoints', () => {
       expect(performance.now() - started).toBeLessThan(1_000 + 300);
       expect(status).toBe(200);
       expect(body).toEqual({ status: 'degraded', configured: 4, reachable: 2 });
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('stops counting a source that answered the last round once it hangs in the next', async () => {
+    const target = await startTestGateway();
+    try {
+      expect((await readiness(target)).body).toEqual({ status: 'ready', configured: 4, reachable: 4 });
+      target.sandbox.sailPoint.faults.set('acme-sandbox', { kind: 'hang' });
+      // A new round of probes starts at most every 5 s.
+      await new Promise((resolve) => setTimeout(resolve, 5_100));
+      const started = performance.now();
+      const { status, body } = await readiness(target);
+      expect(performance.now() - started).toBeLessThan(1_000 + 300);
+      expect(status).toBe(200);
+      expect(body).toEqual({ status: 'degraded', configured: 4, reachable: 3 });
     } finally {
       await target.close();
     }

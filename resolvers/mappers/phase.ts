@@ -43,7 +43,7 @@ export function isAwsBackupJobState(value: unknown): value is AwsBackupJobState 
  * job is flagged for a look, an unfinished one counts as still running. Never an error, so one
  * new upstream value cannot blank a page.
  */
-export function unknownStatePhase(finished: boolean): BackupJobPhase {
+function unknownStatePhase(finished: boolean): BackupJobPhase {
   return finished ? 'COMPLETED_WITH_ISSUES' : 'RUNNING';
 }
 
@@ -91,7 +91,7 @@ const SAILPOINT_STATUS_PHASE: Record<SailPointBackupStatus, BackupJobPhase> = {
   FAILED: 'FAILED',
 };
 
-export function isSailPointStatus(value: unknown): value is SailPointBackupStatus {
+function isSailPointStatus(value: unknown): value is SailPointBackupStatus {
   return typeof value === 'string' && Object.hasOwn(SAILPOINT_STATUS_PHASE, value);
 }
 

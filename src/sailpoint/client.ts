@@ -20,7 +20,7 @@ export interface SailPointClientOptions {
   fetch?: typeof fetch;
   /** Requests allowed per access token per window (default 95 per 10 s, under SailPoint's 100). */
   rateLimit?: { requests: number; windowMs: number };
-  /** Total time one call may spend waiting out 429 answers before giving up (default 5000 ms). */
+  /** Longest one call waits on the rate limit before reporting the tenant throttled: 429 answers in total, or its own pacing (default 5000 ms). */
   maxThrottleWaitMs?: number;
   /** Further tries of a call answered with a 5xx or a dropped connection (default 2). */
   retries?: number;
@@ -41,16 +41,19 @@ export class SailPointError extends Error {
   readonly code: UpstreamErrorCode;
   readonly tenant: string;
   readonly status?: number;
+  /** The client itself ran out of time (pacing its requests under the tenant's limit): nothing went wrong at the tenant. */
+  readonly local: boolean;
 
   constructor(
     code: UpstreamErrorCode,
     tenant: string,
     message: string,
-    details: { status?: number; cause?: unknown } = {},
+    details: { status?: number; cause?: unknown; local?: boolean } = {},
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
     this.tenant = tenant;
+    this.local = details.local ?? false;
     if (details.status !== undefined) this.status = details.status;
   }
 }
@@ -166,7 +169,30 @@ export class SailPointClient {
 
   private async apiRequest(operation: Operation, session: Session, signal: AbortSignal | undefined): Promise<RequestInit> {
     const delay = session.window.reserve(Date.now());
-    if (delay > 0) await this.wait(operation, delay, signal);
+    // Pacing is the client's own doing, so neither way it fails blames the tenant (local): a wait
+    // past the throttle budget gives the slot back and reports the source throttled at once, and a
+    // wait the call's deadline cuts short is a timeout.
+    if (delay > this.maxThrottleWaitMs) {
+      session.window.release();
+      throw new SailPointError(
+        'UPSTREAM_THROTTLED',
+        this.tenant,
+        `SailPoint tenant "${this.tenant}": ${operation} would wait ${Math.ceil(delay)} ms for the tenant's rate limit, more than the client waits`,
+        { local: true },
+      );
+    }
+    if (delay > 0) {
+      try {
+        await sleep(delay, undefined, signal ? { signal } : undefined);
+      } catch (error) {
+        throw new SailPointError(
+          'UPSTREAM_TIMEOUT',
+          this.tenant,
+          `SailPoint tenant "${this.tenant}": ${operation} waited for the tenant's rate limit past the call's deadline`,
+          { cause: error, local: true },
+        );
+      }
+    }
     return {
       headers: {
         authorization: `Bearer ${session.token}`,
@@ -374,6 +400,11 @@ class RequestWindow {
     const at = blocking === undefined ? now : Math.max(now, blocking + this.windowMs);
     this.sendTimes.push(at);
     return at - now;
+  }
+
+  /** Gives back the slot the latest reserve booked, for a caller that will not send after all. */
+  release(): void {
+    this.sendTimes.pop();
   }
 }
 

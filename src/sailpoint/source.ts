@@ -1,9 +1,9 @@
 // One configured SailPoint tenant as a gateway source: its client, which collections it lists,
 // every call run through the source's guard (deadline, concurrency, circuit breaker).
 import type { SailPointSourceConfig } from '../config/index.js';
-import { SourceError } from '../errors.js';
+import { ErrorCode, SourceError } from '../errors.js';
 import { ListCache } from '../list-cache.js';
-import { SourceGuard, type CircuitName, type SourceHealth } from '../source-guard.js';
+import { SourceGuard, untilRequestDeadline, type CircuitName, type SourceHealth } from '../source-guard.js';
 import { SailPointClient, SailPointError, type SailPointBackupRecord, type SailPointBackupStatus } from './index.js';
 
 /** Which Configuration Hub list a record comes from: backups and uploads are separate endpoints upstream. */
@@ -37,7 +37,14 @@ export class SailPointSource {
    */
   list(collection: SailPointCollection, status?: SailPointBackupStatus, requestSignal?: AbortSignal): Promise<SailPointBackupRecord[]> {
     if (!this.listCache.enabled) return this.listNow(collection, status, requestSignal);
-    return this.listCache.get(`${collection} ${status ?? ''}`, () => this.listNow(collection, status));
+    // A shared call carries no one request's deadline; each caller stops waiting at its own.
+    const shared = this.listCache.get(`${collection} ${status ?? ''}`, () => this.listNow(collection, status));
+    const operation = collection === 'backup' ? 'listBackups' : 'listUploads';
+    return untilRequestDeadline(
+      shared,
+      requestSignal,
+      () => new SourceError(ErrorCode.UPSTREAM_TIMEOUT, this.name, operation, 'RequestDeadline', undefined, true),
+    );
   }
 
   private listNow(
@@ -54,7 +61,8 @@ export class SailPointSource {
           return collection === 'backup' ? await this.client.listBackups(filter, signal) : await this.client.listUploads(filter, signal);
         } catch (error) {
           if (!(error instanceof SailPointError)) throw error;
-          throw new SourceError(error.code, this.name, operation, error.status === undefined ? error.code : `HTTP ${error.status}`, error.status);
+          const upstreamName = error.local ? 'ClientPacing' : error.status === undefined ? error.code : `HTTP ${error.status}`;
+          throw new SourceError(error.code, this.name, operation, upstreamName, error.status, error.local);
         }
       },
       requestSignal,

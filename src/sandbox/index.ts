@@ -46,7 +46,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 }
 
-export function sandboxConfig(aws: AwsSandbox, sailPoint: SailPointSandbox): GatewayConfig {
+function sandboxConfig(aws: AwsSandbox, sailPoint: SailPointSandbox): GatewayConfig {
   return {
     security: parseSecurity(),
     sources: [

@@ -128,7 +128,7 @@ function deepFreeze<T>(value: T): T {
  * The sandbox's order for ListBackupJobs: newest CreationDate first, ties broken by BackupJobId
  * ascending. AWS documents no order; a total order is what lets NextToken be a keyset position.
  */
-export function compareNewestFirst(a: WireBackupJob, b: WireBackupJob): number {
+function compareNewestFirst(a: WireBackupJob, b: WireBackupJob): number {
   if (a.CreationDate !== b.CreationDate) return b.CreationDate - a.CreationDate;
   return a.BackupJobId < b.BackupJobId ? -1 : a.BackupJobId > b.BackupJobId ? 1 : 0;
 }
