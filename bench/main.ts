@@ -1,6 +1,8 @@
-// `npm run bench`: parses the options, runs the benchmark, prints the table and the targets, writes JSON.
+// `npm run bench`: parses the options, runs the benchmark, prints the table and the targets, writes JSON,
+// and fails when a call target is missed or a gateway printed a secret it was handed.
 import { parseArgs } from 'node:util';
 import { numberOption } from './cli.js';
+import { leakedSecrets } from './processes.js';
 import { formatTable, judgeTargets } from './report.js';
 import { runBench, writeReport } from './run.js';
 
@@ -40,7 +42,7 @@ if (values.help) {
   process.exit(0);
 }
 
-const report = await runBench({
+const { report, gatewayOutput, secrets } = await runBench({
   durationS: positive('duration', values.duration),
   warmupS: positive('warmup', values.warmup, true),
   connections: values.connections.split(',').map((count) => Math.round(positive('connections', count))),
@@ -60,5 +62,9 @@ writeReport(report, values.out);
 console.log(formatTable(report));
 console.log('');
 for (const verdict of judgeTargets(report)) console.log(verdict);
+const leaked = leakedSecrets(gatewayOutput, secrets);
+console.log(
+  `gateway output: ${gatewayOutput.split('\n').length - 1} lines, ${leaked.length > 0 ? `FAILED: it holds ${leaked.join(', ')}` : `none holds one of the ${secrets.length} secrets handed out`}`,
+);
 console.log(`\nJSON: ${values.out}`);
-if (report.results.some((result) => result.missedCallTargets.length > 0)) process.exitCode = 1;
+if (report.results.some((result) => result.missedCallTargets.length > 0) || leaked.length > 0) process.exitCode = 1;

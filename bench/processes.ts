@@ -1,7 +1,10 @@
-// Starting the bench's processes and reading their CPU time and memory from /proc, from outside.
+// Starting the bench's processes (the gateway among them, its output kept for a secret scan) and reading their CPU time and memory from /proc, from outside.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SourceConfig } from '../src/config/index.js';
+import { SANDBOX_AWS_CREDENTIALS } from '../src/sandbox/aws/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -18,6 +21,75 @@ export function spawnTs(
   });
 }
 
+/** The line the gateway prints once it listens, with its port. */
+const GATEWAY_LINE = /gateway on http:\/\/localhost:(\d+)\/graphql/;
+
+/** What every load generator of the bench sends with each GraphQL request. */
+export const GRAPHQL_HEADERS = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
+
+/** The hour the sandbox's records are anchored to, so that every process of one run sees the same records. */
+export function benchNow(): string {
+  return new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
+}
+
+/** Writes a gateway configuration file into the folder and returns its path. */
+export function writeGatewayConfig(folder: string, config: { sources: SourceConfig[]; security?: unknown }): string {
+  const path = join(folder, 'gateway.json');
+  writeFileSync(path, JSON.stringify(config, null, 2));
+  return path;
+}
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  /** The port it listens on, once it says so; rejects when it exits first. */
+  port: Promise<string>;
+  /** Everything the gateway has printed so far, stdout and stderr together. */
+  output: () => string;
+}
+
+/**
+ * The real gateway entry (`src/main.ts`) in production mode on a free port, over the configuration
+ * file, with the sandbox's static AWS credentials in its environment (a file cannot hold them).
+ */
+export function spawnGateway(
+  configPath: string,
+  options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {},
+): GatewayProcess {
+  const child = spawnTs('src/main.ts', {
+    env: {
+      ...options.env,
+      NODE_ENV: 'production',
+      GATEWAY_CONFIG: configPath,
+      PORT: '0',
+      AWS_ACCESS_KEY_ID: SANDBOX_AWS_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: SANDBOX_AWS_CREDENTIALS.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
+    ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+  });
+  const chunks: Buffer[] = [];
+  const collect = (chunk: Buffer) => chunks.push(chunk);
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const port = outputLine(child, GATEWAY_LINE, 'the gateway').then(([, found]) => found!);
+  return { child, port, output: () => Buffer.concat(chunks).toString() };
+}
+
+/** The credentials a gateway started by `spawnGateway` over these sources is handed: the AWS secret key and each source's client secret. */
+export function secretsHandedOut(sources: readonly SourceConfig[]): string[] {
+  const secrets = [SANDBOX_AWS_CREDENTIALS.secretAccessKey];
+  for (const source of sources) {
+    if (source.kind === 'sailpoint') secrets.push(source.clientSecret);
+    else if (source.credentials) secrets.push(source.credentials.secretAccessKey);
+  }
+  return [...new Set(secrets)];
+}
+
+/** The secrets that occur in the output, each as its first four characters only, so that saying so leaks nothing. */
+export function leakedSecrets(output: string, secrets: readonly string[]): string[] {
+  return secrets.filter((secret) => output.includes(secret)).map((secret) => `${secret.slice(0, 4)}...`);
+}
+
 /** The first message a child sends with `announceReady`. */
 export function readyMessage<T>(child: ChildProcess, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -31,7 +103,7 @@ export function readyMessage<T>(child: ChildProcess, what: string): Promise<T> {
 }
 
 /** Waits for a line of the child's output that matches, and returns the match. */
-export function outputLine(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpMatchArray> {
+function outputLine(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer) => {

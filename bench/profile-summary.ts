@@ -31,7 +31,7 @@ function ownerOf(url: string): string {
   return url === '' ? '(v8: gc, native)' : url;
 }
 
-export function summarize(profile: CpuProfile, window: ProfileWindow | null, top = 25): string {
+function summarize(profile: CpuProfile, window: ProfileWindow | null, top = 25): string {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const byFunction = new Map<string, number>();
   const byOwner = new Map<string, number>();

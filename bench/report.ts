@@ -55,7 +55,8 @@ export function formatTable(report: BenchReport): string {
     'upstream calls/op: L ListBackupJobs, D DescribeBackupJob, SP SailPoint list calls (all tenants), T SailPoint token calls.',
     'chain: the upstream round trips an operation cannot avoid at the configured latency; peak D: most Describe calls in flight.',
     'SP/s/tenant: SailPoint list calls per second to the busiest tenant (SailPoint allows 10: 100 per token per 10 s).',
-    'failed: non-2xx, GraphQL errors, connection errors and timeouts. ratio: gateway req/s over the in-memory ceiling req/s.',
+    'req/s and CPU ms/op (gateway and ceiling): per request served, a 2xx answer without GraphQL errors. p50/p99: of the 2xx answers.',
+    'failed: non-2xx answers, answers with GraphQL errors, connection errors and timeouts. ratio: gateway req/s over the ceiling req/s.',
   ].join('\n');
 }
 

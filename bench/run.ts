@@ -1,16 +1,14 @@
 // The benchmark: the sandbox and the real gateway entry in processes of their own, load on loopback
 // with autocannon, upstream calls counted by the sandbox, CPU and memory read from /proc, and the
 // in-memory ceiling measured in the same run.
-import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon, { type Result } from 'autocannon';
-import { SANDBOX_AWS_CREDENTIALS } from '../src/sandbox/aws/index.js';
 import { Questioner } from './ipc.js';
 import type { ProfileWindow } from './profile-summary.js';
-import { cpuMs, outputLine, readyMessage, RssSampler, rssMb, spawnTs, stop } from './processes.js';
+import { benchNow, cpuMs, GRAPHQL_HEADERS, readyMessage, RssSampler, rssMb, secretsHandedOut, spawnGateway, spawnTs, stop, writeGatewayConfig, type GatewayProcess } from './processes.js';
 import type { SandboxReady, UpstreamCalls } from './sandbox-process.js';
 import { buildScenarios, upstreamChainMs, type CallsPerOp, type Scenario, type UpstreamShape } from './scenarios.js';
 
@@ -33,15 +31,22 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-export const SHORT_REQUESTS = 5;
+const SHORT_REQUESTS = 5;
 
 export interface Measurement {
+  /** Requests served: 2xx answers that carried no GraphQL errors. */
   requests: number;
+  /** Requests served per second of measured load. */
   requestsPerSecond: number;
+  /** Latency of the 2xx answers (with or without GraphQL errors; autocannon leaves the others out). */
   p50Ms: number;
   p99Ms: number;
-  /** Responses that were not 2xx, carried GraphQL errors, failed or timed out. */
+  /**
+   * Non-2xx answers, plus answers that carried GraphQL errors, plus connection errors and timeouts
+   * (autocannon's counts, summed: a non-2xx answer that carries errors counts twice).
+   */
   failed: number;
+  /** The process's CPU time during the measured load over the requests served. */
   cpuMsPerOp: number;
   peakRssMb: number;
   rssAfterWarmupMb: number;
@@ -55,13 +60,16 @@ export interface ScenarioResult {
   gateway: Measurement;
   callsPerOp: CallsPerOp;
   peakDescribeInFlight: number;
-  /** SailPoint list calls per second to the busiest tenant; SailPoint allows 10 (100 per token per 10 s). */
+  /**
+   * SailPoint list calls per second to the busiest tenant, from the start of the measured load to its
+   * last call (for requests served or not); SailPoint allows 10 (100 per token per 10 s).
+   */
   sailPointCallsPerSecondPerTenant: number;
   upstreamChainMs: number;
   /** Gateway p50 minus the upstream chain. */
   overheadMs: number;
   ceiling?: Measurement & { upstreamCalls: number };
-  /** Gateway throughput over the ceiling's. */
+  /** Gateway requests served per second over the ceiling's. */
   ceilingRatio?: number;
   missedCallTargets: string[];
 }
@@ -73,9 +81,17 @@ export interface BenchReport {
   results: ScenarioResult[];
 }
 
-interface GatewayProcess {
-  child: ChildProcess;
-  port: Promise<string>;
+/** The report, and what the gateways printed: kept off the report, for checking that no secret handed out is in it. */
+export interface BenchRun {
+  report: BenchReport;
+  /** Everything every gateway of the run printed, stdout and stderr, one run after another. */
+  gatewayOutput: string;
+  /** The credentials the gateways were handed. */
+  secrets: string[];
+}
+
+interface GatewayRun extends GatewayProcess {
+  name: string;
   spawnedAt: number;
   profileDir: string | undefined;
 }
@@ -87,19 +103,15 @@ interface Target {
   quietCheck: () => Promise<number>;
 }
 
-const GATEWAY_LINE = /gateway on http:\/\/localhost:(\d+)\/graphql/;
-const HEADERS = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
-
-export async function runBench(options: BenchOptions): Promise<BenchReport> {
+export async function runBench(options: BenchOptions): Promise<BenchRun> {
   const log = options.log ?? (() => undefined);
-  const now = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
   const work = mkdtempSync(join(tmpdir(), 'backup-graph-bench-'));
-  const env = { BENCH_NOW: now, NODE_ENV: 'production' };
+  const env = { BENCH_NOW: benchNow(), NODE_ENV: 'production' };
 
   const sandboxProcess = spawnTs('bench/sandbox-process.ts', { env: { ...env, BENCH_LATENCY_MS: String(options.latencyMs) }, ipc: true });
   const ceilingProcess = options.ceiling && !options.short ? spawnTs('bench/ceiling-process.ts', { env, ipc: true }) : undefined;
   // Every gateway started, so that a failed run leaves none behind.
-  const gateways: ChildProcess[] = [];
+  const gateways: GatewayRun[] = [];
   try {
     const fixtures = await readyMessage<SandboxReady>(sandboxProcess, 'the sandbox process');
     const sandbox = new Questioner(sandboxProcess);
@@ -107,10 +119,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       ? { ...(await readyMessage<{ url: string }>(ceilingProcess, 'the ceiling process')), questions: new Questioner(ceilingProcess) }
       : undefined;
 
-    const configPath = join(work, 'gateway.json');
     const ttl = options.listCacheTtlMs;
     const sources = ttl === undefined ? fixtures.sources : fixtures.sources.map((source) => ({ ...source, listCacheTtlMs: ttl }));
-    writeFileSync(configPath, JSON.stringify({ sources }, null, 2));
+    const configPath = writeGatewayConfig(work, { sources });
     const awsSources = fixtures.sources.filter((source) => source.kind === 'aws');
     const shape: UpstreamShape = {
       awsSources: awsSources.length,
@@ -123,26 +134,19 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const scenarios = known.filter((scenario) => !options.scenarios || options.scenarios.includes(scenario.name));
     const connectionCounts = options.short ? [1] : options.connections;
 
-    const startGateway = (run: string): GatewayProcess => {
+    const startGateway = (run: string): GatewayRun => {
       const profileDir = options.profileDir ? join(options.profileDir, run) : undefined;
       const spawnedAt = performance.now();
-      const child = spawnTs('src/main.ts', {
-        env: {
-          ...env,
-          GATEWAY_CONFIG: configPath,
-          PORT: '0',
-          AWS_ACCESS_KEY_ID: SANDBOX_AWS_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: SANDBOX_AWS_CREDENTIALS.secretAccessKey,
-          AWS_EC2_METADATA_DISABLED: 'true',
-        },
+      const gateway = spawnGateway(configPath, {
+        env,
         // One folder per run: tsx's loader thread writes a profile of its own beside the main thread's.
         nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
       });
-      const port = outputLine(child, GATEWAY_LINE, 'the gateway').then(([, found]) => found!);
       // A failed start is reported when the run that needs it awaits the port.
-      port.catch(() => undefined);
-      gateways.push(child);
-      return { child, port, spawnedAt, profileDir };
+      gateway.port.catch(() => undefined);
+      const started = { ...gateway, name: run, spawnedAt, profileDir };
+      gateways.push(started);
+      return started;
     };
     const runs = scenarios.flatMap((scenario) => connectionCounts.map((connections) => ({ scenario, connections })));
     // Each run gets a fresh gateway (its own token, rate window and heap). A short run starts them all
@@ -156,6 +160,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       let gateway: Measurement;
       let calls: UpstreamCalls;
       let sent: number;
+      let callsS: number;
       try {
         const target: Target = {
           url: `http://127.0.0.1:${await gatewayProcess.port}/graphql`,
@@ -163,7 +168,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           quietCheck: async () => totalCalls(await sandbox.ask<UpstreamCalls>('calls')),
         };
         const measured = await measure(target, scenario, connections, options, () => sandbox.ask('reset'));
-        ({ measurement: gateway, sent } = measured);
+        ({ measurement: gateway, sent, callsS } = measured);
         calls = await sandbox.ask<UpstreamCalls>('calls');
         if (gatewayProcess.profileDir) {
           // The profile spans the whole process; the summary keeps the measured phase only.
@@ -187,10 +192,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         gateway,
         callsPerOp,
         peakDescribeInFlight: calls.awsPeakDescribeInFlight,
-        sailPointCallsPerSecondPerTenant: callsPerOp.busiestTenantLists * gateway.requestsPerSecond,
+        // Every call counted (served requests' or not) over the time they were made in, which goes on
+        // after the load while the requests it cut off finish.
+        sailPointCallsPerSecondPerTenant: (callsPerOp.busiestTenantLists * sent) / callsS,
         upstreamChainMs: chain,
         overheadMs: gateway.p50Ms - chain,
-        missedCallTargets: scenario.missedCallTargets(callsPerOp, calls.awsPeakDescribeInFlight),
+        missedCallTargets: scenario.missedCallTargets(callsPerOp, calls.awsPeakDescribeInFlight, options.short),
       };
 
       if (ceiling) {
@@ -208,15 +215,23 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     }
     const { log: _log, ...recorded } = options;
     return {
-      startedAt: new Date().toISOString(),
-      options: recorded,
-      machine: { cpus: availableParallelism(), node: process.version },
-      results,
+      report: {
+        startedAt: new Date().toISOString(),
+        options: recorded,
+        machine: { cpus: availableParallelism(), node: process.version },
+        results,
+      },
+      gatewayOutput: gateways.map((run) => `== gateway ${run.name}\n${run.output()}`).join('\n'),
+      secrets: secretsHandedOut(sources),
     };
   } finally {
     sandboxProcess.disconnect();
     ceilingProcess?.disconnect();
-    await Promise.all([stop(sandboxProcess), ...(ceilingProcess ? [stop(ceilingProcess)] : []), ...gateways.map((child) => stop(child))]);
+    await Promise.all([
+      stop(sandboxProcess),
+      ...(ceilingProcess ? [stop(ceilingProcess)] : []),
+      ...gateways.map((run) => stop(run.child)),
+    ]);
     rmSync(work, { recursive: true, force: true });
   }
 }
@@ -227,11 +242,12 @@ async function measure(
   connections: number,
   options: BenchOptions,
   resetCalls: () => Promise<unknown>,
-): Promise<{ measurement: Measurement; sent: number; from: number; to: number }> {
+): Promise<{ measurement: Measurement; sent: number; callsS: number; from: number; to: number }> {
   const problem = scenario.check(await post(target.url, scenario.body));
   if (problem) throw new Error(`${scenario.name}: the response is wrong: ${problem}`);
 
-  const load = { url: target.url, method: 'POST', headers: HEADERS, body: scenario.body };
+  const request = { method: 'POST', headers: GRAPHQL_HEADERS, body: scenario.body };
+  const load = { url: target.url, ...request };
   await autocannon(
     options.short ? { ...load, connections: 1, amount: 2 } : { ...load, connections, duration: options.warmupS },
   );
@@ -243,20 +259,32 @@ async function measure(
   const rssAfterWarmupMb = rssMb(target.pid);
   const sampler = new RssSampler(target.pid);
   const from = performance.now();
+  // Served: a 2xx answer without GraphQL errors. An answer that carries errors (a throttled or failed
+  // source) is a mismatch, and counts as failed, not as served; so do non-2xx answers.
+  const hasErrors = (body: string) => body.includes('"errors":');
+  let served = 0;
   const result: Result = await autocannon({
-    ...load,
+    url: target.url,
+    requests: [
+      {
+        ...request,
+        onResponse: (status, body) => {
+          if (status >= 200 && status < 300 && !hasErrors(body)) served++;
+        },
+      },
+    ],
     ...(options.short ? { connections: 1, amount: SHORT_REQUESTS } : { connections, duration: options.durationS }),
-    // A response that carries errors (a throttled or failed source) is counted as failed, not as served.
-    verifyBody: (body) => !body.includes('"errors":'),
+    verifyBody: (body) => !hasErrors(body),
   });
   const cpuUsedMs = cpuMs(target.pid) - cpuBefore;
   const to = performance.now();
-  if (!options.short) await quiet(target);
+  // The requests under way when the load stopped make their upstream calls after it.
+  const lastCallAt = options.short ? to : await quiet(target);
   const peakRssMb = sampler.stop();
 
-  const served = result.requests.total;
   return {
     sent: result.requests.sent,
+    callsS: (lastCallAt - from) / 1000,
     from,
     to,
     measurement: {
@@ -275,21 +303,25 @@ async function measure(
 
 /**
  * Waits until the target has made no upstream call for a second (at most 20 s), so that operations
- * the load generator cut off at its end are finished, and counted, before the next phase.
+ * the load generator cut off at its end are finished, and counted, before the next phase. Returns
+ * when the last call was seen (to a quarter of a second), or when it began if none came.
  */
-async function quiet(target: Target): Promise<void> {
+async function quiet(target: Target): Promise<number> {
   let last = await target.quietCheck();
+  let lastCallAt = performance.now();
   let still = 0;
   for (let waited = 0; waited < 20_000 && still < 1_000; waited += 250) {
     await sleep(250);
     const current = await target.quietCheck();
+    if (current !== last) lastCallAt = performance.now();
     still = current === last ? still + 250 : 0;
     last = current;
   }
+  return lastCallAt;
 }
 
 async function post(url: string, body: string): Promise<{ data?: unknown; errors?: unknown[] }> {
-  const response = await fetch(url, { method: 'POST', headers: HEADERS, body });
+  const response = await fetch(url, { method: 'POST', headers: GRAPHQL_HEADERS, body });
   return (await response.json()) as { data?: unknown; errors?: unknown[] };
 }
 

@@ -1,14 +1,13 @@
 // The soak: the benchmark's four operations, mixed, against the real gateway for minutes while the
-// sandbox's sources fail, throttle, hang and drop connections in turn. It counts every request and
-// its error codes, and watches the gateway's memory; every request must get an answer.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// sandbox's sources fail, throttle, hang and drop connections in turn. Its own load loop (global
+// fetch, one request at a time per connection) awaits every request it sends, counts each once as
+// answered or lost, with its error codes, and watches the gateway's memory; every request must get an answer.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import autocannon from 'autocannon';
-import { SANDBOX_AWS_CREDENTIALS } from '../src/sandbox/aws/index.js';
 import type { SandboxFault } from '../src/sandbox/faults.js';
-import { outputLine, readyMessage, RssSampler, rssMb, spawnTs, stop } from './processes.js';
+import { benchNow, GRAPHQL_HEADERS, readyMessage, RssSampler, rssMb, secretsHandedOut, spawnGateway, spawnTs, stop, writeGatewayConfig, type GatewayProcess } from './processes.js';
 import type { SandboxReady } from './sandbox-process.js';
 import { buildScenarios } from './scenarios.js';
 
@@ -44,21 +43,30 @@ const SCHEDULE: Phase[] = [
   { name: 'SailPoint acme-prod refuses its token', fault: { sandbox: 'sailpoint', target: 'acme-prod', kind: 'credentials' } },
 ];
 
-export interface SoakReport {
-  options: Omit<SoakOptions, 'log'>;
-  phases: string[];
-  /** Requests the load generator sent, and how many of them got an HTTP answer. */
+/** What the load loop counted. */
+interface Counts {
+  /** Requests the load loop sent; every one was awaited to its end, so sent = answered + lost. */
   sent: number;
+  /** Requests that got an HTTP answer, body and all, whatever its status. */
   answered: number;
-  /** Requests that got no answer: connection errors and timeouts of the load generator. */
+  /** Requests that got no answer: a network error, or none within LOST_AFTER_S. Each counts once. */
   lost: number;
-  /** Requests still under way when the measured time ran out; the load generator stops waiting for them (at most one per connection). */
+  /** The lost requests by cause: `timeout`, or the network error's code. */
+  lostByCause: Record<string, number>;
+  /** Requests under way when the measured time ran out (at most one per connection); each was awaited, and is in answered or lost. */
   inFlightAtEnd: number;
   non2xx: number;
   /** Answers that carried at least one error, by code (an answer with two codes counts for both). */
   errorsByCode: Record<string, number>;
   answersWithErrors: number;
+}
+
+export interface SoakReport extends Counts {
+  options: Omit<SoakOptions, 'log'>;
+  phases: string[];
+  /** Answers per second, from the start of the load until the last request under way at its end settled. */
   requestsPerSecond: number;
+  /** Latency of the answered requests. */
   p50Ms: number;
   p99Ms: number;
   rssAfterWarmupMb: number;
@@ -68,17 +76,23 @@ export interface SoakReport {
   rssGrowth: number;
 }
 
-const GATEWAY_LINE = /gateway on http:\/\/localhost:(\d+)\/graphql/;
-const HEADERS = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
+/** The report, and what the gateway printed: kept off the report, for checking that no secret handed out is in it. */
+export interface SoakRun {
+  report: SoakReport;
+  /** Everything the gateway printed, stdout and stderr. */
+  gatewayOutput: string;
+  /** The credentials the gateway was handed. */
+  secrets: string[];
+}
+
 /** A request the gateway has not answered after this long is lost: its own deadline is shorter. */
 const LOST_AFTER_S = 20;
 
-export async function runSoak(options: SoakOptions): Promise<SoakReport> {
+export async function runSoak(options: SoakOptions): Promise<SoakRun> {
   const log = options.log ?? (() => undefined);
   const work = mkdtempSync(join(tmpdir(), 'backup-graph-soak-'));
-  const now = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
-  const sandboxProcess = spawnTs('bench/sandbox-process.ts', { env: { BENCH_NOW: now, BENCH_LATENCY_MS: String(options.latencyMs) }, ipc: true });
-  let gateway: ReturnType<typeof spawnTs> | undefined;
+  const sandboxProcess = spawnTs('bench/sandbox-process.ts', { env: { BENCH_NOW: benchNow(), BENCH_LATENCY_MS: String(options.latencyMs) }, ipc: true });
+  let gateway: GatewayProcess | undefined;
   let phaseTimer: NodeJS.Timeout | undefined;
   try {
     const fixtures = await readyMessage<SandboxReady>(sandboxProcess, 'the sandbox process');
@@ -90,39 +104,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       listCacheTtlMs: 2_000,
       circuitBreaker: { failures: 5, halfOpenAfterMs: 3_000 },
     }));
-    const configPath = join(work, 'gateway.json');
-    writeFileSync(configPath, JSON.stringify({ security: { limits: { requestTimeoutMs: 8_000 } }, sources }));
-    gateway = spawnTs('src/main.ts', {
-      env: {
-        GATEWAY_CONFIG: configPath,
-        PORT: '0',
-        NODE_ENV: 'production',
-        AWS_ACCESS_KEY_ID: SANDBOX_AWS_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: SANDBOX_AWS_CREDENTIALS.secretAccessKey,
-        AWS_EC2_METADATA_DISABLED: 'true',
-      },
-    });
-    const [, port] = await outputLine(gateway, GATEWAY_LINE, 'the gateway');
-    const url = `http://127.0.0.1:${port}/graphql`;
-    const pid = gateway.pid!;
-
-    const errorsByCode: Record<string, number> = {};
-    let answersWithErrors = 0;
-    const requests = buildScenarios(fixtures, { awsSources: 2, describeConcurrency: 8 }).map((scenario) => ({
-      method: 'POST',
-      headers: HEADERS,
-      body: scenario.body,
-      onResponse: (_status: number, body: string) => {
-        const codes = errorCodes(body);
-        if (codes.length > 0) answersWithErrors++;
-        for (const code of new Set(codes)) errorsByCode[code] = (errorsByCode[code] ?? 0) + 1;
-      },
-    }));
+    gateway = spawnGateway(writeGatewayConfig(work, { security: { limits: { requestTimeoutMs: 8_000 } }, sources }));
+    const url = `http://127.0.0.1:${await gateway.port}/graphql`;
+    const pid = gateway.child.pid!;
+    const bodies = buildScenarios(fixtures, { awsSources: 2, describeConcurrency: 8 }).map((scenario) => scenario.body);
 
     log(`warm-up, ${options.connections} connections`);
-    await autocannon({ url, connections: options.connections, duration: Math.min(10, Math.ceil(options.durationS / 4)), requests, timeout: LOST_AFTER_S });
-    for (const key of Object.keys(errorsByCode)) delete errorsByCode[key];
-    answersWithErrors = 0;
+    await mixedLoad(url, bodies, options.connections, Math.min(10, Math.ceil(options.durationS / 4)));
 
     const rssAfterWarmupMb = rssMb(pid);
     const sampler = new RssSampler(pid, 500);
@@ -144,38 +132,105 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     };
     await playNext();
     phaseTimer = setInterval(() => void playNext().catch((error: unknown) => log(String(error))), options.phaseS * 1000);
-    const result = await autocannon({ url, connections: options.connections, duration: options.durationS, requests, timeout: LOST_AFTER_S });
+    const { latenciesMs, elapsedS, ...counts } = await mixedLoad(url, bodies, options.connections, options.durationS);
     clearInterval(phaseTimer);
     await Promise.all([admin.aws, admin.sailpoint].map((base) => fetch(`${base}/__sandbox/faults`, { method: 'DELETE' })));
-    // Let the last answers and the garbage collector settle before the closing reading.
+    // Let the garbage collector settle before the closing reading.
     await sleep(2_000);
     const peakRssMb = sampler.stop();
     const rssEndMb = rssMb(pid);
+    const latencies = latenciesMs.sort((a, b) => a - b);
 
     return {
-      options: { durationS: options.durationS, connections: options.connections, latencyMs: options.latencyMs, phaseS: options.phaseS },
-      phases: played,
-      sent: result.requests.sent,
-      answered: result.requests.total,
-      lost: result.errors + result.timeouts,
-      inFlightAtEnd: result.requests.sent - result.requests.total - result.errors - result.timeouts,
-      non2xx: result.non2xx,
-      errorsByCode,
-      answersWithErrors,
-      requestsPerSecond: result.requests.total / result.duration,
-      p50Ms: result.latency.p50,
-      p99Ms: result.latency.p99,
-      rssAfterWarmupMb,
-      rssEndMb,
-      peakRssMb,
-      rssGrowth: rssEndMb / rssAfterWarmupMb - 1,
+      report: {
+        options: { durationS: options.durationS, connections: options.connections, latencyMs: options.latencyMs, phaseS: options.phaseS },
+        phases: played,
+        ...counts,
+        requestsPerSecond: counts.answered / elapsedS,
+        p50Ms: percentile(latencies, 0.5),
+        p99Ms: percentile(latencies, 0.99),
+        rssAfterWarmupMb,
+        rssEndMb,
+        peakRssMb,
+        rssGrowth: rssEndMb / rssAfterWarmupMb - 1,
+      },
+      gatewayOutput: gateway.output(),
+      secrets: secretsHandedOut(sources),
     };
   } finally {
     if (phaseTimer) clearInterval(phaseTimer);
     sandboxProcess.disconnect();
-    await Promise.all([stop(sandboxProcess), ...(gateway ? [stop(gateway)] : [])]);
+    await Promise.all([stop(sandboxProcess), ...(gateway ? [stop(gateway.child)] : [])]);
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+interface LoadResult extends Counts {
+  latenciesMs: number[];
+  /** From the first request to the last one settled. */
+  elapsedS: number;
+}
+
+/**
+ * `connections` workers, each sending the operations in turn (each starting at another one), one
+ * request at a time, until the time runs out; then every request still under way is awaited, to its
+ * answer or to LOST_AFTER_S, so that each request sent is counted once, as answered or as lost.
+ */
+async function mixedLoad(url: string, bodies: string[], connections: number, durationS: number): Promise<LoadResult> {
+  const result: LoadResult = {
+    sent: 0,
+    answered: 0,
+    lost: 0,
+    lostByCause: {},
+    inFlightAtEnd: 0,
+    non2xx: 0,
+    errorsByCode: {},
+    answersWithErrors: 0,
+    latenciesMs: [],
+    elapsedS: 0,
+  };
+  const startedAt = performance.now();
+  const endAt = startedAt + durationS * 1000;
+  const worker = async (first: number) => {
+    for (let turn = first; performance.now() < endAt; turn++) {
+      result.sent++;
+      const sentAt = performance.now();
+      const outcome = await send(url, bodies[turn % bodies.length]!);
+      const settledAt = performance.now();
+      if (settledAt >= endAt) result.inFlightAtEnd++;
+      if ('lost' in outcome) {
+        result.lost++;
+        result.lostByCause[outcome.lost] = (result.lostByCause[outcome.lost] ?? 0) + 1;
+        continue;
+      }
+      result.answered++;
+      result.latenciesMs.push(settledAt - sentAt);
+      if (outcome.status < 200 || outcome.status >= 300) result.non2xx++;
+      const codes = errorCodes(outcome.body);
+      if (codes.length > 0) result.answersWithErrors++;
+      for (const code of new Set(codes)) result.errorsByCode[code] = (result.errorsByCode[code] ?? 0) + 1;
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, (_, index) => worker(index)));
+  result.elapsedS = (performance.now() - startedAt) / 1000;
+  return result;
+}
+
+/** One request with global fetch, to its whole answer, or to why it got none. */
+async function send(url: string, body: string): Promise<{ status: number; body: string } | { lost: string }> {
+  try {
+    const response = await fetch(url, { method: 'POST', headers: GRAPHQL_HEADERS, body, signal: AbortSignal.timeout(LOST_AFTER_S * 1000) });
+    return { status: response.status, body: await response.text() };
+  } catch (error) {
+    if (error instanceof Error && error.name === 'TimeoutError') return { lost: 'timeout' };
+    const code = error instanceof Error ? (error.cause as { code?: unknown } | undefined)?.code : undefined;
+    return { lost: typeof code === 'string' ? code : error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** The value at or below which the share of the sorted values lies (nearest rank). */
+function percentile(sorted: number[], share: number): number {
+  return sorted.length > 0 ? sorted[Math.max(0, Math.ceil(share * sorted.length) - 1)]! : Number.NaN;
 }
 
 /** The two sandboxes' roots, from the gateway sources that point at them. */
