@@ -87,9 +87,11 @@ export class AwsBackupSource {
     return untilRequestDeadline(queued, requestSignal, () => this.requestDeadline('DescribeBackupJob'));
   }
 
-  /** Lists one page of jobs; within `listCacheTtlMs` the same input gets the same page. */
+  /**
+   * Lists one page of jobs. Requests asking for the same page while a call for it is under way
+   * share that call, and within `listCacheTtlMs` its answer.
+   */
   list(input: ListBackupJobsInput, requestSignal?: AbortSignal): Promise<ListPage> {
-    if (!this.listCache.enabled) return this.listNow(input, requestSignal);
     // A shared call carries no one request's deadline; each caller stops waiting at its own.
     const shared = this.listCache.get(JSON.stringify(input), () => this.listNow(input));
     return untilRequestDeadline(shared, requestSignal, () => this.requestDeadline('ListBackupJobs'));

@@ -32,11 +32,11 @@ export class SailPointSource {
   }
 
   /**
-   * Every record of one collection, newest first; `status` is sent upstream as a filter. Within
-   * `listCacheTtlMs` one list serves every request, which keeps a busy gateway under the tenant's rate limit.
+   * Every record of one collection, newest first; `status` is sent upstream as a filter. Requests
+   * asking for the same list while a call for it is under way share that call, and within
+   * `listCacheTtlMs` its answer, which keeps a busy gateway under the tenant's rate limit.
    */
   list(collection: SailPointCollection, status?: SailPointBackupStatus, requestSignal?: AbortSignal): Promise<SailPointBackupRecord[]> {
-    if (!this.listCache.enabled) return this.listNow(collection, status, requestSignal);
     // A shared call carries no one request's deadline; each caller stops waiting at its own.
     const shared = this.listCache.get(`${collection} ${status ?? ''}`, () => this.listNow(collection, status));
     const operation = collection === 'backup' ? 'listBackups' : 'listUploads';
