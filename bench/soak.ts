@@ -131,9 +131,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakRun> {
       }
     };
     await playNext();
-    phaseTimer = setInterval(() => void playNext().catch((error: unknown) => log(String(error))), options.phaseS * 1000);
+    let playing: Promise<void> = Promise.resolve();
+    phaseTimer = setInterval(() => {
+      playing = playNext().catch((error: unknown) => log(String(error)));
+    }, options.phaseS * 1000);
     const { latenciesMs, elapsedS, ...counts } = await mixedLoad(url, bodies, options.connections, options.durationS);
     clearInterval(phaseTimer);
+    await playing;
     await Promise.all([admin.aws, admin.sailpoint].map((base) => fetch(`${base}/__sandbox/faults`, { method: 'DELETE' })));
     // Let the garbage collector settle before the closing reading.
     await sleep(2_000);

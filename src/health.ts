@@ -26,7 +26,8 @@ export function useSourceReadiness(sources: SourceRegistry): Plugin {
   const currentRound = (): Promise<void> => {
     if (!round && performance.now() - lastRoundAt >= PROBE_INTERVAL_MS) {
       lastRoundAt = performance.now();
-      round = Promise.all(
+      // Settled, not all: a probe that threw ends the round like the others instead of failing it.
+      round = Promise.allSettled(
         sources.all.map(async (source) => {
           pending.add(source.name);
           answered.set(source.name, (await probeSource(source)).reachable);

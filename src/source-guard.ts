@@ -53,6 +53,7 @@ const QUEUE_LIMIT = 10_000;
  * says nothing of the kind, and neither does time the gateway spent on its own account (see run).
  */
 const isOutage = (error: unknown) => error instanceof SourceError && error.code !== ErrorCode.BAD_USER_INPUT && !error.local;
+const isLocal = (error: unknown) => error instanceof SourceError && error.local;
 
 export class SourceGuard {
   private readonly deadline: TimeoutPolicy;
@@ -65,7 +66,11 @@ export class SourceGuard {
     private readonly sourceName: string,
     private readonly config: GuardConfig,
   ) {
-    this.breaker = circuitBreaker(handleWhen(isOutage), {
+    // cockatiel counts an error its policy does not handle as a success, and in half-open state a
+    // success closes the circuit. A probe that failed on the gateway's account proved nothing, so
+    // there it counts as a failure: the circuit stays open for another interval.
+    const failed = (error: unknown) => isOutage(error) || (isLocal(error) && this.breaker.state === CircuitState.HalfOpen);
+    this.breaker = circuitBreaker(handleWhen(failed), {
       halfOpenAfter: config.circuitBreaker.halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(config.circuitBreaker.failures),
     });
@@ -105,8 +110,10 @@ export class SourceGuard {
       this.lastCall = { reachable: true, checkedAt: new Date() };
       return result;
     } catch (error) {
-      const failure = this.classify(operation, error);
-      if (failure.code !== ErrorCode.BAD_USER_INPUT) {
+      const failure = requestSignal?.aborted
+        ? new SourceError(ErrorCode.UPSTREAM_TIMEOUT, this.sourceName, operation, 'RequestDeadline', undefined, true)
+        : this.classify(operation, error);
+      if (failure.code !== ErrorCode.BAD_USER_INPUT && !failure.local) {
         this.lastCall = { reachable: false, checkedAt: new Date(), errorCode: failure.code };
       }
       throw failure;
@@ -137,17 +144,19 @@ export class SourceGuard {
 }
 
 /**
- * Waits for a promise this call shares or queues behind (a cached list, a Describe slot) until the
- * request's deadline: then the caller gets a local UPSTREAM_TIMEOUT at once, and the shared work
- * goes on for whoever else waits on it.
+ * Starts (or joins) work this call shares or queues behind (a list call under way, a Describe slot)
+ * and waits for it until the request's deadline: then the caller gets a local UPSTREAM_TIMEOUT at
+ * once, and the shared work goes on for whoever else waits on it. A request already past its
+ * deadline starts nothing.
  */
 export function untilRequestDeadline<T>(
-  work: Promise<T>,
+  start: () => Promise<T>,
   requestSignal: AbortSignal | undefined,
   failure: () => SourceError,
 ): Promise<T> {
-  if (!requestSignal) return work;
+  if (!requestSignal) return start();
   if (requestSignal.aborted) return Promise.reject(failure());
+  const work = start();
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(failure());
     requestSignal.addEventListener('abort', onAbort, { once: true });

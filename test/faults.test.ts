@@ -144,7 +144,12 @@ describe('time the gateway spends on its own account', () => {
 
   it('a call cut short by the request deadline does not count against its source', async () => {
     const gateway = await startTestGateway({ configure: touchy(), security: { limits: { requestTimeoutMs: 600 } } });
+    const lastCallOf = async (name: string) =>
+      (await gateway.query('{ backupSources { name lastCall { reachable } } }')).data!.backupSources.find(
+        (source: { name: string }) => source.name === name,
+      ).lastCall;
     try {
+      expect((await gateway.query(EAST_LIST)).errors).toBeUndefined();
       gateway.sandbox.aws.faults.set('us-east-1', { kind: 'latency', ms: 1_500, operation: 'ListBackupJobs', times: 2 });
       for (let attempt = 0; attempt < 2; attempt++) {
         const { answer, ms } = await timed(gateway, EAST_LIST);
@@ -152,6 +157,8 @@ describe('time the gateway spends on its own account', () => {
         expect(ms).toBeLessThan(600 + MARGIN_MS);
       }
       expect(await circuitOf(gateway, 'aws-us-east-1')).toBe('CLOSED');
+      // Nor does backupSources blame it: the last call it saw still answered.
+      expect(await lastCallOf('aws-us-east-1')).toEqual({ reachable: true });
       expect((await gateway.query(EAST_LIST)).errors).toBeUndefined();
     } finally {
       await gateway.close();
@@ -189,6 +196,49 @@ describe('time the gateway spends on its own account', () => {
       expect(gateway.sandbox.sailPoint.calls.count('listBackups', 'acme-prod') + gateway.sandbox.sailPoint.calls.count('listUploads', 'acme-prod')).toBe(95);
       expect(await circuitOf(gateway, 'sailpoint-acme-prod')).toBe('CLOSED');
     } finally {
+      await gateway.close();
+    }
+  });
+
+  it('a half-open probe cut short by the request deadline proves nothing: the circuit stays open', async () => {
+    const gateway = await startTestGateway({
+      configure: (config) => ({
+        ...config,
+        sources: config.sources.map((source) => ({ ...source, circuitBreaker: { failures: 1, halfOpenAfterMs: 300 } })),
+      }),
+      security: { limits: { requestTimeoutMs: 600 } },
+    });
+    try {
+      const id = (await gateway.query(EAST_LIST)).data!.backupJobs.edges[0].node.id as string;
+      const lookup = `{ node(id: "${id}") { ... on AwsBackupJob { numberOfChildJobs } } }`;
+      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'credentials', operation: 'DescribeBackupJob', times: 1 });
+      expect(failures(await gateway.query(lookup))).toEqual([['UPSTREAM_AUTH_FAILED', 'aws-us-east-1']]);
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      expect(await circuitOf(gateway, 'aws-us-east-1')).toBe('HALF_OPEN');
+      // The probe is this lookup (lists are shared between requests, so no one request's deadline cuts them).
+      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'hang', operation: 'DescribeBackupJob' });
+      expect(failures(await gateway.query(lookup))).toEqual([['UPSTREAM_TIMEOUT', 'aws-us-east-1']]);
+      expect(await circuitOf(gateway, 'aws-us-east-1')).toBe('OPEN');
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('lookups of a request already past its deadline fail at once, without calling the source', async () => {
+    const gateway = await startTestGateway({ configure: touchy(), security: { limits: { requestTimeoutMs: 600 } } });
+    try {
+      // The list waits for the hung tenant until the request's deadline; only then do the AWS jobs ask for their Describe.
+      gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'hang' });
+      gateway.sandbox.aws.calls.reset();
+      const { answer, ms } = await timed(
+        gateway,
+        '{ backupJobs(first: 5, filter: { sourceNames: ["aws-us-east-1", "sailpoint-acme-prod"] }) { edges { node { ... on AwsBackupJob { numberOfChildJobs } } } } }',
+      );
+      expect(ms).toBeLessThan(600 + MARGIN_MS);
+      expect(new Set(failures(answer).map(([code]) => code))).toEqual(new Set(['UPSTREAM_TIMEOUT']));
+      expect(gateway.sandbox.aws.calls.count('DescribeBackupJob')).toBe(0);
+    } finally {
+      gateway.sandbox.sailPoint.faults.clear();
       await gateway.close();
     }
   });

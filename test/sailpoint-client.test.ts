@@ -262,6 +262,28 @@ describe('rate limits', () => {
       await limited.close();
     }
   });
+
+  it("gives back the turn of a call that stopped waiting for it, so later calls do not wait for a request never sent", async () => {
+    const paced = clientFor(sandbox, {}, { rateLimit: { requests: 1, windowMs: 600 } });
+    await paced.listBackups();
+    const error = await failure(paced.listBackups({}, AbortSignal.timeout(50)));
+    expect(error.code).toBe('UPSTREAM_TIMEOUT');
+    // The first call's turn has passed; the abandoned one's must not hold up the next.
+    await new Promise((resolve) => setTimeout(resolve, 650));
+    const started = Date.now();
+    await paced.listBackups();
+    expect(Date.now() - started).toBeLessThan(300);
+  });
+
+  it('reports the tenant throttled at once when its turn is further away than the throttle budget', async () => {
+    const paced = clientFor(sandbox, {}, { rateLimit: { requests: 1, windowMs: 10_000 }, maxThrottleWaitMs: 1_000 });
+    await paced.listBackups();
+    const started = Date.now();
+    const error = await failure(paced.listBackups());
+    expect(error.code).toBe('UPSTREAM_THROTTLED');
+    expect(Date.now() - started).toBeLessThan(200);
+    expect(sandbox.calls.count('listBackups')).toBe(1);
+  });
 });
 
 describe('failures', () => {

@@ -73,17 +73,18 @@ export class AwsBackupSource {
     // never holds the source's slots idle while lists wait. As in the guard, the bulkhead gets no
     // signal (cockatiel 3.2 loses a slot per aborted queued call): a lookup whose request has ended
     // starts and ends at once, and its caller stops waiting at the request's deadline.
-    const queued = this.describeSlots.execute(() => {
-      if (requestSignal?.aborted) throw this.requestDeadline('DescribeBackupJob');
-      return this.call('DescribeBackupJob', requestSignal, async (abortSignal) => {
-        try {
-          return await this.client.send(new DescribeBackupJobCommand({ BackupJobId: backupJobId }), { abortSignal });
-        } catch (error) {
-          if (error instanceof ResourceNotFoundException) return null;
-          throw error;
-        }
+    const queued = () =>
+      this.describeSlots.execute(() => {
+        if (requestSignal?.aborted) throw this.requestDeadline('DescribeBackupJob');
+        return this.call('DescribeBackupJob', requestSignal, async (abortSignal) => {
+          try {
+            return await this.client.send(new DescribeBackupJobCommand({ BackupJobId: backupJobId }), { abortSignal });
+          } catch (error) {
+            if (error instanceof ResourceNotFoundException) return null;
+            throw error;
+          }
+        });
       });
-    });
     return untilRequestDeadline(queued, requestSignal, () => this.requestDeadline('DescribeBackupJob'));
   }
 
@@ -93,7 +94,7 @@ export class AwsBackupSource {
    */
   list(input: ListBackupJobsInput, requestSignal?: AbortSignal): Promise<ListPage> {
     // A shared call carries no one request's deadline; each caller stops waiting at its own.
-    const shared = this.listCache.get(JSON.stringify(input), () => this.listNow(input));
+    const shared = () => this.listCache.get(JSON.stringify(input), () => this.listNow(input));
     return untilRequestDeadline(shared, requestSignal, () => this.requestDeadline('ListBackupJobs'));
   }
 

@@ -168,12 +168,14 @@ export class SailPointClient {
   }
 
   private async apiRequest(operation: Operation, session: Session, signal: AbortSignal | undefined): Promise<RequestInit> {
-    const delay = session.window.reserve(Date.now());
+    const now = Date.now();
+    const sendAt = session.window.reserve(now);
+    const delay = sendAt - now;
     // Pacing is the client's own doing, so neither way it fails blames the tenant (local): a wait
     // past the throttle budget gives the slot back and reports the source throttled at once, and a
     // wait the call's deadline cuts short is a timeout.
     if (delay > this.maxThrottleWaitMs) {
-      session.window.release();
+      session.window.release(sendAt);
       throw new SailPointError(
         'UPSTREAM_THROTTLED',
         this.tenant,
@@ -185,6 +187,7 @@ export class SailPointClient {
       try {
         await sleep(delay, undefined, signal ? { signal } : undefined);
       } catch (error) {
+        session.window.release(sendAt);
         throw new SailPointError(
           'UPSTREAM_TIMEOUT',
           this.tenant,
@@ -393,18 +396,19 @@ class RequestWindow {
     private readonly windowMs: number,
   ) {}
 
-  /** Books the next free slot and says how long to wait for it. */
+  /** Books the next free slot and says when it is. */
   reserve(now: number): number {
     while (this.sendTimes.length > 0 && this.sendTimes[0]! <= now - this.windowMs) this.sendTimes.shift();
     const blocking = this.sendTimes[this.sendTimes.length - this.limit];
     const at = blocking === undefined ? now : Math.max(now, blocking + this.windowMs);
     this.sendTimes.push(at);
-    return at - now;
+    return at;
   }
 
-  /** Gives back the slot the latest reserve booked, for a caller that will not send after all. */
-  release(): void {
-    this.sendTimes.pop();
+  /** Gives back a booked slot, for a caller that will not send after all. */
+  release(at: number): void {
+    const index = this.sendTimes.lastIndexOf(at);
+    if (index >= 0) this.sendTimes.splice(index, 1);
   }
 }
 

@@ -38,7 +38,7 @@ export class SailPointSource {
    */
   list(collection: SailPointCollection, status?: SailPointBackupStatus, requestSignal?: AbortSignal): Promise<SailPointBackupRecord[]> {
     // A shared call carries no one request's deadline; each caller stops waiting at its own.
-    const shared = this.listCache.get(`${collection} ${status ?? ''}`, () => this.listNow(collection, status));
+    const shared = () => this.listCache.get(`${collection} ${status ?? ''}`, () => this.listNow(collection, status));
     const operation = collection === 'backup' ? 'listBackups' : 'listUploads';
     return untilRequestDeadline(
       shared,
