@@ -110,9 +110,7 @@ export class SourceGuard {
       this.lastCall = { reachable: true, checkedAt: new Date() };
       return result;
     } catch (error) {
-      const failure = requestSignal?.aborted
-        ? new SourceError(ErrorCode.UPSTREAM_TIMEOUT, this.sourceName, operation, 'RequestDeadline', undefined, true)
-        : this.classify(operation, error);
+      const failure = requestSignal?.aborted ? requestDeadline(this.sourceName, operation) : this.classify(operation, error);
       if (failure.code !== ErrorCode.BAD_USER_INPUT && !failure.local) {
         this.lastCall = { reachable: false, checkedAt: new Date(), errorCode: failure.code };
       }
@@ -152,14 +150,20 @@ export class SourceGuard {
 export function untilRequestDeadline<T>(
   start: () => Promise<T>,
   requestSignal: AbortSignal | undefined,
-  failure: () => SourceError,
+  sourceName: string,
+  operation: string,
 ): Promise<T> {
   if (!requestSignal) return start();
-  if (requestSignal.aborted) return Promise.reject(failure());
+  if (requestSignal.aborted) return Promise.reject(requestDeadline(sourceName, operation));
   const work = start();
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(failure());
+    const onAbort = () => reject(requestDeadline(sourceName, operation));
     requestSignal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => requestSignal.removeEventListener('abort', onAbort));
   });
+}
+
+/** The request's own deadline passed: the gateway's account, not the source's (local). */
+export function requestDeadline(sourceName: string, operation: string): SourceError {
+  return new SourceError(ErrorCode.UPSTREAM_TIMEOUT, sourceName, operation, 'RequestDeadline', undefined, true);
 }

@@ -17,7 +17,7 @@ import {
 import type { AwsSourceConfig } from '../config/index.js';
 import { ErrorCode, SourceError } from '../errors.js';
 import { ListCache } from '../list-cache.js';
-import { SourceGuard, untilRequestDeadline, type CircuitName, type SourceHealth } from '../source-guard.js';
+import { requestDeadline, SourceGuard, untilRequestDeadline, type CircuitName, type SourceHealth } from '../source-guard.js';
 
 export type { SourceHealth };
 
@@ -75,7 +75,7 @@ export class AwsBackupSource {
     // starts and ends at once, and its caller stops waiting at the request's deadline.
     const queued = () =>
       this.describeSlots.execute(() => {
-        if (requestSignal?.aborted) throw this.requestDeadline('DescribeBackupJob');
+        if (requestSignal?.aborted) throw requestDeadline(this.name, 'DescribeBackupJob');
         return this.call('DescribeBackupJob', requestSignal, async (abortSignal) => {
           try {
             return await this.client.send(new DescribeBackupJobCommand({ BackupJobId: backupJobId }), { abortSignal });
@@ -85,7 +85,7 @@ export class AwsBackupSource {
           }
         });
       });
-    return untilRequestDeadline(queued, requestSignal, () => this.requestDeadline('DescribeBackupJob'));
+    return untilRequestDeadline(queued, requestSignal, this.name, 'DescribeBackupJob');
   }
 
   /**
@@ -95,7 +95,7 @@ export class AwsBackupSource {
   list(input: ListBackupJobsInput, requestSignal?: AbortSignal): Promise<ListPage> {
     // A shared call carries no one request's deadline; each caller stops waiting at its own.
     const shared = () => this.listCache.get(JSON.stringify(input), () => this.listNow(input));
-    return untilRequestDeadline(shared, requestSignal, () => this.requestDeadline('ListBackupJobs'));
+    return untilRequestDeadline(shared, requestSignal, this.name, 'ListBackupJobs');
   }
 
   /** Every job matching the input, following NextToken with the SDK's paginator, under one deadline. */
@@ -126,10 +126,6 @@ export class AwsBackupSource {
 
   destroy(): void {
     this.client.destroy();
-  }
-
-  private requestDeadline(operation: string): SourceError {
-    return new SourceError(ErrorCode.UPSTREAM_TIMEOUT, this.name, operation, 'RequestDeadline', undefined, true);
   }
 
   private listNow(input: ListBackupJobsInput, requestSignal?: AbortSignal): Promise<ListPage> {

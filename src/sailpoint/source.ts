@@ -1,7 +1,7 @@
 // One configured SailPoint tenant as a gateway source: its client, which collections it lists,
 // every call run through the source's guard (deadline, concurrency, circuit breaker).
 import type { SailPointSourceConfig } from '../config/index.js';
-import { ErrorCode, SourceError } from '../errors.js';
+import { SourceError } from '../errors.js';
 import { ListCache } from '../list-cache.js';
 import { SourceGuard, untilRequestDeadline, type CircuitName, type SourceHealth } from '../source-guard.js';
 import { SailPointClient, SailPointError, type SailPointBackupRecord, type SailPointBackupStatus } from './index.js';
@@ -40,11 +40,7 @@ export class SailPointSource {
     // A shared call carries no one request's deadline; each caller stops waiting at its own.
     const shared = () => this.listCache.get(`${collection} ${status ?? ''}`, () => this.listNow(collection, status));
     const operation = collection === 'backup' ? 'listBackups' : 'listUploads';
-    return untilRequestDeadline(
-      shared,
-      requestSignal,
-      () => new SourceError(ErrorCode.UPSTREAM_TIMEOUT, this.name, operation, 'RequestDeadline', undefined, true),
-    );
+    return untilRequestDeadline(shared, requestSignal, this.name, operation);
   }
 
   private listNow(
