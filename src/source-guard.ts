@@ -98,10 +98,7 @@ export class SourceGuard {
                 return await call(signal);
               } catch (error) {
                 // A call the request's own deadline cut short says nothing about the source either.
-                if (requestSignal?.aborted && error instanceof SourceError) {
-                  throw new SourceError(error.code, error.sourceName, error.operation, 'RequestDeadline', error.status, true);
-                }
-                throw error;
+                throw requestSignal?.aborted ? requestDeadline(this.sourceName, operation) : error;
               }
             }),
           ),

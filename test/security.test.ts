@@ -354,14 +354,20 @@ describe('health endpoints', () => {
     expect(text).not.toMatch(/aws-|sailpoint-/);
   });
 
+  /** /readiness as an orchestrator polls it: it must answer within its one-second wait, whatever the sources do. */
+  async function promptReadiness(target: TestGateway): Promise<{ status: number; body: Readiness }> {
+    const started = performance.now();
+    const answer = await readiness(target);
+    expect(performance.now() - started).toBeLessThan(1_000 + 300);
+    return answer;
+  }
+
   it('answers 200 "degraded" when some answer, within a second even when one hangs', async () => {
     const target = await startTestGateway();
     try {
       target.sandbox.sailPoint.faults.set('acme-prod', { kind: 'error', status: 503 });
       target.sandbox.sailPoint.faults.set('acme-sandbox', { kind: 'hang' });
-      const started = performance.now();
-      const { status, body } = await readiness(target);
-      expect(performance.now() - started).toBeLessThan(1_000 + 300);
+      const { status, body } = await promptReadiness(target);
       expect(status).toBe(200);
       expect(body).toEqual({ status: 'degraded', configured: 4, reachable: 2 });
     } finally {
@@ -376,9 +382,7 @@ describe('health endpoints', () => {
       target.sandbox.sailPoint.faults.set('acme-sandbox', { kind: 'hang' });
       // A new round of probes starts at most every 5 s.
       await new Promise((resolve) => setTimeout(resolve, 5_100));
-      const started = performance.now();
-      const { status, body } = await readiness(target);
-      expect(performance.now() - started).toBeLessThan(1_000 + 300);
+      const { status, body } = await promptReadiness(target);
       expect(status).toBe(200);
       expect(body).toEqual({ status: 'degraded', configured: 4, reachable: 3 });
     } finally {
