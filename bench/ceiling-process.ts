@@ -2,61 +2,46 @@
 // from memory, so what it serves per second is what yoga, graphql-js and our resolvers allow without upstreams.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AwsBackupSource, type ListBackupJobsInput } from '../src/aws/source.js';
-import type { SailPointBackupStatus } from '../src/sailpoint/index.js';
-import { SailPointSource, type SailPointCollection } from '../src/sailpoint/source.js';
+import type { AwsBackupJobModel } from '../resolvers/mappers/aws.js';
+import type { SailPointBackupJobModel } from '../resolvers/mappers/sailpoint.js';
+import { AwsBackupSource } from '../src/aws/source.js';
+import { SailPointSource } from '../src/sailpoint/source.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { createGateway } from '../src/server.js';
+import { MemoryState } from '../src/shared-state/index.js';
 import { SourceRegistry } from '../src/sources.js';
 import { announceReady, answerQuestions } from './ipc.js';
 
 /**
- * Each distinct call is made once, for real, against an in-process sandbox without latency; every
- * later call with the same input gets the same decoded answer from memory. The bench's warm-up makes
- * the first calls, so the measured phase does no HTTP, and the resolvers still map every record anew.
+ * Each source lists for real once, against an in-process sandbox without latency; every later
+ * refresh of its read model gets the same mapped jobs from memory. The bench's warm-up makes the
+ * first calls, so the measured phase does no HTTP.
  */
-class Memo {
-  private readonly answers = new Map<string, Promise<unknown>>();
-
-  get<T>(key: string, load: () => Promise<T>): Promise<T> {
-    let answer = this.answers.get(key);
-    if (!answer) {
-      answer = load();
-      this.answers.set(key, answer);
-    }
-    return answer as Promise<T>;
-  }
-}
-
 class InMemoryAwsSource extends AwsBackupSource {
-  private readonly memo = new Memo();
+  private listed: Promise<AwsBackupJobModel[]> | undefined;
 
-  override describe(backupJobId: string) {
-    return this.memo.get(`describe ${backupJobId}`, () => super.describe(backupJobId));
-  }
-
-  override list(input: ListBackupJobsInput) {
-    return this.memo.get(`list ${JSON.stringify(input)}`, () => super.list(input));
-  }
-
-  override listAll(input: ListBackupJobsInput) {
-    return this.memo.get(`listAll ${JSON.stringify(input)}`, () => super.listAll(input));
+  override listJobs() {
+    this.listed ??= super.listJobs();
+    return this.listed;
   }
 }
 
 class InMemorySailPointSource extends SailPointSource {
-  private readonly memo = new Memo();
+  private listed: Promise<SailPointBackupJobModel[]> | undefined;
 
-  override list(collection: SailPointCollection, status?: SailPointBackupStatus) {
-    return this.memo.get(`${collection} ${status ?? ''}`, () => super.list(collection, status));
+  override listJobs() {
+    this.listed ??= super.listJobs();
+    return this.listed;
   }
 }
 
 const sandbox = await startSandbox({ now: new Date(process.env.BENCH_NOW ?? Date.now()) });
-const sources = new SourceRegistry(
+const state = new MemoryState();
+const sources = SourceRegistry.of(
   sandbox.config.sources.map((source) =>
-    source.kind === 'aws' ? new InMemoryAwsSource(source) : new InMemorySailPointSource(source),
+    source.kind === 'aws' ? new InMemoryAwsSource(source, state) : new InMemorySailPointSource(source, state),
   ),
+  state,
 );
 const server = createServer(createGateway(sources, sandbox.config.security));
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -18,22 +18,6 @@ export function decodeGlobalId(globalId: string): { typename: string; id: string
   return { typename, id: decoded.slice(separator + 1) };
 }
 
-/** Splits the local part of an AwsBackupJob id into its source name and AWS job id. */
-export function parseAwsJobKey(key: string): { sourceName: string; backupJobId: string } | null {
-  const separator = key.indexOf(':');
-  if (separator <= 0 || separator === key.length - 1) return null;
-  return { sourceName: key.slice(0, separator), backupJobId: key.slice(separator + 1) };
-}
-
 function truncate(value: string): string {
   return value.length > 80 ? `${value.slice(0, 80)}...` : value;
-}
-
-/** Splits the local part of a SailPointBackupJob id into source name, collection and SailPoint job id. */
-export function parseSailPointJobKey(
-  key: string,
-): { sourceName: string; collection: 'backup' | 'upload'; jobId: string } | null {
-  const match = /^([^:]+):(backup|upload):(.+)$/.exec(key);
-  if (!match) return null;
-  return { sourceName: match[1]!, collection: match[2] as 'backup' | 'upload', jobId: match[3]! };
 }

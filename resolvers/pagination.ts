@@ -1,43 +1,60 @@
-// Keyset pagination over several upstreams at once: one newest-first order across sources, with
-// cursors that stay valid while new jobs appear.
+// Keyset pagination over several sources at once: one newest-first order across sources, with
+// cursors that stay valid while new jobs appear, and that remember where each source stands, so
+// that a page missing a source's part never moves past that source's unread jobs.
 import { badUserInput } from '../src/errors.js';
+import { comparePositions, firstAfter, positionOf, type Position, type ReadableJob } from '../src/read-model/order.js';
+
+export type { Position };
 
 /**
- * A job's place in the merged order: newest first by creation time, then by source name and
- * upstream id so that jobs created in the same millisecond still have a strict order.
+ * Where a traversal stands: `position` for every source, except those in `behind`, which stand
+ * elsewhere (null: at the start) because a page went on without them.
  */
-export interface Position {
-  createdAt: number;
-  sourceName: string;
-  jobId: string;
+export interface Cursor {
+  position: Position | null;
+  behind: Readonly<Record<string, Position | null>>;
 }
 
-export function comparePositions(a: Position, b: Position): number {
-  if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
-  if (a.sourceName !== b.sourceName) return a.sourceName < b.sourceName ? -1 : 1;
-  if (a.jobId !== b.jobId) return a.jobId < b.jobId ? -1 : 1;
-  return 0;
+const CURSOR_VERSION = 2;
+/** More sources than any configuration holds; a cursor naming more was not issued here. */
+const MAX_BEHIND = 256;
+
+export function positionFor(cursor: Cursor | null, sourceName: string): Position | null {
+  if (cursor === null) return null;
+  return Object.hasOwn(cursor.behind, sourceName) ? (cursor.behind[sourceName] ?? null) : cursor.position;
 }
 
-const CURSOR_VERSION = 1;
+type WirePosition = [number, string, string];
 
-export function encodeCursor(position: Position): string {
-  const payload = JSON.stringify([CURSOR_VERSION, position.createdAt, position.sourceName, position.jobId]);
-  return Buffer.from(payload, 'utf8').toString('base64url');
+const toWire = (position: Position | null): WirePosition | null =>
+  position === null ? null : [position.createdAt, position.sourceName, position.jobId];
+
+function fromWire(value: unknown): Position | null | undefined {
+  if (value === null) return null;
+  if (Array.isArray(value) && value.length === 3 && Number.isFinite(value[0]) && typeof value[1] === 'string' && typeof value[2] === 'string') {
+    return { createdAt: value[0] as number, sourceName: value[1], jobId: value[2] };
+  }
+  return undefined;
 }
 
-export function decodeCursor(cursor: string): Position {
+export function encodeCursor(cursor: Cursor): string {
+  const behind = Object.entries(cursor.behind).map(([name, position]) => [name, toWire(position)]);
+  return Buffer.from(JSON.stringify([CURSOR_VERSION, toWire(cursor.position), behind]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(text: string): Cursor {
   try {
-    const payload: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(payload) &&
-      payload.length === 4 &&
-      payload[0] === CURSOR_VERSION &&
-      Number.isFinite(payload[1]) &&
-      typeof payload[2] === 'string' &&
-      typeof payload[3] === 'string'
-    ) {
-      return { createdAt: payload[1] as number, sourceName: payload[2], jobId: payload[3] };
+    const payload: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (Array.isArray(payload) && payload[0] === CURSOR_VERSION && payload.length === 3 && Array.isArray(payload[2]) && payload[2].length <= MAX_BEHIND) {
+      const position = fromWire(payload[1]);
+      const behind: Record<string, Position | null> = {};
+      for (const entry of payload[2] as unknown[]) {
+        const name = Array.isArray(entry) ? entry[0] : undefined;
+        const at = Array.isArray(entry) && entry.length === 2 ? fromWire(entry[1]) : undefined;
+        if (typeof name !== 'string' || at === undefined) throw new Error('bad entry');
+        behind[name] = at;
+      }
+      if (position !== undefined) return { position, behind };
     }
   } catch {
     // Fall through to the one error every unreadable cursor gets.
@@ -45,64 +62,64 @@ export function decodeCursor(cursor: string): Position {
   throw badUserInput('"after" is not a cursor issued by this gateway');
 }
 
-/** What one source returned for a page: its items in any order, and whether it holds more. */
-export interface SourcePage<T> {
-  items: readonly T[];
-  hasMore: boolean;
+/** One source's jobs for a page: sorted in the merged order, or null when the source could not be read. */
+export interface PagePart<Job extends ReadableJob> {
+  sourceName: string;
+  jobs: readonly Job[] | null;
 }
 
-export interface MergedPage<T> {
-  items: T[];
-  /** Where the next page starts: past every item this page examined, emitted or filtered out. */
-  endPosition: Position | null;
+export interface Page<Job extends ReadableJob> {
+  items: Job[];
+  /** The cursor after each item: where a traversal that stopped at it would continue. */
+  cursors: Cursor[];
+  endCursor: Cursor | null;
   hasNextPage: boolean;
 }
 
 /**
- * Merges one page from each source into the next `first` items after `after`.
- *
- * Each source returns its newest items, so anything it has not returned yet is older than the
- * oldest item it did return. An item may therefore be emitted only if it is not older than the
- * oldest returned item of every source that has more; past that horizon an unseen item could
- * still belong in between. `accept` applies filters an upstream could not apply itself: items it
- * rejects are skipped but still move the end position, so a page may hold fewer than `first`
- * items while the cursor keeps moving forward.
+ * The next `first` jobs after `after` that `accept` lets through, merged across sources. A missing
+ * part keeps its source where it stood; a part that was behind catches up from where it stood, so
+ * across a traversal every job comes exactly once, even when some pages lacked a source.
  */
-export function mergePages<T>(
-  pages: readonly SourcePage<T>[],
-  options: {
-    first: number;
-    after: Position | null;
-    positionOf: (item: T) => Position;
-    accept: (item: T) => boolean;
-  },
-): MergedPage<T> {
-  const { first, after, positionOf, accept } = options;
-  const isNew = (item: T) => after === null || comparePositions(positionOf(item), after) > 0;
-
-  let horizon: Position | null = null;
-  for (const page of pages) {
-    if (!page.hasMore || page.items.length === 0) continue;
-    const oldest = page.items.map(positionOf).reduce((a, b) => (comparePositions(a, b) > 0 ? a : b));
-    if (horizon === null || comparePositions(oldest, horizon) < 0) horizon = oldest;
+export function assemblePage<Job extends ReadableJob>(
+  parts: readonly PagePart<Job>[],
+  options: { first: number; after: Cursor | null; accept: (job: Job) => boolean },
+): Page<Job> {
+  const { first, after, accept } = options;
+  const candidates: Job[] = [];
+  for (const part of parts) {
+    if (!part.jobs) continue;
+    // One more than a page per source tells whether anything is left after this page.
+    let taken = 0;
+    for (let index = firstAfter(part.jobs, positionFor(after, part.sourceName)); index < part.jobs.length && taken <= first; index++) {
+      const job = part.jobs[index]!;
+      if (!accept(job)) continue;
+      candidates.push(job);
+      taken++;
+    }
   }
+  candidates.sort((a, b) => comparePositions(positionOf(a), positionOf(b)));
+  const items = candidates.slice(0, first);
+  const cursors = items.map((job) => advance(parts, after, positionOf(job)));
+  return {
+    items,
+    cursors,
+    endCursor: cursors.at(-1) ?? after,
+    hasNextPage: candidates.length > first || parts.some((part) => part.jobs === null),
+  };
+}
 
-  const candidates = pages
-    .flatMap((page) => page.items.filter(isNew))
-    .sort((a, b) => comparePositions(positionOf(a), positionOf(b)));
-
-  const items: T[] = [];
-  let endPosition: Position | null = after;
-  let index = 0;
-  for (; index < candidates.length && items.length < first; index++) {
-    const candidate = candidates[index] as T;
-    const position = positionOf(candidate);
-    if (horizon !== null && comparePositions(position, horizon) > 0) break;
-    endPosition = position;
-    if (accept(candidate)) items.push(candidate);
+/**
+ * The cursor once every job up to `reached` has been delivered: each source that took part stands
+ * at `reached` unless it already stood further on; a missing source stays where it stood. (A
+ * cursor is for one filter: sources the filter leaves out follow `reached`.)
+ */
+function advance<Job extends ReadableJob>(parts: readonly PagePart<Job>[], after: Cursor | null, reached: Position): Cursor {
+  const behind: Record<string, Position | null> = {};
+  for (const part of parts) {
+    const stood = positionFor(after, part.sourceName);
+    const stands = part.jobs === null || (stood !== null && comparePositions(stood, reached) > 0) ? stood : reached;
+    if (stands === null || comparePositions(stands, reached) !== 0) behind[part.sourceName] = stands;
   }
-
-  const anySourceHasMore = pages.some((page) => page.hasMore);
-  const hasNextPage = anySourceHasMore || candidates.slice(index).some(accept);
-  return { items, endPosition, hasNextPage };
+  return { position: reached, behind };
 }

@@ -1,7 +1,8 @@
 // The AWS Backup side of the graph: AwsBackupJob with every DescribeBackupJob member, its nested
 // records, and the root field that looks one up by its AWS id.
-import { awsChildJobsLoader, awsDescribeLoader } from '../resolvers/loaders.js';
+import type { BackupJobModel } from '../resolvers/backup-jobs.js';
 import type { GatewayContext } from '../resolvers/context.js';
+import { jobLoader, loadJobsOfKind } from '../resolvers/loaders.js';
 import { awsJobKey, type AwsBackupJobModel } from '../resolvers/mappers/aws.js';
 import { AWS_BACKUP_JOB_STATES, type AwsBackupJobState as State } from '../resolvers/mappers/phase.js';
 import { badUserInput } from '../src/errors.js';
@@ -92,18 +93,11 @@ const AwsChildJobStateCount = builder
 
 export const AwsBackupJob = builder.loadableNodeRef('AwsBackupJob', {
   id: { resolve: (job: AwsBackupJobModel) => job.key },
-  load: (keys: string[], context: GatewayContext) => awsDescribeLoader(context).loadMany(keys),
+  load: (keys: string[], context: GatewayContext) => loadJobsOfKind(context, keys, isAwsJob),
 });
 
-/** Seeds the request's loader with records a list call already returned, so no Describe repeats them. */
-export function primeAwsJobs(context: GatewayContext, jobs: readonly AwsBackupJobModel[]): void {
-  const loader = AwsBackupJob.getDataloader(context);
-  for (const job of jobs) loader.prime(job.key, job);
-}
-
-/** Child-job members come only from DescribeBackupJob; listed records fetch them on demand. */
-async function described(job: AwsBackupJobModel, context: GatewayContext): Promise<AwsBackupJobModel | null> {
-  return job.described ? job : awsDescribeLoader(context).load(job.key);
+function isAwsJob(job: BackupJobModel): job is AwsBackupJobModel {
+  return job.source === 'AWS_BACKUP';
 }
 
 AwsBackupJob.implement({
@@ -192,23 +186,24 @@ AwsBackupJob.implement({
     isParent: t.exposeBoolean('isParent', { description: 'Whether this is a composite job with child jobs.' }),
     numberOfChildJobs: t.int({
       description:
-        'How many child jobs a composite job has. ListBackupJobs lacks this member, so selecting it costs one batched DescribeBackupJob per listed job.',
-      resolve: async (job, _args, context) => (await described(job, context))?.numberOfChildJobs ?? null,
+        'How many child jobs a composite job has; null for other jobs. Counted from the child jobs listed with it (DescribeBackupJob reports the same number), so it costs no call.',
+      resolve: (job) => job.numberOfChildJobs,
     }),
     childJobsInState: t.field({
       type: [AwsChildJobStateCount],
-      description: 'Child-job counts by state. Like `numberOfChildJobs`, it costs a DescribeBackupJob for listed jobs.',
-      resolve: async (job, _args, context) => (await described(job, context))?.childJobsInState ?? null,
+      description: 'Child-job counts by state of a composite job, in the order of `AwsBackupJobState`, counted like `numberOfChildJobs`; null for other jobs.',
+      resolve: (job) => job.childJobsInState,
     }),
     childJobs: t.field({
       type: [AwsBackupJob],
       nullable: { list: true, items: false },
-      description: 'The child jobs of a composite job (one ListBackupJobs per parent); empty for other jobs.',
+      description:
+        'The child jobs of a composite job, newest first, from the read model (no call of its own); empty for other jobs and for a job older than the list window.',
       resolve: async (job, _args, context) => {
-        if (!job.isParent) return [];
-        const children = await awsChildJobsLoader(context).load(job);
-        primeAwsJobs(context, children);
-        return children;
+        const found = await jobLoader(context).loadMany(job.childJobKeys ?? []);
+        const failure = found.find((child): child is Error => child instanceof Error);
+        if (failure) throw failure;
+        return found.filter((child): child is AwsBackupJobModel => child !== null && isAwsJob(child as BackupJobModel));
       },
     }),
   }),
@@ -226,7 +221,7 @@ builder.queryField('awsBackupJob', (t) =>
     resolve: async (_root, { backupJobId, sourceName }, context) => {
       const loader = AwsBackupJob.getDataloader(context);
       if (sourceName != null) {
-        if (context.sources.get(sourceName)?.kind !== 'aws') {
+        if (context.sources.get(sourceName)?.kind !== 'AWS_BACKUP') {
           throw badUserInput(`"${sourceName}" is not an AWS source of this gateway`);
         }
         return loader.load(awsJobKey(sourceName, backupJobId));

@@ -6,6 +6,7 @@ import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { DateTimeResolver, SafeIntResolver } from 'graphql-scalars';
+import type { PageSource } from '../resolvers/backup-jobs.js';
 import type { GatewayContext } from '../resolvers/context.js';
 import { decodeGlobalId, encodeGlobalId } from '../resolvers/ids.js';
 import { badUserInput, forbiddenSource } from '../src/errors.js';
@@ -18,7 +19,7 @@ export const builder = new SchemaBuilder<{
   };
   // A job that cannot be read nulls its own edge, never the page around it.
   DefaultEdgesNullability: { list: false; items: true };
-  Connection: { totalCount: number | null };
+  Connection: { totalCount: number | null; sources: PageSource[] };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     SafeInt: { Input: number; Output: number };

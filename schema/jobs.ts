@@ -1,12 +1,35 @@
 // Root fields that span every source: one job by global id, and the merged, filtered job list.
 import { GraphQLError, responsePathAsArray } from 'graphql';
-import { DEFAULT_PAGE_SIZE, listBackupJobs } from '../resolvers/backup-jobs.js';
-import type { AwsBackupJobModel } from '../resolvers/mappers/aws.js';
-import type { SailPointBackupJobModel } from '../resolvers/mappers/sailpoint.js';
-import { AwsBackupJob, primeAwsJobs } from './aws.js';
-import { primeSailPointJobs, SailPointBackupJob } from './sailpoint.js';
+import { DEFAULT_PAGE_SIZE, listBackupJobs, type PageSource } from '../resolvers/backup-jobs.js';
+import { AwsBackupJob } from './aws.js';
+import { SailPointBackupJob } from './sailpoint.js';
 import { BackupJob, BackupJobPhase, BackupSource } from './backup-job.js';
 import { builder } from './builder.js';
+
+const BackupJobPageSource = builder.objectRef<PageSource>('BackupJobPageSource').implement({
+  description:
+    'How one selected source took part in a page of `backupJobs`: whether its jobs are in it, and how old they are. A client paging through every job reads this to know what a page lacks.',
+  fields: (t) => ({
+    sourceName: t.exposeString('sourceName', { nullable: false, description: 'The configured source.' }),
+    complete: t.exposeBoolean('complete', {
+      nullable: false,
+      description:
+        "Whether the page holds this source's jobs. When false the source could not be read (see `errorCode`); `endCursor` then stays behind the source's unread jobs, so following it still delivers each of them exactly once, on a later page. To keep the pages in strict newest-first order instead, ask for the same page again later.",
+    }),
+    stale: t.exposeBoolean('stale', {
+      nullable: false,
+      description:
+        "Whether the source's jobs are older than its `maxStalenessMs`: a refresh failed or was refused, and the gateway served the last good answer (at most `staleIfErrorMs` old) rather than none.",
+    }),
+    fetchedAt: t.expose('fetchedAt', {
+      type: 'DateTime',
+      description: "When the gateway fetched this source's jobs from the upstream; null when the page has none.",
+    }),
+    errorCode: t.exposeString('errorCode', {
+      description: 'Why the part is missing or stale, as an error code from the README (such as `UPSTREAM_TIMEOUT` or `RATE_LIMITED`).',
+    }),
+  }),
+});
 
 const BackupJobConnection = builder.connectionObject(
   {
@@ -16,8 +39,14 @@ const BackupJobConnection = builder.connectionObject(
     fields: (t) => ({
       totalCount: t.int({
         description:
-          'How many jobs match the filter in all, over every page. Null when an AWS Backup source is selected: AWS has no filtered count short of listing every job. SailPoint-only selections are counted.',
+          'How many jobs match the filter in all, over every page, counted in the same read of each source as the page. Null when a selected source could not be read (a count without it would be too low).',
         resolve: (connection) => connection.totalCount,
+      }),
+      sources: t.field({
+        type: [BackupJobPageSource],
+        nullable: false,
+        description: 'Each source the filter selected, and how it took part in this page.',
+        resolve: (connection) => connection.sources,
       }),
     }),
   },
@@ -73,7 +102,7 @@ builder.queryFields((t) => ({
     type: BackupJobConnection,
     nullable: false,
     description:
-      'Backup jobs of every configured source, newest first. Each page costs at most one list call per source, fetched in parallel. When a source fails, its jobs are missing from the page and `errors` names it (`extensions.code`, `extensions.sourceName`).',
+      "Backup jobs of every configured source, newest first, read from each source's shared read model (no upstream call while it is fresh). Following `endCursor` from the first page until `hasNextPage` is false delivers every job that existed when the traversal started exactly once, even when some pages lack a source: `sources` says which, and `errors` names each missing source (`extensions.code`, `extensions.sourceName`).",
     args: {
       first: t.arg.int({
         defaultValue: DEFAULT_PAGE_SIZE,
@@ -82,19 +111,14 @@ builder.queryFields((t) => ({
       after: t.arg.string({ description: 'Continue behind this cursor (a previous page `endCursor`).' }),
       filter: t.arg({ type: BackupJobFilter, description: 'Conditions every returned job meets.' }),
     },
-    resolve: async (_root, args, context, info) => {
-      const connection = await listBackupJobs(context, args, (error) => {
+    resolve: (_root, args, context, info) =>
+      listBackupJobs(context, args, (error) => {
         context.partialErrors.push(
           new GraphQLError(error.message, {
             path: responsePathAsArray(info.path),
             extensions: error instanceof GraphQLError ? error.extensions : {},
           }),
         );
-      });
-      const nodes = connection.edges.map((edge) => edge.node);
-      primeAwsJobs(context, nodes.filter((job): job is AwsBackupJobModel => job.source === 'AWS_BACKUP'));
-      primeSailPointJobs(context, nodes.filter((job): job is SailPointBackupJobModel => job.source === 'SAILPOINT'));
-      return connection;
-    },
+      }),
   }),
 }));

@@ -1,7 +1,8 @@
 // The SailPoint side of the graph: SailPointBackupJob with every BackupResponse member, its
 // options, and the root field that looks one up by its SailPoint job id.
 import type { GatewayContext } from '../resolvers/context.js';
-import { loadSailPointJobs } from '../resolvers/loaders.js';
+import type { BackupJobModel } from '../resolvers/backup-jobs.js';
+import { loadJobsOfKind } from '../resolvers/loaders.js';
 import { sailPointJobKey, type SailPointBackupJobModel } from '../resolvers/mappers/sailpoint.js';
 import { badUserInput } from '../src/errors.js';
 import type {
@@ -113,13 +114,11 @@ const SailPointBackupOptions = builder
 
 export const SailPointBackupJob = builder.loadableNodeRef('SailPointBackupJob', {
   id: { resolve: (job: SailPointBackupJobModel) => job.key },
-  load: (keys: string[], context: GatewayContext) => loadSailPointJobs(context, keys),
+  load: (keys: string[], context: GatewayContext) => loadJobsOfKind(context, keys, isSailPointJob),
 });
 
-/** Seeds the request's loader with records a list call already returned. */
-export function primeSailPointJobs(context: GatewayContext, jobs: readonly SailPointBackupJobModel[]): void {
-  const loader = SailPointBackupJob.getDataloader(context);
-  for (const job of jobs) loader.prime(job.key, job);
+function isSailPointJob(job: BackupJobModel): job is SailPointBackupJobModel {
+  return job.source === 'SAILPOINT';
 }
 
 SailPointBackupJob.implement({
@@ -185,7 +184,7 @@ builder.queryField('sailPointBackupJob', (t) =>
   t.field({
     type: SailPointBackupJob,
     description:
-      'Looks up a SailPoint backup or uploaded configuration by its SailPoint job id. Without `sourceName` every SailPoint source is asked. Costs one list call per tenant and collection per request, however many jobs are asked for.',
+      'Looks up a SailPoint backup or uploaded configuration by its SailPoint job id. Without `sourceName` every SailPoint source is asked. Answered from each tenant\'s shared read model: no call while it is fresh.',
     args: {
       jobId: t.arg.string({ required: true, description: 'The SailPoint job id (jobId).' }),
       sourceName: t.arg.string({ description: 'The configured SailPoint source to ask; all of them when omitted.' }),

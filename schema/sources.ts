@@ -1,6 +1,6 @@
 // The configured sources as a client sees them, with whether each one answers right now.
 import { createContextCache } from '@pothos/core';
-import { upstreamCall, type GatewayContext } from '../resolvers/context.js';
+import { countUpstreamCall, type GatewayContext } from '../resolvers/context.js';
 import { probeSource, type SourceProbe } from '../resolvers/probe.js';
 import type { Source } from '../src/sources.js';
 import { BackupSource } from './backup-job.js';
@@ -13,7 +13,7 @@ function probe(context: GatewayContext, source: Source): Promise<SourceProbe> {
   const cache = probes(context);
   let pending = cache.get(source.name);
   if (!pending) {
-    pending = probeSource(source, upstreamCall(context));
+    pending = probeSource(source, countUpstreamCall(context));
     cache.set(source.name, pending);
   }
   return pending;
@@ -61,15 +61,24 @@ const ConfiguredSource = builder.objectRef<Source>('ConfiguredSource').implement
       type: BackupSource,
       nullable: false,
       description: 'What kind of upstream this is.',
-      resolve: (source) => (source.kind === 'aws' ? 'AWS_BACKUP' : 'SAILPOINT'),
+      resolve: (source) => source.kind,
     }),
     region: t.string({
       description: 'AWS only: the Region this source reads.',
-      resolve: (source) => (source.kind === 'aws' ? source.region : null),
+      resolve: (source) => (source.kind === 'AWS_BACKUP' ? source.region : null),
     }),
     accountId: t.string({
       description: 'AWS only: the account this source is pinned to, `*` for a whole organization, null for the caller account.',
-      resolve: (source) => (source.kind === 'aws' ? (source.accountId ?? null) : null),
+      resolve: (source) => (source.kind === 'AWS_BACKUP' ? (source.accountId ?? null) : null),
+    }),
+    fetchedAt: t.field({
+      type: 'DateTime',
+      description:
+        "When the gateway last fetched this source's jobs into its shared read model (what `backupJobs` and lookups answer from); null before the first fetch. Reading it costs no call.",
+      resolve: async (source, _args, context) => {
+        const fetchedAt = await context.sources.readModel(source.name)?.fetchedAt();
+        return fetchedAt ? new Date(fetchedAt) : null;
+      },
     }),
     lastCall: t.field({
       type: LastCall,

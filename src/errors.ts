@@ -20,6 +20,11 @@ export const ErrorCode = {
   UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
   /** An upstream answered with something the gateway could not read. */
   UPSTREAM_BAD_RESPONSE: 'UPSTREAM_BAD_RESPONSE',
+  /**
+   * The caller has caused its share of upstream reads for now (`callerBudget`); what needed a new
+   * read was refused without one. `extensions.retryAfterSeconds` and the Retry-After header say when to retry.
+   */
+  RATE_LIMITED: 'RATE_LIMITED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -49,6 +54,14 @@ export class SourceError extends Error {
 /** A client mistake, safe to show as is. */
 export function badUserInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+}
+
+/** A caller over its share of upstream reads (see ErrorCode.RATE_LIMITED). */
+export function rateLimited(retryAfterMs: number): GraphQLError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new GraphQLError(`This caller has caused its share of upstream reads for now; retry in ${seconds} s`, {
+    extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: seconds, http: { headers: { 'retry-after': String(seconds) } } },
+  });
 }
 
 /** A source the caller's credential does not list. */

@@ -4,7 +4,28 @@ import { createServer } from 'node:http';
 import { ConfigError, loadConfig, readPort } from './config/index.js';
 import { startSandbox, type Sandbox } from './sandbox/index.js';
 import { createGateway } from './server.js';
+import { MemoryState, RedisState, type SharedState } from './shared-state/index.js';
 import { SourceRegistry } from './sources.js';
+
+/** REDIS_URL makes replicas share read models and budgets; without it the process keeps them itself. */
+async function sharedState(env: NodeJS.ProcessEnv): Promise<SharedState> {
+  if (!env.REDIS_URL) return new MemoryState();
+  let url: URL;
+  try {
+    url = new URL(env.REDIS_URL);
+  } catch {
+    throw new ConfigError('REDIS_URL must be a URL such as redis://127.0.0.1:6379');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
+  const state = new RedisState(env.REDIS_URL);
+  try {
+    await state.ready();
+  } catch (error) {
+    await state.close();
+    throw new ConfigError(`REDIS_URL is set, but Redis at ${state.description.replace(/^redis /, '')} did not answer: ${(error as Error).message}`);
+  }
+  return state;
+}
 
 async function main(): Promise<void> {
   const port = readPort();
@@ -20,7 +41,8 @@ async function main(): Promise<void> {
   // The sandbox is for one developer's machine; a configured gateway serves its network (every interface).
   const host = process.env.HOST || (sandbox ? '127.0.0.1' : undefined);
 
-  const sources = SourceRegistry.fromConfig(config);
+  const state = await sharedState(process.env);
+  const sources = SourceRegistry.fromConfig(config, state);
   const server = createServer(createGateway(sources, config.security));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -35,11 +57,13 @@ async function main(): Promise<void> {
       ? `No GATEWAY_CONFIG set: serving the embedded sandbox (AWS Backup at ${sandbox.aws.url}, SailPoint at ${sandbox.sailPoint.url}), sources: ${config.sources.map((s) => s.name).join(', ')}`
       : `Sources: ${config.sources.map((s) => `${s.name} (${s.kind})`).join(', ')}`,
   );
+  console.log(`Shared state (read models, budgets): ${state.description}`);
 
   const shutdown = () => {
     server.close();
     server.closeAllConnections();
     sources.destroy();
+    void state.close();
     void (sandbox?.close() ?? Promise.resolve()).then(() => process.exit(0));
   };
   process.once('SIGINT', shutdown);

@@ -1,9 +1,11 @@
 // Wires the schema into graphql-yoga: per-request context, authentication, limits, error codes,
 // health endpoints and the offline GraphiQL.
+import type { IncomingMessage } from 'node:http';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import { Authenticator, useAuthentication } from './auth.js';
+import { Budget } from './budget.js';
 import { parseSecurity, type SecurityConfig } from './config/index.js';
 import { useRequestErrorCodes } from './error-codes.js';
 import { EXAMPLE_QUERY, renderOfflineGraphiQL, useGraphiQLAssets } from './graphiql.js';
@@ -12,15 +14,22 @@ import { usePartialErrors } from './partial-errors.js';
 import { corsOf, limitPlugins, postureOf } from './security.js';
 import type { SourceRegistry } from './sources.js';
 
-export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
+/** What Node's HTTP server hands yoga with each request. */
+interface ServerContext {
+  req?: IncomingMessage;
+}
+
+export type Gateway = YogaServerInstance<ServerContext, GatewayContext>;
 
 export function createGateway(sources: SourceRegistry, security: SecurityConfig = parseSecurity()): Gateway {
   const posture = postureOf(security);
   const authentication = useAuthentication(security.auth ? new Authenticator(security.auth) : null);
-  return createYoga<Record<string, never>, GatewayContext>({
+  const callerBudget = new Budget(sources.state, 'caller', security.limits.callerBudget, false);
+  return createYoga<ServerContext, GatewayContext>({
     schema,
     graphqlEndpoint: '/graphql',
-    context: ({ request }) => createContext(sources, authentication.callerOf(request), security.limits),
+    context: ({ request, req }) =>
+      createContext(sources, { caller: authentication.callerOf(request), clientAddress: req?.socket.remoteAddress }, security.limits, callerBudget),
     graphiql: posture.graphiql ? { title: 'Backup graph', defaultQuery: EXAMPLE_QUERY } : false,
     renderGraphiQL: renderOfflineGraphiQL,
     // Only GraphQLErrors (which carry an extensions.code) reach clients; anything else is masked.

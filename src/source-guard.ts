@@ -18,6 +18,7 @@ import {
   type TimeoutPolicy,
 } from 'cockatiel';
 import { ErrorCode, SourceError, type UpstreamErrorCode } from './errors.js';
+import { noteRefusal } from './refusal-log.js';
 
 export interface GuardConfig {
   /** Deadline of one call, everything included. */
@@ -111,6 +112,7 @@ export class SourceGuard {
       if (failure.code !== ErrorCode.BAD_USER_INPUT && !failure.local) {
         this.lastCall = { reachable: false, checkedAt: new Date(), errorCode: failure.code };
       }
+      logFailure(failure);
       throw failure;
     }
   }
@@ -136,6 +138,20 @@ export class SourceGuard {
     if (error instanceof BulkheadRejectedError) return code(ErrorCode.UPSTREAM_THROTTLED, 'TooManyCallsInFlight');
     return code(ErrorCode.UPSTREAM_UNAVAILABLE, error instanceof Error ? error.name : 'UnknownError');
   }
+}
+
+/**
+ * One line per upstream failure: names and codes only, never upstream bodies, URLs or credentials.
+ * Refusals on the gateway's own account (its budget, deadlines, an open circuit) come by the
+ * thousand under load, so they are counted and logged now and then instead.
+ */
+function logFailure(failure: SourceError): void {
+  if (failure.local || failure.upstreamName === 'CircuitOpen') {
+    noteRefusal(failure.sourceName, failure.upstreamName);
+    return;
+  }
+  const httpStatus = failure.status === undefined ? '' : ` status=${failure.status}`;
+  console.warn(`[upstream] source=${failure.sourceName} operation=${failure.operation} error=${failure.upstreamName} code=${failure.code}${httpStatus}`);
 }
 
 /**

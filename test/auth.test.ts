@@ -9,9 +9,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createContext } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import { callerFor, EVERYONE } from '../src/auth.js';
+import { Budget } from '../src/budget.js';
 import { parseSecurity } from '../src/config/index.js';
 import { SourceRegistry } from '../src/sources.js';
-import { startTestGateway, type GraphQLResponse, type TestGateway } from './support/gateway.js';
+import { startTestGateway, uncached, type GraphQLResponse, type TestGateway } from './support/gateway.js';
 import { TEST_API_KEY } from './support/secrets.js';
 
 const ISSUER = 'https://idp.example.test';
@@ -35,7 +36,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
   jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`;
 
+  // Every request reads the sources it may see, so each test can count exactly which ones it reached.
   gateway = await startTestGateway({
+    configure: uncached,
     security: {
       auth: {
         jwt: { jwksUrl, issuer: ISSUER, audience: AUDIENCE },
@@ -215,7 +218,10 @@ describe('the schema rule', () => {
     // the schema's own rule (scope-auth on BackupJob) still keeps the jobs out.
     const registry = SourceRegistry.fromConfig(gateway.sandbox.config);
     try {
-      const context = { ...createContext(registry, EVERYONE, parseSecurity().limits), caller: callerFor('mallory', ['aws-us-east-1']) };
+      const security = parseSecurity();
+      const callerBudget = new Budget(registry.state, 'caller', security.limits.callerBudget, false);
+      const origin = { caller: EVERYONE, clientAddress: '127.0.0.1' };
+      const context = { ...createContext(registry, origin, security.limits, callerBudget), caller: callerFor('mallory', ['aws-us-east-1']) };
       const result = await execute({
         schema,
         document: parse('{ backupJobs(first: 40) { edges { node { sourceName displayName } } } }'),

@@ -1,129 +1,150 @@
-// What each query costs upstream, counted by the sandbox on the wire.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from './support/gateway.js';
+// What each query costs upstream, counted by the sandbox on the wire: every source's jobs are read
+// once into its shared read model, and everything after is answered from it.
+import { BackupClient, StartBackupJobCommand } from '@aws-sdk/client-backup';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_AWS_CREDENTIALS } from '../src/sandbox/aws/index.js';
+import { startTestGateway, steady, uncached, ownAccountOnly, type TestGateway } from './support/gateway.js';
 
-let gateway: TestGateway;
-beforeAll(async () => {
-  gateway = await startTestGateway();
+const DASHBOARD = `{ backupJobs(first: 100) { totalCount edges { node { id phase
+  ... on AwsBackupJob { backupJobId createdBy { backupPlanName } recoveryPointLifecycle { deleteAfterDays } numberOfChildJobs childJobsInState { state count } }
+  ... on SailPointBackupJob { jobId options { includeTypes } }
+} } } }`;
+
+const listCalls = (gateway: TestGateway) => ({
+  aws: gateway.sandbox.aws.calls.count('ListBackupJobs'),
+  describe: gateway.sandbox.aws.calls.count('DescribeBackupJob'),
+  sailPointLists: gateway.sandbox.sailPoint.calls.count('listBackups') + gateway.sandbox.sailPoint.calls.count('listUploads'),
+  tokens: gateway.sandbox.sailPoint.calls.count('token'),
 });
-afterAll(() => gateway.close());
-beforeEach(() => gateway.sandbox.aws.calls.reset());
 
-const calls = () => gateway.sandbox.aws.calls;
+describe('the shared read models', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({ configure: steady });
+  });
+  afterAll(() => gateway.close());
 
-describe('upstream calls', () => {
-  it('a page of 50 jobs with createdBy and recoveryPointLifecycle costs one ListBackupJobs and no Describe', async () => {
-    const result = await gateway.query(`{
-      backupJobs(first: 50, filter: { sourceNames: ["aws-us-east-1"] }) {
-        edges { node { id phase ... on AwsBackupJob {
-          backupJobId createdBy { backupPlanName backupRuleCron } recoveryPointLifecycle { deleteAfterDays moveToColdStorageAfterDays }
-        } } }
-      }
-    }`);
-    expect(result.errors).toBeUndefined();
-    expect(result.data!.backupJobs.edges).toHaveLength(50);
-    expect(calls().count('ListBackupJobs')).toBe(1);
-    expect(calls().count('DescribeBackupJob')).toBe(0);
+  it('read each source once for many requests at the same time, and answer every later read from memory', async () => {
+    const answers = await Promise.all(Array.from({ length: 5 }, () => gateway.query(DASHBOARD)));
+    for (const answer of answers) {
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data).toEqual(answers[0]!.data);
+    }
+    expect(listCalls(gateway)).toEqual({ aws: 2, describe: 0, sailPointLists: 4, tokens: 2 });
+
+    await gateway.query(DASHBOARD);
+    expect(listCalls(gateway)).toEqual({ aws: 2, describe: 0, sailPointLists: 4, tokens: 2 });
   });
 
-  it('a page across both regions costs one ListBackupJobs per source', async () => {
-    const result = await gateway.query(`{ backupJobs(first: 30) { edges { node { id } } } }`);
-    expect(result.data!.backupJobs.edges).toHaveLength(30);
-    expect(calls().count('ListBackupJobs')).toBe(2);
-    expect(calls().count()).toBe(2);
-  });
-
-  it('selecting numberOfChildJobs on a page costs one Describe per listed job', async () => {
-    const result = await gateway.query(`{
-      backupJobs(first: 25, filter: { sourceNames: ["aws-us-east-1"] }) {
-        edges { node { ... on AwsBackupJob { numberOfChildJobs childJobsInState { state count } } } }
-      }
-    }`);
+  it('answer lookups by id of listed jobs, their children and parents, with no call', async () => {
+    await gateway.query(DASHBOARD);
+    gateway.sandbox.aws.calls.reset();
+    gateway.sandbox.sailPoint.calls.reset();
+    const aws = gateway.sandbox.aws.store.jobs('us-east-1').slice(40, 60).map((job) => job.record.BackupJobId);
+    const parent = gateway.sandbox.aws.store.jobs('us-east-1').find((job) => job.record.IsParent)!.record.BackupJobId;
+    const sailPoint = gateway.sandbox.sailPoint.store.backups(gateway.sandbox.sailPoint.tenants[0]!.name).slice(0, 10).map((record) => record.jobId);
+    const lookups = [
+      ...[0, 1, 2].flatMap((round) =>
+        aws.map((id, index) => `a${round}_${index}: awsBackupJob(backupJobId: "${id}", sourceName: "aws-us-east-1") { backupJobId numberOfChildJobs }`),
+      ),
+      `parent: awsBackupJob(backupJobId: "${parent}") { childJobs { backupJobId parentJob { backupJobId } } }`,
+      ...sailPoint.map((id, index) => `s${index}: sailPointBackupJob(jobId: "${id}") { jobId }`),
+    ];
+    const result = await gateway.query(`{ ${lookups.join('\n')} }`);
     expect(result.errors).toBeUndefined();
-    expect(calls().count('ListBackupJobs')).toBe(1);
-    expect(calls().count('DescribeBackupJob')).toBe(25);
-  });
-
-  it('the same 20 ids asked three times in one query cost at most 20 Describe calls', async () => {
-    const ids = gateway.sandbox.aws.store
-      .jobs('us-east-1')
-      .slice(40, 60)
-      .map((job) => job.record.BackupJobId as string);
-    const lookups = [0, 1, 2]
-      .flatMap((round) =>
-        ids.map(
-          (id, index) =>
-            `r${round}_${index}: awsBackupJob(backupJobId: "${id}", sourceName: "aws-us-east-1") { backupJobId numberOfChildJobs }`,
-        ),
-      )
-      .join('\n');
-    const result = await gateway.query(`{ ${lookups} }`);
-    expect(result.errors).toBeUndefined();
-    expect(Object.keys(result.data!)).toHaveLength(60);
-    expect(calls().count('DescribeBackupJob')).toBe(20);
-    expect(calls().count('ListBackupJobs')).toBe(0);
-  });
-
-  it('a job the list already returned costs nothing more when a nested field loads it again', async () => {
-    const parent = gateway.sandbox.aws.store.jobs('us-east-1').find((j) => j.record.IsParent === true)!;
-    const created = (parent.record.CreationDate as number) * 1000;
-    const result = await gateway.query(
-      `query ($after: DateTime, $before: DateTime) {
-        backupJobs(first: 100, filter: { sourceNames: ["aws-us-east-1"], createdAfter: $after, createdBefore: $before }) {
-          edges { node { ... on AwsBackupJob { backupJobId parentJob { backupJobId isParent } } } }
-        }
-      }`,
-      { after: new Date(created - 3_600_000).toISOString(), before: new Date(created + 3_600_000).toISOString() },
-    );
-    expect(result.errors).toBeUndefined();
-    const nodes = result.data!.backupJobs.edges.map((edge: any) => edge.node);
-    const children = nodes.filter((node: any) => node.parentJob?.backupJobId === parent.record.BackupJobId);
-    expect(nodes.some((node: any) => node.backupJobId === parent.record.BackupJobId)).toBe(true);
-    expect(children.length).toBeGreaterThan(1);
-    // The parent came with the page, so resolving it for each child costs no Describe.
-    expect(calls().count('ListBackupJobs')).toBe(1);
-    expect(calls().count('DescribeBackupJob')).toBe(0);
-  });
-
-  it('child jobs listed for a parent are not described again when their parentJob is selected', async () => {
-    const parent = gateway.sandbox.aws.store.jobs('us-east-1').find((j) => j.record.IsParent === true)!;
-    const result = await gateway.query(
-      `query ($id: String!) { awsBackupJob(backupJobId: $id, sourceName: "aws-us-east-1") {
-        childJobs { backupJobId parentJob { backupJobId } }
-      } }`,
-      { id: parent.record.BackupJobId },
-    );
-    expect(result.errors).toBeUndefined();
-    expect(calls().count('DescribeBackupJob')).toBe(1);
-    expect(calls().count('ListBackupJobs')).toBe(1);
+    expect(result.data!.parent.childJobs.length).toBeGreaterThan(0);
+    expect(result.data!.parent.childJobs.every((child: any) => child.parentJob.backupJobId === parent)).toBe(true);
+    expect(Object.values(result.data!).every((value) => value !== null)).toBe(true);
+    expect(gateway.sandbox.aws.calls.count() + gateway.sandbox.sailPoint.calls.count()).toBe(0);
   });
 });
 
-describe('the opt-in list cache (listCacheTtlMs)', () => {
-  it('lets one list answer per source serve every request within its TTL, and lists anew after it; probes skip it', async () => {
-    const cached = await startTestGateway({
-      configure: (config) => ({ ...config, sources: config.sources.map((source) => ({ ...source, listCacheTtlMs: 400 })) }),
+describe('a refresh', () => {
+  it('that fails reaches every request that shared it, from one upstream call', async () => {
+    // Each upstream answer takes 300 ms, so the four requests all arrive while the one refresh per source is under way.
+    const gateway = await startTestGateway({ configure: uncached, latencyMs: 300 });
+    try {
+      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'credentials', operation: 'ListBackupJobs' });
+      const answers = await Promise.all(Array.from({ length: 4 }, () => gateway.query('{ backupJobs(first: 5) { edges { node { id } } } }')));
+      for (const answer of answers) {
+        expect((answer.errors ?? []).map((error) => [error.extensions?.code, error.extensions?.sourceName])).toEqual([
+          ['UPSTREAM_AUTH_FAILED', 'aws-us-east-1'],
+        ]);
+      }
+      expect(gateway.sandbox.aws.calls.count('ListBackupJobs')).toBe(2);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('past refreshAfterMs serves the snapshot at once and refreshes it once in the background', async () => {
+    const gateway = await startTestGateway({
+      configure: (config) => ({
+        ...config,
+        sources: config.sources.map((source) => ({ ...source, freshness: { refreshAfterMs: 0, maxStalenessMs: 60_000, staleIfErrorMs: 60_000 } })),
+      }),
     });
     try {
-      const { aws, sailPoint } = cached.sandbox;
-      const page = '{ backupJobs(first: 20) { edges { node { id } } } }';
-      const first = await cached.query(page);
-      expect(aws.calls.count('ListBackupJobs')).toBe(2);
-      expect(sailPoint.calls.count('listBackups') + sailPoint.calls.count('listUploads')).toBe(4);
-
-      const again = await Promise.all([cached.query(page), cached.query(page), cached.query(page)]);
-      expect(again.map((answer) => answer.data)).toEqual([first.data, first.data, first.data]);
-      expect(aws.calls.count('ListBackupJobs')).toBe(2);
-      expect(sailPoint.calls.count('listBackups') + sailPoint.calls.count('listUploads')).toBe(4);
-
-      await cached.query('{ backupSources { health { reachable } } }');
-      expect(aws.calls.count('ListBackupJobs')).toBe(4);
-
-      await new Promise((resolve) => setTimeout(resolve, 450));
-      await cached.query(page);
-      expect(aws.calls.count('ListBackupJobs')).toBe(6);
+      const page = '{ backupJobs(first: 5, filter: { sourceNames: ["aws-us-east-1"] }) { sources { fetchedAt } edges { node { id } } } }';
+      const first = await gateway.query(page);
+      expect(gateway.sandbox.aws.calls.count('ListBackupJobs')).toBe(1);
+      const second = await gateway.query(page);
+      // Served from the first read, while the next one runs behind it.
+      expect(second.data).toEqual(first.data);
+      await until(() => gateway.sandbox.aws.calls.count('ListBackupJobs') === 2);
+      await until(async () => (await gateway.query(page)).data!.backupJobs.sources[0].fetchedAt !== first.data!.backupJobs.sources[0].fetchedAt);
     } finally {
-      await cached.close();
+      await gateway.close();
     }
   });
 });
+
+describe('an AWS source of its own account (no accountId)', () => {
+  let gateway: TestGateway;
+  let client: BackupClient;
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      configure: (config) => steady(ownAccountOnly(config)),
+    });
+    client = new BackupClient({ region: 'us-east-1', endpoint: gateway.sandbox.aws.url, credentials: SANDBOX_AWS_CREDENTIALS, maxAttempts: 1 });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await gateway.close();
+  });
+
+  it('looks up a job its read model lacks with one DescribeBackupJob, and not again while it is cached', async () => {
+    await gateway.query('{ backupJobs(first: 1) { edges { cursor } } }');
+    const { BackupJobId } = await client.send(
+      new StartBackupJobCommand({
+        BackupVaultName: 'Default',
+        ResourceArn: 'arn:aws:dynamodb:us-east-1:111122223333:table/orders',
+        IamRoleArn: 'arn:aws:iam::111122223333:role/service-role/AWSBackupDefaultServiceRole',
+      }),
+    );
+    gateway.sandbox.aws.calls.reset();
+    const lookup = `{ awsBackupJob(backupJobId: "${BackupJobId}") { backupJobId state } }`;
+    for (let round = 0; round < 3; round++) {
+      const answer = await gateway.query(lookup);
+      expect(answer.data!.awsBackupJob).toEqual({ backupJobId: BackupJobId, state: 'CREATED' });
+    }
+    expect(gateway.sandbox.aws.calls.count()).toBe(1);
+    expect(gateway.sandbox.aws.calls.count('DescribeBackupJob')).toBe(1);
+  });
+
+  it('remembers that an id does not exist', async () => {
+    gateway.sandbox.aws.calls.reset();
+    const lookup = '{ awsBackupJob(backupJobId: "00000000-0000-0000-0000-000000000000") { backupJobId } }';
+    for (let round = 0; round < 3; round++) expect((await gateway.query(lookup)).data!.awsBackupJob).toBeNull();
+    expect(gateway.sandbox.aws.calls.count('DescribeBackupJob')).toBe(1);
+  });
+});
+
+/** Waits for a condition the gateway reaches by itself; fails the test if it never does. */
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('the condition never held');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

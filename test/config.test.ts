@@ -22,7 +22,8 @@ describe('configuration', () => {
       timeoutMs: 10_000,
       maxConcurrency: 16,
       circuitBreaker: { failures: 5, halfOpenAfterMs: 30_000 },
-      listCacheTtlMs: 0,
+      freshness: { refreshAfterMs: 5_000, maxStalenessMs: 15_000, staleIfErrorMs: 300_000 },
+      budget: { calls: 50, perSeconds: 5 },
     });
     expect(config.sources[1]).toMatchObject({ endpoint: 'http://127.0.0.1:4566' });
   });
@@ -38,6 +39,12 @@ describe('configuration', () => {
     [{ sources: [{ kind: 'aws', name: 'a', region: 'mars' }] }, 'sources.0.region: must be an AWS region'],
     [{ sources: [{ kind: 'aws', name: 'a', region: 'us-east-1', accountId: '12' }] }, 'sources.0.accountId: must be a 12-digit'],
     [{ sources: [{ kind: 'azure', name: 'a' }] }, 'sources.0.kind'],
+    [
+      { sources: [{ kind: 'aws', name: 'a', region: 'us-east-1', freshness: { refreshAfterMs: 20_000, maxStalenessMs: 10_000 } }] },
+      'sources.0.freshness: must keep refreshAfterMs <= maxStalenessMs <= staleIfErrorMs',
+    ],
+    [{ sources: [{ kind: 'aws', name: 'a', region: 'us-east-1', budget: { calls: 5, perSeconds: 10 } }] }, 'sources.0.budget: must allow more calls'],
+    [{ sources: [{ kind: 'aws', name: 'a', region: 'us-east-1' }], security: { limits: { callerBudget: { calls: 0, perSeconds: 1 } } } }, 'security.limits.callerBudget.calls'],
     [{ sources: [{ kind: 'aws', name: 'a b', region: 'us-east-1' }] }, 'sources.0.name'],
     [{ sources: [{ kind: 'aws', name: 'a', region: 'us-east-1', secretAccessKey: 'x' }] }, "sources.0: Unrecognized key(s) in object: 'secretAccessKey'"],
     [
@@ -79,7 +86,8 @@ describe('configuration', () => {
       timeoutMs: 10_000,
       maxConcurrency: 16,
       circuitBreaker: { failures: 5, halfOpenAfterMs: 30_000 },
-      listCacheTtlMs: 0,
+      freshness: { refreshAfterMs: 5_000, maxStalenessMs: 15_000, staleIfErrorMs: 300_000 },
+      budget: { calls: 100, perSeconds: 10 },
     });
     expect(() => parseConfig({ sources: [{ kind: 'sailpoint', name: 'acme', baseUrl: 'nope', clientId: 'id', clientSecret: 's' }] })).toThrow(
       'sources.0.baseUrl: must be the tenant API URL',

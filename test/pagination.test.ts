@@ -1,57 +1,97 @@
-// The cross-source merge on its own: order, horizon, filtered items and the end position.
+// The cross-source page on its own: order, filters, cursors, and parts missing from some pages.
 import { describe, expect, it } from 'vitest';
-import { mergePages, type Position } from '../resolvers/pagination.js';
+import { assemblePage, decodeCursor, encodeCursor, type Cursor, type PagePart } from '../resolvers/pagination.js';
+import type { ReadableJob } from '../src/read-model/order.js';
 
-type Item = Position & { ok?: boolean };
-const item = (createdAt: number, sourceName: string, jobId = `${sourceName}${createdAt}`, ok = true): Item => ({ createdAt, sourceName, jobId, ok });
-const merge = (pages: { items: Item[]; hasMore: boolean }[], first: number, after: Position | null = null) =>
-  mergePages(pages, { first, after, positionOf: (i) => i, accept: (i) => i.ok !== false });
-const ids = (items: Item[]) => items.map((i) => i.jobId);
+type Job = ReadableJob & { ok?: boolean };
+const job = (createdAt: number, sourceName: string, id = `${sourceName}${createdAt}`, ok = true): Job => ({
+  key: `${sourceName}:${id}`,
+  sourceName,
+  createdAt: new Date(createdAt),
+  ok,
+});
+/** A source's part as the read model hands it over: sorted newest first. */
+const part = (sourceName: string, jobs: Job[] | null): PagePart<Job> => ({
+  sourceName,
+  jobs: jobs && [...jobs].sort((a, b) => b.createdAt!.getTime() - a.createdAt!.getTime() || (a.key < b.key ? -1 : 1)),
+});
+const page = (parts: PagePart<Job>[], first: number, after: Cursor | null = null) =>
+  assemblePage(parts, { first, after, accept: (j) => j.ok !== false });
+const keys = (jobs: Job[]) => jobs.map((j) => j.key.split(':')[1]);
 
-describe('mergePages', () => {
-  it('interleaves sources newest first and breaks ties by source then id', () => {
-    const page = merge(
-      [
-        { items: [item(9, 'a'), item(5, 'a'), item(5, 'a', 'a5b')], hasMore: false },
-        { items: [item(7, 'b'), item(5, 'b')], hasMore: false },
-      ],
-      10,
-    );
-    expect(ids(page.items)).toEqual(['a9', 'b7', 'a5', 'a5b', 'b5']);
-    expect(page.hasNextPage).toBe(false);
+describe('assemblePage', () => {
+  it('interleaves sources newest first and breaks ties by source, then key', () => {
+    const result = page([part('a', [job(9, 'a'), job(5, 'a'), job(5, 'a', 'a5b')]), part('b', [job(7, 'b'), job(5, 'b')])], 10);
+    expect(keys(result.items)).toEqual(['a9', 'b7', 'a5', 'a5b', 'b5']);
+    expect(result.hasNextPage).toBe(false);
   });
 
-  it('never emits past the oldest item of a source that has more', () => {
-    const page = merge(
-      [
-        { items: [item(10, 'a'), item(8, 'a')], hasMore: true },
-        { items: [item(9, 'b'), item(7, 'b'), item(6, 'b')], hasMore: false },
-      ],
-      10,
-    );
-    // b7 and b6 could have unseen a-items before them, so they wait for the next page.
-    expect(ids(page.items)).toEqual(['a10', 'b9', 'a8']);
-    expect(page.hasNextPage).toBe(true);
-    expect(page.endPosition).toMatchObject({ createdAt: 8, sourceName: 'a' });
+  it('continues after the cursor, stops at first, and knows whether more is left', () => {
+    const a = part('a', [job(9, 'a'), job(8, 'a'), job(7, 'a'), job(6, 'a')]);
+    const one = page([a], 2);
+    expect(keys(one.items)).toEqual(['a9', 'a8']);
+    expect(one.hasNextPage).toBe(true);
+    const two = page([a], 2, one.endCursor);
+    expect(keys(two.items)).toEqual(['a7', 'a6']);
+    expect(two.hasNextPage).toBe(false);
   });
 
-  it('skips what it has already emitted and stops at first', () => {
-    const after = item(8, 'a');
-    const page = merge([{ items: [item(9, 'a'), item(8, 'a'), item(7, 'a'), item(6, 'a')], hasMore: false }], 1, after);
-    expect(ids(page.items)).toEqual(['a7']);
-    expect(page.hasNextPage).toBe(true);
+  it('leaves out what the filter rejects, and has no next page when only rejected jobs remain', () => {
+    const result = page([part('a', [job(9, 'a'), job(8, 'a', 'no', false)])], 1);
+    expect(keys(result.items)).toEqual(['a9']);
+    expect(result.hasNextPage).toBe(false);
   });
 
-  it('moves the end position past filtered items so an empty page still advances', () => {
-    const page = merge([{ items: [item(9, 'a', 'x', false), item(8, 'a', 'y', false)], hasMore: true }], 5);
-    expect(page.items).toEqual([]);
-    expect(page.endPosition).toMatchObject({ createdAt: 8, jobId: 'y' });
-    expect(page.hasNextPage).toBe(true);
+  it('keeps a missing source behind its unread jobs, and delivers them once it is back', () => {
+    const a = [job(10, 'a'), job(8, 'a'), job(6, 'a')];
+    const b = [job(9, 'b'), job(7, 'b'), job(5, 'b')];
+    const first = page([part('a', a), part('b', null)], 2);
+    expect(keys(first.items)).toEqual(['a10', 'a8']);
+    expect(first.hasNextPage).toBe(true);
+    expect(first.endCursor?.behind).toEqual({ b: null });
+
+    // b answers again: its jobs newer than the cursor come first, then the merge goes on in order.
+    const second = page([part('a', a), part('b', b)], 3, decodeCursor(encodeCursor(first.endCursor!)));
+    expect(keys(second.items)).toEqual(['b9', 'b7', 'a6']);
+    const third = page([part('a', a), part('b', b)], 3, second.endCursor);
+    expect(keys(third.items)).toEqual(['b5']);
+    expect(third.hasNextPage).toBe(false);
   });
 
-  it('knows there is no next page when only rejected items remain', () => {
-    const page = merge([{ items: [item(9, 'a'), item(8, 'a', 'no', false)], hasMore: false }], 1);
-    expect(ids(page.items)).toEqual(['a9']);
-    expect(page.hasNextPage).toBe(false);
+  it('gives every edge a cursor that resumes right after it', () => {
+    const parts = [part('a', [job(9, 'a'), job(7, 'a')]), part('b', [job(8, 'b'), job(6, 'b')])];
+    const whole = page(parts, 4);
+    const resumed = page(parts, 4, whole.cursors[1]);
+    expect(keys(resumed.items)).toEqual(['a7', 'b6']);
+  });
+
+  it('delivers every job exactly once across a traversal whatever pages lack a source', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const sources = ['a', 'b', 'c'];
+    const all = sources.flatMap((name) => Array.from({ length: 40 }, (_, i) => job(Math.floor(random() * 60), name, `${name}-${i}`)));
+    for (let round = 0; round < 50; round++) {
+      const seen: string[] = [];
+      let cursor: Cursor | null = null;
+      for (let guard = 0; guard < 500; guard++) {
+        const parts = sources.map((name) => part(name, random() < 0.3 ? null : all.filter((j) => j.sourceName === name)));
+        const result = page(parts, 1 + Math.floor(random() * 9), cursor);
+        seen.push(...result.items.map((j) => j.key));
+        cursor = result.endCursor;
+        if (!result.hasNextPage) break;
+      }
+      expect(seen.sort()).toEqual(all.map((j) => j.key).sort());
+    }
+  });
+});
+
+describe('cursors', () => {
+  it('round-trip, and forged ones are refused', () => {
+    const cursor: Cursor = { position: { createdAt: 1_700_000_000_123, sourceName: 'prod', jobId: 'prod:J' }, behind: { other: null } };
+    expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
+    const forged = ['', 'abc', '[2,1,"a","b"]', '[1,[1,"a","b"],[]]', '[2,[1,"a"],[]]', '[2,null,[["x",[1,"a"]]]]', '[2,null,{}]'];
+    for (const text of forged) {
+      expect(() => decodeCursor(Buffer.from(text).toString('base64url'))).toThrow('not a cursor');
+    }
   });
 });

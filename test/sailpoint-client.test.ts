@@ -8,7 +8,9 @@ import {
   type SailPointClientOptions,
   type SailPointTenantConfig,
 } from '../src/sailpoint/index.js';
+import { Budget } from '../src/budget.js';
 import { startSailPointSandbox, type SailPointSandbox } from '../src/sandbox/sailpoint/index.js';
+import { MemoryState } from '../src/shared-state/index.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
@@ -244,45 +246,34 @@ describe('rate limits', () => {
     expect(sandbox.calls.count('listBackups')).toBe(2);
   });
 
-  it('paces its own requests so that SailPoint never has to refuse them', async () => {
+  it('takes every request from its budget, the token request included, so that SailPoint never has to refuse one', async () => {
     const limited = await startSailPointSandbox({ now: NOW, rateLimit: { requests: 3, windowMs: 1_000 } });
     try {
-      // Without pacing, the fourth concurrent call trips the limit and has to be retried.
-      const unpaced = clientFor(limited);
-      await Promise.all(Array.from({ length: 4 }, () => unpaced.listBackups()));
+      // Without a budget, the fourth concurrent call trips the limit and has to be retried.
+      const unbudgeted = clientFor(limited);
+      await Promise.all(Array.from({ length: 4 }, () => unbudgeted.listBackups()));
       expect(limited.calls.count('listBackups')).toBe(5);
 
       limited.calls.reset();
-      const paced = clientFor(limited, {}, { rateLimit: { requests: 3, windowMs: 1_200 } });
-      const started = Date.now();
-      await Promise.all(Array.from({ length: 4 }, () => paced.listBackups()));
-      expect(Date.now() - started).toBeGreaterThanOrEqual(1_100);
+      // 4 calls in any second: 2 per one-second window, so the token and four lists need three windows.
+      const budget = new Budget(new MemoryState(), 'test', { calls: 4, perSeconds: 1 }, true);
+      const budgeted = clientFor(limited, {}, { budget: (signal) => budget.take('tenant', 5_000, signal) });
+      await Promise.all(Array.from({ length: 4 }, () => budgeted.listBackups()));
       expect(limited.calls.count('listBackups')).toBe(4);
+      expect(limited.calls.count('token')).toBe(1);
     } finally {
       await limited.close();
     }
   });
 
-  it("gives back the turn of a call that stopped waiting for it, so later calls do not wait for a request never sent", async () => {
-    const paced = clientFor(sandbox, {}, { rateLimit: { requests: 1, windowMs: 600 } });
-    await paced.listBackups();
-    const error = await failure(paced.listBackups({}, AbortSignal.timeout(50)));
-    expect(error.code).toBe('UPSTREAM_TIMEOUT');
-    // The first call's turn has passed; the abandoned one's must not hold up the next.
-    await new Promise((resolve) => setTimeout(resolve, 650));
-    const started = Date.now();
-    await paced.listBackups();
-    expect(Date.now() - started).toBeLessThan(300);
-  });
-
-  it('reports the tenant throttled at once when its turn is further away than the throttle budget', async () => {
-    const paced = clientFor(sandbox, {}, { rateLimit: { requests: 1, windowMs: 10_000 }, maxThrottleWaitMs: 1_000 });
-    await paced.listBackups();
-    const started = Date.now();
-    const error = await failure(paced.listBackups());
+  it('refuses a call on its own account, without reaching the tenant, when its budget has nothing left in time', async () => {
+    const budget = new Budget(new MemoryState(), 'test', { calls: 3, perSeconds: 1 }, true);
+    const budgeted = clientFor(sandbox, {}, { budget: (signal) => budget.take('tenant', 0, signal) });
+    // One request per second: the token request takes this second's.
+    const error = await failure(budgeted.listBackups());
     expect(error.code).toBe('UPSTREAM_THROTTLED');
-    expect(Date.now() - started).toBeLessThan(200);
-    expect(sandbox.calls.count('listBackups')).toBe(1);
+    expect(error.local).toBe(true);
+    expect(sandbox.calls.count('listBackups')).toBe(0);
   });
 });
 

@@ -1,6 +1,7 @@
 // Pure mapping from an AWS Backup job record (as the SDK returns it) to the graph's AwsBackupJob.
 import type { BackupJob, DescribeBackupJobOutput } from '../../src/aws/source.js';
-import { awsPhase, isAwsBackupJobState, type AwsBackupJobState, type BackupJobPhase } from './phase.js';
+import { comparePositions, positionOf } from '../../src/read-model/order.js';
+import { AWS_BACKUP_JOB_STATES, awsPhase, isAwsBackupJobState, type AwsBackupJobState, type BackupJobPhase } from './phase.js';
 
 export interface KeyValuePair {
   key: string;
@@ -40,8 +41,6 @@ export interface AwsBackupJobModel {
   displayName: string;
   createdAt: Date | null;
   completedAt: Date | null;
-  /** True when the record came from DescribeBackupJob, so the child-job members are known. */
-  described: boolean;
   accountId: string | null;
   backupJobId: string;
   backupVaultName: string | null;
@@ -74,6 +73,8 @@ export interface AwsBackupJobModel {
   isParent: boolean | null;
   numberOfChildJobs: number | null;
   childJobsInState: ChildJobStateCount[] | null;
+  /** Keys of the child jobs listed with a composite job, newest first; null when only DescribeBackupJob was read. */
+  childJobKeys: string[] | null;
 }
 
 export interface AwsSourceRef {
@@ -87,7 +88,7 @@ export function awsJobKey(sourceName: string, backupJobId: string): string {
 
 /**
  * Maps a ListBackupJobs element or a DescribeBackupJob answer. Only the latter carries the
- * child-job members, so `described` records which one this was.
+ * child-job members, so `described` says which one this is.
  */
 export function mapAwsBackupJob(
   record: BackupJob | DescribeBackupJobOutput,
@@ -105,7 +106,6 @@ export function mapAwsBackupJob(
     displayName: record.ResourceName ?? lastArnSegment(record.ResourceArn) ?? backupJobId,
     createdAt: record.CreationDate ?? null,
     completedAt: record.CompletionDate ?? null,
-    described,
     accountId: record.AccountId ?? null,
     backupJobId,
     backupVaultName: record.BackupVaultName ?? null,
@@ -164,7 +164,34 @@ export function mapAwsBackupJob(
             isAwsBackupJobState(state) && typeof count === 'number' ? [{ state, count }] : [],
           )
         : null,
+    childJobKeys: null,
   };
+}
+
+/**
+ * Completes listed jobs with what only DescribeBackupJob sends: the child-job statistics of each
+ * composite job, counted from the children listed with it (children carry their parent's id and
+ * live in its account). Other jobs get no statistics and no children.
+ */
+export function withChildCounts(jobs: readonly AwsBackupJobModel[]): AwsBackupJobModel[] {
+  const children = new Map<string, AwsBackupJobModel[]>();
+  for (const job of jobs) {
+    if (!job.parentJobId) continue;
+    const family = `${job.accountId ?? ''}/${job.parentJobId}`;
+    children.set(family, [...(children.get(family) ?? []), job]);
+  }
+  return jobs.map((job) => {
+    if (!job.isParent) return { ...job, childJobKeys: [] };
+    const family = (children.get(`${job.accountId ?? ''}/${job.backupJobId}`) ?? []).sort((a, b) => comparePositions(positionOf(a), positionOf(b)));
+    const counts = new Map<AwsBackupJobState, number>();
+    for (const child of family) if (child.state) counts.set(child.state, (counts.get(child.state) ?? 0) + 1);
+    return {
+      ...job,
+      numberOfChildJobs: family.length,
+      childJobsInState: AWS_BACKUP_JOB_STATES.filter((state) => counts.has(state)).map((state) => ({ state, count: counts.get(state)! })),
+      childJobKeys: family.map((child) => child.key),
+    };
+  });
 }
 
 /** `arn:aws:ec2:us-east-1:111122223333:volume/vol-0abc` -> `vol-0abc`. */

@@ -1,32 +1,31 @@
-// One configured AWS Backup source: a BackupClient for its region and account, every call run
-// through the source's guard (deadline, concurrency, circuit breaker) and classified into the
-// gateway's error vocabulary.
+// One configured AWS Backup source as the read layer sees it: a BackupClient for its Region and
+// account, every call run through the source's guard (deadline, concurrency, circuit breaker) and
+// its upstream budget, and classified into the gateway's error vocabulary.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { bulkhead, type BulkheadPolicy } from 'cockatiel';
 import {
   BackupClient,
   BackupServiceException,
   DescribeBackupJobCommand,
   ListBackupJobsCommand,
-  paginateListBackupJobs,
   ResourceNotFoundException,
   type BackupClientConfig,
   type BackupJob,
   type DescribeBackupJobOutput,
   type ListBackupJobsInput,
 } from '@aws-sdk/client-backup';
+import type { BackupJobFilter } from '../../resolvers/backup-jobs.js';
+import { awsJobKey, mapAwsBackupJob, withChildCounts, type AwsBackupJobModel } from '../../resolvers/mappers/aws.js';
+import { Budget, BudgetExhausted } from '../budget.js';
 import type { AwsSourceConfig } from '../config/index.js';
 import { ErrorCode, SourceError } from '../errors.js';
-import { ListCache } from '../list-cache.js';
-import { requestDeadline, SourceGuard, untilRequestDeadline, type CircuitName, type SourceHealth } from '../source-guard.js';
+import type { SourceAdapter } from '../read-model/source-read-model.js';
+import type { SharedState } from '../shared-state/index.js';
+import { SourceGuard, type CircuitName, type SourceHealth } from '../source-guard.js';
 
 export type { SourceHealth };
 
 export type { BackupJob, DescribeBackupJobOutput, ListBackupJobsInput };
-
-export interface ListPage {
-  jobs: BackupJob[];
-  nextToken?: string;
-}
 
 /**
  * The SDK's logger middleware builds a redacted deep copy of every answer for `logger.info`, even
@@ -35,24 +34,42 @@ export interface ListPage {
  */
 const QUIET_LOGGER = { debug: () => undefined, warn: () => undefined, error: () => undefined } as unknown as BackupClientConfig['logger'];
 
-export class AwsBackupSource {
-  readonly kind = 'aws' as const;
+/** The most ListBackupJobs returns in one call. */
+const PAGE_SIZE = 1000;
+
+/** States after which AWS never changes a job again. */
+const SETTLED_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'ABORTED', 'EXPIRED', 'PARTIAL']);
+
+export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
+  readonly kind = 'AWS_BACKUP' as const;
   readonly name: string;
   readonly region: string;
   readonly accountId: string | undefined;
+  readonly freshness: AwsSourceConfig['freshness'];
+  readonly timeoutMs: number;
+  /**
+   * Set only for a source that reads its own account's jobs. DescribeBackupJob takes no account,
+   * and nothing documents that it answers from a management account for a member account's job,
+   * so a source pinned to an account or to the whole organization finds jobs by listing only.
+   */
+  readonly lookupJob?: (key: string) => Promise<AwsBackupJobModel | null>;
   private readonly client: BackupClient;
   private readonly guard: SourceGuard;
+  private readonly budget: Budget;
+  /** The deadline signal of the call under way, for the budget middleware that runs inside the SDK. */
+  private readonly callSignal = new AsyncLocalStorage<AbortSignal>();
   /** Describe calls fan out per job; they get a tighter bound of their own inside the guard's. */
   private readonly describeSlots: BulkheadPolicy;
-  private readonly listCache: ListCache<ListPage>;
 
-  constructor(config: AwsSourceConfig) {
+  constructor(config: AwsSourceConfig, state: SharedState) {
     this.name = config.name;
     this.region = config.region;
     this.accountId = config.accountId;
+    this.freshness = config.freshness;
+    this.timeoutMs = config.timeoutMs;
     this.guard = new SourceGuard(config.name, config);
+    this.budget = new Budget(state, 'source', config.budget, true);
     this.describeSlots = bulkhead(config.describeConcurrency, Number.POSITIVE_INFINITY);
-    this.listCache = new ListCache(config.listCacheTtlMs);
     this.client = new BackupClient({
       region: config.region,
       ...(config.endpoint ? { endpoint: config.endpoint } : {}),
@@ -65,54 +82,57 @@ export class AwsBackupSource {
       requestHandler: { connectionTimeout: Math.min(3_000, config.timeoutMs), requestTimeout: config.timeoutMs, throwOnRequestTimeout: true },
       logger: QUIET_LOGGER,
     });
+    // Inside the retry middleware, so that every attempt the SDK sends, retries included, takes a call from the budget.
+    this.client.middlewareStack.add(
+      (next) => async (args) => {
+        const signal = this.callSignal.getStore();
+        await this.budget.take(this.name, this.timeoutMs / 2, signal);
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'upstreamBudget' },
+    );
+    if (config.accountId === undefined) this.lookupJob = (key) => this.describeJob(key);
   }
 
-  /** Describes one job; resolves null when the job does not exist in this source. */
-  describe(backupJobId: string, requestSignal?: AbortSignal): Promise<DescribeBackupJobOutput | null> {
-    // A Describe first waits for one of its own slots, then takes one of the source's, so a fan-out
-    // never holds the source's slots idle while lists wait. As in the guard, the bulkhead gets no
-    // signal (cockatiel 3.2 loses a slot per aborted queued call): a lookup whose request has ended
-    // starts and ends at once, and its caller stops waiting at the request's deadline.
-    const queued = () =>
-      this.describeSlots.execute(() => {
-        if (requestSignal?.aborted) throw requestDeadline(this.name, 'DescribeBackupJob');
-        return this.call('DescribeBackupJob', requestSignal, async (abortSignal) => {
-          try {
-            return await this.client.send(new DescribeBackupJobCommand({ BackupJobId: backupJobId }), { abortSignal });
-          } catch (error) {
-            if (error instanceof ResourceNotFoundException) return null;
-            throw error;
-          }
-        });
-      });
-    return untilRequestDeadline(queued, requestSignal, this.name, 'DescribeBackupJob');
+  /** Every job ListBackupJobs returns for this source (AWS keeps them for its list window), each page its own guarded call. */
+  async listJobs(): Promise<AwsBackupJobModel[]> {
+    const input: ListBackupJobsInput = { MaxResults: PAGE_SIZE, ...(this.accountId ? { ByAccountId: this.accountId } : {}) };
+    const jobs: AwsBackupJobModel[] = [];
+    // Not the SDK's paginator: it sends every page under one call, and each page here needs its own deadline and budget.
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const output = await this.call('ListBackupJobs', undefined, (abortSignal) =>
+        this.client.send(new ListBackupJobsCommand({ ...input, ...(token ? { NextToken: token } : {}) }), { abortSignal }),
+      );
+      for (const record of output.BackupJobs ?? []) jobs.push(mapAwsBackupJob(record, this, false));
+      nextToken = output.NextToken;
+    } while (nextToken);
+    return withChildCounts(jobs);
   }
 
-  /**
-   * Lists one page of jobs. Requests asking for the same page while a call for it is under way
-   * share that call, and within `listCacheTtlMs` its answer.
-   */
-  list(input: ListBackupJobsInput, requestSignal?: AbortSignal): Promise<ListPage> {
-    // A shared call carries no one request's deadline; each caller stops waiting at its own.
-    const shared = () => this.listCache.get(JSON.stringify(input), () => this.listNow(input));
-    return untilRequestDeadline(shared, requestSignal, this.name, 'ListBackupJobs');
+  isSettled(job: AwsBackupJobModel): boolean {
+    return job.state !== null && SETTLED_STATES.has(job.state);
   }
 
-  /** Every job matching the input, following NextToken with the SDK's paginator, under one deadline. */
-  listAll(input: ListBackupJobsInput, requestSignal?: AbortSignal): Promise<BackupJob[]> {
-    return this.call('ListBackupJobs', requestSignal, async (abortSignal) => {
-      const jobs: BackupJob[] = [];
-      // The paginator hands its trailing arguments to every send, so each page honours the deadline.
-      for await (const page of paginateListBackupJobs({ client: this.client, pageSize: 1000 }, input, { abortSignal })) {
-        jobs.push(...(page.BackupJobs ?? []));
-      }
-      return jobs;
-    });
+  /** AWS-only conditions never exclude an AWS source, except an account this source cannot hold. */
+  canMatch(filter: BackupJobFilter): boolean {
+    return !filter.accountId || !this.accountId || this.accountId === '*' || this.accountId === filter.accountId;
   }
 
-  /** Whether the source answers right now (never from the list cache): the cheapest call its API has. */
+  matches(job: AwsBackupJobModel, filter: BackupJobFilter): boolean {
+    return (
+      (!filter.resourceType || job.resourceType === filter.resourceType) &&
+      (!filter.backupVaultName || job.backupVaultName === filter.backupVaultName) &&
+      (!filter.accountId || job.accountId === filter.accountId)
+    );
+  }
+
+  /** Whether the source answers right now: the cheapest call its API has, past the read model. */
   async ping(requestSignal?: AbortSignal): Promise<void> {
-    await this.listNow({ MaxResults: 1, ...(this.accountId ? { ByAccountId: this.accountId } : {}) }, requestSignal);
+    await this.call('ListBackupJobs', requestSignal, (abortSignal) =>
+      this.client.send(new ListBackupJobsCommand({ MaxResults: 1, ...(this.accountId ? { ByAccountId: this.accountId } : {}) }), { abortSignal }),
+    );
   }
 
   /** The outcome of the latest call to this source, if any was made. */
@@ -128,11 +148,24 @@ export class AwsBackupSource {
     this.client.destroy();
   }
 
-  private listNow(input: ListBackupJobsInput, requestSignal?: AbortSignal): Promise<ListPage> {
-    return this.call('ListBackupJobs', requestSignal, async (abortSignal) => {
-      const output = await this.client.send(new ListBackupJobsCommand(input), { abortSignal });
-      return { jobs: output.BackupJobs ?? [], ...(output.NextToken ? { nextToken: output.NextToken } : {}) };
-    });
+  /** DescribeBackupJob of one job of this account, by its key; null when AWS does not know it. */
+  private describeJob(key: string): Promise<AwsBackupJobModel | null> {
+    const backupJobId = key.slice(this.name.length + 1);
+    if (key !== awsJobKey(this.name, backupJobId)) return Promise.resolve(null);
+    // A Describe first waits for one of its own slots, then takes one of the source's, so a fan-out
+    // never holds the source's slots idle while lists wait. As in the guard, the bulkhead gets no
+    // signal (cockatiel 3.2 loses a slot per aborted queued call).
+    return this.describeSlots.execute(() =>
+      this.call('DescribeBackupJob', undefined, async (abortSignal) => {
+        try {
+          const record = await this.client.send(new DescribeBackupJobCommand({ BackupJobId: backupJobId }), { abortSignal });
+          return mapAwsBackupJob(record, this, true);
+        } catch (error) {
+          if (error instanceof ResourceNotFoundException) return null;
+          throw error;
+        }
+      }),
+    );
   }
 
   private call<T>(operation: string, requestSignal: AbortSignal | undefined, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
@@ -140,7 +173,7 @@ export class AwsBackupSource {
       operation,
       async (signal) => {
         try {
-          return await send(signal);
+          return await this.callSignal.run(signal, () => send(signal));
         } catch (error) {
           throw classify(this.name, operation, error);
         }
@@ -151,6 +184,9 @@ export class AwsBackupSource {
 }
 
 function classify(sourceName: string, operation: string, error: unknown): SourceError {
+  if (error instanceof BudgetExhausted) {
+    return new SourceError(ErrorCode.UPSTREAM_THROTTLED, sourceName, operation, 'Budget', undefined, true);
+  }
   const upstreamName = errorName(error);
   return new SourceError(codeFor(error, upstreamName), sourceName, operation, upstreamName);
 }

@@ -9,10 +9,37 @@ const sourceName = z
     'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit',
   );
 
-/** What every source shares: the deadline of one call and how its guard protects it. */
+/**
+ * How fresh the shared read model of a source must be. Up to `refreshAfterMs` old it is served as
+ * it is; up to `maxStalenessMs` it is served while one refresh runs in the background; older, a
+ * reader waits for the refresh. When a refresh fails (or the upstream budget has no call left), a
+ * read model up to `staleIfErrorMs` old is still served, marked stale.
+ */
+const freshnessSchema = z
+  .object({
+    refreshAfterMs: z.number().int().min(0).max(3_600_000).default(5_000),
+    maxStalenessMs: z.number().int().min(0).max(3_600_000).default(15_000),
+    staleIfErrorMs: z.number().int().min(0).max(86_400_000).default(300_000),
+  })
+  .strict()
+  .refine((f) => f.refreshAfterMs <= f.maxStalenessMs && f.maxStalenessMs <= f.staleIfErrorMs, {
+    message: 'must keep refreshAfterMs <= maxStalenessMs <= staleIfErrorMs',
+  });
+
+/**
+ * Upstream calls the gateway may make to one source in any `perSeconds` window, however many
+ * replicas share it (through Redis) and whatever the load; retries and token requests count.
+ */
+const budgetSchema = z
+  .object({
+    calls: z.number().int().min(2).max(1_000_000),
+    perSeconds: z.number().int().min(1).max(3_600),
+  })
+  .strict()
+  .refine((b) => b.calls > b.perSeconds, { message: 'must allow more calls than the window has seconds (calls > perSeconds)' });
+
+/** What every source shares: the deadline of one call, how its guard protects it, and how fresh its read model is. */
 const guardKeys = {
-  /** How long one list answer of the source serves later requests; 0 (the default): every request lists anew. */
-  listCacheTtlMs: z.number().int().min(0).max(300_000).default(0),
   timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
   maxConcurrency: z.number().int().min(1).max(256).default(16),
   circuitBreaker: z
@@ -22,6 +49,7 @@ const guardKeys = {
     })
     .strict()
     .default({}),
+  freshness: freshnessSchema.default({}),
 };
 
 const awsSourceSchema = z
@@ -35,6 +63,8 @@ const awsSourceSchema = z
       .optional(),
     endpoint: z.string().url('must be a URL such as http://127.0.0.1:4566').optional(),
     describeConcurrency: z.number().int().min(1).max(64).default(8),
+    /** AWS publishes no request-rate quota for its Backup API; this keeps the gateway a polite neighbour of other tools. */
+    budget: budgetSchema.default({ calls: 50, perSeconds: 5 }),
     ...guardKeys,
   })
   .strict();
@@ -47,6 +77,8 @@ const sailPointSourceSchema = z
     clientId: z.string().min(1, 'must be the client id of an OAuth client or personal access token'),
     clientSecret: z.string().min(1, 'must be the secret of that client'),
     includeUploads: z.boolean().default(true),
+    /** SailPoint allows 100 requests per access token per 10 s. */
+    budget: budgetSchema.default({ calls: 100, perSeconds: 10 }),
     ...guardKeys,
   })
   .strict();
@@ -66,6 +98,12 @@ const limitsSchema = z
     /** How long one request may run; upstream calls still under way then are cancelled. */
     requestTimeoutMs: z.number().int().min(100).max(600_000).default(15_000),
     maxBodyBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+    /**
+     * Upstream reads one caller may cause in any window (a refresh of a source's read model or a
+     * direct lookup); past it, what needs a new read fails with RATE_LIMITED, and what the read
+     * model already holds is still served.
+     */
+    callerBudget: budgetSchema.default({ calls: 30, perSeconds: 10 }),
   })
   .strict();
 

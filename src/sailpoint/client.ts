@@ -1,6 +1,7 @@
-// Thin fetch-based client for one SailPoint ISC tenant: a self-renewing OAuth token, rate limiting,
-// bounded retries, cancellation, typed records.
+// Thin fetch-based client for one SailPoint ISC tenant: a self-renewing OAuth token, an upstream
+// budget every request takes from, bounded retries, cancellation, typed records.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BudgetExhausted } from '../budget.js';
 import type { UpstreamErrorCode } from '../errors.js';
 import { backupListSchema, type SailPointBackupRecord, type SailPointBackupStatus } from './records.js';
 
@@ -18,9 +19,12 @@ export interface SailPointTenantConfig {
 export interface SailPointClientOptions {
   /** Only for plugging in a fetch with its own dispatcher (keep-alive pool); defaults to the global fetch. */
   fetch?: typeof fetch;
-  /** Requests allowed per access token per window (default 95 per 10 s, under SailPoint's 100). */
-  rateLimit?: { requests: number; windowMs: number };
-  /** Longest one call waits on the rate limit before reporting the tenant throttled: 429 answers in total, or its own pacing (default 5000 ms). */
+  /**
+   * Takes one request from the tenant's budget before each HTTP request (token requests and
+   * retries included); throws BudgetExhausted when none is left in time. Absent: no budget.
+   */
+  budget?: (signal?: AbortSignal) => Promise<void>;
+  /** Longest one call waits out 429 answers in total before reporting the tenant throttled (default 5000 ms). */
   maxThrottleWaitMs?: number;
   /** Further tries of a call answered with a 5xx or a dropped connection (default 2). */
   retries?: number;
@@ -41,7 +45,7 @@ export class SailPointError extends Error {
   readonly code: UpstreamErrorCode;
   readonly tenant: string;
   readonly status?: number;
-  /** The client itself ran out of time (pacing its requests under the tenant's limit): nothing went wrong at the tenant. */
+  /** The gateway refused the call itself (its upstream budget was spent): nothing went wrong at the tenant. */
   readonly local: boolean;
 
   constructor(
@@ -61,15 +65,9 @@ export class SailPointError extends Error {
 interface Session {
   token: string;
   renewAt: number;
-  window: RequestWindow;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-/**
- * SailPoint allows 100 requests per token per 10 s, counted where they arrive. A request sent just
- * inside our window can arrive just inside the next one of SailPoint's, so the client keeps 5% below.
- */
-const DEFAULT_RATE_LIMIT = { requests: 95, windowMs: 10_000 };
 const DEFAULT_MAX_THROTTLE_WAIT_MS = 5_000;
 const DEFAULT_RETRIES = 2;
 /**
@@ -89,7 +87,7 @@ export class SailPointClient {
   private readonly credentials: URLSearchParams;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
-  private readonly rateLimit: { requests: number; windowMs: number };
+  private readonly budget: ((signal?: AbortSignal) => Promise<void>) | undefined;
   private readonly maxThrottleWaitMs: number;
   private readonly retries: number;
   private session: Session | undefined;
@@ -106,7 +104,7 @@ export class SailPointClient {
     });
     this.timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.fetchImpl = options.fetch ?? fetch;
-    this.rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+    this.budget = options.budget;
     this.maxThrottleWaitMs = options.maxThrottleWaitMs ?? DEFAULT_MAX_THROTTLE_WAIT_MS;
     this.retries = options.retries ?? DEFAULT_RETRIES;
   }
@@ -151,12 +149,12 @@ export class SailPointClient {
   /** One API exchange; a 401 means the token died early, so it is renewed and the call tried once more. */
   private async authorized(operation: Operation, url: string, signal: AbortSignal | undefined): Promise<Response> {
     const stale = await this.currentSession();
-    const first = await this.send(operation, url, () => this.apiRequest(operation, stale, signal), signal);
+    const first = await this.send(operation, url, () => this.apiRequest(stale), signal);
     if (first.status !== 401) return first;
     await discardBody(first);
     this.forget(stale);
     const fresh = await this.currentSession();
-    const second = await this.send(operation, url, () => this.apiRequest(operation, fresh, signal), signal);
+    const second = await this.send(operation, url, () => this.apiRequest(fresh), signal);
     if (second.status !== 401) return second;
     await discardBody(second);
     throw new SailPointError(
@@ -167,35 +165,7 @@ export class SailPointClient {
     );
   }
 
-  private async apiRequest(operation: Operation, session: Session, signal: AbortSignal | undefined): Promise<RequestInit> {
-    const now = Date.now();
-    const sendAt = session.window.reserve(now);
-    const delay = sendAt - now;
-    // Pacing is the client's own doing, so neither way it fails blames the tenant (local): a wait
-    // past the throttle budget gives the slot back and reports the source throttled at once, and a
-    // wait the call's deadline cuts short is a timeout.
-    if (delay > this.maxThrottleWaitMs) {
-      session.window.release(sendAt);
-      throw new SailPointError(
-        'UPSTREAM_THROTTLED',
-        this.tenant,
-        `SailPoint tenant "${this.tenant}": ${operation} would wait ${Math.ceil(delay)} ms for the tenant's rate limit, more than the client waits`,
-        { local: true },
-      );
-    }
-    if (delay > 0) {
-      try {
-        await sleep(delay, undefined, signal ? { signal } : undefined);
-      } catch (error) {
-        session.window.release(sendAt);
-        throw new SailPointError(
-          'UPSTREAM_TIMEOUT',
-          this.tenant,
-          `SailPoint tenant "${this.tenant}": ${operation} waited for the tenant's rate limit past the call's deadline`,
-          { cause: error, local: true },
-        );
-      }
-    }
+  private apiRequest(session: Session): RequestInit {
     return {
       headers: {
         authorization: `Bearer ${session.token}`,
@@ -204,6 +174,19 @@ export class SailPointClient {
         'x-sailpoint-experimental': 'true',
       },
     };
+  }
+
+  /** One request from the budget; a budget with nothing left in time is the gateway's refusal, not the tenant's (local). */
+  private async takeBudget(operation: Operation, signal: AbortSignal | undefined): Promise<void> {
+    if (!this.budget) return;
+    try {
+      await this.budget(signal);
+    } catch (error) {
+      if (!(error instanceof BudgetExhausted)) throw error;
+      throw new SailPointError('UPSTREAM_THROTTLED', this.tenant, `SailPoint tenant "${this.tenant}": ${operation} found no call left in the upstream budget`, {
+        local: true,
+      });
+    }
   }
 
   private currentSession(): Promise<Session> {
@@ -223,7 +206,7 @@ export class SailPointClient {
 
   private async requestToken(): Promise<Session> {
     const requestedAt = Date.now();
-    const response = await this.send('token', new URL('oauth/token', this.base).href, async () => ({
+    const response = await this.send('token', new URL('oauth/token', this.base).href, () => ({
       method: 'POST',
       headers: { accept: 'application/json' },
       body: this.credentials,
@@ -245,7 +228,6 @@ export class SailPointClient {
     return {
       token: accessToken,
       renewAt: requestedAt + ttlMs - Math.min(MAX_RENEWAL_MARGIN_MS, ttlMs / 10),
-      window: new RequestWindow(this.rateLimit.requests, this.rateLimit.windowMs),
     };
   }
 
@@ -257,14 +239,15 @@ export class SailPointClient {
   private async send(
     operation: Operation,
     url: string,
-    prepare: () => Promise<RequestInit>,
+    prepare: () => RequestInit,
     signal?: AbortSignal,
   ): Promise<Response> {
     let throttledMs = 0;
     let throttledTries = 0;
     let retried = 0;
     for (;;) {
-      const init = await prepare();
+      await this.takeBudget(operation, signal);
+      const init = prepare();
       const exchange = AbortSignal.timeout(this.timeoutMs);
       let response: Response;
       try {
@@ -381,34 +364,6 @@ export class SailPointClient {
     if (header !== null && /^\s*\d+\s*$/.test(header)) return Number(header) * 1000;
     const date = header === null ? Number.NaN : Date.parse(header);
     return Number.isNaN(date) ? 1000 : Math.max(0, date - Date.now());
-  }
-}
-
-/**
- * A sliding window of send times: at most `limit` requests in any `windowMs`, so the client never
- * trips SailPoint's limit itself. Reservations are taken synchronously, so concurrent callers queue in order.
- */
-class RequestWindow {
-  private readonly sendTimes: number[] = [];
-
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-  ) {}
-
-  /** Books the next free slot and says when it is. */
-  reserve(now: number): number {
-    while (this.sendTimes.length > 0 && this.sendTimes[0]! <= now - this.windowMs) this.sendTimes.shift();
-    const blocking = this.sendTimes[this.sendTimes.length - this.limit];
-    const at = blocking === undefined ? now : Math.max(now, blocking + this.windowMs);
-    this.sendTimes.push(at);
-    return at;
-  }
-
-  /** Gives back a booked slot, for a caller that will not send after all. */
-  release(at: number): void {
-    const index = this.sendTimes.lastIndexOf(at);
-    if (index >= 0) this.sendTimes.splice(index, 1);
   }
 }
 

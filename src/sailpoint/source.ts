@@ -1,73 +1,70 @@
-// One configured SailPoint tenant as a gateway source: its client, which collections it lists,
-// every call run through the source's guard (deadline, concurrency, circuit breaker).
+// One configured SailPoint tenant as the read layer sees it: its client, which collections it
+// lists, every call run through the source's guard (deadline, concurrency, circuit breaker) and
+// its upstream budget.
+import type { BackupJobFilter } from '../../resolvers/backup-jobs.js';
+import { mapSailPointBackupJob, type SailPointBackupJobModel } from '../../resolvers/mappers/sailpoint.js';
+import { Budget } from '../budget.js';
 import type { SailPointSourceConfig } from '../config/index.js';
 import { SourceError } from '../errors.js';
-import { ListCache } from '../list-cache.js';
-import { SourceGuard, untilRequestDeadline, type CircuitName, type SourceHealth } from '../source-guard.js';
+import type { SourceAdapter } from '../read-model/source-read-model.js';
+import type { SharedState } from '../shared-state/index.js';
+import { SourceGuard, type CircuitName, type SourceHealth } from '../source-guard.js';
 import { SailPointClient, SailPointError, type SailPointBackupRecord, type SailPointBackupStatus } from './index.js';
 
 /** Which Configuration Hub list a record comes from: backups and uploads are separate endpoints upstream. */
 export type SailPointCollection = 'backup' | 'upload';
 
-export class SailPointSource {
-  readonly kind = 'sailpoint' as const;
+/** Statuses after which SailPoint never changes a backup again. */
+const SETTLED_STATUSES: ReadonlySet<string> = new Set(['COMPLETE', 'CANCELLED', 'FAILED']);
+
+export class SailPointSource implements SourceAdapter<SailPointBackupJobModel> {
+  readonly kind = 'SAILPOINT' as const;
   readonly name: string;
   readonly collections: readonly SailPointCollection[];
+  readonly freshness: SailPointSourceConfig['freshness'];
+  readonly timeoutMs: number;
   private readonly client: SailPointClient;
   private readonly guard: SourceGuard;
-  private readonly listCache: ListCache<SailPointBackupRecord[]>;
 
-  constructor(config: SailPointSourceConfig) {
+  constructor(config: SailPointSourceConfig, state: SharedState) {
     this.name = config.name;
     this.collections = config.includeUploads ? ['backup', 'upload'] : ['backup'];
+    this.freshness = config.freshness;
+    this.timeoutMs = config.timeoutMs;
     this.guard = new SourceGuard(config.name, config);
-    this.listCache = new ListCache(config.listCacheTtlMs);
-    this.client = new SailPointClient({
-      name: config.name,
-      baseUrl: config.baseUrl,
-      clientId: config.clientId,
-      clientSecret: config.clientSecret,
-      timeoutMs: config.timeoutMs,
-    });
-  }
-
-  /**
-   * Every record of one collection, newest first; `status` is sent upstream as a filter. Requests
-   * asking for the same list while a call for it is under way share that call, and within
-   * `listCacheTtlMs` its answer, which keeps a busy gateway under the tenant's rate limit.
-   */
-  list(collection: SailPointCollection, status?: SailPointBackupStatus, requestSignal?: AbortSignal): Promise<SailPointBackupRecord[]> {
-    // A shared call carries no one request's deadline; each caller stops waiting at its own.
-    const shared = () => this.listCache.get(`${collection} ${status ?? ''}`, () => this.listNow(collection, status));
-    const operation = collection === 'backup' ? 'listBackups' : 'listUploads';
-    return untilRequestDeadline(shared, requestSignal, this.name, operation);
-  }
-
-  private listNow(
-    collection: SailPointCollection,
-    status: SailPointBackupStatus | undefined,
-    requestSignal?: AbortSignal,
-  ): Promise<SailPointBackupRecord[]> {
-    const filter = status ? { status } : {};
-    const operation = collection === 'backup' ? 'listBackups' : 'listUploads';
-    return this.guard.run(
-      operation,
-      async (signal) => {
-        try {
-          return collection === 'backup' ? await this.client.listBackups(filter, signal) : await this.client.listUploads(filter, signal);
-        } catch (error) {
-          if (!(error instanceof SailPointError)) throw error;
-          const upstreamName = error.local ? 'ClientPacing' : error.status === undefined ? error.code : `HTTP ${error.status}`;
-          throw new SourceError(error.code, this.name, operation, upstreamName, error.status, error.local);
-        }
-      },
-      requestSignal,
+    const budget = new Budget(state, 'source', config.budget, true);
+    this.client = new SailPointClient(
+      { name: config.name, baseUrl: config.baseUrl, clientId: config.clientId, clientSecret: config.clientSecret, timeoutMs: config.timeoutMs },
+      { budget: (signal) => budget.take(config.name, config.timeoutMs / 2, signal) },
     );
   }
 
-  /** Whether the tenant answers right now (never from the list cache): SailPoint has no cheaper call than a filtered list. */
+  /** Every backup and uploaded configuration of the tenant: SailPoint lists each collection whole, without pages. */
+  async listJobs(): Promise<SailPointBackupJobModel[]> {
+    const lists = await Promise.all(
+      this.collections.map(async (collection) =>
+        (await this.list(collection)).map((record) => mapSailPointBackupJob(record, this.name, collection)),
+      ),
+    );
+    return lists.flat();
+  }
+
+  isSettled(job: SailPointBackupJobModel): boolean {
+    return job.status !== null && SETTLED_STATUSES.has(job.status);
+  }
+
+  /** SailPoint backups have no resource type, vault or AWS account: an AWS-only condition excludes them all. */
+  canMatch(filter: BackupJobFilter): boolean {
+    return !filter.resourceType && !filter.backupVaultName && !filter.accountId;
+  }
+
+  matches(): boolean {
+    return true;
+  }
+
+  /** Whether the tenant answers right now, past the read model: SailPoint has no cheaper call than a filtered list. */
   async ping(requestSignal?: AbortSignal): Promise<void> {
-    await this.listNow('backup', 'IN_PROGRESS', requestSignal);
+    await this.list('backup', 'IN_PROGRESS', requestSignal);
   }
 
   get health(): SourceHealth | undefined {
@@ -79,4 +76,22 @@ export class SailPointSource {
   }
 
   destroy(): void {}
+
+  private list(collection: SailPointCollection, status?: SailPointBackupStatus, requestSignal?: AbortSignal): Promise<SailPointBackupRecord[]> {
+    const filter = status ? { status } : {};
+    const operation = collection === 'backup' ? 'listBackups' : 'listUploads';
+    return this.guard.run(
+      operation,
+      async (signal) => {
+        try {
+          return collection === 'backup' ? await this.client.listBackups(filter, signal) : await this.client.listUploads(filter, signal);
+        } catch (error) {
+          if (!(error instanceof SailPointError)) throw error;
+          const upstreamName = error.local ? 'Budget' : error.status === undefined ? error.code : `HTTP ${error.status}`;
+          throw new SourceError(error.code, this.name, operation, upstreamName, error.status, error.local);
+        }
+      },
+      requestSignal,
+    );
+  }
 }

@@ -1,13 +1,57 @@
 // Test harness: the sandbox and a gateway on loopback HTTP, and a GraphQL client that speaks to it.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseSecurity, type GatewayConfig } from '../../src/config/index.js';
+import { parseSecurity, parseSource, type AwsSourceConfig, type GatewayConfig } from '../../src/config/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { createGateway } from '../../src/server.js';
 import { SourceRegistry } from '../../src/sources.js';
 
 /** A fixed clock so that the seed data, and so every expectation, is the same on every run. */
 export const SANDBOX_NOW = new Date('2026-11-01T12:00:00Z');
+
+/**
+ * Read models that never serve an earlier answer: every request reads upstream (requests at the
+ * same time still share one read). For tests that change what an upstream answers between requests.
+ */
+export function uncached(config: GatewayConfig): GatewayConfig {
+  return {
+    ...config,
+    sources: config.sources.map((source) => ({ ...source, freshness: { refreshAfterMs: 0, maxStalenessMs: 0, staleIfErrorMs: 0 } })),
+  };
+}
+
+/**
+ * Read models that stay fresh for a minute: after the first read of each source, nothing a test
+ * file does costs an upstream call unless it says so, however slowly the machine runs it.
+ */
+export function steady(config: GatewayConfig): GatewayConfig {
+  return {
+    ...config,
+    sources: config.sources.map((source) => ({ ...source, freshness: { refreshAfterMs: 60_000, maxStalenessMs: 60_000, staleIfErrorMs: 300_000 } })),
+  };
+}
+
+/**
+ * The sandbox's configuration with one AWS source only, named "own", that reads the calling
+ * account's own jobs (no accountId): the one kind of source that looks up jobs missing from its
+ * list with DescribeBackupJob.
+ */
+export function ownAccountOnly(config: GatewayConfig, changes: Partial<AwsSourceConfig> = {}): GatewayConfig {
+  const regional = config.sources.find((source): source is AwsSourceConfig => source.kind === 'aws')!;
+  const own = { ...(parseSource({ kind: 'aws', name: 'own', region: regional.region, endpoint: regional.endpoint }) as AwsSourceConfig), credentials: regional.credentials!, ...changes };
+  return { ...config, sources: [own] };
+}
+
+/**
+ * The suite sends every request from one address, which without authentication is one caller: its
+ * share of upstream reads is lifted unless a test sets it (the fairness tests do).
+ */
+const UNLIMITED_CALLER = { calls: 1_000_000, perSeconds: 1 };
+
+function withTestCallerBudget(security: unknown): unknown {
+  const given = (security ?? {}) as { limits?: Record<string, unknown> };
+  return { ...given, limits: { callerBudget: UNLIMITED_CALLER, ...given.limits } };
+}
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -36,7 +80,7 @@ export async function startTestGateway(
 ): Promise<TestGateway> {
   const sandbox = await startSandbox({ now: SANDBOX_NOW, ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) });
   const configured = options.configure ? options.configure(sandbox.config) : sandbox.config;
-  const config = options.security === undefined ? configured : { ...configured, security: parseSecurity(options.security) };
+  const config = { ...configured, security: parseSecurity(withTestCallerBudget(options.security)) };
   const sources = SourceRegistry.fromConfig(config);
   const server = createServer(createGateway(sources, config.security));
   await listen(server);

@@ -14,7 +14,7 @@ export default class SecretScanReporter extends DefaultReporter {
     for (const secret of SECRETS_NEVER_PRINTED) {
       if (log.content.includes(secret)) this.leaks.set(secret, (this.leaks.get(secret) ?? 0) + 1);
     }
-    if (!log.content.startsWith('[upstream]')) super.onUserConsoleLog(log, taskState);
+    if (!/^\[(upstream|refused)\]/.test(log.content)) super.onUserConsoleLog(log, taskState);
   }
 
   override onTestRunEnd(...args: Parameters<DefaultReporter['onTestRunEnd']>): void {

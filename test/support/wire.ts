@@ -1,5 +1,6 @@
 // Independent readings of the sandbox's raw wire records, written apart from the gateway's mappers
 // so that a mapper bug cannot hide behind the same bug in the expectation.
+import { BackupJobState } from '@aws-sdk/client-backup';
 
 /** A wire timestamp (epoch seconds, maybe fractional) as the ISO string the gateway must send. */
 export function isoFromEpochSeconds(value: unknown): string | null {
@@ -63,8 +64,11 @@ export function expectedAwsJob(record: Record<string, any>, region: string): Rec
     parentJobId: record.ParentJobId ?? null,
     isParent: record.IsParent ?? null,
     numberOfChildJobs: record.NumberOfChildJobs ?? null,
+    // AWS sends a map, whose order means nothing; the graph lists the states in the SDK's order.
     childJobsInState: record.ChildJobsInState
-      ? Object.entries(record.ChildJobsInState).map(([state, count]) => ({ state, count }))
+      ? Object.values(BackupJobState)
+          .filter((state) => record.ChildJobsInState[state] !== undefined)
+          .map((state) => ({ state, count: record.ChildJobsInState[state] }))
       : null,
   };
 }

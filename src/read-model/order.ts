@@ -1,0 +1,44 @@
+// The one order of the merged job list: newest first across sources, with a strict tie-break.
+
+/**
+ * A job's place in the merged order: newest first by creation time, then by source name and the
+ * job's key, so that jobs created in the same millisecond still have a strict order.
+ */
+export interface Position {
+  createdAt: number;
+  sourceName: string;
+  jobId: string;
+}
+
+/** What the read layer needs of any job, whichever upstream it came from. */
+export interface ReadableJob {
+  /** `<sourceName>:<the source's own id>`: unique across the gateway. */
+  key: string;
+  sourceName: string;
+  createdAt: Date | null;
+}
+
+export function positionOf(job: ReadableJob): Position {
+  return { createdAt: job.createdAt?.getTime() ?? 0, sourceName: job.sourceName, jobId: job.key };
+}
+
+/** Negative when `a` comes first in the merged order. */
+export function comparePositions(a: Position, b: Position): number {
+  if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
+  if (a.sourceName !== b.sourceName) return a.sourceName < b.sourceName ? -1 : 1;
+  if (a.jobId !== b.jobId) return a.jobId < b.jobId ? -1 : 1;
+  return 0;
+}
+
+/** Index of the first job of `sorted` that comes after `position` (all of them when it is null). */
+export function firstAfter(sorted: readonly ReadableJob[], position: Position | null): number {
+  if (position === null) return 0;
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (comparePositions(positionOf(sorted[middle]!), position) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}

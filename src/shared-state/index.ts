@@ -1,0 +1,32 @@
+// State that every replica of the gateway must share: cached read models, refresh leases and
+// upstream budgets. One process keeps it in memory; with REDIS_URL, replicas share it through Redis.
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+
+/** A value as it was stored, with when its data was fetched upstream. */
+export interface Stored<T> {
+  value: T;
+  fetchedAt: number;
+}
+
+export interface SharedState {
+  /** The value stored under `key`, if any; an implementation may keep decoded values to save work. */
+  read<T>(key: string): Promise<Stored<T> | undefined>;
+  /** Stores a value for `ttlMs`, replacing what was there. */
+  write<T>(key: string, stored: Stored<T>, ttlMs: number): Promise<void>;
+  /**
+   * Takes the lease on `key` for `ttlMs` if nobody holds it: true when this caller now holds it.
+   * A lease is how replicas agree on who refreshes a read model, so that only one of them calls upstream.
+   */
+  lease(key: string, ttlMs: number): Promise<boolean>;
+  /** Whether anybody holds the lease on `key`. */
+  leased(key: string): Promise<boolean>;
+  release(key: string): Promise<void>;
+  /** A limiter of `points` per window of `durationSeconds`, counted by every replica together. */
+  limiter(name: string, points: number, durationSeconds: number): RateLimiterAbstract;
+  /** Where the state lives, for the start-up line: "memory" or the Redis address without credentials. */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+export { MemoryState } from './memory.js';
+export { RedisState } from './redis.js';

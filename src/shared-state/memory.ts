@@ -1,0 +1,56 @@
+// The embedded default: shared state kept in this process, for a gateway that runs alone.
+import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { SharedState, Stored } from './index.js';
+
+/** Entries kept at most; the least recently written go first. */
+const MAX_ENTRIES = 50_000;
+
+export class MemoryState implements SharedState {
+  readonly description = 'memory';
+  private readonly entries = new Map<string, { stored: Stored<unknown>; expiresAt: number }>();
+  private readonly leases = new Map<string, number>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async read<T>(key: string): Promise<Stored<T> | undefined> {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.stored as Stored<T>;
+  }
+
+  async write<T>(key: string, stored: Stored<T>, ttlMs: number): Promise<void> {
+    this.entries.delete(key);
+    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { stored, expiresAt: this.now() + ttlMs });
+  }
+
+  async lease(key: string, ttlMs: number): Promise<boolean> {
+    if (await this.leased(key)) return false;
+    this.leases.set(key, this.now() + ttlMs);
+    return true;
+  }
+
+  async leased(key: string): Promise<boolean> {
+    const until = this.leases.get(key);
+    if (until === undefined) return false;
+    if (until > this.now()) return true;
+    this.leases.delete(key);
+    return false;
+  }
+
+  async release(key: string): Promise<void> {
+    this.leases.delete(key);
+  }
+
+  limiter(name: string, points: number, durationSeconds: number): RateLimiterAbstract {
+    return new RateLimiterMemory({ keyPrefix: name, points, duration: durationSeconds });
+  }
+
+  async close(): Promise<void> {
+    this.entries.clear();
+  }
+}

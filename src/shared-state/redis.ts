@@ -1,0 +1,143 @@
+// Shared state in Redis, for replicas behind one load balancer: every replica reads the read models
+// the others fetched, takes refresh leases from the others, and counts upstream calls with them.
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { SharedState, Stored } from './index.js';
+
+const PREFIX = 'backup-graph:';
+/** Decoded values kept per replica, so that an unchanged read model is parsed once, not per request. */
+const MAX_DECODED = 1_000;
+/** A Redis command that takes longer fails; the gateway then acts on its own (see each method). */
+const COMMAND_TIMEOUT_MS = 1_000;
+
+/**
+ * Dates travel as `{"$date": epochMs}`: read models hold Date fields, which plain JSON would turn into strings.
+ * The replacer reads the holder, because JSON.stringify has already called toJSON on the value it passes.
+ */
+function encode(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key, plain: unknown) {
+    const original = this[key];
+    return original instanceof Date ? { $date: original.getTime() } : plain;
+  });
+}
+
+function decode<T>(text: string): T {
+  return JSON.parse(text, (_key, value: unknown) => {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const date = (value as { $date?: unknown }).$date;
+      if (typeof date === 'number' && Object.keys(value).length === 1) return new Date(date);
+    }
+    return value;
+  }) as T;
+}
+
+export class RedisState implements SharedState {
+  readonly description: string;
+  private readonly client: Redis;
+  private readonly decoded = new Map<string, Stored<unknown>>();
+
+  constructor(url: string) {
+    const address = new URL(url);
+    this.description = `redis ${address.hostname}:${address.port || '6379'}`;
+    this.client = new Redis(url, {
+      // Fail fast while Redis is away instead of queueing every request behind a reconnect.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+      lazyConnect: false,
+    });
+    // ioredis reports connection trouble as events; without a listener Node would treat them as crashes.
+    this.client.on('error', (error: Error) => warnOnce(`[shared-state] Redis is not reachable (${error.name}); each replica acts on its own until it is`));
+  }
+
+  /** Resolves once Redis answers, or rejects: a gateway told to share state should not start without it. */
+  async ready(): Promise<void> {
+    if (this.client.status !== 'ready') await new Promise<void>((resolve, reject) => {
+      this.client.once('ready', resolve);
+      this.client.once('end', () => reject(new Error('Redis closed the connection')));
+      setTimeout(() => reject(new Error('Redis did not answer within 5 s')), 5_000).unref();
+    });
+    await this.client.ping();
+  }
+
+  /** A miss when Redis fails: the caller then fetches upstream, still within the budget. */
+  async read<T>(key: string): Promise<Stored<T> | undefined> {
+    try {
+      const at = await this.client.get(`${PREFIX}${key}:at`);
+      if (at === null) return undefined;
+      const memo = this.decoded.get(key);
+      if (memo && memo.fetchedAt === Number(at)) return memo as Stored<T>;
+      const text = await this.client.get(`${PREFIX}${key}`);
+      if (text === null) return undefined;
+      const stored = decode<Stored<T>>(text);
+      this.decoded.delete(key);
+      if (this.decoded.size >= MAX_DECODED) this.decoded.delete(this.decoded.keys().next().value!);
+      this.decoded.set(key, stored);
+      return stored;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async write<T>(key: string, stored: Stored<T>, ttlMs: number): Promise<void> {
+    const ttl = Math.max(1, Math.round(ttlMs));
+    try {
+      await this.client
+        .multi()
+        .set(`${PREFIX}${key}`, encode(stored), 'PX', ttl)
+        .set(`${PREFIX}${key}:at`, String(stored.fetchedAt), 'PX', ttl)
+        .exec();
+      this.decoded.set(key, stored);
+    } catch {
+      // The next reader finds nothing and refreshes; the budget still bounds what that costs.
+    }
+  }
+
+  /** When Redis fails, every replica takes the lease: it still refreshes at most once at a time itself. */
+  async lease(key: string, ttlMs: number): Promise<boolean> {
+    try {
+      return (await this.client.set(`${PREFIX}lease:${key}`, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK';
+    } catch {
+      return true;
+    }
+  }
+
+  async leased(key: string): Promise<boolean> {
+    try {
+      return (await this.client.exists(`${PREFIX}lease:${key}`)) === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  async release(key: string): Promise<void> {
+    try {
+      await this.client.del(`${PREFIX}lease:${key}`);
+    } catch {
+      // The lease runs out by itself.
+    }
+  }
+
+  /** While Redis is away, each replica counts on its own (rate-limiter-flexible's insurance limiter). */
+  limiter(name: string, points: number, durationSeconds: number): RateLimiterAbstract {
+    return new RateLimiterRedis({
+      storeClient: this.client,
+      keyPrefix: `${PREFIX}budget:${name}`,
+      points,
+      duration: durationSeconds,
+      insuranceLimiter: new RateLimiterMemory({ keyPrefix: name, points, duration: durationSeconds }),
+    });
+  }
+
+  async close(): Promise<void> {
+    this.client.disconnect();
+  }
+}
+
+let lastWarning = 0;
+/** Connection errors repeat on every reconnect attempt; one line a minute says it. */
+function warnOnce(line: string): void {
+  if (Date.now() - lastWarning < 60_000) return;
+  lastWarning = Date.now();
+  console.warn(line);
+}

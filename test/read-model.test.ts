@@ -1,0 +1,159 @@
+// The shared read model of one source on its own, on a clock the test moves: when it reads
+// upstream, what it serves meanwhile, and what it remembers of lookups.
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, SourceError } from '../src/errors.js';
+import type { ReadableJob } from '../src/read-model/order.js';
+import { SourceReadModel, type Reader, type SourceAdapter } from '../src/read-model/source-read-model.js';
+import { MemoryState } from '../src/shared-state/index.js';
+
+type Job = ReadableJob & { settled: boolean };
+
+/** An upstream in memory that counts its calls and fails when told to. */
+class CountingAdapter implements SourceAdapter<Job> {
+  readonly name = 'src';
+  readonly timeoutMs = 1_000;
+  readonly freshness = { refreshAfterMs: 1_000, maxStalenessMs: 5_000, staleIfErrorMs: 60_000 };
+  lists = 0;
+  lookups: string[] = [];
+  failing = false;
+  /** Resolves the list call under way, for tests that hold one open. */
+  hold: Promise<void> | undefined;
+  jobs: Job[] = [job(1), job(2)];
+  lookupJob?: (key: string) => Promise<Job | null>;
+
+  constructor(withLookups = false) {
+    if (withLookups) {
+      this.lookupJob = async (key) => {
+        this.lookups.push(key);
+        return key.endsWith('missing') ? null : { ...job(99, key.endsWith('done')), key };
+      };
+    }
+  }
+
+  async listJobs(): Promise<Job[]> {
+    this.lists++;
+    await this.hold;
+    if (this.failing) throw new SourceError(ErrorCode.UPSTREAM_UNAVAILABLE, this.name, 'list', 'HTTP 503', 503);
+    return [...this.jobs];
+  }
+
+  isSettled(j: Job): boolean {
+    return j.settled;
+  }
+}
+
+function job(n: number, settled = true): Job {
+  return { key: `src:${n}`, sourceName: 'src', createdAt: new Date(n * 1000), settled };
+}
+
+function setup(withLookups = false) {
+  let now = 1_000_000;
+  const clock = () => now;
+  const adapter = new CountingAdapter(withLookups);
+  const model = new SourceReadModel(adapter, new MemoryState(clock), clock);
+  const charged: string[] = [];
+  const reader = (): Reader => ({ signal: new AbortController().signal, parts: new Map(), charge: async (name) => void charged.push(name) });
+  return { adapter, model, reader, charged, advance: (ms: number) => (now += ms) };
+}
+
+const keysOf = (jobs: readonly ReadableJob[] | undefined) => jobs?.map((j) => j.key);
+
+describe('SourceReadModel', () => {
+  it('reads upstream once, sorted newest first, and serves that read until refreshAfterMs', async () => {
+    const { adapter, model, reader, charged, advance } = setup();
+    const part = await model.read(reader());
+    expect(keysOf(part.snapshot?.jobs)).toEqual(['src:2', 'src:1']);
+    expect(part).toMatchObject({ stale: false, error: null });
+    advance(1_000);
+    await model.read(reader());
+    expect(adapter.lists).toBe(1);
+    expect(charged).toEqual(['src']);
+  });
+
+  it('shares one read among readers that ask while it is under way', async () => {
+    const { adapter, model, reader } = setup();
+    let release!: () => void;
+    adapter.hold = new Promise((resolve) => (release = resolve));
+    const parts = [model.read(reader()), model.read(reader()), model.read(reader())];
+    release();
+    for (const part of await Promise.all(parts)) expect(part.snapshot?.jobs).toHaveLength(2);
+    expect(adapter.lists).toBe(1);
+  });
+
+  it('between refreshAfterMs and maxStalenessMs serves what it has at once and refreshes behind it', async () => {
+    const { adapter, model, reader, advance } = setup();
+    await model.read(reader());
+    adapter.jobs.push(job(3));
+    advance(2_000);
+    const served = await model.read(reader());
+    expect(keysOf(served.snapshot?.jobs)).toEqual(['src:2', 'src:1']);
+    // The refresh behind it needs no clock, only its turn on the event loop.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(adapter.lists).toBe(2);
+    expect(keysOf((await model.read(reader())).snapshot?.jobs)).toEqual(['src:3', 'src:2', 'src:1']);
+  });
+
+  it('past maxStalenessMs makes the reader wait for a fresh read', async () => {
+    const { adapter, model, reader, advance } = setup();
+    await model.read(reader());
+    adapter.jobs.push(job(3));
+    advance(5_001);
+    expect(keysOf((await model.read(reader())).snapshot?.jobs)).toEqual(['src:3', 'src:2', 'src:1']);
+    expect(adapter.lists).toBe(2);
+  });
+
+  it('serves the last good read marked stale while refreshes fail, up to staleIfErrorMs, then nothing', async () => {
+    const { adapter, model, reader, advance } = setup();
+    const good = await model.read(reader());
+    adapter.failing = true;
+    advance(30_000);
+    const stale = await model.read(reader());
+    expect(stale.snapshot).toBe(good.snapshot);
+    expect(stale.stale).toBe(true);
+    expect((stale.error as SourceError).code).toBe('UPSTREAM_UNAVAILABLE');
+    advance(30_001);
+    const gone = await model.read(reader());
+    expect(gone.snapshot).toBeNull();
+    expect((gone.error as SourceError).code).toBe('UPSTREAM_UNAVAILABLE');
+  });
+
+  it('serves a stale read rather than an error when the reader may not cause a refresh', async () => {
+    const { adapter, model, reader, advance } = setup();
+    await model.read(reader());
+    advance(6_000);
+    const refused = new Error('over budget');
+    const part = await model.read({ ...reader(), charge: async () => Promise.reject(refused) });
+    expect(part).toMatchObject({ stale: true, error: refused });
+    expect(part.snapshot?.jobs).toHaveLength(2);
+    expect(adapter.lists).toBe(1);
+  });
+
+  it('gives one reader one state of the source, however often it reads', async () => {
+    const { adapter, model, reader, advance } = setup();
+    const one = reader();
+    const first = await model.read(one);
+    advance(10_000);
+    expect(await model.read(one)).toBe(first);
+    expect(adapter.lists).toBe(1);
+  });
+
+  it('answers lookups from the list; without a lookup of its own, a key the list lacks is null', async () => {
+    const { adapter, model, reader } = setup();
+    const found = await model.lookup(['src:1', 'src:7'], reader());
+    expect(keysOf(found.filter((j): j is Job => j !== null && !(j instanceof Error)))).toEqual(['src:1']);
+    expect(found[1]).toBeNull();
+    expect(adapter.lists).toBe(1);
+  });
+
+  it('looks up keys the list lacks once, keeping settled jobs for long and others and misses for maxStalenessMs', async () => {
+    const { adapter, model, reader, advance } = setup(true);
+    const keys = ['src:a-done', 'src:b-running', 'src:c-missing'];
+    const first = await model.lookup(keys, reader());
+    expect(first.map((j) => (j === null || j instanceof Error ? j : j.key))).toEqual(['src:a-done', 'src:b-running', null]);
+    await model.lookup(keys, reader());
+    expect(adapter.lookups).toEqual(keys);
+    advance(5_001);
+    await model.lookup(keys, reader());
+    expect(adapter.lookups).toEqual([...keys, 'src:b-running', 'src:c-missing']);
+  });
+});
