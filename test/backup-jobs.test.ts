@@ -99,6 +99,7 @@ describe('backupJobs', () => {
     ['several phases', { phases: ['QUEUED', 'CANCELLING', 'PARTIAL'] }, (j) => ['QUEUED', 'CANCELLING', 'PARTIAL'].includes(j.phase)],
     ['a phase SailPoint does not have', { phases: ['EXPIRED'] }, (j) => j.phase === 'EXPIRED'],
     ['resource type (AWS only)', { resourceType: 'DynamoDB' }, (j) => j.record.ResourceType === 'DynamoDB'],
+    ['a resource type whose AWS name holds spaces', { resourceType: 'Storage Gateway' }, (j) => j.record.ResourceType === 'Storage Gateway'],
     ['vault name (AWS only)', { backupVaultName: 'Default' }, (j) => j.record.BackupVaultName === 'Default'],
     ['account (AWS only)', { accountId: '444455556666' }, (j) => j.record.AccountId === '444455556666'],
     ['source name', { sourceNames: ['aws-eu-west-1', 'sailpoint-acme-prod'] }, (j) => ['aws-eu-west-1', 'sailpoint-acme-prod'].includes(j.sourceName)],

@@ -132,6 +132,9 @@ describe('ListBackupJobs', () => {
     ['createdBefore (milliseconds)', () => ({ ByCreatedBefore: new Date('2026-10-20T06:30:00.250Z') }), (j) => ms(j.CreationDate)! < Date.parse('2026-10-20T06:30:00.250Z')],
     ['createdAfter (whole seconds)', () => ({ ByCreatedAfter: new Date('2026-10-25T00:00:00Z') }), (j) => ms(j.CreationDate)! > Date.parse('2026-10-25T00:00:00Z')],
     ['resourceType', () => ({ ByResourceType: 'EBS' }), (j) => j.ResourceType === 'EBS'],
+    // Names with spaces that the API reference lists although the model's pattern forbids spaces.
+    ['resourceType SAP HANA on Amazon EC2', () => ({ ByResourceType: 'SAP HANA on Amazon EC2' }), (j) => j.ResourceType === 'SAP HANA on Amazon EC2'],
+    ['resourceType Storage Gateway', () => ({ ByResourceType: 'Storage Gateway' }), (j) => j.ResourceType === 'Storage Gateway'],
     ['completeAfter', () => ({ ByCompleteAfter: new Date('2026-10-28T00:00:00Z') }), (j) => j.CompletionDate !== undefined && ms(j.CompletionDate)! > Date.parse('2026-10-28T00:00:00Z')],
     ['completeBefore', () => ({ ByCompleteBefore: new Date('2026-10-10T00:00:00Z') }), (j) => j.CompletionDate !== undefined && ms(j.CompletionDate)! < Date.parse('2026-10-10T00:00:00Z')],
     ['parentJobId', () => ({ ByParentJobId: job((j) => j.IsParent).BackupJobId }), (j) => j.ParentJobId === job((x) => x.IsParent).BackupJobId],
@@ -291,6 +294,9 @@ describe('ListBackupJobs validation', () => {
     ['an account id that is not 12 digits', { ByAccountId: '1234' }],
     ['a vault name with spaces', { ByBackupVaultName: 'my vault' }],
     ['a resource type with a slash', { ByResourceType: 'EBS/gp3' }],
+    ['a resource type with a space that AWS does not name', { ByResourceType: 'EBS gp3' }],
+    ['a spaced resource type spelled otherwise', { ByResourceType: 'Storage  Gateway' }],
+    ['a spaced resource type in other case', { ByResourceType: 'storage gateway' }],
     ['a NextToken the sandbox never issued', { NextToken: 'eyJmIjoiZm9yZ2VkIn0.c2lnbmF0dXJl' }],
   ];
 
@@ -589,7 +595,8 @@ describe('seed data', () => {
   it('spreads 2 accounts x 2 regions of jobs over the 29 days before the anchor', () => {
     expect(seeded.store.accounts).toEqual([CALLER, OTHER]);
     expect(seeded.store.regions).toEqual(['us-east-1', 'eu-west-1']);
-    expect(all().length).toBeGreaterThanOrEqual(500);
+    // The figure the README gives.
+    expect(all()).toHaveLength(660);
     for (const region of seeded.store.regions) {
       for (const account of seeded.store.accounts) {
         expect(seeded.store.jobs(region).filter((job) => job.record.AccountId === account).length).toBeGreaterThan(100);
@@ -636,19 +643,32 @@ describe('seed data', () => {
 
   it('covers the resource types with realistic ARNs and recovery points', () => {
     const types = new Set(all().map((record) => record.ResourceType));
-    for (const type of ['EBS', 'RDS', 'EFS', 'DynamoDB', 'S3', 'EC2', 'Aurora', 'FSx', 'CloudFormation']) expect(types).toContain(type);
+    const spaced = ['SAP HANA on Amazon EC2', 'Storage Gateway'];
+    for (const type of ['EBS', 'RDS', 'EFS', 'DynamoDB', 'S3', 'EC2', 'Aurora', 'FSx', 'CloudFormation', ...spaced]) expect(types).toContain(type);
     const arns: Record<string, RegExp> = {
       EBS: /^arn:aws:ec2:[a-z0-9-]+:\d{12}:volume\/vol-0[0-9a-f]{16}$/,
       EC2: /^arn:aws:ec2:[a-z0-9-]+:\d{12}:instance\/i-0[0-9a-f]{16}$/,
       RDS: /^arn:aws:rds:[a-z0-9-]+:\d{12}:db:[a-z-]+$/,
       S3: /^arn:aws:s3:::[a-z0-9.-]+$/,
+      'SAP HANA on Amazon EC2': /^arn:aws:ssm-sap:[a-z0-9-]+:\d{12}:HANA\/[a-z0-9-]+\/DB\/[A-Z0-9]+$/,
+      'Storage Gateway': /^arn:aws:storagegateway:[a-z0-9-]+:\d{12}:gateway\/sgw-[0-9A-F]{8}\/volume\/vol-[0-9A-F]{8}$/,
     };
+    // A few of each spaced type in every account and region, no more.
+    for (const region of seeded.store.regions) {
+      for (const account of seeded.store.accounts) {
+        const jobs = seeded.store.jobs(region).filter((job) => job.record.AccountId === account);
+        expect(jobs.filter((job) => job.record.ResourceType === 'SAP HANA on Amazon EC2')).toHaveLength(3);
+        expect(jobs.filter((job) => job.record.ResourceType === 'Storage Gateway')).toHaveLength(2);
+      }
+    }
     for (const record of all()) {
       expect(record.ResourceName).toBeTruthy();
       const pattern = arns[record.ResourceType];
       if (pattern) expect(record.ResourceArn).toMatch(pattern);
       if (record.State === 'COMPLETED') expect(record.RecoveryPointArn).toBeDefined();
-      if (record.State === 'COMPLETED' && record.ResourceType === 'EBS') expect(record.RecoveryPointArn).toMatch(/^arn:aws:ec2:[a-z0-9-]+::snapshot\/snap-0[0-9a-f]{16}$/);
+      if (record.State === 'COMPLETED' && ['EBS', 'Storage Gateway'].includes(record.ResourceType)) {
+        expect(record.RecoveryPointArn).toMatch(/^arn:aws:ec2:[a-z0-9-]+::snapshot\/snap-0[0-9a-f]{16}$/);
+      }
       if (record.State === 'COMPLETED' && record.ResourceType === 'EFS') expect(record.RecoveryPointArn).toMatch(/^arn:aws:backup:[a-z0-9-]+:\d{12}:recovery-point:/);
     }
   });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { accessDenied, invalidParameter, missingParameter, notFound } from './errors.js';
 import { compareListKeys, type ListKey } from './list-order.js';
 import { NextTokens } from './next-token.js';
-import { accountRegion, encryptionKeyFor, type AccountRegion } from './seed.js';
+import { accountRegion, encryptionKeyFor, SPACED_RESOURCE_TYPES, type AccountRegion } from './seed.js';
 import { BACKUP_JOB_STATES, listElement, wireRecord, type JobStore, type SandboxJob, type WireBackupJob, type WireLifecycle } from './store.js';
 
 export const OPERATIONS = ['ListBackupJobs', 'DescribeBackupJob', 'StartBackupJob'] as const;
@@ -42,6 +42,7 @@ const MAX_RESULTS = 1000;
 const MAX_WINDOW_MINUTES = 52_560_000;
 const MAX_LIFECYCLE_DAYS = 36_500;
 const STATES: ReadonlySet<string> = new Set(BACKUP_JOB_STATES);
+const SPACED_TYPES: ReadonlySet<string> = new Set(SPACED_RESOURCE_TYPES);
 // Documented as matching every message category rather than naming one.
 const ANY_CATEGORY = new Set(['ANY', 'AGGREGATE_ALL']);
 
@@ -230,9 +231,14 @@ function parseListFilter(caller: Caller, query: URLSearchParams): ListFilter {
   if (backupVaultName !== undefined && !/^[a-zA-Z0-9\-_]{2,50}$/.test(backupVaultName)) {
     throw invalidParameter(`ByBackupVaultName '${backupVaultName}' must match ^[a-zA-Z0-9\\-\\_]{2,50}$.`, 'ByBackupVaultName');
   }
+  // The model's pattern, and the names with spaces the same API reference lists as values: AWS
+  // accepts its own resource type names, whatever the pattern says.
   const resourceType = text('resourceType');
-  if (resourceType !== undefined && !/^[a-zA-Z0-9\-_.]{1,50}$/.test(resourceType)) {
-    throw invalidParameter(`ByResourceType '${resourceType}' must match ^[a-zA-Z0-9\\-\\_\\.]{1,50}$.`, 'ByResourceType');
+  if (resourceType !== undefined && !SPACED_TYPES.has(resourceType) && !/^[a-zA-Z0-9\-_.]{1,50}$/.test(resourceType)) {
+    throw invalidParameter(
+      `ByResourceType '${resourceType}' must match ^[a-zA-Z0-9\\-\\_\\.]{1,50}$ or be one of ${SPACED_RESOURCE_TYPES.join(', ')}.`,
+      'ByResourceType',
+    );
   }
   const filter: ListFilter = {
     // Without accountId, AWS answers with the caller's own jobs only, even in a management account.

@@ -15,7 +15,10 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const HISTORY_DAYS = 29;
-/** 2 accounts x 2 regions x 160 = 640 jobs, the number the README promises. */
+/**
+ * 2 accounts x 2 regions x (160 + the 5 of spacedTypeRecords) = 660 jobs, the number the README
+ * promises.
+ */
 const JOBS_PER_ACCOUNT_REGION = 160;
 const GIB = 2 ** 30;
 const TIB = 2 ** 40;
@@ -67,7 +70,13 @@ export function accountRegion(account: string, region: string): AccountRegion {
   };
 }
 
-type ResourceType = 'EBS' | 'EC2' | 'RDS' | 'Aurora' | 'EFS' | 'DynamoDB' | 'S3' | 'FSx' | 'CloudFormation';
+/**
+ * Resource types whose AWS names hold spaces. The ListBackupJobs API reference lists them among the
+ * ByResourceType values, although the model's pattern for that member allows no space.
+ */
+export const SPACED_RESOURCE_TYPES = ['SAP HANA on Amazon EC2', 'Storage Gateway'] as const;
+
+type ResourceType = 'EBS' | 'EC2' | 'RDS' | 'Aurora' | 'EFS' | 'DynamoDB' | 'S3' | 'FSx' | 'CloudFormation' | (typeof SPACED_RESOURCE_TYPES)[number];
 
 interface Resource {
   type: ResourceType;
@@ -125,6 +134,11 @@ interface Inventory {
   rules: Rule[];
 }
 
+function backupPlan(rng: Rng, env: AccountRegion, name: string): Plan {
+  const id = rng.uuid();
+  return { id, arn: `arn:aws:backup:${env.region}:${env.account}:backup-plan:${id}`, name, version: Buffer.from(rng.uuid()).toString('base64') };
+}
+
 function inventory(env: AccountRegion, rng: Rng): Inventory {
   const { account, region } = env;
   const workload = WORKLOADS[account];
@@ -160,13 +174,9 @@ function inventory(env: AccountRegion, rng: Rng): Inventory {
     children: stackMembers.slice(0, rng.int(2, 5)),
   };
 
-  const plan = (name: string): Plan => {
-    const id = rng.uuid();
-    return { id, arn: `arn:aws:backup:${region}:${account}:backup-plan:${id}`, name, version: Buffer.from(rng.uuid()).toString('base64') };
-  };
-  const daily = plan('daily-35d-retention');
-  const weekly = plan('weekly-cold-and-airgap');
-  const stackPlan = plan(`${workload.stack}-stack`);
+  const daily = backupPlan(rng, env, 'daily-35d-retention');
+  const weekly = backupPlan(rng, env, 'weekly-cold-and-airgap');
+  const stackPlan = backupPlan(rng, env, `${workload.stack}-stack`);
   const localZone = region.startsWith('eu-') ? 'Europe/Berlin' : 'America/New_York';
 
   const rules: Rule[] = [
@@ -496,6 +506,8 @@ function recoveryPointArn(rng: Rng, draft: Draft, env: AccountRegion): string {
   const { region, account } = env;
   switch (draft.resource.type) {
     case 'EBS':
+    case 'Storage Gateway':
+      // A Storage Gateway volume is backed up as an EBS snapshot.
       return `arn:aws:ec2:${region}::snapshot/snap-0${rng.hex(16)}`;
     case 'EC2':
       return `arn:aws:ec2:${region}::image/ami-0${rng.hex(16)}`;
@@ -658,6 +670,51 @@ function parentRecord(rng: Rng, draft: Draft, children: WireBackupJob[], env: Ac
   });
 }
 
+/**
+ * A few jobs of each resource type whose name holds a space: the newest three daily backups of an
+ * SAP HANA database on EC2 and the newest two weekly backups of a Storage Gateway volume. They
+ * draw from a random stream of their own, so every other job stays as it was without them.
+ */
+function spacedTypeRecords(env: AccountRegion, anchor: number): WireBackupJob[] {
+  const { account, region } = env;
+  const rng = new Rng(`spaced-types/${account}/${region}`);
+  const application = `${WORKLOADS[account]!.prefix}-s4hana`;
+  const hana: Resource = {
+    type: 'SAP HANA on Amazon EC2',
+    name: `${application}-HDB`,
+    arn: `arn:aws:ssm-sap:${region}:${account}:HANA/${application}/DB/HDB`,
+    sizeBytes: 420 * GIB,
+    changeRate: [1, 1],
+    minutes: [25, 90],
+  };
+  const gatewayId = rng.hex(8).toUpperCase();
+  const volume: Resource = {
+    type: 'Storage Gateway',
+    name: 'branch-office-files',
+    arn: `arn:aws:storagegateway:${region}:${account}:gateway/sgw-${gatewayId}/volume/vol-${rng.hex(8).toUpperCase()}`,
+    sizeBytes: 1 * TIB,
+    changeRate: [0.01, 0.04],
+    minutes: [30, 150],
+  };
+  const rule = (plan: string, fields: Omit<Rule, 'plan' | 'id'>): Rule => ({ plan: backupPlan(rng, env, plan), id: rng.uuid(), ...fields });
+  const hanaRule = rule('sap-hana-daily', {
+    name: 'DailyHanaFull', minute: 0, hour: 23, timezone: region.startsWith('eu-') ? 'Europe/Berlin' : 'America/New_York',
+    startWindowMinutes: 60, completionWindowMinutes: 720, vault: 'prod-backup-vault',
+    lifecycle: { DeleteAfterDays: 35 },
+    roleArn: `arn:aws:iam::${account}:role/AWSBackupSapHanaRole`,
+    resources: [hana],
+  });
+  const volumeRule = rule('storage-gateway-weekly', {
+    name: 'WeeklyGatewayVolumes', minute: 0, hour: 4, weekday: 'SUN', timezone: 'UTC',
+    startWindowMinutes: 480, completionWindowMinutes: 10080, vault: 'compliance-vault',
+    lifecycle: { DeleteAfterDays: 90 },
+    resources: [volume],
+  });
+  const drafts = [...planDrafts(rng, env, [hanaRule], anchor).slice(-3), ...planDrafts(rng, env, [volumeRule], anchor).slice(-2)];
+  for (const draft of drafts) if (isFinished(draft, anchor)) draft.outcome = rollOutcome(rng, draft, anchor);
+  return drafts.map((draft) => leafRecord(rng, draft, env, anchor));
+}
+
 /** Every seeded job of the organization, for an anchor time ("now" as far as the data knows). */
 export function seedJobs(now: Date): SandboxJob[] {
   const anchor = now.getTime();
@@ -681,7 +738,7 @@ export function seedJobs(now: Date): SandboxJob[] {
       for (const draft of drafts) {
         if (draft.children) records.set(draft, parentRecord(rng, draft, draft.children.map((c) => records.get(c)!), env));
       }
-      for (const record of records.values()) jobs.push({ region, record });
+      for (const record of [...records.values(), ...spacedTypeRecords(env, anchor)]) jobs.push({ region, record });
     }
   }
   return jobs;
