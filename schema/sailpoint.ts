@@ -2,7 +2,11 @@
 // options, and the root field that looks one up by its SailPoint job id.
 import type { GatewayContext } from '../resolvers/context.js';
 import { loadSailPointJobs } from '../resolvers/loaders.js';
-import { sailPointJobKey, type SailPointBackupJobModel } from '../resolvers/mappers/sailpoint.js';
+import {
+  sailPointJobKey,
+  type SailPointBackupJobModel,
+  type SailPointObjectOption as SailPointObjectOptionModel,
+} from '../resolvers/mappers/sailpoint.js';
 import { badUserInput } from '../src/errors.js';
 import type {
   SAILPOINT_BACKUP_STATUSES,
@@ -75,17 +79,14 @@ const CloudStorageStatus = openEnum<typeof SAILPOINT_CLOUD_STORAGE_STATUSES>(
 );
 
 const SailPointObjectOption = builder
-  .objectRef<{ objectType: string; includedIds: string[]; includedNames: string[] }>('SailPointObjectOption')
+  .objectRef<SailPointObjectOptionModel>('SailPointObjectOption')
   .implement({
-    description: 'The objects of one type a backup was limited to.',
+    description:
+      'The objects of one type a backup was limited to. SailPoint names them by name only (its v2024 model has no id list here).',
     fields: (t) => ({
       objectType: t.exposeString('objectType', {
         nullable: false,
         description: 'The object type, such as `SOURCE` or `ROLE`.',
-      }),
-      includedIds: t.exposeStringList('includedIds', {
-        nullable: false,
-        description: 'Ids of the objects of that type that were included.',
       }),
       includedNames: t.exposeStringList('includedNames', {
         nullable: false,

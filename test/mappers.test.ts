@@ -87,7 +87,7 @@ describe('mapSailPointBackupJob', () => {
       phase: 'COMPLETED',
       displayName: 'j-1',
       completedAt: new Date('2026-10-01T10:05:00.123Z'),
-      options: { includeTypes: ['SOURCE'], objectOptions: [{ objectType: 'SOURCE', includedIds: [], includedNames: ['Active Directory'] }] },
+      options: { includeTypes: ['SOURCE'], objectOptions: [{ objectType: 'SOURCE', includedNames: ['Active Directory'] }] },
     });
   });
 });

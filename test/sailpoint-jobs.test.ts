@@ -27,7 +27,7 @@ const SAILPOINT_FIELDS = `
   id source sourceName displayName phase createdAt completedAt
   ... on SailPointBackupJob {
     jobId status type tenant requesterName fileExists created modified completed name userCanDelete isPartial
-    backupType options { includeTypes objectOptions { objectType includedIds includedNames } }
+    backupType options { includeTypes objectOptions { objectType includedNames } }
     hydrationStatus totalObjectCount cloudStorageStatus
   }`;
 
@@ -62,7 +62,6 @@ function expectedSailPointJob(record: Record<string, any>) {
           objectOptions: record.options.objectOptions
             ? Object.entries(record.options.objectOptions).map(([objectType, selection]: [string, any]) => ({
                 objectType,
-                includedIds: selection.includedIds ?? [],
                 includedNames: selection.includedNames ?? [],
               }))
             : null,

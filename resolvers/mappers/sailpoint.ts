@@ -5,7 +5,6 @@ import { sailPointPhase, type BackupJobPhase } from './phase.js';
 
 export interface SailPointObjectOption {
   objectType: string;
-  includedIds: string[];
   includedNames: string[];
 }
 
@@ -80,7 +79,6 @@ export function mapSailPointBackupJob(
           objectOptions: record.options.objectOptions
             ? Object.entries(record.options.objectOptions).map(([objectType, selection]) => ({
                 objectType,
-                includedIds: selection.includedIds ?? [],
                 includedNames: selection.includedNames ?? [],
               }))
             : null,
