@@ -12,15 +12,15 @@ export type AwsBackupJobState =
   | 'ABORTING'
   /** Finished; check `messageCategory` for warnings. */
   | 'COMPLETED'
-  /** AWS accepted the job and has not scheduled it yet. */
+  /** Created and not started yet. A job stays here through its start window while AWS Backup keeps trying to start it (it retries a failed start at least every 10 minutes). */
   | 'CREATED'
-  /** Did not start before `startBy`, or its recovery point expired. */
+  /** Never ran: its start window (`startBy`) passed before AWS Backup could start it, so nothing was backed up. */
   | 'EXPIRED'
   /** Ended with an error; `statusMessage` says why. */
   | 'FAILED'
   /** Finished with only some of the resource backed up. */
   | 'PARTIAL'
-  /** Waiting for its start window or for capacity. */
+  /** About to run: AWS Backup has not begun copying data yet. */
   | 'PENDING'
   /** Copying data into the vault. */
   | 'RUNNING';
@@ -35,13 +35,13 @@ export type BackupJobPhase =
   | 'COMPLETED'
   /** Finished, but not cleanly; worth a look (the AWS console calls it "Completed with issues"). AWS: COMPLETED with another message category. SailPoint: COMPLETE with no file kept or cloudStorageStatus SYNC_FAILED. Also a finished job in a state this gateway does not know yet. */
   | 'COMPLETED_WITH_ISSUES'
-  /** Did not start within its start window, or its backup has since expired. AWS: EXPIRED. SailPoint: none. */
+  /** Never ran: its start window passed before the upstream could start it, so nothing was backed up. AWS: EXPIRED. SailPoint: none. */
   | 'EXPIRED'
   /** Ended without a backup. AWS: FAILED. SailPoint: FAILED. */
   | 'FAILED'
   /** Finished with only part of the data backed up. AWS: PARTIAL. SailPoint: none (isPartial backups were asked to be partial). */
   | 'PARTIAL'
-  /** Accepted but not started yet. AWS: CREATED, PENDING. SailPoint: NOT_STARTED. */
+  /** Accepted but not started yet, including the start window during which AWS Backup keeps trying to start a job. AWS: CREATED, PENDING. SailPoint: NOT_STARTED. */
   | 'QUEUED'
   /** Working now. AWS: RUNNING. SailPoint: IN_PROGRESS. Also an unfinished job in a state this gateway does not know yet. */
   | 'RUNNING';
