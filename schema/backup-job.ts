@@ -21,9 +21,9 @@ const PHASE_DESCRIPTIONS: Record<Phase, string> = {
   CANCELLING: 'A stop was requested and the job is winding down. AWS: ABORTING. SailPoint: none.',
   CANCELLED: 'Stopped before it finished; no usable backup. AWS: ABORTED. SailPoint: CANCELLED.',
   COMPLETED:
-    'Finished and the backup is usable. AWS: COMPLETED with message category SUCCESS (or none). SailPoint: COMPLETE with its file kept and no failed cloud copy.',
+    'Finished and the backup is usable. AWS: COMPLETED with message category SUCCESS (or none). SailPoint: COMPLETE without a failed cloud copy, whatever fileExists says (that the file is gone now does not make the run a bad one).',
   COMPLETED_WITH_ISSUES:
-    'Finished, but not cleanly; worth a look (the AWS console calls it "Completed with issues"). AWS: COMPLETED with another message category. SailPoint: COMPLETE with no file kept or cloudStorageStatus SYNC_FAILED. Also a finished job in a state this gateway does not know yet.',
+    'Finished, but not cleanly; worth a look (the AWS console calls it "Completed with issues"). AWS: COMPLETED with another message category. SailPoint: COMPLETE with cloudStorageStatus SYNC_FAILED. Also a finished job in a state this gateway does not know yet.',
   PARTIAL: 'Finished with only part of the data backed up. AWS: PARTIAL. SailPoint: none (isPartial backups were asked to be partial).',
   FAILED: 'Ended without a backup. AWS: FAILED. SailPoint: FAILED.',
   EXPIRED: 'Never ran: its start window passed before the upstream could start it, so nothing was backed up. AWS: EXPIRED. SailPoint: none.',

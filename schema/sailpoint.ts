@@ -45,7 +45,7 @@ const Status = openEnum<typeof SAILPOINT_BACKUP_STATUSES>(
   {
     NOT_STARTED: 'Requested, not started yet.',
     IN_PROGRESS: 'Collecting the tenant configuration now.',
-    COMPLETE: 'Finished; the backup can be used.',
+    COMPLETE: 'Finished successfully. Whether its file is still kept is `fileExists`, a separate matter.',
     CANCELLED: 'Stopped before it finished.',
     FAILED: 'Ended without a usable backup.',
   },
@@ -140,7 +140,8 @@ SailPointBackupJob.implement({
     requesterName: t.exposeString('requesterName', { description: 'Who asked for the backup.' }),
     fileExists: t.exposeBoolean('fileExists', {
       nullable: false,
-      description: 'Whether a backup file was created and kept (true when SailPoint omits it).',
+      description:
+        'Whether SailPoint still holds a file for this backup (true when SailPoint omits it). It is not an outcome: a file removed after a good run leaves a COMPLETE job with false here, so `phase` does not look at it.',
     }),
     created: t.expose('created', { type: 'DateTime', description: 'When the job started.' }),
     modified: t.expose('modified', { type: 'DateTime', description: 'When the job last changed.' }),

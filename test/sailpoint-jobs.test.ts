@@ -131,6 +131,36 @@ describe('SailPointBackupJob', () => {
     expect(gateway.sandbox.sailPoint.calls.count('token')).toBeLessThanOrEqual(tenants);
   });
 
+  it('keeps a COMPLETE backup whose file is gone COMPLETED, with fileExists false, in lookups and phase filters', async () => {
+    const gone = tenantRecords().filter(({ record }) => record.status === 'COMPLETE' && record.fileExists === false);
+    expect(gone.length).toBeGreaterThanOrEqual(2);
+    const lookups = gone
+      .map(({ tenant, record }, index) => `g${index}: sailPointBackupJob(jobId: "${record.jobId}", sourceName: "sailpoint-${tenant}") { id phase ... on SailPointBackupJob { fileExists cloudStorageStatus } }`)
+      .join('\n');
+    const found = await gateway.query(`{ ${lookups} }`);
+    expect(found.errors).toBeUndefined();
+    gone.forEach(({ record }, index) => {
+      expect(found.data![`g${index}`]).toMatchObject({
+        fileExists: false,
+        phase: record.cloudStorageStatus === 'SYNC_FAILED' ? 'COMPLETED_WITH_ISSUES' : 'COMPLETED',
+      });
+    });
+    const ids = (phase: string) =>
+      gateway
+        .query(`{ backupJobs(first: 100, filter: { sources: [SAILPOINT], phases: [${phase}] }) { edges { node { id } } pageInfo { hasNextPage } } }`)
+        .then((result) => {
+          expect(result.data!.backupJobs.pageInfo.hasNextPage).toBe(false);
+          return new Set(result.data!.backupJobs.edges.map((edge: any) => edge.node.id));
+        });
+    const [completed, withIssues] = [await ids('COMPLETED'), await ids('COMPLETED_WITH_ISSUES')];
+    gone.forEach((_job, index) => {
+      const { id, phase } = found.data![`g${index}`];
+      expect(completed.has(id)).toBe(phase === 'COMPLETED');
+      expect(withIssues.has(id)).toBe(phase === 'COMPLETED_WITH_ISSUES');
+    });
+    expect(gone.some((_job, index) => completed.has(found.data![`g${index}`].id))).toBe(true);
+  });
+
   it('pushes a single-status phase filter down as SailPoint `filters`', async () => {
     const result = await gateway.query(`{ backupJobs(first: 100, filter: { sources: [SAILPOINT], phases: [FAILED] }) {
       edges { node { ... on SailPointBackupJob { status } } } totalCount

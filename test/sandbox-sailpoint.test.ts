@@ -425,6 +425,13 @@ describe('seed', () => {
     );
   });
 
+  it('has COMPLETE backups whose file is gone in every tenant', () => {
+    for (const tenant of sandbox.tenants) {
+      const gone = sandbox.store.backups(tenant.name).filter((record) => record.status === 'COMPLETE' && record.fileExists === false);
+      expect(gone.length, tenant.name).toBeGreaterThan(0);
+    }
+  });
+
   it('leaves out optional members in some records, and only where the default holds', () => {
     const records = all();
     for (const member of ['fileExists', 'userCanDelete', 'isPartial', 'options']) {

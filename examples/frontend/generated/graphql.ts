@@ -31,9 +31,9 @@ export type BackupJobPhase =
   | 'CANCELLED'
   /** A stop was requested and the job is winding down. AWS: ABORTING. SailPoint: none. */
   | 'CANCELLING'
-  /** Finished and the backup is usable. AWS: COMPLETED with message category SUCCESS (or none). SailPoint: COMPLETE with its file kept and no failed cloud copy. */
+  /** Finished and the backup is usable. AWS: COMPLETED with message category SUCCESS (or none). SailPoint: COMPLETE without a failed cloud copy, whatever fileExists says (that the file is gone now does not make the run a bad one). */
   | 'COMPLETED'
-  /** Finished, but not cleanly; worth a look (the AWS console calls it "Completed with issues"). AWS: COMPLETED with another message category. SailPoint: COMPLETE with no file kept or cloudStorageStatus SYNC_FAILED. Also a finished job in a state this gateway does not know yet. */
+  /** Finished, but not cleanly; worth a look (the AWS console calls it "Completed with issues"). AWS: COMPLETED with another message category. SailPoint: COMPLETE with cloudStorageStatus SYNC_FAILED. Also a finished job in a state this gateway does not know yet. */
   | 'COMPLETED_WITH_ISSUES'
   /** Never ran: its start window passed before the upstream could start it, so nothing was backed up. AWS: EXPIRED. SailPoint: none. */
   | 'EXPIRED'
@@ -57,7 +57,7 @@ export type BackupSource =
 export type SailPointBackupStatus =
   /** Stopped before it finished. */
   | 'CANCELLED'
-  /** Finished; the backup can be used. */
+  /** Finished successfully. Whether its file is still kept is `fileExists`, a separate matter. */
   | 'COMPLETE'
   /** Ended without a usable backup. */
   | 'FAILED'

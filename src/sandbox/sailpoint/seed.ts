@@ -94,6 +94,11 @@ const DRAFT_SUBJECTS = ['Promote roles from sandbox', 'Workflow updates', 'Sourc
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+/**
+ * The oldest backups of each tenant whose file is gone: a COMPLETE job with fileExists false, as a
+ * file removed after a good run leaves it.
+ */
+const BACKUPS_WITHOUT_FILE = 4;
 
 /** The records of one tenant. Structure depends only on the tenant's name; times count back from `now`. */
 export function seedTenant(tenant: string, now: Date): TenantSeed {
@@ -166,7 +171,7 @@ function backupRecord(
     type: 'BACKUP',
     tenant,
     requesterName: backupType === 'AUTOMATED' ? 'SailPoint Services' : random.pick(profile.people),
-    fileExists: status === 'COMPLETE',
+    fileExists: status === 'COMPLETE' && index < profile.backups - BACKUPS_WITHOUT_FILE,
     created: iso(created),
     modified: iso(modified),
     completed: completed === undefined ? undefined : iso(completed),
