@@ -212,6 +212,33 @@ describe('SailPointBackupJob', () => {
     expect(byName['aws-us-east-1'].lastCall).toEqual({ reachable: true, errorCode: null });
   });
 
+  it('answers null for a backup deleted upstream, and lists no more of it', async () => {
+    const { sailPoint } = gateway.sandbox;
+    const tenant = sailPoint.tenants[0]!;
+    const record = sailPoint.store.backups(tenant.name)[5]!;
+    const found = await gateway.query(`{ sailPointBackupJob(jobId: "${record.jobId}", sourceName: "sailpoint-${tenant.name}") { id } }`);
+    const id = found.data!.sailPointBackupJob.id as string;
+
+    const grant = await fetch(`${sailPoint.tenantUrl(tenant.name)}/oauth/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: tenant.clientId, client_secret: tenant.clientSecret }),
+    });
+    const { access_token: bearer } = (await grant.json()) as { access_token: string };
+    const deleted = await fetch(`${sailPoint.tenantUrl(tenant.name)}/v2024/configuration-hub/backups/${record.jobId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${bearer}` },
+    });
+    expect(deleted.status).toBe(204);
+
+    const after = await gateway.query(`query ($id: ID!) { backupJob(id: $id) { id } node(id: $id) { id } }`, { id });
+    expect(after.errors).toBeUndefined();
+    expect(after.data).toEqual({ backupJob: null, node: null });
+    const listed = await gateway.query(`{ backupJobs(first: 100, filter: { sourceNames: ["sailpoint-${tenant.name}"] }) { edges { node { id } } } }`);
+    const ids = listed.data!.backupJobs.edges.map((edge: any) => edge.node.id);
+    expect(ids).toHaveLength(sailPoint.store.backups(tenant.name).length + sailPoint.store.uploads(tenant.name).length);
+    expect(ids).not.toContain(id);
+  });
+
   it('never shows a tenant client secret or token in any answer', async () => {
     gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'credentials' });
     const responses = await Promise.all([
