@@ -10,14 +10,15 @@ import { BackupJob } from './backup-job.js';
 import { builder } from './builder.js';
 
 const STATE_DESCRIPTIONS: Record<State, string> = {
-  CREATED: 'AWS accepted the job and has not scheduled it yet.',
-  PENDING: 'Waiting for its start window or for capacity.',
+  CREATED:
+    'Created and not started yet. A job stays here through its start window while AWS Backup keeps trying to start it (it retries a failed start at least every 10 minutes).',
+  PENDING: 'About to run: AWS Backup has not begun copying data yet.',
   RUNNING: 'Copying data into the vault.',
   ABORTING: 'A stop was requested; the job is cleaning up.',
   ABORTED: 'Stopped before it finished.',
   COMPLETED: 'Finished; check `messageCategory` for warnings.',
   FAILED: 'Ended with an error; `statusMessage` says why.',
-  EXPIRED: 'Did not start before `startBy`, or its recovery point expired.',
+  EXPIRED: 'Never ran: its start window (`startBy`) passed before AWS Backup could start it, so nothing was backed up.',
   PARTIAL: 'Finished with only some of the resource backed up.',
 };
 
@@ -57,12 +58,15 @@ const AwsRecoveryPointLifecycle = builder
   .implement({
     description: 'How long the backup this job makes is kept, and when it moves to cheaper storage.',
     fields: (t) => ({
-      moveToColdStorageAfterDays: t.exposeInt('moveToColdStorageAfterDays', {
-        description: 'Days after creation until the recovery point moves to cold storage; null when it never does.',
-      }),
-      deleteAfterDays: t.exposeInt('deleteAfterDays', {
+      moveToColdStorageAfterDays: t.expose('moveToColdStorageAfterDays', {
+        type: 'SafeInt',
         description:
-          'Days after creation until the recovery point is deleted. With cold storage it is at least 90 days after the move.',
+          'Days after creation until the recovery point moves to cold storage; null when it never does. A Long in the AWS model, hence SafeInt.',
+      }),
+      deleteAfterDays: t.expose('deleteAfterDays', {
+        type: 'SafeInt',
+        description:
+          'Days after creation until the recovery point is deleted. With cold storage it is at least 90 days after the move. A Long in the AWS model, hence SafeInt.',
       }),
       optInToArchiveForSupportedResources: t.exposeBoolean('optInToArchiveForSupportedResources', {
         description: 'Whether resource types that support archive tiers move there under this lifecycle.',
@@ -87,7 +91,7 @@ const AwsChildJobStateCount = builder
     description: 'How many child jobs of a composite job are in one state.',
     fields: (t) => ({
       state: t.field({ type: AwsBackupJobState, nullable: false, description: 'The state.', resolve: (c) => c.state }),
-      count: t.exposeInt('count', { nullable: false, description: 'How many child jobs are in it.' }),
+      count: t.expose('count', { type: 'SafeInt', nullable: false, description: 'How many child jobs are in it (a Long in the AWS model).' }),
     }),
   });
 
@@ -130,7 +134,8 @@ AwsBackupJob.implement({
     resourceArn: t.exposeString('resourceArn', { description: 'ARN of the resource being backed up.' }),
     resourceName: t.exposeString('resourceName', { description: 'Name of that resource; not unique.' }),
     resourceType: t.exposeString('resourceType', {
-      description: 'Kind of resource, as AWS names it: `EBS`, `RDS`, `EFS`, `DynamoDB`, `S3`, `EC2`, `Aurora`, `FSx`, ...',
+      description:
+        'Kind of resource, as AWS names it: `EBS`, `RDS`, `EFS`, `DynamoDB`, `S3`, `EC2`, `Aurora`, `FSx`, ... Some names hold spaces, such as `SAP HANA on Amazon EC2` and `Storage Gateway`.',
     }),
     creationDate: t.expose('creationDate', { type: 'DateTime', description: 'When AWS created the job.' }),
     completionDate: t.expose('completionDate', { type: 'DateTime', description: 'When the job finished.' }),
@@ -140,7 +145,7 @@ AwsBackupJob.implement({
     }),
     startBy: t.expose('startBy', {
       type: 'DateTime',
-      description: 'Deadline to start: scheduled time plus start window. A job not started by then is cancelled.',
+      description: 'Deadline to start: scheduled time plus start window. A job that has not started by then ends EXPIRED.',
     }),
     initiationDate: t.expose('initiationDate', { type: 'DateTime', description: 'When the job was initiated.' }),
     state: t.field({
@@ -184,9 +189,10 @@ AwsBackupJob.implement({
       resolve: (job) => (job.parentJobId ? awsJobKey(job.sourceName, job.parentJobId) : null),
     }),
     isParent: t.exposeBoolean('isParent', { description: 'Whether this is a composite job with child jobs.' }),
-    numberOfChildJobs: t.int({
+    numberOfChildJobs: t.field({
+      type: 'SafeInt',
       description:
-        'How many child jobs a composite job has; null for other jobs. Counted from the child jobs listed with it (DescribeBackupJob reports the same number), so it costs no call.',
+        'How many child jobs a composite job has (a Long in the AWS model); null for other jobs. Counted from the child jobs listed with it (DescribeBackupJob reports the same number), so it costs no call.',
       resolve: (job) => job.numberOfChildJobs,
     }),
     childJobsInState: t.field({

@@ -14,18 +14,19 @@ export const BackupSource = builder.enumType('BackupSource', {
 });
 
 const PHASE_DESCRIPTIONS: Record<Phase, string> = {
-  QUEUED: 'Accepted but not started yet. AWS: CREATED, PENDING. SailPoint: NOT_STARTED.',
+  QUEUED:
+    'Accepted but not started yet, including the start window during which AWS Backup keeps trying to start a job. AWS: CREATED, PENDING. SailPoint: NOT_STARTED.',
   RUNNING:
     'Working now. AWS: RUNNING. SailPoint: IN_PROGRESS. Also an unfinished job in a state this gateway does not know yet.',
   CANCELLING: 'A stop was requested and the job is winding down. AWS: ABORTING. SailPoint: none.',
   CANCELLED: 'Stopped before it finished; no usable backup. AWS: ABORTED. SailPoint: CANCELLED.',
   COMPLETED:
-    'Finished and the backup is usable. AWS: COMPLETED with message category SUCCESS (or none). SailPoint: COMPLETE with its file kept and no failed cloud copy.',
+    'Finished and the backup is usable. AWS: COMPLETED with message category SUCCESS (or none). SailPoint: COMPLETE without a failed cloud copy, whatever fileExists says (that the file is gone now does not make the run a bad one).',
   COMPLETED_WITH_ISSUES:
-    'Finished, but not cleanly; worth a look (the AWS console calls it "Completed with issues"). AWS: COMPLETED with another message category. SailPoint: COMPLETE with no file kept or cloudStorageStatus SYNC_FAILED. Also a finished job in a state this gateway does not know yet.',
+    'Finished, but not cleanly; worth a look (the AWS console calls it "Completed with issues"). AWS: COMPLETED with another message category. SailPoint: COMPLETE with cloudStorageStatus SYNC_FAILED. Also a finished job in a state this gateway does not know yet.',
   PARTIAL: 'Finished with only part of the data backed up. AWS: PARTIAL. SailPoint: none (isPartial backups were asked to be partial).',
   FAILED: 'Ended without a backup. AWS: FAILED. SailPoint: FAILED.',
-  EXPIRED: 'Did not start within its start window, or its backup has since expired. AWS: EXPIRED. SailPoint: none.',
+  EXPIRED: 'Never ran: its start window passed before the upstream could start it, so nothing was backed up. AWS: EXPIRED. SailPoint: none.',
 };
 
 export const BackupJobPhase = builder.enumType('BackupJobPhase', {

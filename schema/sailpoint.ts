@@ -3,7 +3,11 @@
 import type { GatewayContext } from '../resolvers/context.js';
 import type { BackupJobModel } from '../resolvers/backup-jobs.js';
 import { loadJobsOfKind } from '../resolvers/loaders.js';
-import { sailPointJobKey, type SailPointBackupJobModel } from '../resolvers/mappers/sailpoint.js';
+import {
+  sailPointJobKey,
+  type SailPointBackupJobModel,
+  type SailPointObjectOption as SailPointObjectOptionModel,
+} from '../resolvers/mappers/sailpoint.js';
 import { badUserInput } from '../src/errors.js';
 import type {
   SAILPOINT_BACKUP_STATUSES,
@@ -42,7 +46,7 @@ const Status = openEnum<typeof SAILPOINT_BACKUP_STATUSES>(
   {
     NOT_STARTED: 'Requested, not started yet.',
     IN_PROGRESS: 'Collecting the tenant configuration now.',
-    COMPLETE: 'Finished; the backup can be used.',
+    COMPLETE: 'Finished successfully. Whether its file is still kept is `fileExists`, a separate matter.',
     CANCELLED: 'Stopped before it finished.',
     FAILED: 'Ended without a usable backup.',
   },
@@ -76,17 +80,14 @@ const CloudStorageStatus = openEnum<typeof SAILPOINT_CLOUD_STORAGE_STATUSES>(
 );
 
 const SailPointObjectOption = builder
-  .objectRef<{ objectType: string; includedIds: string[]; includedNames: string[] }>('SailPointObjectOption')
+  .objectRef<SailPointObjectOptionModel>('SailPointObjectOption')
   .implement({
-    description: 'The objects of one type a backup was limited to.',
+    description:
+      'The objects of one type a backup was limited to. SailPoint names them by name only (its v2024 model has no id list here).',
     fields: (t) => ({
       objectType: t.exposeString('objectType', {
         nullable: false,
         description: 'The object type, such as `SOURCE` or `ROLE`.',
-      }),
-      includedIds: t.exposeStringList('includedIds', {
-        nullable: false,
-        description: 'Ids of the objects of that type that were included.',
       }),
       includedNames: t.exposeStringList('includedNames', {
         nullable: false,
@@ -138,7 +139,8 @@ SailPointBackupJob.implement({
     requesterName: t.exposeString('requesterName', { description: 'Who asked for the backup.' }),
     fileExists: t.exposeBoolean('fileExists', {
       nullable: false,
-      description: 'Whether a backup file was created and kept (true when SailPoint omits it).',
+      description:
+        'Whether SailPoint still holds a file for this backup (true when SailPoint omits it). It is not an outcome: a file removed after a good run leaves a COMPLETE job with false here, so `phase` does not look at it.',
     }),
     created: t.expose('created', { type: 'DateTime', description: 'When the job started.' }),
     modified: t.expose('modified', { type: 'DateTime', description: 'When the job last changed.' }),

@@ -2,7 +2,7 @@
 // configuration, over the embedded sandbox.
 import { createServer } from 'node:http';
 import { ConfigError, loadConfig, readPort } from './config/index.js';
-import { startSandbox, type Sandbox } from './sandbox/index.js';
+import { sandboxOptionsFromEnv, startSandbox, type Sandbox } from './sandbox/index.js';
 import { createGateway } from './server.js';
 import { MemoryState, RedisState, type SharedState } from './shared-state/index.js';
 import { SourceRegistry } from './sources.js';
@@ -32,10 +32,7 @@ async function main(): Promise<void> {
   const configured = await loadConfig();
   let sandbox: Sandbox | undefined;
   if (!configured) {
-    sandbox = await startSandbox({
-      awsPort: readPort({ PORT: process.env.SANDBOX_AWS_PORT }, 4566),
-      sailPointPort: readPort({ PORT: process.env.SANDBOX_SAILPOINT_PORT }, 4567),
-    });
+    sandbox = await startSandbox(sandboxOptionsFromEnv());
   }
   const config = configured ?? sandbox!.config;
   // The sandbox is for one developer's machine; a configured gateway serves its network (every interface).

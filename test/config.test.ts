@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfig, readPort } from '../src/config/index.js';
+import { sandboxOptionsFromEnv } from '../src/sandbox/index.js';
 
 describe('configuration', () => {
   it('accepts AWS sources and fills in defaults', () => {
@@ -109,5 +110,16 @@ describe('configuration', () => {
     expect(readPort({})).toBe(4000);
     expect(readPort({ PORT: '8080' })).toBe(8080);
     expect(() => readPort({ PORT: 'eighty' })).toThrow('PORT must be an integer');
+  });
+
+  it('reads the sandbox settings, leaving unset ones to the sandbox defaults', () => {
+    expect(sandboxOptionsFromEnv({})).toEqual({ awsPort: 4566, sailPointPort: 4567, awsListOrder: undefined, awsCrossAccountDescribe: undefined });
+    expect(
+      sandboxOptionsFromEnv({ SANDBOX_AWS_PORT: '0', SANDBOX_AWS_LIST_ORDER: 'shuffled', SANDBOX_AWS_CROSS_ACCOUNT_DESCRIBE: 'deny' }),
+    ).toMatchObject({ awsPort: 0, awsListOrder: 'shuffled', awsCrossAccountDescribe: 'deny' });
+    expect(() => sandboxOptionsFromEnv({ SANDBOX_AWS_LIST_ORDER: 'oldest-first' })).toThrow(
+      new ConfigError('SANDBOX_AWS_LIST_ORDER must be one of newest-first, shuffled, got "oldest-first"'),
+    );
+    expect(() => sandboxOptionsFromEnv({ SANDBOX_AWS_CROSS_ACCOUNT_DESCRIBE: 'DENY' })).toThrow('must be one of allow, deny');
   });
 });

@@ -40,20 +40,18 @@ describe('AWS phase table', () => {
 });
 
 describe('SailPoint phase table', () => {
-  const clean = { fileExists: true, cloudStorageStatus: 'SYNCED' };
   it.each([
-    ['NOT_STARTED', clean, false, 'QUEUED'],
-    ['IN_PROGRESS', clean, false, 'RUNNING'],
-    ['COMPLETE', clean, true, 'COMPLETED'],
-    ['COMPLETE', { fileExists: true, cloudStorageStatus: undefined }, true, 'COMPLETED'],
-    ['COMPLETE', { fileExists: true, cloudStorageStatus: 'SYNC_FAILED' }, true, 'COMPLETED_WITH_ISSUES'],
-    ['COMPLETE', { fileExists: false, cloudStorageStatus: 'SYNCED' }, true, 'COMPLETED_WITH_ISSUES'],
-    ['CANCELLED', clean, true, 'CANCELLED'],
-    ['FAILED', clean, true, 'FAILED'],
-    ['PAUSED', clean, false, 'RUNNING'],
-    ['ARCHIVED', clean, true, 'COMPLETED_WITH_ISSUES'],
-  ])('%s with %j (finished: %s) is %s', (status, issues, finished, phase) => {
-    expect(sailPointPhase(status, issues, finished)).toBe(phase);
+    ['NOT_STARTED', 'NOT_SYNCED', false, 'QUEUED'],
+    ['IN_PROGRESS', 'NOT_SYNCED', false, 'RUNNING'],
+    ['COMPLETE', 'SYNCED', true, 'COMPLETED'],
+    ['COMPLETE', undefined, true, 'COMPLETED'],
+    ['COMPLETE', 'SYNC_FAILED', true, 'COMPLETED_WITH_ISSUES'],
+    ['CANCELLED', 'NOT_SYNCED', true, 'CANCELLED'],
+    ['FAILED', 'SYNC_FAILED', true, 'FAILED'],
+    ['PAUSED', 'SYNCED', false, 'RUNNING'],
+    ['ARCHIVED', 'SYNCED', true, 'COMPLETED_WITH_ISSUES'],
+  ])('%s with cloud storage %s (finished: %s) is %s', (status, cloudStorageStatus, finished, phase) => {
+    expect(sailPointPhase(status, cloudStorageStatus, finished)).toBe(phase);
   });
 
   it('finds the statuses behind a set of phases', () => {
@@ -66,6 +64,19 @@ describe('SailPoint phase table', () => {
 });
 
 describe('mapSailPointBackupJob', () => {
+  it.each([
+    [false, 'SYNCED', 'COMPLETED'],
+    [true, 'SYNCED', 'COMPLETED'],
+    [false, 'SYNC_FAILED', 'COMPLETED_WITH_ISSUES'],
+  ])('keeps fileExists %s as its own field and out of the phase (cloud storage %s: %s)', (fileExists, cloudStorageStatus, phase) => {
+    const job = mapSailPointBackupJob(
+      { jobId: 'j-2', status: 'COMPLETE', fileExists, cloudStorageStatus, completed: '2026-10-01T10:05:00Z' },
+      'sp',
+      'backup',
+    );
+    expect(job).toMatchObject({ fileExists, phase });
+  });
+
   it('applies SailPoint defaults for absent members and turns objectOptions into a list', () => {
     const job = mapSailPointBackupJob(
       {
@@ -86,7 +97,7 @@ describe('mapSailPointBackupJob', () => {
       phase: 'COMPLETED',
       displayName: 'j-1',
       completedAt: new Date('2026-10-01T10:05:00.123Z'),
-      options: { includeTypes: ['SOURCE'], objectOptions: [{ objectType: 'SOURCE', includedIds: [], includedNames: ['Active Directory'] }] },
+      options: { includeTypes: ['SOURCE'], objectOptions: [{ objectType: 'SOURCE', includedNames: ['Active Directory'] }] },
     });
   });
 });

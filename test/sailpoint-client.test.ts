@@ -116,7 +116,7 @@ describe('lists', () => {
       accept: 'application/json',
       'x-sailpoint-experimental': 'true',
     });
-    expect(sandbox.calls.byOperation()).toEqual({ token: 1, listBackups: 1, listUploads: 1, getUpload: 0 });
+    expect(sandbox.calls.byOperation()).toEqual({ token: 1, listBackups: 1, listUploads: 1, getUpload: 0, deleteBackup: 0, deleteUpload: 0 });
   });
 });
 

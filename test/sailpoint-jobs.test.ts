@@ -30,7 +30,7 @@ const SAILPOINT_FIELDS = `
   id source sourceName displayName phase createdAt completedAt
   ... on SailPointBackupJob {
     jobId status type tenant requesterName fileExists created modified completed name userCanDelete isPartial
-    backupType options { includeTypes objectOptions { objectType includedIds includedNames } }
+    backupType options { includeTypes objectOptions { objectType includedNames } }
     hydrationStatus totalObjectCount cloudStorageStatus
   }`;
 
@@ -65,7 +65,6 @@ function expectedSailPointJob(record: Record<string, any>) {
           objectOptions: record.options.objectOptions
             ? Object.entries(record.options.objectOptions).map(([objectType, selection]: [string, any]) => ({
                 objectType,
-                includedIds: selection.includedIds ?? [],
                 includedNames: selection.includedNames ?? [],
               }))
             : null,
@@ -135,6 +134,36 @@ describe('SailPointBackupJob', () => {
     expect(gateway.sandbox.sailPoint.calls.count('token')).toBe(0);
   });
 
+  it('keeps a COMPLETE backup whose file is gone COMPLETED, with fileExists false, in lookups and phase filters', async () => {
+    const gone = tenantRecords().filter(({ record }) => record.status === 'COMPLETE' && record.fileExists === false);
+    expect(gone.length).toBeGreaterThanOrEqual(2);
+    const lookups = gone
+      .map(({ tenant, record }, index) => `g${index}: sailPointBackupJob(jobId: "${record.jobId}", sourceName: "sailpoint-${tenant}") { id phase ... on SailPointBackupJob { fileExists cloudStorageStatus } }`)
+      .join('\n');
+    const found = await gateway.query(`{ ${lookups} }`);
+    expect(found.errors).toBeUndefined();
+    gone.forEach(({ record }, index) => {
+      expect(found.data![`g${index}`]).toMatchObject({
+        fileExists: false,
+        phase: record.cloudStorageStatus === 'SYNC_FAILED' ? 'COMPLETED_WITH_ISSUES' : 'COMPLETED',
+      });
+    });
+    const ids = (phase: string) =>
+      gateway
+        .query(`{ backupJobs(first: 100, filter: { sources: [SAILPOINT], phases: [${phase}] }) { edges { node { id } } pageInfo { hasNextPage } } }`)
+        .then((result) => {
+          expect(result.data!.backupJobs.pageInfo.hasNextPage).toBe(false);
+          return new Set(result.data!.backupJobs.edges.map((edge: any) => edge.node.id));
+        });
+    const [completed, withIssues] = [await ids('COMPLETED'), await ids('COMPLETED_WITH_ISSUES')];
+    gone.forEach((_job, index) => {
+      const { id, phase } = found.data![`g${index}`];
+      expect(completed.has(id)).toBe(phase === 'COMPLETED');
+      expect(withIssues.has(id)).toBe(phase === 'COMPLETED_WITH_ISSUES');
+    });
+    expect(gone.some((_job, index) => completed.has(found.data![`g${index}`].id))).toBe(true);
+  });
+
   it('filters a phase in the gateway, counts it, and lists each collection once', async () => {
     const result = await gateway.query(`{ backupJobs(first: 100, filter: { sources: [SAILPOINT], phases: [FAILED] }) {
       edges { node { ... on SailPointBackupJob { status } } } totalCount
@@ -184,6 +213,33 @@ describe('SailPointBackupJob', () => {
     const byName = Object.fromEntries(sources.data!.backupSources.map((source: any) => [source.name, source]));
     expect(byName['sailpoint-acme-prod']).toMatchObject({ kind: 'SAILPOINT', lastCall: { reachable: false, errorCode: 'UPSTREAM_UNAVAILABLE' } });
     expect(byName['aws-us-east-1'].lastCall).toEqual({ reachable: true, errorCode: null });
+  });
+
+  it('answers null for a backup deleted upstream, and lists no more of it', async () => {
+    const { sailPoint } = gateway.sandbox;
+    const tenant = sailPoint.tenants[0]!;
+    const record = sailPoint.store.backups(tenant.name)[5]!;
+    const found = await gateway.query(`{ sailPointBackupJob(jobId: "${record.jobId}", sourceName: "sailpoint-${tenant.name}") { id } }`);
+    const id = found.data!.sailPointBackupJob.id as string;
+
+    const grant = await fetch(`${sailPoint.tenantUrl(tenant.name)}/oauth/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: tenant.clientId, client_secret: tenant.clientSecret }),
+    });
+    const { access_token: bearer } = (await grant.json()) as { access_token: string };
+    const deleted = await fetch(`${sailPoint.tenantUrl(tenant.name)}/v2024/configuration-hub/backups/${record.jobId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${bearer}` },
+    });
+    expect(deleted.status).toBe(204);
+
+    const after = await gateway.query(`query ($id: ID!) { backupJob(id: $id) { id } node(id: $id) { id } }`, { id });
+    expect(after.errors).toBeUndefined();
+    expect(after.data).toEqual({ backupJob: null, node: null });
+    const listed = await gateway.query(`{ backupJobs(first: 100, filter: { sourceNames: ["sailpoint-${tenant.name}"] }) { edges { node { id } } } }`);
+    const ids = listed.data!.backupJobs.edges.map((edge: any) => edge.node.id);
+    expect(ids).toHaveLength(sailPoint.store.backups(tenant.name).length + sailPoint.store.uploads(tenant.name).length);
+    expect(ids).not.toContain(id);
   });
 
   it('never shows a tenant client secret or token in any answer', async () => {

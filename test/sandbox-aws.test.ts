@@ -15,6 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_AWS_CREDENTIALS, startAwsSandbox, type AwsSandbox, type SandboxJob, type WireBackupJob } from '../src/sandbox/aws/index.js';
 import { BackupOperations } from '../src/sandbox/aws/operations.js';
+import { seedJobs } from '../src/sandbox/aws/seed.js';
 import { JobStore } from '../src/sandbox/aws/store.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
@@ -28,15 +29,17 @@ const ROLE = `arn:aws:iam::${CALLER}:role/service-role/AWSBackupDefaultServiceRo
 let sandbox: AwsSandbox;
 const clients: BackupClient[] = [];
 
-function client(region = 'us-east-1'): BackupClient {
+function client(region = 'us-east-1', target = sandbox): BackupClient {
   // One attempt: a retry would hide a failed call from the counts and the error assertions.
-  const created = new BackupClient({ endpoint: sandbox.url, region, credentials: SANDBOX_AWS_CREDENTIALS, maxAttempts: 1 });
+  const created = new BackupClient({ endpoint: target.url, region, credentials: SANDBOX_AWS_CREDENTIALS, maxAttempts: 1 });
   clients.push(created);
   return created;
 }
 
 beforeAll(async () => {
-  sandbox = await startAwsSandbox({ now: NOW });
+  // Most tests here follow the records in newest-first order and describe jobs of either account;
+  // the defaults (shuffled, cross-account Describe denied) have tests of their own below.
+  sandbox = await startAwsSandbox({ now: NOW, listOrder: 'newest-first', crossAccountDescribe: 'allow' });
 });
 afterAll(async () => {
   for (const c of clients) c.destroy();
@@ -44,9 +47,12 @@ afterAll(async () => {
 });
 
 /** A request that passes the sandbox's authentication (it reads the credential scope, not the signature). */
-function rawFetch(path: string, init: { region?: string; service?: string; method?: string; body?: string } = {}): Promise<Response> {
+function rawFetch(
+  path: string,
+  init: { region?: string; service?: string; method?: string; body?: string; target?: AwsSandbox } = {},
+): Promise<Response> {
   const scope = `${SANDBOX_AWS_CREDENTIALS.accessKeyId}/20261101/${init.region ?? 'us-east-1'}/${init.service ?? 'backup'}/aws4_request`;
-  return fetch(`${sandbox.url}${path}`, {
+  return fetch(`${(init.target ?? sandbox).url}${path}`, {
     method: init.method ?? 'GET',
     headers: { authorization: `AWS4-HMAC-SHA256 Credential=${scope}, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}` },
     ...(init.body !== undefined ? { body: init.body } : {}),
@@ -128,6 +134,9 @@ describe('ListBackupJobs', () => {
     ['createdBefore (milliseconds)', () => ({ ByCreatedBefore: new Date('2026-10-20T06:30:00.250Z') }), (j) => ms(j.CreationDate)! < Date.parse('2026-10-20T06:30:00.250Z')],
     ['createdAfter (whole seconds)', () => ({ ByCreatedAfter: new Date('2026-10-25T00:00:00Z') }), (j) => ms(j.CreationDate)! > Date.parse('2026-10-25T00:00:00Z')],
     ['resourceType', () => ({ ByResourceType: 'EBS' }), (j) => j.ResourceType === 'EBS'],
+    // Names with spaces that the API reference lists although the model's pattern forbids spaces.
+    ['resourceType SAP HANA on Amazon EC2', () => ({ ByResourceType: 'SAP HANA on Amazon EC2' }), (j) => j.ResourceType === 'SAP HANA on Amazon EC2'],
+    ['resourceType Storage Gateway', () => ({ ByResourceType: 'Storage Gateway' }), (j) => j.ResourceType === 'Storage Gateway'],
     ['completeAfter', () => ({ ByCompleteAfter: new Date('2026-10-28T00:00:00Z') }), (j) => j.CompletionDate !== undefined && ms(j.CompletionDate)! > Date.parse('2026-10-28T00:00:00Z')],
     ['completeBefore', () => ({ ByCompleteBefore: new Date('2026-10-10T00:00:00Z') }), (j) => j.CompletionDate !== undefined && ms(j.CompletionDate)! < Date.parse('2026-10-10T00:00:00Z')],
     ['parentJobId', () => ({ ByParentJobId: job((j) => j.IsParent).BackupJobId }), (j) => j.ParentJobId === job((x) => x.IsParent).BackupJobId],
@@ -170,8 +179,8 @@ describe('ListBackupJobs', () => {
 
   it('breaks creation-time ties by BackupJobId, across page boundaries too', () => {
     // Jobs created in the same millisecond need a stopped clock, which only the operations layer takes.
-    const store = new JobStore([]);
-    const operations = new BackupOperations(store, () => Date.parse('2026-11-01T12:00:00.500Z'));
+    const store = new JobStore([], 'newest-first');
+    const operations = new BackupOperations(store, { clock: () => Date.parse('2026-11-01T12:00:00.500Z') });
     const caller = { account: CALLER, region: 'us-east-1' };
     for (let i = 0; i < 5; i++) {
       operations.start(caller, { BackupVaultName: 'Default', ResourceArn: `arn:aws:dynamodb:us-east-1:${CALLER}:table/t${i}`, IamRoleArn: ROLE });
@@ -204,6 +213,81 @@ describe('ListBackupJobs', () => {
   });
 });
 
+describe('ListBackupJobs in shuffled order, the default', () => {
+  let shuffled: AwsSandbox;
+  beforeAll(async () => {
+    shuffled = await startAwsSandbox({ now: NOW });
+    expect(shuffled.listOrder).toBe('shuffled');
+  });
+  afterAll(() => shuffled.close());
+
+  /** Share of neighbours that are not newest first: none in newest-first order, about half in a shuffle. */
+  const outOfDateOrder = (jobs: readonly BackupJob[]) => {
+    let count = 0;
+    for (let i = 1; i < jobs.length; i++) if (jobs[i]!.CreationDate!.getTime() > jobs[i - 1]!.CreationDate!.getTime()) count += 1;
+    return count / (jobs.length - 1);
+  };
+
+  it('pages through every job exactly once, grouped by account and shuffled within each account', async () => {
+    expect(shuffled.listOrder).toBe('shuffled');
+    const { jobs, pages } = await listAll(client('us-east-1', shuffled), { ByAccountId: '*' }, 37);
+    expect(pages).toBe(Math.ceil(jobs.length / 37));
+    expect(ids(jobs)).toEqual(recordIds(shuffled.store.jobs('us-east-1')));
+    expect(new Set(ids(jobs)).size).toBe(jobs.length);
+    // The seeded jobs, in another order than newest first.
+    const seeded = recordIds(seedJobs(NOW).filter((job) => job.region === 'us-east-1'));
+    expect([...ids(jobs)].sort()).toEqual([...seeded].sort());
+
+    const accounts = jobs.map((job) => job.AccountId);
+    const firstOther = accounts.indexOf(OTHER);
+    expect(accounts.slice(0, firstOther).every((account) => account === CALLER)).toBe(true);
+    expect(accounts.slice(firstOther).every((account) => account === OTHER)).toBe(true);
+    for (const group of [jobs.slice(0, firstOther), jobs.slice(firstOther)]) {
+      expect(outOfDateOrder(group)).toBeGreaterThan(0.3);
+      expect(outOfDateOrder(group)).toBeLessThan(0.7);
+    }
+  });
+
+  it('answers in the same order on every run', async () => {
+    const twin = await startAwsSandbox({ now: new Date(NOW), listOrder: 'shuffled' });
+    try {
+      const again = await listAll(client('eu-west-1', twin), { ByAccountId: '*' }, 100);
+      const first = await listAll(client('eu-west-1', shuffled), { ByAccountId: '*' }, 100);
+      expect(ids(again.jobs)).toEqual(ids(first.jobs));
+    } finally {
+      await twin.close();
+    }
+  });
+
+  it('applies filters in the same order', async () => {
+    const { jobs } = await listAll(client('us-east-1', shuffled), { ByAccountId: '*', ByResourceType: 'EBS' }, 10);
+    const expected = shuffled.store.jobs('us-east-1').filter((job) => job.record.ResourceType === 'EBS');
+    expect(expected.length).toBeGreaterThan(20);
+    expect(ids(jobs)).toEqual(recordIds(expected));
+  });
+
+  it('continues a listing across jobs created between its pages, each earlier job exactly once', async () => {
+    const backup = client('us-east-1', shuffled);
+    const before = recordIds(shuffled.store.jobs('us-east-1').filter((job) => job.record.AccountId === CALLER));
+    const first = await backup.send(new ListBackupJobsCommand({ MaxResults: 25 }));
+    const started: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const output = await backup.send(
+        new StartBackupJobCommand({ BackupVaultName: 'Default', ResourceArn: `arn:aws:dynamodb:us-east-1:${CALLER}:table/t${i}`, IamRoleArn: ROLE }),
+      );
+      started.push(output.BackupJobId!);
+    }
+    const rest = await listAll(backup, { NextToken: first.NextToken }, 100);
+    const seen = [...ids(first.BackupJobs!), ...ids(rest.jobs)];
+    expect(seen.filter((id) => !started.includes(id!))).toEqual(before);
+    // A new job lands wherever its key falls: listed when that is past the first page, not otherwise.
+    const order = recordIds(shuffled.store.jobs('us-east-1'));
+    const boundary = order.indexOf(first.BackupJobs!.at(-1)!.BackupJobId!);
+    const listedNew = seen.filter((id) => started.includes(id!));
+    expect(listedNew).toEqual(order.filter((id, index) => started.includes(id) && index > boundary));
+  });
+});
+
 describe('ListBackupJobs validation', () => {
   const invalid: [string, ListBackupJobsInput][] = [
     ['maxResults 0', { MaxResults: 0 }],
@@ -213,6 +297,9 @@ describe('ListBackupJobs validation', () => {
     ['an account id that is not 12 digits', { ByAccountId: '1234' }],
     ['a vault name with spaces', { ByBackupVaultName: 'my vault' }],
     ['a resource type with a slash', { ByResourceType: 'EBS/gp3' }],
+    ['a resource type with a space that AWS does not name', { ByResourceType: 'EBS gp3' }],
+    ['a spaced resource type spelled otherwise', { ByResourceType: 'Storage  Gateway' }],
+    ['a spaced resource type in other case', { ByResourceType: 'storage gateway' }],
     ['a NextToken the sandbox never issued', { NextToken: 'eyJmIjoiZm9yZ2VkIn0.c2lnbmF0dXJl' }],
   ];
 
@@ -303,10 +390,44 @@ describe('DescribeBackupJob', () => {
     await expect(client('us-east-1').send(new DescribeBackupJobCommand({ BackupJobId: elsewhere }))).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 
-  it("finds another account's job in the region", async () => {
+  it("finds another account's job in the region when told to allow it", async () => {
+    expect(sandbox.crossAccountDescribe).toBe('allow');
     const other = sandbox.store.jobs('us-east-1').find((job) => job.record.AccountId === OTHER)!.record;
     const described = await client().send(new DescribeBackupJobCommand({ BackupJobId: other.BackupJobId }));
     expect(described.AccountId).toBe(OTHER);
+  });
+
+  it("refuses another account's job with 403 AccessDeniedException by default", async () => {
+    const denying = await startAwsSandbox({ now: NOW });
+    expect(denying.crossAccountDescribe).toBe('deny');
+    try {
+      const jobs = denying.store.jobs('us-east-1');
+      const own = jobs.find((job) => job.record.AccountId === CALLER)!.record;
+      const other = jobs.find((job) => job.record.AccountId === OTHER)!.record;
+      const backup = client('us-east-1', denying);
+      expect((await backup.send(new DescribeBackupJobCommand({ BackupJobId: own.BackupJobId }))).AccountId).toBe(CALLER);
+
+      const refused = await backup.send(new DescribeBackupJobCommand({ BackupJobId: other.BackupJobId })).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(BackupServiceException);
+      expect((refused as BackupServiceException).name).toBe('AccessDeniedException');
+      expect((refused as BackupServiceException).$metadata.httpStatusCode).toBe(403);
+
+      const raw = await rawFetch(`/backup-jobs/${other.BackupJobId}`, { target: denying });
+      expect(raw.status).toBe(403);
+      expect(raw.headers.get('x-amzn-errortype')).toBe('AccessDeniedException');
+      const body = (await raw.json()) as { Message: string };
+      expect(body.Message).toContain('is not authorized to perform: backup:DescribeBackupJob');
+      expect(body.Message).toContain(OTHER);
+
+      // The organization-wide list still reaches every account, and an unknown id is still not found.
+      const listed = await backup.send(new ListBackupJobsCommand({ ByAccountId: OTHER, MaxResults: 5 }));
+      expect(listed.BackupJobs!.every((job) => job.AccountId === OTHER)).toBe(true);
+      await expect(backup.send(new DescribeBackupJobCommand({ BackupJobId: '00000000-0000-4000-8000-000000000000' }))).rejects.toBeInstanceOf(
+        ResourceNotFoundException,
+      );
+    } finally {
+      await denying.close();
+    }
   });
 });
 
@@ -467,7 +588,7 @@ describe('seed data', () => {
     const current = await startAwsSandbox();
     const after = hour();
     try {
-      const newest = ms(current.store.jobs()[0]!.record.CreationDate)!;
+      const newest = Math.max(...current.store.jobs().map((job) => ms(job.record.CreationDate)!));
       expect(newest).toBeLessThan(after);
       expect(newest).toBeGreaterThan(before - 3_600_000);
     } finally {
@@ -478,7 +599,8 @@ describe('seed data', () => {
   it('spreads 2 accounts x 2 regions of jobs over the 29 days before the anchor', () => {
     expect(seeded.store.accounts).toEqual([CALLER, OTHER]);
     expect(seeded.store.regions).toEqual(['us-east-1', 'eu-west-1']);
-    expect(all().length).toBeGreaterThanOrEqual(500);
+    // The figure the README gives.
+    expect(all()).toHaveLength(660);
     for (const region of seeded.store.regions) {
       for (const account of seeded.store.accounts) {
         expect(seeded.store.jobs(region).filter((job) => job.record.AccountId === account).length).toBeGreaterThan(100);
@@ -525,19 +647,32 @@ describe('seed data', () => {
 
   it('covers the resource types with realistic ARNs and recovery points', () => {
     const types = new Set(all().map((record) => record.ResourceType));
-    for (const type of ['EBS', 'RDS', 'EFS', 'DynamoDB', 'S3', 'EC2', 'Aurora', 'FSx', 'CloudFormation']) expect(types).toContain(type);
+    const spaced = ['SAP HANA on Amazon EC2', 'Storage Gateway'];
+    for (const type of ['EBS', 'RDS', 'EFS', 'DynamoDB', 'S3', 'EC2', 'Aurora', 'FSx', 'CloudFormation', ...spaced]) expect(types).toContain(type);
     const arns: Record<string, RegExp> = {
       EBS: /^arn:aws:ec2:[a-z0-9-]+:\d{12}:volume\/vol-0[0-9a-f]{16}$/,
       EC2: /^arn:aws:ec2:[a-z0-9-]+:\d{12}:instance\/i-0[0-9a-f]{16}$/,
       RDS: /^arn:aws:rds:[a-z0-9-]+:\d{12}:db:[a-z-]+$/,
       S3: /^arn:aws:s3:::[a-z0-9.-]+$/,
+      'SAP HANA on Amazon EC2': /^arn:aws:ssm-sap:[a-z0-9-]+:\d{12}:HANA\/[a-z0-9-]+\/DB\/[A-Z0-9]+$/,
+      'Storage Gateway': /^arn:aws:storagegateway:[a-z0-9-]+:\d{12}:gateway\/sgw-[0-9A-F]{8}\/volume\/vol-[0-9A-F]{8}$/,
     };
+    // A few of each spaced type in every account and region, no more.
+    for (const region of seeded.store.regions) {
+      for (const account of seeded.store.accounts) {
+        const jobs = seeded.store.jobs(region).filter((job) => job.record.AccountId === account);
+        expect(jobs.filter((job) => job.record.ResourceType === 'SAP HANA on Amazon EC2')).toHaveLength(3);
+        expect(jobs.filter((job) => job.record.ResourceType === 'Storage Gateway')).toHaveLength(2);
+      }
+    }
     for (const record of all()) {
       expect(record.ResourceName).toBeTruthy();
       const pattern = arns[record.ResourceType];
       if (pattern) expect(record.ResourceArn).toMatch(pattern);
       if (record.State === 'COMPLETED') expect(record.RecoveryPointArn).toBeDefined();
-      if (record.State === 'COMPLETED' && record.ResourceType === 'EBS') expect(record.RecoveryPointArn).toMatch(/^arn:aws:ec2:[a-z0-9-]+::snapshot\/snap-0[0-9a-f]{16}$/);
+      if (record.State === 'COMPLETED' && ['EBS', 'Storage Gateway'].includes(record.ResourceType)) {
+        expect(record.RecoveryPointArn).toMatch(/^arn:aws:ec2:[a-z0-9-]+::snapshot\/snap-0[0-9a-f]{16}$/);
+      }
       if (record.State === 'COMPLETED' && record.ResourceType === 'EFS') expect(record.RecoveryPointArn).toMatch(/^arn:aws:backup:[a-z0-9-]+:\d{12}:recovery-point:/);
     }
   });

@@ -1,5 +1,5 @@
 // The SailPoint sandbox over real HTTP: token endpoint, lists and filters, auth, rate limit, faults and seed data.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSailPointSandbox, type SailPointSandbox } from '../src/sandbox/sailpoint/index.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
@@ -211,6 +211,95 @@ describe('backup lists', () => {
   });
 });
 
+describe('deleting', () => {
+  let target: SailPointSandbox;
+  let bearer: string;
+  beforeEach(async () => {
+    // Deleting changes the data, so every test gets a sandbox of its own.
+    target = await startSailPointSandbox({ now: NOW, rateLimit: { requests: 6, windowMs: 60_000 } });
+    bearer = await token(target);
+  });
+  afterEach(() => target.close());
+
+  /** DELETE with the test's token, another one, or none (null). */
+  async function remove(path: string, auth: string | null = bearer) {
+    const response = await fetch(`${target.tenantUrl(prod().name)}${path}`, {
+      method: 'DELETE',
+      headers: auth ? { authorization: `Bearer ${auth}` } : {},
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, text, body: text === '' ? undefined : JSON.parse(text) };
+  }
+  const jobIds = (records: readonly Record<string, unknown>[]) => records.map((record) => record.jobId);
+
+  it('deletes a backup with 204 and no body; later lists leave it out, and a second delete is 404', async () => {
+    const before = [...target.store.backups(prod().name)];
+    const victim = before[3]!.jobId as string;
+    const deleted = await remove(`${BACKUPS}/${victim}`);
+    expect(deleted).toMatchObject({ status: 204, text: '' });
+
+    const listed = await get(BACKUPS, bearer, prod().name, target);
+    expect(jobIds(listed.body)).toEqual(jobIds(before).filter((id) => id !== victim));
+    expect(target.store.backups(prod().name)).toHaveLength(before.length - 1);
+
+    const again = await remove(`${BACKUPS}/${victim}`);
+    expect(again.status).toBe(404);
+    expectServiceError(again.body, '404 Not Found');
+    expect(again.body.messages[0].text).toContain(victim);
+    expect(target.calls.count('deleteBackup')).toBe(2);
+  });
+
+  it('deletes an uploaded configuration at uploads/{id}, which the backup route never reaches', async () => {
+    const uploads = [...target.store.uploads(prod().name)];
+    const backups = [...target.store.backups(prod().name)];
+    const upload = uploads[1]!.jobId as string;
+
+    // An upload id under the backup route, a backup id under the upload route, and the bare
+    // uploads collection as a backup id: all 404, and nothing is gone.
+    for (const path of [`${BACKUPS}/${upload}`, `${UPLOADS}/${backups[0]!.jobId}`, UPLOADS]) {
+      const refused = await remove(path);
+      expect(refused.status, path).toBe(404);
+      expectServiceError(refused.body, '404 Not Found');
+    }
+    expect(target.calls.byOperation()).toMatchObject({ deleteBackup: 2, deleteUpload: 1 });
+    expect(target.store.uploads(prod().name)).toEqual(uploads);
+    expect(target.store.backups(prod().name)).toEqual(backups);
+
+    expect((await remove(`${UPLOADS}/${upload}`)).status).toBe(204);
+    expect((await get(`${UPLOADS}/${upload}`, bearer, prod().name, target)).status).toBe(404);
+    const listed = await get(UPLOADS, bearer, prod().name, target);
+    expect(jobIds(listed.body)).toEqual(jobIds(uploads).filter((id) => id !== upload));
+    expect(target.store.backups(prod().name)).toEqual(backups);
+  });
+
+  it('needs a bearer token of the tenant and counts against its rate limit', async () => {
+    const victim = target.store.backups(prod().name)[0]!.jobId as string;
+    const uploadCount = target.store.uploads(prod().name).length;
+    for (const auth of [null, 'not-a-token', await token(target, other())]) {
+      const refused = await remove(`${BACKUPS}/${victim}`, auth);
+      expect(refused.status).toBe(401);
+      expect(refused.body.error).toMatch(/^JWT validation failed/);
+    }
+    // Six requests per token in this sandbox's window: five lists, then the delete is the sixth.
+    for (let i = 0; i < 5; i++) expect((await get(BACKUPS, bearer, prod().name, target)).status).toBe(200);
+    expect((await remove(`${BACKUPS}/${victim}`)).status).toBe(204);
+    const throttled = await remove(`${UPLOADS}/${target.store.uploads(prod().name)[0]!.jobId}`);
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get('retry-after')).toEqual(expect.stringMatching(/^\d+$/));
+    expect(target.store.uploads(prod().name)).toHaveLength(uploadCount);
+  });
+
+  it('answers faults set for the delete operations in SailPoint shapes', async () => {
+    target.faults.set(prod().name, { operation: 'deleteBackup', kind: 'error', status: 503, times: 1 });
+    const victim = target.store.backups(prod().name)[0]!.jobId as string;
+    const failed = await remove(`${BACKUPS}/${victim}`);
+    expect(failed.status).toBe(503);
+    expectServiceError(failed.body, '503 Service Unavailable');
+    expect(target.store.backups(prod().name).some((record) => record.jobId === victim)).toBe(true);
+    expect((await remove(`${BACKUPS}/${victim}`)).status).toBe(204);
+  });
+});
+
 describe('API authentication', () => {
   it('answers 401 to a missing, unknown or foreign token', async () => {
     for (const bearer of [undefined, 'not-a-token', await token(sandbox, other())]) {
@@ -363,7 +452,7 @@ describe('call log', () => {
     await get(BACKUPS, await token(sandbox, other()), other().name);
     await get('/v3/sources', bearer);
 
-    expect(sandbox.calls.byOperation()).toEqual({ token: 2, listBackups: 3, listUploads: 1, getUpload: 1 });
+    expect(sandbox.calls.byOperation()).toEqual({ token: 2, listBackups: 3, listUploads: 1, getUpload: 1, deleteBackup: 0, deleteUpload: 0 });
     expect(sandbox.calls.count('listBackups', prod().name)).toBe(2);
     expect(sandbox.calls.count(undefined, other().name)).toBe(2);
     expect(sandbox.calls.count()).toBe(7);
@@ -415,13 +504,21 @@ describe('seed', () => {
       expect(record.options.includeTypes.length).toBeGreaterThan(0);
       for (const [type, selection] of Object.entries<any>(record.options.objectOptions)) {
         expect(record.options.includeTypes).toContain(type);
+        // v2024's ObjectExportImportNames has includedNames and nothing else.
+        expect(Object.keys(selection)).toEqual(['includedNames']);
         expect(selection.includedNames.length).toBeGreaterThan(0);
-        if (selection.includedIds) expect(selection.includedIds).toHaveLength(selection.includedNames.length);
       }
     }
     expect(partial.some((record) => record.options.objectOptions.ROLE || record.options.objectOptions.SOURCE)).toBe(
       true,
     );
+  });
+
+  it('has COMPLETE backups whose file is gone in every tenant', () => {
+    for (const tenant of sandbox.tenants) {
+      const gone = sandbox.store.backups(tenant.name).filter((record) => record.status === 'COMPLETE' && record.fileExists === false);
+      expect(gone.length, tenant.name).toBeGreaterThan(0);
+    }
   });
 
   it('leaves out optional members in some records, and only where the default holds', () => {

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { generate } from '@graphql-codegen/cli';
 import {
+  getNamedType,
   isEnumType,
   isInputObjectType,
   isInterfaceType,
@@ -56,5 +57,18 @@ describe('schema', () => {
       }
     }
     expect(missing).toEqual([]);
+  });
+
+  it.each([
+    ['AwsBackupJob', 'backupSizeInBytes'],
+    ['AwsBackupJob', 'bytesTransferred'],
+    ['AwsBackupJob', 'numberOfChildJobs'],
+    ['AwsChildJobStateCount', 'count'],
+    ['AwsRecoveryPointLifecycle', 'moveToColdStorageAfterDays'],
+    ['AwsRecoveryPointLifecycle', 'deleteAfterDays'],
+  ])('types %s.%s, a Long in the AWS model, as SafeInt rather than 32-bit Int', (typeName, fieldName) => {
+    const type = schema.getType(typeName);
+    if (!isObjectType(type)) throw new Error(`${typeName} is not an object type`);
+    expect(getNamedType(type.getFields()[fieldName]!.type).name).toBe('SafeInt');
   });
 });

@@ -90,7 +90,7 @@ describe('query limits', () => {
     const dashboard = `{ backupJobs(first: 5) { edges { node { id displayName phase createdAt
       ... on AwsBackupJob { createdBy { backupPlanName backupRuleName backupRuleCron backupRuleTimezone }
         recoveryPointLifecycle { moveToColdStorageAfterDays deleteAfterDays } }
-      ... on SailPointBackupJob { options { includeTypes objectOptions { objectType includedIds includedNames } } } } } } }`;
+      ... on SailPointBackupJob { options { includeTypes objectOptions { objectType includedNames } } } } } } }`;
     const expensive = await strict.query(`{ a: ${dashboard.slice(1, -1)} b: ${dashboard.slice(1, -1)} c: ${dashboard.slice(1, -1)} }`);
     expect(codes(expensive)).toEqual(['BAD_USER_INPUT']);
     expect(expensive.errors![0]!.message).toContain('Query Cost limit of 300 exceeded');

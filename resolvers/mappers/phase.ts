@@ -96,18 +96,14 @@ function isSailPointStatus(value: unknown): value is SailPointBackupStatus {
 }
 
 /**
- * The phase of a SailPoint backup. A COMPLETE backup whose file was not kept, or whose copy to the
- * customer's cloud storage failed, is COMPLETED_WITH_ISSUES: it finished, but not as asked.
+ * The phase of a SailPoint backup: how the job went. A COMPLETE backup whose copy to the customer's
+ * cloud storage failed is COMPLETED_WITH_ISSUES: it finished, but not as asked. `fileExists` plays
+ * no part: SailPoint ties it to no outcome, and a file removed after a good run would otherwise
+ * turn that run into an issue.
  */
-export function sailPointPhase(
-  status: string | undefined,
-  issues: { fileExists: boolean; cloudStorageStatus: string | undefined },
-  finished: boolean,
-): BackupJobPhase {
+export function sailPointPhase(status: string | undefined, cloudStorageStatus: string | undefined, finished: boolean): BackupJobPhase {
   if (!isSailPointStatus(status)) return unknownStatePhase(finished);
-  if (status === 'COMPLETE' && (!issues.fileExists || issues.cloudStorageStatus === 'SYNC_FAILED')) {
-    return 'COMPLETED_WITH_ISSUES';
-  }
+  if (status === 'COMPLETE' && cloudStorageStatus === 'SYNC_FAILED') return 'COMPLETED_WITH_ISSUES';
   return SAILPOINT_STATUS_PHASE[status];
 }
 

@@ -5,7 +5,6 @@ import { sailPointPhase, type BackupJobPhase } from './phase.js';
 
 export interface SailPointObjectOption {
   objectType: string;
-  includedIds: string[];
   includedNames: string[];
 }
 
@@ -49,7 +48,6 @@ export function mapSailPointBackupJob(
   collection: SailPointCollection,
 ): SailPointBackupJobModel {
   const jobId = record.jobId ?? '';
-  const fileExists = record.fileExists ?? true;
   const created = parseDate(record.created);
   const completed = parseDate(record.completed);
   return {
@@ -57,7 +55,7 @@ export function mapSailPointBackupJob(
     sourceName,
     collection,
     key: sailPointJobKey(sourceName, collection, jobId),
-    phase: sailPointPhase(record.status, { fileExists, cloudStorageStatus: record.cloudStorageStatus }, completed !== null),
+    phase: sailPointPhase(record.status, record.cloudStorageStatus, completed !== null),
     displayName: record.name ?? jobId,
     createdAt: created,
     completedAt: completed,
@@ -66,7 +64,7 @@ export function mapSailPointBackupJob(
     type: record.type ?? null,
     tenant: record.tenant ?? null,
     requesterName: record.requesterName ?? null,
-    fileExists,
+    fileExists: record.fileExists ?? true,
     created,
     modified: parseDate(record.modified),
     completed,
@@ -80,7 +78,6 @@ export function mapSailPointBackupJob(
           objectOptions: record.options.objectOptions
             ? Object.entries(record.options.objectOptions).map(([objectType, selection]) => ({
                 objectType,
-                includedIds: selection.includedIds ?? [],
                 includedNames: selection.includedNames ?? [],
               }))
             : null,

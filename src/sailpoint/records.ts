@@ -42,8 +42,8 @@ export type SailPointHydrationStatus = (typeof SAILPOINT_HYDRATION_STATUSES)[num
 export type SailPointCloudStorageStatus = (typeof SAILPOINT_CLOUD_STORAGE_STATUSES)[number];
 export type SailPointObjectType = (typeof SAILPOINT_OBJECT_TYPES)[number];
 
+/** v2024's ObjectExportImportNames: the objects of one type, by name; the model has no other member. */
 export interface SailPointObjectSelection {
-  includedIds?: string[];
   includedNames?: string[];
 }
 
@@ -78,9 +78,7 @@ export interface SailPointBackupRecord {
   cloudStorageStatus?: OpenEnum<SailPointCloudStorageStatus>;
 }
 
-const selectionSchema = z
-  .object({ includedIds: z.array(z.string()).optional(), includedNames: z.array(z.string()).optional() })
-  .passthrough();
+const selectionSchema = z.object({ includedNames: z.array(z.string()).optional() }).passthrough();
 
 const optionsSchema = z
   .object({ includeTypes: z.array(z.string()).optional(), objectOptions: z.record(selectionSchema).optional() })

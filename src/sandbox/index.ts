@@ -1,7 +1,15 @@
 // The embedded sandbox: local upstream servers with deterministic data, and the gateway
 // configuration that points at them.
-import { parseSecurity, parseSource, type GatewayConfig } from '../config/index.js';
-import { SANDBOX_AWS_CREDENTIALS, startAwsSandbox, type AwsSandbox } from './aws/index.js';
+import { ConfigError, parseSecurity, parseSource, readPort, type GatewayConfig } from '../config/index.js';
+import {
+  CROSS_ACCOUNT_DESCRIBE,
+  LIST_ORDERS,
+  SANDBOX_AWS_CREDENTIALS,
+  startAwsSandbox,
+  type AwsSandbox,
+  type CrossAccountDescribe,
+  type ListOrder,
+} from './aws/index.js';
 import { startSailPointSandbox, type SailPointSandbox } from './sailpoint/index.js';
 
 export interface SandboxOptions {
@@ -12,6 +20,10 @@ export interface SandboxOptions {
   latencyMs?: number;
   /** SailPoint access token lifetime; tests shorten it to watch renewals. */
   tokenTtlSeconds?: number;
+  /** The order of the AWS sandbox's ListBackupJobs answers. */
+  awsListOrder?: ListOrder;
+  /** Whether the AWS sandbox's DescribeBackupJob answers for a job of another account. */
+  awsCrossAccountDescribe?: CrossAccountDescribe;
 }
 
 export interface Sandbox {
@@ -29,7 +41,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
   };
   const [aws, sailPoint] = await Promise.all([
-    startAwsSandbox({ ...shared, port: options.awsPort ?? 0 }),
+    startAwsSandbox({
+      ...shared,
+      port: options.awsPort ?? 0,
+      listOrder: options.awsListOrder,
+      crossAccountDescribe: options.awsCrossAccountDescribe,
+    }),
     startSailPointSandbox({
       ...shared,
       port: options.sailPointPort ?? 0,
@@ -44,6 +61,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await Promise.all([aws.close(), sailPoint.close()]);
     },
   };
+}
+
+/** The sandbox settings read from the environment, shared by `npm run sandbox` and `npm start` without configuration. */
+export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxOptions {
+  return {
+    awsPort: readPort({ PORT: env.SANDBOX_AWS_PORT }, 4566),
+    sailPointPort: readPort({ PORT: env.SANDBOX_SAILPOINT_PORT }, 4567),
+    awsListOrder: readChoice(env, 'SANDBOX_AWS_LIST_ORDER', LIST_ORDERS),
+    awsCrossAccountDescribe: readChoice(env, 'SANDBOX_AWS_CROSS_ACCOUNT_DESCRIBE', CROSS_ACCOUNT_DESCRIBE),
+  };
+}
+
+function readChoice<const Choice extends string>(env: NodeJS.ProcessEnv, name: string, choices: readonly Choice[]): Choice | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!(choices as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got "${raw}"`);
+  return raw as Choice;
 }
 
 function sandboxConfig(aws: AwsSandbox, sailPoint: SailPointSandbox): GatewayConfig {

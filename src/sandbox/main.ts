@@ -1,13 +1,8 @@
 // `npm run sandbox`: runs the upstream sandboxes alone, for the AWS CLI, the SDK, curl or a gateway elsewhere.
-import { readPort } from '../config/index.js';
-import { SANDBOX_AWS_CREDENTIALS } from './aws/index.js';
-import { startSandbox } from './index.js';
+import { CROSS_ACCOUNT_DESCRIBE, LIST_ORDERS, SANDBOX_AWS_CREDENTIALS } from './aws/index.js';
+import { sandboxOptionsFromEnv, startSandbox } from './index.js';
 
-const sandbox = await startSandbox({
-  awsPort: readPort({ PORT: process.env.SANDBOX_AWS_PORT }, 4566),
-  sailPointPort: readPort({ PORT: process.env.SANDBOX_SAILPOINT_PORT }, 4567),
-  host: process.env.SANDBOX_HOST ?? '127.0.0.1',
-});
+const sandbox = await startSandbox({ ...sandboxOptionsFromEnv(), host: process.env.SANDBOX_HOST ?? '127.0.0.1' });
 const region = sandbox.aws.store.regions[0] ?? 'us-east-1';
 const tenant = sandbox.sailPoint.tenants[0]!;
 const tenantUrl = sandbox.sailPoint.tenantUrl(tenant.name);
@@ -15,6 +10,8 @@ const tenantUrl = sandbox.sailPoint.tenantUrl(tenant.name);
 console.log(`AWS Backup sandbox on ${sandbox.aws.url}
   accounts: ${sandbox.aws.store.accounts.join(', ')} (the first is the caller; ask with --by-account-id '*' to see all)
   regions:  ${sandbox.aws.store.regions.join(', ')}
+  ListBackupJobs order: ${sandbox.aws.listOrder} (SANDBOX_AWS_LIST_ORDER: ${LIST_ORDERS.join(' | ')})
+  DescribeBackupJob of another account's job: ${sandbox.aws.crossAccountDescribe} (SANDBOX_AWS_CROSS_ACCOUNT_DESCRIBE: ${CROSS_ACCOUNT_DESCRIBE.join(' | ')})
 
   export AWS_ACCESS_KEY_ID=${SANDBOX_AWS_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${SANDBOX_AWS_CREDENTIALS.secretAccessKey}
   aws backup list-backup-jobs --endpoint-url ${sandbox.aws.url} --region ${region} --by-account-id '*' --max-results 5

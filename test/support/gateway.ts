@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseSecurity, parseSource, type AwsSourceConfig, type GatewayConfig } from '../../src/config/index.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { createGateway } from '../../src/server.js';
 import { SourceRegistry } from '../../src/sources.js';
 
@@ -76,9 +76,11 @@ export async function startTestGateway(
     latencyMs?: number;
     /** The `security` section as a configuration file would hold it. */
     security?: unknown;
+    /** How the AWS sandbox behaves where AWS documents nothing (list order, cross-account Describe); its defaults otherwise. */
+    sandbox?: Pick<SandboxOptions, 'awsListOrder' | 'awsCrossAccountDescribe'>;
   } = {},
 ): Promise<TestGateway> {
-  const sandbox = await startSandbox({ now: SANDBOX_NOW, ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) });
+  const sandbox = await startSandbox({ now: SANDBOX_NOW, ...options.sandbox, ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) });
   const configured = options.configure ? options.configure(sandbox.config) : sandbox.config;
   const config = { ...configured, security: parseSecurity(withTestCallerBudget(options.security)) };
   const sources = SourceRegistry.fromConfig(config);

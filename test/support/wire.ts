@@ -115,7 +115,8 @@ export function expectedSailPointPhase(record: Record<string, any>): string {
     case 'IN_PROGRESS':
       return 'RUNNING';
     case 'COMPLETE':
-      return record.fileExists === false || record.cloudStorageStatus === 'SYNC_FAILED' ? 'COMPLETED_WITH_ISSUES' : 'COMPLETED';
+      // Whatever fileExists says: it tells whether the file is still there, not how the job went.
+      return record.cloudStorageStatus === 'SYNC_FAILED' ? 'COMPLETED_WITH_ISSUES' : 'COMPLETED';
     case 'CANCELLED':
     case 'FAILED':
       return record.status;

@@ -1,6 +1,7 @@
 // AWS Backup's error answers: an HTTP status, the name in x-amzn-ErrorType, and the {Message, Code, Type} body.
 
 export type SandboxErrorName =
+  | 'AccessDeniedException'
   | 'InvalidParameterValueException'
   | 'MissingParameterValueException'
   | 'ResourceNotFoundException'
@@ -42,6 +43,9 @@ export const missingParameter = (member: string): SandboxError =>
 
 export const notFound = (message: string, context?: string): SandboxError =>
   new SandboxError('ResourceNotFoundException', 404, message, context);
+
+/** IAM's refusal, common to every AWS service; not in AWS Backup's own model, so the SDK raises a generic exception. */
+export const accessDenied = (message: string): SandboxError => new SandboxError('AccessDeniedException', 403, message);
 
 export const missingAuthentication = (): SandboxError =>
   new SandboxError('MissingAuthenticationTokenException', 403, 'Missing Authentication Token');

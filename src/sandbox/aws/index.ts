@@ -1,13 +1,16 @@
 // A local AWS Backup endpoint for the unmodified @aws-sdk/client-backup: seeded jobs of a two-account, two-region organization.
 import type { AddressInfo } from 'node:net';
 import { FaultTable, type FaultScope, type SandboxFault } from '../faults.js';
-import { BackupOperations, OPERATIONS, type OperationName } from './operations.js';
+import { DEFAULT_LIST_ORDER, type ListOrder } from './list-order.js';
+import { BackupOperations, DEFAULT_CROSS_ACCOUNT_DESCRIBE, OPERATIONS, type CrossAccountDescribe, type OperationName } from './operations.js';
 import { seedJobs } from './seed.js';
 import { CallLog, createSandboxServer, type SandboxCallLog } from './server.js';
 import { JobStore, type AwsSandboxStore } from './store.js';
 
 export type { SandboxCallLog } from './server.js';
 export type { AwsSandboxStore, SandboxJob, WireBackupJob, WireLifecycle, WireRecoveryPointCreator, BackupJobState } from './store.js';
+export { DEFAULT_LIST_ORDER, LIST_ORDERS, type ListOrder } from './list-order.js';
+export { CROSS_ACCOUNT_DESCRIBE, DEFAULT_CROSS_ACCOUNT_DESCRIBE, type CrossAccountDescribe } from './operations.js';
 
 export interface AwsSandboxOptions {
   /** 0 picks a free port (the default). */
@@ -18,6 +21,10 @@ export interface AwsSandboxOptions {
   now?: Date;
   /** Delay before answering every call, in milliseconds (default 0). */
   latencyMs?: number;
+  /** The order ListBackupJobs answers in (default DEFAULT_LIST_ORDER). */
+  listOrder?: ListOrder;
+  /** Whether DescribeBackupJob answers for another account's job (default DEFAULT_CROSS_ACCOUNT_DESCRIBE). */
+  crossAccountDescribe?: CrossAccountDescribe;
 }
 
 export interface AwsSandbox {
@@ -28,6 +35,8 @@ export interface AwsSandbox {
   readonly calls: SandboxCallLog;
   /** The raw records the sandbox serves, for tests to compare against. */
   readonly store: AwsSandboxStore;
+  readonly listOrder: ListOrder;
+  readonly crossAccountDescribe: CrossAccountDescribe;
   /** Faults by Region (a gateway source reads one Region), for every operation or one. */
   readonly faults: {
     set(region: string, fault: SandboxFault & FaultScope<OperationName>): void;
@@ -52,10 +61,13 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
   const latencyMs = options.latencyMs ?? 0;
   if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new RangeError(`latencyMs must be a non-negative number, got ${latencyMs}`);
   const now = options.now ?? new Date(Math.floor(Date.now() / HOUR) * HOUR);
-  const store = new JobStore(seedJobs(now));
+  const listOrder = options.listOrder ?? DEFAULT_LIST_ORDER;
+  const crossAccountDescribe = options.crossAccountDescribe ?? DEFAULT_CROSS_ACCOUNT_DESCRIBE;
+  const store = new JobStore(seedJobs(now), listOrder);
   const calls = new CallLog();
   const faults = new FaultTable<OperationName>(store.regions, OPERATIONS);
-  const server = createSandboxServer({ operations: new BackupOperations(store), calls, caller: store.caller, latencyMs, faults });
+  const operations = new BackupOperations(store, { crossAccountDescribe });
+  const server = createSandboxServer({ operations, calls, caller: store.caller, latencyMs, faults });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -72,6 +84,8 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
     port: address.port,
     calls,
     store,
+    listOrder,
+    crossAccountDescribe,
     faults: { set: (region, fault) => faults.set(region, fault), clear: () => faults.clear() },
     close: () =>
       new Promise<void>((resolve, reject) => {

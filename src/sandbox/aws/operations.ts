@@ -1,12 +1,24 @@
 // ListBackupJobs, DescribeBackupJob and StartBackupJob over the job store, with AWS Backup's validation rules.
 import { randomUUID } from 'node:crypto';
-import { invalidParameter, missingParameter, notFound } from './errors.js';
-import { NextTokens, type ListPosition } from './next-token.js';
-import { accountRegion, encryptionKeyFor, type AccountRegion } from './seed.js';
+import { accessDenied, invalidParameter, missingParameter, notFound } from './errors.js';
+import { compareListKeys, type ListKey } from './list-order.js';
+import { NextTokens } from './next-token.js';
+import { accountRegion, encryptionKeyFor, SPACED_RESOURCE_TYPES, type AccountRegion } from './seed.js';
 import { BACKUP_JOB_STATES, listElement, wireRecord, type JobStore, type SandboxJob, type WireBackupJob, type WireLifecycle } from './store.js';
 
 export const OPERATIONS = ['ListBackupJobs', 'DescribeBackupJob', 'StartBackupJob'] as const;
 export type OperationName = (typeof OPERATIONS)[number];
+
+/**
+ * Whether DescribeBackupJob answers for a job of another account of the organization. AWS
+ * documents the organization-wide reach for ListBackupJobs only; 'deny' refuses such a job as AWS
+ * refuses a resource the caller has no access to.
+ */
+export const CROSS_ACCOUNT_DESCRIBE = ['allow', 'deny'] as const;
+export type CrossAccountDescribe = (typeof CROSS_ACCOUNT_DESCRIBE)[number];
+
+/** The cross-account Describe policy a sandbox has unless told otherwise. */
+export const DEFAULT_CROSS_ACCOUNT_DESCRIBE: CrossAccountDescribe = 'deny';
 
 /** Who is asking, and where: the account is always the management account, the region comes from the signature. */
 export interface Caller {
@@ -30,6 +42,7 @@ const MAX_RESULTS = 1000;
 const MAX_WINDOW_MINUTES = 52_560_000;
 const MAX_LIFECYCLE_DAYS = 36_500;
 const STATES: ReadonlySet<string> = new Set(BACKUP_JOB_STATES);
+const SPACED_TYPES: ReadonlySet<string> = new Set(SPACED_RESOURCE_TYPES);
 // Documented as matching every message category rather than naming one.
 const ANY_CATEGORY = new Set(['ANY', 'AGGREGATE_ALL']);
 
@@ -53,43 +66,55 @@ export class BackupOperations {
   private readonly environments = new Map<string, AccountRegion>();
   private readonly idempotent = new Map<string, SandboxJob>();
 
+  private readonly clock: () => number;
+  private readonly crossAccountDescribe: CrossAccountDescribe;
+
   constructor(
     private readonly store: JobStore,
-    private readonly clock: () => number = Date.now,
-  ) {}
+    options: { clock?: () => number; crossAccountDescribe?: CrossAccountDescribe } = {},
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.crossAccountDescribe = options.crossAccountDescribe ?? DEFAULT_CROSS_ACCOUNT_DESCRIBE;
+  }
 
   list(caller: Caller, query: URLSearchParams): ListBackupJobsAnswer {
     const maxResults = parseMaxResults(query.get('maxResults'));
     const filter = parseListFilter(caller, query);
     const scope = JSON.stringify([caller.region, filter]);
     const token = query.get('nextToken');
-    let after: ListPosition | undefined;
+    let after: ListKey | undefined;
     if (token !== null && token !== '') {
       after = this.tokens.read(token, scope);
       if (!after) throw invalidParameter('The NextToken is not valid: it was not issued for a request with these parameters.', 'NextToken');
     }
 
     const page: WireBackupJob[] = [];
+    let last: ListKey | undefined;
     let more = false;
-    for (const { record } of this.store.regionJobs(caller.region)) {
-      if (after && !isAfter(record, after)) continue;
-      if (!matches(record, filter)) continue;
+    for (const { job, key } of this.store.regionJobs(caller.region)) {
+      if (after && compareListKeys(key, after) <= 0) continue;
+      if (!matches(job.record, filter)) continue;
       if (page.length === maxResults) {
         more = true;
         break;
       }
-      page.push(record);
+      page.push(job.record);
+      last = key;
     }
-    const last = page.at(-1);
     return {
       BackupJobs: page.map(listElement),
-      ...(more && last ? { NextToken: this.tokens.issue(scope, { creationMs: creationMs(last), backupJobId: last.BackupJobId }) } : {}),
+      ...(more && last ? { NextToken: this.tokens.issue(scope, last) } : {}),
     };
   }
 
   describe(caller: Caller, backupJobId: string): WireBackupJob {
     const job = this.store.job(caller.region, backupJobId);
     if (!job) throw notFound(`Cannot find a backup job with the ID ${backupJobId} in ${caller.region}.`, backupJobId);
+    if (this.crossAccountDescribe === 'deny' && job.record.AccountId !== caller.account) {
+      throw accessDenied(
+        `User: arn:aws:iam::${caller.account}:root is not authorized to perform: backup:DescribeBackupJob on backup job ${backupJobId} of account ${job.record.AccountId}`,
+      );
+    }
     return job.record;
   }
 
@@ -206,9 +231,14 @@ function parseListFilter(caller: Caller, query: URLSearchParams): ListFilter {
   if (backupVaultName !== undefined && !/^[a-zA-Z0-9\-_]{2,50}$/.test(backupVaultName)) {
     throw invalidParameter(`ByBackupVaultName '${backupVaultName}' must match ^[a-zA-Z0-9\\-\\_]{2,50}$.`, 'ByBackupVaultName');
   }
+  // The model's pattern, and the names with spaces the same API reference lists as values: AWS
+  // accepts its own resource type names, whatever the pattern says.
   const resourceType = text('resourceType');
-  if (resourceType !== undefined && !/^[a-zA-Z0-9\-_.]{1,50}$/.test(resourceType)) {
-    throw invalidParameter(`ByResourceType '${resourceType}' must match ^[a-zA-Z0-9\\-\\_\\.]{1,50}$.`, 'ByResourceType');
+  if (resourceType !== undefined && !SPACED_TYPES.has(resourceType) && !/^[a-zA-Z0-9\-_.]{1,50}$/.test(resourceType)) {
+    throw invalidParameter(
+      `ByResourceType '${resourceType}' must match ^[a-zA-Z0-9\\-\\_\\.]{1,50}$ or be one of ${SPACED_RESOURCE_TYPES.join(', ')}.`,
+      'ByResourceType',
+    );
   }
   const filter: ListFilter = {
     // Without accountId, AWS answers with the caller's own jobs only, even in a management account.
@@ -246,16 +276,8 @@ function parseTimestamp(value: string, parameter: string): number {
   return local - sign * offsetMinutes * 60_000;
 }
 
-const creationMs = (record: WireBackupJob): number => Math.round(record.CreationDate * 1000);
-
-/** Whether the record comes after the position in list order (newest first, then by id). */
-function isAfter(record: WireBackupJob, position: ListPosition): boolean {
-  const created = creationMs(record);
-  return created < position.creationMs || (created === position.creationMs && record.BackupJobId > position.backupJobId);
-}
-
 function matches(record: WireBackupJob, filter: ListFilter): boolean {
-  const created = creationMs(record);
+  const created = Math.round(record.CreationDate * 1000);
   const completed = record.CompletionDate === undefined ? undefined : Math.round(record.CompletionDate * 1000);
   return (
     (filter.account === undefined || record.AccountId === filter.account) &&

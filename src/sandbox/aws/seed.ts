@@ -9,87 +9,19 @@ import {
   type WireLifecycle,
   type WireRecoveryPointCreator,
 } from './store.js';
+import { Rng } from './rng.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const HISTORY_DAYS = 29;
-/** 2 accounts x 2 regions x 160 = 640 jobs, the number the README promises. */
+/**
+ * 2 accounts x 2 regions x (160 + the 5 of spacedTypeRecords) = 660 jobs, the number the README
+ * promises.
+ */
 const JOBS_PER_ACCOUNT_REGION = 160;
 const GIB = 2 ** 30;
 const TIB = 2 ** 40;
-
-// ---- seeded randomness -------------------------------------------------------------------------
-
-/** sfc32 seeded from a string: small, fast, and identical on every platform (unlike Math.random). */
-class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-
-  constructor(seed: string) {
-    // cyrb128: spreads the seed string over the generator's four 32-bit words.
-    let h1 = 1779033703;
-    let h2 = 3144134277;
-    let h3 = 1013904242;
-    let h4 = 2773480762;
-    for (let i = 0; i < seed.length; i++) {
-      const k = seed.charCodeAt(i);
-      h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
-      h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
-      h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
-      h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
-    }
-    h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
-    h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
-    h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
-    h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
-    this.a = (h1 ^ h2 ^ h3 ^ h4) >>> 0;
-    this.b = (h2 ^ h1) >>> 0;
-    this.c = (h3 ^ h1) >>> 0;
-    this.d = (h4 ^ h1) >>> 0;
-    for (let i = 0; i < 12; i++) this.next();
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
-    this.d = (this.d + 1) >>> 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) >>> 0;
-    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
-    this.c = (this.c + t) >>> 0;
-    return t / 4294967296;
-  }
-
-  /** Uniform integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  chance(probability: number): boolean {
-    return this.next() < probability;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    const item = items[Math.floor(this.next() * items.length)];
-    if (item === undefined) throw new Error('pick from an empty list');
-    return item;
-  }
-
-  hex(length: number): string {
-    let out = '';
-    for (let i = 0; i < length; i++) out += Math.floor(this.next() * 16).toString(16);
-    return out;
-  }
-
-  /** A version-4 UUID, lower case. */
-  uuid(): string {
-    const variant = (8 + Math.floor(this.next() * 4)).toString(16);
-    return `${this.hex(8)}-${this.hex(4)}-4${this.hex(3)}-${variant}${this.hex(3)}-${this.hex(12)}`;
-  }
-}
 
 // ---- the organization's resources, vaults and plans --------------------------------------------
 
@@ -138,7 +70,13 @@ export function accountRegion(account: string, region: string): AccountRegion {
   };
 }
 
-type ResourceType = 'EBS' | 'EC2' | 'RDS' | 'Aurora' | 'EFS' | 'DynamoDB' | 'S3' | 'FSx' | 'CloudFormation';
+/**
+ * Resource types whose AWS names hold spaces. The ListBackupJobs API reference lists them among the
+ * ByResourceType values, although the model's pattern for that member allows no space.
+ */
+export const SPACED_RESOURCE_TYPES = ['SAP HANA on Amazon EC2', 'Storage Gateway'] as const;
+
+type ResourceType = 'EBS' | 'EC2' | 'RDS' | 'Aurora' | 'EFS' | 'DynamoDB' | 'S3' | 'FSx' | 'CloudFormation' | (typeof SPACED_RESOURCE_TYPES)[number];
 
 interface Resource {
   type: ResourceType;
@@ -196,6 +134,11 @@ interface Inventory {
   rules: Rule[];
 }
 
+function backupPlan(rng: Rng, env: AccountRegion, name: string): Plan {
+  const id = rng.uuid();
+  return { id, arn: `arn:aws:backup:${env.region}:${env.account}:backup-plan:${id}`, name, version: Buffer.from(rng.uuid()).toString('base64') };
+}
+
 function inventory(env: AccountRegion, rng: Rng): Inventory {
   const { account, region } = env;
   const workload = WORKLOADS[account];
@@ -231,13 +174,9 @@ function inventory(env: AccountRegion, rng: Rng): Inventory {
     children: stackMembers.slice(0, rng.int(2, 5)),
   };
 
-  const plan = (name: string): Plan => {
-    const id = rng.uuid();
-    return { id, arn: `arn:aws:backup:${region}:${account}:backup-plan:${id}`, name, version: Buffer.from(rng.uuid()).toString('base64') };
-  };
-  const daily = plan('daily-35d-retention');
-  const weekly = plan('weekly-cold-and-airgap');
-  const stackPlan = plan(`${workload.stack}-stack`);
+  const daily = backupPlan(rng, env, 'daily-35d-retention');
+  const weekly = backupPlan(rng, env, 'weekly-cold-and-airgap');
+  const stackPlan = backupPlan(rng, env, `${workload.stack}-stack`);
   const localZone = region.startsWith('eu-') ? 'Europe/Berlin' : 'America/New_York';
 
   const rules: Rule[] = [
@@ -567,6 +506,8 @@ function recoveryPointArn(rng: Rng, draft: Draft, env: AccountRegion): string {
   const { region, account } = env;
   switch (draft.resource.type) {
     case 'EBS':
+    case 'Storage Gateway':
+      // A Storage Gateway volume is backed up as an EBS snapshot.
       return `arn:aws:ec2:${region}::snapshot/snap-0${rng.hex(16)}`;
     case 'EC2':
       return `arn:aws:ec2:${region}::image/ami-0${rng.hex(16)}`;
@@ -729,6 +670,51 @@ function parentRecord(rng: Rng, draft: Draft, children: WireBackupJob[], env: Ac
   });
 }
 
+/**
+ * A few jobs of each resource type whose name holds a space: the newest three daily backups of an
+ * SAP HANA database on EC2 and the newest two weekly backups of a Storage Gateway volume. They
+ * draw from a random stream of their own, so every other job stays as it was without them.
+ */
+function spacedTypeRecords(env: AccountRegion, anchor: number): WireBackupJob[] {
+  const { account, region } = env;
+  const rng = new Rng(`spaced-types/${account}/${region}`);
+  const application = `${WORKLOADS[account]!.prefix}-s4hana`;
+  const hana: Resource = {
+    type: 'SAP HANA on Amazon EC2',
+    name: `${application}-HDB`,
+    arn: `arn:aws:ssm-sap:${region}:${account}:HANA/${application}/DB/HDB`,
+    sizeBytes: 420 * GIB,
+    changeRate: [1, 1],
+    minutes: [25, 90],
+  };
+  const gatewayId = rng.hex(8).toUpperCase();
+  const volume: Resource = {
+    type: 'Storage Gateway',
+    name: 'branch-office-files',
+    arn: `arn:aws:storagegateway:${region}:${account}:gateway/sgw-${gatewayId}/volume/vol-${rng.hex(8).toUpperCase()}`,
+    sizeBytes: 1 * TIB,
+    changeRate: [0.01, 0.04],
+    minutes: [30, 150],
+  };
+  const rule = (plan: string, fields: Omit<Rule, 'plan' | 'id'>): Rule => ({ plan: backupPlan(rng, env, plan), id: rng.uuid(), ...fields });
+  const hanaRule = rule('sap-hana-daily', {
+    name: 'DailyHanaFull', minute: 0, hour: 23, timezone: region.startsWith('eu-') ? 'Europe/Berlin' : 'America/New_York',
+    startWindowMinutes: 60, completionWindowMinutes: 720, vault: 'prod-backup-vault',
+    lifecycle: { DeleteAfterDays: 35 },
+    roleArn: `arn:aws:iam::${account}:role/AWSBackupSapHanaRole`,
+    resources: [hana],
+  });
+  const volumeRule = rule('storage-gateway-weekly', {
+    name: 'WeeklyGatewayVolumes', minute: 0, hour: 4, weekday: 'SUN', timezone: 'UTC',
+    startWindowMinutes: 480, completionWindowMinutes: 10080, vault: 'compliance-vault',
+    lifecycle: { DeleteAfterDays: 90 },
+    resources: [volume],
+  });
+  const drafts = [...planDrafts(rng, env, [hanaRule], anchor).slice(-3), ...planDrafts(rng, env, [volumeRule], anchor).slice(-2)];
+  for (const draft of drafts) if (isFinished(draft, anchor)) draft.outcome = rollOutcome(rng, draft, anchor);
+  return drafts.map((draft) => leafRecord(rng, draft, env, anchor));
+}
+
 /** Every seeded job of the organization, for an anchor time ("now" as far as the data knows). */
 export function seedJobs(now: Date): SandboxJob[] {
   const anchor = now.getTime();
@@ -752,7 +738,7 @@ export function seedJobs(now: Date): SandboxJob[] {
       for (const draft of drafts) {
         if (draft.children) records.set(draft, parentRecord(rng, draft, draft.children.map((c) => records.get(c)!), env));
       }
-      for (const record of records.values()) jobs.push({ region, record });
+      for (const record of [...records.values(), ...spacedTypeRecords(env, anchor)]) jobs.push({ region, record });
     }
   }
   return jobs;

@@ -1,5 +1,6 @@
 // The sandbox's backup jobs as DescribeBackupJob records, held per region in ListBackupJobs order.
 import { BackupJobState } from '@aws-sdk/client-backup';
+import { compareListKeys, DEFAULT_LIST_ORDER, listKeyOf, type ListKey, type ListOrder } from './list-order.js';
 
 export const SANDBOX_ACCOUNTS = ['111122223333', '444455556666'] as const;
 export const SANDBOX_REGIONS = ['us-east-1', 'eu-west-1'] as const;
@@ -75,7 +76,7 @@ export interface AwsSandboxStore {
   readonly accounts: readonly string[];
   /** The regions that hold seeded jobs; other regions start empty. */
   readonly regions: readonly string[];
-  /** Every job (of one region, or of all), newest first, in the order ListBackupJobs pages through them. */
+  /** Every job (of one region, or of all) in the order ListBackupJobs pages through them. */
   jobs(region?: string): readonly SandboxJob[];
   job(region: string, backupJobId: string): SandboxJob | undefined;
 }
@@ -124,22 +125,21 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/**
- * The sandbox's order for ListBackupJobs: newest CreationDate first, ties broken by BackupJobId
- * ascending. AWS documents no order; a total order is what lets NextToken be a keyset position.
- */
-function compareNewestFirst(a: WireBackupJob, b: WireBackupJob): number {
-  if (a.CreationDate !== b.CreationDate) return b.CreationDate - a.CreationDate;
-  return a.BackupJobId < b.BackupJobId ? -1 : a.BackupJobId > b.BackupJobId ? 1 : 0;
+/** A job with its place in list order. */
+export interface ListedJob {
+  readonly job: SandboxJob;
+  readonly key: ListKey;
 }
 
 export class JobStore implements AwsSandboxStore {
   readonly accounts: readonly string[] = SANDBOX_ACCOUNTS;
   readonly regions: readonly string[] = SANDBOX_REGIONS;
-  private readonly byRegion = new Map<string, SandboxJob[]>();
+  private readonly keyOf: (record: WireBackupJob) => ListKey;
+  private readonly byRegion = new Map<string, ListedJob[]>();
   private readonly byId = new Map<string, SandboxJob>();
 
-  constructor(seed: readonly SandboxJob[]) {
+  constructor(seed: readonly SandboxJob[], order: ListOrder = DEFAULT_LIST_ORDER) {
+    this.keyOf = listKeyOf(order);
     for (const job of seed) this.add(job);
   }
 
@@ -149,31 +149,35 @@ export class JobStore implements AwsSandboxStore {
   }
 
   add(job: SandboxJob): void {
+    const listed: ListedJob = { job, key: this.keyOf(job.record) };
     const jobs = this.byRegion.get(job.region) ?? [];
     // Binary insertion keeps the region's list in list order, whatever the creation time.
     let low = 0;
     let high = jobs.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (compareNewestFirst(jobs[middle]!.record, job.record) < 0) low = middle + 1;
+      if (compareListKeys(jobs[middle]!.key, listed.key) < 0) low = middle + 1;
       else high = middle;
     }
-    jobs.splice(low, 0, job);
+    jobs.splice(low, 0, listed);
     this.byRegion.set(job.region, jobs);
     this.byId.set(`${job.region}/${job.record.BackupJobId}`, job);
   }
 
   jobs(region?: string): readonly SandboxJob[] {
-    if (region !== undefined) return [...(this.byRegion.get(region) ?? [])];
-    return [...this.byRegion.values()].flat().sort((a, b) => compareNewestFirst(a.record, b.record));
+    const listed =
+      region !== undefined
+        ? (this.byRegion.get(region) ?? [])
+        : [...this.byRegion.values()].flat().sort((a, b) => compareListKeys(a.key, b.key));
+    return listed.map(({ job }) => job);
   }
 
   job(region: string, backupJobId: string): SandboxJob | undefined {
     return this.byId.get(`${region}/${backupJobId}`);
   }
 
-  /** The region's jobs in list order, without a copy: callers only read it. */
-  regionJobs(region: string): readonly SandboxJob[] {
+  /** The region's jobs in list order, with their keys, without a copy: callers only read it. */
+  regionJobs(region: string): readonly ListedJob[] {
     return this.byRegion.get(region) ?? [];
   }
 }

@@ -39,7 +39,7 @@ export interface SailPointSandboxOptions {
   rateLimit?: { requests: number; windowMs: number };
 }
 
-export type SailPointOperation = 'token' | 'listBackups' | 'listUploads' | 'getUpload';
+export type SailPointOperation = 'token' | 'listBackups' | 'listUploads' | 'getUpload' | 'deleteBackup' | 'deleteUpload';
 
 export interface SailPointCallLog {
   /** Calls received, before any fault or auth check; narrowed by operation and tenant when given. */
@@ -60,7 +60,7 @@ export interface SailPointSandbox {
   tenantUrl(tenant: string): string;
   readonly tenants: readonly SailPointSandboxTenant[];
   readonly calls: SailPointCallLog;
-  /** The raw wire records each tenant serves. */
+  /** The raw wire records each tenant serves now (a deleted one is gone from them). */
   readonly store: {
     backups(tenant: string): readonly WireRecord[];
     uploads(tenant: string): readonly WireRecord[];
@@ -73,9 +73,34 @@ export interface SailPointSandbox {
   close(): Promise<void>;
 }
 
-const OPERATIONS: readonly SailPointOperation[] = ['token', 'listBackups', 'listUploads', 'getUpload'];
+const OPERATIONS: readonly SailPointOperation[] = ['token', 'listBackups', 'listUploads', 'getUpload', 'deleteBackup', 'deleteUpload'];
 const BACKUPS_PATH = '/v2024/configuration-hub/backups';
 const UPLOADS_PATH = `${BACKUPS_PATH}/uploads`;
+
+/** The operation a request names, and the job id in its path. */
+function routeOf(method: string | undefined, route: string): { operation: SailPointOperation; id?: string } | undefined {
+  if (method === 'POST' && route === '/oauth/token') return { operation: 'token' };
+  if (method === 'GET' && route === BACKUPS_PATH) return { operation: 'listBackups' };
+  if (method === 'GET' && route === UPLOADS_PATH) return { operation: 'listUploads' };
+  // uploads/{id} first: `uploads` is a literal segment, never a backup id followed by more path.
+  const uploadId = idUnder(UPLOADS_PATH, route);
+  if (uploadId !== undefined) {
+    if (method === 'GET') return { operation: 'getUpload', id: uploadId };
+    if (method === 'DELETE') return { operation: 'deleteUpload', id: uploadId };
+    return undefined;
+  }
+  // DELETE .../backups/uploads has no route of its own and lands here, as a backup id that matches nothing.
+  const backupId = idUnder(BACKUPS_PATH, route);
+  if (backupId !== undefined && method === 'DELETE') return { operation: 'deleteBackup', id: backupId };
+  return undefined;
+}
+
+/** The one path segment right below `collection`, if the route is exactly that deep. */
+function idUnder(collection: string, route: string): string | undefined {
+  if (!route.startsWith(`${collection}/`)) return undefined;
+  const id = route.slice(collection.length + 1);
+  return id === '' || id.includes('/') ? undefined : id;
+}
 
 interface IssuedToken {
   tenant: string;
@@ -126,18 +151,7 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
     const route = `/${rest.join('/')}`;
     if (!tenants.has(tenant)) return sendError(res, 404, `There is no tenant '${tenant}' in this sandbox.`);
 
-    const uploadId =
-      req.method === 'GET' && route.startsWith(`${UPLOADS_PATH}/`) ? route.slice(UPLOADS_PATH.length + 1) : undefined;
-    const operation: SailPointOperation | undefined =
-      req.method === 'POST' && route === '/oauth/token'
-        ? 'token'
-        : req.method === 'GET' && route === BACKUPS_PATH
-          ? 'listBackups'
-          : req.method === 'GET' && route === UPLOADS_PATH
-            ? 'listUploads'
-            : uploadId !== undefined && !uploadId.includes('/')
-              ? 'getUpload'
-              : undefined;
+    const { operation, id } = routeOf(req.method, route) ?? {};
     if (!operation) return sendError(res, 404, `No resource at ${req.method} ${route}.`);
     received.push({ operation, tenant });
     const fault = faults.take(tenant, operation);
@@ -150,10 +164,18 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
 
     const seed = seedOf(tenant);
     if (operation === 'getUpload') {
-      const upload = seed.uploads.find((record) => record.jobId === uploadId);
-      return upload
-        ? sendJson(res, 200, upload)
-        : sendError(res, 404, `No uploaded configuration has the id '${uploadId}'.`);
+      const upload = seed.uploads.find((record) => record.jobId === id);
+      return upload ? sendJson(res, 200, upload) : sendError(res, 404, `No uploaded configuration has the id '${id}'.`);
+    }
+    if (operation === 'deleteBackup' || operation === 'deleteUpload') {
+      const records = operation === 'deleteBackup' ? seed.backups : seed.uploads;
+      const index = records.findIndex((record) => record.jobId === id);
+      if (index < 0) {
+        return sendError(res, 404, `No ${operation === 'deleteBackup' ? 'backup' : 'uploaded configuration'} has the id '${id}'.`);
+      }
+      records.splice(index, 1);
+      res.writeHead(204).end();
+      return;
     }
     const filter = parseStatusFilter(url.searchParams.get('filters'));
     if ('unsupported' in filter) return sendError(res, 400, filter.unsupported);

@@ -94,6 +94,11 @@ const DRAFT_SUBJECTS = ['Promote roles from sandbox', 'Workflow updates', 'Sourc
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+/**
+ * The oldest backups of each tenant whose file is gone: a COMPLETE job with fileExists false, as a
+ * file removed after a good run leaves it.
+ */
+const BACKUPS_WITHOUT_FILE = 4;
 
 /** The records of one tenant. Structure depends only on the tenant's name; times count back from `now`. */
 export function seedTenant(tenant: string, now: Date): TenantSeed {
@@ -158,7 +163,7 @@ function backupRecord(
         ? created + random.int(10_000, anchor - created)
         : created;
   const partial = backupType === 'AUTOMATED_DRAFT' || (backupType === 'MANUAL' && random.chance(0.5));
-  const options = partial ? partialOptions(tenant, random) : undefined;
+  const options = partial ? partialOptions(random) : undefined;
 
   const record: WireRecord = {
     jobId: random.uuid(),
@@ -166,7 +171,7 @@ function backupRecord(
     type: 'BACKUP',
     tenant,
     requesterName: backupType === 'AUTOMATED' ? 'SailPoint Services' : random.pick(profile.people),
-    fileExists: status === 'COMPLETE',
+    fileExists: status === 'COMPLETE' && index < profile.backups - BACKUPS_WITHOUT_FILE,
     created: iso(created),
     modified: iso(modified),
     completed: completed === undefined ? undefined : iso(completed),
@@ -257,15 +262,12 @@ function uploadRecord(
 }
 
 /** A selection of object types, some narrowed down to named objects, as a partial backup carries. */
-function partialOptions(tenant: string, random: Random): WireRecord {
+function partialOptions(random: Random): WireRecord {
   const named = random.sample(NAMED_TYPES, random.int(1, 3));
   const includeTypes = [...named, ...random.sample(UNNAMED_TYPES, random.int(0, 2))];
   const objectOptions: Record<string, WireRecord> = {};
   for (const type of named.slice(0, random.int(1, named.length))) {
-    const names = random.sample(NAMED_OBJECTS[type] ?? [], random.int(1, 3));
-    objectOptions[type] = random.chance(0.8)
-      ? { includedIds: names.map((name) => objectId(tenant, type, name)), includedNames: names }
-      : { includedNames: names };
+    objectOptions[type] = { includedNames: random.sample(NAMED_OBJECTS[type] ?? [], random.int(1, 3)) };
   }
   return { includeTypes, objectOptions };
 }
@@ -300,11 +302,6 @@ function omitDefaults(record: WireRecord, omit: boolean): WireRecord {
 
 function newestFirst(records: WireRecord[]): WireRecord[] {
   return records.sort((a, b) => String(b.created).localeCompare(String(a.created)));
-}
-
-/** A stable id per object, the same in every backup that names it. */
-function objectId(tenant: string, type: string, name: string): string {
-  return new Random(`${tenant}/${type}/${name}`).hex(32);
 }
 
 function iso(epochMs: number): string {
