@@ -45,6 +45,10 @@ export interface SailPointCallLog {
   /** Calls received, before any fault or auth check; narrowed by operation and tenant when given. */
   count(operation?: SailPointOperation, tenant?: string): number;
   byOperation(): Record<SailPointOperation, number>;
+  /** The most calls the tenant (or all tenants) received within any `windowMs`, the window SailPoint's rate limit counts in. */
+  peak(windowMs: number, tenant?: string): number;
+  /** 429 answers sent since the last reset. */
+  throttled(): number;
   reset(): void;
 }
 
@@ -120,12 +124,18 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
   );
   const tokens = new Map<string, IssuedToken>();
   const faults = new FaultTable<SailPointOperation>([...tenants.keys()], OPERATIONS);
-  const received: { operation: SailPointOperation; tenant: string }[] = [];
+  const received: { operation: SailPointOperation; tenant: string; at: number }[] = [];
+  let throttled = 0;
 
   function seedOf(tenant: string): TenantSeed {
     const seed = seeds.get(tenant);
     if (!seed) throw new Error(`Unknown SailPoint sandbox tenant "${tenant}"`);
     return seed;
+  }
+
+  function resetCalls(): void {
+    received.splice(0);
+    throttled = 0;
   }
 
   function countCalls(operation?: SailPointOperation, tenant?: string): number {
@@ -143,7 +153,7 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
         faults,
         targetKey: 'tenant',
         calls: () => Object.fromEntries(OPERATIONS.map((operation) => [operation, countCalls(operation)])),
-        resetCalls: () => void received.splice(0),
+        resetCalls,
       });
     }
 
@@ -153,7 +163,7 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
 
     const { operation, id } = routeOf(req.method, route) ?? {};
     if (!operation) return sendError(res, 404, `No resource at ${req.method} ${route}.`);
-    received.push({ operation, tenant });
+    received.push({ operation, tenant, at: Date.now() });
     const fault = faults.take(tenant, operation);
     const played = fault ? await playConnectionFault(fault, req) : 'go on';
     if (played === 'done') return;
@@ -256,6 +266,7 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
       token.windowCount = 0;
     }
     if (token.windowCount >= rateLimit.requests) {
+      throttled += 1;
       sendThrottled(res, Math.max(1, Math.ceil((token.windowStart + rateLimit.windowMs - at) / 1000)));
       return false;
     }
@@ -288,7 +299,17 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
           SailPointOperation,
           number
         >,
-      reset: () => void received.splice(0),
+      peak(windowMs, tenant) {
+        const times = received.filter((call) => tenant === undefined || call.tenant === tenant).map((call) => call.at);
+        let most = 0;
+        for (let first = 0, last = 0; last < times.length; last++) {
+          while (times[last]! - times[first]! >= windowMs) first++;
+          most = Math.max(most, last - first + 1);
+        }
+        return most;
+      },
+      throttled: () => throttled,
+      reset: resetCalls,
     },
     store: {
       backups: (tenant) => seedOf(tenant).backups,

@@ -1,0 +1,132 @@
+// Replicas of the gateway sharing one real redis-server: they share the read models, the single
+// flight and the upstream budgets, so a tenant never sees more than its rate limit however many
+// replicas serve, and three replicas cost the upstreams what one does.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GRAPHQL_HEADERS, spawnGateway, writeGatewayConfig, type GatewayProcess } from '../bench/processes.js';
+import type { SourceConfig } from '../src/config/index.js';
+import type { Freshness } from '../src/read-model/source-read-model.js';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { RedisState } from '../src/shared-state/index.js';
+import { SANDBOX_NOW } from './support/gateway.js';
+import { REDIS_AVAILABLE, startRedis, type RedisServer } from './support/redis.js';
+
+const DASHBOARD = '{ backupJobs(first: 100) { sources { sourceName complete stale } edges { node { id } } } }';
+
+describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
+  let redis: RedisServer;
+  let sandbox: Sandbox;
+  let folder: string;
+  const running: GatewayProcess[] = [];
+
+  beforeAll(async () => {
+    [redis, sandbox] = await Promise.all([startRedis(), startSandbox({ now: SANDBOX_NOW })]);
+    folder = mkdtempSync(join(tmpdir(), 'backup-graph-replicas-'));
+  });
+  afterAll(async () => {
+    stopAll();
+    await Promise.all([redis?.close(), sandbox?.close()]);
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  /** Replicas of the real entry point over the sandbox, sharing the Redis, with every source's freshness set. */
+  async function replicas(count: number, name: string, freshness: Freshness): Promise<string[]> {
+    const sources = sandbox.config.sources.map(({ credentials: _static, ...source }: SourceConfig & { credentials?: unknown }) => ({ ...source, freshness }));
+    const path = writeGatewayConfig(mkdtempSync(join(folder, `${name}-`)), { sources, security: { limits: { callerBudget: { calls: 1_000_000, perSeconds: 1 } } } });
+    const started = Array.from({ length: count }, () => spawnGateway(path, { env: { REDIS_URL: redis.url } }));
+    running.push(...started);
+    return Promise.all(started.map(async (gateway) => `http://127.0.0.1:${await gateway.port}/graphql`));
+  }
+
+  function stopAll(): void {
+    for (const gateway of running.splice(0)) gateway.child.kill('SIGTERM');
+  }
+
+  /** Each URL polled by `clients` loops for `ms`; the answers' error codes, and how many answers came back. */
+  async function poll(urls: readonly string[], clients: number, ms: number, pauseMs = 0) {
+    const until = Date.now() + ms;
+    const codes: string[] = [];
+    let answers = 0;
+    await Promise.all(
+      urls.flatMap((url) =>
+        Array.from({ length: clients }, async () => {
+          while (Date.now() < until) {
+            const response = await fetch(url, { method: 'POST', headers: GRAPHQL_HEADERS, body: JSON.stringify({ query: DASHBOARD }) });
+            const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
+            answers += 1;
+            for (const error of body.errors ?? []) codes.push(String(error.extensions?.code));
+            if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+          }
+        }),
+      ),
+    );
+    return { codes, answers };
+  }
+
+  const upstreamCalls = () => sandbox.aws.calls.count() + sandbox.sailPoint.calls.count();
+
+  it('shares snapshots with Dates, leases and limiters between clients of one Redis', async () => {
+    const [one, two] = [new RedisState(redis.url), new RedisState(redis.url)];
+    try {
+      await Promise.all([one.ready(), two.ready()]);
+      const fetchedAt = Date.now();
+      await one.write('t:snapshot', { value: [{ key: 'a', createdAt: new Date(fetchedAt) }], fetchedAt }, 5_000);
+      expect(await two.read('t:snapshot')).toEqual({ value: [{ key: 'a', createdAt: new Date(fetchedAt) }], fetchedAt });
+      expect(await one.lease('t:lease', 5_000)).toBe(true);
+      expect(await two.lease('t:lease', 5_000)).toBe(false);
+      expect(await two.leased('t:lease')).toBe(true);
+      await one.release('t:lease');
+      expect(await two.lease('t:lease', 5_000)).toBe(true);
+      const [a, b] = [one.limiter('t', 3, 60), two.limiter('t', 3, 60)];
+      await a.consume('k');
+      await b.consume('k');
+      await a.consume('k');
+      await expect(b.consume('k')).rejects.toMatchObject({ remainingPoints: 0 });
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+
+  it('three replicas polled with the same dashboard cost the upstreams no more than 1.2 times what one costs', async () => {
+    const freshness = { refreshAfterMs: 500, maxStalenessMs: 2_000, staleIfErrorMs: 60_000 };
+    const alone = await replicas(1, 'alone', freshness);
+    sandbox.aws.calls.reset();
+    sandbox.sailPoint.calls.reset();
+    const one = await poll(alone, 3, 6_000, 50);
+    const oneCost = upstreamCalls();
+    stopAll();
+
+    const three = await replicas(3, 'three', freshness);
+    sandbox.aws.calls.reset();
+    sandbox.sailPoint.calls.reset();
+    const all = await poll(three, 1, 6_000, 50);
+    const threeCost = upstreamCalls();
+    stopAll();
+
+    expect(one.codes).toEqual([]);
+    expect(all.codes).toEqual([]);
+    expect(one.answers).toBeGreaterThan(20);
+    expect(oneCost).toBeGreaterThan(10);
+    expect(threeCost).toBeLessThanOrEqual(oneCost * 1.2);
+  });
+
+  it('keeps a tenant under 100 calls in any 10 s however hard three replicas are pushed, and no 429 reaches anyone', async () => {
+    // Every request wants a fresh read: without the shared budget this load sends SailPoint hundreds of calls.
+    const three = await replicas(3, 'pushed', { refreshAfterMs: 0, maxStalenessMs: 0, staleIfErrorMs: 60_000 });
+    sandbox.aws.calls.reset();
+    sandbox.sailPoint.calls.reset();
+    const { codes, answers } = await poll(three, 4, 12_000);
+    stopAll();
+    expect(answers).toBeGreaterThan(100);
+    for (const tenant of sandbox.sailPoint.tenants) {
+      const peak = sandbox.sailPoint.calls.peak(10_000, tenant.name);
+      expect(peak).toBeLessThanOrEqual(100);
+      // The budget is spent, not idle: close to its 90 calls a 10 s of sustained pace.
+      expect(peak).toBeGreaterThan(50);
+    }
+    expect(sandbox.sailPoint.calls.throttled()).toBe(0);
+    expect(codes.filter((code) => code === 'UPSTREAM_THROTTLED')).toEqual([]);
+  });
+});
