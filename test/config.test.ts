@@ -97,6 +97,20 @@ describe('configuration', () => {
     expect(String(error)).not.toContain('top-secret');
   });
 
+  it('fills in the connection limits and keeps the headers bound inside the whole request', () => {
+    const sources = [{ kind: 'aws', name: 'prod-us', region: 'us-east-1' }];
+    expect(parseConfig({ sources }).security.limits).toMatchObject({
+      headersTimeoutMs: 10_000,
+      receiveTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 1_000,
+    });
+    expect(() => parseConfig({ sources, security: { limits: { headersTimeoutMs: 20_000, receiveTimeoutMs: 15_000 } } })).toThrow(
+      'security.limits.headersTimeoutMs: must not be longer than receiveTimeoutMs',
+    );
+    expect(() => parseConfig({ sources, security: { limits: { maxConnections: 0 } } })).toThrow('security.limits.maxConnections');
+  });
+
   it('reads PORT', () => {
     expect(readPort({})).toBe(4000);
     expect(readPort({ PORT: '8080' })).toBe(8080);

@@ -66,8 +66,22 @@ const limitsSchema = z
     /** How long one request may run; upstream calls still under way then are cancelled. */
     requestTimeoutMs: z.number().int().min(100).max(600_000).default(15_000),
     maxBodyBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+    /** How long a client may take to send a request's headers; a connection that sends nothing counts from when it opened (408, closed). */
+    headersTimeoutMs: z.number().int().min(1_000).max(120_000).default(10_000),
+    /** How long a client may take to send a whole request, headers and body (408, closed). */
+    receiveTimeoutMs: z.number().int().min(1_000).max(600_000).default(30_000),
+    /** How long a connection may sit idle after an answer before it is closed. */
+    keepAliveTimeoutMs: z.number().int().min(100).max(600_000).default(5_000),
+    /** Connections one process holds open at once; past it a new connection is closed as it arrives. */
+    maxConnections: z.number().int().min(1).max(100_000).default(1_000),
   })
-  .strict();
+  .strict()
+  .superRefine((limits, ctx) => {
+    // Node's HTTP server refuses this pair at start-up with a message that names neither key.
+    if (limits.headersTimeoutMs > limits.receiveTimeoutMs) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['headersTimeoutMs'], message: 'must not be longer than receiveTimeoutMs, which includes the headers' });
+    }
+  });
 
 /** A source name, or a pattern with `*` standing for any run of characters (`*` alone: every source). */
 const sourcePattern = z
