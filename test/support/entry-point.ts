@@ -20,16 +20,23 @@ const LISTENING = /http:\/\/localhost:(\d+)\/graphql/;
 const START_TIMEOUT_MS = 45_000;
 
 /** Writes the configuration (mode 600: it may hold secrets) and spawns the entry point over it, with only these variables. */
-async function spawnEntryPoint(config: unknown, env: Record<string, string>): Promise<{ child: ChildProcessWithoutNullStreams; output: () => string }> {
+async function spawnEntryPoint(
+  config: unknown,
+  env: Record<string, string>,
+): Promise<{ child: ChildProcessWithoutNullStreams; output: () => string; stderr: () => string }> {
   const file = join(await mkdtemp(join(tmpdir(), 'backup-graph-entry-')), 'gateway.json');
   await writeFile(file, JSON.stringify(config), { mode: 0o600 });
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { PATH: process.env.PATH, PORT: '0', GATEWAY_CONFIG: file, AWS_EC2_METADATA_DISABLED: 'true', ...env },
   });
   let output = '';
+  let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { child, output: () => output };
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    stderr += chunk.toString();
+  });
+  return { child, output: () => output, stderr: () => stderr };
 }
 
 /** Starts the gateway and resolves once it listens; rejects with what it printed when it exits first. */
@@ -59,4 +66,21 @@ export async function startEntryPoint(config: unknown, env: Record<string, strin
       await exited;
     },
   };
+}
+
+/**
+ * Starts the gateway over a configuration it must refuse: its exit code (0 when it started after
+ * all: it is then stopped), what it printed to stderr, and everything it printed.
+ */
+export async function refusedStart(config: unknown, env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string; output: string }> {
+  const { child, output, stderr } = await spawnEntryPoint(config, env);
+  const stop = () => child.kill('SIGTERM');
+  const timer = setTimeout(stop, START_TIMEOUT_MS);
+  child.stdout.on('data', () => {
+    if (LISTENING.test(output())) stop();
+  });
+  // 'close', unlike 'exit', waits for the output to be read to its end.
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  clearTimeout(timer);
+  return { code, stderr: stderr(), output: output() };
 }
