@@ -1,6 +1,6 @@
 // Root-field logic for the job list: choose the sources a filter allows, read each one's shared
 // read model in parallel, and merge them into one page. Nothing here knows what kind a source is.
-import { badUserInput } from '../src/errors.js';
+import { badUserInput, quoted } from '../src/errors.js';
 import type { SourcePart } from '../src/read-model/source-read-model.js';
 import type { GatewaySource, SourceKind } from '../src/sources.js';
 import type { GatewayContext } from './context.js';
@@ -11,6 +11,9 @@ import { assemblePage, decodeCursor, encodeCursor } from './pagination.js';
 import { toGraphQLError } from './upstream-errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
+
+/** Unknown source names an error quotes at most: the request's own values come back short. */
+const NAMES_QUOTED = 5;
 
 export type BackupSourceKind = SourceKind;
 
@@ -127,7 +130,7 @@ function countAll(parts: readonly SourcePart<BackupJobModel>[], filter: BackupJo
 
 function validateFilter(filter: BackupJobFilter): BackupJobFilter {
   if (filter.accountId != null && !/^\d{12}$/.test(filter.accountId)) {
-    throw badUserInput(`"filter.accountId" must be a 12-digit AWS account id, got "${filter.accountId}"`);
+    throw badUserInput(`"filter.accountId" must be a 12-digit AWS account id, got ${quoted(filter.accountId)}`);
   }
   if (filter.createdAfter && filter.createdBefore && filter.createdAfter >= filter.createdBefore) {
     throw badUserInput('"filter.createdAfter" must be earlier than "filter.createdBefore"');
@@ -139,7 +142,9 @@ function selectSources(context: GatewayContext, filter: BackupJobFilter): Gatewa
   if (filter.sourceNames) {
     const unknown = filter.sourceNames.filter((name) => !context.sources.get(name));
     if (unknown.length > 0) {
-      throw badUserInput(`"filter.sourceNames" names sources this gateway does not serve: ${unknown.join(', ')}`);
+      const named = unknown.slice(0, NAMES_QUOTED).map(quoted).join(', ');
+      const more = unknown.length > NAMES_QUOTED ? ` and ${unknown.length - NAMES_QUOTED} more` : '';
+      throw badUserInput(`"filter.sourceNames" names sources this gateway does not serve: ${named}${more}`);
     }
   }
   return context.sources.all.filter(

@@ -1,5 +1,5 @@
 // Global ids: opaque to clients, stable, and naming the job's type, configured source and upstream id.
-import { badUserInput } from '../src/errors.js';
+import { badUserInput, quoted } from '../src/errors.js';
 
 /** Types whose ids the gateway issues; any other type name in an id is a bad id. */
 const NODE_TYPES = new Set(['AwsBackupJob', 'SailPointBackupJob']);
@@ -13,11 +13,7 @@ export function decodeGlobalId(globalId: string): { typename: string; id: string
   const separator = decoded.indexOf(':');
   const typename = decoded.slice(0, separator);
   if (separator <= 0 || !NODE_TYPES.has(typename)) {
-    throw badUserInput(`"${truncate(globalId)}" is not a backup job id issued by this gateway`);
+    throw badUserInput(`${quoted(globalId)} is not a backup job id issued by this gateway`);
   }
   return { typename, id: decoded.slice(separator + 1) };
-}
-
-function truncate(value: string): string {
-  return value.length > 80 ? `${value.slice(0, 80)}...` : value;
 }

@@ -2,7 +2,7 @@
 // shared read model (so a job listed by any request, or any replica, costs nothing to look up).
 import { createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
-import { badUserInput } from '../src/errors.js';
+import { badUserInput, quoted } from '../src/errors.js';
 import type { BackupJobModel } from './backup-jobs.js';
 import type { GatewayContext } from './context.js';
 import { toGraphQLError } from './upstream-errors.js';
@@ -21,7 +21,7 @@ export const jobLoader = createContextCache(
         [...bySource].map(async ([sourceName, indexes]) => {
           const model = sourceName ? context.sources.readModel(sourceName) : undefined;
           if (!model) {
-            const unknown = badUserInput(`The id names source "${sourceName}", which this gateway does not serve`);
+            const unknown = badUserInput(`The id names source ${quoted(sourceName)}, which this gateway does not serve`);
             for (const index of indexes) results[index] = unknown;
             return;
           }

@@ -5,7 +5,7 @@ import type { GatewayContext } from '../resolvers/context.js';
 import { jobLoader, loadJobsOfKind } from '../resolvers/loaders.js';
 import { awsJobKey, type AwsBackupJobModel } from '../resolvers/mappers/aws.js';
 import { AWS_BACKUP_JOB_STATES, type AwsBackupJobState as State } from '../resolvers/mappers/phase.js';
-import { badUserInput } from '../src/errors.js';
+import { badUserInput, quoted } from '../src/errors.js';
 import { BackupJob } from './backup-job.js';
 import { builder } from './builder.js';
 
@@ -228,7 +228,7 @@ builder.queryField('awsBackupJob', (t) =>
       const loader = AwsBackupJob.getDataloader(context);
       if (sourceName != null) {
         if (context.sources.get(sourceName)?.kind !== 'AWS_BACKUP') {
-          throw badUserInput(`"${sourceName}" is not an AWS source of this gateway`);
+          throw badUserInput(`${quoted(sourceName)} is not an AWS source of this gateway`);
         }
         return loader.load(awsJobKey(sourceName, backupJobId));
       }

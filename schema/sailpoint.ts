@@ -8,7 +8,7 @@ import {
   type SailPointBackupJobModel,
   type SailPointObjectOption as SailPointObjectOptionModel,
 } from '../resolvers/mappers/sailpoint.js';
-import { badUserInput } from '../src/errors.js';
+import { badUserInput, quoted } from '../src/errors.js';
 import type {
   SAILPOINT_BACKUP_STATUSES,
   SAILPOINT_BACKUP_TYPES,
@@ -195,7 +195,7 @@ builder.queryField('sailPointBackupJob', (t) =>
       let sources = context.sources.sailPoint;
       if (sourceName != null) {
         const source = context.sources.sailPointSource(sourceName);
-        if (!source) throw badUserInput(`"${sourceName}" is not a SailPoint source of this gateway`);
+        if (!source) throw badUserInput(`${quoted(sourceName)} is not a SailPoint source of this gateway`);
         sources = [source];
       }
       const loader = SailPointBackupJob.getDataloader(context);

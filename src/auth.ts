@@ -79,6 +79,40 @@ export class Authenticator {
   }
 }
 
+/** A signature no key verifies: what a key must answer with to prove it imports and fits the algorithm. */
+const PROBE_SIGNATURE = Buffer.alloc(64, 1).toString('base64url');
+
+const base64Json = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/**
+ * The static keys no token could ever verify with, each with why (never the key). Each is tried the
+ * way a request tries it, through jose's key selection, import and checks, with a token of every
+ * accepted algorithm and a wrong signature: a usable key gets as far as the signature, an unusable
+ * one fails as it would on every request (503 AUTH_UNAVAILABLE, or no key found).
+ */
+export async function unusableKeys(jwt: NonNullable<AuthConfig['jwt']>): Promise<{ index: number; reason: string }[]> {
+  const found = await Promise.all((jwt.keys ?? []).map(async (jwk, index) => ({ index, reason: await whyUnusable(jwk as JWK, jwt.algorithms) })));
+  return found.filter((key): key is { index: number; reason: string } => key.reason !== null);
+}
+
+async function whyUnusable(jwk: JWK, algorithms: readonly string[]): Promise<string | null> {
+  const keySet = createLocalJWKSet({ keys: [jwk] });
+  const refused: string[] = [];
+  for (const alg of algorithms) {
+    try {
+      await jwtVerify(`${base64Json({ alg })}.${base64Json({})}.${PROBE_SIGNATURE}`, keySet, { algorithms: [alg] });
+      return null;
+    } catch (error) {
+      if (error instanceof joseErrors.JWSSignatureVerificationFailed) return null;
+      if (!(error instanceof joseErrors.JWKSNoMatchingKey)) refused.push(`${alg} (${error instanceof Error ? error.name : 'unknown error'})`);
+    }
+  }
+  if (refused.length === 0) {
+    return 'fits none of the accepted algorithms (security.auth.jwt.algorithms): check its kty, crv, alg and use';
+  }
+  return `cannot be imported as a public key for ${refused.join(', ')}: it must be a well-formed public JWK (RSA keys: 2048 bits or more)`;
+}
+
 function isString(value: unknown): value is string {
   return typeof value === 'string';
 }

@@ -51,6 +51,45 @@ export class SourceError extends Error {
   }
 }
 
+/** How much of a client-supplied value an error message quotes. */
+export const QUOTE_LIMIT = 64;
+
+/**
+ * A client-supplied value as an error message quotes it: JSON-escaped, and past QUOTE_LIMIT
+ * characters cut to a prefix with its full length, so that a 200 kB argument does not come back
+ * whole (and a quoted answer stays short enough to log).
+ */
+export function quoted(value: string): string {
+  if (value.length <= QUOTE_LIMIT) return JSON.stringify(value);
+  // A cut between the halves of a surrogate pair would leave half a character.
+  const end = /[\uD800-\uDBFF]/.test(value[QUOTE_LIMIT - 2]!) ? QUOTE_LIMIT - 2 : QUOTE_LIMIT - 1;
+  return `${JSON.stringify(`${value.slice(0, end)}…`)} (${value.length} characters)`;
+}
+
+/**
+ * A double-quoted run in a message, escapes included (graphql-js and yoga quote values
+ * JSON-escaped). A run left open runs to the end: a pattern that had to find the closing quote
+ * would scan the rest of the message again from every quote in it, quadratic in a crafted value.
+ */
+const QUOTED_RUN = /"((?:[^"\\]|\\[\s\S])*)(?:"|\\?$)/g;
+
+/**
+ * The message with every quoted run cut as `quoted` cuts it: graphql-js and yoga quote client
+ * values (a field name, a variable's value, a body parameter) in messages this gateway does not write.
+ */
+export function boundQuotes(message: string): string {
+  return message.replace(QUOTED_RUN, (run: string, body: string) => {
+    if (body.length <= QUOTE_LIMIT) return run;
+    let value = body;
+    try {
+      value = JSON.parse(run) as string;
+    } catch {
+      // Not JSON-escaped, or left open: cut it as written.
+    }
+    return value.length > QUOTE_LIMIT ? quoted(value) : run;
+  });
+}
+
 /** A client mistake, safe to show as is. */
 export function badUserInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });

@@ -1,9 +1,8 @@
 // `npm start`: serves the gateway on PORT, over the configured sources or, with no
 // configuration, over the embedded sandbox.
-import { createServer } from 'node:http';
 import { ConfigError, loadConfig, readPort } from './config/index.js';
 import { sandboxOptionsFromEnv, startSandbox, type Sandbox } from './sandbox/index.js';
-import { createGateway } from './server.js';
+import { createGateway, createHttpServer } from './server.js';
 import { MemoryState, RedisState, type SharedState } from './shared-state/index.js';
 import { SourceRegistry } from './sources.js';
 
@@ -40,7 +39,7 @@ async function main(): Promise<void> {
 
   const state = await sharedState(process.env);
   const sources = SourceRegistry.fromConfig(config, state);
-  const server = createServer(createGateway(sources, config.security));
+  const server = createHttpServer(createGateway(sources, config.security), config.security.limits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);

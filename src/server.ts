@@ -1,12 +1,12 @@
 // Wires the schema into graphql-yoga: per-request context, authentication, limits, error codes,
-// health endpoints and the offline GraphiQL.
-import type { IncomingMessage } from 'node:http';
+// health endpoints and the offline GraphiQL; and serves it over HTTP within the connection limits.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import { Authenticator, useAuthentication } from './auth.js';
 import { Budget } from './budget.js';
-import { parseSecurity, type SecurityConfig } from './config/index.js';
+import { parseSecurity, type Limits, type SecurityConfig } from './config/index.js';
 import { useRequestErrorCodes } from './error-codes.js';
 import { EXAMPLE_QUERY, renderOfflineGraphiQL, useGraphiQLAssets } from './graphiql.js';
 import { useSourceReadiness } from './health.js';
@@ -50,4 +50,25 @@ export function createGateway(sources: SourceRegistry, security: SecurityConfig 
       useRequestErrorCodes(),
     ],
   });
+}
+
+/**
+ * How often Node looks for connections past headersTimeoutMs or receiveTimeoutMs. Its default, 30 s,
+ * would let a slow client overstay either bound by up to that much.
+ */
+const CONNECTION_CHECK_INTERVAL_MS = 1_000;
+
+/** The HTTP server of a gateway: slow, idle and surplus connections are closed at the configured limits. */
+export function createHttpServer(gateway: Gateway, limits: Limits): Server {
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.receiveTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: CONNECTION_CHECK_INTERVAL_MS,
+    },
+    gateway,
+  );
+  server.maxConnections = limits.maxConnections;
+  return server;
 }

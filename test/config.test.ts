@@ -106,6 +106,60 @@ describe('configuration', () => {
     expect(String(error)).not.toContain('top-secret');
   });
 
+  it("merges the SAIL_* tenant into the file's SailPoint source of the same name, which then holds only its tuning", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'backup-graph-'));
+    const file = join(dir, 'gateway.json');
+    const env = { GATEWAY_CONFIG: file, SAIL_BASE_URL: 'https://acme.api.identitynow.com', SAIL_CLIENT_ID: 'id', SAIL_CLIENT_SECRET: 'env-secret-value' };
+    const tuned = { kind: 'sailpoint', name: 'sailpoint', timeoutMs: 3_000, maxConcurrency: 4, circuitBreaker: { failures: 2 }, includeUploads: false };
+    await writeFile(file, JSON.stringify({ sources: [{ kind: 'aws', name: 'prod-us', region: 'us-east-1' }, tuned] }));
+    const merged = await loadConfig(env);
+    expect(merged?.sources).toHaveLength(2);
+    expect(merged?.sources[1]).toEqual({
+      kind: 'sailpoint',
+      name: 'sailpoint',
+      baseUrl: env.SAIL_BASE_URL,
+      clientId: 'id',
+      clientSecret: 'env-secret-value',
+      includeUploads: false,
+      timeoutMs: 3_000,
+      maxConcurrency: 4,
+      circuitBreaker: { failures: 2, halfOpenAfterMs: 30_000 },
+      freshness: { refreshAfterMs: 5_000, maxStalenessMs: 15_000, staleIfErrorMs: 300_000 },
+      budget: { calls: 100, perSeconds: 10 },
+    });
+
+    // SAIL_SOURCE_NAME picks the entry; a file with no entry of that name gets the tenant as a source of its own.
+    await writeFile(file, JSON.stringify({ sources: [{ ...tuned, name: 'acme' }] }));
+    expect((await loadConfig({ ...env, SAIL_SOURCE_NAME: 'acme' }))?.sources).toEqual([expect.objectContaining({ name: 'acme', timeoutMs: 3_000, clientSecret: 'env-secret-value' })]);
+    await writeFile(file, JSON.stringify({ security: { production: false } }));
+    expect((await loadConfig(env))?.sources).toEqual([expect.objectContaining({ name: 'sailpoint', timeoutMs: 10_000, clientId: 'id' })]);
+
+    // A key both set is refused rather than one of them silently ignored, naming the key and not its values.
+    await writeFile(file, JSON.stringify({ sources: [{ ...tuned, clientSecret: 'file-secret-value' }] }));
+    const doubled = String(await loadConfig(env).catch((error: Error) => error));
+    expect(doubled).toContain('sources.0.clientSecret: is also set by SAIL_CLIENT_SECRET');
+    expect(doubled).not.toMatch(/secret-value/);
+
+    // Without the variables, the entry needs its credentials.
+    await writeFile(file, JSON.stringify({ sources: [tuned] }));
+    const bare = String(await loadConfig({ GATEWAY_CONFIG: file }).catch((error: Error) => error));
+    for (const key of ['baseUrl', 'clientId', 'clientSecret']) expect(bare).toContain(`sources.0.${key}: Required`);
+  });
+
+  it('fills in the connection limits and keeps the headers bound inside the whole request', () => {
+    const sources = [{ kind: 'aws', name: 'prod-us', region: 'us-east-1' }];
+    expect(parseConfig({ sources }).security.limits).toMatchObject({
+      headersTimeoutMs: 10_000,
+      receiveTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 1_000,
+    });
+    expect(() => parseConfig({ sources, security: { limits: { headersTimeoutMs: 20_000, receiveTimeoutMs: 15_000 } } })).toThrow(
+      'security.limits.headersTimeoutMs: must not be longer than receiveTimeoutMs',
+    );
+    expect(() => parseConfig({ sources, security: { limits: { maxConnections: 0 } } })).toThrow('security.limits.maxConnections');
+  });
+
   it('reads PORT', () => {
     expect(readPort({})).toBe(4000);
     expect(readPort({ PORT: '8080' })).toBe(8080);

@@ -158,7 +158,7 @@ const INTERNALS = new RegExp(`\\n\\s+at |node_modules|file://|Unexpected error|I
 
 /**
  * What a well-formed answer is: never a 5xx, nothing internal, and from /graphql JSON with data
- * and/or errors, each error with a message and a code.
+ * and/or errors, each error with a message and a code (and no internal error), a 4xx for BAD_REQUEST.
  */
 function checkAnswer(request: FuzzRequest, status: number, text: string): void {
   expect(status).toBeGreaterThanOrEqual(200);
@@ -170,7 +170,10 @@ function checkAnswer(request: FuzzRequest, status: number, text: string): void {
   for (const error of body.errors ?? []) {
     expect(typeof error.message).toBe('string');
     expect(typeof error.extensions?.code).toBe('string');
+    expect(error.extensions).not.toHaveProperty('originalError');
   }
+  // A request that is not a GraphQL request is refused as such, whatever the client accepts.
+  if (body.errors?.some((error) => error.extensions?.code === 'BAD_REQUEST')) expect(status).toBeGreaterThanOrEqual(400);
 }
 
 describe('fuzzing the running gateway', () => {

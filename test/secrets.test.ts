@@ -1,13 +1,10 @@
 // No secret leaves the gateway: the real entry point runs as its own process with AWS keys, SailPoint
 // client secrets and an API key, is driven through successes, refusals and upstream failures, and
 // everything it sent back or wrote to its output is searched for each secret.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { startEntryPoint, type EntryPoint } from './support/entry-point.js';
 import { SANDBOX_NOW } from './support/gateway.js';
 
 const secret = (label: string) => `${label}-${randomBytes(12).toString('hex')}`;
@@ -21,9 +18,8 @@ const SECRETS = {
 };
 
 let sandbox: Sandbox;
-let child: ChildProcessWithoutNullStreams;
+let gateway: EntryPoint;
 let url: string;
-let output = '';
 const answers: string[] = [];
 
 beforeAll(async () => {
@@ -41,41 +37,16 @@ beforeAll(async () => {
       { kind: 'sailpoint', name: 'sailpoint-wrong', baseUrl: sandbox.sailPoint.tenantUrl(sandboxTenant!.name), clientId: sandboxTenant!.clientId, clientSecret: SECRETS.wrongClientSecret, timeoutMs: 800 },
     ],
   };
-  const file = join(await mkdtemp(join(tmpdir(), 'backup-graph-secrets-')), 'gateway.json');
-  await writeFile(file, JSON.stringify(config), { mode: 0o600 });
-
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      PATH: process.env.PATH,
-      PORT: '0',
-      GATEWAY_CONFIG: file,
-      AWS_ACCESS_KEY_ID: 'AKIASECRETSTEST',
-      AWS_SECRET_ACCESS_KEY: SECRETS.awsSecretAccessKey,
-      AWS_SESSION_TOKEN: SECRETS.awsSessionToken,
-      AWS_EC2_METADATA_DISABLED: 'true',
-    },
+  gateway = await startEntryPoint(config, {
+    AWS_ACCESS_KEY_ID: 'AKIASECRETSTEST',
+    AWS_SECRET_ACCESS_KEY: SECRETS.awsSecretAccessKey,
+    AWS_SESSION_TOKEN: SECRETS.awsSessionToken,
   });
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the gateway did not start:\n${output}`)), 20_000);
-    child.stdout.on('data', () => {
-      const match = /http:\/\/localhost:(\d+)\/graphql/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(`http://127.0.0.1:${match[1]}/graphql`);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the gateway exited with ${code}:\n${output}`)));
-  });
-}, 30_000);
+  url = gateway.url;
+}, 60_000);
 
 afterAll(async () => {
-  if (child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await gateway?.stop();
   await sandbox.close();
 });
 
@@ -115,10 +86,10 @@ describe('secrets', () => {
     await send({ headers: { accept: 'text/html' } });
 
     // The checks can fail: the gateway did log the upstream failures it was put through.
-    expect(output).toMatch(/\[upstream\] source=sailpoint-wrong .*code=UPSTREAM_AUTH_FAILED/);
-    expect(output).toMatch(/\[upstream\] source=aws-down /);
+    expect(gateway.output()).toMatch(/\[upstream\] source=sailpoint-wrong .*code=UPSTREAM_AUTH_FAILED/);
+    expect(gateway.output()).toMatch(/\[upstream\] source=aws-down /);
 
-    const everythingEmitted = `${answers.join('\n')}\n${output}`;
+    const everythingEmitted = `${answers.join('\n')}\n${gateway.output()}`;
     const issuedTokens = sandbox.sailPoint.issuedTokens();
     expect(issuedTokens.length).toBeGreaterThan(0);
     for (const value of [...Object.values(SECRETS), ...sandbox.sailPoint.tenants.map((tenant) => tenant.clientSecret), ...issuedTokens]) {

@@ -194,6 +194,81 @@ describe('malformed requests', () => {
     expect(codes(answer)).toEqual(['BAD_REQUEST']);
     expect(answer.text).not.toContain('s3cr3t-value');
     expect(answer.text).not.toContain('Unexpected');
+    // No internal error name either: the error is the whole answer.
+    expect(answer.json?.errors?.[0]?.extensions).toEqual({ code: 'BAD_REQUEST' });
+    expect(answer.text).not.toContain('SyntaxError');
+  });
+
+  /** A request as a client can send it and fetch cannot (a GET with a body), and the answer's status and body. */
+  function rawRequest(method: string, headers: Record<string, string>, body?: string, path = ''): Promise<RawAnswer> {
+    return new Promise((resolve, reject) => {
+      const outgoing = httpRequest(`${gateway.url}${path}`, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => {
+          let json: RawAnswer['json'] = null;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = null;
+          }
+          resolve({ status: response.statusCode ?? 0, headers: new Headers(), text, json });
+        });
+      });
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+  }
+
+  const QUERY_BODY = '{"query":"{ __typename }"}';
+  it.each([
+    ['a GET with a JSON body', 'GET', { 'content-type': 'application/json' }, QUERY_BODY],
+    ['a GET without a query', 'GET', {}, undefined],
+    ['a POST without a query', 'POST', { 'content-type': 'application/json' }, '{}'],
+    ['a POST whose query is null', 'POST', { 'content-type': 'application/json' }, '{"query":null}'],
+    ['a form POST without a query', 'POST', { 'content-type': 'application/x-www-form-urlencoded' }, 'variables=%7B%7D'],
+    ['a multipart POST without operations', 'POST', { 'content-type': 'multipart/form-data; boundary=x' }, '--x--\r\n'],
+    ['a body that is not JSON', 'POST', { 'content-type': 'application/json' }, '{"query'],
+  ])('answers %s with a 4xx BAD_REQUEST, whatever the client accepts', async (_name, method, headers, body) => {
+    for (const accept of [undefined, 'application/json', 'application/graphql-response+json']) {
+      const answer = await rawRequest(method, accept ? { ...headers, accept } : headers, body);
+      expect(codes(answer)).toEqual(['BAD_REQUEST']);
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+      expect(answer.status).toBeLessThan(500);
+    }
+  });
+
+  it('answers a mutation, which this schema has none of, as the client\'s mistake', async () => {
+    const answer = await post(gateway.url, { query: 'mutation { deleteEverything }' });
+    expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  const LONG = 'Q'.repeat(200_000);
+  it.each([
+    ['an AWS sourceName', { query: 'query($s: String) { awsBackupJob(backupJobId: "x", sourceName: $s) { id } }', variables: { s: LONG } }],
+    ['a SailPoint sourceName', { query: 'query($s: String) { sailPointBackupJob(jobId: "x", sourceName: $s) { id } }', variables: { s: LONG } }],
+    ['a job id', { query: 'query($id: ID!) { backupJob(id: $id) { id } }', variables: { id: LONG } }],
+    ['a variable of the wrong type', { query: 'query($n: Int) { backupJobs(first: $n) { totalCount } }', variables: { n: `"${LONG}\\` } }],
+    ['a field name', { query: `{ ${LONG} }` }],
+    ['an argument name', { query: `{ backupJobs(${LONG}: 1) { totalCount } }` }],
+    ['a body parameter', { query: '{ __typename }', [LONG]: 1 }],
+  ])('quotes %s of 200 kB as a short prefix with its length', async (_name, body) => {
+    const answer = await post(gateway.url, body);
+    expect(answer.json?.errors?.length).toBeGreaterThan(0);
+    expect(answer.text).toContain('QQQ…');
+    expect(answer.text).toMatch(/\((200000|200002) characters\)/);
+    expect(answer.text.length).toBeLessThan(2_000);
+  });
+
+  it('cuts quoted values in time linear in the message, whatever quotes and escapes a value holds', async () => {
+    // Escaped quotes and a last backslash that escapes the closing quote: a quote-matching pattern
+    // that must find a closing quote would scan the rest again from each of the 60,000 quotes.
+    const crafted = `${'\\"'.repeat(60_000)}\\`;
+    const started = performance.now();
+    const answer = await post(gateway.url, { query: '{ __typename }', [crafted]: 1 });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(codes(answer)).toEqual(['BAD_REQUEST']);
+    expect(answer.text.length).toBeLessThan(2_000);
   });
 
   it.each([

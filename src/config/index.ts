@@ -1,6 +1,7 @@
 // Loads and validates the gateway configuration: the HTTP port and the upstream sources it serves.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { unusableKeys } from '../auth.js';
 
 const sourceName = z
   .string()
@@ -69,11 +70,25 @@ const awsSourceSchema = z
   })
   .strict();
 
+/** True for a URL with a user or password in it; false for any other string, URL or not. */
+function holdsCredentials(url: string): boolean {
+  try {
+    const { username, password } = new URL(url);
+    return username !== '' || password !== '';
+  } catch {
+    return false;
+  }
+}
+
 const sailPointSourceSchema = z
   .object({
     kind: z.literal('sailpoint'),
     name: sourceName,
-    baseUrl: z.string().url('must be the tenant API URL, such as https://acme.api.identitynow.com'),
+    baseUrl: z
+      .string()
+      .url('must be the tenant API URL, such as https://acme.api.identitynow.com')
+      // fetch refuses a URL with credentials, so every call would fail with nothing to say why.
+      .refine((url) => !holdsCredentials(url), 'must not hold a user or password: the tenant client goes in clientId and clientSecret'),
     clientId: z.string().min(1, 'must be the client id of an OAuth client or personal access token'),
     clientSecret: z.string().min(1, 'must be the secret of that client'),
     includeUploads: z.boolean().default(true),
@@ -104,20 +119,46 @@ const limitsSchema = z
      * model already holds is still served.
      */
     callerBudget: budgetSchema.default({ calls: 30, perSeconds: 10 }),
+    /** How long a client may take to send a request's headers; a connection that sends nothing counts from when it opened (408, closed). */
+    headersTimeoutMs: z.number().int().min(1_000).max(120_000).default(10_000),
+    /** How long a client may take to send a whole request, headers and body (408, closed). */
+    receiveTimeoutMs: z.number().int().min(1_000).max(600_000).default(30_000),
+    /** How long a connection may sit idle after an answer before it is closed. */
+    keepAliveTimeoutMs: z.number().int().min(100).max(600_000).default(5_000),
+    /** Connections one process holds open at once; past it a new connection is closed as it arrives. */
+    maxConnections: z.number().int().min(1).max(100_000).default(1_000),
   })
-  .strict();
+  .strict()
+  .superRefine((limits, ctx) => {
+    // Node's HTTP server refuses this pair at start-up with a message that names neither key.
+    if (limits.headersTimeoutMs > limits.receiveTimeoutMs) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['headersTimeoutMs'], message: 'must not be longer than receiveTimeoutMs, which includes the headers' });
+    }
+  });
 
 /** A source name, or a pattern with `*` standing for any run of characters (`*` alone: every source). */
 const sourcePattern = z
   .string()
   .regex(/^[A-Za-z0-9_.*-]{1,63}$/, 'must be a source name or a pattern such as "aws-*" or "*"');
 
+/** A JWK's shape as far as it can be told without importing it; the messages never quote the key. */
+const publicJwkSchema = z.record(z.unknown()).superRefine((jwk, ctx) => {
+  if (jwk.kty === 'oct') {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: 'is a symmetric (oct) key, which no accepted algorithm can use: tokens must be signed with an asymmetric key (security.auth.jwt.algorithms), and a shared secret does not belong in this file',
+    });
+  } else if (jwk.d !== undefined) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'holds a private key (member "d"): list only the public key, and keep the private one with the identity provider' });
+  }
+});
+
 const jwtSchema = z
   .object({
     /** Where the identity provider publishes its signing keys; fetched and cached, refreshed on an unknown key id. */
     jwksUrl: z.string().url('must be the URL of a JSON Web Key Set, such as https://idp.example.com/.well-known/jwks.json').optional(),
-    /** Static public keys as JWKs, for providers without a JWKS endpoint. */
-    keys: z.array(z.record(z.unknown())).min(1, 'must hold at least one JWK').optional(),
+    /** Static public keys as JWKs, for providers without a JWKS endpoint; loadConfig also checks that each imports. */
+    keys: z.array(publicJwkSchema).min(1, 'must hold at least one JWK').optional(),
     issuer: z.string().min(1, 'must name the token issuer (the iss claim)'),
     audience: z.string().min(1, 'must name this gateway as the token audience (the aud claim)'),
     algorithms: z.array(z.string().regex(/^(RS|PS|ES)(256|384|512)$|^EdDSA$/, 'must be an asymmetric JWS algorithm')).min(1).default(['RS256', 'ES256', 'EdDSA']),
@@ -183,6 +224,14 @@ const configFileSchema = z
         });
       }
       seen.add(source.name);
+      if (source.timeoutMs >= config.security.limits.requestTimeoutMs) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['sources', index, 'timeoutMs'],
+          message:
+            "must be shorter than security.limits.requestTimeoutMs: a call cut by the request's deadline says nothing about the source, so a source that hangs would never open its circuit",
+        });
+      }
     });
   });
 
@@ -231,63 +280,104 @@ export class ConfigError extends Error {
 /** Validates a parsed configuration object, naming every bad key and why. */
 export function parseConfig(input: unknown, origin = 'configuration'): GatewayConfig {
   const result = configFileSchema.safeParse(input);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-      return `  - ${key}: ${issue.message}`;
-    });
-    throw new ConfigError(`Invalid ${origin}:\n${problems.join('\n')}`);
-  }
+  if (!result.success) throw invalid(origin, result.error.issues);
   result.data.security.production ??= true;
   return result.data;
 }
 
-/**
- * Reads the file named by GATEWAY_CONFIG and adds the SailPoint tenant named by SAIL_BASE_URL,
- * SAIL_CLIENT_ID and SAIL_CLIENT_SECRET (the variables SailPoint's own tools read). Returns null
- * when neither is set, which means "run on the embedded sandbox".
- */
-export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig | null> {
-  const fromFile = env.GATEWAY_CONFIG ? await readConfigFile(env.GATEWAY_CONFIG) : null;
-  const fromEnv = sailPointFromEnv(env);
-  if (!fromEnv) return fromFile;
-  return parseConfig(
-    { security: fromFile?.security ?? {}, sources: [...(fromFile?.sources ?? []), fromEnv] },
-    fromFile ? `configuration (GATEWAY_CONFIG file ${env.GATEWAY_CONFIG} plus SAIL_* variables)` : 'SAIL_* variables',
-  );
+/** The one form of every configuration error: each bad key by its path and why, never its value. */
+function invalid(origin: string, problems: readonly { path: readonly (string | number)[]; message: string }[]): ConfigError {
+  const lines = problems.map(({ path, message }) => `  - ${path.length > 0 ? path.join('.') : '(top level)'}: ${message}`);
+  return new ConfigError(`Invalid ${origin}:\n${lines.join('\n')}`);
 }
 
-const SAIL_VARIABLES = ['SAIL_BASE_URL', 'SAIL_CLIENT_ID', 'SAIL_CLIENT_SECRET'] as const;
+/**
+ * Reads the file named by GATEWAY_CONFIG and adds the SailPoint tenant named by SAIL_BASE_URL,
+ * SAIL_CLIENT_ID and SAIL_CLIENT_SECRET (the variables SailPoint's own tools read): into the
+ * file's SailPoint source of the same name when there is one (which then holds only its tuning),
+ * as a source of its own otherwise. Returns null when neither is set, which means "run on the
+ * embedded sandbox". Static JWT keys are imported here, so that a key no token could verify
+ * with stops the start rather than fail every request.
+ */
+export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig | null> {
+  const file = env.GATEWAY_CONFIG;
+  const fromFile = file ? await readConfigFile(file) : undefined;
+  const tenant = sailPointFromEnv(env);
+  if (!file && !tenant) return null;
+  const origin = !tenant
+    ? `GATEWAY_CONFIG file ${file}`
+    : file
+      ? `configuration (GATEWAY_CONFIG file ${file} plus SAIL_* variables)`
+      : 'SAIL_* variables';
+  const config = parseConfig(tenant ? withTenant(fromFile ?? {}, tenant, origin) : fromFile, origin);
+  const jwt = config.security.auth?.jwt;
+  const unusable = jwt ? await unusableKeys(jwt) : [];
+  if (unusable.length > 0) {
+    throw invalid(origin, unusable.map(({ index, reason }) => ({ path: ['security', 'auth', 'jwt', 'keys', index], message: reason })));
+  }
+  return config;
+}
 
-function sailPointFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> | null {
-  const missing = SAIL_VARIABLES.filter((name) => !env[name]);
-  if (missing.length === SAIL_VARIABLES.length) return null;
+/** Each source key the environment can set, and the variable that sets it. */
+const SAIL_VARIABLES = { baseUrl: 'SAIL_BASE_URL', clientId: 'SAIL_CLIENT_ID', clientSecret: 'SAIL_CLIENT_SECRET' } as const;
+
+type SailKey = keyof typeof SAIL_VARIABLES;
+
+const SAIL_KEYS = Object.keys(SAIL_VARIABLES) as SailKey[];
+
+interface EnvTenant {
+  name: string;
+  credentials: Record<SailKey, string>;
+}
+
+function sailPointFromEnv(env: NodeJS.ProcessEnv): EnvTenant | null {
+  const missing = SAIL_KEYS.filter((key) => !env[SAIL_VARIABLES[key]]).map((key) => SAIL_VARIABLES[key]);
+  if (missing.length === SAIL_KEYS.length) return null;
   if (missing.length > 0) {
     throw new ConfigError(`SailPoint tenant from the environment is incomplete: set ${missing.join(', ')} as well`);
   }
-  return {
-    kind: 'sailpoint',
-    name: env.SAIL_SOURCE_NAME || 'sailpoint',
-    baseUrl: env.SAIL_BASE_URL,
-    clientId: env.SAIL_CLIENT_ID,
-    clientSecret: env.SAIL_CLIENT_SECRET,
-  };
+  const credentials = Object.fromEntries(SAIL_KEYS.map((key) => [key, env[SAIL_VARIABLES[key]]!])) as Record<SailKey, string>;
+  return { name: env.SAIL_SOURCE_NAME || 'sailpoint', credentials };
 }
 
-async function readConfigFile(path: string): Promise<GatewayConfig> {
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The file's JSON with the environment's tenant in it. A file that is not an object with a list of
+ * sources is left for parseConfig to report; a key that both the file's entry and a variable set
+ * is refused, since either one would be silently ignored.
+ */
+function withTenant(json: unknown, tenant: EnvTenant, origin: string): unknown {
+  if (!isRecord(json)) return json;
+  const sources: unknown = json.sources ?? [];
+  if (!Array.isArray(sources)) return json;
+  const index = sources.findIndex((source) => isRecord(source) && source.kind === 'sailpoint' && source.name === tenant.name);
+  if (index === -1) return { ...json, sources: [...sources, { kind: 'sailpoint', name: tenant.name, ...tenant.credentials }] };
+  const entry = sources[index] as Record<string, unknown>;
+  const doubled = SAIL_KEYS.filter((key) => entry[key] !== undefined);
+  if (doubled.length > 0) {
+    throw invalid(
+      origin,
+      doubled.map((key) => ({ path: ['sources', index, key], message: `is also set by ${SAIL_VARIABLES[key]}; set it in one place` })),
+    );
+  }
+  return { ...json, sources: sources.map((source, at) => (at === index ? { ...entry, ...tenant.credentials } : source)) };
+}
+
+async function readConfigFile(path: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     throw new ConfigError(`Cannot read GATEWAY_CONFIG file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new ConfigError(`GATEWAY_CONFIG file ${path} is not valid JSON${whereJsonFailed(text, error as Error)}`);
   }
-  return parseConfig(json, `GATEWAY_CONFIG file ${path}`);
 }
 
 /**

@@ -1,9 +1,9 @@
 // Test harness: the sandbox and a gateway on loopback HTTP, and a GraphQL client that speaks to it.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseSecurity, parseSource, type AwsSourceConfig, type GatewayConfig } from '../../src/config/index.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
-import { createGateway } from '../../src/server.js';
+import { createGateway, createHttpServer } from '../../src/server.js';
 import { SourceRegistry } from '../../src/sources.js';
 
 /** A fixed clock so that the seed data, and so every expectation, is the same on every run. */
@@ -84,7 +84,7 @@ export async function startTestGateway(
   const configured = options.configure ? options.configure(sandbox.config) : sandbox.config;
   const config = { ...configured, security: parseSecurity(withTestCallerBudget(options.security)) };
   const sources = SourceRegistry.fromConfig(config);
-  const server = createServer(createGateway(sources, config.security));
+  const server = createHttpServer(createGateway(sources, config.security), config.security.limits);
   await listen(server);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
 
