@@ -123,14 +123,15 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     });
     if (cached && age <= refreshAfterMs) return part(cached);
     if (cached && age <= maxStalenessMs) {
-      this.refreshInBackground(reader);
+      this.refreshInBackground(reader, cached.fetchedAt);
       return part(cached);
     }
     try {
       if (!this.inflight) await reader.charge(this.name);
-      return part(await untilRequestDeadline(() => this.refresh(), reader.signal, this.name, 'refresh'));
+      return part(await untilRequestDeadline(() => this.refresh(cached?.fetchedAt ?? null), reader.signal, this.name, 'refresh'));
     } catch (error) {
-      if (cached && age <= staleIfErrorMs) return part(cached, true, error);
+      // Its age now, not when the reader asked: the failed refresh may have taken seconds.
+      if (cached && this.now() - cached.fetchedAt <= staleIfErrorMs) return part(cached, true, error);
       return part(null, false, error);
     }
   }
@@ -173,33 +174,37 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   }
 
   /** Starts a refresh nobody waits for, when the reader may cause one; its failure is the next reader's concern. */
-  private refreshInBackground(reader: Reader): void {
+  private refreshInBackground(reader: Reader, seen: number): void {
     if (this.inflight) return;
     reader.charge(this.name).then(
-      () => this.refresh().catch(() => undefined),
+      () => this.refresh(seen).catch(() => undefined),
       () => undefined,
     );
   }
 
-  private refresh(): Promise<Snapshot<Job>> {
-    this.inflight ??= this.refreshShared().finally(() => {
+  /** A snapshot newer than `seen` (the fetch time of the one the reader found, null for none). */
+  private refresh(seen: number | null): Promise<Snapshot<Job>> {
+    this.inflight ??= this.refreshShared(seen).finally(() => {
       this.inflight = undefined;
     });
     return this.inflight;
   }
 
   /** One refresh across every replica: the one holding the lease calls upstream, the others wait for its answer. */
-  private async refreshShared(): Promise<Snapshot<Job>> {
+  private async refreshShared(seen: number | null): Promise<Snapshot<Job>> {
     const startedAt = this.now();
+    // A lease lasts one call's deadline: a replica that dies holding it blocks the others no longer than that.
+    const leaseMs = this.adapter.timeoutMs;
+    const newer = (snapshot: Snapshot<Job> | undefined): snapshot is Snapshot<Job> => snapshot !== undefined && (seen === null || snapshot.fetchedAt > seen);
     const boundMs = this.adapter.timeoutMs * REFRESH_CALLS_BOUND;
     const leaseKey = `refresh:${this.name}`;
     const failureKey = `failure:${this.name}`;
     for (;;) {
-      if (await this.state.lease(leaseKey, boundMs)) {
+      if (await this.state.lease(leaseKey, leaseMs)) {
         try {
-          // Another replica may have stored a newer snapshot while this one waited for the lease.
+          // Another replica may have stored a newer snapshot since this one looked.
           const latest = await this.cached();
-          if (latest && latest.fetchedAt >= startedAt) return latest;
+          if (newer(latest)) return latest;
           return await this.fetchAndStore();
         } catch (error) {
           if (error instanceof SourceError) {
@@ -212,7 +217,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       }
       await sleep(PEER_POLL_MS);
       const latest = await this.cached();
-      if (latest && latest.fetchedAt >= startedAt) return latest;
+      if (newer(latest)) return latest;
       const failure = await this.state.read<Failure>(failureKey);
       if (failure && failure.fetchedAt >= startedAt) {
         throw new SourceError(failure.value.code, this.name, 'refresh', failure.value.upstreamName);
@@ -224,9 +229,11 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   }
 
   private async fetchAndStore(): Promise<Snapshot<Job>> {
+    // The data is as old as the moment the upstream was asked, not the moment its answer arrived.
+    const askedAt = this.now();
     const jobs = await this.adapter.listJobs();
     jobs.sort((a, b) => comparePositions(positionOf(a), positionOf(b)));
-    const stored: Stored<Job[]> = { value: jobs, fetchedAt: this.now() };
+    const stored: Stored<Job[]> = { value: jobs, fetchedAt: askedAt };
     // Kept for as long as it may be served at all: stale-if-error is the longest of the bounds.
     await this.state.write(this.snapshotKey, stored, Math.max(1, this.adapter.freshness.staleIfErrorMs));
     return this.snapshotOf(stored);

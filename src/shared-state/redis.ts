@@ -35,6 +35,8 @@ export class RedisState implements SharedState {
   readonly description: string;
   private readonly client: Redis;
   private readonly decoded = new Map<string, Stored<unknown>>();
+  /** Leases this replica holds, given back when it closes so that the others need not wait for them to run out. */
+  private readonly held = new Set<string>();
 
   constructor(url: string) {
     const address = new URL(url);
@@ -96,7 +98,9 @@ export class RedisState implements SharedState {
   /** When Redis fails, every replica takes the lease: it still refreshes at most once at a time itself. */
   async lease(key: string, ttlMs: number): Promise<boolean> {
     try {
-      return (await this.client.set(`${PREFIX}lease:${key}`, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK';
+      const taken = (await this.client.set(`${PREFIX}lease:${key}`, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK';
+      if (taken) this.held.add(key);
+      return taken;
     } catch {
       return true;
     }
@@ -111,6 +115,7 @@ export class RedisState implements SharedState {
   }
 
   async release(key: string): Promise<void> {
+    this.held.delete(key);
     try {
       await this.client.del(`${PREFIX}lease:${key}`);
     } catch {
@@ -130,6 +135,7 @@ export class RedisState implements SharedState {
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.held].map((key) => this.release(key)));
     this.client.disconnect();
   }
 }
