@@ -13,7 +13,6 @@ const USAGE = `npm run bench -- [options]
   --latency <ms>       delay of every upstream call in the sandbox (default 25)
   --scenario <name,..> dashboard, detail, federation, one-job (default all)
   --short              CI mode: 5 sequential requests per scenario, call counts only, no ceiling
-  --list-cache-ttl <ms> share each source's list answers across requests for this long (listCacheTtlMs)
   --no-ceiling         skip the in-memory ceiling
   --profile            write a V8 CPU profile of each gateway run to bench-results/profiles/<run>;
                        npx tsx bench/profile-summary.ts bench-results/profiles/<run> ranks its measured phase
@@ -27,7 +26,6 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '25' },
     scenario: { type: 'string' },
     short: { type: 'boolean', default: false },
-    'list-cache-ttl': { type: 'string' },
     'no-ceiling': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench-results/latest.json' },
@@ -50,7 +48,6 @@ const { report, gatewayOutput, secrets } = await runBench({
   short: values.short,
   ...(values.scenario ? { scenarios: values.scenario.split(',') } : {}),
   ceiling: !values['no-ceiling'],
-  ...(values['list-cache-ttl'] ? { listCacheTtlMs: Math.round(positive('list-cache-ttl', values['list-cache-ttl'], true)) } : {}),
   ...(values.profile ? { profileDir: 'bench-results/profiles' } : {}),
   log: (line) => console.error(`bench: ${line}`),
 }).catch((error: unknown) => {

@@ -34,7 +34,7 @@ const SCHEDULE: Phase[] = [
   { name: 'all well' },
   { name: 'SailPoint acme-prod hangs', fault: { sandbox: 'sailpoint', target: 'acme-prod', kind: 'hang' } },
   { name: 'all well' },
-  { name: 'AWS eu-west-1 throttles Describe', fault: { sandbox: 'aws', target: 'eu-west-1', operation: 'DescribeBackupJob', kind: 'throttle' } },
+  { name: 'AWS eu-west-1 throttles', fault: { sandbox: 'aws', target: 'eu-west-1', kind: 'throttle' } },
   { name: 'all well' },
   { name: 'SailPoint acme-sandbox drops connections', fault: { sandbox: 'sailpoint', target: 'acme-sandbox', kind: 'reset' } },
   { name: 'all well' },
@@ -88,6 +88,27 @@ export interface SoakRun {
 /** A request the gateway has not answered after this long is lost: its own deadline is shorter. */
 const LOST_AFTER_S = 20;
 
+/**
+ * The load loop's connections all come from one address, which the gateway counts as one caller;
+ * they stand for many users, and the soak is about upstream faults, not about one caller's share.
+ */
+const LOAD_LOOP_CALLER_BUDGET = { calls: 1_000_000, perSeconds: 1 };
+
+/**
+ * Read models refreshed a few times a second, and each fault outlasting what they may serve stale:
+ * a fault shows first as stale parts served without error (within staleIfErrorMs), then as the
+ * source's error, and its end as fresh parts again. With the soak's own phases of 10 s: 200 ms,
+ * 500 ms and 2 s; shorter phases shorten them.
+ */
+function freshnessFor(phaseS: number): { refreshAfterMs: number; maxStalenessMs: number; staleIfErrorMs: number } {
+  const phaseMs = phaseS * 1000;
+  return {
+    refreshAfterMs: Math.round(Math.min(200, phaseMs / 5)),
+    maxStalenessMs: Math.round(Math.min(500, phaseMs / 4)),
+    staleIfErrorMs: Math.round(Math.min(2_000, phaseMs / 2)),
+  };
+}
+
 export async function runSoak(options: SoakOptions): Promise<SoakRun> {
   const log = options.log ?? (() => undefined);
   const work = mkdtempSync(join(tmpdir(), 'backup-graph-soak-'));
@@ -97,17 +118,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakRun> {
   try {
     const fixtures = await readyMessage<SandboxReady>(sandboxProcess, 'the sandbox process');
     const admin = adminUrls(fixtures);
-    // A production-like gateway: short deadlines, a quick breaker, and the list cache busy dashboards use.
+    // A production-like gateway: short deadlines, a quick breaker, and read models short-lived enough
+    // that the load keeps refreshing them into every fault.
     const sources = fixtures.sources.map((source) => ({
       ...source,
       timeoutMs: 3_000,
-      listCacheTtlMs: 2_000,
       circuitBreaker: { failures: 5, halfOpenAfterMs: 3_000 },
+      freshness: freshnessFor(options.phaseS),
     }));
-    gateway = spawnGateway(writeGatewayConfig(work, { security: { limits: { requestTimeoutMs: 8_000 } }, sources }));
+    const security = { limits: { requestTimeoutMs: 8_000, callerBudget: LOAD_LOOP_CALLER_BUDGET } };
+    gateway = spawnGateway(writeGatewayConfig(work, { security, sources }));
     const url = `http://127.0.0.1:${await gateway.port}/graphql`;
     const pid = gateway.child.pid!;
-    const bodies = buildScenarios(fixtures, { awsSources: 2, describeConcurrency: 8 }).map((scenario) => scenario.body);
+    const bodies = buildScenarios(fixtures).map((scenario) => scenario.body);
 
     log(`warm-up, ${options.connections} connections`);
     await mixedLoad(url, bodies, options.connections, Math.min(10, Math.ceil(options.durationS / 4)));

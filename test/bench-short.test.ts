@@ -11,20 +11,29 @@ it('every bench scenario costs the upstream calls the issue allows, counted by t
   const perOp = Object.fromEntries(
     report.results.map((result) => [
       result.scenario,
-      { ...result.callsPerOp, failed: result.gateway.failed, missed: result.missedCallTargets },
+      { cold: result.coldCalls, measured: result.callsPerOp, failed: result.gateway.failed, missed: result.missedCallTargets },
     ]),
   );
-  // Two AWS sources (one per sandbox region) and two SailPoint tenants with backups and uploads each.
-  // Tokens were fetched during the warm-up, so the measured operations need none.
-  const none = { failed: 0, missed: [], sailPointTokens: 0 };
+  // Two AWS sources (one per sandbox region, each seeing the whole organization, so finding every job
+  // in its list) and two SailPoint tenants with backups and uploads each. On a cold gateway an
+  // operation lists each source it reads once (a tenant after its token); after that the read models
+  // answer, and the measured operations cost nothing.
+  const calls = (ListBackupJobs: number, tenants: number) => ({
+    ListBackupJobs,
+    DescribeBackupJob: 0,
+    sailPointLists: tenants * 2,
+    sailPointTokens: tenants,
+    busiestTenantLists: tenants > 0 ? 2 : 0,
+  });
+  const fresh = { measured: calls(0, 0), failed: 0, missed: [] };
   expect(perOp).toEqual({
-    dashboard: { ...none, ListBackupJobs: 2, DescribeBackupJob: 0, sailPointLists: 4, busiestTenantLists: 2 },
-    detail: { ...none, ListBackupJobs: 0, DescribeBackupJob: 50, sailPointLists: 0, busiestTenantLists: 0 },
-    federation: { ...none, ListBackupJobs: 0, DescribeBackupJob: 50, sailPointLists: 4, busiestTenantLists: 2 },
-    'one-job': { ...none, ListBackupJobs: 0, DescribeBackupJob: 1, sailPointLists: 0, busiestTenantLists: 0 },
+    dashboard: { ...fresh, cold: calls(2, 2) },
+    detail: { ...fresh, cold: calls(2, 0) },
+    federation: { ...fresh, cold: calls(2, 2) },
+    'one-job': { ...fresh, cold: calls(1, 0) },
   });
   for (const result of report.results) {
-    expect(result.peakDescribeInFlight, result.scenario).toBeLessThanOrEqual(2 * 8);
+    expect(result.peakDescribeInFlight, result.scenario).toBe(0);
     // Every request answered without errors was served, and counts in the throughput.
     expect(result.gateway.requests, result.scenario).toBe(5);
   }

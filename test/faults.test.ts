@@ -1,11 +1,14 @@
 // Upstream faults, injected by the sandboxes per source and operation: each kind becomes its error
 // code with the source's name, the other sources are still served, and no request outlives its
-// deadline by more than a small margin. Then retries, the per-source concurrency bound, and the
-// circuit breaker that fails a dead source fast and probes it back.
+// deadline by more than a small margin. A snapshot still inside staleIfErrorMs stands in for a failed
+// refresh. Then retries, the upstream budget, the per-source concurrency bound, and the circuit
+// breaker that fails a dead source fast and probes it back.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayConfig } from '../src/config/index.js';
+import { encodeGlobalId } from '../resolvers/ids.js';
+import { awsJobKey } from '../resolvers/mappers/aws.js';
+import type { GatewayConfig, SourceConfig } from '../src/config/index.js';
 import type { SandboxFault } from '../src/sandbox/faults.js';
-import { startTestGateway, type GraphQLResponse, type TestGateway } from './support/gateway.js';
+import { ownAccountOnly, startTestGateway, steady, uncached, type GraphQLResponse, type TestGateway } from './support/gateway.js';
 
 /** Every source's deadline in these tests; the SDK's and the SailPoint client's retries fit inside it. */
 const DEADLINE_MS = 1_500;
@@ -14,10 +17,22 @@ const MARGIN_MS = 400;
 
 const ALL_SOURCES = ['aws-eu-west-1', 'aws-us-east-1', 'sailpoint-acme-prod', 'sailpoint-acme-sandbox'];
 const LIST = '{ backupJobs(first: 100) { edges { node { sourceName } } } }';
+const EAST_LIST = '{ backupJobs(first: 6, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { id } } } }';
 
-async function timed(gateway: TestGateway, query: string): Promise<{ answer: GraphQLResponse; ms: number }> {
+const kinds: [string, string, SandboxFault][] = [
+  ['an answer slower than the deadline', 'UPSTREAM_TIMEOUT', { kind: 'latency', ms: DEADLINE_MS + 1_000 }],
+  ['a hang', 'UPSTREAM_TIMEOUT', { kind: 'hang' }],
+  ['a 503', 'UPSTREAM_UNAVAILABLE', { kind: 'error', status: 503 }],
+  ['a 500', 'UPSTREAM_UNAVAILABLE', { kind: 'error', status: 500 }],
+  ['throttling', 'UPSTREAM_THROTTLED', { kind: 'throttle', retryAfterSeconds: 30 }],
+  ['a connection reset', 'UPSTREAM_UNAVAILABLE', { kind: 'reset' }],
+  ['a malformed body', 'UPSTREAM_BAD_RESPONSE', { kind: 'malformed' }],
+  ['expired or revoked credentials', 'UPSTREAM_AUTH_FAILED', { kind: 'credentials' }],
+];
+
+async function timed(gateway: TestGateway, query: string, variables?: Record<string, unknown>): Promise<{ answer: GraphQLResponse; ms: number }> {
   const started = performance.now();
-  const answer = await gateway.query(query);
+  const answer = await gateway.query(query, variables);
   return { answer, ms: performance.now() - started };
 }
 
@@ -29,15 +44,47 @@ function failures(answer: GraphQLResponse): [unknown, unknown][] {
   return (answer.errors ?? []).map((error) => [error.extensions?.code, error.extensions?.sourceName]);
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Every source of the configuration, changed alike. */
+const everySource = (change: (source: SourceConfig) => SourceConfig) => (config: GatewayConfig): GatewayConfig => ({
+  ...config,
+  sources: config.sources.map(change),
+});
+
+/**
+ * Upstream budgets that never run out: these tests provoke retries and failing calls by the dozen,
+ * and a spent budget would stand in for the fault under test (one test is about the budget itself).
+ */
+const roomyBudgets = everySource((source) => ({ ...source, budget: { calls: 1_000_000, perSeconds: 1 } }));
+
+function startGateway(options: Parameters<typeof startTestGateway>[0] = {}): Promise<TestGateway> {
+  const configure = options.configure ?? ((config: GatewayConfig) => config);
+  return startTestGateway({ ...options, configure: (config) => roomyBudgets(configure(config)) });
+}
+
+/**
+ * Ids, under the "own" source of ownAccountOnly, of jobs no account has: its list lacks them, so
+ * each lookup costs a DescribeBackupJob (which finds nothing, whatever the sandbox's cross-account
+ * policy). They stand for the jobs a real list does not hold, newer than its snapshot.
+ */
+function unlistedIds(count: number): string[] {
+  return Array.from({ length: count }, (_, index) =>
+    encodeGlobalId('AwsBackupJob', awsJobKey('own', `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`)),
+  );
+}
+
+const NODES = 'query($ids: [ID!]!) { nodes(ids: $ids) { id } }';
+const OWN_LIST = '{ backupJobs(first: 6, filter: { sourceNames: ["own"] }) { edges { node { id } } } }';
+
 describe('each fault kind', () => {
   let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startTestGateway({
-      configure: (config) => ({
-        ...config,
-        // A breaker that never opens here: each test must reach the upstream.
-        sources: config.sources.map((source) => ({ ...source, timeoutMs: DEADLINE_MS, circuitBreaker: { failures: 100, halfOpenAfterMs: 1_000 } })),
-      }),
+    gateway = await startGateway({
+      // Every request reads upstream, so each test meets its fault whatever earlier tests cached;
+      // and a breaker that never opens here: each test must reach the upstream.
+      configure: (config) =>
+        uncached(everySource((source) => ({ ...source, timeoutMs: DEADLINE_MS, circuitBreaker: { failures: 100, halfOpenAfterMs: 1_000 } }))(config)),
     });
   });
   afterAll(() => gateway.close());
@@ -45,17 +92,6 @@ describe('each fault kind', () => {
     gateway.sandbox.aws.faults.clear();
     gateway.sandbox.sailPoint.faults.clear();
   });
-
-  const kinds: [string, string, SandboxFault][] = [
-    ['an answer slower than the deadline', 'UPSTREAM_TIMEOUT', { kind: 'latency', ms: DEADLINE_MS + 1_000 }],
-    ['a hang', 'UPSTREAM_TIMEOUT', { kind: 'hang' }],
-    ['a 503', 'UPSTREAM_UNAVAILABLE', { kind: 'error', status: 503 }],
-    ['a 500', 'UPSTREAM_UNAVAILABLE', { kind: 'error', status: 500 }],
-    ['throttling', 'UPSTREAM_THROTTLED', { kind: 'throttle', retryAfterSeconds: 30 }],
-    ['a connection reset', 'UPSTREAM_UNAVAILABLE', { kind: 'reset' }],
-    ['a malformed body', 'UPSTREAM_BAD_RESPONSE', { kind: 'malformed' }],
-    ['expired or revoked credentials', 'UPSTREAM_AUTH_FAILED', { kind: 'credentials' }],
-  ];
 
   // The SDK backs off up to 1 s and then 2 s between throttled attempts: the next test gives it a longer deadline.
   const awsKinds = kinds.filter(([, , fault]) => fault.kind !== 'throttle');
@@ -78,9 +114,7 @@ describe('each fault kind', () => {
 
   it('AWS: throttling is UPSTREAM_THROTTLED once the SDK gives up, for that source alone, within the deadline', async () => {
     const patientDeadlineMs = 5_000;
-    const patient = await startTestGateway({
-      configure: (config) => ({ ...config, sources: config.sources.map((source) => ({ ...source, timeoutMs: patientDeadlineMs })) }),
-    });
+    const patient = await startGateway({ configure: everySource((source) => ({ ...source, timeoutMs: patientDeadlineMs })) });
     try {
       patient.sandbox.aws.faults.set('us-east-1', { kind: 'throttle', operation: 'ListBackupJobs' });
       const { answer, ms } = await timed(patient, LIST);
@@ -94,14 +128,20 @@ describe('each fault kind', () => {
   });
 
   it('AWS: a Describe fault fails only the lookup it hits', async () => {
-    const listed = await gateway.query('{ backupJobs(first: 100, filter: { sources: [AWS_BACKUP] }) { edges { node { id sourceName } } } }');
-    const idOf = (name: string): string =>
-      listed.data!.backupJobs.edges.find((edge: { node: { sourceName: string } }) => edge.node.sourceName === name).node.id;
-    const [eastId, westId] = [idOf('aws-us-east-1'), idOf('aws-eu-west-1')];
-    gateway.sandbox.aws.faults.set('us-east-1', { kind: 'credentials', operation: 'DescribeBackupJob' });
-    const answer = await gateway.query(`{ a: node(id: "${eastId}") { id } b: node(id: "${westId}") { id } }`);
-    expect(failures(answer)).toEqual([['UPSTREAM_AUTH_FAILED', 'aws-us-east-1']]);
-    expect(answer.data).toEqual({ a: null, b: { id: westId } });
+    // The sandbox's organization-wide sources, beside an own-account one reading the same region.
+    const describing = await startGateway({ configure: (config) => ({ ...config, sources: [...config.sources, ...ownAccountOnly(config).sources] }) });
+    try {
+      const unlisted = unlistedIds(1)[0]!;
+      const listed = (await describing.query(OWN_LIST)).data!.backupJobs.edges[0].node.id as string;
+      const orgWide = (await describing.query(EAST_LIST)).data!.backupJobs.edges[0].node.id as string;
+      describing.sandbox.aws.faults.set('us-east-1', { kind: 'credentials', operation: 'DescribeBackupJob' });
+      const answer = await describing.query(`{ a: node(id: "${unlisted}") { id } b: node(id: "${listed}") { id } c: node(id: "${orgWide}") { id } }`);
+      expect(failures(answer)).toEqual([['UPSTREAM_AUTH_FAILED', 'own']]);
+      // The region's lists still answer: the jobs they hold come from their source's snapshot.
+      expect(answer.data).toEqual({ a: null, b: { id: listed }, c: { id: orgWide } });
+    } finally {
+      await describing.close();
+    }
   });
 
   it('SailPoint: a revoked client fails at the token call once the cached token is gone', async () => {
@@ -112,20 +152,122 @@ describe('each fault kind', () => {
   });
 });
 
+describe('a snapshot inside staleIfErrorMs', () => {
+  const PROD_PAGE = `{ backupJobs(first: 100, filter: { sourceNames: ["sailpoint-acme-prod"] }) {
+    totalCount edges { node { id } } sources { sourceName complete stale fetchedAt errorCode }
+  } }`;
+  // Every request refreshes (nothing counts as fresh), so each one meets the fault; a snapshot up
+  // to a minute old stands in for a failed refresh. The breaker never opens, as above.
+  const staleIfError = everySource((source) => ({
+    ...source,
+    timeoutMs: DEADLINE_MS,
+    circuitBreaker: { failures: 100, halfOpenAfterMs: 1_000 },
+    freshness: { refreshAfterMs: 0, maxStalenessMs: 0, staleIfErrorMs: 60_000 },
+  }));
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startGateway({ configure: staleIfError });
+  });
+  afterAll(() => gateway.close());
+  afterEach(() => gateway.sandbox.sailPoint.faults.clear());
+
+  it.each(kinds)('SailPoint: %s on the refresh serves it complete, stale, with %s, and no error', async (_name, code, fault) => {
+    const fresh = await gateway.query(PROD_PAGE);
+    expect(fresh.errors).toBeUndefined();
+    const [part] = fresh.data!.backupJobs.sources;
+    expect(part).toMatchObject({ sourceName: 'sailpoint-acme-prod', complete: true, stale: false, errorCode: null });
+
+    gateway.sandbox.sailPoint.faults.set('acme-prod', fault);
+    const { answer, ms } = await timed(gateway, PROD_PAGE);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.backupJobs.sources).toEqual([{ ...part, stale: true, errorCode: code }]);
+    expect(answer.data!.backupJobs.edges).toEqual(fresh.data!.backupJobs.edges);
+    expect(answer.data!.backupJobs.totalCount).toBe(fresh.data!.backupJobs.totalCount);
+    expect(ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
+  });
+});
+
+describe('past staleIfErrorMs', () => {
+  const STALE_IF_ERROR_MS = 1_000;
+  const EAST_PAGE = `{ backupJobs(first: 100, filter: { sourceNames: ["aws-us-east-1"] }) {
+    totalCount edges { node { id } } sources { sourceName complete stale fetchedAt errorCode }
+  } }`;
+  const MISSING = (errorCode: string) => ({
+    totalCount: null,
+    edges: [],
+    sources: [{ sourceName: 'aws-us-east-1', complete: false, stale: false, fetchedAt: null, errorCode }],
+  });
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    // Every request refreshes, and a snapshot up to a second old stands in for a failed refresh.
+    gateway = await startGateway({
+      configure: everySource((source) => ({
+        ...source,
+        timeoutMs: DEADLINE_MS,
+        freshness: { refreshAfterMs: 0, maxStalenessMs: 0, staleIfErrorMs: STALE_IF_ERROR_MS },
+      })),
+    });
+  });
+  afterAll(() => gateway.close());
+  afterEach(() => gateway.sandbox.aws.faults.clear());
+
+  it('the part is missing, with its error; once the source answers again it is fresh', async () => {
+    const fresh = await gateway.query(EAST_PAGE);
+    const [part] = fresh.data!.backupJobs.sources;
+    expect(part).toMatchObject({ complete: true, stale: false, errorCode: null });
+    expect(fresh.data!.backupJobs.totalCount).toBeGreaterThan(0);
+
+    gateway.sandbox.aws.faults.set('us-east-1', { kind: 'credentials', operation: 'ListBackupJobs' });
+    const stale = await gateway.query(EAST_PAGE);
+    expect(stale.errors).toBeUndefined();
+    expect(stale.data!.backupJobs.sources).toEqual([{ ...part, stale: true, errorCode: 'UPSTREAM_AUTH_FAILED' }]);
+    expect(stale.data!.backupJobs.totalCount).toBe(fresh.data!.backupJobs.totalCount);
+
+    await sleep(Date.parse(part.fetchedAt) + STALE_IF_ERROR_MS + 50 - Date.now());
+    const missing = await gateway.query(EAST_PAGE);
+    expect(failures(missing)).toEqual([['UPSTREAM_AUTH_FAILED', 'aws-us-east-1']]);
+    expect(missing.data!.backupJobs).toEqual(MISSING('UPSTREAM_AUTH_FAILED'));
+
+    gateway.sandbox.aws.faults.clear();
+    const recovered = await gateway.query(EAST_PAGE);
+    expect(recovered.errors).toBeUndefined();
+    const [again] = recovered.data!.backupJobs.sources;
+    expect(again).toMatchObject({ complete: true, stale: false, errorCode: null });
+    expect(Date.parse(again.fetchedAt)).toBeGreaterThan(Date.parse(part.fetchedAt));
+    expect(recovered.data!.backupJobs.edges).toEqual(fresh.data!.backupJobs.edges);
+  });
+
+  it('counts from when the refresh failed: a snapshot that aged past it while the refresh hung is not served', async () => {
+    expect((await gateway.query(EAST_PAGE)).errors).toBeUndefined();
+    gateway.sandbox.aws.faults.set('us-east-1', { kind: 'hang', operation: 'ListBackupJobs' });
+    // The snapshot is a few milliseconds old when the request asks, and 1.5 s old when the refresh gives up.
+    const { answer, ms } = await timed(gateway, EAST_PAGE);
+    expect(failures(answer)).toEqual([['UPSTREAM_TIMEOUT', 'aws-us-east-1']]);
+    expect(answer.data!.backupJobs).toEqual(MISSING('UPSTREAM_TIMEOUT'));
+    expect(ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
+  });
+});
+
 describe('the request deadline', () => {
-  it('cancels the calls still under way when a request has run for requestTimeoutMs, however its calls chain', async () => {
-    const gateway = await startTestGateway({ security: { limits: { requestTimeoutMs: 1_200 } } });
+  it('answers at requestTimeoutMs however the calls chain, and the calls it started go on for later readers', async () => {
+    const gateway = await startGateway({ configure: ownAccountOnly, security: { limits: { requestTimeoutMs: 1_200 } } });
     try {
-      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'latency', ms: 700, operation: 'ListBackupJobs' });
-      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'latency', ms: 1_000, operation: 'DescribeBackupJob' });
-      // A list, then one Describe per listed job: 1,700 ms of upstream time in a row, each call within its own 5 s deadline.
-      const { answer, ms } = await timed(
-        gateway,
-        '{ backupJobs(first: 3, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { ... on AwsBackupJob { numberOfChildJobs } } } } }',
-      );
+      const { aws } = gateway.sandbox;
+      const ids = unlistedIds(3);
+      aws.faults.set('us-east-1', { kind: 'latency', ms: 700, operation: 'ListBackupJobs' });
+      aws.faults.set('us-east-1', { kind: 'latency', ms: 1_000, operation: 'DescribeBackupJob' });
+      // The list, then a Describe for each job it does not hold: 1,700 ms of upstream time in a row, each call within its own 5 s deadline.
+      const { answer, ms } = await timed(gateway, NODES, { ids });
       expect(ms).toBeLessThan(1_200 + MARGIN_MS);
-      expect(answer.data!.backupJobs.edges).toHaveLength(3);
-      expect(new Set(failures(answer).map(([code]) => code))).toEqual(new Set(['UPSTREAM_TIMEOUT']));
+      expect(answer.data!.nodes).toEqual([null, null, null]);
+      expect(failures(answer)).toEqual(ids.map(() => ['UPSTREAM_TIMEOUT', 'own']));
+      expect(aws.calls.count('DescribeBackupJob')).toBe(3);
+
+      // The Describes were shared work: the next request gets their answers (no such job) without calling again.
+      const next = await gateway.query(NODES, { ids });
+      expect(next.errors).toBeUndefined();
+      expect(next.data!.nodes).toEqual([null, null, null]);
+      expect(aws.calls.count('DescribeBackupJob')).toBe(3);
     } finally {
       await gateway.close();
     }
@@ -134,28 +276,28 @@ describe('the request deadline', () => {
 
 describe('time the gateway spends on its own account', () => {
   // A breaker that opens at the first failure the source is blamed for: none of these may open it.
-  const touchy = (extra: Record<string, unknown> = {}) => (config: GatewayConfig) => ({
-    ...config,
-    sources: config.sources.map((source) => ({ ...source, ...extra, circuitBreaker: { failures: 1, halfOpenAfterMs: 60_000 } })),
-  });
+  const touchy = everySource((source) => ({ ...source, circuitBreaker: { failures: 1, halfOpenAfterMs: 60_000 } }));
   const circuitOf = async (gateway: TestGateway, name: string) =>
     (await gateway.query('{ backupSources { name circuit } }')).data!.backupSources.find((source: { name: string }) => source.name === name).circuit;
-  const EAST_LIST = '{ backupJobs(first: 6, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { id } } } }';
 
-  it('a call cut short by the request deadline does not count against its source', async () => {
-    const gateway = await startTestGateway({ configure: touchy(), security: { limits: { requestTimeoutMs: 600 } } });
+  it('a request that stops waiting for a shared refresh at its deadline does not count against the source', async () => {
+    const gateway = await startGateway({ configure: (config) => touchy(uncached(config)), security: { limits: { requestTimeoutMs: 600 } } });
     const lastCallOf = async (name: string) =>
       (await gateway.query('{ backupSources { name lastCall { reachable } } }')).data!.backupSources.find(
         (source: { name: string }) => source.name === name,
       ).lastCall;
     try {
+      const { aws } = gateway.sandbox;
       expect((await gateway.query(EAST_LIST)).errors).toBeUndefined();
-      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'latency', ms: 1_500, operation: 'ListBackupJobs', times: 2 });
+      aws.faults.set('us-east-1', { kind: 'latency', ms: 1_500, operation: 'ListBackupJobs', times: 1 });
+      aws.calls.reset();
       for (let attempt = 0; attempt < 2; attempt++) {
         const { answer, ms } = await timed(gateway, EAST_LIST);
         expect(failures(answer)).toEqual([['UPSTREAM_TIMEOUT', 'aws-us-east-1']]);
         expect(ms).toBeLessThan(600 + MARGIN_MS);
       }
+      // The second request waited on the refresh the first one started: one call for both.
+      expect(aws.calls.count('ListBackupJobs')).toBe(1);
       expect(await circuitOf(gateway, 'aws-us-east-1')).toBe('CLOSED');
       // Nor does backupSources blame it: the last call it saw still answered.
       expect(await lastCallOf('aws-us-east-1')).toEqual({ reachable: true });
@@ -166,58 +308,86 @@ describe('time the gateway spends on its own account', () => {
   });
 
   it('calls that waited for a slot past the request deadline neither open the circuit nor keep their slot', async () => {
-    const gateway = await startTestGateway({ configure: touchy({ maxConcurrency: 1 }), security: { limits: { requestTimeoutMs: 600 } } });
+    // One source with one slot. Reads are shared, so no request's deadline reaches them: the calls
+    // bound to a request's deadline are its health checks.
+    const gateway = await startGateway({
+      configure: (config) => touchy(ownAccountOnly(config, { maxConcurrency: 1 })),
+      security: { limits: { requestTimeoutMs: 600 } },
+    });
+    const HEALTH = '{ backupSources { health { reachable errorCode } } }';
     try {
-      const ids = (await gateway.query(EAST_LIST)).data!.backupJobs.edges.map((edge: { node: { id: string } }) => edge.node.id);
-      // Six Describes through one slot at 250 ms each: two finish, one is cut in flight, three never leave the queue.
-      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'latency', ms: 250, operation: 'DescribeBackupJob', times: 6 });
-      const cut = await gateway.query('query($ids: [ID!]!) { nodes(ids: $ids) { ... on AwsBackupJob { numberOfChildJobs } } }', { ids });
-      expect(new Set(failures(cut).map(([code]) => code))).toEqual(new Set(['UPSTREAM_TIMEOUT']));
-      expect(await circuitOf(gateway, 'aws-us-east-1')).toBe('CLOSED');
+      const { aws } = gateway.sandbox;
+      // A slow refresh holds the only slot for a second; it outlives the request that started it, not its own deadline.
+      aws.faults.set('us-east-1', { kind: 'latency', ms: 1_000, operation: 'ListBackupJobs', times: 1 });
+      const reading = gateway.query(OWN_LIST);
+      await expect.poll(() => aws.calls.count('ListBackupJobs'), { interval: 5 }).toBe(1);
+      // Three health checks wait behind it, past their requests' deadline.
+      const checks = await Promise.all([1, 2, 3].map(() => timed(gateway, HEALTH)));
+      for (const { answer, ms } of checks) {
+        expect(answer.data).toEqual({ backupSources: [{ health: { reachable: false, errorCode: 'UPSTREAM_TIMEOUT' } }] });
+        expect(ms).toBeLessThan(600 + MARGIN_MS);
+      }
+      expect(failures(await reading)).toEqual([['UPSTREAM_TIMEOUT', 'own']]);
+      // Once the refresh is in, the checks leave the queue and end at once, without reaching the source.
+      await expect.poll(async () => (await gateway.query(OWN_LIST)).errors, { interval: 50 }).toBeUndefined();
+      expect(aws.calls.count('ListBackupJobs')).toBe(1);
+      expect(await circuitOf(gateway, 'own')).toBe('CLOSED');
 
-      // The queue drains at once; the single slot is free for the next request.
-      gateway.sandbox.aws.faults.clear();
-      const next = await timed(gateway, `{ node(id: "${ids[5]}") { ... on AwsBackupJob { numberOfChildJobs } } }`);
-      expect(next.answer.errors).toBeUndefined();
+      // The single slot is free for the next call.
+      const next = await timed(gateway, HEALTH);
+      expect(next.answer.data).toEqual({ backupSources: [{ health: { reachable: true, errorCode: null } }] });
+      expect(aws.calls.count('ListBackupJobs')).toBe(2);
       expect(next.ms).toBeLessThan(300);
     } finally {
       await gateway.close();
     }
   });
 
-  it("waiting for SailPoint's rate limit past the deadline is UPSTREAM_THROTTLED without opening the circuit", async () => {
-    const gateway = await startTestGateway({ configure: touchy(), security: { limits: { requestTimeoutMs: 600 } } });
+  it('a spent upstream budget is UPSTREAM_THROTTLED without calling the source or opening the circuit', async () => {
+    // Two calls per one-second window (so never more than 4 in any second); a call waits for the next
+    // window only up to half its 300 ms deadline. A cold tenant needs three: a token, backups, uploads.
+    const budgeted = await startTestGateway({
+      configure: (config) =>
+        touchy(everySource((source) => (source.name === 'sailpoint-acme-prod' ? { ...source, timeoutMs: 300, budget: { calls: 4, perSeconds: 1 } } : source))(config)),
+    });
     try {
+      const { sailPoint } = budgeted.sandbox;
+      const tenantCalls = () => sailPoint.calls.count(undefined, 'acme-prod');
       const PROD_LIST = '{ backupJobs(first: 1, filter: { sourceNames: ["sailpoint-acme-prod"] }) { edges { node { id } } } }';
-      // Each list costs two tenant calls (backups, uploads); the client sends 95 per token per 10 s, then waits.
-      let answer = await gateway.query(PROD_LIST);
-      for (let request = 1; request < 60 && answer.errors === undefined; request++) answer = await gateway.query(PROD_LIST);
-      expect(failures(answer)).toEqual([['UPSTREAM_THROTTLED', 'sailpoint-acme-prod']]);
-      expect(gateway.sandbox.sailPoint.calls.count('listBackups', 'acme-prod') + gateway.sandbox.sailPoint.calls.count('listUploads', 'acme-prod')).toBe(95);
-      expect(await circuitOf(gateway, 'sailpoint-acme-prod')).toBe('CLOSED');
+      const refused = await budgeted.query(PROD_LIST);
+      expect(failures(refused)).toEqual([['UPSTREAM_THROTTLED', 'sailpoint-acme-prod']]);
+      // The answer may come before the list the budget let through has arrived; nothing more may follow it.
+      await sleep(200);
+      expect(tenantCalls()).toBe(2);
+      expect(await circuitOf(budgeted, 'sailpoint-acme-prod')).toBe('CLOSED');
+
+      // The next window holds two calls again: both lists, with the token already there.
+      await sleep(1_000);
+      const served = await budgeted.query(PROD_LIST);
+      expect(served.errors).toBeUndefined();
+      expect(tenantCalls()).toBe(4);
     } finally {
-      await gateway.close();
+      await budgeted.close();
     }
   });
 
   it('a half-open probe cut short by the request deadline proves nothing: the circuit stays open', async () => {
-    const gateway = await startTestGateway({
-      configure: (config) => ({
-        ...config,
-        sources: config.sources.map((source) => ({ ...source, circuitBreaker: { failures: 1, halfOpenAfterMs: 300 } })),
-      }),
+    const gateway = await startGateway({
+      configure: everySource((source) => ({ ...source, circuitBreaker: { failures: 1, halfOpenAfterMs: 300 } })),
       security: { limits: { requestTimeoutMs: 600 } },
     });
     try {
-      const id = (await gateway.query(EAST_LIST)).data!.backupJobs.edges[0].node.id as string;
-      const lookup = `{ node(id: "${id}") { ... on AwsBackupJob { numberOfChildJobs } } }`;
-      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'credentials', operation: 'DescribeBackupJob', times: 1 });
-      expect(failures(await gateway.query(lookup))).toEqual([['UPSTREAM_AUTH_FAILED', 'aws-us-east-1']]);
-      await new Promise((resolve) => setTimeout(resolve, 350));
+      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'credentials', operation: 'ListBackupJobs', times: 1 });
+      expect(failures(await gateway.query(EAST_LIST))).toEqual([['UPSTREAM_AUTH_FAILED', 'aws-us-east-1']]);
+      await sleep(350);
       expect(await circuitOf(gateway, 'aws-us-east-1')).toBe('HALF_OPEN');
-      // The probe is this lookup (lists are shared between requests, so no one request's deadline cuts them).
-      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'hang', operation: 'DescribeBackupJob' });
-      expect(failures(await gateway.query(lookup))).toEqual([['UPSTREAM_TIMEOUT', 'aws-us-east-1']]);
+      // The probe is a health check: reads are shared between requests, so only a health check runs on one request's deadline.
+      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'hang', operation: 'ListBackupJobs' });
+      const { answer, ms } = await timed(gateway, '{ backupSources { name health { errorCode } } }');
+      expect(ms).toBeLessThan(600 + MARGIN_MS);
+      expect(answer.data!.backupSources.find((source: { name: string }) => source.name === 'aws-us-east-1').health).toEqual({
+        errorCode: 'UPSTREAM_TIMEOUT',
+      });
       expect(await circuitOf(gateway, 'aws-us-east-1')).toBe('OPEN');
     } finally {
       await gateway.close();
@@ -225,32 +395,20 @@ describe('time the gateway spends on its own account', () => {
   });
 
   it('lookups of a request already past its deadline fail at once, without calling the source', async () => {
-    const gateway = await startTestGateway({ configure: touchy(), security: { limits: { requestTimeoutMs: 600 } } });
+    const gateway = await startGateway({ configure: (config) => touchy(ownAccountOnly(config)), security: { limits: { requestTimeoutMs: 600 } } });
     try {
-      // The list waits for the hung tenant until the request's deadline; only then do the AWS jobs ask for their Describe.
-      gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'hang' });
-      gateway.sandbox.aws.calls.reset();
-      const { answer, ms } = await timed(
-        gateway,
-        '{ backupJobs(first: 5, filter: { sourceNames: ["aws-us-east-1", "sailpoint-acme-prod"] }) { edges { node { ... on AwsBackupJob { numberOfChildJobs } } } } }',
-      );
+      const { aws } = gateway.sandbox;
+      const ids = unlistedIds(3);
+      // The lookups wait for the source's list until the request's deadline; only then would they ask for their Describe.
+      aws.faults.set('us-east-1', { kind: 'latency', ms: 900, operation: 'ListBackupJobs', times: 1 });
+      aws.calls.reset();
+      const { answer, ms } = await timed(gateway, NODES, { ids });
       expect(ms).toBeLessThan(600 + MARGIN_MS);
-      expect(new Set(failures(answer).map(([code]) => code))).toEqual(new Set(['UPSTREAM_TIMEOUT']));
-      expect(gateway.sandbox.aws.calls.count('DescribeBackupJob')).toBe(0);
-    } finally {
-      gateway.sandbox.sailPoint.faults.clear();
-      await gateway.close();
-    }
-  });
-
-  it('a request waiting on a shared cached list still ends at its own deadline', async () => {
-    const gateway = await startTestGateway({ configure: touchy({ listCacheTtlMs: 5_000 }), security: { limits: { requestTimeoutMs: 600 } } });
-    try {
-      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'latency', ms: 2_000, operation: 'ListBackupJobs', times: 1 });
-      const { answer, ms } = await timed(gateway, EAST_LIST);
-      expect(failures(answer)).toEqual([['UPSTREAM_TIMEOUT', 'aws-us-east-1']]);
-      expect(ms).toBeLessThan(600 + MARGIN_MS);
-      expect(await circuitOf(gateway, 'aws-us-east-1')).toBe('CLOSED');
+      expect(failures(answer)).toEqual(ids.map(() => ['UPSTREAM_TIMEOUT', 'own']));
+      // Past the slow list's end, so that a Describe started late would have been counted.
+      await sleep(500);
+      expect(aws.calls.count('DescribeBackupJob')).toBe(0);
+      expect(await circuitOf(gateway, 'own')).toBe('CLOSED');
     } finally {
       await gateway.close();
     }
@@ -260,7 +418,7 @@ describe('time the gateway spends on its own account', () => {
 describe('retries', () => {
   let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startTestGateway();
+    gateway = await startGateway({ configure: uncached });
   });
   afterAll(() => gateway.close());
 
@@ -289,19 +447,16 @@ describe('retries', () => {
 
 describe('the per-source concurrency bound', () => {
   it('keeps at most maxConcurrency calls of a source in flight, whatever the Describe bound', async () => {
-    const gateway = await startTestGateway({
-      configure: (config) => ({
-        ...config,
-        sources: config.sources.map((source) => (source.kind === 'aws' ? { ...source, maxConcurrency: 2, describeConcurrency: 8 } : source)),
-      }),
+    const gateway = await startGateway({
+      configure: (config) => ownAccountOnly(config, { maxConcurrency: 2, describeConcurrency: 8 }),
     });
     try {
-      const ids = (await gateway.query('{ backupJobs(first: 12, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { id } } } }')).data!
-        .backupJobs.edges.map((edge: { node: { id: string } }) => edge.node.id);
+      const ids = unlistedIds(12);
+      expect((await gateway.query(OWN_LIST)).errors).toBeUndefined();
       gateway.sandbox.aws.faults.set('us-east-1', { kind: 'latency', ms: 60, operation: 'DescribeBackupJob' });
       gateway.sandbox.aws.calls.reset();
-      // numberOfChildJobs is not in list records: each job costs a Describe.
-      const answer = await gateway.query('query($ids: [ID!]!) { nodes(ids: $ids) { ... on AwsBackupJob { numberOfChildJobs } } }', { ids });
+      // The list does not hold these jobs: each one costs a Describe.
+      const answer = await gateway.query(NODES, { ids });
       expect(answer.errors).toBeUndefined();
       expect(gateway.sandbox.aws.calls.count('DescribeBackupJob')).toBe(12);
       expect(gateway.sandbox.aws.calls.peakConcurrency('DescribeBackupJob')).toBe(2);
@@ -315,11 +470,9 @@ describe('the circuit breaker', () => {
   const HALF_OPEN_AFTER_MS = 800;
   let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startTestGateway({
-      configure: (config) => ({
-        ...config,
-        sources: config.sources.map((source) => ({ ...source, circuitBreaker: { failures: 3, halfOpenAfterMs: HALF_OPEN_AFTER_MS } })),
-      }),
+    gateway = await startGateway({
+      // Every request reads upstream, so each one meets the breaker.
+      configure: (config) => uncached(everySource((source) => ({ ...source, circuitBreaker: { failures: 3, halfOpenAfterMs: HALF_OPEN_AFTER_MS } }))(config)),
     });
   });
   afterAll(() => gateway.close());
@@ -345,7 +498,7 @@ describe('the circuit breaker', () => {
 
   it('lets one call through after the probe interval, and closes when the source answers again', async () => {
     gateway.sandbox.sailPoint.faults.clear();
-    await new Promise((resolve) => setTimeout(resolve, HALF_OPEN_AFTER_MS + 100));
+    await sleep(HALF_OPEN_AFTER_MS + 100);
     expect(await circuitOf('sailpoint-acme-prod')).toBe('HALF_OPEN');
     const answer = await gateway.query(LIST);
     expect(answer.errors).toBeUndefined();
@@ -354,39 +507,38 @@ describe('the circuit breaker', () => {
   });
 
   it('keeps the deadline of calls that waited behind a half-open probe, so a hang cannot wedge the source', async () => {
-    const wedgeable = await startTestGateway({
-      configure: (config) => ({
-        ...config,
-        sources: config.sources.map((source) =>
-          source.kind === 'aws' ? { ...source, timeoutMs: 1_000, maxConcurrency: 1, circuitBreaker: { failures: 1, halfOpenAfterMs: 300 } } : source,
-        ),
-      }),
+    // One source, so that every call counted is its own; its snapshot stays fresh throughout, so
+    // that only the calls this test makes reach it.
+    const wedgeable = await startGateway({
+      configure: (config) =>
+        steady(ownAccountOnly(config, { timeoutMs: 1_000, maxConcurrency: 1, circuitBreaker: { failures: 1, halfOpenAfterMs: 300 } })),
     });
     try {
       const { aws } = wedgeable.sandbox;
-      const listed = await wedgeable.query('{ backupJobs(first: 1, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { id } } } }');
-      const id = listed.data!.backupJobs.edges[0].node.id as string;
-      aws.faults.set('us-east-1', { kind: 'credentials', operation: 'ListBackupJobs', times: 1 });
-      await wedgeable.query(LIST);
-      await new Promise((resolve) => setTimeout(resolve, 350));
+      const id = unlistedIds(1)[0]!;
+      const lookup = `{ node(id: "${id}") { id } }`;
+      expect((await wedgeable.query(OWN_LIST)).errors).toBeUndefined();
+      aws.faults.set('us-east-1', { kind: 'credentials', operation: 'DescribeBackupJob', times: 1 });
+      expect(failures(await wedgeable.query(lookup))).toEqual([['UPSTREAM_AUTH_FAILED', 'own']]);
+      await sleep(350);
 
-      // The probe (a slow list) holds the half-open circuit; the lookup waits behind it, then hangs.
+      // The probe (a slow health check) holds the half-open circuit; the lookup waits behind it, then hangs.
       aws.faults.set('us-east-1', { kind: 'latency', ms: 200, operation: 'ListBackupJobs', times: 1 });
       aws.faults.set('us-east-1', { kind: 'hang', operation: 'DescribeBackupJob' });
       aws.calls.reset();
-      const probe = wedgeable.query('{ backupJobs(first: 1, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { id } } } }');
+      const probe = wedgeable.query('{ backupSources { health { reachable } } }');
       await expect.poll(() => aws.calls.count('ListBackupJobs'), { interval: 5 }).toBe(1);
       const started = performance.now();
-      const waiting = await wedgeable.query(`{ node(id: "${id}") { ... on AwsBackupJob { numberOfChildJobs } } }`);
-      expect(failures(waiting)).toEqual([['UPSTREAM_TIMEOUT', 'aws-us-east-1']]);
+      const waiting = await wedgeable.query(lookup);
+      expect(failures(waiting)).toEqual([['UPSTREAM_TIMEOUT', 'own']]);
       expect(performance.now() - started).toBeLessThan(1_000 + MARGIN_MS);
-      expect((await probe).errors).toBeUndefined();
+      expect((await probe).data).toEqual({ backupSources: [{ health: { reachable: true } }] });
 
       // The timed-out lookup opened the circuit again (one failure does here); once it half-opens,
       // the only slot must be free for the next call, not held by the hung one.
       aws.faults.clear();
-      await new Promise((resolve) => setTimeout(resolve, 350));
-      const after = await timed(wedgeable, '{ backupJobs(first: 1, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { id } } } }');
+      await sleep(350);
+      const after = await timed(wedgeable, lookup);
       expect(after.answer.errors).toBeUndefined();
       expect(after.ms).toBeLessThan(500);
     } finally {
@@ -394,11 +546,20 @@ describe('the circuit breaker', () => {
     }
   });
 
-  it('does not open for requests the source refuses as bad input', async () => {
-    for (let attempt = 0; attempt < 4; attempt++) {
-      const answer = await gateway.query('{ backupJobs(filter: { backupVaultName: "not a vault name!" }) { edges { node { id } } } }');
-      expect(failures(answer)[0]?.[0]).toBe('BAD_USER_INPUT');
+  it('never sees input an upstream would refuse: filters run on the read model', async () => {
+    // AWS refuses this vault name as invalid input; it never reaches AWS, so it cannot count against the source either.
+    const filtering = await startGateway({ configure: everySource((source) => ({ ...source, circuitBreaker: { failures: 1, halfOpenAfterMs: 60_000 } })) });
+    try {
+      for (let attempt = 0; attempt < 4; attempt++) {
+        const answer = await filtering.query('{ backupJobs(filter: { backupVaultName: "not a vault name!" }) { totalCount edges { node { id } } } }');
+        expect(answer.errors).toBeUndefined();
+        expect(answer.data!.backupJobs).toEqual({ totalCount: 0, edges: [] });
+      }
+      // One list per AWS source, the first request's: the read model answered the others.
+      expect(filtering.sandbox.aws.calls.count('ListBackupJobs')).toBe(2);
+      expect(await filtering.query('{ backupSources { circuit } }')).toMatchObject({ data: { backupSources: ALL_SOURCES.map(() => ({ circuit: 'CLOSED' })) } });
+    } finally {
+      await filtering.close();
     }
-    expect(await circuitOf('aws-us-east-1')).toBe('CLOSED');
   });
 });
