@@ -27,17 +27,22 @@ const freshnessSchema = z
     message: 'must keep refreshAfterMs <= maxStalenessMs <= staleIfErrorMs',
   });
 
-/**
- * Upstream calls the gateway may make to one source in any `perSeconds` window, however many
- * replicas share it (through Redis) and whatever the load; retries and token requests count.
- */
-const budgetSchema = z
+/** So many calls in a window of so many seconds. */
+const callsPerWindow = z
   .object({
-    calls: z.number().int().min(2).max(1_000_000),
+    calls: z.number().int().min(1).max(1_000_000),
     perSeconds: z.number().int().min(1).max(3_600),
   })
-  .strict()
-  .refine((b) => b.calls > b.perSeconds, { message: 'must allow more calls than the window has seconds (calls > perSeconds)' });
+  .strict();
+
+/**
+ * Upstream calls the gateway may make to one source in any `perSeconds` window, however many
+ * replicas share it (through Redis) and whatever the load; retries and token requests count. It
+ * is kept as one-second windows of calls / (perSeconds + 1) each, which must not round to none.
+ */
+const budgetSchema = callsPerWindow.refine((b) => b.calls > b.perSeconds, {
+  message: 'must allow more calls than the window has seconds (calls > perSeconds)',
+});
 
 /** What every source shares: the deadline of one call, how its guard protects it, and how fresh its read model is. */
 const guardKeys = {
@@ -118,7 +123,7 @@ const limitsSchema = z
      * direct lookup); past it, what needs a new read fails with RATE_LIMITED, and what the read
      * model already holds is still served.
      */
-    callerBudget: budgetSchema.default({ calls: 30, perSeconds: 10 }),
+    callerBudget: callsPerWindow.default({ calls: 30, perSeconds: 10 }),
     /** How long a client may take to send a request's headers; a connection that sends nothing counts from when it opened (408, closed). */
     headersTimeoutMs: z.number().int().min(1_000).max(120_000).default(10_000),
     /** How long a client may take to send a whole request, headers and body (408, closed). */
