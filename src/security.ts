@@ -102,5 +102,11 @@ function tagAsBadInput(error: GraphQLError): void {
 export function corsOf(security: SecurityConfig, posture: SecurityPosture): YogaServerOptions<object, object>['cors'] {
   if (!posture.production) return { credentials: false };
   if (security.corsOrigins.length === 0) return false;
-  return { origin: security.corsOrigins, methods: ['GET', 'POST'], credentials: false };
+  const allowed = new Set(security.corsOrigins.map((origin) => new URL(origin).origin));
+  // Per request, so that an origin off the list gets no CORS headers at all: yoga's own list
+  // answers it with "Access-Control-Allow-Origin: null", which a sandboxed page (origin null) matches.
+  return (request) => {
+    const origin = request.headers.get('origin');
+    return origin !== null && allowed.has(origin) ? { origin, methods: ['GET', 'POST'], credentials: false } : false;
+  };
 }

@@ -14,6 +14,10 @@ import { parseSecurity } from '../src/config/index.js';
 import { SourceRegistry } from '../src/sources.js';
 import { startTestGateway, uncached, type GraphQLResponse, type TestGateway } from './support/gateway.js';
 import { TEST_API_KEY } from './support/secrets.js';
+import { freePort } from './support/ports.js';
+
+/** A loopback port nothing listens on, for sources that must be unreachable. */
+const CLOSED_PORT = await freePort();
 
 const ISSUER = 'https://idp.example.test';
 const AUDIENCE = 'backup-graph';
@@ -122,7 +126,7 @@ describe('authentication', () => {
   it('answers 503 AUTH_UNAVAILABLE when the signing keys cannot be fetched', async () => {
     const orphan = await startTestGateway({
       // Port 9 is closed on loopback: the JWKS fetch is refused.
-      security: { auth: { jwt: { jwksUrl: 'http://127.0.0.1:9/jwks.json', issuer: ISSUER, audience: AUDIENCE } } },
+      security: { auth: { jwt: { jwksUrl: `http://127.0.0.1:${CLOSED_PORT}/jwks.json`, issuer: ISSUER, audience: AUDIENCE } } },
     });
     try {
       const answer = await orphan.query(LIST, undefined, bearer(await token({ backup_sources: ['*'] })));
@@ -209,6 +213,70 @@ describe('per-source authorization', () => {
       expect(hidden).toBe(missing);
     }
     expect(upstreamCalls()).toBe(0);
+  });
+});
+
+describe('a hidden source, through every entry point', () => {
+  type Way = [query: string, forHidden: Record<string, unknown>, forUnknown: Record<string, unknown>];
+
+  /** Each way answers for a source the caller may not see exactly as for one that does not exist, and calls nothing upstream. */
+  async function sameAsUnknown(headers: Record<string, string>, upstreamCallsOfKind: () => number, hiddenSource: string, ways: Way[]) {
+    const before = upstreamCallsOfKind();
+    const text = (answer: GraphQLResponse, name: string) => JSON.stringify({ data: answer.data, errors: answer.errors }).replaceAll(name, '<source>');
+    for (const [query, forHidden, forUnknown] of ways) {
+      const [hidden, unknown] = await Promise.all([gateway.query(query, forHidden, headers), gateway.query(query, forUnknown, headers)]);
+      expect(text(hidden, hiddenSource), query).toBe(text(unknown, 'nowhere'));
+    }
+    expect(upstreamCallsOfKind()).toBe(before);
+  }
+
+  /** A job id of the same job, naming a source no configuration has. */
+  const elsewhere = (id: string, source: string) =>
+    Buffer.from(Buffer.from(id, 'base64url').toString('utf8').replace(source, 'nowhere'), 'utf8').toString('base64url');
+
+  const byId = (id: string, source: string): Way[] =>
+    [
+      'query($id: ID!) { backupJob(id: $id) { id } }',
+      'query($id: ID!) { node(id: $id) { id } }',
+      'query($id: ID!) { nodes(ids: [$id]) { id } }',
+      'query($id: ID!) { _entities(representations: [{ __typename: "BackupJob", id: $id }]) { ... on BackupJob { id } } }',
+    ].map((query) => [query, { id }, { id: elsewhere(id, source) }]);
+
+  async function idOf(sourceName: string): Promise<string> {
+    const everything = await gateway.query(LIST, undefined, bearer(await token({ backup_sources: ['*'] })));
+    return everything.data!.backupJobs.edges.find((edge: { node: { sourceName: string } }) => edge.node.sourceName === sourceName).node.id;
+  }
+
+  it('an AWS source: ids, lookups with and without a source name, natural keys, filters and counts', async () => {
+    const id = await idOf('aws-us-east-1');
+    const record = gateway.sandbox.aws.store.jobs('us-east-1')[0]!.record;
+    const naturalKey = (backupJobId: string) => ({ rep: { __typename: 'AwsBackupJob', accountId: record.AccountId, region: 'us-east-1', backupJobId } });
+    // The API key sees the SailPoint tenants only: any AWS call at all would be a call to a hidden source.
+    await sameAsUnknown({ 'x-api-key': TEST_API_KEY }, () => gateway.sandbox.aws.calls.count(), 'aws-us-east-1', [
+      ...byId(id, 'aws-us-east-1'),
+      ['query($s: String!) { awsBackupJob(backupJobId: "x", sourceName: $s) { id } }', { s: 'aws-us-east-1' }, { s: 'nowhere' }],
+      ['query($j: String!) { awsBackupJob(backupJobId: $j) { id } }', { j: record.BackupJobId }, { j: 'nowhere' }],
+      ['query($rep: _Any!) { _entities(representations: [$rep]) { ... on AwsBackupJob { id } } }', naturalKey(record.BackupJobId), naturalKey('nowhere')],
+      ['query($s: String!) { backupJobs(filter: { sourceNames: [$s] }) { totalCount } }', { s: 'aws-us-east-1' }, { s: 'nowhere' }],
+    ]);
+    const counted = await gateway.query('{ backupJobs(filter: { sources: [AWS_BACKUP] }) { totalCount sources { sourceName } edges { cursor } } }', undefined, { 'x-api-key': TEST_API_KEY });
+    expect(counted.data!.backupJobs).toEqual({ totalCount: 0, sources: [], edges: [] });
+  });
+
+  it('a SailPoint source: ids, lookups with and without a source name, natural keys, filters and counts', async () => {
+    const id = await idOf('sailpoint-acme-prod');
+    const record = gateway.sandbox.sailPoint.store.backups('acme-prod')[0]!;
+    const naturalKey = (jobId: string) => ({ rep: { __typename: 'SailPointBackupJob', tenant: record.tenant, jobId } });
+    const awsOnly = bearer(await token({ backup_sources: ['aws-*'] }));
+    await sameAsUnknown(awsOnly, () => gateway.sandbox.sailPoint.calls.count(), 'sailpoint-acme-prod', [
+      ...byId(id, 'sailpoint-acme-prod'),
+      ['query($s: String!) { sailPointBackupJob(jobId: "x", sourceName: $s) { id } }', { s: 'sailpoint-acme-prod' }, { s: 'nowhere' }],
+      ['query($j: String!) { sailPointBackupJob(jobId: $j) { id } }', { j: record.jobId }, { j: 'nowhere' }],
+      ['query($rep: _Any!) { _entities(representations: [$rep]) { ... on SailPointBackupJob { id } } }', naturalKey(String(record.jobId)), naturalKey('nowhere')],
+      ['query($s: String!) { backupJobs(filter: { sourceNames: [$s] }) { totalCount } }', { s: 'sailpoint-acme-prod' }, { s: 'nowhere' }],
+    ]);
+    const counted = await gateway.query('{ backupJobs(filter: { sources: [SAILPOINT] }) { totalCount sources { sourceName } edges { cursor } } }', undefined, awsOnly);
+    expect(counted.data!.backupJobs).toEqual({ totalCount: 0, sources: [], edges: [] });
   });
 });
 

@@ -4,6 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSource } from '../src/config/index.js';
 import { UNREACHABLE_SOURCE_SECRETS } from './support/secrets.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { freePort } from './support/ports.js';
+
+/** A loopback port nothing listens on, for sources that must be unreachable. */
+const CLOSED_PORT = await freePort();
 
 let gateway: TestGateway;
 let hangingServer: Server;
@@ -28,8 +32,8 @@ beforeAll(async () => {
             kind: 'aws',
             name: 'aws-down',
             region: 'us-west-2',
-            // Nothing listens on port 9; the userinfo must never surface anywhere.
-            endpoint: `http://leaky-user:${UNREACHABLE_SOURCE_SECRETS.endpointPassword}@127.0.0.1:9`,
+            // Nothing listens on that port; the userinfo must never surface anywhere.
+            endpoint: `http://leaky-user:${UNREACHABLE_SOURCE_SECRETS.endpointPassword}@127.0.0.1:${CLOSED_PORT}`,
             describeConcurrency: 2,
             timeoutMs: 2_000,
           }),
@@ -106,7 +110,7 @@ describe('bad input', () => {
       after: 'yesterday',
     });
     expect(result.errors).toHaveLength(1);
-    expect(result.errors![0]!.extensions?.code).toBeTruthy();
+    expect(result.errors![0]!.extensions?.code).toBe('BAD_USER_INPUT');
     expect(JSON.stringify(result)).not.toMatch(/at .*\.(ts|js):\d+/);
   });
 });
@@ -151,7 +155,7 @@ describe('failing upstreams', () => {
       gateway.query(`{ backupSources { health { errorCode } } }`),
     ]);
     const text = JSON.stringify(responses);
-    for (const secret of [...Object.values(UNREACHABLE_SOURCE_SECRETS), 'leaky-user', 'AKIADOWN', '127.0.0.1:9', 'ECONNREFUSED']) {
+    for (const secret of [...Object.values(UNREACHABLE_SOURCE_SECRETS), 'leaky-user', 'AKIADOWN', `127.0.0.1:${CLOSED_PORT}`, 'ECONNREFUSED']) {
       expect(text).not.toContain(secret);
     }
     expect(text).not.toMatch(/\n\s+at /);

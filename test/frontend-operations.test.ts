@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../examples/frontend/client.js';
 import { DashboardDocument, FailedJobsDocument, JobDetailDocument } from '../examples/frontend/generated/graphql.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { rawJobs } from './support/wire.js';
 
 let gateway: TestGateway;
 beforeAll(async () => {
@@ -30,5 +31,13 @@ describe('example frontend operations', () => {
     const phases = new Set(failed.data!.backupJobs.edges.map((edge) => edge?.node?.phase));
     expect([...phases].every((phase) => phase === 'FAILED' || phase === 'COMPLETED_WITH_ISSUES' || phase === 'PARTIAL')).toBe(true);
     expect(phases.size).toBeGreaterThan(1);
+    // Every job of those phases created since the date, read from the raw records apart from the gateway.
+    const since = '2026-10-15T00:00:00.000Z';
+    const expected = rawJobs(gateway.sandbox)
+      .filter((job) => ['FAILED', 'COMPLETED_WITH_ISSUES', 'PARTIAL'].includes(job.phase) && job.createdAt > since)
+      .map((job) => Buffer.from(`${job.kind === 'aws' ? 'AwsBackupJob' : 'SailPointBackupJob'}:${job.key}`).toString('base64url'))
+      .sort();
+    expect(failed.data!.backupJobs.pageInfo.hasNextPage).toBe(false);
+    expect(failed.data!.backupJobs.edges.map((edge) => edge!.node!.id).sort()).toEqual(expected);
   });
 });

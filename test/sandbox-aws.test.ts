@@ -436,14 +436,14 @@ describe('StartBackupJob', () => {
 
   it('creates a CREATED job in the caller account and region that then lists first', async () => {
     const backup = client();
-    const before = Date.now();
+    const newestSeeded = Math.max(...sandbox.store.jobs().map((job) => ms(job.record.CreationDate)!));
     const started = await backup.send(new StartBackupJobCommand({ ...input, Lifecycle: { MoveToColdStorageAfterDays: 10, DeleteAfterDays: 120 } }));
-    const after = Date.now();
     expect(started.BackupJobId).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);
     expect(started.IsParent).toBe(false);
     expect(started.RecoveryPointArn).toMatch(/^arn:aws:backup:us-east-1:111122223333:recovery-point:/);
-    expect(started.CreationDate!.getTime()).toBeGreaterThanOrEqual(before);
-    expect(started.CreationDate!.getTime()).toBeLessThanOrEqual(after);
+    // Stamped on the seed's clock (its anchor plus the time the sandbox has run), not the wall clock.
+    expect(started.CreationDate!.getTime()).toBeGreaterThan(Math.max(newestSeeded, NOW.getTime()));
+    expect(started.CreationDate!.getTime()).toBeLessThan(NOW.getTime() + 3_600_000);
 
     const first = await backup.send(new ListBackupJobsCommand({ MaxResults: 1 }));
     expect(first.BackupJobs![0]!.BackupJobId).toBe(started.BackupJobId);

@@ -6,6 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { startEntryPoint, type EntryPoint } from './support/entry-point.js';
 import { SANDBOX_NOW } from './support/gateway.js';
+import { freePort } from './support/ports.js';
+
+/** A loopback port nothing listens on, for sources that must be unreachable. */
+const CLOSED_PORT = await freePort();
 
 const secret = (label: string) => `${label}-${randomBytes(12).toString('hex')}`;
 const SECRETS = {
@@ -32,7 +36,7 @@ beforeAll(async () => {
     sources: [
       { kind: 'aws', name: 'aws-us-east-1', region: 'us-east-1', accountId: '*', endpoint: sandbox.aws.url, timeoutMs: 1_000 },
       // A closed port behind an endpoint URL that carries a password.
-      { kind: 'aws', name: 'aws-down', region: 'us-west-2', endpoint: `http://ops:${SECRETS.endpointPassword}@127.0.0.1:9`, timeoutMs: 1_000 },
+      { kind: 'aws', name: 'aws-down', region: 'us-west-2', endpoint: `http://ops:${SECRETS.endpointPassword}@127.0.0.1:${CLOSED_PORT}`, timeoutMs: 1_000 },
       { kind: 'sailpoint', name: 'sailpoint-prod', baseUrl: sandbox.sailPoint.tenantUrl(prod!.name), clientId: prod!.clientId, clientSecret: prod!.clientSecret, timeoutMs: 800 },
       { kind: 'sailpoint', name: 'sailpoint-wrong', baseUrl: sandbox.sailPoint.tenantUrl(sandboxTenant!.name), clientId: sandboxTenant!.clientId, clientSecret: SECRETS.wrongClientSecret, timeoutMs: 800 },
     ],

@@ -6,6 +6,10 @@ import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEntryPoint, type EntryPoint } from './support/entry-point.js';
+import { freePort } from './support/ports.js';
+
+/** A loopback port nothing listens on, for sources that must be unreachable. */
+const CLOSED_PORT = await freePort();
 
 const API_KEY = `slowtest-${randomBytes(12).toString('hex')}`;
 
@@ -26,7 +30,7 @@ function configWith(limits: Record<string, number>) {
       auth: { apiKeys: [{ name: 'slow-test', sha256: createHash('sha256').update(API_KEY).digest('hex'), sources: ['*'] }] },
     },
     // No request of this test reaches a source: the port is closed.
-    sources: [{ kind: 'aws', name: 'aws-idle', region: 'us-east-1', endpoint: 'http://127.0.0.1:9' }],
+    sources: [{ kind: 'aws', name: 'aws-idle', region: 'us-east-1', endpoint: `http://127.0.0.1:${CLOSED_PORT}` }],
   };
 }
 

@@ -4,10 +4,14 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { refusedStart, startEntryPoint } from './support/entry-point.js';
+import { freePort } from './support/ports.js';
+
+/** A loopback port nothing listens on, for sources that must be unreachable. */
+const CLOSED_PORT = await freePort();
 
 const secret = (label: string) => `${label}-${randomBytes(12).toString('hex')}`;
 
-const AWS_SOURCE = { kind: 'aws', name: 'aws-prod', region: 'us-east-1', endpoint: 'http://127.0.0.1:9' };
+const AWS_SOURCE = { kind: 'aws', name: 'aws-prod', region: 'us-east-1', endpoint: `http://127.0.0.1:${CLOSED_PORT}` };
 const jwt = (keys: unknown[]) => ({ auth: { jwt: { keys, issuer: 'https://idp.example.com/', audience: 'backup-graph' } } });
 
 const goodKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });
@@ -55,7 +59,7 @@ describe('start-up checks', () => {
 
   it('starts with a jwksUrl that cannot be reached, and answers tokens 503 AUTH_UNAVAILABLE until it can', async () => {
     const gateway = await startEntryPoint({
-      security: { auth: { jwt: { jwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json', issuer: 'https://idp.example.com/', audience: 'backup-graph' } } },
+      security: { auth: { jwt: { jwksUrl: `http://127.0.0.1:${CLOSED_PORT}/.well-known/jwks.json`, issuer: 'https://idp.example.com/', audience: 'backup-graph' } } },
       sources: [AWS_SOURCE],
     });
     try {

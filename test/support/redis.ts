@@ -1,6 +1,6 @@
 // A real redis-server for the tests that share state between replicas, on a free loopback port.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './ports.js';
 
 /** Whether Debian's redis-server is installed; under CI its absence fails the run instead of skipping (.ci/run installs it). */
 export const REDIS_AVAILABLE = (() => {
@@ -40,16 +40,4 @@ export async function startRedis(): Promise<RedisServer> {
         child.kill('SIGTERM');
       }),
   };
-}
-
-/** A port nobody listens on right now: the kernel's pick for a listener opened and closed at once. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
