@@ -186,6 +186,19 @@ describe('SailPointBackupJob', () => {
     expect(gateway.sandbox.sailPoint.calls.count('token')).toBe(1);
   });
 
+  it('renews an expired token once for many gateway requests at the same time, and answers them all', async () => {
+    const query = `{ backupJobs(first: 5, filter: { sourceNames: ["sailpoint-acme-prod"] }) { edges { node { id } } } }`;
+    expect((await gateway.query(query)).errors).toBeUndefined();
+    gateway.sandbox.sailPoint.calls.reset();
+    gateway.sandbox.sailPoint.revokeTokens();
+    const answers = await Promise.all(Array.from({ length: 10 }, () => gateway.query(query)));
+    for (const answer of answers) {
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data!.backupJobs.edges).toHaveLength(5);
+    }
+    expect(gateway.sandbox.sailPoint.calls.count('token', 'acme-prod')).toBe(1);
+  });
+
   it('reports a tenant that keeps answering 429 as UPSTREAM_THROTTLED and serves every other source', async () => {
     gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'throttle', retryAfterSeconds: 30 });
     const result = await gateway.query(`{ backupJobs(first: 50) { edges { node { sourceName } } } }`);
