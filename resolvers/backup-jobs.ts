@@ -12,6 +12,9 @@ import { toGraphQLError } from './upstream-errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 
+/** Counts kept per snapshot, one per distinct filter. */
+const MAX_COUNTS_KEPT = 1_000;
+
 /** Unknown source names an error quotes at most: the request's own values come back short. */
 const NAMES_QUOTED = 5;
 
@@ -121,7 +124,8 @@ function countAll(parts: readonly SourcePart<BackupJobModel>[], filter: BackupJo
     let count = snapshot!.memo.get(key) as number | undefined;
     if (count === undefined) {
       count = snapshot!.jobs.reduce((n, job) => (accept(job) ? n + 1 : n), 0);
-      snapshot!.memo.set(key, count);
+      // Filters are the client's to vary; past a bound, counts are made anew rather than kept.
+      if (snapshot!.memo.size < MAX_COUNTS_KEPT) snapshot!.memo.set(key, count);
     }
     total += count;
   }
