@@ -17,6 +17,9 @@ import { REDIS_AVAILABLE, startRedis, type RedisServer } from './support/redis.j
 
 const DASHBOARD = '{ backupJobs(first: 100) { edges { node { id } } } }';
 
+/** Each test starts gateway processes and polls them for seconds: on a loaded 2-core machine that takes a while. */
+const REPLICA_TEST_TIMEOUT_MS = 120_000;
+
 describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
   let redis: RedisServer;
   let sandbox: Sandbox;
@@ -121,7 +124,7 @@ describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
     expect(one.answers).toBeGreaterThan(20);
     expect(oneCost).toBeGreaterThan(10);
     expect(threeCost).toBeLessThanOrEqual(oneCost * 1.2);
-  });
+  }, REPLICA_TEST_TIMEOUT_MS);
 
   it('keeps a tenant within its budget in any 10 s however hard three replicas push, and no 429 reaches anyone', async () => {
     // Every request wants a fresh read, far more than 40 SailPoint calls in 10 s: each replica alone
@@ -142,5 +145,5 @@ describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
     }
     expect(sandbox.sailPoint.calls.throttled()).toBe(0);
     expect(codes).toEqual([]);
-  });
+  }, REPLICA_TEST_TIMEOUT_MS);
 });
