@@ -66,10 +66,11 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
   const store = new JobStore(seedJobs(now), listOrder);
   const calls = new CallLog();
   const faults = new FaultTable<OperationName>(store.regions, OPERATIONS);
-  // New jobs are stamped on the seed's clock: its anchor plus the time the sandbox has run, so that a
-  // job started now is the newest whatever anchor a test or the bench fixed.
+  // A fixed anchor (tests, the bench) stamps new jobs on the seed's clock, its anchor plus the time
+  // the sandbox has run, so that a job started now is the newest; without one, the real clock.
   const startedAt = Date.now();
-  const operations = new BackupOperations(store, { crossAccountDescribe, clock: () => now.getTime() + (Date.now() - startedAt) });
+  const clock = options.now ? () => now.getTime() + (Date.now() - startedAt) : Date.now;
+  const operations = new BackupOperations(store, { crossAccountDescribe, clock });
   const server = createSandboxServer({ operations, calls, caller: store.caller, latencyMs, faults });
 
   await new Promise<void>((resolve, reject) => {
