@@ -155,8 +155,8 @@ function selectSources(context: GatewayContext, filter: BackupJobFilter): Gatewa
     (source) =>
       (!filter.sources || filter.sources.includes(source.kind)) &&
       (!filter.sourceNames || filter.sourceNames.includes(source.name)) &&
-      (source as GatewaySource).canMatch(filter),
-  ) as GatewaySource[];
+      source.canMatch(filter),
+  );
 }
 
 /** The conditions every kind of job understands. */

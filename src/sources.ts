@@ -50,7 +50,7 @@ export class SourceRegistry {
 
   /** A registry over sources built elsewhere (the benchmark's in-memory ceiling builds its own). */
   static of(sources: readonly Source[], state: SharedState): SourceRegistry {
-    const models = new Map(sources.map((source) => [source.name, new SourceReadModel<BackupJobModel>(source as GatewaySource, state)]));
+    const models = new Map(sources.map((source) => [source.name, new SourceReadModel<BackupJobModel>(source, state)]));
     return new SourceRegistry(sources, state, models);
   }
 
