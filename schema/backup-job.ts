@@ -44,7 +44,6 @@ export const BackupJob = builder.interfaceRef<BackupJobModel>('BackupJob').imple
   interfaces: [builder.nodeInterfaceRef()],
   // The schema's own guard: whatever path a job takes into a response, its source must be one the caller may see.
   authScopes: (job) => ({ source: job.sourceName }),
-  resolveType: (job) => (job.source === 'AWS_BACKUP' ? 'AwsBackupJob' : 'SailPointBackupJob'),
   fields: (t) => ({
     source: t.field({
       type: BackupSource,

@@ -1,8 +1,7 @@
 // Root fields that span every source: one job by global id, and the merged, filtered job list.
-import { GraphQLError, responsePathAsArray } from 'graphql';
+import { GraphQLError, isObjectType, responsePathAsArray } from 'graphql';
 import { DEFAULT_PAGE_SIZE, listBackupJobs, type PageSource } from '../resolvers/backup-jobs.js';
-import { AwsBackupJob } from './aws.js';
-import { SailPointBackupJob } from './sailpoint.js';
+import { jobLoader } from '../resolvers/loaders.js';
 import { BackupJob, BackupJobPhase, BackupSource } from './backup-job.js';
 import { builder } from './builder.js';
 
@@ -93,10 +92,12 @@ builder.queryFields((t) => ({
     args: {
       id: t.arg.globalID({ required: true, description: 'The global `id` of a backup job.' }),
     },
-    resolve: (_root, { id }, context) =>
-      id.typename === 'AwsBackupJob'
-        ? AwsBackupJob.getDataloader(context).load(id.id)
-        : SailPointBackupJob.getDataloader(context).load(id.id),
+    // The job's own type must be the one its id names: an id of one type never finds a job of another.
+    resolve: async (_root, { id }, context, info) => {
+      const job = await jobLoader(context).load(id.id);
+      const type = info.schema.getType(id.typename);
+      return job && isObjectType(type) && type.isTypeOf?.(job, context, info) === true ? job : null;
+    },
   }),
   backupJobs: t.field({
     type: BackupJobConnection,
