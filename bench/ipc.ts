@@ -4,6 +4,8 @@ import type { ChildProcess } from 'node:child_process';
 interface Question {
   id: number;
   ask: string;
+  /** What the question is about, when its handler needs to know (a JSON value). */
+  about?: unknown;
 }
 
 interface Answer {
@@ -12,10 +14,10 @@ interface Answer {
 }
 
 /** In a child: answers each named question with what its handler returns. */
-export function answerQuestions(handlers: Record<string, () => unknown>): void {
+export function answerQuestions(handlers: Record<string, (about: unknown) => unknown>): void {
   process.on('message', (message: Question) => {
     const handler = handlers[message.ask];
-    process.send?.({ id: message.id, answer: handler ? handler() : null } satisfies Answer);
+    process.send?.({ id: message.id, answer: handler ? handler(message.about) : null } satisfies Answer);
   });
 }
 
@@ -32,11 +34,11 @@ export class Questioner {
     });
   }
 
-  ask<T>(ask: string): Promise<T> {
+  ask<T>(ask: string, about?: unknown): Promise<T> {
     const id = this.next++;
     return new Promise<T>((resolve) => {
       this.pending.set(id, resolve as (answer: unknown) => void);
-      this.child.send({ id, ask } satisfies Question);
+      this.child.send({ id, ask, ...(about === undefined ? {} : { about }) } satisfies Question);
     });
   }
 }

@@ -1,6 +1,6 @@
 // The benchmark: the sandbox and the real gateway entry in processes of their own, load on loopback
 // with autocannon, upstream calls counted by the sandbox, CPU and memory read from /proc, and the
-// in-memory ceiling measured in the same run.
+// in-memory ceiling measured in the same run; then the timed scenarios (bench/timed.ts) on gateways of their own.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,7 +10,8 @@ import { Questioner } from './ipc.js';
 import type { ProfileWindow } from './profile-summary.js';
 import { benchNow, cpuMs, GRAPHQL_HEADERS, readyMessage, RssSampler, rssMb, secretsHandedOut, spawnGateway, spawnTs, stop, writeGatewayConfig, type GatewayProcess } from './processes.js';
 import type { SandboxReady, UpstreamCalls } from './sandbox-process.js';
-import { buildScenarios, missedCallTargets, upstreamChainMs, type CallsPerOp, type Scenario, type UpstreamShape } from './scenarios.js';
+import { buildScenarios, missedCallTargets, refreshesWithin, upstreamChainMs, type CallsPerOp, type Scenario, type UpstreamShape } from './scenarios.js';
+import { runTimedScenario, SHORT_TIMED_SCENARIOS, TIMED_SCENARIOS, type TimedHarness, type TimedResult } from './timed.js';
 
 export interface BenchOptions {
   /** Seconds of measured load per scenario and connection count. */
@@ -26,6 +27,12 @@ export interface BenchOptions {
   ceiling: boolean;
   /** Write a V8 CPU profile of each gateway run here. */
   profileDir?: string;
+  /** Seconds of each phase of the noisy neighbour (default 20). */
+  neighbourS?: number;
+  /** Seconds of polling in the polling and replicas scenarios (default 60). */
+  pollingS?: number;
+  /** Polling connections (default 200). */
+  pollingConnections?: number;
   log?: (line: string) => void;
 }
 
@@ -86,6 +93,7 @@ export interface BenchReport {
   options: Omit<BenchOptions, 'log'>;
   machine: { cpus: number; node: string };
   results: ScenarioResult[];
+  timed: TimedResult[];
 }
 
 /** The report, and what the gateways printed: kept off the report, for checking that no secret handed out is in it. */
@@ -127,6 +135,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
       : undefined;
 
     const sources = options.short ? fixtures.sources.map((source) => ({ ...source, freshness: SHORT_RUN_FRESHNESS })) : fixtures.sources;
+    const ownSource = options.short ? { ...fixtures.ownSource, freshness: SHORT_RUN_FRESHNESS } : fixtures.ownSource;
     const configPath = writeGatewayConfig(work, { sources });
     const awsSources = fixtures.sources.filter((source) => source.kind === 'aws');
     const shape: UpstreamShape = {
@@ -136,16 +145,21 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
     const tenants = fixtures.sources.length - awsSources.length;
     const refreshAfterMs = Math.min(...sources.map((source) => source.freshness.refreshAfterMs));
     const known = buildScenarios(fixtures);
-    const unknown = (options.scenarios ?? []).filter((name) => !known.some((scenario) => scenario.name === name));
-    if (unknown.length > 0) throw new Error(`Unknown scenario ${unknown.join(', ')}; known: ${known.map((s) => s.name).join(', ')}`);
+    const knownNames = [...known.map((scenario) => scenario.name), ...TIMED_SCENARIOS];
+    const unknown = (options.scenarios ?? []).filter((name) => !knownNames.includes(name));
+    if (unknown.length > 0) throw new Error(`Unknown scenario ${unknown.join(', ')}; known: ${knownNames.join(', ')}`);
+    const timedNames = options.short ? SHORT_TIMED_SCENARIOS : TIMED_SCENARIOS;
+    const noShortForm = (options.scenarios ?? []).filter((name) => (TIMED_SCENARIOS as readonly string[]).includes(name) && !timedNames.includes(name));
+    if (noShortForm.length > 0) throw new Error(`Scenario ${noShortForm.join(', ')} has no short form; run it without --short`);
     const scenarios = known.filter((scenario) => !options.scenarios || options.scenarios.includes(scenario.name));
+    const timedScenarios = timedNames.filter((name) => !options.scenarios || options.scenarios.includes(name));
     const connectionCounts = options.short ? [1] : options.connections;
 
-    const startGateway = (run: string): GatewayRun => {
+    const startGateway = (run: string, config = configPath, extraEnv: NodeJS.ProcessEnv = {}): GatewayRun => {
       const profileDir = options.profileDir ? join(options.profileDir, run) : undefined;
       const spawnedAt = performance.now();
-      const gateway = spawnGateway(configPath, {
-        env,
+      const gateway = spawnGateway(config, {
+        env: { ...env, ...extraEnv },
         // One folder per run: tsx's loader thread writes a profile of its own beside the main thread's.
         nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
       });
@@ -160,6 +174,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
     // at once, since nothing is timed and start-up is most of its time.
     const early = options.short ? runs.map(({ scenario }) => startGateway(scenario.name)) : [];
 
+    const callsNow = async () => totalCalls(await sandbox.ask<UpstreamCalls>('calls'));
     const results: ScenarioResult[] = [];
     for (const [index, { scenario, connections }] of runs.entries()) {
       log(`${scenario.name} at ${connections} connection(s): gateway`);
@@ -173,7 +188,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
         const target: Target = {
           url: `http://127.0.0.1:${await gatewayProcess.port}/graphql`,
           pid: gatewayProcess.child.pid!,
-          quietCheck: async () => totalCalls(await sandbox.ask<UpstreamCalls>('calls')),
+          quietCheck: callsNow,
         };
         await sandbox.ask('reset');
         await firstRequest(target, scenario);
@@ -197,7 +212,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
       const callsPerOp = perOp(calls, sent);
       // A read model refreshes at most once per refreshAfterMs, and may be due at the start; a short
       // run's requests all fall well inside the first one's freshness.
-      const refreshes = options.short ? 0 : Math.floor((callsS * 1000) / refreshAfterMs) + 1;
+      const refreshes = options.short ? 0 : refreshesWithin(callsS * 1000, refreshAfterMs);
       const chain = upstreamChainMs(callsPerOp, shape, tenants, options.latencyMs);
       const result: ScenarioResult = {
         scenario: scenario.name,
@@ -229,6 +244,32 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
       }
       results.push(result);
     }
+
+    const handedOut = secretsHandedOut(sources);
+    const harness: TimedHarness = {
+      fixtures,
+      sources,
+      ownSource,
+      sandbox,
+      startGateway: async (run, config, extraEnv) => {
+        const gateway = startGateway(run, writeGatewayConfig(mkdtempSync(join(work, `${run}-`)), config), extraEnv);
+        return { url: `http://127.0.0.1:${await gateway.port}/graphql`, pid: gateway.child.pid!, stop: () => stop(gateway.child) };
+      },
+      handOut: (secret) => handedOut.push(secret),
+      quiet: () => quiet(callsNow),
+      log,
+    };
+    const timedOptions = {
+      short: options.short,
+      neighbourS: options.neighbourS ?? 20,
+      pollingS: options.pollingS ?? 60,
+      pollingConnections: options.pollingConnections ?? 200,
+    };
+    const timed: TimedResult[] = [];
+    for (const name of timedScenarios) {
+      log(`${name}: timed scenario`);
+      timed.push(await runTimedScenario(name, harness, timedOptions));
+    }
     const { log: _log, ...recorded } = options;
     return {
       report: {
@@ -236,9 +277,10 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
         options: recorded,
         machine: { cpus: availableParallelism(), node: process.version },
         results,
+        timed,
       },
       gatewayOutput: gateways.map((run) => `== gateway ${run.name}\n${run.output()}`).join('\n'),
-      secrets: secretsHandedOut(sources),
+      secrets: handedOut,
     };
   } finally {
     sandboxProcess.disconnect();
@@ -265,7 +307,7 @@ async function measure(
     options.short ? { ...load, connections: 1, amount: 2 } : { ...load, connections, duration: options.warmupS },
   );
   // A short run sends its requests one after another and waits for each, so nothing is left in flight.
-  if (!options.short) await quiet(target);
+  if (!options.short) await quiet(target.quietCheck);
   await resetCalls();
 
   const cpuBefore = cpuMs(target.pid);
@@ -292,7 +334,7 @@ async function measure(
   const cpuUsedMs = cpuMs(target.pid) - cpuBefore;
   const to = performance.now();
   // The requests under way when the load stopped make their upstream calls after it.
-  const lastCallAt = options.short ? to : await quiet(target);
+  const lastCallAt = options.short ? to : await quiet(target.quietCheck);
   const peakRssMb = sampler.stop();
 
   return {
@@ -315,17 +357,17 @@ async function measure(
 }
 
 /**
- * Waits until the target has made no upstream call for a second (at most 20 s), so that operations
- * the load generator cut off at its end are finished, and counted, before the next phase. Returns
- * when the last call was seen (to a quarter of a second), or when it began if none came.
+ * Waits until the upstream calls so far (`count`) have not changed for a second (at most 20 s), so
+ * that operations the load generator cut off at its end are finished, and counted, before the next
+ * phase. Returns when the last call was seen (to a quarter of a second), or when it began if none came.
  */
-async function quiet(target: Target): Promise<number> {
-  let last = await target.quietCheck();
+async function quiet(count: () => Promise<number>): Promise<number> {
+  let last = await count();
   let lastCallAt = performance.now();
   let still = 0;
   for (let waited = 0; waited < 20_000 && still < 1_000; waited += 250) {
     await sleep(250);
-    const current = await target.quietCheck();
+    const current = await count();
     if (current !== last) lastCallAt = performance.now();
     still = current === last ? still + 250 : 0;
     last = current;
@@ -341,7 +383,7 @@ async function firstRequest(target: Target, scenario: Scenario): Promise<void> {
 }
 
 function totalCalls(calls: UpstreamCalls): number {
-  const aws = Object.values(calls.aws).reduce((sum, count) => sum + count, 0);
+  const aws = [...Object.values(calls.aws), ...Object.values(calls.ownAws)].reduce((sum, count) => sum + count, 0);
   const sailPoint = Object.values(calls.sailPoint).reduce(
     (sum, tenant) => sum + Object.values(tenant).reduce((inner, count) => inner + count, 0),
     0,

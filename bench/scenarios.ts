@@ -62,8 +62,8 @@ function everyField(type: GraphQLObjectType, nested = true): string {
 
 const awsJobType = schema.getType('AwsBackupJob') as GraphQLObjectType;
 
-const awsGlobalId = (job: AwsFixture) => encodeGlobalId('AwsBackupJob', awsJobKey(job.sourceName, job.backupJobId));
-const sailPointGlobalId = (job: SailPointFixture) =>
+export const awsGlobalId = (job: Pick<AwsFixture, 'sourceName' | 'backupJobId'>) => encodeGlobalId('AwsBackupJob', awsJobKey(job.sourceName, job.backupJobId));
+export const sailPointGlobalId = (job: SailPointFixture) =>
   encodeGlobalId('SailPointBackupJob', sailPointJobKey(job.sourceName, job.collection, job.jobId));
 
 /** `count` jobs spread over each AWS source's list, the same number from every source. */
@@ -100,6 +100,14 @@ const CALL_NAMES: Record<keyof CallsPerOp, string> = {
   sailPointTokens: 'SailPoint token calls',
   busiestTenantLists: 'SailPoint list calls of the busiest tenant',
 };
+
+/**
+ * The most refreshes a read model can make within `ms` of its first read: one then, and one more
+ * each time its snapshot has grown older than `refreshAfterMs`, which takes that long every time.
+ */
+export function refreshesWithin(ms: number, refreshAfterMs: number): number {
+  return Math.floor(ms / refreshAfterMs) + 1;
+}
 
 /**
  * The call targets one run missed. The first operation, on a cold gateway, must cost exactly the

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SandboxFault } from '../src/sandbox/faults.js';
-import { benchNow, GRAPHQL_HEADERS, readyMessage, RssSampler, rssMb, secretsHandedOut, spawnGateway, spawnTs, stop, writeGatewayConfig, type GatewayProcess } from './processes.js';
+import { load, percentile, type Counts, type LoadResult } from './clients.js';
+import { benchNow, readyMessage, RssSampler, rssMb, secretsHandedOut, spawnGateway, spawnTs, stop, writeGatewayConfig, type GatewayProcess } from './processes.js';
 import type { SandboxReady } from './sandbox-process.js';
 import { buildScenarios } from './scenarios.js';
 
@@ -43,24 +44,6 @@ const SCHEDULE: Phase[] = [
   { name: 'SailPoint acme-prod refuses its token', fault: { sandbox: 'sailpoint', target: 'acme-prod', kind: 'credentials' } },
 ];
 
-/** What the load loop counted. */
-interface Counts {
-  /** Requests the load loop sent; every one was awaited to its end, so sent = answered + lost. */
-  sent: number;
-  /** Requests that got an HTTP answer, body and all, whatever its status. */
-  answered: number;
-  /** Requests that got no answer: a network error, or none within LOST_AFTER_S. Each counts once. */
-  lost: number;
-  /** The lost requests by cause: `timeout`, or the network error's code. */
-  lostByCause: Record<string, number>;
-  /** Requests under way when the measured time ran out (at most one per connection); each was awaited, and is in answered or lost. */
-  inFlightAtEnd: number;
-  non2xx: number;
-  /** Answers that carried at least one error, by code (an answer with two codes counts for both). */
-  errorsByCode: Record<string, number>;
-  answersWithErrors: number;
-}
-
 export interface SoakReport extends Counts {
   options: Omit<SoakOptions, 'log'>;
   phases: string[];
@@ -84,9 +67,6 @@ export interface SoakRun {
   /** The credentials the gateway was handed. */
   secrets: string[];
 }
-
-/** A request the gateway has not answered after this long is lost: its own deadline is shorter. */
-const LOST_AFTER_S = 20;
 
 /**
  * The load loop's connections all come from one address, which the gateway counts as one caller;
@@ -192,72 +172,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakRun> {
   }
 }
 
-interface LoadResult extends Counts {
-  latenciesMs: number[];
-  /** From the first request to the last one settled. */
-  elapsedS: number;
-}
-
-/**
- * `connections` workers, each sending the operations in turn (each starting at another one), one
- * request at a time, until the time runs out; then every request still under way is awaited, to its
- * answer or to LOST_AFTER_S, so that each request sent is counted once, as answered or as lost.
- */
-async function mixedLoad(url: string, bodies: string[], connections: number, durationS: number): Promise<LoadResult> {
-  const result: LoadResult = {
-    sent: 0,
-    answered: 0,
-    lost: 0,
-    lostByCause: {},
-    inFlightAtEnd: 0,
-    non2xx: 0,
-    errorsByCode: {},
-    answersWithErrors: 0,
-    latenciesMs: [],
-    elapsedS: 0,
-  };
-  const startedAt = performance.now();
-  const endAt = startedAt + durationS * 1000;
-  const worker = async (first: number) => {
-    for (let turn = first; performance.now() < endAt; turn++) {
-      result.sent++;
-      const sentAt = performance.now();
-      const outcome = await send(url, bodies[turn % bodies.length]!);
-      const settledAt = performance.now();
-      if (settledAt >= endAt) result.inFlightAtEnd++;
-      if ('lost' in outcome) {
-        result.lost++;
-        result.lostByCause[outcome.lost] = (result.lostByCause[outcome.lost] ?? 0) + 1;
-        continue;
-      }
-      result.answered++;
-      result.latenciesMs.push(settledAt - sentAt);
-      if (outcome.status < 200 || outcome.status >= 300) result.non2xx++;
-      const codes = errorCodes(outcome.body);
-      if (codes.length > 0) result.answersWithErrors++;
-      for (const code of new Set(codes)) result.errorsByCode[code] = (result.errorsByCode[code] ?? 0) + 1;
-    }
-  };
-  await Promise.all(Array.from({ length: connections }, (_, index) => worker(index)));
-  result.elapsedS = (performance.now() - startedAt) / 1000;
-  return result;
-}
-
-/** One request with global fetch, to its whole answer, or to why it got none. */
-async function send(url: string, body: string): Promise<{ status: number; body: string } | { lost: string }> {
-  try {
-    const response = await fetch(url, { method: 'POST', headers: GRAPHQL_HEADERS, body, signal: AbortSignal.timeout(LOST_AFTER_S * 1000) });
-    return { status: response.status, body: await response.text() };
-  } catch (error) {
-    if (error instanceof Error && error.name === 'TimeoutError') return { lost: 'timeout' };
-    const code = error instanceof Error ? (error.cause as { code?: unknown } | undefined)?.code : undefined;
-    return { lost: typeof code === 'string' ? code : error instanceof Error ? error.message : String(error) };
-  }
-}
-
-/** The value at or below which the share of the sorted values lies (nearest rank). */
-function percentile(sorted: number[], share: number): number {
-  return sorted.length > 0 ? sorted[Math.max(0, Math.ceil(share * sorted.length) - 1)]! : Number.NaN;
+/** `connections` workers, each sending the operations in turn (each starting at another one), back to back. */
+function mixedLoad(url: string, bodies: string[], connections: number, durationS: number): Promise<LoadResult> {
+  return load({ url: () => url, connections, durationS, body: (connection, turn) => bodies[(connection + turn) % bodies.length]! });
 }
 
 /** The two sandboxes' roots, from the gateway sources that point at them. */
@@ -266,13 +183,4 @@ function adminUrls(fixtures: SandboxReady): { aws: string; sailpoint: string } {
   const sailPoint = fixtures.sources.find((source) => source.kind === 'sailpoint');
   if (aws?.kind !== 'aws' || !aws.endpoint || sailPoint?.kind !== 'sailpoint') throw new Error('The sandbox announced no AWS or SailPoint source');
   return { aws: new URL(aws.endpoint).origin, sailpoint: new URL(sailPoint.baseUrl).origin };
-}
-
-function errorCodes(body: string): string[] {
-  try {
-    const parsed = JSON.parse(body) as { errors?: { extensions?: { code?: unknown } }[] };
-    return (parsed.errors ?? []).map((error) => String(error.extensions?.code ?? 'NO_CODE'));
-  } catch {
-    return ['NOT_JSON'];
-  }
 }

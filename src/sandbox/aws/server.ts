@@ -14,16 +14,22 @@ import {
   throttled,
   unknownOperation,
 } from './errors.js';
+import { mostWithin } from '../peak.js';
 import { OPERATIONS, type BackupOperations, type Caller, type OperationName } from './operations.js';
 
 const JOBS_PATH = '/backup-jobs';
 
 export interface SandboxCallLog {
-  /** Requests received, before any validation; all operations when none is named. */
-  count(operation?: string): number;
+  /** Requests received, before any validation; all operations when none is named, all Regions when none is. */
+  count(operation?: string, region?: string): number;
   byOperation(): Record<string, number>;
   /** The most calls of one operation the sandbox was answering at the same time since the last reset. */
   peakConcurrency(operation: string): number;
+  /**
+   * The most calls received within any `windowMs` since the last reset, of one Region (as the
+   * request's credential scope names it) or of all: what a rate limit counted per window would see.
+   */
+  peak(windowMs: number, region?: string): number;
   reset(): void;
 }
 
@@ -31,10 +37,12 @@ export class CallLog implements SandboxCallLog {
   private readonly counts = new Map<string, number>();
   private readonly inFlight = new Map<string, number>();
   private readonly peaks = new Map<string, number>();
+  private readonly received: { operation: OperationName; region: string | undefined; at: number }[] = [];
 
-  /** Counts a call and marks it in flight until the returned function is called. */
-  record(operation: OperationName): () => void {
+  /** Counts a call of the Region and marks it in flight until the returned function is called. */
+  record(operation: OperationName, region: string | undefined): () => void {
     this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
+    this.received.push({ operation, region, at: Date.now() });
     const current = (this.inFlight.get(operation) ?? 0) + 1;
     this.inFlight.set(operation, current);
     this.peaks.set(operation, Math.max(current, this.peaks.get(operation) ?? 0));
@@ -45,7 +53,17 @@ export class CallLog implements SandboxCallLog {
     return this.peaks.get(operation) ?? 0;
   }
 
-  count(operation?: string): number {
+  peak(windowMs: number, region?: string): number {
+    return mostWithin(
+      this.received.filter((call) => region === undefined || call.region === region).map((call) => call.at),
+      windowMs,
+    );
+  }
+
+  count(operation?: string, region?: string): number {
+    if (region !== undefined) {
+      return this.received.filter((call) => call.region === region && (operation ?? call.operation) === call.operation).length;
+    }
     if (operation !== undefined) return this.counts.get(operation) ?? 0;
     let total = 0;
     for (const value of this.counts.values()) total += value;
@@ -59,6 +77,7 @@ export class CallLog implements SandboxCallLog {
   reset(): void {
     this.counts.clear();
     this.peaks.clear();
+    this.received.splice(0);
   }
 }
 
@@ -122,7 +141,8 @@ export function createSandboxServer(deps: {
     }
     const route = routeOf(method, url.pathname);
     // A call is in flight until its answer is sent or its connection closes (a hung one stays in flight).
-    if (route) res.once('close', calls.record(route.operation));
+    // Counted before the credential scope is checked, so a call without one counts under no Region.
+    if (route) res.once('close', calls.record(route.operation, SIGV4.exec(req.headers.authorization ?? '')?.[1]));
     if (latencyMs > 0) await sleep(latencyMs);
 
     try {

@@ -14,6 +14,7 @@ import {
   type FaultScope,
   type SandboxFault,
 } from '../faults.js';
+import { mostWithin } from '../peak.js';
 import { parseStatusFilter } from './filters.js';
 import {
   SAILPOINT_SANDBOX_TENANTS,
@@ -300,13 +301,10 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
           number
         >,
       peak(windowMs, tenant) {
-        const times = received.filter((call) => tenant === undefined || call.tenant === tenant).map((call) => call.at);
-        let most = 0;
-        for (let first = 0, last = 0; last < times.length; last++) {
-          while (times[last]! - times[first]! >= windowMs) first++;
-          most = Math.max(most, last - first + 1);
-        }
-        return most;
+        return mostWithin(
+          received.filter((call) => tenant === undefined || call.tenant === tenant).map((call) => call.at),
+          windowMs,
+        );
       },
       throttled: () => throttled,
       reset: resetCalls,
