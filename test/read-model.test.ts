@@ -128,6 +128,28 @@ describe('SourceReadModel', () => {
     expect(adapter.lists).toBe(1);
   });
 
+  it('charges one caller one read for a refresh, however many readers find it due at once', async () => {
+    const { adapter, model, advance } = setup();
+    const charges: string[] = [];
+    const reader = (who: string, refuse = false): Reader => ({
+      signal: new AbortController().signal,
+      parts: new Map(),
+      // A charge that takes a while to decide, as one through Redis does.
+      charge: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        charges.push(who);
+        if (refuse) throw new Error(`${who} is over its share`);
+      },
+    });
+    await model.read(reader('first'));
+    advance(6_000);
+    const parts = await Promise.all([model.read(reader('refused', true)), ...Array.from({ length: 49 }, (_, i) => model.read(reader(`r${i}`)))]);
+    // The first charge was refused: the next reader paid, and the other 48 joined its refresh.
+    expect(charges).toEqual(['first', 'refused', 'r0']);
+    expect(adapter.lists).toBe(2);
+    expect(parts.slice(1).every((part) => part.snapshot?.jobs.length === 2 && !part.stale)).toBe(true);
+  });
+
   it('gives one reader one state of the source, however often it reads', async () => {
     const { adapter, model, reader, advance } = setup();
     const one = reader();

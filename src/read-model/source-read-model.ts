@@ -80,6 +80,8 @@ interface Failure {
 
 export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   private inflight: Promise<Snapshot<Job>> | undefined;
+  /** A reader's charge for a refresh, while it is being decided. */
+  private charging: Promise<void> | undefined;
   private decoded: Snapshot<Job> | undefined;
   private readonly lookups = new Map<string, Promise<Job | null>>();
   private readonly snapshotKey: string;
@@ -123,12 +125,12 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     });
     if (cached && age <= refreshAfterMs) return part(cached);
     if (cached && age <= maxStalenessMs) {
-      this.refreshInBackground(reader, cached.fetchedAt);
+      // Nobody waits for it; its failure is the next reader's concern.
+      this.refreshFor(reader, cached.fetchedAt).catch(() => undefined);
       return part(cached);
     }
     try {
-      if (!this.inflight) await reader.charge(this.name);
-      return part(await untilRequestDeadline(() => this.refresh(cached?.fetchedAt ?? null), reader.signal, this.name, 'refresh'));
+      return part(await untilRequestDeadline(() => this.refreshFor(reader, cached?.fetchedAt ?? null), reader.signal, this.name, 'refresh'));
     } catch (error) {
       // Its age now, not when the reader asked: the failed refresh may have taken seconds.
       if (cached && this.now() - cached.fetchedAt <= staleIfErrorMs) return part(cached, true, error);
@@ -173,13 +175,27 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     return untilRequestDeadline(() => pending, reader.signal, this.name, 'lookup');
   }
 
-  /** Starts a refresh nobody waits for, when the reader may cause one; its failure is the next reader's concern. */
-  private refreshInBackground(reader: Reader, seen: number): void {
-    if (this.inflight) return;
-    reader.charge(this.name).then(
-      () => this.refresh(seen).catch(() => undefined),
-      () => undefined,
-    );
+  /**
+   * The refresh under way, or a new one charged to this reader. Readers that find a refresh due
+   * while another reader's charge is being decided wait for that decision instead of paying too:
+   * one refresh costs one caller one read, however many readers it serves.
+   */
+  private async refreshFor(reader: Reader, seen: number | null): Promise<Snapshot<Job>> {
+    while (!this.inflight) {
+      if (this.charging) {
+        await this.charging.catch(() => undefined);
+        continue;
+      }
+      const charging = reader.charge(this.name);
+      this.charging = charging;
+      try {
+        await charging;
+      } finally {
+        if (this.charging === charging) this.charging = undefined;
+      }
+      return this.refresh(seen);
+    }
+    return this.inflight;
   }
 
   /** A snapshot newer than `seen` (the fetch time of the one the reader found, null for none). */
