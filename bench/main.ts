@@ -15,6 +15,8 @@ const USAGE = `npm run bench -- [options]
   --short              CI mode: 5 sequential requests per scenario, call counts only, no ceiling
   --list-cache-ttl <ms> share each source's list answers across requests for this long (listCacheTtlMs)
   --no-ceiling         skip the in-memory ceiling
+  --observability      serve and scrape metrics, export traces to a local OTLP sink, log JSON
+                       (compare with a run without it for the overhead; see docs/observability.md)
   --profile            write a V8 CPU profile of each gateway run to bench-results/profiles/<run>;
                        npx tsx bench/profile-summary.ts bench-results/profiles/<run> ranks its measured phase
   --out <file>         JSON report (default bench-results/latest.json)`;
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     'list-cache-ttl': { type: 'string' },
     'no-ceiling': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    observability: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench-results/latest.json' },
     help: { type: 'boolean', default: false },
   },
@@ -52,6 +55,7 @@ const { report, gatewayOutput, secrets } = await runBench({
   ceiling: !values['no-ceiling'],
   ...(values['list-cache-ttl'] ? { listCacheTtlMs: Math.round(positive('list-cache-ttl', values['list-cache-ttl'], true)) } : {}),
   ...(values.profile ? { profileDir: 'bench-results/profiles' } : {}),
+  observability: values.observability,
   log: (line) => console.error(`bench: ${line}`),
 }).catch((error: unknown) => {
   console.error(`The bench failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -60,6 +64,10 @@ const { report, gatewayOutput, secrets } = await runBench({
 writeReport(report, values.out);
 
 console.log(formatTable(report));
+if (report.observed) {
+  const { scrapes, traceExports, traceBytes } = report.observed;
+  console.log(`observability on: ${scrapes} scrapes of /metrics, ${traceExports} trace exports (${Math.round(traceBytes / 1024)} KiB) received`);
+}
 console.log('');
 for (const verdict of judgeTargets(report)) console.log(verdict);
 const leaked = leakedSecrets(gatewayOutput, secrets);
