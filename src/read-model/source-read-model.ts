@@ -3,7 +3,6 @@
 // fresh, or stale within bounds the source's configuration sets; refreshes run one at a time per
 // source across all replicas, and every upstream call they make is counted against budgets.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Span } from '@opentelemetry/api';
 import { ErrorCode, SourceError, type UpstreamErrorCode } from '../errors.js';
 import { recordLookup, recordRead, type ReadResult } from '../observability/metrics.js';
 import { inSpan } from '../observability/tracing.js';
@@ -110,19 +109,18 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   read(reader: Reader): Promise<SourcePart<Job>> {
     let part = reader.parts.get(this.name) as Promise<SourcePart<Job>> | undefined;
     if (!part) {
-      part = inSpan('read-model read', { attributes: this.spanAttributes }, (span) => this.readNow(reader, span));
+      part = this.readNow(reader);
       reader.parts.set(this.name, part);
     }
     return part;
   }
 
-  private async readNow(reader: Reader, span: Span): Promise<SourcePart<Job>> {
+  private async readNow(reader: Reader): Promise<SourcePart<Job>> {
     const { refreshAfterMs, maxStalenessMs, staleIfErrorMs } = this.adapter.freshness;
     const cached = await this.cached();
     const age = cached ? this.now() - cached.fetchedAt : Number.POSITIVE_INFINITY;
     const part = (result: ReadResult, snapshot: Snapshot<Job> | null, error: unknown = null): SourcePart<Job> => {
       recordRead(this.name, result);
-      span.setAttribute('backup_graph.read.result', result);
       return { sourceName: this.name, snapshot, stale: result === 'stale', error };
     };
     if (cached && age <= refreshAfterMs) return part('hit', cached);
@@ -132,7 +130,11 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     }
     try {
       if (!this.inflight) await reader.charge(this.name);
-      return part('miss', await untilRequestDeadline(() => this.refresh(), reader.signal, this.name, 'refresh'));
+      // Only a read that waits for the upstream is a span: hits are most reads, and tracing them costs more than it tells.
+      const fresh = await inSpan('read-model read', { attributes: this.spanAttributes }, () =>
+        untilRequestDeadline(() => this.refresh(), reader.signal, this.name, 'refresh'),
+      );
+      return part('miss', fresh);
     } catch (error) {
       if (cached && age <= staleIfErrorMs) return part('stale', cached, error);
       return part('unavailable', null, error);
