@@ -21,6 +21,8 @@ const USAGE = `npm run bench -- [options]
   --short              CI mode: 5 sequential requests per scenario, call counts only, no ceiling;
                        the timed scenarios cut to seconds, without replicas (it needs redis-server)
   --no-ceiling         skip the in-memory ceiling
+  --observability      serve and scrape metrics, export traces to a local OTLP sink, log JSON
+                       (compare with a run without it for the overhead; see docs/observability.md)
   --profile            write a V8 CPU profile of each gateway run to bench-results/profiles/<run>;
                        npx tsx bench/profile-summary.ts bench-results/profiles/<run> ranks its measured phase
   --out <file>         JSON report (default bench-results/latest.json)`;
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     short: { type: 'boolean', default: false },
     'no-ceiling': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    observability: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench-results/latest.json' },
     help: { type: 'boolean', default: false },
   },
@@ -62,6 +65,7 @@ const { report, gatewayOutput, secrets } = await runBench({
   ...(values.scenario ? { scenarios: values.scenario.split(',') } : {}),
   ceiling: !values['no-ceiling'],
   ...(values.profile ? { profileDir: 'bench-results/profiles' } : {}),
+  observability: values.observability,
   log: (line) => console.error(`bench: ${line}`),
 }).catch((error: unknown) => {
   console.error(`The bench failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -71,6 +75,10 @@ writeReport(report, values.out);
 
 if (report.results.length > 0) console.log(`${formatTable(report)}\n`);
 if (report.timed.length > 0) console.log(`${formatTimed(report)}\n`);
+if (report.observed) {
+  const { scrapes, traceExports, traceBytes } = report.observed;
+  console.log(`observability on: ${scrapes} scrapes of /metrics, ${traceExports} trace exports (${Math.round(traceBytes / 1024)} KiB) received\n`);
+}
 for (const verdict of judgeTargets(report)) console.log(verdict);
 const leaked = leakedSecrets(gatewayOutput, secrets);
 console.log(

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon, { type Result } from 'autocannon';
 import { Questioner } from './ipc.js';
+import { startObservabilityLoad, type ObservabilityLoad } from './observability.js';
 import type { ProfileWindow } from './profile-summary.js';
 import { benchNow, cpuMs, GRAPHQL_HEADERS, readyMessage, RssSampler, rssMb, secretsHandedOut, spawnGateway, spawnTs, stop, writeGatewayConfig, type GatewayProcess } from './processes.js';
 import type { SandboxReady, UpstreamCalls } from './sandbox-process.js';
@@ -33,6 +34,8 @@ export interface BenchOptions {
   pollingS?: number;
   /** Polling connections (default 200). */
   pollingConnections?: number;
+  /** Metrics served and scraped, traces exported, JSON logs (bench/observability.ts); otherwise none of them. */
+  observability?: boolean;
   log?: (line: string) => void;
 }
 
@@ -94,6 +97,8 @@ export interface BenchReport {
   machine: { cpus: number; node: string };
   results: ScenarioResult[];
   timed: TimedResult[];
+  /** With `observability`: what the scraper and the trace sink saw over the whole run. */
+  observed?: { scrapes: number; traceExports: number; traceBytes: number };
 }
 
 /** The report, and what the gateways printed: kept off the report, for checking that no secret handed out is in it. */
@@ -125,9 +130,11 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
 
   const sandboxProcess = spawnTs('bench/sandbox-process.ts', { env: { ...env, BENCH_LATENCY_MS: String(options.latencyMs) }, ipc: true });
   const ceilingProcess = options.ceiling && !options.short ? spawnTs('bench/ceiling-process.ts', { env, ipc: true }) : undefined;
+  let observability: ObservabilityLoad | undefined;
   // Every gateway started, so that a failed run leaves none behind.
   const gateways: GatewayRun[] = [];
   try {
+    if (options.observability) observability = await startObservabilityLoad();
     const fixtures = await readyMessage<SandboxReady>(sandboxProcess, 'the sandbox process');
     const sandbox = new Questioner(sandboxProcess);
     const ceiling = ceilingProcess
@@ -136,7 +143,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
 
     const sources = options.short ? fixtures.sources.map((source) => ({ ...source, freshness: SHORT_RUN_FRESHNESS })) : fixtures.sources;
     const ownSource = options.short ? { ...fixtures.ownSource, freshness: SHORT_RUN_FRESHNESS } : fixtures.ownSource;
-    const configPath = writeGatewayConfig(work, { sources });
+    const configPath = writeGatewayConfig(work, { sources, observability: { metrics: { enabled: observability !== undefined } } });
     const awsSources = fixtures.sources.filter((source) => source.kind === 'aws');
     const shape: UpstreamShape = {
       awsSources: awsSources.length,
@@ -159,7 +166,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
       const profileDir = options.profileDir ? join(options.profileDir, run) : undefined;
       const spawnedAt = performance.now();
       const gateway = spawnGateway(config, {
-        env: { ...env, ...extraEnv },
+        env: { ...env, ...extraEnv, ...observability?.env },
         // One folder per run: tsx's loader thread writes a profile of its own beside the main thread's.
         nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
       });
@@ -193,7 +200,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
         await sandbox.ask('reset');
         await firstRequest(target, scenario);
         coldCalls = perOp(await sandbox.ask<UpstreamCalls>('calls'), 1);
-        const measured = await measure(target, scenario, connections, options, () => sandbox.ask('reset'));
+        const stopScraping = observability?.scrape(target.url);
+        const measured = await measure(target, scenario, connections, options, () => sandbox.ask('reset')).finally(stopScraping);
         ({ measurement: gateway, sent, callsS } = measured);
         calls = await sandbox.ask<UpstreamCalls>('calls');
         if (gatewayProcess.profileDir) {
@@ -278,6 +286,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
         machine: { cpus: availableParallelism(), node: process.version },
         results,
         timed,
+        ...(observability ? { observed: observability.seen() } : {}),
       },
       gatewayOutput: gateways.map((run) => `== gateway ${run.name}\n${run.output()}`).join('\n'),
       secrets: handedOut,
@@ -285,6 +294,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
   } finally {
     sandboxProcess.disconnect();
     ceilingProcess?.disconnect();
+    await observability?.close();
     await Promise.all([
       stop(sandboxProcess),
       ...(ceilingProcess ? [stop(ceilingProcess)] : []),

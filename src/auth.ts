@@ -6,6 +6,7 @@ import type { Plugin } from 'graphql-yoga';
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from './config/index.js';
 import { ErrorCode } from './errors.js';
+import { log } from './observability/log.js';
 
 export interface Caller {
   /** For logs: the token subject or the API key's name; never the credential. */
@@ -59,7 +60,8 @@ export class Authenticator {
       ({ payload } = await jwtVerify(token, keySet, { issuer: jwt.issuer, audience: jwt.audience, algorithms: jwt.algorithms }));
     } catch (error) {
       if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid || !(error instanceof joseErrors.JOSEError)) {
-        console.warn(`[auth] the signing keys could not be read: ${error instanceof Error ? error.name : 'unknown error'}`);
+        const name = error instanceof Error ? error.name : 'unknown error';
+        log('warn', 'auth', `[auth] the signing keys could not be read: ${name}`, { error: name });
         throw new GraphQLError('The gateway cannot verify tokens right now; try again shortly', {
           extensions: { code: ErrorCode.AUTH_UNAVAILABLE, http: { status: 503 } },
         });

@@ -2,6 +2,8 @@
 // one caller may cause, in any window of time, counted across every replica that shares the state.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { recordUpstreamBudget } from './observability/metrics.js';
+import { countUpstreamRequest } from './observability/upstream.js';
 import type { SharedState } from './shared-state/index.js';
 
 export interface BudgetConfig {
@@ -59,4 +61,21 @@ export class Budget {
       }
     }
   }
+}
+
+/**
+ * A source's upstream budget as its client uses it: one call taken per HTTP request sent (retries
+ * and token requests too), waiting at most half the call's deadline for it, and counted for the
+ * metrics and the call's span.
+ */
+export function upstreamBudget(
+  state: SharedState,
+  source: { name: string; budget: BudgetConfig; timeoutMs: number },
+): (signal?: AbortSignal) => Promise<void> {
+  const budget = new Budget(state, 'source', source.budget, true);
+  recordUpstreamBudget(source.name, pointsPerSecond(source.budget));
+  return async (signal) => {
+    await budget.take(source.name, source.timeoutMs / 2, signal);
+    countUpstreamRequest(source.name);
+  };
 }

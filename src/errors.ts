@@ -90,6 +90,14 @@ export function boundQuotes(message: string): string {
   });
 }
 
+/**
+ * A failure of the gateway's own making while the source may be fine: its budget or deadlines ran
+ * out (local), or an open circuit kept the call from the source.
+ */
+export function isRefusal(failure: SourceError): boolean {
+  return failure.local || failure.upstreamName === 'CircuitOpen';
+}
+
 /** A client mistake, safe to show as is. */
 export function badUserInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });

@@ -1,6 +1,8 @@
 // `npm start`: serves the gateway on PORT, over the configured sources or, with no
 // configuration, over the embedded sandbox.
-import { ConfigError, loadConfig, readPort } from './config/index.js';
+import { ConfigError, loadConfig, readLogFormat, readPort, readTracesExport } from './config/index.js';
+import { log, setLogFormat } from './observability/log.js';
+import { startTracing } from './observability/tracing.js';
 import { sandboxOptionsFromEnv, startSandbox, type Sandbox } from './sandbox/index.js';
 import { createGateway, createHttpServer } from './server.js';
 import { MemoryState, RedisState, type SharedState } from './shared-state/index.js';
@@ -27,8 +29,11 @@ async function sharedState(env: NodeJS.ProcessEnv): Promise<SharedState> {
 }
 
 async function main(): Promise<void> {
+  setLogFormat(readLogFormat());
+  const tracesExport = readTracesExport();
   const port = readPort();
   const configured = await loadConfig();
+  const tracing = tracesExport ? await startTracing(tracesExport.protocol) : null;
   let sandbox: Sandbox | undefined;
   if (!configured) {
     sandbox = await startSandbox(sandboxOptionsFromEnv());
@@ -39,7 +44,7 @@ async function main(): Promise<void> {
 
   const state = await sharedState(process.env);
   const sources = SourceRegistry.fromConfig(config, state);
-  const server = createHttpServer(createGateway(sources, config.security), config.security.limits);
+  const server = createHttpServer(createGateway(sources, config.security, config.observability), config.security.limits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
@@ -47,20 +52,24 @@ async function main(): Promise<void> {
 
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
-  console.log(`Backup graph gateway on http://localhost:${actualPort}/graphql (GraphiQL in a browser)`);
-  console.log(
+  log('info', 'listening', `Backup graph gateway on http://localhost:${actualPort}/graphql (GraphiQL in a browser)`, { port: actualPort });
+  log(
+    'info',
+    'sources',
     sandbox
       ? `No GATEWAY_CONFIG set: serving the embedded sandbox (AWS Backup at ${sandbox.aws.url}, SailPoint at ${sandbox.sailPoint.url}), sources: ${config.sources.map((s) => s.name).join(', ')}`
       : `Sources: ${config.sources.map((s) => `${s.name} (${s.kind})`).join(', ')}`,
   );
-  console.log(`Shared state (read models, budgets): ${state.description}`);
+  log('info', 'shared-state', `Shared state (read models, budgets): ${state.description}`);
+  if (tracesExport) log('info', 'tracing', `Traces: exported over OTLP (${tracesExport.protocol})`);
 
   const shutdown = () => {
     server.close();
     server.closeAllConnections();
     sources.destroy();
     void state.close();
-    void (sandbox?.close() ?? Promise.resolve()).then(() => process.exit(0));
+    // The spans still buffered are exported before the process ends.
+    void Promise.all([sandbox?.close(), tracing?.shutdown()]).then(() => process.exit(0));
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
@@ -68,9 +77,9 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
-    console.error(error.message);
+    log('error', 'config', error.message);
   } else {
-    console.error('The gateway failed to start:', error instanceof Error ? error.message : error);
+    log('error', 'start', `The gateway failed to start: ${error instanceof Error ? error.message : String(error)}`);
   }
   process.exit(1);
 });

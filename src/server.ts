@@ -1,15 +1,17 @@
 // Wires the schema into graphql-yoga: per-request context, authentication, limits, error codes,
-// health endpoints and the offline GraphiQL; and serves it over HTTP within the connection limits.
+// health endpoints, metrics and traces, and the offline GraphiQL; and serves it over HTTP within the connection limits.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import { Authenticator, useAuthentication } from './auth.js';
 import { Budget } from './budget.js';
-import { parseSecurity, type Limits, type SecurityConfig } from './config/index.js';
+import { metricsServed, parseObservability, parseSecurity, type Limits, type ObservabilityConfig, type SecurityConfig } from './config/index.js';
 import { useRequestErrorCodes } from './error-codes.js';
 import { EXAMPLE_QUERY, renderOfflineGraphiQL, useGraphiQLAssets } from './graphiql.js';
 import { useSourceReadiness } from './health.js';
+import { yogaLogger } from './observability/log.js';
+import { useObservability } from './observability/plugin.js';
 import { usePartialErrors } from './partial-errors.js';
 import { corsOf, limitPlugins, postureOf } from './security.js';
 import type { SourceRegistry } from './sources.js';
@@ -21,13 +23,19 @@ interface ServerContext {
 
 export type Gateway = YogaServerInstance<ServerContext, GatewayContext>;
 
-export function createGateway(sources: SourceRegistry, security: SecurityConfig = parseSecurity()): Gateway {
+const GRAPHQL_ENDPOINT = '/graphql';
+
+export function createGateway(
+  sources: SourceRegistry,
+  security: SecurityConfig = parseSecurity(),
+  observability: ObservabilityConfig = parseObservability(),
+): Gateway {
   const posture = postureOf(security);
   const authentication = useAuthentication(security.auth ? new Authenticator(security.auth) : null);
   const callerBudget = new Budget(sources.state, 'caller', security.limits.callerBudget, false);
   return createYoga<ServerContext, GatewayContext>({
     schema,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
     context: ({ request, req }) =>
       createContext(sources, { caller: authentication.callerOf(request), clientAddress: req?.socket.remoteAddress }, security.limits, callerBudget),
     graphiql: posture.graphiql ? { title: 'Backup graph', defaultQuery: EXAMPLE_QUERY } : false,
@@ -36,12 +44,14 @@ export function createGateway(sources: SourceRegistry, security: SecurityConfig 
     // isDev stays off so that no original error (parser messages, stacks) is ever echoed.
     maskedErrors: { isDev: false },
     landingPage: false,
+    logging: yogaLogger,
     // One operation per request: a JSON array of operations is refused.
     batching: false,
     maxRequestBodySize: security.limits.maxBodyBytes,
     healthCheckEndpoint: '/health',
     cors: corsOf(security, posture),
     plugins: [
+      useObservability(sources, GRAPHQL_ENDPOINT, metricsServed(observability.metrics, security) ? observability.metrics : null),
       authentication,
       ...limitPlugins(security, posture),
       ...(posture.graphiql ? [useGraphiQLAssets()] : []),

@@ -17,7 +17,9 @@ import {
   type CircuitBreakerPolicy,
   type TimeoutPolicy,
 } from 'cockatiel';
-import { ErrorCode, SourceError, type UpstreamErrorCode } from './errors.js';
+import { ErrorCode, isRefusal, SourceError, type UpstreamErrorCode } from './errors.js';
+import { log } from './observability/log.js';
+import { observeUpstreamCall } from './observability/upstream.js';
 import { noteRefusal } from './refusal-log.js';
 
 export interface GuardConfig {
@@ -84,7 +86,11 @@ export class SourceGuard {
    * Runs one upstream call; `call` must classify its own failures as SourceErrors and honour the
    * signal, which aborts at the call's deadline or when `requestSignal` (the request's own deadline) does.
    */
-  async run<T>(operation: string, call: (signal: AbortSignal) => Promise<T>, requestSignal?: AbortSignal): Promise<T> {
+  run<T>(operation: string, call: (signal: AbortSignal) => Promise<T>, requestSignal?: AbortSignal): Promise<T> {
+    return observeUpstreamCall(this.sourceName, operation, () => this.guarded(operation, call, requestSignal));
+  }
+
+  private async guarded<T>(operation: string, call: (signal: AbortSignal) => Promise<T>, requestSignal: AbortSignal | undefined): Promise<T> {
     try {
       // The deadline's signal reaches the call by closure, not through cockatiel: 3.2 re-runs calls
       // that waited behind a half-open probe without their signal, and loses a slot for every queued
@@ -146,12 +152,19 @@ export class SourceGuard {
  * thousand under load, so they are counted and logged now and then instead.
  */
 function logFailure(failure: SourceError): void {
-  if (failure.local || failure.upstreamName === 'CircuitOpen') {
+  if (isRefusal(failure)) {
     noteRefusal(failure.sourceName, failure.upstreamName);
     return;
   }
-  const httpStatus = failure.status === undefined ? '' : ` status=${failure.status}`;
-  console.warn(`[upstream] source=${failure.sourceName} operation=${failure.operation} error=${failure.upstreamName} code=${failure.code}${httpStatus}`);
+  const { sourceName, operation, upstreamName, code, status } = failure;
+  const httpStatus = status === undefined ? '' : ` status=${status}`;
+  log('warn', 'upstream', `[upstream] source=${sourceName} operation=${operation} error=${upstreamName} code=${code}${httpStatus}`, {
+    source: sourceName,
+    operation,
+    error: upstreamName,
+    code,
+    status,
+  });
 }
 
 /**

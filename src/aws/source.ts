@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-backup';
 import type { BackupJobFilter } from '../../resolvers/backup-jobs.js';
 import { awsJobKey, mapAwsBackupJob, withChildCounts, type AwsBackupJobModel } from '../../resolvers/mappers/aws.js';
-import { Budget, BudgetExhausted } from '../budget.js';
+import { BudgetExhausted, upstreamBudget } from '../budget.js';
 import type { AwsSourceConfig } from '../config/index.js';
 import { ErrorCode, SourceError } from '../errors.js';
 import type { SourceAdapter } from '../read-model/source-read-model.js';
@@ -55,7 +55,7 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
   readonly lookupJob?: (key: string) => Promise<AwsBackupJobModel | null>;
   private readonly client: BackupClient;
   private readonly guard: SourceGuard;
-  private readonly budget: Budget;
+  private readonly takeBudget: (signal?: AbortSignal) => Promise<void>;
   /** The deadline signal of the call under way, for the budget middleware that runs inside the SDK. */
   private readonly callSignal = new AsyncLocalStorage<AbortSignal>();
   /** Describe calls fan out per job; they get a tighter bound of their own inside the guard's. */
@@ -68,7 +68,7 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
     this.freshness = config.freshness;
     this.timeoutMs = config.timeoutMs;
     this.guard = new SourceGuard(config.name, config);
-    this.budget = new Budget(state, 'source', config.budget, true);
+    this.takeBudget = upstreamBudget(state, config);
     this.describeSlots = bulkhead(config.describeConcurrency, Number.POSITIVE_INFINITY);
     this.client = new BackupClient({
       region: config.region,
@@ -85,8 +85,7 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
     // Inside the retry middleware, so that every attempt the SDK sends, retries included, takes a call from the budget.
     this.client.middlewareStack.add(
       (next) => async (args) => {
-        const signal = this.callSignal.getStore();
-        await this.budget.take(this.name, this.timeoutMs / 2, signal);
+        await this.takeBudget(this.callSignal.getStore());
         return next(args);
       },
       { step: 'finalizeRequest', priority: 'low', name: 'upstreamBudget' },

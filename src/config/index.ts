@@ -210,11 +210,44 @@ const securitySchema = z
   })
   .strict();
 
+/** Paths the gateway already serves, which the metrics cannot take. */
+const RESERVED_PATHS = ['/graphql', '/health', '/readiness'];
+
+/**
+ * Prometheus metrics. Traces and the log format are set by the environment (OTEL_*, LOG_FORMAT),
+ * as collectors and log shippers expect; see docs/observability.md.
+ */
+const metricsSchema = z
+  .object({
+    /**
+     * Absent: served, except on a gateway with `security.auth` and no `sha256`, whose callers must
+     * not learn the configured sources' names from the metrics' labels either.
+     */
+    enabled: z.boolean().optional(),
+    path: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~/-]*$/, 'must be a URL path such as /metrics')
+      .refine((path) => !RESERVED_PATHS.includes(path), `must not be one of ${RESERVED_PATHS.join(', ')}`)
+      .default('/metrics'),
+    /** SHA-256 of the token a scraper sends as "Authorization: Bearer <token>"; absent: none needed. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the SHA-256 of the token as 64 lowercase hex digits').optional(),
+    /** Distinct operation names that get a label of their own; the ones after them count as "other". */
+    maxOperationNames: z.number().int().min(0).max(1000).default(50),
+  })
+  .strict();
+
+const observabilitySchema = z
+  .object({
+    metrics: metricsSchema.default({}),
+  })
+  .strict();
+
 const sourceSchema = z.discriminatedUnion('kind', [awsSourceSchema, sailPointSourceSchema]);
 
 const configFileSchema = z
   .object({
     security: securitySchema.default({}),
+    observability: observabilitySchema.default({}),
     sources: z.array(sourceSchema).min(1, 'must list at least one source'),
   })
   .strict()
@@ -263,9 +296,14 @@ export type Limits = SecurityConfig['limits'];
 
 export type AuthConfig = NonNullable<SecurityConfig['auth']>;
 
+export type ObservabilityConfig = z.infer<typeof observabilitySchema>;
+
+export type MetricsConfig = ObservabilityConfig['metrics'];
+
 export interface GatewayConfig {
   sources: SourceConfig[];
   security: SecurityConfig;
+  observability: ObservabilityConfig;
 }
 
 /** One source from its JSON form, every default filled in; for configurations built in code (the sandbox, tests). */
@@ -276,6 +314,16 @@ export function parseSource(input: unknown): SourceConfig {
 /** Security settings from their JSON form, every default filled in; none at all gives the defaults. */
 export function parseSecurity(input: unknown = {}): SecurityConfig {
   return securitySchema.parse(input);
+}
+
+/** Observability settings from their JSON form, every default filled in; none at all gives the defaults. */
+export function parseObservability(input: unknown = {}): ObservabilityConfig {
+  return observabilitySchema.parse(input);
+}
+
+/** Whether the metrics are served: see `enabled` above. */
+export function metricsServed(metrics: MetricsConfig, security: SecurityConfig): boolean {
+  return metrics.enabled ?? (security.auth === undefined || metrics.sha256 !== undefined);
 }
 
 export class ConfigError extends Error {
@@ -405,4 +453,34 @@ export function readPort(env: NodeJS.ProcessEnv = process.env, fallback = 4000):
     throw new ConfigError(`PORT must be an integer between 0 and 65535, got "${raw}"`);
   }
   return port;
+}
+
+/** The log format, from LOG_FORMAT: `text` (default, the lines as they have always been) or `json`. */
+export function readLogFormat(env: NodeJS.ProcessEnv = process.env): 'text' | 'json' {
+  const raw = env.LOG_FORMAT;
+  if (raw === undefined || raw === '' || raw === 'text') return 'text';
+  if (raw === 'json') return 'json';
+  throw new ConfigError(`LOG_FORMAT must be text or json, got "${raw}"`);
+}
+
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
+/**
+ * Whether to export traces, from the OpenTelemetry SDK's standard variables: OTEL_SDK_DISABLED,
+ * OTEL_TRACES_EXPORTER (otlp or none) and the OTLP protocol. Unlike the SDK's own default, nothing
+ * is exported unless an exporter or an endpoint is named: a gateway must not send spans to a
+ * localhost collector nobody asked for. Returns null for no traces.
+ */
+export function readTracesExport(env: NodeJS.ProcessEnv = process.env): { protocol: OtlpProtocol } | null {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return null;
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  if (exporters.includes('none')) return null;
+  const unsupported = exporters.filter((name) => name !== 'otlp');
+  if (unsupported.length > 0) throw new ConfigError(`OTEL_TRACES_EXPORTER must be otlp or none, got "${unsupported.join(', ')}"`);
+  if (exporters.length === 0 && !env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return null;
+  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf';
+  if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
+    throw new ConfigError(`The OTLP protocol must be http/protobuf or http/json (a collector's port 4318), got "${protocol}"`);
+  }
+  return { protocol };
 }

@@ -4,6 +4,8 @@
 // source across all replicas, and every upstream call they make is counted against budgets.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, SourceError, type UpstreamErrorCode } from '../errors.js';
+import { recordLookup, recordRead, type ReadResult } from '../observability/metrics.js';
+import { inSpan } from '../observability/tracing.js';
 import { requestDeadline, untilRequestDeadline } from '../source-guard.js';
 import type { SharedState, Stored } from '../shared-state/index.js';
 import { comparePositions, positionOf, type ReadableJob } from './order.js';
@@ -85,6 +87,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   private decoded: Snapshot<Job> | undefined;
   private readonly lookups = new Map<string, Promise<Job | null>>();
   private readonly snapshotKey: string;
+  private readonly spanAttributes: { 'backup_graph.source': string };
 
   constructor(
     readonly adapter: SourceAdapter<Job>,
@@ -92,6 +95,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     private readonly now: () => number = Date.now,
   ) {
     this.snapshotKey = `snapshot:${adapter.name}`;
+    this.spanAttributes = { 'backup_graph.source': adapter.name };
   }
 
   get name(): string {
@@ -117,24 +121,26 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     const { refreshAfterMs, maxStalenessMs, staleIfErrorMs } = this.adapter.freshness;
     const cached = await this.cached();
     const age = cached ? this.now() - cached.fetchedAt : Number.POSITIVE_INFINITY;
-    const part = (snapshot: Snapshot<Job> | null, stale = false, error: unknown = null): SourcePart<Job> => ({
-      sourceName: this.name,
-      snapshot,
-      stale,
-      error,
-    });
-    if (cached && age <= refreshAfterMs) return part(cached);
+    const part = (result: ReadResult, snapshot: Snapshot<Job> | null, error: unknown = null): SourcePart<Job> => {
+      recordRead(this.name, result);
+      return { sourceName: this.name, snapshot, stale: result === 'stale', error };
+    };
+    if (cached && age <= refreshAfterMs) return part('hit', cached);
     if (cached && age <= maxStalenessMs) {
       // Nobody waits for it; its failure is the next reader's concern.
       this.refreshFor(reader, cached.fetchedAt).catch(() => undefined);
-      return part(cached);
+      return part('hit', cached);
     }
     try {
-      return part(await untilRequestDeadline(() => this.refreshFor(reader, cached?.fetchedAt ?? null), reader.signal, this.name, 'refresh'));
+      // Only a read that waits for the upstream is a span: hits are most reads, and tracing them costs more than it tells.
+      const fresh = await inSpan('read-model read', { attributes: this.spanAttributes }, () =>
+        untilRequestDeadline(() => this.refreshFor(reader, cached?.fetchedAt ?? null), reader.signal, this.name, 'refresh'),
+      );
+      return part('miss', fresh);
     } catch (error) {
       // Its age now, not when the reader asked: the failed refresh may have taken seconds.
-      if (cached && this.now() - cached.fetchedAt <= staleIfErrorMs) return part(cached, true, error);
-      return part(null, false, error);
+      if (cached && this.now() - cached.fetchedAt <= staleIfErrorMs) return part('stale', cached, error);
+      return part('unavailable', null, error);
     }
   }
 
@@ -148,7 +154,10 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     return Promise.all(
       keys.map(async (key): Promise<Job | null | Error> => {
         const listed = part.snapshot?.byKey.get(key);
-        if (listed) return listed;
+        if (listed) {
+          recordLookup(this.name, 'hit');
+          return listed;
+        }
         if (lookupJob) return this.lookupOne(key, lookupJob.bind(this.adapter), reader).catch((error: unknown) => asError(error));
         return part.snapshot ? null : asError(part.error);
       }),
@@ -158,18 +167,19 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   private async lookupOne(key: string, lookupJob: (key: string) => Promise<Job | null>, reader: Reader): Promise<Job | null> {
     const cacheKey = `job:${key}`;
     const cached = await this.state.read<Job | null>(cacheKey);
+    recordLookup(this.name, cached ? 'hit' : 'miss');
     if (cached) return cached.value;
     let pending = this.lookups.get(key);
     if (!pending) {
       await reader.charge(this.name);
       // A request past its deadline (the list it waited for may have taken all of it) starts nothing.
       if (reader.signal.aborted) throw requestDeadline(this.name, 'lookup');
-      pending = (async () => {
+      pending = inSpan('read-model lookup', { attributes: this.spanAttributes }, async () => {
         const job = await lookupJob(key);
         const ttl = job === null ? this.adapter.freshness.maxStalenessMs : this.adapter.isSettled(job) ? SETTLED_TTL_MS : this.adapter.freshness.maxStalenessMs;
         if (ttl > 0) await this.state.write(cacheKey, { value: job, fetchedAt: this.now() }, ttl);
         return job;
-      })().finally(() => this.lookups.delete(key));
+      }).finally(() => this.lookups.delete(key));
       this.lookups.set(key, pending);
     }
     return untilRequestDeadline(() => pending, reader.signal, this.name, 'lookup');
@@ -200,7 +210,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
 
   /** A snapshot newer than `seen` (the fetch time of the one the reader found, null for none). */
   private refresh(seen: number | null): Promise<Snapshot<Job>> {
-    this.inflight ??= this.refreshShared(seen).finally(() => {
+    this.inflight ??= inSpan('read-model refresh', { attributes: this.spanAttributes }, () => this.refreshShared(seen)).finally(() => {
       this.inflight = undefined;
     });
     return this.inflight;

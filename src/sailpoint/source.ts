@@ -3,7 +3,7 @@
 // its upstream budget.
 import type { BackupJobFilter } from '../../resolvers/backup-jobs.js';
 import { mapSailPointBackupJob, type SailPointBackupJobModel } from '../../resolvers/mappers/sailpoint.js';
-import { Budget } from '../budget.js';
+import { upstreamBudget } from '../budget.js';
 import type { SailPointSourceConfig } from '../config/index.js';
 import { SourceError } from '../errors.js';
 import type { SourceAdapter } from '../read-model/source-read-model.js';
@@ -32,10 +32,9 @@ export class SailPointSource implements SourceAdapter<SailPointBackupJobModel> {
     this.freshness = config.freshness;
     this.timeoutMs = config.timeoutMs;
     this.guard = new SourceGuard(config.name, config);
-    const budget = new Budget(state, 'source', config.budget, true);
     this.client = new SailPointClient(
       { name: config.name, baseUrl: config.baseUrl, clientId: config.clientId, clientSecret: config.clientSecret, timeoutMs: config.timeoutMs },
-      { budget: (signal) => budget.take(config.name, config.timeoutMs / 2, signal) },
+      { budget: upstreamBudget(state, config) },
     );
   }
 

@@ -1,6 +1,6 @@
 // The embedded sandbox: local upstream servers with deterministic data, and the gateway
 // configuration that points at them.
-import { ConfigError, parseSecurity, parseSource, readPort, type GatewayConfig } from '../config/index.js';
+import { ConfigError, parseObservability, parseSecurity, parseSource, readPort, type GatewayConfig } from '../config/index.js';
 import {
   CROSS_ACCOUNT_DESCRIBE,
   LIST_ORDERS,
@@ -83,6 +83,7 @@ function readChoice<const Choice extends string>(env: NodeJS.ProcessEnv, name: s
 function sandboxConfig(aws: AwsSandbox, sailPoint: SailPointSandbox): GatewayConfig {
   return {
     security: parseSecurity(),
+    observability: parseObservability(),
     sources: [
       ...aws.store.regions.map((region) => ({
         ...parseSource({ kind: 'aws', name: `aws-${region}`, region, accountId: '*', endpoint: aws.url, timeoutMs: 5_000 }),

@@ -2,6 +2,7 @@
 // the others fetched, takes refresh leases from the others, and counts upstream calls with them.
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { log } from '../observability/log.js';
 import type { SharedState, Stored } from './index.js';
 
 const PREFIX = 'backup-graph:';
@@ -49,7 +50,7 @@ export class RedisState implements SharedState {
       lazyConnect: false,
     });
     // ioredis reports connection trouble as events; without a listener Node would treat them as crashes.
-    this.client.on('error', (error: Error) => warnOnce(`[shared-state] Redis is not reachable (${error.name}); each replica acts on its own until it is`));
+    this.client.on('error', (error: Error) => warnOnce(error.name));
   }
 
   /** Resolves once Redis answers, or rejects: a gateway told to share state should not start without it. */
@@ -142,8 +143,8 @@ export class RedisState implements SharedState {
 
 let lastWarning = 0;
 /** Connection errors repeat on every reconnect attempt; one line a minute says it. */
-function warnOnce(line: string): void {
+function warnOnce(errorName: string): void {
   if (Date.now() - lastWarning < 60_000) return;
   lastWarning = Date.now();
-  console.warn(line);
+  log('warn', 'shared-state', `[shared-state] Redis is not reachable (${errorName}); each replica acts on its own until it is`, { error: errorName });
 }

@@ -1,0 +1,146 @@
+// Prometheus metrics in a registry of the gateway's own: what GraphQL requests, upstream calls,
+// budgets, circuits and read models do, and the process's own figures. Every label value comes from
+// a bounded set (configured source names, the gateway's operations, codes and reasons, capped
+// operation names): never a job id, a caller, or anything else a request can make up.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CircuitName } from '../source-guard.js';
+import type { SourceRegistry } from '../sources.js';
+
+export const metricsRegistry = new Registry();
+
+/** Off until a gateway serves the metrics: until then every recorder returns at once. */
+let recording = false;
+
+/** The sources whose circuits and read models the gauges read when scraped: the gateway this process serves. */
+let watched: SourceRegistry | undefined;
+
+export function startRecording(sources: SourceRegistry): void {
+  watched = sources;
+  if (recording) return;
+  recording = true;
+  collectDefaultMetrics({ register: metricsRegistry });
+}
+
+/** From 5 ms to past the default request deadline (15 s). */
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20];
+
+const registers = [metricsRegistry];
+
+const counter = <Label extends string>(name: string, help: string, labelNames: readonly Label[]) =>
+  new Counter({ name, help, labelNames, registers });
+
+const seconds = <Label extends string>(name: string, help: string, labelNames: readonly Label[]) =>
+  new Histogram({ name, help, labelNames, buckets: SECONDS, registers });
+
+const graphqlRequests = seconds(
+  'backup_graph_graphql_request_duration_seconds',
+  'GraphQL requests by operation name and outcome (ok, partial: data and errors, error: no data), from arrival to answer',
+  ['operation', 'outcome'],
+);
+
+const upstreamCalls = seconds(
+  'backup_graph_upstream_call_duration_seconds',
+  'Upstream calls by source, operation and outcome (ok, error: the source failed, refused: the gateway did not call it), retries and waits included',
+  ['source', 'operation', 'outcome'],
+);
+
+const upstreamFailures = counter(
+  'backup_graph_upstream_call_failures_total',
+  'Failed upstream calls by source, operation, error code and outcome (error or refused)',
+  ['source', 'operation', 'code', 'outcome'],
+);
+
+const upstreamRequests = counter(
+  'backup_graph_upstream_requests_total',
+  'HTTP requests sent to each source, retries and token requests included: what its upstream budget counts',
+  ['source'],
+);
+
+const upstreamBudget = new Gauge({
+  name: 'backup_graph_upstream_budget_requests_per_second',
+  help: "Requests per second each source's upstream budget allows, shared by every replica",
+  labelNames: ['source'] as const,
+  registers,
+});
+
+const refusals = counter(
+  'backup_graph_refusals_total',
+  'What the gateway refused on its own account, by source and reason (caller-budget, Budget, CircuitOpen, DeadlineInQueue, RequestDeadline)',
+  ['source', 'reason'],
+);
+
+export type ReadResult = 'hit' | 'miss' | 'stale' | 'unavailable';
+
+const reads = counter(
+  'backup_graph_read_model_reads_total',
+  "Reads of each source's read model, once per request: hit (served as cached), miss (waited for a refresh), stale (a refresh failed, an older answer served), unavailable (nothing served)",
+  ['source', 'result'],
+);
+
+const lookups = counter('backup_graph_read_model_lookups_total', 'Jobs looked up by id: hit (in the list or cached), miss (asked upstream)', ['source', 'result']);
+
+const CIRCUIT_STATES: readonly CircuitName[] = ['CLOSED', 'HALF_OPEN', 'OPEN'];
+
+new Gauge({
+  name: 'backup_graph_circuit_state',
+  help: "Each source's circuit: 1 for the state it is in, 0 for the others",
+  labelNames: ['source', 'state'] as const,
+  registers,
+  collect() {
+    this.reset();
+    for (const source of watched?.all ?? []) {
+      for (const state of CIRCUIT_STATES) this.set({ source: source.name, state }, source.circuit === state ? 1 : 0);
+    }
+  },
+});
+
+new Gauge({
+  name: 'backup_graph_read_model_age_seconds',
+  help: "Age of each source's read model (absent before its first read)",
+  labelNames: ['source'] as const,
+  registers,
+  async collect() {
+    this.reset();
+    const sources = watched;
+    if (!sources) return;
+    await Promise.all(
+      sources.all.map(async (source) => {
+        const fetchedAt = await sources.readModel(source.name)?.fetchedAt();
+        if (fetchedAt != null) this.set({ source: source.name }, (Date.now() - fetchedAt) / 1000);
+      }),
+    );
+  },
+});
+
+export function recordGraphQLRequest(operation: string, outcome: 'ok' | 'partial' | 'error', seconds: number): void {
+  if (recording) graphqlRequests.observe({ operation, outcome }, seconds);
+}
+
+export type CallOutcome = 'ok' | 'error' | 'refused';
+
+export function recordUpstreamCall(source: string, operation: string, outcome: CallOutcome, seconds: number, code?: string): void {
+  if (!recording) return;
+  upstreamCalls.observe({ source, operation, outcome }, seconds);
+  if (code !== undefined) upstreamFailures.inc({ source, operation, code, outcome });
+}
+
+export function recordUpstreamRequest(source: string): void {
+  if (recording) upstreamRequests.inc({ source });
+}
+
+/** Set once per source when it is built, whether or not the metrics are served yet. */
+export function recordUpstreamBudget(source: string, requestsPerSecond: number): void {
+  upstreamBudget.set({ source }, requestsPerSecond);
+}
+
+export function recordRefusal(source: string, reason: string): void {
+  if (recording) refusals.inc({ source, reason });
+}
+
+export function recordRead(source: string, result: ReadResult): void {
+  if (recording) reads.inc({ source, result });
+}
+
+export function recordLookup(source: string, result: 'hit' | 'miss'): void {
+  if (recording) lookups.inc({ source, result });
+}

@@ -1,0 +1,44 @@
+// Every upstream call as a span and as metrics: how long it took, how it ended, and how many HTTP
+// requests it sent. The guard runs each call through observeUpstreamCall; each HTTP request that
+// takes from a source's budget (retries and token requests too) reports itself with countUpstreamRequest.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { SpanKind } from '@opentelemetry/api';
+import { isRefusal, type SourceError } from '../errors.js';
+import { recordUpstreamCall, recordUpstreamRequest } from './metrics.js';
+import { inSpan } from './tracing.js';
+
+const currentCall = new AsyncLocalStorage<{ requests: number }>();
+
+/** `call` fails with SourceErrors only (the guard classifies every failure). */
+export function observeUpstreamCall<T>(sourceName: string, operation: string, call: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const sent = { requests: 0 };
+  const attributes = { 'backup_graph.source': sourceName, 'backup_graph.operation': operation };
+  return inSpan(`upstream ${operation}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+    let failure: SourceError | undefined;
+    try {
+      return await currentCall.run(sent, call);
+    } catch (error) {
+      failure = error as SourceError;
+      throw error;
+    } finally {
+      const outcome = !failure ? 'ok' : isRefusal(failure) ? 'refused' : 'error';
+      recordUpstreamCall(sourceName, operation, outcome, (performance.now() - started) / 1000, failure?.code);
+      span.setAttributes({
+        'backup_graph.outcome': outcome,
+        'backup_graph.upstream.requests': sent.requests,
+        // Requests past the first: retries, and on SailPoint a token renewal.
+        'backup_graph.upstream.retries': Math.max(0, sent.requests - 1),
+        ...(failure ? { 'backup_graph.upstream.error': failure.upstreamName } : {}),
+        ...(failure?.status === undefined ? {} : { 'http.response.status_code': failure.status }),
+      });
+    }
+  });
+}
+
+/** One HTTP request to the source, counted for its budget's metric and for the call under way. */
+export function countUpstreamRequest(sourceName: string): void {
+  recordUpstreamRequest(sourceName);
+  const call = currentCall.getStore();
+  if (call) call.requests += 1;
+}
