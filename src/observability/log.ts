@@ -1,10 +1,10 @@
 // The one way the gateway writes a log line. By default each line is the plain text it has always
 // been (people, scripts and the tests read those); with LOG_FORMAT=json each is one JSON object
 // carrying its level, its fields, the request it belongs to and, while tracing, the trace.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { format as formatArguments } from 'node:util';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { createLogger, type YogaLogger } from 'graphql-yoga';
+import { contextKey, valueOf, withValue } from './context.js';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -20,10 +20,10 @@ export function setLogFormat(chosen: LogFormat): void {
 }
 
 /** The id of the request under way, for every line written on its behalf (its upstream calls included). */
-const requestIds = new AsyncLocalStorage<string>();
+const REQUEST_ID = contextKey<string>('backup-graph request id');
 
 export function inRequest<T>(requestId: string, run: () => T): T {
-  return requestIds.run(requestId, run);
+  return withValue(REQUEST_ID, requestId, run);
 }
 
 /**
@@ -39,7 +39,7 @@ export function log(level: LogLevel, event: string, text: string, fields: LogFie
   }
   const span = trace.getActiveSpan()?.spanContext();
   const traced = span && isSpanContextValid(span) ? { traceId: span.traceId, spanId: span.spanId } : {};
-  write(JSON.stringify({ time: new Date().toISOString(), level, event, msg: text, ...fields, requestId: requestIds.getStore(), ...traced }));
+  write(JSON.stringify({ time: new Date().toISOString(), level, event, msg: text, ...fields, requestId: valueOf(REQUEST_ID), ...traced }));
 }
 
 const yogaText = createLogger();

@@ -3,7 +3,7 @@
 // line written on the request's behalf), a server span per GraphQL request that continues the
 // caller's W3C trace context, the GraphQL request metrics, and the /metrics endpoint.
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type TextMapGetter } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Span, type TextMapGetter } from '@opentelemetry/api';
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { MetricsConfig } from '../config/index.js';
@@ -48,22 +48,22 @@ export function useObservability(sources: SourceRegistry, graphqlEndpoint: strin
         const state: RequestState = { startedAt: performance.now(), requestId: given && FOREIGN_REQUEST_ID.test(given) ? given : randomUUID() };
         states.set(request, state);
         if (new URL(request.url).pathname !== graphqlEndpoint) return inRequest(state.requestId, handle);
-        const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
-        const span = tracer.startSpan(
-          `${request.method} ${graphqlEndpoint}`,
-          { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'url.path': graphqlEndpoint, 'backup_graph.request_id': state.requestId } },
-          parent,
-        );
-        state.span = span;
-        return inRequest(state.requestId, () =>
-          context.with(trace.setSpan(parent, span), async () => {
+        return inRequest(state.requestId, () => {
+          const parent = propagation.extract(context.active(), request.headers, headerGetter);
+          const span = tracer.startSpan(
+            `${request.method} ${graphqlEndpoint}`,
+            { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'url.path': graphqlEndpoint, 'backup_graph.request_id': state.requestId } },
+            parent,
+          );
+          state.span = span;
+          return context.with(trace.setSpan(parent, span), async () => {
             try {
               await handle();
             } finally {
               span.end();
             }
-          }),
-        );
+          });
+        });
       },
     },
     async onRequest({ url, request, endResponse, fetchAPI }) {

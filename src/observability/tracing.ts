@@ -44,7 +44,8 @@ export async function startTracing(protocol: OtlpProtocol): Promise<Tracing> {
       .merge(detectResources({ detectors: [envDetector] })),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
   });
-  provider.register();
+  // The context manager is the one ./context.ts set up for the whole process.
+  provider.register({ contextManager: null });
   return { shutdown: () => provider.shutdown() };
 }
 

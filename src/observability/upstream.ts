@@ -1,13 +1,13 @@
 // Every upstream call as a span and as metrics: how long it took, how it ended, and how many HTTP
 // requests it sent. The guard runs each call through observeUpstreamCall; each HTTP request that
 // takes from a source's budget (retries and token requests too) reports itself with countUpstreamRequest.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { SpanKind } from '@opentelemetry/api';
 import { isRefusal, type SourceError } from '../errors.js';
+import { contextKey, valueOf, withValue } from './context.js';
 import { recordUpstreamCall, recordUpstreamRequest } from './metrics.js';
 import { inSpan } from './tracing.js';
 
-const currentCall = new AsyncLocalStorage<{ requests: number }>();
+const CURRENT_CALL = contextKey<{ requests: number }>('backup-graph upstream call');
 
 /** `call` fails with SourceErrors only (the guard classifies every failure). */
 export function observeUpstreamCall<T>(sourceName: string, operation: string, call: () => Promise<T>): Promise<T> {
@@ -17,7 +17,7 @@ export function observeUpstreamCall<T>(sourceName: string, operation: string, ca
   return inSpan(`upstream ${operation}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
     let failure: SourceError | undefined;
     try {
-      return await currentCall.run(sent, call);
+      return await withValue(CURRENT_CALL, sent, call);
     } catch (error) {
       failure = error as SourceError;
       throw error;
@@ -39,6 +39,6 @@ export function observeUpstreamCall<T>(sourceName: string, operation: string, ca
 /** One HTTP request to the source, counted for its budget's metric and for the call under way. */
 export function countUpstreamRequest(sourceName: string): void {
   recordUpstreamRequest(sourceName);
-  const call = currentCall.getStore();
+  const call = valueOf(CURRENT_CALL);
   if (call) call.requests += 1;
 }
