@@ -35,7 +35,7 @@ const observability = await startObservabilityLoad();
 const sides: Side[] = [];
 try {
   const fixtures = await readyMessage<SandboxReady>(sandboxProcess, 'the sandbox process');
-  const dashboard = buildScenarios(fixtures, { awsSources: 2, describeConcurrency: 8 }).find((scenario) => scenario.name === 'dashboard')!;
+  const dashboard = buildScenarios(fixtures).find((scenario) => scenario.name === 'dashboard')!;
   for (const [name, on] of [['without', false], ['with', true]] as const) {
     const config = writeGatewayConfig(mkdtempSync(join(work, name)), { sources: fixtures.sources, observability: { metrics: { enabled: on } } });
     const gateway = spawnGateway(config, { env: { ...env, ...(on ? observability.env : {}) } });
