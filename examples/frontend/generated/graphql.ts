@@ -1,9 +1,30 @@
 /* eslint-disable */
-/** Internal type. DO NOT USE DIRECTLY. */
-type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
-/** Internal type. DO NOT USE DIRECTLY. */
-export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = T | null | undefined;
+export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
+export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
+export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  /** The `ID` scalar type represents a unique identifier, often used to refetch an object or as key for a cache. The ID type appears in a JSON response as a String; however, it is not intended to be human-readable. When expected as an input type, any string (such as `"4"`) or integer (such as `4`) input value will be accepted as an ID. */
+  ID: { input: string; output: string; }
+  /** The `String` scalar type represents textual data, represented as UTF-8 character sequences. The String type is most often used by GraphQL to represent free-form human-readable text. */
+  String: { input: string; output: string; }
+  /** The `Boolean` scalar type represents `true` or `false`. */
+  Boolean: { input: boolean; output: boolean; }
+  /** The `Int` scalar type represents non-fractional signed whole numeric values. Int can represent values between -(2^31) and 2^31 - 1. */
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** A point in time as an ISO 8601 string in UTC, such as `2026-11-20T05:00:12.345Z`. */
+  DateTime: { input: string; output: string; }
+  /** An integer up to 2^53-1 (9 PiB as a byte count), sent as a JSON number that JavaScript reads exactly. Used where 32-bit `Int` would overflow; 2^53 is also the precision the AWS SDK itself decodes byte counts with. */
+  SafeInt: { input: number; output: number; }
+  _Any: { input: any; output: any; }
+};
+
 /** The state of a job exactly as AWS Backup reports it. */
 export type AwsBackupJobState =
   /** Stopped before it finished. */
@@ -24,6 +45,26 @@ export type AwsBackupJobState =
   | 'PENDING'
   /** Copying data into the vault. */
   | 'RUNNING';
+
+/** Narrows `backupJobs`. Every condition must hold. Conditions an upstream understands are sent to it; the gateway applies the rest, which can make a page shorter than `first`. */
+export type BackupJobFilter = {
+  /** AWS only: only jobs of this 12-digit account. */
+  accountId?: InputMaybe<Scalars['String']['input']>;
+  /** AWS only: only jobs storing into this vault. */
+  backupVaultName?: InputMaybe<Scalars['String']['input']>;
+  /** Only jobs created after this instant. */
+  createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only jobs created before this instant. */
+  createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only jobs in one of these phases. A set that maps to one AWS state is sent to AWS as its state filter. */
+  phases?: InputMaybe<Array<BackupJobPhase>>;
+  /** AWS only: only jobs for this resource type, such as `EBS` or `DynamoDB`. */
+  resourceType?: InputMaybe<Scalars['String']['input']>;
+  /** Only jobs from these configured sources (see `backupSources`). An unknown name is an error. */
+  sourceNames?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only jobs from these kinds of source. */
+  sources?: InputMaybe<Array<BackupSource>>;
+};
 
 /** Where a backup job is in its life, the same vocabulary for every source. Each value names the upstream states it stands for; the README has the full table. */
 export type BackupJobPhase =
@@ -52,6 +93,15 @@ export type BackupSource =
   | 'AWS_BACKUP'
   /** SailPoint Identity Security Cloud: Configuration Hub backups and uploaded configurations of a tenant. */
   | 'SAILPOINT';
+
+/** Where a source's circuit breaker stands: whether the gateway calls the source at all. */
+export type CircuitState =
+  /** Calls go through as usual. */
+  | 'CLOSED'
+  /** The probe interval passed: the next call goes through and decides whether the circuit closes again. */
+  | 'HALF_OPEN'
+  /** The source failed too many calls in a row: calls fail at once with UPSTREAM_UNAVAILABLE, without reaching it, until the probe interval passes. */
+  | 'OPEN';
 
 /** The status of a Configuration Hub backup exactly as SailPoint reports it. */
 export type SailPointBackupStatus =
@@ -102,35 +152,35 @@ export type SailPointHydrationStatus =
   | 'UNKNOWN';
 
 export type DashboardQueryVariables = Exact<{
-  first?: number | null | undefined;
-  after?: string | null | undefined;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
 }>;
 
 
-export type DashboardQuery = { backupSources: Array<{ name: string, kind: BackupSource, lastCall: { reachable: boolean, errorCode: string | null } | null }>, backupJobs: { edges: Array<{ node:
-        | { accountId: string | null, region: string, resourceType: string | null, backupSizeInBytes: number | null, id: string, source: BackupSource, sourceName: string, displayName: string | null, phase: BackupJobPhase, createdAt: string | null, completedAt: string | null, createdBy: { backupPlanName: string | null, backupRuleName: string | null } | null, recoveryPointLifecycle: { moveToColdStorageAfterDays: number | null, deleteAfterDays: number | null } | null }
-        | { tenant: string | null, backupType: SailPointBackupType | null, requesterName: string | null, totalObjectCount: number | null, id: string, source: BackupSource, sourceName: string, displayName: string | null, phase: BackupJobPhase, createdAt: string | null, completedAt: string | null, options: { includeTypes: Array<string> | null } | null }
-       | null } | null>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type DashboardQuery = { __typename?: 'Query', backupSources: Array<{ __typename?: 'ConfiguredSource', name: string, kind: BackupSource, lastCall?: { __typename?: 'SourceLastCall', reachable: boolean, errorCode?: string | null } | null }>, backupJobs: { __typename?: 'BackupJobConnection', edges: Array<{ __typename?: 'BackupJobEdge', node?:
+        | { __typename?: 'AwsBackupJob', accountId?: string | null, region: string, resourceType?: string | null, backupSizeInBytes?: number | null, id: string, source: BackupSource, sourceName: string, displayName?: string | null, phase: BackupJobPhase, createdAt?: string | null, completedAt?: string | null, createdBy?: { __typename?: 'AwsRecoveryPointCreator', backupPlanName?: string | null, backupRuleName?: string | null } | null, recoveryPointLifecycle?: { __typename?: 'AwsRecoveryPointLifecycle', moveToColdStorageAfterDays?: number | null, deleteAfterDays?: number | null } | null }
+        | { __typename?: 'SailPointBackupJob', tenant?: string | null, backupType?: SailPointBackupType | null, requesterName?: string | null, totalObjectCount?: number | null, id: string, source: BackupSource, sourceName: string, displayName?: string | null, phase: BackupJobPhase, createdAt?: string | null, completedAt?: string | null, options?: { __typename?: 'SailPointBackupOptions', includeTypes?: Array<string> | null } | null }
+       | null } | null>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
 
 export type FailedJobsQueryVariables = Exact<{
-  since: string;
-  after?: string | null | undefined;
+  since: Scalars['DateTime']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
 }>;
 
 
-export type FailedJobsQuery = { backupJobs: { edges: Array<{ node:
-        | { statusMessage: string | null, messageCategory: string | null, resourceArn: string | null, id: string, sourceName: string, displayName: string | null, phase: BackupJobPhase, createdAt: string | null }
-        | { status: SailPointBackupStatus | null, cloudStorageStatus: SailPointCloudStorageStatus | null, fileExists: boolean, id: string, sourceName: string, displayName: string | null, phase: BackupJobPhase, createdAt: string | null }
-       | null } | null>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type FailedJobsQuery = { __typename?: 'Query', backupJobs: { __typename?: 'BackupJobConnection', edges: Array<{ __typename?: 'BackupJobEdge', node?:
+        | { __typename?: 'AwsBackupJob', statusMessage?: string | null, messageCategory?: string | null, resourceArn?: string | null, id: string, sourceName: string, displayName?: string | null, phase: BackupJobPhase, createdAt?: string | null }
+        | { __typename?: 'SailPointBackupJob', status?: SailPointBackupStatus | null, cloudStorageStatus?: SailPointCloudStorageStatus | null, fileExists: boolean, id: string, sourceName: string, displayName?: string | null, phase: BackupJobPhase, createdAt?: string | null }
+       | null } | null>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
 
 export type JobDetailQueryVariables = Exact<{
-  id: string | number;
+  id: Scalars['ID']['input'];
 }>;
 
 
-export type JobDetailQuery = { backupJob:
-    | { accountId: string | null, region: string, backupJobId: string, state: AwsBackupJobState | null, statusMessage: string | null, messageCategory: string | null, percentDone: string | null, resourceArn: string | null, resourceName: string | null, resourceType: string | null, backupVaultName: string | null, vaultType: string | null, vaultLockState: string | null, recoveryPointArn: string | null, encryptionKeyArn: string | null, iamRoleArn: string | null, backupSizeInBytes: number | null, bytesTransferred: number | null, startBy: string | null, expectedCompletionDate: string | null, backupType: string | null, isParent: boolean | null, numberOfChildJobs: number | null, id: string, source: BackupSource, sourceName: string, displayName: string | null, phase: BackupJobPhase, createdAt: string | null, completedAt: string | null, backupOptions: Array<{ key: string, value: string }> | null, createdBy: { backupPlanId: string | null, backupPlanName: string | null, backupPlanVersion: string | null, backupRuleName: string | null, backupRuleCron: string | null, backupRuleTimezone: string | null } | null, recoveryPointLifecycle: { moveToColdStorageAfterDays: number | null, deleteAfterDays: number | null, optInToArchiveForSupportedResources: boolean | null, deleteAfterEvent: string | null } | null, childJobsInState: Array<{ state: AwsBackupJobState, count: number }> | null, parentJob: { id: string, displayName: string | null } | null, childJobs: Array<{ id: string, displayName: string | null, phase: BackupJobPhase }> | null }
-    | { jobId: string, status: SailPointBackupStatus | null, tenant: string | null, name: string | null, requesterName: string | null, created: string | null, modified: string | null, completed: string | null, fileExists: boolean, userCanDelete: boolean, isPartial: boolean, hydrationStatus: SailPointHydrationStatus | null, cloudStorageStatus: SailPointCloudStorageStatus | null, totalObjectCount: number | null, id: string, source: BackupSource, sourceName: string, displayName: string | null, phase: BackupJobPhase, createdAt: string | null, completedAt: string | null, configurationBackupType: SailPointBackupType | null, options: { includeTypes: Array<string> | null, objectOptions: Array<{ objectType: string, includedNames: Array<string> }> | null } | null }
+export type JobDetailQuery = { __typename?: 'Query', backupJob?:
+    | { __typename?: 'AwsBackupJob', accountId?: string | null, region: string, backupJobId: string, state?: AwsBackupJobState | null, statusMessage?: string | null, messageCategory?: string | null, percentDone?: string | null, resourceArn?: string | null, resourceName?: string | null, resourceType?: string | null, backupVaultName?: string | null, vaultType?: string | null, vaultLockState?: string | null, recoveryPointArn?: string | null, encryptionKeyArn?: string | null, iamRoleArn?: string | null, backupSizeInBytes?: number | null, bytesTransferred?: number | null, startBy?: string | null, expectedCompletionDate?: string | null, backupType?: string | null, isParent?: boolean | null, numberOfChildJobs?: number | null, id: string, source: BackupSource, sourceName: string, displayName?: string | null, phase: BackupJobPhase, createdAt?: string | null, completedAt?: string | null, backupOptions?: Array<{ __typename?: 'AwsBackupOption', key: string, value: string }> | null, createdBy?: { __typename?: 'AwsRecoveryPointCreator', backupPlanId?: string | null, backupPlanName?: string | null, backupPlanVersion?: string | null, backupRuleName?: string | null, backupRuleCron?: string | null, backupRuleTimezone?: string | null } | null, recoveryPointLifecycle?: { __typename?: 'AwsRecoveryPointLifecycle', moveToColdStorageAfterDays?: number | null, deleteAfterDays?: number | null, optInToArchiveForSupportedResources?: boolean | null, deleteAfterEvent?: string | null } | null, childJobsInState?: Array<{ __typename?: 'AwsChildJobStateCount', state: AwsBackupJobState, count: number }> | null, parentJob?: { __typename?: 'AwsBackupJob', id: string, displayName?: string | null } | null, childJobs?: Array<{ __typename?: 'AwsBackupJob', id: string, displayName?: string | null, phase: BackupJobPhase }> | null }
+    | { __typename?: 'SailPointBackupJob', jobId: string, status?: SailPointBackupStatus | null, tenant?: string | null, name?: string | null, requesterName?: string | null, created?: string | null, modified?: string | null, completed?: string | null, fileExists: boolean, userCanDelete: boolean, isPartial: boolean, hydrationStatus?: SailPointHydrationStatus | null, cloudStorageStatus?: SailPointCloudStorageStatus | null, totalObjectCount?: number | null, id: string, source: BackupSource, sourceName: string, displayName?: string | null, phase: BackupJobPhase, createdAt?: string | null, completedAt?: string | null, configurationBackupType?: SailPointBackupType | null, options?: { __typename?: 'SailPointBackupOptions', includeTypes?: Array<string> | null, objectOptions?: Array<{ __typename?: 'SailPointObjectOption', objectType: string, includedNames: Array<string> }> | null } | null }
    | null };
 
 
