@@ -263,7 +263,7 @@ describe('a hidden source, through every entry point', () => {
       ['query($rep: _Any!) { _entities(representations: [$rep]) { ... on AwsBackupJob { id } } }', naturalKey(record.BackupJobId), naturalKey('nowhere')],
       ['query($s: String!) { backupJobs(filter: { sourceNames: [$s] }) { totalCount } }', { s: 'aws-us-east-1' }, { s: 'nowhere' }],
     ]);
-    const counted = await gateway.query('{ backupJobs(filter: { sources: [AWS_BACKUP] }) { totalCount sources { sourceName } edges { cursor } } }', undefined, { 'x-api-key': TEST_API_KEY });
+    const counted = await gateway.query('{ backupJobs(filter: { sourceKinds: [AWS_BACKUP] }) { totalCount sources { sourceName } edges { cursor } } }', undefined, { 'x-api-key': TEST_API_KEY });
     expect(counted.data!.backupJobs).toEqual({ totalCount: 0, sources: [], edges: [] });
   });
 
@@ -279,7 +279,7 @@ describe('a hidden source, through every entry point', () => {
       ['query($rep: _Any!) { _entities(representations: [$rep]) { ... on SailPointBackupJob { id } } }', naturalKey(String(record.jobId)), naturalKey('nowhere')],
       ['query($s: String!) { backupJobs(filter: { sourceNames: [$s] }) { totalCount } }', { s: 'sailpoint-acme-prod' }, { s: 'nowhere' }],
     ]);
-    const counted = await gateway.query('{ backupJobs(filter: { sources: [SAILPOINT] }) { totalCount sources { sourceName } edges { cursor } } }', undefined, awsOnly);
+    const counted = await gateway.query('{ backupJobs(filter: { sourceKinds: [SAILPOINT] }) { totalCount sources { sourceName } edges { cursor } } }', undefined, awsOnly);
     expect(counted.data!.backupJobs).toEqual({ totalCount: 0, sources: [], edges: [] });
   });
 });
