@@ -158,7 +158,7 @@ export function buildScenarios(fixtures: SandboxReady): Scenario[] {
         const edges = response.data?.backupJobs?.edges;
         if (response.errors) return `errors: ${JSON.stringify(response.errors).slice(0, 300)}`;
         if (edges?.length !== 100) return `expected 100 edges, got ${edges?.length}`;
-        const sources = new Set(edges.map((edge: any) => edge.node.source));
+        const sources = new Set(edges.map((edge: any) => edge.node.sourceKind));
         return sources.size === 2 ? null : 'the page does not hold jobs of both sources';
       },
       coldCalls: reads(fixtures.aws, tenants),

@@ -186,7 +186,7 @@ const ATTACKER_CONNECTIONS = 10;
 const ATTACK_IDS = 200;
 /** The victim asks for its dashboard twice a second. */
 const VICTIM_INTERVAL_MS = 500;
-const SAILPOINT_PAGE = JSON.stringify({ query: '{ backupJobs(first: 5, filter: { sources: [SAILPOINT] }) { edges { node { id } } } }' });
+const SAILPOINT_PAGE = JSON.stringify({ query: '{ backupJobs(first: 5, filter: { sourceKinds: [SAILPOINT] }) { edges { node { id } } } }' });
 const ENTITIES = 'query Entities($representations: [_Any!]!) { _entities(representations: $representations) { ... on AwsBackupJob { id state } } }';
 
 /** `_entities` for ids the source never listed, new each time, so that no cache answers them: each costs a DescribeBackupJob unless refused. */

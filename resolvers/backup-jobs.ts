@@ -23,7 +23,7 @@ export type BackupSourceKind = SourceKind;
 export type BackupJobModel = AwsBackupJobModel | SailPointBackupJobModel;
 
 export interface BackupJobFilter {
-  sources?: readonly BackupSourceKind[] | null;
+  sourceKinds?: readonly BackupSourceKind[] | null;
   sourceNames?: readonly string[] | null;
   phases?: readonly BackupJobPhase[] | null;
   createdAfter?: Date | null;
@@ -153,7 +153,7 @@ function selectSources(context: GatewayContext, filter: BackupJobFilter): Gatewa
   }
   return context.sources.all.filter(
     (source) =>
-      (!filter.sources || filter.sources.includes(source.kind)) &&
+      (!filter.sourceKinds || filter.sourceKinds.includes(source.kind)) &&
       (!filter.sourceNames || filter.sourceNames.includes(source.name)) &&
       source.canMatch(filter),
   );

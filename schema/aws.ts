@@ -101,14 +101,14 @@ export const AwsBackupJob = builder.loadableNodeRef('AwsBackupJob', {
 });
 
 function isAwsJob(job: BackupJobModel): job is AwsBackupJobModel {
-  return job.source === 'AWS_BACKUP';
+  return job.sourceKind === 'AWS_BACKUP';
 }
 
 AwsBackupJob.implement({
   description:
     'A backup job of AWS Backup, with every member DescribeBackupJob returns. Timestamps are ISO 8601; byte counts are SafeInt.',
   interfaces: [BackupJob],
-  isTypeOf: (value) => (value as AwsBackupJobModel).source === 'AWS_BACKUP',
+  isTypeOf: (value) => (value as AwsBackupJobModel).sourceKind === 'AWS_BACKUP',
   fields: (t) => ({
     region: t.exposeString('region', { nullable: false, description: 'The AWS Region the job ran in.' }),
     accountId: t.exposeString('accountId', { description: 'The AWS account that owns the job.' }),

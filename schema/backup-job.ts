@@ -3,8 +3,9 @@ import type { BackupJobModel } from '../resolvers/backup-jobs.js';
 import { BACKUP_JOB_PHASES, type BackupJobPhase as Phase } from '../resolvers/mappers/phase.js';
 import { builder } from './builder.js';
 
-export const BackupSource = builder.enumType('BackupSource', {
-  description: 'The kind of upstream system a backup job comes from.',
+export const BackupSourceKind = builder.enumType('BackupSourceKind', {
+  description:
+    'Which upstream system a source is, and so which API the gateway reads its jobs through. A configured source (`BackupSource`) has one kind; several sources can share it.',
   values: {
     AWS_BACKUP: { description: 'AWS Backup: jobs that back up AWS resources (EBS, RDS, EFS, DynamoDB, S3, ...) into backup vaults.' },
     SAILPOINT: {
@@ -31,7 +32,7 @@ const PHASE_DESCRIPTIONS: Record<Phase, string> = {
 
 export const BackupJobPhase = builder.enumType('BackupJobPhase', {
   description:
-    'Where a backup job is in its life, the same vocabulary for every source. Each value names the upstream states it stands for; the README has the full table.',
+    'Where a backup job is in its life, the same vocabulary for every source. Each value names the upstream states it stands for; docs/graph.md has the full table.',
   values: Object.fromEntries(BACKUP_JOB_PHASES.map((phase) => [phase, { description: PHASE_DESCRIPTIONS[phase] }])) as Record<
     Phase,
     { description: string }
@@ -45,15 +46,15 @@ export const BackupJob = builder.interfaceRef<BackupJobModel>('BackupJob').imple
   // The schema's own guard: whatever path a job takes into a response, its source must be one the caller may see.
   authScopes: (job) => ({ source: job.sourceName }),
   fields: (t) => ({
-    source: t.field({
-      type: BackupSource,
+    sourceKind: t.field({
+      type: BackupSourceKind,
       nullable: false,
-      description: 'The kind of upstream this job comes from.',
-      resolve: (job) => job.source,
+      description: 'Which upstream system the source that reported this job is (AWS Backup or SailPoint).',
+      resolve: (job) => job.sourceKind,
     }),
     sourceName: t.exposeString('sourceName', {
       nullable: false,
-      description: 'The name of the configured source (from the gateway configuration) that reported this job.',
+      description: 'The name of the configured source that reported this job: the `name` of one of `backupSources`.',
     }),
     displayName: t.exposeString('displayName', {
       description: 'A short human-readable label: for AWS, the resource name, else the last part of its ARN; for SailPoint, the backup name.',

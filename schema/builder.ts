@@ -69,7 +69,8 @@ export const builder = new SchemaBuilder<{
       shareable: true,
     },
     hasNextPageFieldOptions: {
-      description: 'True when more items may follow; ask again with `after: endCursor`.',
+      description:
+        'True when more jobs follow, or when a selected source could not be read for this page (its jobs come on a later one); ask again with `after: endCursor`.',
     },
     hasPreviousPageFieldOptions: {
       description: 'True when this page was requested with an `after` cursor.',
@@ -77,7 +78,7 @@ export const builder = new SchemaBuilder<{
     startCursorFieldOptions: { description: 'The cursor of the first item on this page.' },
     endCursorFieldOptions: {
       description:
-        'Where the next page starts. It moves past every job this page examined, including jobs a filter left out, so it can be set even when `edges` is short or empty.',
+        'Where the next page starts: behind the last job of this page, except for a source this page lacks, which it keeps behind that source\'s unread jobs. The `after` cursor again when the page is empty; null on an empty first page.',
     },
     cursorFieldOptions: { description: 'Opaque position of this item; pass it as `after` to continue behind it.' },
     nodeFieldOptions: { description: 'The item at this position.' },

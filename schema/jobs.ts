@@ -2,7 +2,7 @@
 import { GraphQLError, isObjectType, responsePathAsArray } from 'graphql';
 import { DEFAULT_PAGE_SIZE, listBackupJobs, type PageSource } from '../resolvers/backup-jobs.js';
 import { jobLoader } from '../resolvers/loaders.js';
-import { BackupJob, BackupJobPhase, BackupSource } from './backup-job.js';
+import { BackupJob, BackupJobPhase, BackupSourceKind } from './backup-job.js';
 import { builder } from './builder.js';
 
 const BackupJobPageSource = builder.objectRef<PageSource>('BackupJobPageSource').implement({
@@ -25,7 +25,8 @@ const BackupJobPageSource = builder.objectRef<PageSource>('BackupJobPageSource')
       description: "When the gateway fetched this source's jobs from the upstream; null when the page has none.",
     }),
     errorCode: t.exposeString('errorCode', {
-      description: 'Why the part is missing or stale, as an error code from the README (such as `UPSTREAM_TIMEOUT` or `RATE_LIMITED`).',
+      description:
+        'Why the part is missing or stale: the code an error of that source would carry in `extensions.code` (such as `UPSTREAM_TIMEOUT` or `RATE_LIMITED`). Null when the source was read without trouble.',
     }),
   }),
 });
@@ -54,12 +55,12 @@ const BackupJobConnection = builder.connectionObject(
 
 const BackupJobFilter = builder.inputType('BackupJobFilter', {
   description:
-    'Narrows `backupJobs`. Every condition must hold. Conditions an upstream understands are sent to it; the gateway applies the rest, which can make a page shorter than `first`.',
+    'Narrows `backupJobs`. Every condition must hold. The gateway applies them to the jobs each source\'s read model holds, so a page holds `first` jobs while matching ones remain, and no condition costs an upstream call.',
   fields: (t) => ({
-    sources: t.field({
-      type: [BackupSource],
+    sourceKinds: t.field({
+      type: [BackupSourceKind],
       required: false,
-      description: 'Only jobs from these kinds of source.',
+      description: 'Only jobs of sources of these kinds (an empty list: none).',
     }),
     sourceNames: t.stringList({
       required: false,
@@ -68,16 +69,16 @@ const BackupJobFilter = builder.inputType('BackupJobFilter', {
     phases: t.field({
       type: [BackupJobPhase],
       required: false,
-      description: 'Only jobs in one of these phases. A set that maps to one AWS state is sent to AWS as its state filter.',
+      description: 'Only jobs in one of these phases.',
     }),
     createdAfter: t.field({ type: 'DateTime', required: false, description: 'Only jobs created after this instant.' }),
     createdBefore: t.field({ type: 'DateTime', required: false, description: 'Only jobs created before this instant.' }),
     resourceType: t.string({
       required: false,
-      description: 'AWS only: only jobs for this resource type, such as `EBS` or `DynamoDB`.',
+      description: 'AWS only: only jobs for this resource type, such as `EBS` or `DynamoDB`. Leaves SailPoint sources out.',
     }),
-    backupVaultName: t.string({ required: false, description: 'AWS only: only jobs storing into this vault.' }),
-    accountId: t.string({ required: false, description: 'AWS only: only jobs of this 12-digit account.' }),
+    backupVaultName: t.string({ required: false, description: 'AWS only: only jobs storing into this vault. Leaves SailPoint sources out.' }),
+    accountId: t.string({ required: false, description: 'AWS only: only jobs of this 12-digit account. Leaves SailPoint sources out, and AWS sources pinned to another account.' }),
   }),
 });
 

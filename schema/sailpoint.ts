@@ -119,14 +119,14 @@ export const SailPointBackupJob = builder.loadableNodeRef('SailPointBackupJob', 
 });
 
 function isSailPointJob(job: BackupJobModel): job is SailPointBackupJobModel {
-  return job.source === 'SAILPOINT';
+  return job.sourceKind === 'SAILPOINT';
 }
 
 SailPointBackupJob.implement({
   description:
     'A SailPoint Identity Security Cloud Configuration Hub backup (or uploaded configuration), with every BackupResponse member. Absent upstream members take SailPoint documented defaults.',
   interfaces: [BackupJob],
-  isTypeOf: (value) => (value as SailPointBackupJobModel).source === 'SAILPOINT',
+  isTypeOf: (value) => (value as SailPointBackupJobModel).sourceKind === 'SAILPOINT',
   fields: (t) => ({
     jobId: t.exposeString('jobId', { nullable: false, description: 'The SailPoint id of the backup job.' }),
     status: t.field({

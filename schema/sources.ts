@@ -3,7 +3,7 @@ import { createContextCache } from '@pothos/core';
 import { countUpstreamCall, type GatewayContext } from '../resolvers/context.js';
 import { probeSource, type SourceProbe } from '../resolvers/probe.js';
 import type { Source } from '../src/sources.js';
-import { BackupSource } from './backup-job.js';
+import { BackupSourceKind } from './backup-job.js';
 import { builder } from './builder.js';
 
 /** One probe per source per request, however often the field is selected. */
@@ -26,7 +26,7 @@ const SourceHealth = builder.objectRef<SourceProbe>('SourceHealth').implement({
     checkedAt: t.expose('checkedAt', { type: 'DateTime', nullable: false, description: 'When the probe finished.' }),
     latencyMs: t.exposeInt('latencyMs', { nullable: false, description: 'How long the probe took, in milliseconds.' }),
     errorCode: t.exposeString('errorCode', {
-      description: 'Why the source did not answer, as an error code from the README (such as `UPSTREAM_TIMEOUT`).',
+      description: 'Why the source did not answer, as the code an error of that source would carry (such as `UPSTREAM_TIMEOUT`).',
     }),
   }),
 });
@@ -36,7 +36,7 @@ const LastCall = builder.objectRef<NonNullable<Source['health']>>('SourceLastCal
   fields: (t) => ({
     reachable: t.exposeBoolean('reachable', { nullable: false, description: 'Whether that call got an answer.' }),
     checkedAt: t.expose('checkedAt', { type: 'DateTime', nullable: false, description: 'When that call finished.' }),
-    errorCode: t.exposeString('errorCode', { description: 'Why it failed, as an error code from the README.' }),
+    errorCode: t.exposeString('errorCode', { description: 'Why it failed, as the code an error of that source would carry.' }),
   }),
 });
 
@@ -52,15 +52,16 @@ const CircuitState = builder.enumType('CircuitState', {
   },
 });
 
-const ConfiguredSource = builder.objectRef<Source>('ConfiguredSource').implement({
-  description: 'A source from the gateway configuration.',
+const BackupSource = builder.objectRef<Source>('BackupSource').implement({
+  description:
+    'One source of the gateway configuration: an AWS Backup Region (and account), or a SailPoint tenant. Every job names the source that reported it in `sourceName`.',
   authScopes: (source) => ({ source: source.name }),
   fields: (t) => ({
     name: t.exposeString('name', { nullable: false, description: 'The configured name; jobs carry it as `sourceName`.' }),
     kind: t.field({
-      type: BackupSource,
+      type: BackupSourceKind,
       nullable: false,
-      description: 'What kind of upstream this is.',
+      description: 'Which upstream system this source is; its jobs carry the same value as `sourceKind`.',
       resolve: (source) => source.kind,
     }),
     region: t.string({
@@ -104,7 +105,7 @@ const ConfiguredSource = builder.objectRef<Source>('ConfiguredSource').implement
 
 builder.queryField('backupSources', (t) =>
   t.field({
-    type: [ConfiguredSource],
+    type: [BackupSource],
     nullable: false,
     description: 'Every configured source, in configuration order.',
     resolve: (_root, _args, context) => context.sources.all,

@@ -48,7 +48,7 @@ describe('AwsBackupJob', () => {
       expect(result.errors).toBeUndefined();
       const job = result.data!.awsBackupJob;
       expect(job).toMatchObject(expectedAwsJob(record, region));
-      expect(job.source).toBe('AWS_BACKUP');
+      expect(job.sourceKind).toBe('AWS_BACKUP');
       expect(job.sourceName).toBe(`aws-${region}`);
       expect(job.phase).toBe(expectedPhase(record));
       expect(job.createdAt).toBe(job.creationDate);

@@ -118,8 +118,8 @@ describe.each([
       ['vault name (AWS only)', { backupVaultName: 'Default' }, (j) => j.record.BackupVaultName === 'Default'],
       ['account (AWS only)', { accountId: '444455556666' }, (j) => j.record.AccountId === '444455556666'],
       ['source name', { sourceNames: ['aws-eu-west-1', 'sailpoint-acme-prod'] }, (j) => ['aws-eu-west-1', 'sailpoint-acme-prod'].includes(j.sourceName)],
-      ['source kind AWS', { sources: ['AWS_BACKUP'] }, (j) => j.kind === 'aws'],
-      ['source kind SailPoint', { sources: ['SAILPOINT'] }, (j) => j.kind === 'sailpoint'],
+      ['source kind AWS', { sourceKinds: ['AWS_BACKUP'] }, (j) => j.kind === 'aws'],
+      ['source kind SailPoint', { sourceKinds: ['SAILPOINT'] }, (j) => j.kind === 'sailpoint'],
       [
         'created window',
         { createdAfter: '2026-10-20T00:00:00.000Z', createdBefore: '2026-10-25T06:30:00.000Z' },
@@ -132,7 +132,7 @@ describe.each([
       ],
       [
         'phase and SailPoint source',
-        { phases: ['COMPLETED_WITH_ISSUES', 'FAILED'], sources: ['SAILPOINT'] },
+        { phases: ['COMPLETED_WITH_ISSUES', 'FAILED'], sourceKinds: ['SAILPOINT'] },
         (j) => j.kind === 'sailpoint' && ['COMPLETED_WITH_ISSUES', 'FAILED'].includes(j.phase),
       ],
     ];
@@ -163,7 +163,7 @@ describe.each([
 
     it('returns an empty page for a source kind with no configured source', async () => {
       gateway.sandbox.aws.calls.reset();
-      const result = await gateway.query(PAGE, { filter: { sources: [] } });
+      const result = await gateway.query(PAGE, { filter: { sourceKinds: [] } });
       expect(result.data!.backupJobs.edges).toEqual([]);
       expect(result.data!.backupJobs.pageInfo.hasNextPage).toBe(false);
       expect(gateway.sandbox.aws.calls.count()).toBe(0);

@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 afterAll(() => gateway.close());
 
-const awsPage = '{ backupJobs(first: 3, filter: { sources: [AWS_BACKUP] }) { edges { node { id } } } }';
+const awsPage = '{ backupJobs(first: 3, filter: { sourceKinds: [AWS_BACKUP] }) { edges { node { id } } } }';
 const sailPointPage = (name: string) => `{ backupJobs(first: 3, filter: { sourceNames: ["${name}"] }) { sources { complete errorCode } edges { node { id } } } }`;
 
 async function post(query: string, key: string) {

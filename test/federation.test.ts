@@ -33,8 +33,8 @@ const ENTITIES = `query ($representations: [_Any!]!) {
   }
 }`;
 
-async function globalIds(first: number, sources: string) {
-  const result = await backup.query(`{ backupJobs(first: ${first}, filter: { sources: [${sources}] }) { edges { node { id } } } }`);
+async function globalIds(first: number, sourceKinds: string) {
+  const result = await backup.query(`{ backupJobs(first: ${first}, filter: { sourceKinds: [${sourceKinds}] }) { edges { node { id } } } }`);
   return result.data!.backupJobs.edges.map((edge: any) => edge.node.id as string);
 }
 
@@ -122,7 +122,7 @@ describe('subgraph', () => {
 
   it.each([
     ['a __typename this subgraph does not have', { __typename: 'Invoice', id: 'x' }],
-    ['a type of this subgraph that is no entity', { __typename: 'ConfiguredSource', name: 'x' }],
+    ['a type of this subgraph that is no entity', { __typename: 'BackupSource', name: 'x' }],
     ['an interface that is no entity', { __typename: 'Node', id: 'x' }],
     ['a stub it cannot resolve', { __typename: 'AwsResource', arn: 'arn:aws:ec2:us-east-1:111122223333:volume/vol-1' }],
     ['no __typename', { id: 'x' }],

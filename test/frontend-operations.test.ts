@@ -20,10 +20,10 @@ describe('example frontend operations', () => {
     expect(dashboard.data!.backupSources).toHaveLength(4);
 
     for (const kind of ['AWS_BACKUP', 'SAILPOINT'] as const) {
-      const row = rows.find((candidate) => candidate.source === kind)!;
+      const row = rows.find((candidate) => candidate.sourceKind === kind)!;
       const detail = await request(gateway.url, JobDetailDocument, { id: row.id });
       expect(detail.errors).toBeUndefined();
-      expect(detail.data!.backupJob).toMatchObject({ id: row.id, source: kind, phase: row.phase });
+      expect(detail.data!.backupJob).toMatchObject({ id: row.id, sourceKind: kind, phase: row.phase });
     }
 
     const failed = await request(gateway.url, FailedJobsDocument, { since: '2026-10-15T00:00:00Z' });

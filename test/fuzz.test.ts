@@ -79,7 +79,7 @@ const variables = fc.oneof(
     r: fc.array(
       fc.record({
         // Entities, types that are no entity, and names the schema does not have.
-        __typename: fc.constantFrom('AwsBackupJob', 'SailPointBackupJob', 'BackupJob', 'Node', 'ConfiguredSource', 'AwsResource', 'PageInfo', 'Query', 'Nope'),
+        __typename: fc.constantFrom('AwsBackupJob', 'SailPointBackupJob', 'BackupJob', 'Node', 'BackupSource', 'AwsResource', 'PageInfo', 'Query', 'Nope'),
         id: fc.string(),
       }),
       { maxLength: 5 },

@@ -1,16 +1,32 @@
-// GraphiQL in a real browser (Debian's Chromium, driven by playwright-core): the page renders,
-// opens with the example query, runs it against the sandbox and shows the jobs, while every
-// request to a host other than the gateway is refused, as on a machine without internet access.
+// GraphiQL in a real browser (Debian's Chromium, driven by playwright-core) on a 1280x800 window:
+// the page renders with its own icon, opens with the whole example query in view, runs it against
+// the sandbox and shows jobs on the first screen of the answer, while every request to a host other
+// than the gateway is refused, as on a machine without internet access.
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLE_QUERY } from '../src/graphiql.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
+/** A laptop's window: the example and the start of its answer must fit it. */
+const VIEWPORT = { width: 1280, height: 800 };
+
 /** Skipped on a developer's machine without Chromium, saying so; under CI a missing browser fails the run (.ci/run installs it). */
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 if (!HAS_CHROMIUM && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`);
+
+/**
+ * How far `element` reaches below the bottom of `pane` or of the window, in pixels: at most 0 when
+ * it shows whole. Infinite while it is not rendered: the editors draw only the lines in view, and
+ * redraw them as the page settles.
+ */
+async function overhang(element: Locator, pane: Locator): Promise<number> {
+  const [box, paneBox] = await Promise.all([element.boundingBox(), pane.boundingBox()]);
+  if (!box || !paneBox) return Number.POSITIVE_INFINITY;
+  return box.y + box.height - Math.min(paneBox.y + paneBox.height, VIEWPORT.height);
+}
 
 describe.skipIf(!HAS_CHROMIUM)('GraphiQL in Chromium', () => {
   let gateway: TestGateway;
@@ -27,21 +43,32 @@ describe.skipIf(!HAS_CHROMIUM)('GraphiQL in Chromium', () => {
     await gateway?.close();
   });
 
-  it('renders offline, opens with the example query, and runs it', async () => {
-    const page = await browser.newPage();
+  it('renders offline with its icon, shows the whole example, runs it, and shows jobs first', async () => {
+    const page = await browser.newPage({ viewport: VIEWPORT });
     const gatewayOrigin = new URL(gateway.url).origin;
     const outside: string[] = [];
+    const refused: string[] = [];
     await page.route('**/*', (route) => {
       const url = route.request().url();
       if (url.startsWith(gatewayOrigin) || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
       outside.push(url);
       return route.abort();
     });
+    page.on('response', (response) => {
+      if (response.status() >= 400) refused.push(`${response.status()} ${response.url()}`);
+    });
 
     await page.goto(gateway.url);
     await page.locator('.graphiql-container').first().waitFor({ timeout: 20_000 });
     const editor = page.locator('.graphiql-query-editor');
     await expect.poll(() => editor.innerText(), { timeout: 20_000 }).toContain('RecentBackupJobs');
+
+    // The editor renders only the lines in view; the example's last one must be among them, whole,
+    // inside the editor and the window, and no line may need the horizontal scrollbar.
+    const lastLine = String(EXAMPLE_QUERY.trimEnd().split('\n').length);
+    const lastNumber = editor.locator('.line-numbers').filter({ hasText: new RegExp(`^${lastLine}$`) });
+    await expect.poll(() => overhang(lastNumber, editor), { timeout: 20_000 }).toBeLessThanOrEqual(0);
+    expect(await editor.locator('.scrollbar.horizontal').first().getAttribute('class')).toContain('invisible');
 
     const answered = page.waitForResponse(
       (response) => response.request().method() === 'POST' && (response.request().postData() ?? '').includes('RecentBackupJobs'),
@@ -50,8 +77,18 @@ describe.skipIf(!HAS_CHROMIUM)('GraphiQL in Chromium', () => {
     const answer = (await (await answered).json()) as { data?: { backupJobs: { edges: unknown[] } }; errors?: unknown };
     expect(answer.errors).toBeUndefined();
     expect(answer.data!.backupJobs.edges.length).toBeGreaterThan(0);
-    // The response pane shows the answer (its editor renders only the lines in view: the top ones).
-    await expect.poll(() => page.locator('.graphiql-response').innerText(), { timeout: 20_000 }).toContain('"backupSources"');
+    // The answer's first screen shows a job: its first displayName line lies inside the pane and the window.
+    const result = page.locator('.graphiql-response');
+    const jobField = result.locator('.view-line').filter({ hasText: '"displayName"' }).first();
+    await expect.poll(() => overhang(jobField, result), { timeout: 20_000 }).toBeLessThanOrEqual(0);
+
+    expect(await page.locator('link[rel=icon]').getAttribute('href')).toBe('/favicon.svg');
+    for (const path of ['/favicon.svg', '/favicon.ico']) {
+      const icon = await page.request.get(new URL(path, gateway.url).href);
+      expect(icon.status(), path).toBe(200);
+      expect(icon.headers()['content-type'], path).toMatch(/^image\//);
+    }
+    expect(refused).toEqual([]);
     expect(outside).toEqual([]);
     await page.close();
   }, 60_000);

@@ -33,7 +33,7 @@ beforeEach(() => {
 afterEach(() => gateway.sandbox.sailPoint.faults.clear());
 
 const SAILPOINT_FIELDS = `
-  id source sourceName displayName phase createdAt completedAt
+  id sourceKind sourceName displayName phase createdAt completedAt
   ... on SailPointBackupJob {
     jobId status type tenant requesterName fileExists created modified completed name userCanDelete isPartial
     backupType options { includeTypes objectOptions { objectType includedNames } }
@@ -106,7 +106,7 @@ describe('SailPointBackupJob', () => {
       const job = result.data![`j${index}`];
       expect(job).toMatchObject(expectedSailPointJob(record));
       expect(job).toMatchObject({
-        source: 'SAILPOINT',
+        sourceKind: 'SAILPOINT',
         sourceName: `sailpoint-${tenant}`,
         phase: expectedSailPointPhase(record),
         createdAt: iso(record.created),
@@ -127,7 +127,7 @@ describe('SailPointBackupJob', () => {
 
     gateway.sandbox.sailPoint.calls.reset();
     const byId = ids.map((id, index) => `b${index}: backupJob(id: "${id}") { id } n${index}: node(id: "${id}") { id }`).join('\n');
-    const result = await gateway.query(`{ ${byId} backupJobs(first: 100, filter: { sources: [SAILPOINT] }) { edges { node { id } } } }`);
+    const result = await gateway.query(`{ ${byId} backupJobs(first: 100, filter: { sourceKinds: [SAILPOINT] }) { edges { node { id } } } }`);
     expect(result.errors).toBeUndefined();
     ids.forEach((id, index) => {
       expect(result.data![`b${index}`].id).toBe(id);
@@ -156,7 +156,7 @@ describe('SailPointBackupJob', () => {
     });
     const ids = (phase: string) =>
       gateway
-        .query(`{ backupJobs(first: 100, filter: { sources: [SAILPOINT], phases: [${phase}] }) { edges { node { id } } pageInfo { hasNextPage } } }`)
+        .query(`{ backupJobs(first: 100, filter: { sourceKinds: [SAILPOINT], phases: [${phase}] }) { edges { node { id } } pageInfo { hasNextPage } } }`)
         .then((result) => {
           expect(result.data!.backupJobs.pageInfo.hasNextPage).toBe(false);
           return new Set(result.data!.backupJobs.edges.map((edge: any) => edge.node.id));
@@ -171,7 +171,7 @@ describe('SailPointBackupJob', () => {
   });
 
   it('filters a phase in the gateway, counts it, and lists each collection once', async () => {
-    const result = await gateway.query(`{ backupJobs(first: 100, filter: { sources: [SAILPOINT], phases: [FAILED] }) {
+    const result = await gateway.query(`{ backupJobs(first: 100, filter: { sourceKinds: [SAILPOINT], phases: [FAILED] }) {
       edges { node { ... on SailPointBackupJob { status } } } totalCount
     } }`);
     const expected = tenantRecords().filter(({ record }) => record.status === 'FAILED').length;

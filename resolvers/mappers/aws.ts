@@ -32,7 +32,7 @@ export interface AwsRecoveryPointLifecycle {
 }
 
 export interface AwsBackupJobModel {
-  source: 'AWS_BACKUP';
+  sourceKind: 'AWS_BACKUP';
   sourceName: string;
   region: string;
   /** The loader key and the local part of the global id: `<sourceName>:<backupJobId>`. */
@@ -98,7 +98,7 @@ export function mapAwsBackupJob(
   const detail = record as DescribeBackupJobOutput;
   const backupJobId = record.BackupJobId ?? '';
   return {
-    source: 'AWS_BACKUP',
+    sourceKind: 'AWS_BACKUP',
     sourceName: source.name,
     region: source.region,
     key: awsJobKey(source.name, backupJobId),

@@ -9,7 +9,7 @@ export interface SailPointObjectOption {
 }
 
 export interface SailPointBackupJobModel {
-  source: 'SAILPOINT';
+  sourceKind: 'SAILPOINT';
   sourceName: string;
   collection: SailPointCollection;
   /** The loader key and the local part of the global id: `<sourceName>:<collection>:<jobId>`. */
@@ -51,7 +51,7 @@ export function mapSailPointBackupJob(
   const created = parseDate(record.created);
   const completed = parseDate(record.completed);
   return {
-    source: 'SAILPOINT',
+    sourceKind: 'SAILPOINT',
     sourceName,
     collection,
     key: sailPointJobKey(sourceName, collection, jobId),

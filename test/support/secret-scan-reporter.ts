@@ -2,7 +2,7 @@
 // provoke on purpose, plus one check over everything the code under test printed during the whole
 // suite: no credential the suite handed out may appear in it.
 import type { UserConsoleLog } from 'vitest';
-import { DefaultReporter } from 'vitest/reporters';
+import { DefaultReporter } from 'vitest/node';
 import { SECRETS_NEVER_PRINTED } from './secrets.js';
 
 export default class SecretScanReporter extends DefaultReporter {

@@ -92,7 +92,7 @@ export function expectedPhase(record: Record<string, any>): string {
 
 /** Every AwsBackupJob scalar and nested field, as one selection. */
 export const AWS_JOB_FIELDS = `
-  id source sourceName displayName phase createdAt completedAt
+  id sourceKind sourceName displayName phase createdAt completedAt
   ... on AwsBackupJob {
     region accountId backupJobId backupVaultName backupVaultArn vaultType vaultLockState
     recoveryPointArn
