@@ -420,7 +420,8 @@ const REPLICAS = 3;
 
 async function replicas(harness: TimedHarness, options: TimedOptions): Promise<TimedResult> {
   // Imported here, not above: only this scenario needs a redis-server, and loading the helper checks for one.
-  const { startRedis } = await import('../test/support/redis.js');
+  const { REDIS_AVAILABLE, startRedis } = await import('../test/support/redis.js');
+  if (!REDIS_AVAILABLE) throw new Error('replicas needs redis-server (apt-get install redis-server)');
   /** The polling on `count` replicas sharing a redis-server of their own, started and stopped with them. */
   const pass = async (count: number): Promise<Polled> => {
     const redis = await startRedis();
