@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeGlobalId, encodeGlobalId } from '../resolvers/ids.js';
 import { mapAwsBackupJob } from '../resolvers/mappers/aws.js';
-import { awsPhase, awsStatesFor, sailPointPhase, sailPointStatusesFor } from '../resolvers/mappers/phase.js';
+import { awsPhase, sailPointPhase } from '../resolvers/mappers/phase.js';
 import { mapSailPointBackupJob } from '../resolvers/mappers/sailpoint.js';
 
 describe('AWS phase table', () => {
@@ -26,17 +26,6 @@ describe('AWS phase table', () => {
     expect(awsPhase('HIBERNATING', undefined, true)).toBe('COMPLETED_WITH_ISSUES');
     expect(awsPhase('HIBERNATING', undefined, false)).toBe('RUNNING');
   });
-
-  it('finds the AWS states behind a set of phases', () => {
-    expect(awsStatesFor(['QUEUED'])).toEqual(['CREATED', 'PENDING']);
-    expect(awsStatesFor(['COMPLETED'])).toEqual(['COMPLETED']);
-    expect(awsStatesFor(['FAILED', 'CANCELLED'])).toEqual(['ABORTED', 'FAILED']);
-  });
-
-  it('finds none for the phases a state it does not know can take, so no state filter drops such jobs', () => {
-    expect(awsStatesFor(['RUNNING'])).toBeNull();
-    expect(awsStatesFor(['COMPLETED_WITH_ISSUES', 'FAILED'])).toBeNull();
-  });
 });
 
 describe('SailPoint phase table', () => {
@@ -52,14 +41,6 @@ describe('SailPoint phase table', () => {
     ['ARCHIVED', 'SYNCED', true, 'COMPLETED_WITH_ISSUES'],
   ])('%s with cloud storage %s (finished: %s) is %s', (status, cloudStorageStatus, finished, phase) => {
     expect(sailPointPhase(status, cloudStorageStatus, finished)).toBe(phase);
-  });
-
-  it('finds the statuses behind a set of phases', () => {
-    expect(sailPointStatusesFor(['COMPLETED'])).toEqual(['COMPLETE']);
-    expect(sailPointStatusesFor(['EXPIRED', 'PARTIAL', 'CANCELLING'])).toEqual([]);
-    expect(sailPointStatusesFor(['QUEUED', 'FAILED'])).toEqual(['NOT_STARTED', 'FAILED']);
-    expect(sailPointStatusesFor(['RUNNING'])).toBeNull();
-    expect(sailPointStatusesFor(['COMPLETED_WITH_ISSUES'])).toBeNull();
   });
 });
 

@@ -59,30 +59,6 @@ export function awsPhase(state: string | undefined, messageCategory: string | un
   return AWS_STATE_PHASE[state];
 }
 
-/** The phases a state this gateway does not know yet can take. */
-const UNKNOWN_STATE_PHASES = [unknownStatePhase(false), unknownStatePhase(true)];
-
-/**
- * The upstream states that can produce any of these phases, for pushing a phase filter down. The
- * one finished state also stands for COMPLETED_WITH_ISSUES, which the gateway tells apart itself.
- * Null when no list of known states covers the phases: a job in a state added upstream after this
- * gateway was built takes one of UNKNOWN_STATE_PHASES, and a state filter sent upstream would drop it.
- */
-function statesFor<State extends string>(
-  table: Record<State, BackupJobPhase>,
-  finishedState: State,
-  phases: readonly BackupJobPhase[],
-): State[] | null {
-  if (phases.some((phase) => UNKNOWN_STATE_PHASES.includes(phase))) return null;
-  return (Object.keys(table) as State[]).filter(
-    (state) => phases.includes(table[state]) || (state === finishedState && phases.includes('COMPLETED_WITH_ISSUES')),
-  );
-}
-
-export function awsStatesFor(phases: readonly BackupJobPhase[]): AwsBackupJobState[] | null {
-  return statesFor(AWS_STATE_PHASE, 'COMPLETED', phases);
-}
-
 const SAILPOINT_STATUS_PHASE: Record<SailPointBackupStatus, BackupJobPhase> = {
   NOT_STARTED: 'QUEUED',
   IN_PROGRESS: 'RUNNING',
@@ -105,8 +81,4 @@ export function sailPointPhase(status: string | undefined, cloudStorageStatus: s
   if (!isSailPointStatus(status)) return unknownStatePhase(finished);
   if (status === 'COMPLETE' && cloudStorageStatus === 'SYNC_FAILED') return 'COMPLETED_WITH_ISSUES';
   return SAILPOINT_STATUS_PHASE[status];
-}
-
-export function sailPointStatusesFor(phases: readonly BackupJobPhase[]): SailPointBackupStatus[] | null {
-  return statesFor(SAILPOINT_STATUS_PHASE, 'COMPLETE', phases);
 }
