@@ -36,7 +36,7 @@ describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
     rmSync(folder, { recursive: true, force: true });
   });
 
-  /** Replicas of the real entry point over the sandbox, sharing the Redis, with every source's freshness set. */
+  /** Replicas of the real entry point over the sandbox, sharing the Redis, with every source's freshness set; the sandbox's counts start over. */
   async function replicas(count: number, name: string, freshness: Freshness, sailPointBudget?: BudgetConfig): Promise<string[]> {
     const sources = sandbox.config.sources.map(({ credentials: _static, ...source }: SourceConfig & { credentials?: unknown }) => ({
       ...source,
@@ -50,7 +50,11 @@ describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
     client.disconnect();
     const started = Array.from({ length: count }, () => spawnGateway(path, { env: { REDIS_URL: redis.url } }));
     running.push(...started);
-    return Promise.all(started.map(async (gateway) => `http://127.0.0.1:${await gateway.port}/graphql`));
+    const urls = await Promise.all(started.map(async (gateway) => `http://127.0.0.1:${await gateway.port}/graphql`));
+    // What the sandbox counts from here on is what these replicas cost.
+    sandbox.aws.calls.reset();
+    sandbox.sailPoint.calls.reset();
+    return urls;
   }
 
   function stopAll(): void {
@@ -106,15 +110,11 @@ describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
   it('three replicas polled with the same dashboard cost the upstreams no more than 1.2 times what one costs', async () => {
     const freshness = { refreshAfterMs: 500, maxStalenessMs: 2_000, staleIfErrorMs: 60_000 };
     const alone = await replicas(1, 'alone', freshness);
-    sandbox.aws.calls.reset();
-    sandbox.sailPoint.calls.reset();
     const one = await poll(alone, 3, 6_000, 50);
     const oneCost = upstreamCalls();
     stopAll();
 
     const three = await replicas(3, 'three', freshness);
-    sandbox.aws.calls.reset();
-    sandbox.sailPoint.calls.reset();
     const all = await poll(three, 1, 6_000, 50);
     const threeCost = upstreamCalls();
     stopAll();
@@ -131,8 +131,6 @@ describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
     // would spend the whole budget, so only a budget the three share keeps the tenant within it.
     const budget = { calls: 40, perSeconds: 10 };
     const three = await replicas(3, 'pushed', { refreshAfterMs: 0, maxStalenessMs: 0, staleIfErrorMs: 60_000 }, budget);
-    sandbox.aws.calls.reset();
-    sandbox.sailPoint.calls.reset();
     const { codes, answers } = await poll(three, 4, 12_000);
     stopAll();
     // Readers waited for the budget's windows, and still got through.
