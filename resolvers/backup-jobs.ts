@@ -104,7 +104,6 @@ export async function listBackupJobs(
 /** A part's status on the page; a missing part's error also goes to `errors`, a stale one's does not (the data is there). */
 function describePart(part: SourcePart<BackupJobModel>, reportPartialError: (error: Error) => void): PageSource {
   const error = part.error === null ? null : toGraphQLError(part.error, part.sourceName);
-  if (error?.extensions.code === 'BAD_USER_INPUT') throw error;
   if (error && !part.snapshot) reportPartialError(error);
   return {
     sourceName: part.sourceName,

@@ -18,6 +18,8 @@ export type ResolverLimits = Pick<Limits, 'maxPageSize' | 'maxRepresentations' |
 export interface GatewayContext {
   /** Who is asking; the schema's authorization rules read it. */
   caller: Caller;
+  /** What the caller's shares are counted under: its name, or its address when no authentication is configured. */
+  callerKey: string;
   /** The configured sources this caller may see, and nothing else. */
   sources: SourceRegistry;
   /**
@@ -28,8 +30,10 @@ export interface GatewayContext {
   limits: ResolverLimits;
   /** Aborts when the request has run for `requestTimeoutMs`: every upstream call still under way is cancelled. */
   deadline: AbortSignal;
-  /** Upstream reads this request has caused so far. */
+  /** Lookups and probes this request has caused so far. */
   upstreamCalls: number;
+  /** The error of the first lookup or probe past `maxUpstreamCalls`, which the later ones share. */
+  overLimit?: GraphQLError;
   /** How the read models see this request: its deadline, and the gate its upstream reads pass. */
   reader: Reader;
 }
@@ -45,9 +49,26 @@ export function createContext(registry: SourceRegistry, origin: RequestOrigin, l
   // Every upstream call listens to it; a fan-out of more than Node's default 10 is expected, not a leak.
   setMaxListeners(limits.maxUpstreamCalls * 2 + 10, deadline);
   const callerKey = origin.caller === EVERYONE ? `address ${origin.clientAddress ?? 'unknown'}` : origin.caller.name;
+  // Charges are decided one after another, and once the caller's share is spent every later read
+  // of this request is refused with the same error: a fan-out of hundreds of lookups builds one
+  // error, not hundreds.
+  let decided: Promise<void> = Promise.resolve();
+  let refused: GraphQLError | undefined;
+  const takeShare = async (sourceName: string) => {
+    if (refused) throw refused;
+    try {
+      await callerBudget.take(callerKey, 0);
+    } catch (error) {
+      if (!(error instanceof BudgetExhausted)) throw error;
+      noteRefusal(sourceName, 'caller-budget');
+      refused = rateLimited(error.retryAfterMs);
+      throw refused;
+    }
+  };
   const context: GatewayContext = {
     ...initContextCache(),
     caller: origin.caller,
+    callerKey,
     sources: registry.visibleTo(origin.caller),
     partialErrors: [],
     limits,
@@ -56,15 +77,13 @@ export function createContext(registry: SourceRegistry, origin: RequestOrigin, l
     reader: {
       signal: deadline,
       parts: new Map(),
-      charge: async (sourceName) => {
-        countUpstreamCall(context);
-        try {
-          await callerBudget.take(callerKey, 0);
-        } catch (error) {
-          if (!(error instanceof BudgetExhausted)) throw error;
-          noteRefusal(sourceName, 'caller-budget');
-          throw rateLimited(error.retryAfterMs);
-        }
+      charge: async (sourceName, read) => {
+        // A refresh serves every reader of the source and happens at most once per source and
+        // request, so only lookups (which a request multiplies) count against maxUpstreamCalls.
+        if (read === 'lookup') countUpstreamCall(context);
+        const decision = decided.then(() => takeShare(sourceName));
+        decided = decision.catch(() => undefined);
+        return decision;
       },
     },
   };
@@ -73,14 +92,15 @@ export function createContext(registry: SourceRegistry, origin: RequestOrigin, l
 
 /**
  * Counts one upstream call against the request's budget. However its fields, aliases and lists
- * multiply, one request cannot cause more than `maxUpstreamCalls` reads: past that, the lookups
- * that would need more fail with BAD_USER_INPUT.
+ * multiply, one request cannot cause more than `maxUpstreamCalls` lookups and probes: past that,
+ * those that would need more fail with BAD_USER_INPUT (all with one error, built once).
  */
 export function countUpstreamCall(context: GatewayContext): AbortSignal {
   if (++context.upstreamCalls > context.limits.maxUpstreamCalls) {
-    throw badUserInput(
+    context.overLimit ??= badUserInput(
       `This request needs more than ${context.limits.maxUpstreamCalls} upstream calls; ask for fewer jobs at once, or fewer fields that need one call per job`,
     );
+    throw context.overLimit;
   }
   return context.deadline;
 }

@@ -2,6 +2,7 @@
 // shared read model (so a job listed by any request, or any replica, costs nothing to look up).
 import { createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
+import type { GraphQLError } from 'graphql';
 import { badUserInput, quoted } from '../src/errors.js';
 import type { BackupJobModel } from './backup-jobs.js';
 import type { GatewayContext } from './context.js';
@@ -29,8 +30,19 @@ export const jobLoader = createContextCache(
             indexes.map((index) => keys[index]!),
             context.reader,
           );
+          // Lookups refused for one reason share one error object: it is converted once per batch, not once per job.
+          const converted = new Map<Error, GraphQLError>();
           found.forEach((job, position) => {
-            results[indexes[position]!] = job instanceof Error ? toGraphQLError(job, sourceName) : job;
+            if (!(job instanceof Error)) {
+              results[indexes[position]!] = job;
+              return;
+            }
+            let error = converted.get(job);
+            if (!error) {
+              error = toGraphQLError(job, sourceName);
+              converted.set(job, error);
+            }
+            results[indexes[position]!] = error;
           });
         }),
       );

@@ -3,7 +3,11 @@ import { GraphQLError } from 'graphql';
 import { badUserInput, ErrorCode, SourceError, upstreamError } from '../src/errors.js';
 
 export function toGraphQLError(error: unknown, sourceName: string): GraphQLError {
-  if (error instanceof GraphQLError) return error;
+  if (error instanceof GraphQLError) {
+    // A refusal made before any call (a caller past its share, say) is the same for every source; the client is told which one it cost.
+    if (error.extensions.sourceName !== undefined) return error;
+    return new GraphQLError(error.message, { extensions: { ...error.extensions, sourceName } });
+  }
   if (error instanceof SourceError) {
     if (error.code === ErrorCode.BAD_USER_INPUT) {
       return badUserInput(`Source "${error.sourceName}" rejected a value this request sent (a filter or an id)`);

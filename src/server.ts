@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from '../resolvers/context.js';
+import { useCallerTurns } from './caller-turns.js';
 import { schema } from '../schema/index.js';
 import { Authenticator, useAuthentication } from './auth.js';
 import { Budget } from './budget.js';
@@ -53,6 +54,7 @@ export function createGateway(
     plugins: [
       useObservability(sources, GRAPHQL_ENDPOINT, metricsServed(observability.metrics, security) ? observability.metrics : null),
       authentication,
+      useCallerTurns(security.limits.callerConcurrency),
       ...limitPlugins(security, posture),
       ...(posture.graphiql ? [useGraphiQLAssets()] : []),
       useSourceReadiness(sources),

@@ -50,6 +50,7 @@ describe('the per-caller share of upstream reads', () => {
     expect(seconds).toBeGreaterThanOrEqual(1);
     expect(seconds).toBeLessThanOrEqual(60);
     expect(refused.retryAfter).toBe(String(seconds));
+    expect(refused.body.errors![0].extensions.sourceName).toBe('sailpoint-acme-prod');
     expect(refused.body.data.backupJobs.sources).toEqual([{ complete: false, errorCode: 'RATE_LIMITED' }]);
     expect(gateway.sandbox.sailPoint.calls.count()).toBe(before);
 
@@ -63,5 +64,54 @@ describe('the per-caller share of upstream reads', () => {
     const calm = await post(sailPointPage('sailpoint-acme-sandbox'), KEYS.calm);
     expect(calm.body.errors).toBeUndefined();
     expect(calm.body.data.backupJobs.sources).toEqual([{ complete: true, errorCode: null }]);
+  });
+});
+
+describe('turns per caller', () => {
+  let turns: TestGateway;
+  beforeAll(async () => {
+    turns = await startTestGateway({
+      // acme-prod is read anew for every request, and gives up after a short deadline when it hangs.
+      configure: (config) => ({
+        ...config,
+        sources: config.sources.map((source) =>
+          source.name === 'sailpoint-acme-prod' ? { ...source, timeoutMs: 1_500, freshness: { refreshAfterMs: 0, maxStalenessMs: 0, staleIfErrorMs: 0 } } : source,
+        ),
+      }),
+      security: {
+        auth: { apiKeys: Object.entries(KEYS).map(([name, key]) => ({ name, sha256: sha256(key), sources: ['*'] })) },
+        limits: { callerConcurrency: 1 },
+      },
+    });
+  });
+  afterAll(() => turns.close());
+
+  async function ask(query: string, key: string) {
+    const response = await fetch(turns.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query }) });
+    return (await response.json()) as { data?: any; errors?: any[] };
+  }
+
+  it("runs a caller's operations one at a time (callerConcurrency 1), while another caller's run beside them", async () => {
+    turns.sandbox.sailPoint.faults.set('acme-prod', { kind: 'hang' });
+    const ended: string[] = [];
+    const track = (name: string, answer: Promise<{ data?: any; errors?: any[] }>) =>
+      answer.then((body) => {
+        ended.push(name);
+        return body;
+      });
+    const calls = turns.sandbox.sailPoint.calls.count();
+    const stuck = track('busy: the hanging tenant', ask(sailPointPage('sailpoint-acme-prod'), KEYS.busy));
+    await expect.poll(() => turns.sandbox.sailPoint.calls.count()).toBeGreaterThan(calls);
+    // Sent while the busy caller's first operation waits for the tenant: it waits for that one's turn.
+    const queued = track('busy: the source list', ask('{ backupSources { name } }', KEYS.busy));
+    const other = await track('calm: the source list', ask('{ backupSources { name } }', KEYS.calm));
+    expect(other.errors).toBeUndefined();
+    expect(ended).toEqual(['calm: the source list']);
+
+    const [first, second] = await Promise.all([stuck, queued]);
+    expect(first.data.backupJobs.sources).toEqual([{ complete: false, errorCode: 'UPSTREAM_TIMEOUT' }]);
+    expect(second.errors).toBeUndefined();
+    expect(second.data.backupSources).toHaveLength(other.data.backupSources.length);
+    expect(ended).toEqual(['calm: the source list', 'busy: the hanging tenant', 'busy: the source list']);
   });
 });

@@ -124,6 +124,11 @@ const limitsSchema = z
      * model already holds is still served.
      */
     callerBudget: callsPerWindow.default({ calls: 30, perSeconds: 10 }),
+    /**
+     * Operations of one caller that execute at once; its others wait their turn, so a caller with
+     * many requests in flight cannot hold up another's.
+     */
+    callerConcurrency: z.number().int().min(1).max(10_000).default(4),
     /** How long a client may take to send a request's headers; a connection that sends nothing counts from when it opened (408, closed). */
     headersTimeoutMs: z.number().int().min(1_000).max(120_000).default(10_000),
     /** How long a client may take to send a whole request, headers and body (408, closed). */

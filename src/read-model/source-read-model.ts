@@ -57,6 +57,9 @@ export interface SourcePart<Job extends ReadableJob = ReadableJob> {
 }
 
 /** Who asks: the request's deadline, and the gate every upstream read on its behalf passes. */
+/** Why a read model goes upstream: a refresh of the source's list, or a lookup of one job by id. */
+export type UpstreamRead = 'refresh' | 'lookup';
+
 export interface Reader {
   signal: AbortSignal;
   /**
@@ -64,8 +67,11 @@ export interface Reader {
    * of its fields read it, and costs at most one refresh of it.
    */
   readonly parts: Map<string, Promise<SourcePart>>;
-  /** Called before the read model goes upstream for this reader; throws to refuse (a caller over its budget). */
-  charge(sourceName: string): Promise<void>;
+  /**
+   * Called before the read model goes upstream for this reader, to refresh the source's list or to
+   * look up one job; throws to refuse (a caller over its budget).
+   */
+  charge(sourceName: string, read: UpstreamRead): Promise<void>;
 }
 
 /** Looked-up jobs that can no longer change stay cached this long (they leave when the cache is full). */
@@ -171,7 +177,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     if (cached) return cached.value;
     let pending = this.lookups.get(key);
     if (!pending) {
-      await reader.charge(this.name);
+      await reader.charge(this.name, 'lookup');
       // A request past its deadline (the list it waited for may have taken all of it) starts nothing.
       if (reader.signal.aborted) throw requestDeadline(this.name, 'lookup');
       pending = inSpan('read-model lookup', { attributes: this.spanAttributes }, async () => {
@@ -196,7 +202,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
         await this.charging.catch(() => undefined);
         continue;
       }
-      const charging = reader.charge(this.name);
+      const charging = reader.charge(this.name, 'refresh');
       this.charging = charging;
       try {
         await charging;

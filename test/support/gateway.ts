@@ -44,13 +44,14 @@ export function ownAccountOnly(config: GatewayConfig, changes: Partial<AwsSource
 
 /**
  * The suite sends every request from one address, which without authentication is one caller: its
- * share of upstream reads is lifted unless a test sets it (the fairness tests do).
+ * share of upstream reads and of concurrent operations is lifted unless a test sets it (the
+ * fairness tests do).
  */
-const UNLIMITED_CALLER = { calls: 1_000_000, perSeconds: 1 };
+const UNLIMITED_CALLER = { callerBudget: { calls: 1_000_000, perSeconds: 1 }, callerConcurrency: 10_000 };
 
-function withTestCallerBudget(security: unknown): unknown {
+function withTestCallerLimits(security: unknown): unknown {
   const given = (security ?? {}) as { limits?: Record<string, unknown> };
-  return { ...given, limits: { callerBudget: UNLIMITED_CALLER, ...given.limits } };
+  return { ...given, limits: { ...UNLIMITED_CALLER, ...given.limits } };
 }
 
 export interface GraphQLResponse<T = Record<string, any>> {
@@ -82,7 +83,7 @@ export async function startTestGateway(
 ): Promise<TestGateway> {
   const sandbox = await startSandbox({ now: SANDBOX_NOW, ...options.sandbox, ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) });
   const configured = options.configure ? options.configure(sandbox.config) : sandbox.config;
-  const config = { ...configured, security: parseSecurity(withTestCallerBudget(options.security)) };
+  const config = { ...configured, security: parseSecurity(withTestCallerLimits(options.security)) };
   const sources = SourceRegistry.fromConfig(config);
   const server = createHttpServer(createGateway(sources, config.security), config.security.limits);
   await listen(server);
