@@ -54,16 +54,26 @@ export function renderOfflineGraphiQL(options: GraphiQLOptions): string {
     .replace(/https:\/\/unpkg\.com\/@graphql-yoga\/graphiql@[^/]+\/dist\//g, GRAPHIQL_ASSET_PATH);
 }
 
+/**
+ * Serves the icon at both paths in every mode: it is no secret, and a browser that opens /health or
+ * /readiness on a gateway without GraphiQL asks for /favicon.ico all the same.
+ */
+export function useFavicon(): Plugin {
+  return {
+    onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname !== FAVICON_PATH && url.pathname !== HABITUAL_FAVICON_PATH) return;
+      endResponse(
+        new fetchAPI.Response(FAVICON_SVG, { status: 200, headers: { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' } }),
+      );
+    },
+  };
+}
+
 /** Serves the page's assets; only the files listed above, so no path reaches the disk unchecked. */
 export function useGraphiQLAssets(): Plugin {
   const cache = new Map<string, Promise<Buffer>>();
   return {
     onRequest({ url, endResponse, fetchAPI }) {
-      if (url.pathname === FAVICON_PATH || url.pathname === HABITUAL_FAVICON_PATH) {
-        return endResponse(
-          new fetchAPI.Response(FAVICON_SVG, { status: 200, headers: { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' } }),
-        );
-      }
       if (!url.pathname.startsWith(GRAPHIQL_ASSET_PATH)) return;
       const name = url.pathname.slice(GRAPHIQL_ASSET_PATH.length);
       const contentType = ASSETS.get(name);

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, readLogFormat, readPort, readTracesExport } fr
 import { log, setLogFormat } from './observability/log.js';
 import { startTracing } from './observability/tracing.js';
 import { sandboxOptionsFromEnv, startSandbox, type Sandbox } from './sandbox/index.js';
+import { postureOf } from './security.js';
 import { createGateway, createHttpServer } from './server.js';
 import { MemoryState, RedisState, type SharedState } from './shared-state/index.js';
 import { SourceRegistry } from './sources.js';
@@ -58,7 +59,9 @@ async function main(): Promise<void> {
 
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
-  log('info', 'listening', `Backup graph gateway on http://localhost:${actualPort}/graphql (GraphiQL in a browser)`, { port: actualPort });
+  // Production mode serves no GraphiQL, so the line promises it only where a browser gets it.
+  const graphiql = postureOf(config.security).graphiql ? ' (GraphiQL in a browser)' : '';
+  log('info', 'listening', `Backup graph gateway on http://localhost:${actualPort}/graphql${graphiql}`, { port: actualPort });
   log(
     'info',
     'sources',

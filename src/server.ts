@@ -9,7 +9,7 @@ import { Authenticator, useAuthentication } from './auth.js';
 import { Budget } from './budget.js';
 import { metricsServed, parseObservability, parseSecurity, type Limits, type ObservabilityConfig, type SecurityConfig } from './config/index.js';
 import { useRequestErrorCodes } from './error-codes.js';
-import { EXAMPLE_QUERY, renderOfflineGraphiQL, useGraphiQLAssets } from './graphiql.js';
+import { EXAMPLE_QUERY, renderOfflineGraphiQL, useFavicon, useGraphiQLAssets } from './graphiql.js';
 import { useSourceReadiness } from './health.js';
 import { yogaLogger } from './observability/log.js';
 import { useObservability } from './observability/plugin.js';
@@ -53,6 +53,8 @@ export function createGateway(
     cors: corsOf(security, posture),
     plugins: [
       useObservability(sources, GRAPHQL_ENDPOINT, metricsServed(observability.metrics, security) ? observability.metrics : null),
+      // Every mode, no credential: the icon is no secret, and browsers ask for it on any page.
+      useFavicon(),
       authentication,
       useCallerTurns(security.limits.callerConcurrency),
       ...limitPlugins(security, posture),

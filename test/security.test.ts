@@ -348,6 +348,16 @@ describe('production mode', () => {
     expect((await raw(gateway.url, { headers: { accept: 'text/html' } })).text).toContain('YogaGraphiQL');
   });
 
+  it('serves the icon without GraphiQL, so that a browser console shows no 404', async () => {
+    for (const path of ['/favicon.ico', '/favicon.svg']) {
+      const icon = await raw(new URL(path, production.url).href);
+      expect(icon.status, path).toBe(200);
+      expect(icon.headers.get('content-type'), path).toMatch(/^image\//);
+    }
+    // The GraphiQL assets stay off.
+    expect((await raw(new URL('/graphiql-assets/graphiql.css', production.url).href)).status).toBe(404);
+  });
+
   it('refuses introspection, which development allows', async () => {
     const query = { query: '{ __schema { queryType { name } } }' };
     const refused = await post(production.url, query);
