@@ -460,7 +460,7 @@ export function readPort(env: NodeJS.ProcessEnv = process.env, fallback = 4000):
   return port;
 }
 
-/** The log format, from LOG_FORMAT: `text` (default, the lines as they have always been) or `json`. */
+/** The log format, from LOG_FORMAT: `text` (default: plain lines) or `json` (one object per line). */
 export function readLogFormat(env: NodeJS.ProcessEnv = process.env): 'text' | 'json' {
   const raw = env.LOG_FORMAT;
   if (raw === undefined || raw === '' || raw === 'text') return 'text';
