@@ -23,6 +23,8 @@ const USAGE = `npm run bench -- [options]
   --no-ceiling         skip the in-memory ceiling
   --observability      serve and scrape metrics, export traces to a local OTLP sink, log JSON
                        (compare with a run without it for the overhead; see docs/observability.md)
+  --redis              every gateway keeps its shared state in a redis-server the run starts
+                       (a database each), as replicas with REDIS_URL do; needs redis-server
   --profile            write a V8 CPU profile of each gateway run to bench-results/profiles/<run>;
                        npx tsx bench/profile-summary.ts bench-results/profiles/<run> ranks its measured phase
   --out <file>         JSON report (default bench-results/latest.json)`;
@@ -41,6 +43,7 @@ const { values } = parseArgs({
     'no-ceiling': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     observability: { type: 'boolean', default: false },
+    redis: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench-results/latest.json' },
     help: { type: 'boolean', default: false },
   },
@@ -66,6 +69,7 @@ const { report, gatewayOutput, secrets } = await runBench({
   ceiling: !values['no-ceiling'],
   ...(values.profile ? { profileDir: 'bench-results/profiles' } : {}),
   observability: values.observability,
+  redis: values.redis,
   log: (line) => console.error(`bench: ${line}`),
 }).catch((error: unknown) => {
   console.error(`The bench failed: ${error instanceof Error ? error.message : String(error)}`);

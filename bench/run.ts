@@ -10,6 +10,7 @@ import { Questioner } from './ipc.js';
 import { startObservabilityLoad, type ObservabilityLoad } from './observability.js';
 import type { ProfileWindow } from './profile-summary.js';
 import { benchNow, cpuMs, GRAPHQL_HEADERS, readyMessage, RssSampler, rssMb, secretsHandedOut, spawnGateway, spawnTs, stop, writeGatewayConfig, type GatewayProcess } from './processes.js';
+import type { RedisServer } from '../test/support/redis.js';
 import type { SandboxReady, UpstreamCalls } from './sandbox-process.js';
 import { buildScenarios, missedCallTargets, refreshesWithin, upstreamChainMs, type CallsPerOp, type Scenario, type UpstreamShape } from './scenarios.js';
 import { runTimedScenario, SHORT_TIMED_SCENARIOS, TIMED_SCENARIOS, type TimedHarness, type TimedResult } from './timed.js';
@@ -36,6 +37,8 @@ export interface BenchOptions {
   pollingConnections?: number;
   /** Metrics served and scraped, traces exported, JSON logs (bench/observability.ts); otherwise none of them. */
   observability?: boolean;
+  /** Every gateway keeps its shared state in Redis (a database of its own on one redis-server); otherwise in memory. */
+  redis?: boolean;
   log?: (line: string) => void;
 }
 
@@ -131,10 +134,12 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
   const sandboxProcess = spawnTs('bench/sandbox-process.ts', { env: { ...env, BENCH_LATENCY_MS: String(options.latencyMs) }, ipc: true });
   const ceilingProcess = options.ceiling && !options.short ? spawnTs('bench/ceiling-process.ts', { env, ipc: true }) : undefined;
   let observability: ObservabilityLoad | undefined;
+  let redis: RedisServer | undefined;
   // Every gateway started, so that a failed run leaves none behind.
   const gateways: GatewayRun[] = [];
   try {
     if (options.observability) observability = await startObservabilityLoad();
+    if (options.redis) redis = await startBenchRedis();
     const fixtures = await readyMessage<SandboxReady>(sandboxProcess, 'the sandbox process');
     const sandbox = new Questioner(sandboxProcess);
     const ceiling = ceilingProcess
@@ -166,7 +171,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
       const profileDir = options.profileDir ? join(options.profileDir, run) : undefined;
       const spawnedAt = performance.now();
       const gateway = spawnGateway(config, {
-        env: { ...env, ...extraEnv, ...observability?.env },
+        // A database per gateway: each starts as empty as an in-memory one would.
+        env: { ...env, ...(redis ? { REDIS_URL: `${redis.url}/${gateways.length}` } : {}), ...extraEnv, ...observability?.env },
         // One folder per run: tsx's loader thread writes a profile of its own beside the main thread's.
         nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
       });
@@ -295,6 +301,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
     sandboxProcess.disconnect();
     ceilingProcess?.disconnect();
     await observability?.close();
+    await redis?.close();
     await Promise.all([
       stop(sandboxProcess),
       ...(ceilingProcess ? [stop(ceilingProcess)] : []),
@@ -417,4 +424,14 @@ function perOp(calls: UpstreamCalls, operations: number): CallsPerOp {
 export function writeReport(report: BenchReport, path: string): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** More databases than a run starts gateways. */
+const BENCH_REDIS_DATABASES = 256;
+
+async function startBenchRedis(): Promise<RedisServer> {
+  // Imported here: loading the helper checks for redis-server, which only a run with --redis needs.
+  const { REDIS_AVAILABLE, startRedis } = await import('../test/support/redis.js');
+  if (!REDIS_AVAILABLE) throw new Error('--redis needs redis-server (apt-get install redis-server)');
+  return startRedis(BENCH_REDIS_DATABASES);
 }
