@@ -1,5 +1,6 @@
 // The bench's upstream process: the sandbox with a per-call latency, counting calls for the driver over IPC.
-import { parseSource, type AwsSourceConfig, type SourceConfig } from '../src/config/index.js';
+import type { AwsSourceConfig } from '../src/aws/config.js';
+import { parseSource, type SourceConfig } from '../src/config/index.js';
 import { startAwsSandbox } from '../src/sandbox/aws/index.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { announceReady, answerQuestions } from './ipc.js';

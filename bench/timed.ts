@@ -3,7 +3,8 @@
 // dashboards polling for a minute, and the same polling on three replicas sharing a redis-server.
 // Each judges its targets from what the sandbox counted and what the clients got.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { parseSecurity, type AwsSourceConfig, type SourceConfig } from '../src/config/index.js';
+import type { AwsSourceConfig } from '../src/aws/config.js';
+import { parseSecurity, type SourceConfig } from '../src/config/index.js';
 import { load, percentile, send, type LoadResult } from './clients.js';
 import type { Questioner } from './ipc.js';
 import { cpuMs, GRAPHQL_HEADERS } from './processes.js';

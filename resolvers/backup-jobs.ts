@@ -2,11 +2,10 @@
 // read model in parallel, and merge them into one page. Nothing here knows what kind a source is.
 import { badUserInput, quoted } from '../src/errors.js';
 import type { SourcePart } from '../src/read-model/source-read-model.js';
-import type { GatewaySource, SourceKind } from '../src/sources.js';
+import type { GatewaySource } from '../src/source-kind.js';
+import type { SourceKind } from '../src/sources.js';
 import type { GatewayContext } from './context.js';
-import type { AwsBackupJobModel } from './mappers/aws.js';
 import type { BackupJobPhase } from './mappers/phase.js';
-import type { SailPointBackupJobModel } from './mappers/sailpoint.js';
 import { assemblePage, decodeCursor, encodeCursor } from './pagination.js';
 import { toGraphQLError } from './upstream-errors.js';
 
@@ -20,7 +19,17 @@ const NAMES_QUOTED = 5;
 
 export type BackupSourceKind = SourceKind;
 
-export type BackupJobModel = AwsBackupJobModel | SailPointBackupJobModel;
+/** What every kind's job model holds: what the list, merge, paging and the `BackupJob` interface read. */
+export interface BackupJobModel {
+  sourceKind: SourceKind;
+  sourceName: string;
+  /** The loader key and the local part of the global id: `<sourceName>:<the source's own id>`. */
+  key: string;
+  phase: BackupJobPhase;
+  displayName: string;
+  createdAt: Date | null;
+  completedAt: Date | null;
+}
 
 export interface BackupJobFilter {
   sourceKinds?: readonly BackupSourceKind[] | null;

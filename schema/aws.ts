@@ -1,13 +1,14 @@
 // The AWS Backup side of the graph: AwsBackupJob with every DescribeBackupJob member, its nested
-// records, and the root field that looks one up by its AWS id.
+// records, the root field that looks one up by its AWS id, its federation entity and the AWS
+// fields of a configured source.
 import type { BackupJobModel } from '../resolvers/backup-jobs.js';
-import type { GatewayContext } from '../resolvers/context.js';
-import { jobLoader, loadJobsOfKind } from '../resolvers/loaders.js';
-import { awsJobKey, type AwsBackupJobModel } from '../resolvers/mappers/aws.js';
-import { AWS_BACKUP_JOB_STATES, type AwsBackupJobState as State } from '../resolvers/mappers/phase.js';
+import { jobLoader } from '../resolvers/loaders.js';
+import { AWS_BACKUP_JOB_STATES, awsJobKey, type AwsBackupJobModel, type AwsBackupJobState as State } from '../resolvers/mappers/aws.js';
 import { badUserInput, quoted } from '../src/errors.js';
-import { BackupJob } from './backup-job.js';
+import { BackupJob, jobNodeRef } from './backup-job.js';
 import { builder } from './builder.js';
+import { firstFound, globalIdKey, resolveJobReference } from './federation.js';
+import { addSourceFields } from './sources.js';
 
 const STATE_DESCRIPTIONS: Record<State, string> = {
   CREATED:
@@ -95,10 +96,7 @@ const AwsChildJobStateCount = builder
     }),
   });
 
-export const AwsBackupJob = builder.loadableNodeRef('AwsBackupJob', {
-  id: { resolve: (job: AwsBackupJobModel) => job.key },
-  load: (keys: string[], context: GatewayContext) => loadJobsOfKind(context, keys, isAwsJob),
-});
+export const AwsBackupJob = jobNodeRef('AwsBackupJob', isAwsJob);
 
 function isAwsJob(job: BackupJobModel): job is AwsBackupJobModel {
   return job.sourceKind === 'AWS_BACKUP';
@@ -232,7 +230,7 @@ builder.queryField('awsBackupJob', (t) =>
         }
         return loader.load(awsJobKey(sourceName, backupJobId));
       }
-      const found = await Promise.allSettled(context.sources.aws.map((source) => loader.load(awsJobKey(source.name, backupJobId))));
+      const found = await Promise.allSettled(context.sources.ofKind('AWS_BACKUP').map((source) => loader.load(awsJobKey(source.name, backupJobId))));
       const hit = found.find((outcome) => outcome.status === 'fulfilled' && outcome.value);
       if (hit?.status === 'fulfilled') return hit.value;
       const failure = found.find((outcome) => outcome.status === 'rejected');
@@ -241,3 +239,54 @@ builder.queryField('awsBackupJob', (t) =>
     },
   }),
 );
+
+builder.asEntity(AwsBackupJob, {
+  key: [globalIdKey, builder.selection<{ accountId: string; region: string; backupJobId: string }>('accountId region backupJobId')],
+  resolveReference: resolveJobReference(({ accountId, region, backupJobId }, context) => {
+    // Every source of that Region that can see the account may hold the job.
+    const candidates = context.sources.ofKind('AWS_BACKUP').filter(
+      (source) => source.region === region && (!source.accountId || source.accountId === '*' || source.accountId === accountId),
+    );
+    const loader = AwsBackupJob.getDataloader(context);
+    return firstFound(
+      candidates.map((source) => loader.load(awsJobKey(source.name, backupJobId))),
+      (job) => job.accountId === accountId,
+    );
+  }),
+});
+
+/**
+ * An AWS resource as a reference for other subgraphs (an inventory service, say) to extend. This
+ * subgraph only knows its ARN, so its key is not resolvable: the router never asks it for one.
+ */
+const AwsResource = builder.objectRef<{ arn: string }>('AwsResource').implement({
+  description:
+    'The AWS resource a backup job protects, known here only by its ARN. Another subgraph (an inventory service, for example) can add its fields.',
+  fields: (t) => ({
+    arn: t.exposeString('arn', { nullable: false, description: 'The resource ARN.' }),
+  }),
+});
+
+builder.asEntity(AwsResource, {
+  key: builder.keyDirective(builder.selection<{ arn: string }>('arn'), false),
+  resolveReference: (reference) => reference,
+});
+
+builder.objectField(AwsBackupJob, 'resource', (t) =>
+  t.field({
+    type: AwsResource,
+    description: 'The resource this job backs up, as an entity reference other subgraphs can extend.',
+    resolve: (job) => (job.resourceArn ? { arn: job.resourceArn } : null),
+  }),
+);
+
+addSourceFields((t) => ({
+  region: t.string({
+    description: 'AWS only: the Region this source reads.',
+    resolve: (source) => (source.kind === 'AWS_BACKUP' ? source.region : null),
+  }),
+  accountId: t.string({
+    description: 'AWS only: the account this source is pinned to, `*` for a whole organization, null for the caller account.',
+    resolve: (source) => (source.kind === 'AWS_BACKUP' ? (source.accountId ?? null) : null),
+  }),
+}));

@@ -1,17 +1,20 @@
-// What every backup job has, whichever upstream it came from: the BackupJob interface and its enums.
+// What every backup job has, whichever upstream it came from: the BackupJob interface and its
+// enums, and how each kind's schema file declares its own job type.
 import type { BackupJobModel } from '../resolvers/backup-jobs.js';
+import type { GatewayContext } from '../resolvers/context.js';
+import { decodeGlobalId, registerNodeType } from '../resolvers/ids.js';
+import { loadJobsOfKind } from '../resolvers/loaders.js';
 import { BACKUP_JOB_PHASES, type BackupJobPhase as Phase } from '../resolvers/mappers/phase.js';
+import { SOURCE_KINDS, type SourceKind } from '../src/sources.js';
 import { builder } from './builder.js';
 
 export const BackupSourceKind = builder.enumType('BackupSourceKind', {
   description:
     'Which upstream system a source is, and so which API the gateway reads its jobs through. A configured source (`BackupSource`) has one kind; several sources can share it.',
-  values: {
-    AWS_BACKUP: { description: 'AWS Backup: jobs that back up AWS resources (EBS, RDS, EFS, DynamoDB, S3, ...) into backup vaults.' },
-    SAILPOINT: {
-      description: 'SailPoint Identity Security Cloud: Configuration Hub backups and uploaded configurations of a tenant.',
-    },
-  },
+  values: Object.fromEntries(SOURCE_KINDS.map(({ kind, description }) => [kind, { description }])) as Record<
+    SourceKind,
+    { description: string }
+  >,
 });
 
 const PHASE_DESCRIPTIONS: Record<Phase, string> = {
@@ -75,3 +78,26 @@ export const BackupJob = builder.interfaceRef<BackupJobModel>('BackupJob').imple
     }),
   }),
 });
+
+/** How each kind's job type loads a job by its key, by the type's name. */
+const jobTypes = new Map<string, (key: string, context: GatewayContext) => Promise<BackupJobModel | null>>();
+
+/**
+ * A kind's job type: a Relay node loaded through the shared job loader, whose global ids this
+ * gateway issues and decodes. A key that names a job of another kind finds nothing.
+ */
+export function jobNodeRef<Job extends BackupJobModel>(name: string, isKind: (job: BackupJobModel) => job is Job) {
+  const ref = builder.loadableNodeRef<Job | null | Error, string, string, string, Job>(name, {
+    id: { resolve: (job) => job.key },
+    load: (keys: string[], context: GatewayContext) => loadJobsOfKind(context, keys, isKind),
+  });
+  registerNodeType(name);
+  jobTypes.set(name, (key, context) => ref.getDataloader(context).load(key));
+  return ref;
+}
+
+/** The job a global id names, through the loader of the type it names. Async, so that a malformed id fails on its own. */
+export async function loadByGlobalId(id: string, context: GatewayContext): Promise<BackupJobModel | null> {
+  const { typename, id: key } = decodeGlobalId(id);
+  return jobTypes.get(typename)!(key, context);
+}

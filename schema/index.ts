@@ -1,4 +1,6 @@
-// Assembles the schema from its domain modules, as an Apollo Federation v2 subgraph.
+// Assembles the schema from its domain modules, as an Apollo Federation v2 subgraph. This is the
+// registry of schema files: each kind of source adds the import of its own, after the kinds
+// already here (docs/adding-a-source.md).
 import { builder } from './builder.js';
 import { guardEntityRepresentations } from './federation.js';
 import './backup-job.js';

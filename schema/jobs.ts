@@ -1,9 +1,11 @@
-// Root fields that span every source: one job by global id, and the merged, filtered job list.
+// Root fields that span every source: one job by global id, the merged, filtered job list, and
+// the configured sources.
 import { GraphQLError, isObjectType, responsePathAsArray } from 'graphql';
 import { DEFAULT_PAGE_SIZE, listBackupJobs, type PageSource } from '../resolvers/backup-jobs.js';
 import { jobLoader } from '../resolvers/loaders.js';
 import { BackupJob, BackupJobPhase, BackupSourceKind } from './backup-job.js';
 import { builder } from './builder.js';
+import { BackupSource } from './sources.js';
 
 const BackupJobPageSource = builder.objectRef<PageSource>('BackupJobPageSource').implement({
   description:
@@ -124,3 +126,12 @@ builder.queryFields((t) => ({
       }),
   }),
 }));
+
+builder.queryField('backupSources', (t) =>
+  t.field({
+    type: [BackupSource],
+    nullable: false,
+    description: 'Every configured source, in configuration order.',
+    resolve: (_root, _args, context) => context.sources.all,
+  }),
+);

@@ -1,8 +1,6 @@
 // The SailPoint side of the graph: SailPointBackupJob with every BackupResponse member, its
-// options, and the root field that looks one up by its SailPoint job id.
-import type { GatewayContext } from '../resolvers/context.js';
+// options, the root field that looks one up by its SailPoint job id, and its federation entity.
 import type { BackupJobModel } from '../resolvers/backup-jobs.js';
-import { loadJobsOfKind } from '../resolvers/loaders.js';
 import {
   sailPointJobKey,
   type SailPointBackupJobModel,
@@ -15,8 +13,9 @@ import type {
   SAILPOINT_CLOUD_STORAGE_STATUSES,
   SAILPOINT_HYDRATION_STATUSES,
 } from '../src/sailpoint/index.js';
-import { BackupJob } from './backup-job.js';
+import { BackupJob, jobNodeRef } from './backup-job.js';
 import { builder } from './builder.js';
+import { firstFound, globalIdKey, resolveJobReference } from './federation.js';
 
 const UNKNOWN_DESCRIPTION =
   'SailPoint sent a value this gateway version does not know yet (its enums grow over time). The job is still returned; upgrade the gateway to see the value.';
@@ -113,10 +112,7 @@ const SailPointBackupOptions = builder
     }),
   });
 
-export const SailPointBackupJob = builder.loadableNodeRef('SailPointBackupJob', {
-  id: { resolve: (job: SailPointBackupJobModel) => job.key },
-  load: (keys: string[], context: GatewayContext) => loadJobsOfKind(context, keys, isSailPointJob),
-});
+export const SailPointBackupJob = jobNodeRef('SailPointBackupJob', isSailPointJob);
 
 function isSailPointJob(job: BackupJobModel): job is SailPointBackupJobModel {
   return job.sourceKind === 'SAILPOINT';
@@ -192,10 +188,10 @@ builder.queryField('sailPointBackupJob', (t) =>
       sourceName: t.arg.string({ description: 'The configured SailPoint source to ask; all of them when omitted.' }),
     },
     resolve: async (_root, { jobId, sourceName }, context) => {
-      let sources = context.sources.sailPoint;
+      let sources = context.sources.ofKind('SAILPOINT');
       if (sourceName != null) {
-        const source = context.sources.sailPointSource(sourceName);
-        if (!source) throw badUserInput(`${quoted(sourceName)} is not a SailPoint source of this gateway`);
+        const source = context.sources.get(sourceName);
+        if (source?.kind !== 'SAILPOINT') throw badUserInput(`${quoted(sourceName)} is not a SailPoint source of this gateway`);
         sources = [source];
       }
       const loader = SailPointBackupJob.getDataloader(context);
@@ -209,3 +205,18 @@ builder.queryField('sailPointBackupJob', (t) =>
     },
   }),
 );
+
+builder.asEntity(SailPointBackupJob, {
+  key: [globalIdKey, builder.selection<{ tenant: string; jobId: string }>('tenant jobId')],
+  resolveReference: resolveJobReference((reference, context) => {
+    const loader = SailPointBackupJob.getDataloader(context);
+    // The tenant name lives in the records, not in the configuration: ask every tenant's
+    // (request-cached) lists and keep the one that names this tenant.
+    return firstFound(
+      context.sources.ofKind('SAILPOINT').flatMap((source) =>
+        source.collections.map((collection) => loader.load(sailPointJobKey(source.name, collection, reference.jobId))),
+      ),
+      (job) => job.tenant === reference.tenant,
+    );
+  }),
+});

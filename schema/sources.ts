@@ -1,5 +1,6 @@
-// The configured sources as a client sees them, with whether each one answers right now.
-import { createContextCache } from '@pothos/core';
+// The configured sources as a client sees them, with whether each one answers right now. Each
+// kind's schema file adds the fields only its sources have.
+import { createContextCache, type FieldMap } from '@pothos/core';
 import { countUpstreamCall, type GatewayContext } from '../resolvers/context.js';
 import { probeSource, type SourceProbe } from '../resolvers/probe.js';
 import type { Source } from '../src/sources.js';
@@ -52,7 +53,17 @@ const CircuitState = builder.enumType('CircuitState', {
   },
 });
 
-const BackupSource = builder.objectRef<Source>('BackupSource').implement({
+type SourceFieldBuilder = PothosSchemaTypes.ObjectFieldBuilder<typeof builder.$inferSchemaTypes, Source>;
+
+/** The fields each kind adds to its configured sources, in the order the kinds' schema files add them. */
+const kindFields: ((t: SourceFieldBuilder) => FieldMap)[] = [];
+
+/** Adds fields only one kind's sources have (null on the others); they follow `kind`. */
+export function addSourceFields(fields: (t: SourceFieldBuilder) => FieldMap): void {
+  kindFields.push(fields);
+}
+
+export const BackupSource = builder.objectRef<Source>('BackupSource').implement({
   description:
     'One source of the gateway configuration: an AWS Backup Region (and account), or a SailPoint tenant. Every job names the source that reported it in `sourceName`.',
   authScopes: (source) => ({ source: source.name }),
@@ -64,14 +75,7 @@ const BackupSource = builder.objectRef<Source>('BackupSource').implement({
       description: 'Which upstream system this source is; its jobs carry the same value as `sourceKind`.',
       resolve: (source) => source.kind,
     }),
-    region: t.string({
-      description: 'AWS only: the Region this source reads.',
-      resolve: (source) => (source.kind === 'AWS_BACKUP' ? source.region : null),
-    }),
-    accountId: t.string({
-      description: 'AWS only: the account this source is pinned to, `*` for a whole organization, null for the caller account.',
-      resolve: (source) => (source.kind === 'AWS_BACKUP' ? (source.accountId ?? null) : null),
-    }),
+    ...kindFields.reduce<FieldMap>((all, fields) => ({ ...all, ...fields(t) }), {}),
     fetchedAt: t.field({
       type: 'DateTime',
       description:
@@ -102,12 +106,3 @@ const BackupSource = builder.objectRef<Source>('BackupSource').implement({
     }),
   }),
 });
-
-builder.queryField('backupSources', (t) =>
-  t.field({
-    type: [BackupSource],
-    nullable: false,
-    description: 'Every configured source, in configuration order.',
-    resolve: (_root, _args, context) => context.sources.all,
-  }),
-);

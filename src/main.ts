@@ -9,12 +9,6 @@ import { createGateway, createHttpServer } from './server.js';
 import { MemoryState, RedisState, type SharedState } from './shared-state/index.js';
 import { SourceRegistry } from './sources.js';
 
-// The AWS SDK warns on every start on Node 20 that its releases after early 2027 will need Node 22.
-// The SDK version this project locks runs on Node 20, and docs/operations.md says what the notice
-// means for an upgrade; a value the operator set (to see the notice, "false") is kept. The SDK
-// reads the variable when the first client is built, which happens below, in main().
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 /** REDIS_URL makes replicas share read models and budgets; without it the process keeps them itself. */
 async function sharedState(env: NodeJS.ProcessEnv): Promise<SharedState> {
   if (!env.REDIS_URL) return new MemoryState();
@@ -66,7 +60,7 @@ async function main(): Promise<void> {
     'info',
     'sources',
     sandbox
-      ? `No GATEWAY_CONFIG set: serving the embedded sandbox (AWS Backup at ${sandbox.aws.url}, SailPoint at ${sandbox.sailPoint.url}), sources: ${config.sources.map((s) => s.name).join(', ')}`
+      ? `No GATEWAY_CONFIG set: serving the embedded sandbox (${sandbox.description}), sources: ${config.sources.map((s) => s.name).join(', ')}`
       : `Sources: ${config.sources.map((s) => `${s.name} (${s.kind})`).join(', ')}`,
   );
   log('info', 'shared-state', `Shared state (read models, budgets): ${state.description}`);

@@ -1,32 +1,32 @@
 // The configured upstream sources of one gateway, each with its shared read model, looked up by name.
-// This is the one place that knows which kinds of source exist.
-import type { BackupJobFilter, BackupJobModel } from '../resolvers/backup-jobs.js';
+// This is the one place that lists the kinds of source: each kind's descriptor, one entry apiece.
+import type { BackupJobModel } from '../resolvers/backup-jobs.js';
 import type { Caller } from './auth.js';
-import { AwsBackupSource } from './aws/source.js';
+import { awsBackup } from './aws/kind.js';
 import type { GatewayConfig } from './config/index.js';
-import { SourceReadModel, type SourceAdapter } from './read-model/source-read-model.js';
-import { SailPointSource } from './sailpoint/source.js';
+import { SourceReadModel } from './read-model/source-read-model.js';
+import { sailPoint } from './sailpoint/kind.js';
 import { MemoryState, type SharedState } from './shared-state/index.js';
-import type { CircuitName, SourceHealth } from './source-guard.js';
+import type { SourceKindModule } from './source-kind.js';
+
+/** Every kind of source the gateway reads, in the order `BackupSourceKind` lists them. */
+export const SOURCE_KINDS = [awsBackup, sailPoint] as const;
+
+type RegisteredKind = (typeof SOURCE_KINDS)[number];
 
 /** The kinds of upstream, as the graph names them. */
-export type SourceKind = 'AWS_BACKUP' | 'SAILPOINT';
+export type SourceKind = RegisteredKind['kind'];
 
-/** What the merged list, health and readiness need of any source, whatever its kind. */
-export interface GatewaySource extends SourceAdapter<BackupJobModel> {
-  readonly kind: SourceKind;
-  /** Whether any job of this source can meet the filter (a condition it has no field for excludes it). */
-  canMatch(filter: BackupJobFilter): boolean;
-  /** The conditions of the filter that only this kind of source understands. */
-  matches(job: BackupJobModel, filter: BackupJobFilter): boolean;
-  /** Calls the source now with its cheapest call, past the read model. */
-  ping(requestSignal?: AbortSignal): Promise<void>;
-  readonly health: SourceHealth | undefined;
-  readonly circuit: CircuitName;
-  destroy(): void;
-}
+/** The configuration of one source, of any registered kind. */
+export type SourceConfig = RegisteredKind extends SourceKindModule<string, infer _Schema, infer Config> ? Config : never;
 
-export type Source = AwsBackupSource | SailPointSource;
+/** The adapter of one configured source, of any registered kind. */
+export type Source = ReturnType<RegisteredKind['create']>;
+
+/** Each kind by its `kind` value in the configuration file; its factory takes the configuration of its own kind. */
+const BY_CONFIG_KIND = new Map<string, SourceKindModule<SourceKind, RegisteredKind['config'], SourceConfig, Source>>(
+  SOURCE_KINDS.map((kind) => [kind.configKind, kind]),
+);
 
 export class SourceRegistry {
   readonly all: readonly Source[];
@@ -42,9 +42,7 @@ export class SourceRegistry {
   }
 
   static fromConfig(config: GatewayConfig, state: SharedState = new MemoryState()): SourceRegistry {
-    const sources = config.sources.map((source) =>
-      source.kind === 'aws' ? new AwsBackupSource(source, state) : new SailPointSource(source, state),
-    );
+    const sources = config.sources.map((source) => BY_CONFIG_KIND.get(source.kind)!.create(source, state));
     return SourceRegistry.of(sources, state);
   }
 
@@ -73,22 +71,9 @@ export class SourceRegistry {
     return this.byName.has(name) ? this.models.get(name) : undefined;
   }
 
-  awsSource(name: string): AwsBackupSource | undefined {
-    const source = this.byName.get(name);
-    return source?.kind === 'AWS_BACKUP' ? source : undefined;
-  }
-
-  sailPointSource(name: string): SailPointSource | undefined {
-    const source = this.byName.get(name);
-    return source?.kind === 'SAILPOINT' ? source : undefined;
-  }
-
-  get aws(): readonly AwsBackupSource[] {
-    return this.all.filter((source): source is AwsBackupSource => source.kind === 'AWS_BACKUP');
-  }
-
-  get sailPoint(): readonly SailPointSource[] {
-    return this.all.filter((source): source is SailPointSource => source.kind === 'SAILPOINT');
+  /** The sources of one kind this view holds. */
+  ofKind<Kind extends SourceKind>(kind: Kind): Extract<Source, { kind: Kind }>[] {
+    return this.all.filter((source): source is Extract<Source, { kind: Kind }> => source.kind === kind);
   }
 
   destroy(): void {

@@ -1,9 +1,10 @@
 // Pure pieces, table-driven: the phase table, the record mapper, global ids and cursors.
 import { describe, expect, it } from 'vitest';
 import { decodeGlobalId, encodeGlobalId } from '../resolvers/ids.js';
-import { mapAwsBackupJob } from '../resolvers/mappers/aws.js';
-import { awsPhase, sailPointPhase } from '../resolvers/mappers/phase.js';
-import { mapSailPointBackupJob } from '../resolvers/mappers/sailpoint.js';
+// The schema registers each kind's job type, whose ids then decode.
+import '../schema/index.js';
+import { awsPhase, mapAwsBackupJob } from '../resolvers/mappers/aws.js';
+import { mapSailPointBackupJob, sailPointPhase } from '../resolvers/mappers/sailpoint.js';
 
 describe('AWS phase table', () => {
   it.each([

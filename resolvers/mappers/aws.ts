@@ -1,7 +1,44 @@
-// Pure mapping from an AWS Backup job record (as the SDK returns it) to the graph's AwsBackupJob.
+// Pure mapping from an AWS Backup job record (as the SDK returns it) to the graph's AwsBackupJob,
+// and how AWS states map onto the source-neutral phases.
+import { BackupJobState } from '@aws-sdk/client-backup';
 import type { BackupJob, DescribeBackupJobOutput } from '../../src/aws/source.js';
 import { comparePositions, positionOf } from '../../src/read-model/order.js';
-import { AWS_BACKUP_JOB_STATES, awsPhase, isAwsBackupJobState, type AwsBackupJobState, type BackupJobPhase } from './phase.js';
+import type { BackupJobModel } from '../backup-jobs.js';
+import { unknownStatePhase, type BackupJobPhase } from './phase.js';
+
+export type AwsBackupJobState = BackupJobState;
+
+/** AWS states by phase; COMPLETED splits on the message category, as the AWS console does. */
+const AWS_STATE_PHASE: Record<AwsBackupJobState, BackupJobPhase> = {
+  CREATED: 'QUEUED',
+  PENDING: 'QUEUED',
+  RUNNING: 'RUNNING',
+  ABORTING: 'CANCELLING',
+  ABORTED: 'CANCELLED',
+  COMPLETED: 'COMPLETED',
+  FAILED: 'FAILED',
+  EXPIRED: 'EXPIRED',
+  PARTIAL: 'PARTIAL',
+};
+
+/** The nine AWS states, in the SDK's order of its own enum. */
+export const AWS_BACKUP_JOB_STATES = Object.values(BackupJobState);
+
+export function isAwsBackupJobState(value: unknown): value is AwsBackupJobState {
+  return typeof value === 'string' && Object.hasOwn(AWS_STATE_PHASE, value);
+}
+
+/**
+ * The phase of an AWS job. A COMPLETED job whose message category is anything but SUCCESS is
+ * COMPLETED_WITH_ISSUES; a missing category counts as SUCCESS.
+ */
+export function awsPhase(state: string | undefined, messageCategory: string | undefined, finished: boolean): BackupJobPhase {
+  if (!isAwsBackupJobState(state)) return unknownStatePhase(finished);
+  if (state === 'COMPLETED' && messageCategory !== undefined && messageCategory !== 'SUCCESS') {
+    return 'COMPLETED_WITH_ISSUES';
+  }
+  return AWS_STATE_PHASE[state];
+}
 
 export interface KeyValuePair {
   key: string;
@@ -31,7 +68,7 @@ export interface AwsRecoveryPointLifecycle {
   deleteAfterEvent: string | null;
 }
 
-export interface AwsBackupJobModel {
+export interface AwsBackupJobModel extends BackupJobModel {
   sourceKind: 'AWS_BACKUP';
   sourceName: string;
   region: string;

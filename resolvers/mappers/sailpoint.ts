@@ -1,14 +1,40 @@
-// Pure mapping from a SailPoint Configuration Hub BackupResponse to the graph's SailPointBackupJob.
-import type { SailPointBackupRecord } from '../../src/sailpoint/index.js';
+// Pure mapping from a SailPoint Configuration Hub BackupResponse to the graph's SailPointBackupJob,
+// and how SailPoint statuses map onto the source-neutral phases.
+import type { SailPointBackupRecord, SailPointBackupStatus } from '../../src/sailpoint/index.js';
 import type { SailPointCollection } from '../../src/sailpoint/source.js';
-import { sailPointPhase, type BackupJobPhase } from './phase.js';
+import type { BackupJobModel } from '../backup-jobs.js';
+import { unknownStatePhase, type BackupJobPhase } from './phase.js';
+
+const SAILPOINT_STATUS_PHASE: Record<SailPointBackupStatus, BackupJobPhase> = {
+  NOT_STARTED: 'QUEUED',
+  IN_PROGRESS: 'RUNNING',
+  COMPLETE: 'COMPLETED',
+  CANCELLED: 'CANCELLED',
+  FAILED: 'FAILED',
+};
+
+function isSailPointStatus(value: unknown): value is SailPointBackupStatus {
+  return typeof value === 'string' && Object.hasOwn(SAILPOINT_STATUS_PHASE, value);
+}
+
+/**
+ * The phase of a SailPoint backup: how the job went. A COMPLETE backup whose copy to the customer's
+ * cloud storage failed is COMPLETED_WITH_ISSUES: it finished, but not as asked. `fileExists` plays
+ * no part: SailPoint ties it to no outcome, and a file removed after a good run would otherwise
+ * turn that run into an issue.
+ */
+export function sailPointPhase(status: string | undefined, cloudStorageStatus: string | undefined, finished: boolean): BackupJobPhase {
+  if (!isSailPointStatus(status)) return unknownStatePhase(finished);
+  if (status === 'COMPLETE' && cloudStorageStatus === 'SYNC_FAILED') return 'COMPLETED_WITH_ISSUES';
+  return SAILPOINT_STATUS_PHASE[status];
+}
 
 export interface SailPointObjectOption {
   objectType: string;
   includedNames: string[];
 }
 
-export interface SailPointBackupJobModel {
+export interface SailPointBackupJobModel extends BackupJobModel {
   sourceKind: 'SAILPOINT';
   sourceName: string;
   collection: SailPointCollection;

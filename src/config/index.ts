@@ -2,106 +2,9 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { unusableKeys } from '../auth.js';
-
-const sourceName = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/,
-    'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit',
-  );
-
-/**
- * How fresh the shared read model of a source must be. Up to `refreshAfterMs` old it is served as
- * it is; up to `maxStalenessMs` it is served while one refresh runs in the background; older, a
- * reader waits for the refresh. When a refresh fails (or the upstream budget has no call left), a
- * read model up to `staleIfErrorMs` old is still served, marked stale.
- */
-const freshnessSchema = z
-  .object({
-    refreshAfterMs: z.number().int().min(0).max(3_600_000).default(5_000),
-    maxStalenessMs: z.number().int().min(0).max(3_600_000).default(15_000),
-    staleIfErrorMs: z.number().int().min(0).max(86_400_000).default(300_000),
-  })
-  .strict()
-  .refine((f) => f.refreshAfterMs <= f.maxStalenessMs && f.maxStalenessMs <= f.staleIfErrorMs, {
-    message: 'must keep refreshAfterMs <= maxStalenessMs <= staleIfErrorMs',
-  });
-
-/** So many calls in a window of so many seconds. */
-const callsPerWindow = z
-  .object({
-    calls: z.number().int().min(1).max(1_000_000),
-    perSeconds: z.number().int().min(1).max(3_600),
-  })
-  .strict();
-
-/**
- * Upstream calls the gateway may make to one source in any `perSeconds` window, however many
- * replicas share it (through Redis) and whatever the load; retries and token requests count. It
- * is kept as one-second windows of calls / (perSeconds + 1) each, which must not round to none.
- */
-const budgetSchema = callsPerWindow.refine((b) => b.calls > b.perSeconds, {
-  message: 'must allow more calls than the window has seconds (calls > perSeconds)',
-});
-
-/** What every source shares: the deadline of one call, how its guard protects it, and how fresh its read model is. */
-const guardKeys = {
-  timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
-  maxConcurrency: z.number().int().min(1).max(256).default(16),
-  circuitBreaker: z
-    .object({
-      failures: z.number().int().min(1).max(100).default(5),
-      halfOpenAfterMs: z.number().int().min(100).max(600_000).default(30_000),
-    })
-    .strict()
-    .default({}),
-  freshness: freshnessSchema.default({}),
-};
-
-const awsSourceSchema = z
-  .object({
-    kind: z.literal('aws'),
-    name: sourceName,
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1'),
-    accountId: z
-      .string()
-      .regex(/^(\d{12}|\*)$/, 'must be a 12-digit AWS account id, or "*" for every account of the organization')
-      .optional(),
-    endpoint: z.string().url('must be a URL such as http://127.0.0.1:4566').optional(),
-    describeConcurrency: z.number().int().min(1).max(64).default(8),
-    /** AWS publishes no request-rate quota for its Backup API; this keeps the gateway a polite neighbour of other tools. */
-    budget: budgetSchema.default({ calls: 50, perSeconds: 5 }),
-    ...guardKeys,
-  })
-  .strict();
-
-/** True for a URL with a user or password in it; false for any other string, URL or not. */
-function holdsCredentials(url: string): boolean {
-  try {
-    const { username, password } = new URL(url);
-    return username !== '' || password !== '';
-  } catch {
-    return false;
-  }
-}
-
-const sailPointSourceSchema = z
-  .object({
-    kind: z.literal('sailpoint'),
-    name: sourceName,
-    baseUrl: z
-      .string()
-      .url('must be the tenant API URL, such as https://acme.api.identitynow.com')
-      // fetch refuses a URL with credentials, so every call would fail with nothing to say why.
-      .refine((url) => !holdsCredentials(url), 'must not hold a user or password: the tenant client goes in clientId and clientSecret'),
-    clientId: z.string().min(1, 'must be the client id of an OAuth client or personal access token'),
-    clientSecret: z.string().min(1, 'must be the secret of that client'),
-    includeUploads: z.boolean().default(true),
-    /** SailPoint allows 100 requests per access token per 10 s. */
-    budget: budgetSchema.default({ calls: 100, perSeconds: 10 }),
-    ...guardKeys,
-  })
-  .strict();
+import type { SourceEnvironment } from '../source-kind.js';
+import { SOURCE_KINDS, type SourceConfig } from '../sources.js';
+import { callsPerWindow } from './source.js';
 
 const limitsSchema = z
   .object({
@@ -247,7 +150,11 @@ const observabilitySchema = z
   })
   .strict();
 
-const sourceSchema = z.discriminatedUnion('kind', [awsSourceSchema, sailPointSourceSchema]);
+/** The configuration schema of each kind of a list, in its order. */
+type ConfigSchemas<Kinds extends readonly unknown[]> = { -readonly [Index in keyof Kinds]: Kinds[Index] extends { config: infer Schema } ? Schema : never };
+
+/** One source of any registered kind, told apart by its `kind` key. */
+const sourceSchema = z.discriminatedUnion('kind', SOURCE_KINDS.map((kind) => kind.config) as ConfigSchemas<typeof SOURCE_KINDS>);
 
 const configFileSchema = z
   .object({
@@ -278,22 +185,7 @@ const configFileSchema = z
     });
   });
 
-export interface AwsCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-}
-
-export type AwsSourceConfig = z.infer<typeof awsSourceSchema> & {
-  /**
-   * Static credentials, set only by the sandbox wiring. Configuration files cannot set them:
-   * real deployments take credentials from the SDK's default provider chain.
-   */
-  credentials?: AwsCredentials;
-};
-
-export type SailPointSourceConfig = z.infer<typeof sailPointSourceSchema>;
-
-export type SourceConfig = AwsSourceConfig | SailPointSourceConfig;
+export type { SourceConfig };
 
 export type SecurityConfig = z.infer<typeof securitySchema>;
 
@@ -350,24 +242,27 @@ function invalid(origin: string, problems: readonly { path: readonly (string | n
 }
 
 /**
- * Reads the file named by GATEWAY_CONFIG and adds the SailPoint tenant named by SAIL_BASE_URL,
- * SAIL_CLIENT_ID and SAIL_CLIENT_SECRET (the variables SailPoint's own tools read): into the
- * file's SailPoint source of the same name when there is one (which then holds only its tuning),
- * as a source of its own otherwise. Returns null when neither is set, which means "run on the
- * embedded sandbox". Static JWT keys are imported here, so that a key no token could verify
- * with stops the start rather than fail every request.
+ * Reads the file named by GATEWAY_CONFIG and adds each source the environment describes (for
+ * SailPoint, SAIL_BASE_URL, SAIL_CLIENT_ID and SAIL_CLIENT_SECRET, the variables its own tools
+ * read; each kind names its variables in its `environment`): into the file's source of that kind
+ * and name when there is one (which then holds only its tuning), as a source of its own
+ * otherwise. Returns null when neither is set, which means "run on the embedded sandbox". Static
+ * JWT keys are imported here, so that a key no token could verify with stops the start rather
+ * than fail every request.
  */
 export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig | null> {
   const file = env.GATEWAY_CONFIG;
   const fromFile = file ? await readConfigFile(file) : undefined;
-  const tenant = sailPointFromEnv(env);
-  if (!file && !tenant) return null;
-  const origin = !tenant
+  const fromEnv = sourcesFromEnv(env);
+  if (!file && fromEnv.length === 0) return null;
+  const variables = `${fromEnv.map((source) => source.environment.label).join(' and ')} variables`;
+  const origin = fromEnv.length === 0
     ? `GATEWAY_CONFIG file ${file}`
     : file
-      ? `configuration (GATEWAY_CONFIG file ${file} plus SAIL_* variables)`
-      : 'SAIL_* variables';
-  const config = parseConfig(tenant ? withTenant(fromFile ?? {}, tenant, origin) : fromFile, origin);
+      ? `configuration (GATEWAY_CONFIG file ${file} plus ${variables})`
+      : variables;
+  const json = fromEnv.length === 0 ? fromFile : fromEnv.reduce((merged: unknown, source) => withEnvSource(merged, source, origin), fromFile ?? {});
+  const config = parseConfig(json, origin);
   const jwt = config.security.auth?.jwt;
   const unusable = jwt ? await unusableKeys(jwt) : [];
   if (unusable.length > 0) {
@@ -376,26 +271,27 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
   return config;
 }
 
-/** Each source key the environment can set, and the variable that sets it. */
-const SAIL_VARIABLES = { baseUrl: 'SAIL_BASE_URL', clientId: 'SAIL_CLIENT_ID', clientSecret: 'SAIL_CLIENT_SECRET' } as const;
-
-type SailKey = keyof typeof SAIL_VARIABLES;
-
-const SAIL_KEYS = Object.keys(SAIL_VARIABLES) as SailKey[];
-
-interface EnvTenant {
+/** One source the environment describes: its kind's variables, its name and the keys they set. */
+interface EnvSource {
+  configKind: string;
+  environment: SourceEnvironment;
   name: string;
-  credentials: Record<SailKey, string>;
+  keys: Record<string, string>;
 }
 
-function sailPointFromEnv(env: NodeJS.ProcessEnv): EnvTenant | null {
-  const missing = SAIL_KEYS.filter((key) => !env[SAIL_VARIABLES[key]]).map((key) => SAIL_VARIABLES[key]);
-  if (missing.length === SAIL_KEYS.length) return null;
-  if (missing.length > 0) {
-    throw new ConfigError(`SailPoint tenant from the environment is incomplete: set ${missing.join(', ')} as well`);
-  }
-  const credentials = Object.fromEntries(SAIL_KEYS.map((key) => [key, env[SAIL_VARIABLES[key]]!])) as Record<SailKey, string>;
-  return { name: env.SAIL_SOURCE_NAME || 'sailpoint', credentials };
+/** The source each kind's variables describe, for every kind whose variables are set. */
+function sourcesFromEnv(env: NodeJS.ProcessEnv): EnvSource[] {
+  return SOURCE_KINDS.flatMap(({ configKind, environment }): EnvSource[] => {
+    if (!environment) return [];
+    const keys = Object.keys(environment.variables);
+    const missing = keys.filter((key) => !env[environment.variables[key]!]).map((key) => environment.variables[key]!);
+    if (missing.length === keys.length) return [];
+    if (missing.length > 0) {
+      throw new ConfigError(`${environment.subject} from the environment is incomplete: set ${missing.join(', ')} as well`);
+    }
+    const values = Object.fromEntries(keys.map((key) => [key, env[environment.variables[key]!]!]));
+    return [{ configKind, environment, name: env[environment.nameVariable] || environment.defaultName, keys: values }];
+  });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -403,25 +299,25 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * The file's JSON with the environment's tenant in it. A file that is not an object with a list of
- * sources is left for parseConfig to report; a key that both the file's entry and a variable set
- * is refused, since either one would be silently ignored.
+ * The file's JSON with a source from the environment in it. A file that is not an object with a
+ * list of sources is left for parseConfig to report; a key that both the file's entry and a
+ * variable set is refused, since either one would be silently ignored.
  */
-function withTenant(json: unknown, tenant: EnvTenant, origin: string): unknown {
+function withEnvSource(json: unknown, source: EnvSource, origin: string): unknown {
   if (!isRecord(json)) return json;
   const sources: unknown = json.sources ?? [];
   if (!Array.isArray(sources)) return json;
-  const index = sources.findIndex((source) => isRecord(source) && source.kind === 'sailpoint' && source.name === tenant.name);
-  if (index === -1) return { ...json, sources: [...sources, { kind: 'sailpoint', name: tenant.name, ...tenant.credentials }] };
+  const index = sources.findIndex((entry) => isRecord(entry) && entry.kind === source.configKind && entry.name === source.name);
+  if (index === -1) return { ...json, sources: [...sources, { kind: source.configKind, name: source.name, ...source.keys }] };
   const entry = sources[index] as Record<string, unknown>;
-  const doubled = SAIL_KEYS.filter((key) => entry[key] !== undefined);
+  const doubled = Object.keys(source.keys).filter((key) => entry[key] !== undefined);
   if (doubled.length > 0) {
     throw invalid(
       origin,
-      doubled.map((key) => ({ path: ['sources', index, key], message: `is also set by ${SAIL_VARIABLES[key]}; set it in one place` })),
+      doubled.map((key) => ({ path: ['sources', index, key], message: `is also set by ${source.environment.variables[key]}; set it in one place` })),
     );
   }
-  return { ...json, sources: sources.map((source, at) => (at === index ? { ...entry, ...tenant.credentials } : source)) };
+  return { ...json, sources: sources.map((other, at) => (at === index ? { ...entry, ...source.keys } : other)) };
 }
 
 async function readConfigFile(path: string): Promise<unknown> {

@@ -4,11 +4,11 @@
 import type { BackupJobFilter } from '../../resolvers/backup-jobs.js';
 import { mapSailPointBackupJob, type SailPointBackupJobModel } from '../../resolvers/mappers/sailpoint.js';
 import { upstreamBudget } from '../budget.js';
-import type { SailPointSourceConfig } from '../config/index.js';
 import { SourceError } from '../errors.js';
 import type { SourceAdapter } from '../read-model/source-read-model.js';
 import type { SharedState } from '../shared-state/index.js';
 import { SourceGuard, type CircuitName, type SourceHealth } from '../source-guard.js';
+import type { SailPointSourceConfig } from './config.js';
 import { SailPointClient, SailPointError, type SailPointBackupRecord, type SailPointBackupStatus } from './index.js';
 
 /** Which Configuration Hub list a record comes from: backups and uploads are separate endpoints upstream. */

@@ -31,6 +31,8 @@ export interface Sandbox {
   sailPoint: SailPointSandbox;
   /** One gateway source per AWS sandbox region (each seeing every account) and per SailPoint tenant. */
   config: GatewayConfig;
+  /** Where each upstream listens, for the start-up log: "AWS Backup at http://..., SailPoint at http://...". */
+  description: string;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     aws,
     sailPoint,
     config: sandboxConfig(aws, sailPoint),
+    description: `AWS Backup at ${aws.url}, SailPoint at ${sailPoint.url}`,
     close: async () => {
       await Promise.all([aws.close(), sailPoint.close()]);
     },

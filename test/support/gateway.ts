@@ -1,7 +1,8 @@
 // Test harness: the sandbox and a gateway on loopback HTTP, and a GraphQL client that speaks to it.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseSecurity, parseSource, type AwsSourceConfig, type GatewayConfig } from '../../src/config/index.js';
+import type { AwsSourceConfig } from '../../src/aws/config.js';
+import { parseSecurity, parseSource, type GatewayConfig } from '../../src/config/index.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { createGateway, createHttpServer } from '../../src/server.js';
 import { SourceRegistry } from '../../src/sources.js';

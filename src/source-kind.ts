@@ -1,0 +1,63 @@
+// What one kind of upstream implements to join the gateway: a source adapter the read layer reads
+// through, and a descriptor the registry (src/sources.ts) lists. docs/adding-a-source.md walks a
+// new kind through both.
+import type { ZodDiscriminatedUnionOption, z } from 'zod';
+import type { BackupJobFilter, BackupJobModel } from '../resolvers/backup-jobs.js';
+import type { SourceAdapter } from './read-model/source-read-model.js';
+import type { SharedState } from './shared-state/index.js';
+import type { CircuitName, SourceHealth } from './source-guard.js';
+
+/** What the merged list, health and readiness need of any source, whatever its kind. */
+export interface GatewaySource<Kind extends string = string> extends SourceAdapter<BackupJobModel> {
+  readonly kind: Kind;
+  /** Whether any job of this source can meet the filter (a condition it has no field for excludes it). */
+  canMatch(filter: BackupJobFilter): boolean;
+  /** The conditions of the filter that only this kind of source understands. */
+  matches(job: BackupJobModel, filter: BackupJobFilter): boolean;
+  /** Calls the source now with its cheapest call, past the read model. */
+  ping(requestSignal?: AbortSignal): Promise<void>;
+  readonly health: SourceHealth | undefined;
+  readonly circuit: CircuitName;
+  destroy(): void;
+}
+
+/** The configuration of one source of a kind: a strict object whose `kind` literal tells the kinds apart. */
+export type SourceConfigSchema = ZodDiscriminatedUnionOption<'kind'>;
+
+/**
+ * Environment variables that describe one source of a kind, as the upstream's own tools name
+ * them. They go into the configuration file's source of that kind and name, or make a source of
+ * their own.
+ */
+export interface SourceEnvironment {
+  /** What one set of the variables describes, for messages: "SailPoint tenant". */
+  readonly subject: string;
+  /** How messages name the variables together: "SAIL_*". */
+  readonly label: string;
+  /** Each source key the environment can set, and the variable that sets it. */
+  readonly variables: Readonly<Record<string, string>>;
+  /** The variable that names the source, and the name when it is not set. */
+  readonly nameVariable: string;
+  readonly defaultName: string;
+}
+
+/** One kind of upstream, as the registry lists it. */
+export interface SourceKindModule<
+  Kind extends string = string,
+  Schema extends SourceConfigSchema = SourceConfigSchema,
+  Config extends z.output<Schema> = z.output<Schema>,
+  Source extends GatewaySource<Kind> = GatewaySource<Kind>,
+> {
+  /** The kind as the graph names it: a value of `BackupSourceKind`, and the `sourceKind` of every job. */
+  readonly kind: Kind;
+  /** What the `BackupSourceKind` value says of the kind. */
+  readonly description: string;
+  /** The `kind` value of its sources in the configuration file. */
+  readonly configKind: string;
+  /** One source of the kind in the configuration file, every default filled in. */
+  readonly config: Schema;
+  /** The environment variables that can describe a source of the kind, if any. */
+  readonly environment?: SourceEnvironment;
+  /** The adapter of one configured source. */
+  create(config: Config, state: SharedState): Source;
+}

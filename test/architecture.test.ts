@@ -1,0 +1,81 @@
+// The read layer is source-agnostic: outside each kind's own files and the two registries, no code
+// names a kind of source, so a third kind is added without editing shared code
+// (docs/adding-a-source.md). Comments and prose in strings may name the upstreams; code may not.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+import { SOURCE_KINDS } from '../src/sources.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * The kinds the registry lists, each by its `configKind`: its folder, mapper and schema file are
+ * named after it, and code names the kind with words that start with it (`aws`, `AwsBackupJob`,
+ * `AWS_BACKUP`; `sailPoint`, `SailPointSource`, `SAILPOINT`).
+ */
+const KINDS = SOURCE_KINDS.map(({ configKind }) => configKind);
+
+/** A kind's own files: its folder under src/, its mapper and its schema file. */
+const KIND_FILES = KINDS.flatMap((kind) => [`src/${kind}/`, `resolvers/mappers/${kind}.ts`, `schema/${kind}.ts`]);
+
+/** The registry of source kinds, the registry of schema files, and the sandbox, which imitates each upstream. */
+const ALLOWED = ['src/sources.ts', 'schema/index.ts', 'src/sandbox/'];
+
+function filesUnder(folder: string): string[] {
+  return readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => `${folder}/${name.split('\\').join('/')}`);
+}
+
+const SHARED = ['src', 'resolvers', 'schema']
+  .flatMap(filesUnder)
+  .filter((path) => ![...KIND_FILES, ...ALLOWED].some((own) => (own.endsWith('/') ? path.startsWith(own) : path === own)));
+
+/** Whether a word of code starts with a kind's name. */
+function namesKind(word: string): boolean {
+  return KINDS.some((kind) => word.toLowerCase().startsWith(kind));
+}
+
+/** Whether a module specifier leads into a kind's files or its upstream's SDK (`../aws/source.js`, `@aws-sdk/client-backup`). */
+function namesKindModule(specifier: string): boolean {
+  return specifier.split(/[/.@-]/).some((segment) => KINDS.includes(segment));
+}
+
+/** Each place in a file's code (not its comments or prose) that names a kind: an identifier, a one-word string, an import. */
+function kindNames(path: string): string[] {
+  const text = readFileSync(join(ROOT, path), 'utf8');
+  const file = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  const report = (node: ts.Node, what: string) =>
+    found.push(`${path}:${file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1} ${what}`);
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) && namesKind(node.text)) report(node, node.text);
+    else if (ts.isStringLiteralLike(node)) {
+      const importing = ts.isImportDeclaration(node.parent) || ts.isExportDeclaration(node.parent) || ts.isCallExpression(node.parent);
+      if (importing && namesKindModule(node.text)) report(node, `import '${node.text}'`);
+      else if (/^\w+$/.test(node.text) && namesKind(node.text)) report(node, `'${node.text}'`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return found;
+}
+
+describe('architecture', () => {
+  it('scans the shared code: the list, merge, paging, caching, config and schema files', () => {
+    for (const path of ['src/config/index.ts', 'src/read-model/source-read-model.ts', 'resolvers/backup-jobs.ts', 'resolvers/ids.ts', 'schema/backup-job.ts', 'schema/federation.ts']) {
+      expect(SHARED).toContain(path);
+    }
+  });
+
+  it('finds a kind named in code: the registry names every kind it lists', () => {
+    const named = kindNames('src/sources.ts').map((place) => place.slice(place.indexOf(' ') + 1));
+    for (const kind of KINDS) expect(named.some((name) => name.toLowerCase().startsWith(kind)), kind).toBe(true);
+  });
+
+  it('names no kind of source outside its own files and the registries', () => {
+    expect(SHARED.flatMap(kindNames)).toEqual([]);
+  });
+});
