@@ -1,12 +1,12 @@
 // Turns a failed upstream read into the GraphQL error clients see. (The guard has logged it already.)
 import { GraphQLError } from 'graphql';
-import { badUserInput, ErrorCode, SourceError, upstreamError } from '../src/errors.js';
+import { badUserInput, ErrorCode, reissue, SourceError, upstreamError } from '../src/errors.js';
 
 export function toGraphQLError(error: unknown, sourceName: string): GraphQLError {
   if (error instanceof GraphQLError) {
     // A refusal made before any call (a caller past its share, say) is the same for every source; the client is told which one it cost.
     if (error.extensions.sourceName !== undefined) return error;
-    return new GraphQLError(error.message, { extensions: { ...error.extensions, sourceName } });
+    return reissue(error, { extensions: { ...error.extensions, sourceName } });
   }
   if (error instanceof SourceError) {
     if (error.code === ErrorCode.BAD_USER_INPUT) {

@@ -1,5 +1,5 @@
 // The gateway's one error vocabulary: every error a client sees carries one of these codes.
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 
 export const ErrorCode = {
   /** The request itself is wrong: a malformed id, an unknown source, an argument out of range. */
@@ -98,22 +98,37 @@ export function isRefusal(failure: SourceError): boolean {
   return failure.local || failure.upstreamName === 'CircuitOpen';
 }
 
+/**
+ * An error the gateway raises for its clients on purpose. It carries no stack trace: it is no bug,
+ * nobody reads one, and building one costs more than the rest of the error (an answer can hold
+ * hundreds, and GraphQL copies each of them on the way out).
+ */
+export function clientError(message: string, options: GraphQLErrorOptions): GraphQLError {
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new GraphQLError(message, options);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
 /** A client mistake, safe to show as is. */
 export function badUserInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+  return clientError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
 }
 
 /** A caller over its share of upstream reads (see ErrorCode.RATE_LIMITED). */
 export function rateLimited(retryAfterMs: number): GraphQLError {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new GraphQLError(`This caller has caused its share of upstream reads for now; retry in ${seconds} s`, {
+  return clientError(`This caller has caused its share of upstream reads for now; retry in ${seconds} s`, {
     extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: seconds, http: { headers: { 'retry-after': String(seconds) } } },
   });
 }
 
 /** A source the caller's credential does not list. */
 export function forbiddenSource(sourceName: string): GraphQLError {
-  return new GraphQLError(`The caller may not see source "${sourceName}"`, {
+  return clientError(`The caller may not see source "${sourceName}"`, {
     extensions: { code: ErrorCode.FORBIDDEN, sourceName },
   });
 }
@@ -124,7 +139,7 @@ export function forbiddenSource(sourceName: string): GraphQLError {
  * details or echoed credentials.
  */
 export function upstreamError(code: UpstreamErrorCode, sourceName: string): GraphQLError {
-  return new GraphQLError(`${UPSTREAM_MESSAGES[code]} (source "${sourceName}")`, {
+  return clientError(`${UPSTREAM_MESSAGES[code]} (source "${sourceName}")`, {
     extensions: { code, sourceName },
   });
 }
@@ -139,7 +154,7 @@ const UPSTREAM_MESSAGES: Record<UpstreamErrorCode, string> = {
 
 /** The same error, at the same place in the document and the response, with another message or extensions. */
 export function reissue(error: GraphQLError, changes: { message?: string; extensions?: Record<string, unknown> }): GraphQLError {
-  return new GraphQLError(changes.message ?? error.message, {
+  return clientError(changes.message ?? error.message, {
     nodes: error.nodes ?? null,
     source: error.source ?? null,
     positions: error.positions ?? null,

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from '../resolvers/context.js';
 import { useCallerTurns } from './caller-turns.js';
+import { useLeanErrors } from './lean-errors.js';
 import { schema } from '../schema/index.js';
 import { Authenticator, useAuthentication } from './auth.js';
 import { Budget } from './budget.js';
@@ -61,6 +62,7 @@ export function createGateway(
       ...(posture.graphiql ? [useGraphiQLAssets()] : []),
       useSourceReadiness(sources),
       usePartialErrors(),
+      useLeanErrors(),
       useRequestErrorCodes(),
     ],
   });
