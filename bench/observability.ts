@@ -8,8 +8,12 @@ import type { AddressInfo } from 'node:net';
 /** Far more often than a Prometheus server scrapes (15 s to 1 min), so that the cost is not understated. */
 const SCRAPE_INTERVAL_MS = 2_000;
 
+export const OBSERVABILITY_PARTS = ['metrics', 'traces', 'logs'] as const;
+
+export type ObservabilityPart = (typeof OBSERVABILITY_PARTS)[number];
+
 export interface ObservabilityLoad {
-  /** What the gateway's environment needs to export its traces to the sink and log in JSON. */
+  /** What the gateway's environment needs to export its traces to the sink and to log in JSON (those of the parts asked for). */
   env: NodeJS.ProcessEnv;
   /** Scrapes the gateway's metrics until the returned function is called. */
   scrape(graphqlUrl: string): () => void;
@@ -18,7 +22,7 @@ export interface ObservabilityLoad {
   close(): Promise<void>;
 }
 
-export async function startObservabilityLoad(): Promise<ObservabilityLoad> {
+export async function startObservabilityLoad(parts: readonly ObservabilityPart[] = OBSERVABILITY_PARTS): Promise<ObservabilityLoad> {
   const seen = { scrapes: 0, traceExports: 0, traceBytes: 0 };
   const sink = createServer((req, res) => {
     req.on('data', (chunk: Buffer) => (seen.traceBytes += chunk.length));
@@ -30,8 +34,8 @@ export async function startObservabilityLoad(): Promise<ObservabilityLoad> {
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
   return {
     env: {
-      LOG_FORMAT: 'json',
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`,
+      ...(parts.includes('logs') ? { LOG_FORMAT: 'json' } : {}),
+      ...(parts.includes('traces') ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}` } : {}),
     },
     scrape(graphqlUrl) {
       const metricsUrl = graphqlUrl.replace(/\/graphql$/, '/metrics');

@@ -9,12 +9,16 @@ import { SANDBOX_AWS_CREDENTIALS } from '../src/sandbox/aws/index.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
-/** A TypeScript entry run by Node itself with tsx's loader, so the child's pid is the process doing the work. */
+/**
+ * A TypeScript entry run by Node itself with tsx's loader, so the child's pid is the process doing
+ * the work; `runUnder` is a command Node runs under in that same process (valgrind and its options).
+ */
 export function spawnTs(
   entry: string,
-  options: { env?: NodeJS.ProcessEnv; ipc?: boolean; nodeArgs?: string[] } = {},
+  options: { env?: NodeJS.ProcessEnv; ipc?: boolean; nodeArgs?: string[]; runUnder?: string[] } = {},
 ): ChildProcess {
-  return spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', entry], {
+  const [command, ...args] = [...(options.runUnder ?? []), process.execPath, ...(options.nodeArgs ?? []), '--import', 'tsx', entry];
+  return spawn(command!, args, {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
@@ -53,11 +57,12 @@ export interface GatewayProcess {
  */
 export function spawnGateway(
   configPath: string,
-  options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {},
+  options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[]; runUnder?: string[] } = {},
 ): GatewayProcess {
+  const { env, ...run } = options;
   const child = spawnTs('src/main.ts', {
     env: {
-      ...options.env,
+      ...env,
       NODE_ENV: 'production',
       GATEWAY_CONFIG: configPath,
       PORT: '0',
@@ -65,7 +70,7 @@ export function spawnGateway(
       AWS_SECRET_ACCESS_KEY: SANDBOX_AWS_CREDENTIALS.secretAccessKey,
       AWS_EC2_METADATA_DISABLED: 'true',
     },
-    ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+    ...run,
   });
   const chunks: Buffer[] = [];
   const collect = (chunk: Buffer) => chunks.push(chunk);

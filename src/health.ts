@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useReadinessCheck, type Plugin } from 'graphql-yoga';
 import { probeSource } from '../resolvers/probe.js';
+import { untraced } from './observability/tracing.js';
 import type { SourceRegistry } from './sources.js';
 
 /** A round of probes starts at most this often, however often orchestrators ask. */
@@ -27,12 +28,16 @@ export function useSourceReadiness(sources: SourceRegistry): Plugin {
     if (!round && performance.now() - lastRoundAt >= PROBE_INTERVAL_MS) {
       lastRoundAt = performance.now();
       // Settled, not all: a probe that threw ends the round like the others instead of failing it.
-      round = Promise.allSettled(
-        sources.all.map(async (source) => {
-          pending.add(source.name);
-          answered.set(source.name, (await probeSource(source)).reachable);
-          pending.delete(source.name);
-        }),
+      // Untraced: orchestrators ask every few seconds, and a trace per probe would bury the requests'
+      // traces; the probes' calls still count in the upstream metrics.
+      round = untraced(() =>
+        Promise.allSettled(
+          sources.all.map(async (source) => {
+            pending.add(source.name);
+            answered.set(source.name, (await probeSource(source)).reachable);
+            pending.delete(source.name);
+          }),
+        ),
       ).then(() => {
         round = undefined;
       });

@@ -314,6 +314,24 @@ describe('traces and logs', () => {
     // A boolean per secret, so that a failure does not print one.
     expect(secrets.map((secret) => everything.includes(secret))).toEqual(secrets.map(() => false));
   });
+
+  it('make no trace of a readiness probe, whose upstream calls still count in the metrics', async () => {
+    const probeCalls = (samples: Samples) => samples(UPSTREAM_CALLS, { source: 'aws-us-east-1', operation: 'ListBackupJobs', outcome: 'ok' });
+    const start = await scrape();
+    await fetch(`${base}/readiness`);
+    const probed = await scrapeWhen((samples) => probeCalls(samples) > probeCalls(start));
+    expect(probeCalls(probed)).toBeGreaterThan(probeCalls(start));
+    // A traced request after the probes ended: its spans are exported after any the probes made.
+    const traceId = randomBytes(16).toString('hex');
+    const callerSpanId = randomBytes(8).toString('hex');
+    await graphql('query AfterProbe { __typename }', { 'x-api-key': API_KEY, traceparent: `00-${traceId}-${callerSpanId}-01` });
+    await spansOf(traceId, (found) => found.some((span) => span.name === 'query AfterProbe'));
+    // Every trace the gateway started on its own is a GraphQL request's: a query, named or not, or a
+    // request refused before its document was read.
+    const roots = exportedSpans().filter((span) => !span.parentSpanId);
+    expect(roots.length).toBeGreaterThan(0);
+    expect(roots.map((span) => span.name).filter((name) => !/^query( \w+)?$|^POST \/graphql$/.test(name))).toEqual([]);
+  });
 });
 
 describe('settings', () => {
@@ -355,11 +373,14 @@ describe('settings', () => {
   });
 });
 
+function exportedSpans(): OtlpSpan[] {
+  return exports.flatMap((body) => body.resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)));
+}
+
 /** The spans of one trace the receiver has been sent, once `complete` says they have all arrived (within 10 s). */
 async function spansOf(traceId: string, complete: (spans: OtlpSpan[]) => boolean): Promise<OtlpSpan[]> {
   for (let waited = 0; waited < 10_000; waited += 100) {
-    const spans = exports.flatMap((body) => body.resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)));
-    const traced = spans.filter((span) => span.traceId === traceId);
+    const traced = exportedSpans().filter((span) => span.traceId === traceId);
     if (complete(traced)) return traced;
     await sleep(100);
   }

@@ -2,6 +2,7 @@
 // to nothing while no SDK is registered; the SDK is loaded and started only when the standard
 // OTEL_* variables ask for traces (see readTracesExport), and exports them over OTLP/HTTP.
 import {
+  context,
   diag,
   DiagLogLevel,
   SpanStatusCode,
@@ -10,6 +11,7 @@ import {
   type Span,
   type SpanOptions,
 } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import { GraphQLError } from 'graphql';
 import type { OtlpProtocol } from '../config/index.js';
 import { SourceError } from '../errors.js';
@@ -68,6 +70,11 @@ export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span)
       },
     ),
   );
+}
+
+/** Runs `work` with no span recorded for it or for anything it starts; its metrics and log lines stay. */
+export function untraced<T>(work: () => T): T {
+  return context.with(suppressTracing(context.active()), work);
 }
 
 function errorType(error: unknown): string {
