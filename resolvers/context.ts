@@ -6,6 +6,7 @@ import { initContextCache } from '@pothos/core';
 import type { GraphQLError } from 'graphql';
 import { EVERYONE, type Caller } from '../src/auth.js';
 import { BudgetExhausted, type Budget } from '../src/budget.js';
+import { OperationTurn, type CallerTurns } from '../src/caller-turns.js';
 import type { Limits } from '../src/config/index.js';
 import { badUserInput, rateLimited } from '../src/errors.js';
 import type { Reader } from '../src/read-model/source-read-model.js';
@@ -18,8 +19,8 @@ export type ResolverLimits = Pick<Limits, 'maxPageSize' | 'maxRepresentations' |
 export interface GatewayContext {
   /** Who is asking; the schema's authorization rules read it. */
   caller: Caller;
-  /** What the caller's shares are counted under: its name, or its address when no authentication is configured. */
-  callerKey: string;
+  /** This operation's turn among its caller's operations (src/caller-turns.ts). */
+  turn: OperationTurn;
   /** The configured sources this caller may see, and nothing else. */
   sources: SourceRegistry;
   /**
@@ -44,7 +45,13 @@ export interface RequestOrigin {
   clientAddress: string | undefined;
 }
 
-export function createContext(registry: SourceRegistry, origin: RequestOrigin, limits: ResolverLimits, callerBudget: Budget): GatewayContext {
+export function createContext(
+  registry: SourceRegistry,
+  origin: RequestOrigin,
+  limits: ResolverLimits,
+  shares: { callerBudget: Budget; turns: CallerTurns },
+): GatewayContext {
+  const { callerBudget, turns } = shares;
   const deadline = AbortSignal.timeout(limits.requestTimeoutMs);
   // Every upstream call listens to it; a fan-out of more than Node's default 10 is expected, not a leak.
   setMaxListeners(limits.maxUpstreamCalls * 2 + 10, deadline);
@@ -68,7 +75,7 @@ export function createContext(registry: SourceRegistry, origin: RequestOrigin, l
   const context: GatewayContext = {
     ...initContextCache(),
     caller: origin.caller,
-    callerKey,
+    turn: new OperationTurn(turns, callerKey),
     sources: registry.visibleTo(origin.caller),
     partialErrors: [],
     limits,
@@ -77,6 +84,7 @@ export function createContext(registry: SourceRegistry, origin: RequestOrigin, l
     reader: {
       signal: deadline,
       parts: new Map(),
+      away: (wait) => context.turn.away(wait),
       charge: async (sourceName, read) => {
         // A refresh serves every reader of the source and happens at most once per source and
         // request, so only lookups (which a request multiplies) count against maxUpstreamCalls.

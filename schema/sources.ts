@@ -14,7 +14,8 @@ function probe(context: GatewayContext, source: Source): Promise<SourceProbe> {
   const cache = probes(context);
   let pending = cache.get(source.name);
   if (!pending) {
-    pending = probeSource(source, countUpstreamCall(context));
+    const signal = countUpstreamCall(context);
+    pending = context.reader.away(() => probeSource(source, signal));
     cache.set(source.name, pending);
   }
   return pending;

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from '../resolvers/context.js';
-import { useCallerTurns } from './caller-turns.js';
+import { CallerTurns, useCallerTurns } from './caller-turns.js';
 import { useLeanErrors } from './lean-errors.js';
 import { schema } from '../schema/index.js';
 import { Authenticator, useAuthentication } from './auth.js';
@@ -34,12 +34,12 @@ export function createGateway(
 ): Gateway {
   const posture = postureOf(security);
   const authentication = useAuthentication(security.auth ? new Authenticator(security.auth) : null);
-  const callerBudget = new Budget(sources.state, 'caller', security.limits.callerBudget, false);
+  const shares = { callerBudget: new Budget(sources.state, 'caller', security.limits.callerBudget, false), turns: new CallerTurns(security.limits.callerConcurrency) };
   return createYoga<ServerContext, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     context: ({ request, req }) =>
-      createContext(sources, { caller: authentication.callerOf(request), clientAddress: req?.socket.remoteAddress }, security.limits, callerBudget),
+      createContext(sources, { caller: authentication.callerOf(request), clientAddress: req?.socket.remoteAddress }, security.limits, shares),
     graphiql: posture.graphiql ? { title: 'Backup graph', defaultQuery: EXAMPLE_QUERY } : false,
     renderGraphiQL: renderOfflineGraphiQL,
     // Only GraphQLErrors (which carry an extensions.code) reach clients; anything else is masked.
@@ -57,7 +57,7 @@ export function createGateway(
       // Every mode, no credential: the icon is no secret, and browsers ask for it on any page.
       useFavicon(),
       authentication,
-      useCallerTurns(security.limits.callerConcurrency),
+      useCallerTurns(),
       ...limitPlugins(security, posture),
       ...(posture.graphiql ? [useGraphiQLAssets()] : []),
       useSourceReadiness(sources),

@@ -10,6 +10,7 @@ import { createContext } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import { callerFor, EVERYONE } from '../src/auth.js';
 import { Budget } from '../src/budget.js';
+import { CallerTurns } from '../src/caller-turns.js';
 import { parseSecurity } from '../src/config/index.js';
 import { SourceRegistry } from '../src/sources.js';
 import { startTestGateway, uncached, type GraphQLResponse, type TestGateway } from './support/gateway.js';
@@ -291,9 +292,9 @@ describe('the schema rule', () => {
     const registry = SourceRegistry.fromConfig(gateway.sandbox.config);
     try {
       const security = parseSecurity();
-      const callerBudget = new Budget(registry.state, 'caller', security.limits.callerBudget, false);
+      const shares = { callerBudget: new Budget(registry.state, 'caller', security.limits.callerBudget, false), turns: new CallerTurns(security.limits.callerConcurrency) };
       const origin = { caller: EVERYONE, clientAddress: '127.0.0.1' };
-      const context = { ...createContext(registry, origin, security.limits, callerBudget), caller: callerFor('mallory', ['aws-us-east-1']) };
+      const context = { ...createContext(registry, origin, security.limits, shares), caller: callerFor('mallory', ['aws-us-east-1']) };
       const result = await execute({
         schema,
         document: parse('{ backupJobs(first: 40) { edges { node { sourceName displayName } } } }'),

@@ -52,7 +52,7 @@ function setup(withLookups = false) {
   const adapter = new CountingAdapter(withLookups);
   const model = new SourceReadModel(adapter, new MemoryState(clock), clock);
   const charged: string[] = [];
-  const reader = (): Reader => ({ signal: new AbortController().signal, parts: new Map(), charge: async (name) => void charged.push(name) });
+  const reader = (): Reader => ({ signal: new AbortController().signal, parts: new Map(), charge: async (name) => void charged.push(name), away: (wait) => wait() });
   return { adapter, model, reader, charged, advance: (ms: number) => (now += ms) };
 }
 
@@ -134,6 +134,7 @@ describe('SourceReadModel', () => {
     const reader = (who: string, refuse = false): Reader => ({
       signal: new AbortController().signal,
       parts: new Map(),
+      away: (wait) => wait(),
       // A charge that takes a while to decide, as one through Redis does.
       charge: async () => {
         await new Promise((resolve) => setTimeout(resolve, 5));

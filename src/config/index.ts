@@ -28,10 +28,11 @@ const limitsSchema = z
      */
     callerBudget: callsPerWindow.default({ calls: 30, perSeconds: 10 }),
     /**
-     * Operations of one caller that execute at once; its others wait their turn, so a caller with
-     * many requests in flight cannot hold up another's.
+     * Operations of one caller that compute at once; its others wait their turn, so a caller with
+     * many requests in flight cannot hold up another's. An operation waiting for an upstream lends
+     * its turn out for the wait.
      */
-    callerConcurrency: z.number().int().min(1).max(10_000).default(4),
+    callerConcurrency: z.number().int().min(1).max(10_000).default(1),
     /** How long a client may take to send a request's headers; a connection that sends nothing counts from when it opened (408, closed). */
     headersTimeoutMs: z.number().int().min(1_000).max(120_000).default(10_000),
     /** How long a client may take to send a whole request, headers and body (408, closed). */

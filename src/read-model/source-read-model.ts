@@ -72,6 +72,8 @@ export interface Reader {
    * look up one job; throws to refuse (a caller over its budget).
    */
   charge(sourceName: string, read: UpstreamRead): Promise<void>;
+  /** Runs a wait for an upstream; the reader need not hold anything up meanwhile (its caller's turn). */
+  away<T>(wait: () => Promise<T>): Promise<T>;
 }
 
 /** Looked-up jobs that can no longer change stay cached this long (they leave when the cache is full). */
@@ -140,7 +142,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     try {
       // Only a read that waits for the upstream is a span: hits are most reads, and tracing them costs more than it tells.
       const fresh = await inSpan('read-model read', { attributes: this.spanAttributes }, () =>
-        untilRequestDeadline(() => this.refreshFor(reader, cached?.fetchedAt ?? null), reader.signal, this.name, 'refresh'),
+        reader.away(() => untilRequestDeadline(() => this.refreshFor(reader, cached?.fetchedAt ?? null), reader.signal, this.name, 'refresh')),
       );
       return part('miss', fresh);
     } catch (error) {
@@ -188,7 +190,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       }).finally(() => this.lookups.delete(key));
       this.lookups.set(key, pending);
     }
-    return untilRequestDeadline(() => pending, reader.signal, this.name, 'lookup');
+    return reader.away(() => untilRequestDeadline(() => pending, reader.signal, this.name, 'lookup'));
   }
 
   /**
