@@ -16,6 +16,7 @@ const VIEWPORT = { width: 1280, height: 800 };
 /** Skipped on a developer's machine without Chromium, saying so; under CI a missing browser fails the run (.ci/run installs it). */
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 if (!HAS_CHROMIUM && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`);
+if (!HAS_CHROMIUM) console.warn(`${CHROMIUM} is not installed (apt-get install chromium): the GraphiQL browser test is skipped`);
 
 /**
  * How far `element` reaches below the bottom of `pane` or of the window, in pixels: at most 0 when
