@@ -3,15 +3,15 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createContext, type GatewayContext } from '../resolvers/context.js';
-import { CallerTurns, useCallerTurns } from './caller-turns.js';
-import { useLeanErrors } from './lean-errors.js';
 import { schema } from '../schema/index.js';
 import { Authenticator, useAuthentication } from './auth.js';
 import { Budget } from './budget.js';
+import { CallerTurns, useCallerTurns } from './caller-turns.js';
 import { metricsServed, parseObservability, parseSecurity, type Limits, type ObservabilityConfig, type SecurityConfig } from './config/index.js';
 import { useRequestErrorCodes } from './error-codes.js';
 import { EXAMPLE_QUERY, renderOfflineGraphiQL, useFavicon, useGraphiQLAssets } from './graphiql.js';
 import { useSourceReadiness } from './health.js';
+import { useLeanErrors } from './lean-errors.js';
 import { yogaLogger } from './observability/log.js';
 import { useObservability } from './observability/plugin.js';
 import { usePartialErrors } from './partial-errors.js';
