@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SourceConfig } from '../src/config/index.js';
 import { SANDBOX_AWS_CREDENTIALS } from '../src/sandbox/aws/index.js';
+import type { RedisServer } from '../test/support/redis.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -173,4 +174,12 @@ export class RssSampler {
       // The process is gone; the samples taken so far stand.
     }
   }
+}
+
+/** A redis-server of the run's own, for what needs one (`purpose` names it when redis-server is missing). */
+export async function startBenchRedis(purpose: string, databases?: number): Promise<RedisServer> {
+  // Imported here, not above: loading the helper checks for redis-server, which only these runs need.
+  const { REDIS_AVAILABLE, startRedis } = await import('../test/support/redis.js');
+  if (!REDIS_AVAILABLE) throw new Error(`${purpose} needs redis-server (apt-get install redis-server)`);
+  return startRedis(databases);
 }

@@ -9,7 +9,21 @@ import autocannon, { type Result } from 'autocannon';
 import { Questioner } from './ipc.js';
 import { startObservabilityLoad, type ObservabilityLoad } from './observability.js';
 import type { ProfileWindow } from './profile-summary.js';
-import { benchNow, cpuMs, GRAPHQL_HEADERS, readyMessage, RssSampler, rssMb, secretsHandedOut, spawnGateway, spawnTs, stop, writeGatewayConfig, type GatewayProcess } from './processes.js';
+import {
+  benchNow,
+  cpuMs,
+  GRAPHQL_HEADERS,
+  readyMessage,
+  RssSampler,
+  rssMb,
+  secretsHandedOut,
+  spawnGateway,
+  spawnTs,
+  startBenchRedis,
+  stop,
+  writeGatewayConfig,
+  type GatewayProcess,
+} from './processes.js';
 import type { RedisServer } from '../test/support/redis.js';
 import type { SandboxReady, UpstreamCalls } from './sandbox-process.js';
 import { buildScenarios, missedCallTargets, refreshesWithin, upstreamChainMs, type CallsPerOp, type Scenario, type UpstreamShape } from './scenarios.js';
@@ -139,7 +153,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
   const gateways: GatewayRun[] = [];
   try {
     if (options.observability) observability = await startObservabilityLoad();
-    if (options.redis) redis = await startBenchRedis();
+    // More databases than a run starts gateways.
+    if (options.redis) redis = await startBenchRedis('--redis', 256);
     const fixtures = await readyMessage<SandboxReady>(sandboxProcess, 'the sandbox process');
     const sandbox = new Questioner(sandboxProcess);
     const ceiling = ceilingProcess
@@ -426,12 +441,3 @@ export function writeReport(report: BenchReport, path: string): void {
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
 }
 
-/** More databases than a run starts gateways. */
-const BENCH_REDIS_DATABASES = 256;
-
-async function startBenchRedis(): Promise<RedisServer> {
-  // Imported here: loading the helper checks for redis-server, which only a run with --redis needs.
-  const { REDIS_AVAILABLE, startRedis } = await import('../test/support/redis.js');
-  if (!REDIS_AVAILABLE) throw new Error('--redis needs redis-server (apt-get install redis-server)');
-  return startRedis(BENCH_REDIS_DATABASES);
-}

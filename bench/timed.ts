@@ -7,7 +7,7 @@ import type { AwsSourceConfig } from '../src/aws/config.js';
 import { parseSecurity, type SourceConfig } from '../src/config/index.js';
 import { load, percentile, send, type LoadResult } from './clients.js';
 import type { Questioner } from './ipc.js';
-import { cpuMs, GRAPHQL_HEADERS } from './processes.js';
+import { cpuMs, GRAPHQL_HEADERS, startBenchRedis } from './processes.js';
 import type { SandboxReady, UpstreamCalls } from './sandbox-process.js';
 import { awsGlobalId, buildScenarios, refreshesWithin, sailPointGlobalId, type Scenario } from './scenarios.js';
 
@@ -420,12 +420,9 @@ async function polling(harness: TimedHarness, options: TimedOptions): Promise<Ti
 const REPLICAS = 3;
 
 async function replicas(harness: TimedHarness, options: TimedOptions): Promise<TimedResult> {
-  // Imported here, not above: only this scenario needs a redis-server, and loading the helper checks for one.
-  const { REDIS_AVAILABLE, startRedis } = await import('../test/support/redis.js');
-  if (!REDIS_AVAILABLE) throw new Error('replicas needs redis-server (apt-get install redis-server)');
   /** The polling on `count` replicas sharing a redis-server of their own, started and stopped with them. */
   const pass = async (count: number): Promise<Polled> => {
-    const redis = await startRedis();
+    const redis = await startBenchRedis('replicas');
     try {
       const gateways = await Promise.all(
         Array.from({ length: count }, (_, index) => harness.startGateway(`replicas-${count}x-${index + 1}`, { sources: harness.sources }, { REDIS_URL: redis.url })),
