@@ -13,11 +13,11 @@ interface Answer {
   answer: unknown;
 }
 
-/** In a child: answers each named question with what its handler returns. */
+/** In a child: answers each named question with what its handler returns (or resolves to). */
 export function answerQuestions(handlers: Record<string, (about: unknown) => unknown>): void {
   process.on('message', (message: Question) => {
     const handler = handlers[message.ask];
-    process.send?.({ id: message.id, answer: handler ? handler(message.about) : null } satisfies Answer);
+    void Promise.resolve(handler ? handler(message.about) : null).then((answer) => process.send?.({ id: message.id, answer } satisfies Answer));
   });
 }
 

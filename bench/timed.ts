@@ -2,12 +2,13 @@
 // loop: a noisy neighbour beside a dashboard user, clients paging through the whole list at once,
 // dashboards polling for a minute, and the same polling on three replicas sharing a redis-server.
 // Each judges its targets from what the sandbox counted and what the clients got.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { AwsSourceConfig } from '../src/aws/config.js';
 import { parseSecurity, type SourceConfig } from '../src/config/index.js';
+import type { Attack } from './attacker-process.js';
 import { load, percentile, send, type LoadResult } from './clients.js';
-import type { Questioner } from './ipc.js';
-import { cpuMs, GRAPHQL_HEADERS, startBenchRedis } from './processes.js';
+import { Questioner } from './ipc.js';
+import { cpuMs, GRAPHQL_HEADERS, readyMessage, spawnTs, startBenchRedis, stop } from './processes.js';
 import type { SandboxReady, UpstreamCalls } from './sandbox-process.js';
 import { awsGlobalId, buildScenarios, refreshesWithin, sailPointGlobalId, type Scenario } from './scenarios.js';
 
@@ -117,14 +118,15 @@ interface CpuShares {
   loadLoop: number;
 }
 
-/** What `run` returns, and the CPU time spent while it ran. */
-async function withCpu<T>(pids: readonly number[], run: () => Promise<T>): Promise<{ value: T; cpu: CpuShares }> {
-  const used = () => pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
-  const [before, ownBefore, startedAt] = [used(), process.cpuUsage(), performance.now()];
+/** What `run` returns, and the CPU time spent while it ran; the load loop's counts this process and the client processes'. */
+async function withCpu<T>(pids: readonly number[], run: () => Promise<T>, clientPids: readonly number[] = []): Promise<{ value: T; cpu: CpuShares }> {
+  const used = (of: readonly number[]) => of.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const [before, clientsBefore, ownBefore, startedAt] = [used(pids), used(clientPids), process.cpuUsage(), performance.now()];
   const value = await run();
   const own = process.cpuUsage(ownBefore);
   const elapsedMs = performance.now() - startedAt;
-  return { value, cpu: { gateways: (used() - before) / elapsedMs, loadLoop: (own.user + own.system) / 1000 / elapsedMs } };
+  const loadLoopMs = (own.user + own.system) / 1000 + used(clientPids) - clientsBefore;
+  return { value, cpu: { gateways: (used(pids) - before) / elapsedMs, loadLoop: loadLoopMs / elapsedMs } };
 }
 
 const percent = (share: number) => `${round(share * 100, 0)}%`;
@@ -187,17 +189,6 @@ const ATTACKER_CONNECTIONS = 10;
 const ATTACK_IDS = 200;
 /** The victim asks for its dashboard twice a second. */
 const VICTIM_INTERVAL_MS = 500;
-const SAILPOINT_PAGE = JSON.stringify({ query: '{ backupJobs(first: 5, filter: { sourceKinds: [SAILPOINT] }) { edges { node { id } } } }' });
-const ENTITIES = 'query Entities($representations: [_Any!]!) { _entities(representations: $representations) { ... on AwsBackupJob { id state } } }';
-
-/** `_entities` for ids the source never listed, new each time, so that no cache answers them: each costs a DescribeBackupJob unless refused. */
-function unknownJobs(sourceName: string): string {
-  const representations = Array.from({ length: ATTACK_IDS }, () => ({
-    __typename: 'AwsBackupJob',
-    id: awsGlobalId({ sourceName, backupJobId: randomUUID().toUpperCase() }),
-  }));
-  return JSON.stringify({ query: ENTITIES, variables: { representations } });
-}
 
 const sha256 = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
 
@@ -211,7 +202,10 @@ async function noisyNeighbour(harness: TimedHarness, options: TimedOptions): Pro
   const dashboard = dashboardOf(harness.fixtures);
   const durationS = options.short ? 2 : options.neighbourS;
   const gateway = await harness.startGateway('noisy-neighbour', { sources, security });
+  const attackerChild = spawnTs('bench/attacker-process.ts', { ipc: true });
   try {
+    const attackerProcess = { pid: attackerChild.pid!, questions: new Questioner(attackerChild) };
+    await readyMessage(attackerChild, 'the attacker process');
     const victim = () =>
       load({ url: () => gateway.url, connections: 1, intervalMs: VICTIM_INTERVAL_MS, durationS, headers: { 'x-api-key': keys.victim }, body: () => dashboard.body });
     // The victim's first dashboard fills every read model: both phases then see the same steady state.
@@ -222,18 +216,18 @@ async function noisyNeighbour(harness: TimedHarness, options: TimedOptions): Pro
     await harness.sandbox.ask('reset');
     harness.log(`noisy-neighbour: the victim beside the attacker on ${ATTACKER_CONNECTIONS} connections, ${durationS} s`);
     const attackStartedAt = performance.now();
-    const attack = () =>
-      load({
-        url: () => gateway.url,
-        connections: options.short ? 2 : ATTACKER_CONNECTIONS,
-        durationS,
-        headers: { 'x-api-key': keys.attacker },
-        body: (_connection, turn) => (turn % 2 === 0 ? SAILPOINT_PAGE : unknownJobs(harness.ownSource.name)),
-      });
+    const attack: Attack = {
+      url: gateway.url,
+      apiKey: keys.attacker,
+      connections: options.short ? 2 : ATTACKER_CONNECTIONS,
+      durationS,
+      sourceName: harness.ownSource.name,
+      ids: ATTACK_IDS,
+    };
     const {
       value: [beside, attacker],
       cpu: besideCpu,
-    } = await withCpu([gateway.pid], () => Promise.all([victim(), attack()]));
+    } = await withCpu([gateway.pid], () => Promise.all([victim(), attackerProcess.questions.ask<LoadResult>('attack', attack)]), [attackerProcess.pid]);
     const attackMs = (await harness.quiet()) - attackStartedAt;
     const calls = await harness.sandbox.ask<UpstreamCalls>('calls');
     const windows = Object.fromEntries(sources.map((source) => [source.name, source.budget.perSeconds * 1000]));
@@ -277,7 +271,8 @@ async function noisyNeighbour(harness: TimedHarness, options: TimedOptions): Pro
       verdicts,
     };
   } finally {
-    await gateway.stop();
+    attackerChild.disconnect();
+    await Promise.all([gateway.stop(), stop(attackerChild)]);
   }
 }
 

@@ -6,7 +6,7 @@ import { initContextCache } from '@pothos/core';
 import type { GraphQLError } from 'graphql';
 import { EVERYONE, type Caller } from '../src/auth.js';
 import { BudgetExhausted, type Budget } from '../src/budget.js';
-import { OperationTurn, type CallerTurns } from '../src/caller-turns.js';
+import type { OperationTurn } from '../src/caller-turns.js';
 import type { Limits } from '../src/config/index.js';
 import { badUserInput, rateLimited } from '../src/errors.js';
 import type { Reader } from '../src/read-model/source-read-model.js';
@@ -19,7 +19,7 @@ export type ResolverLimits = Pick<Limits, 'maxPageSize' | 'maxRepresentations' |
 export interface GatewayContext {
   /** Who is asking; the schema's authorization rules read it. */
   caller: Caller;
-  /** This operation's turn among its caller's operations (src/caller-turns.ts). */
+  /** This request's turn among its caller's requests (src/caller-turns.ts). */
   turn: OperationTurn;
   /** The configured sources this caller may see, and nothing else. */
   sources: SourceRegistry;
@@ -45,17 +45,22 @@ export interface RequestOrigin {
   clientAddress: string | undefined;
 }
 
+/** The name a caller's share of upstream reads and its turns are kept under. */
+export function callerKey(origin: RequestOrigin): string {
+  return origin.caller === EVERYONE ? `address ${origin.clientAddress ?? 'unknown'}` : origin.caller.name;
+}
+
 export function createContext(
   registry: SourceRegistry,
   origin: RequestOrigin,
   limits: ResolverLimits,
-  shares: { callerBudget: Budget; turns: CallerTurns },
+  shares: { callerBudget: Budget; turn: OperationTurn },
 ): GatewayContext {
-  const { callerBudget, turns } = shares;
+  const { callerBudget, turn } = shares;
   const deadline = AbortSignal.timeout(limits.requestTimeoutMs);
   // Every upstream call listens to it; a fan-out of more than Node's default 10 is expected, not a leak.
   setMaxListeners(limits.maxUpstreamCalls * 2 + 10, deadline);
-  const callerKey = origin.caller === EVERYONE ? `address ${origin.clientAddress ?? 'unknown'}` : origin.caller.name;
+  const caller = callerKey(origin);
   // Charges are decided one after another, and once the caller's share is spent every later read
   // of this request is refused with the same error: a fan-out of hundreds of lookups builds one
   // error, not hundreds.
@@ -64,7 +69,7 @@ export function createContext(
   const takeShare = async (sourceName: string) => {
     if (refused) throw refused;
     try {
-      await callerBudget.take(callerKey, 0);
+      await callerBudget.take(caller, 0);
     } catch (error) {
       if (!(error instanceof BudgetExhausted)) throw error;
       noteRefusal(sourceName, 'caller-budget');
@@ -75,7 +80,7 @@ export function createContext(
   const context: GatewayContext = {
     ...initContextCache(),
     caller: origin.caller,
-    turn: new OperationTurn(turns, callerKey),
+    turn,
     sources: registry.visibleTo(origin.caller),
     partialErrors: [],
     limits,

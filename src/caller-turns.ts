@@ -1,15 +1,18 @@
-// Turns per caller: at most `callerConcurrency` operations of one caller compute at once, and the
-// rest wait their turn. Node runs one request's resolvers and serialization without yielding, so
-// a caller with many requests in flight would otherwise take the process from everyone else. An
-// operation that waits for an upstream gives its turn back for the wait, so a slow or hanging
-// source never holds up the caller's other operations.
+// Turns per caller: at most `callerConcurrency` requests of one caller are handled at once, and the
+// rest wait their turn. Node reads, parses, validates, executes and serializes a request without
+// yielding, so a caller with many requests in flight would otherwise take the process from everyone
+// else. A turn is taken once the caller is known (after authentication, before the body is parsed)
+// and held until the answer is serialized. An operation that waits for an upstream gives its turn
+// back for the wait, so a slow or hanging source never holds up the caller's other requests.
 //
-// Written here rather than taken from a library (cockatiel's bulkhead, p-limit): a freed turn is
-// handed on at the next turn of the event loop, after the sockets that are ready have been read,
-// so that another caller's request that just arrived runs before this caller's next one. The
-// libraries hand it on at once, in the same turn, and none lends a slot out for a wait.
+// No request starts computing in the turn of the event loop that read it: Node reads every socket
+// that is ready in one go, and a caller with ten connections would otherwise have its ten requests
+// handled back to back before the next socket (another caller's request) is even read. Taken turns
+// start, and freed turns are handed on, at the next turn of the event loop, after the sockets
+// that are ready have been read. Written here rather than taken from a library (cockatiel's
+// bulkhead, p-limit) for that reason: they start and hand on slots at once, in the same turn, and
+// none lends a slot out for a wait.
 import type { Plugin } from 'graphql-yoga';
-import type { GatewayContext } from '../resolvers/context.js';
 
 interface Turns {
   running: number;
@@ -31,7 +34,8 @@ export class CallerTurns {
     }
     if (turns.running < this.limit) {
       turns.running += 1;
-      return Promise.resolve();
+      // Not at once: the sockets read in this turn of the event loop may hold other callers' requests.
+      return new Promise((resolve) => setImmediate(resolve));
     }
     const { waiting } = turns;
     return new Promise((resolve) => waiting.push(resolve));
@@ -102,19 +106,40 @@ export class OperationTurn {
   }
 }
 
-/** Each operation takes its turn before it executes, and gives it back when done. */
-export function useCallerTurns(): Plugin<GatewayContext> {
+/** Names the caller a request speaks for, once authentication has run. */
+export type CallerOfRequest<ServerContext> = (request: Request, serverContext: ServerContext) => string;
+
+/**
+ * Each GraphQL request takes its caller's turn before its body is parsed, and gives it back when
+ * its answer is ready; `turnOf` hands the request's turn to its context.
+ */
+export function useCallerTurns<ServerContext extends object>(
+  turns: CallerTurns,
+  callerOf: CallerOfRequest<ServerContext>,
+): Plugin<object, ServerContext> & { turnOf(request: Request, serverContext: ServerContext): OperationTurn } {
+  const held = new WeakMap<Request, OperationTurn>();
+  const turnOf = (request: Request, serverContext: ServerContext) => {
+    let turn = held.get(request);
+    if (!turn) {
+      turn = new OperationTurn(turns, callerOf(request, serverContext));
+      held.set(request, turn);
+    }
+    return turn;
+  };
   return {
-    onExecute({ args, executeFn, setExecuteFn }) {
-      const { turn } = args.contextValue;
-      setExecuteFn(async (executeArgs) => {
-        await turn.take();
+    onRequest({ requestHandler, setRequestHandler }) {
+      // Whatever way the request ends (an answer, a refusal, an error), its turn goes back.
+      setRequestHandler(async (request, serverContext) => {
         try {
-          return await executeFn(executeArgs);
+          return await requestHandler(request, serverContext);
         } finally {
-          turn.end();
+          held.get(request)?.end();
         }
       });
     },
+    async onRequestParse({ request, serverContext }) {
+      await turnOf(request, serverContext).take();
+    },
+    turnOf,
   };
 }

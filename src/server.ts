@@ -2,7 +2,7 @@
 // health endpoints, metrics and traces, and the offline GraphiQL; and serves it over HTTP within the connection limits.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { createContext, type GatewayContext } from '../resolvers/context.js';
+import { callerKey, createContext, type GatewayContext, type RequestOrigin } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import { Authenticator, useAuthentication } from './auth.js';
 import { Budget } from './budget.js';
@@ -34,12 +34,14 @@ export function createGateway(
 ): Gateway {
   const posture = postureOf(security);
   const authentication = useAuthentication(security.auth ? new Authenticator(security.auth) : null);
-  const shares = { callerBudget: new Budget(sources.state, 'caller', security.limits.callerBudget, false), turns: new CallerTurns(security.limits.callerConcurrency) };
+  const originOf = (request: Request, { req }: ServerContext): RequestOrigin => ({ caller: authentication.callerOf(request), clientAddress: req?.socket.remoteAddress });
+  const callerBudget = new Budget(sources.state, 'caller', security.limits.callerBudget, false);
+  const turns = useCallerTurns<ServerContext>(new CallerTurns(security.limits.callerConcurrency), (request, serverContext) => callerKey(originOf(request, serverContext)));
   return createYoga<ServerContext, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
-    context: ({ request, req }) =>
-      createContext(sources, { caller: authentication.callerOf(request), clientAddress: req?.socket.remoteAddress }, security.limits, shares),
+    context: (initial) =>
+      createContext(sources, originOf(initial.request, initial), security.limits, { callerBudget, turn: turns.turnOf(initial.request, initial) }),
     graphiql: posture.graphiql ? { title: 'Backup graph', defaultQuery: EXAMPLE_QUERY } : false,
     renderGraphiQL: renderOfflineGraphiQL,
     // Only GraphQLErrors (which carry an extensions.code) reach clients; anything else is masked.
@@ -57,7 +59,7 @@ export function createGateway(
       // Every mode, no credential: the icon is no secret, and browsers ask for it on any page.
       useFavicon(),
       authentication,
-      useCallerTurns(),
+      turns,
       ...limitPlugins(security, posture),
       ...(posture.graphiql ? [useGraphiQLAssets()] : []),
       useSourceReadiness(sources),

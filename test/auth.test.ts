@@ -6,11 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { execute, parse } from 'graphql';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createContext } from '../resolvers/context.js';
+import { callerKey, createContext } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import { callerFor, EVERYONE } from '../src/auth.js';
 import { Budget } from '../src/budget.js';
-import { CallerTurns } from '../src/caller-turns.js';
+import { CallerTurns, OperationTurn } from '../src/caller-turns.js';
 import { parseSecurity } from '../src/config/index.js';
 import { SourceRegistry } from '../src/sources.js';
 import { startTestGateway, uncached, type GraphQLResponse, type TestGateway } from './support/gateway.js';
@@ -292,8 +292,11 @@ describe('the schema rule', () => {
     const registry = SourceRegistry.fromConfig(gateway.sandbox.config);
     try {
       const security = parseSecurity();
-      const shares = { callerBudget: new Budget(registry.state, 'caller', security.limits.callerBudget, false), turns: new CallerTurns(security.limits.callerConcurrency) };
       const origin = { caller: EVERYONE, clientAddress: '127.0.0.1' };
+      const shares = {
+        callerBudget: new Budget(registry.state, 'caller', security.limits.callerBudget, false),
+        turn: new OperationTurn(new CallerTurns(security.limits.callerConcurrency), callerKey(origin)),
+      };
       const context = { ...createContext(registry, origin, security.limits, shares), caller: callerFor('mallory', ['aws-us-east-1']) };
       const result = await execute({
         schema,

@@ -115,6 +115,24 @@ describe('turns per caller', () => {
     expect(first.data.backupJobs.sources).toEqual([{ complete: false, errorCode: 'UPSTREAM_TIMEOUT' }]);
     expect(ended).toEqual(['busy: the source list', 'calm: the source list', 'busy: the hanging tenant']);
   });
+
+  it('gives the turn back however a request ends: unreadable body, syntax error, invalid field, refused variable', async () => {
+    const send = async (body: string) => {
+      const response = await fetch(turns.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEYS.calm }, body });
+      return (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
+    };
+    const refusals = [
+      '{"query": ',
+      JSON.stringify({ query: '{ backupSources { name ' }),
+      JSON.stringify({ query: '{ noSuchField }' }),
+      JSON.stringify({ query: 'query ($first: Int) { backupJobs(first: $first) { totalCount } }', variables: { first: 'many' } }),
+    ];
+    for (const body of refusals) expect((await send(body)).errors?.[0]?.extensions?.code).toBeTruthy();
+    // With callerConcurrency 1, a turn any of them kept would leave this one waiting for ever.
+    const after = await ask('{ backupSources { name } }', KEYS.calm);
+    expect(after.errors).toBeUndefined();
+    expect(after.data.backupSources.length).toBeGreaterThan(0);
+  });
 });
 
 describe('a caller\'s turns', () => {
@@ -140,6 +158,17 @@ describe('a caller\'s turns', () => {
     expect(await settled(fourth)).toBe(false);
     turns.give('a');
     expect(await settled(fourth)).toBe(true);
+  });
+
+  it('starts no turn in the turn of the event loop that asked for it, so that requests read together are all queued first', async () => {
+    const turns = new CallerTurns(1);
+    const started: string[] = [];
+    const first = turns.take('a').then(() => started.push('a'));
+    const other = turns.take('b').then(() => started.push('b'));
+    await Promise.resolve();
+    expect(started).toEqual([]);
+    await Promise.all([first, other]);
+    expect(started).toEqual(['a', 'b']);
   });
 
   it('lends an operation\'s turn out while it waits, takes one again before it goes on, and takes none once the operation has answered', async () => {
