@@ -37,9 +37,16 @@ export interface BackupJobFilter {
   phases?: readonly BackupJobPhase[] | null;
   createdAfter?: Date | null;
   createdBefore?: Date | null;
-  resourceType?: string | null;
-  backupVaultName?: string | null;
-  accountId?: string | null;
+  /** The conditions the kinds add (`addFilterFields` in schema/filter.ts), by name; each kind's adapter reads its own. */
+  readonly [condition: string]: unknown;
+}
+
+/** The conditions one kind adds to the filter: their names, and the kind's check of their values. */
+export interface KindConditions {
+  readonly kind: SourceKind;
+  readonly names: readonly string[];
+  /** Throws BAD_USER_INPUT when the filter gives one of them a value the kind rejects. */
+  readonly validate?: (filter: BackupJobFilter) => void;
 }
 
 export interface BackupJobsArgs {
@@ -77,6 +84,7 @@ export interface BackupJobConnection {
 export async function listBackupJobs(
   context: GatewayContext,
   args: BackupJobsArgs,
+  kindConditions: readonly KindConditions[],
   reportPartialError: (error: Error) => void,
 ): Promise<BackupJobConnection> {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
@@ -85,13 +93,13 @@ export async function listBackupJobs(
     throw badUserInput(`"first" must be between 1 and ${maxPageSize}, got ${first}`);
   }
   const after = args.after ? decodeCursor(args.after) : null;
-  const filter = validateFilter(args.filter ?? {});
-  const sources = selectSources(context, filter);
+  const filter = validateFilter(args.filter ?? {}, kindConditions);
+  const sources = selectSources(context, filter, kindConditions);
   const parts = await Promise.all(sources.map((source) => context.sources.readModel(source.name)!.read(context.reader)));
 
   const pageSources = parts.map((part) => describePart(part, reportPartialError));
   const bySource = new Map(sources.map((source) => [source.name, source]));
-  const accept = (job: BackupJobModel) => matchesCommon(job, filter) && bySource.get(job.sourceName)!.matches(job, filter);
+  const accept = (job: BackupJobModel) => matchesCommon(job, filter) && bySource.get(job.sourceName)!.matches?.(job, filter) !== false;
   const page = assemblePage(
     parts.map((part) => ({ sourceName: part.sourceName, jobs: part.snapshot?.jobs ?? null })),
     { first, after, accept },
@@ -140,17 +148,19 @@ function countAll(parts: readonly SourcePart<BackupJobModel>[], filter: BackupJo
   return total;
 }
 
-function validateFilter(filter: BackupJobFilter): BackupJobFilter {
-  if (filter.accountId != null && !/^\d{12}$/.test(filter.accountId)) {
-    throw badUserInput(`"filter.accountId" must be a 12-digit AWS account id, got ${quoted(filter.accountId)}`);
-  }
+function validateFilter(filter: BackupJobFilter, kindConditions: readonly KindConditions[]): BackupJobFilter {
+  for (const { validate } of kindConditions) validate?.(filter);
   if (filter.createdAfter && filter.createdBefore && filter.createdAfter >= filter.createdBefore) {
     throw badUserInput('"filter.createdAfter" must be earlier than "filter.createdBefore"');
   }
   return filter;
 }
 
-function selectSources(context: GatewayContext, filter: BackupJobFilter): GatewaySource[] {
+/**
+ * The sources the filter selects. A condition one kind adds leaves the sources of every other kind
+ * out; the adapter rules on its own kind's conditions.
+ */
+function selectSources(context: GatewayContext, filter: BackupJobFilter, kindConditions: readonly KindConditions[]): GatewaySource[] {
   if (filter.sourceNames) {
     const unknown = filter.sourceNames.filter((name) => !context.sources.get(name));
     if (unknown.length > 0) {
@@ -159,11 +169,14 @@ function selectSources(context: GatewayContext, filter: BackupJobFilter): Gatewa
       throw badUserInput(`"filter.sourceNames" names sources this gateway does not serve: ${named}${more}`);
     }
   }
-  return context.sources.all.filter(
+  const conditionedKinds = kindConditions.filter(({ names }) => names.some((name) => filter[name] != null)).map(({ kind }) => kind);
+  const all: readonly GatewaySource<SourceKind>[] = context.sources.all;
+  return all.filter(
     (source) =>
       (!filter.sourceKinds || filter.sourceKinds.includes(source.kind)) &&
       (!filter.sourceNames || filter.sourceNames.includes(source.name)) &&
-      source.canMatch(filter),
+      conditionedKinds.every((kind) => kind === source.kind) &&
+      source.canMatch?.(filter) !== false,
   );
 }
 

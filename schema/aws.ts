@@ -4,10 +4,12 @@
 import type { BackupJobModel } from '../resolvers/backup-jobs.js';
 import { jobLoader } from '../resolvers/loaders.js';
 import { AWS_BACKUP_JOB_STATES, awsJobKey, type AwsBackupJobModel, type AwsBackupJobState as State } from '../resolvers/mappers/aws.js';
+import type { AwsJobConditions } from '../src/aws/source.js';
 import { badUserInput, quoted } from '../src/errors.js';
 import { BackupJob, jobNodeRef } from './backup-job.js';
 import { builder } from './builder.js';
 import { firstFound, globalIdKey, resolveJobReference } from './federation.js';
+import { addFilterFields } from './filter.js';
 import { addSourceFields } from './sources.js';
 
 const STATE_DESCRIPTIONS: Record<State, string> = {
@@ -290,3 +292,25 @@ addSourceFields((t) => ({
     resolve: (source) => (source.kind === 'AWS_BACKUP' ? (source.accountId ?? null) : null),
   }),
 }));
+
+addFilterFields(
+  'AWS_BACKUP',
+  {
+    resourceType: (t) =>
+      t.string({
+        required: false,
+        description: 'AWS only: only jobs for this resource type, such as `EBS` or `DynamoDB`. Leaves sources of other kinds out.',
+      }),
+    backupVaultName: (t) => t.string({ required: false, description: 'AWS only: only jobs storing into this vault. Leaves sources of other kinds out.' }),
+    accountId: (t) =>
+      t.string({
+        required: false,
+        description: 'AWS only: only jobs of this 12-digit account. Leaves sources of other kinds out, and AWS sources pinned to another account.',
+      }),
+  },
+  ({ accountId }: AwsJobConditions) => {
+    if (accountId != null && !/^\d{12}$/.test(accountId)) {
+      throw badUserInput(`"filter.accountId" must be a 12-digit AWS account id, got ${quoted(accountId)}`);
+    }
+  },
+);

@@ -3,8 +3,9 @@
 import { GraphQLError, isObjectType, responsePathAsArray } from 'graphql';
 import { DEFAULT_PAGE_SIZE, listBackupJobs, type PageSource } from '../resolvers/backup-jobs.js';
 import { jobLoader } from '../resolvers/loaders.js';
-import { BackupJob, BackupJobPhase, BackupSourceKind } from './backup-job.js';
+import { BackupJob } from './backup-job.js';
 import { builder } from './builder.js';
+import { BackupJobFilter, kindConditions } from './filter.js';
 import { BackupSource } from './sources.js';
 
 const BackupJobPageSource = builder.objectRef<PageSource>('BackupJobPageSource').implement({
@@ -55,35 +56,6 @@ const BackupJobConnection = builder.connectionObject(
   { name: 'BackupJobEdge', description: 'One backup job in a page, with its cursor.' },
 );
 
-const BackupJobFilter = builder.inputType('BackupJobFilter', {
-  description:
-    'Narrows `backupJobs`. Every condition must hold. The gateway applies them to the jobs each source\'s read model holds, so a page holds `first` jobs while matching ones remain, and no condition costs an upstream call.',
-  fields: (t) => ({
-    sourceKinds: t.field({
-      type: [BackupSourceKind],
-      required: false,
-      description: 'Only jobs of sources of these kinds (an empty list: none).',
-    }),
-    sourceNames: t.stringList({
-      required: false,
-      description: 'Only jobs from these configured sources (see `backupSources`). An unknown name is an error.',
-    }),
-    phases: t.field({
-      type: [BackupJobPhase],
-      required: false,
-      description: 'Only jobs in one of these phases.',
-    }),
-    createdAfter: t.field({ type: 'DateTime', required: false, description: 'Only jobs created after this instant.' }),
-    createdBefore: t.field({ type: 'DateTime', required: false, description: 'Only jobs created before this instant.' }),
-    resourceType: t.string({
-      required: false,
-      description: 'AWS only: only jobs for this resource type, such as `EBS` or `DynamoDB`. Leaves SailPoint sources out.',
-    }),
-    backupVaultName: t.string({ required: false, description: 'AWS only: only jobs storing into this vault. Leaves SailPoint sources out.' }),
-    accountId: t.string({ required: false, description: 'AWS only: only jobs of this 12-digit account. Leaves SailPoint sources out, and AWS sources pinned to another account.' }),
-  }),
-});
-
 builder.queryType({
   description: 'Backup jobs from AWS Backup and SailPoint Configuration Hub, read through one graph.',
 });
@@ -116,7 +88,7 @@ builder.queryFields((t) => ({
       filter: t.arg({ type: BackupJobFilter, description: 'Conditions every returned job meets.' }),
     },
     resolve: (_root, args, context, info) =>
-      listBackupJobs(context, args, (error) => {
+      listBackupJobs(context, args, kindConditions, (error) => {
         context.partialErrors.push(
           new GraphQLError(error.message, {
             path: responsePathAsArray(info.path),

@@ -10,10 +10,13 @@ import type { CircuitName, SourceHealth } from './source-guard.js';
 /** What the merged list, health and readiness need of any source, whatever its kind. */
 export interface GatewaySource<Kind extends string = string> extends SourceAdapter<BackupJobModel> {
   readonly kind: Kind;
-  /** Whether any job of this source can meet the filter (a condition it has no field for excludes it). */
-  canMatch(filter: BackupJobFilter): boolean;
-  /** The conditions of the filter that only this kind of source understands. */
-  matches(job: BackupJobModel, filter: BackupJobFilter): boolean;
+  /**
+   * Whether any job of this source can meet the conditions its kind adds to the filter (the read
+   * layer has already left it out when the filter sets another kind's). Absent: it always can.
+   */
+  canMatch?(filter: BackupJobFilter): boolean;
+  /** Whether a job meets the conditions its kind adds to the filter. Absent for a kind that adds none. */
+  matches?(job: BackupJobModel, filter: BackupJobFilter): boolean;
   /** Calls the source now with its cheapest call, past the read model. */
   ping(requestSignal?: AbortSignal): Promise<void>;
   readonly health: SourceHealth | undefined;

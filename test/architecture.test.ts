@@ -1,11 +1,14 @@
 // The read layer is source-agnostic: outside each kind's own files and the two registries, no code
-// names a kind of source, so a third kind is added without editing shared code
-// (docs/adding-a-source.md). Comments and prose in strings may name the upstreams; code may not.
+// names a kind of source or a filter condition a kind adds, so a third kind is added without
+// editing shared code (docs/adding-a-source.md). Comments and prose in strings may name the
+// upstreams; code may not.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { kindConditions } from '../schema/filter.js';
+import '../schema/index.js';
 import { SOURCE_KINDS } from '../src/sources.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,19 +46,22 @@ function namesKindModule(specifier: string): boolean {
   return specifier.split(/[/.@-]/).some((segment) => KINDS.includes(segment));
 }
 
-/** Each place in a file's code (not its comments or prose) that names a kind: an identifier, a one-word string, an import. */
-function kindNames(path: string): string[] {
+/**
+ * Each place in a file's code (not its comments or prose) that names what `names` picks out: an
+ * identifier, a one-word string, or an import whose specifier `namesModule` picks out.
+ */
+function placesNaming(path: string, names: (word: string) => boolean, namesModule: (specifier: string) => boolean = () => false): string[] {
   const text = readFileSync(join(ROOT, path), 'utf8');
   const file = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
   const found: string[] = [];
   const report = (node: ts.Node, what: string) =>
     found.push(`${path}:${file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1} ${what}`);
   const visit = (node: ts.Node): void => {
-    if (ts.isIdentifier(node) && namesKind(node.text)) report(node, node.text);
+    if (ts.isIdentifier(node) && names(node.text)) report(node, node.text);
     else if (ts.isStringLiteralLike(node)) {
       const importing = ts.isImportDeclaration(node.parent) || ts.isExportDeclaration(node.parent) || ts.isCallExpression(node.parent);
-      if (importing && namesKindModule(node.text)) report(node, `import '${node.text}'`);
-      else if (/^\w+$/.test(node.text) && namesKind(node.text)) report(node, `'${node.text}'`);
+      if (importing && namesModule(node.text)) report(node, `import '${node.text}'`);
+      else if (/^\w+$/.test(node.text) && names(node.text)) report(node, `'${node.text}'`);
     }
     ts.forEachChild(node, visit);
   };
@@ -63,9 +69,14 @@ function kindNames(path: string): string[] {
   return found;
 }
 
+/** Each place in a file's code that names a kind. */
+function kindNames(path: string): string[] {
+  return placesNaming(path, namesKind, namesKindModule);
+}
+
 describe('architecture', () => {
   it('scans the shared code: the list, merge, paging, caching, config and schema files', () => {
-    for (const path of ['src/config/index.ts', 'src/read-model/source-read-model.ts', 'resolvers/backup-jobs.ts', 'resolvers/ids.ts', 'schema/backup-job.ts', 'schema/federation.ts']) {
+    for (const path of ['src/config/index.ts', 'src/read-model/source-read-model.ts', 'resolvers/backup-jobs.ts', 'resolvers/ids.ts', 'schema/backup-job.ts', 'schema/federation.ts', 'schema/filter.ts']) {
       expect(SHARED).toContain(path);
     }
   });
@@ -77,5 +88,11 @@ describe('architecture', () => {
 
   it('names no kind of source outside its own files and the registries', () => {
     expect(SHARED.flatMap(kindNames)).toEqual([]);
+  });
+
+  it("names no kind's filter condition outside its own files: each kind adds its conditions to the shared filter", () => {
+    const conditions = new Set(kindConditions.flatMap(({ names }) => names));
+    expect(conditions.size).toBeGreaterThan(0);
+    expect(SHARED.flatMap((path) => placesNaming(path, (word) => conditions.has(word)))).toEqual([]);
   });
 });

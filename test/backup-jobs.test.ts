@@ -147,6 +147,12 @@ describe.each([
       expect(gateway.sandbox.aws.calls.count() + gateway.sandbox.sailPoint.calls.count()).toBe(0);
     });
 
+    it("leaves the sources of other kinds out of a page that a kind's own condition filters", async () => {
+      const result = await gateway.query('{ backupJobs(first: 1, filter: { backupVaultName: "Default" }) { sources { sourceName } } }');
+      const awsSources = new Set(allRawJobs().filter((job) => job.kind === 'aws').map((job) => job.sourceName));
+      expect(result.data!.backupJobs.sources.map((part: { sourceName: string }) => part.sourceName).sort()).toEqual([...awsSources].sort());
+    });
+
     it.each([
       ['one AWS state', ['FAILED'], ['FAILED']],
       ['several AWS states', ['QUEUED'], ['CREATED', 'PENDING']],

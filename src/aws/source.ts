@@ -14,7 +14,6 @@ import {
   type DescribeBackupJobOutput,
   type ListBackupJobsInput,
 } from '@aws-sdk/client-backup';
-import type { BackupJobFilter } from '../../resolvers/backup-jobs.js';
 import { awsJobKey, mapAwsBackupJob, withChildCounts, type AwsBackupJobModel } from '../../resolvers/mappers/aws.js';
 import { BudgetExhausted, upstreamBudget } from '../budget.js';
 import { ErrorCode, SourceError } from '../errors.js';
@@ -39,6 +38,13 @@ export type { BackupJob, DescribeBackupJobOutput, ListBackupJobsInput };
  * operation in the benchmark).
  */
 const QUIET_LOGGER = { debug: () => undefined, warn: () => undefined, error: () => undefined } as unknown as BackupClientConfig['logger'];
+
+/** The conditions schema/aws.ts adds to the job filter (a type, not an interface: it fits the filter's open record of conditions). */
+export type AwsJobConditions = {
+  resourceType?: string | null;
+  backupVaultName?: string | null;
+  accountId?: string | null;
+};
 
 /** The most ListBackupJobs returns in one call. */
 const PAGE_SIZE = 1000;
@@ -120,16 +126,16 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
     return job.state !== null && SETTLED_STATES.has(job.state);
   }
 
-  /** AWS-only conditions never exclude an AWS source, except an account this source cannot hold. */
-  canMatch(filter: BackupJobFilter): boolean {
-    return !filter.accountId || !this.accountId || this.accountId === '*' || this.accountId === filter.accountId;
+  /** Every AWS source can meet the AWS conditions, except an account this source cannot hold. */
+  canMatch(filter: AwsJobConditions): boolean {
+    return filter.accountId == null || !this.accountId || this.accountId === '*' || this.accountId === filter.accountId;
   }
 
-  matches(job: AwsBackupJobModel, filter: BackupJobFilter): boolean {
+  matches(job: AwsBackupJobModel, filter: AwsJobConditions): boolean {
     return (
-      (!filter.resourceType || job.resourceType === filter.resourceType) &&
-      (!filter.backupVaultName || job.backupVaultName === filter.backupVaultName) &&
-      (!filter.accountId || job.accountId === filter.accountId)
+      (filter.resourceType == null || job.resourceType === filter.resourceType) &&
+      (filter.backupVaultName == null || job.backupVaultName === filter.backupVaultName) &&
+      (filter.accountId == null || job.accountId === filter.accountId)
     );
   }
 

@@ -1,7 +1,6 @@
 // One configured SailPoint tenant as the read layer sees it: its client, which collections it
 // lists, every call run through the source's guard (deadline, concurrency, circuit breaker) and
 // its upstream budget.
-import type { BackupJobFilter } from '../../resolvers/backup-jobs.js';
 import { mapSailPointBackupJob, type SailPointBackupJobModel } from '../../resolvers/mappers/sailpoint.js';
 import { upstreamBudget } from '../budget.js';
 import { SourceError } from '../errors.js';
@@ -50,15 +49,6 @@ export class SailPointSource implements SourceAdapter<SailPointBackupJobModel> {
 
   isSettled(job: SailPointBackupJobModel): boolean {
     return job.status !== null && SETTLED_STATUSES.has(job.status);
-  }
-
-  /** SailPoint backups have no resource type, vault or AWS account: an AWS-only condition excludes them all. */
-  canMatch(filter: BackupJobFilter): boolean {
-    return !filter.resourceType && !filter.backupVaultName && !filter.accountId;
-  }
-
-  matches(): boolean {
-    return true;
   }
 
   /** Whether the tenant answers right now, past the read model: SailPoint has no cheaper call than a filtered list. */

@@ -48,9 +48,9 @@ export type AwsBackupJobState =
 
 /** Narrows `backupJobs`. Every condition must hold. The gateway applies them to the jobs each source's read model holds, so a page holds `first` jobs while matching ones remain, and no condition costs an upstream call. */
 export type BackupJobFilter = {
-  /** AWS only: only jobs of this 12-digit account. Leaves SailPoint sources out, and AWS sources pinned to another account. */
+  /** AWS only: only jobs of this 12-digit account. Leaves sources of other kinds out, and AWS sources pinned to another account. */
   accountId?: InputMaybe<Scalars['String']['input']>;
-  /** AWS only: only jobs storing into this vault. Leaves SailPoint sources out. */
+  /** AWS only: only jobs storing into this vault. Leaves sources of other kinds out. */
   backupVaultName?: InputMaybe<Scalars['String']['input']>;
   /** Only jobs created after this instant. */
   createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
@@ -58,7 +58,7 @@ export type BackupJobFilter = {
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** Only jobs in one of these phases. */
   phases?: InputMaybe<Array<BackupJobPhase>>;
-  /** AWS only: only jobs for this resource type, such as `EBS` or `DynamoDB`. Leaves SailPoint sources out. */
+  /** AWS only: only jobs for this resource type, such as `EBS` or `DynamoDB`. Leaves sources of other kinds out. */
   resourceType?: InputMaybe<Scalars['String']['input']>;
   /** Only jobs of sources of these kinds (an empty list: none). */
   sourceKinds?: InputMaybe<Array<BackupSourceKind>>;
