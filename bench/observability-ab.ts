@@ -60,6 +60,18 @@ interface Side extends Totals {
 }
 
 const rate = (totals: Totals) => totals.served / totals.seconds;
+
+/** Student's t at 97.5 % for 1 to 30 degrees of freedom; past 30, the normal 1.96 is close enough. */
+const T_975 = [12.71, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+/** The mean of independent measurements and its 95 % confidence interval (t distribution); null for fewer than two. */
+function meanInterval(values: readonly number[]): { mean: number; low: number; high: number } | null {
+  if (values.length < 2) return null;
+  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+  const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1);
+  const half = (T_975[values.length - 2] ?? 1.96) * Math.sqrt(variance / values.length);
+  return { mean, low: mean - half, high: mean + half };
+}
 const cost = (totals: Totals) => totals.cpuMs / totals.served;
 
 const env = { BENCH_NOW: benchNow(), NODE_ENV: 'production' };
@@ -137,6 +149,11 @@ try {
   }
   const spread = (ratios: number[]) => `${Math.min(...ratios).toFixed(3)} to ${Math.max(...ratios).toFixed(3)}`;
   console.log(`pairs' with/without: ${spread(pairRatios.map((ratio) => ratio.rate))} of the requests per second, ${spread(pairRatios.map((ratio) => ratio.cost))} of the CPU per request`);
+  console.log(`each pair's requests per second, with/without: ${pairRatios.map((ratio) => ratio.rate.toFixed(3)).join(' ')}`);
+  const rateInterval = meanInterval(pairRatios.map((ratio) => ratio.rate));
+  if (rateInterval) {
+    console.log(`mean of the pairs' with/without: ${rateInterval.mean.toFixed(3)} of the requests per second, 95 % confidence interval ${rateInterval.low.toFixed(3)} to ${rateInterval.high.toFixed(3)}`);
+  }
   console.log(
     `with/without: ${(rate(totals.with) / rate(totals.without)).toFixed(3)} of the requests per second, ${(cost(totals.with) / cost(totals.without)).toFixed(3)} of the CPU per request`,
   );
