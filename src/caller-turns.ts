@@ -1,8 +1,9 @@
 // Turns per caller: at most `callerConcurrency` requests of one caller are handled at once, and the
 // rest wait their turn. Node reads, parses, validates, executes and serializes a request without
 // yielding, so a caller with many requests in flight would otherwise take the process from everyone
-// else. A turn is taken once the caller is known (after authentication, before the body is parsed)
-// and held until the answer is serialized. An operation that waits for an upstream gives its turn
+// else. A turn is taken once the request's body has been read (the caller is known by then) and
+// held until the answer is serialized; reading a body waits for the network, and a turn is no
+// place to wait. An operation that waits for an upstream gives its turn
 // back for the wait, so a slow or hanging source never holds up the caller's other requests.
 //
 // No request starts computing in the turn of the event loop that read it: Node reads every socket
@@ -110,8 +111,8 @@ export class OperationTurn {
 export type CallerOfRequest<ServerContext> = (request: Request, serverContext: ServerContext) => string;
 
 /**
- * Each GraphQL request takes its caller's turn before its body is parsed, and gives it back when
- * its answer is ready; `turnOf` hands the request's turn to its context.
+ * Each GraphQL request takes its caller's turn once its body is read, and gives it back when its
+ * answer is ready; `turnOf` hands the request's turn to its context.
  */
 export function useCallerTurns<ServerContext extends object>(
   turns: CallerTurns,
@@ -137,8 +138,8 @@ export function useCallerTurns<ServerContext extends object>(
         }
       });
     },
-    async onRequestParse({ request, serverContext }) {
-      await turnOf(request, serverContext).take();
+    async onParams({ request, context }) {
+      await turnOf(request, context).take();
     },
     turnOf,
   };
