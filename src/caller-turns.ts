@@ -23,6 +23,10 @@ interface Turns {
 export class CallerTurns {
   /** Callers with an operation computing; one leaves when its last operation ends. */
   private readonly callers = new Map<string, Turns>();
+  /** Requests of callers that had a turn free, to start at the next turn of the event loop. */
+  private readonly arrived: (() => void)[] = [];
+  /** Turns handed on within callers that had none free, to start after the arrivals. */
+  private readonly handedOn: (() => void)[] = [];
 
   constructor(private readonly limit: number) {}
 
@@ -36,7 +40,7 @@ export class CallerTurns {
     if (turns.running < this.limit) {
       turns.running += 1;
       // Not at once: the sockets read in this turn of the event loop may hold other callers' requests.
-      return new Promise((resolve) => setImmediate(resolve));
+      return new Promise((resolve) => this.startSoon(this.arrived, resolve));
     }
     const { waiting } = turns;
     return new Promise((resolve) => waiting.push(resolve));
@@ -48,11 +52,21 @@ export class CallerTurns {
     if (!turns) return;
     const next = turns.waiting.shift();
     if (next) {
-      setImmediate(next);
+      this.startSoon(this.handedOn, next);
       return;
     }
     turns.running -= 1;
     if (turns.running === 0) this.callers.delete(caller);
+  }
+
+  /**
+   * One start per callback of the event loop's next check phase, each running alone with its
+   * microtasks. Whichever callback comes first starts an arrival before a handed-on turn, so a
+   * caller with a backlog goes after a caller without one that became ready in the same turn.
+   */
+  private startSoon(queue: (() => void)[], start: () => void): void {
+    queue.push(start);
+    setImmediate(() => (this.arrived.shift() ?? this.handedOn.shift())?.());
   }
 }
 

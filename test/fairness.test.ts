@@ -171,6 +171,18 @@ describe('a caller\'s turns', () => {
     expect(started).toEqual(['a', 'b']);
   });
 
+  it("starts a request of a caller without a backlog before a turn handed on within a caller that has one", async () => {
+    const turns = new CallerTurns(1);
+    const started: string[] = [];
+    await turns.take('busy');
+    const backlog = turns.take('busy').then(() => started.push('busy, queued'));
+    // The busy caller's turn is handed on, then a calm caller's request arrives, in the same turn of the loop.
+    turns.give('busy');
+    const calm = turns.take('calm').then(() => started.push('calm, arrived'));
+    await Promise.all([backlog, calm]);
+    expect(started).toEqual(['calm, arrived', 'busy, queued']);
+  });
+
   it('lends an operation\'s turn out while it waits, takes one again before it goes on, and takes none once the operation has answered', async () => {
     const turns = new CallerTurns(1);
     const operation = new OperationTurn(turns, 'a');
