@@ -3,8 +3,8 @@
 // yielding, so a caller with many requests in flight would otherwise take the process from everyone
 // else. A turn is taken once the request's body has been read (the caller is known by then) and
 // held until the answer is serialized; reading a body waits for the network, and a turn is no
-// place to wait. An operation that waits for an upstream gives its turn
-// back for the wait, so a slow or hanging source never holds up the caller's other requests.
+// place to wait. An operation that waits for an upstream gives its turn back for the wait, so a
+// slow or hanging source never holds up the caller's other requests.
 //
 // No request starts computing in the turn of the event loop that read it: Node reads every socket
 // that is ready in one go, and a caller with ten connections would otherwise have its ten requests
