@@ -1,12 +1,15 @@
-// `npx tsx bench/observability-ab.ts [options]`: the overhead of `--observability` where the
-// machine's load drifts more between two bench runs than the overhead itself. One gateway with the
-// parts on (all three by default) and one with nothing, alive at once over one sandbox, take the
-// dashboard load in turn in 3-second slices (which goes first swaps every round); their served
-// requests and CPU time are summed. Two processes of the same gateway can differ by 10 % and more
-// for the whole of their lives (their garbage collectors settle differently), so the comparison is
-// made over several such pairs, each of fresh processes, the one started first alternating.
+// `npx tsx bench/observability-ab.ts [options]`: the overhead of `--observability` on a machine
+// whose speed drifts more, from one second to the next, than the overhead itself. One gateway with
+// the parts on (all three by default) and one with nothing run at once over one sandbox, both on one
+// CPU, and take the dashboard load at once, half the connections each: whatever slows that CPU down
+// slows both alike, and the scheduler gives each the same share of it, so the ratio of their served
+// requests is the ratio of what a request costs them. Each pair of fresh processes first takes a
+// warm-up (a gateway's speed settles only after 15 to 20 s of load), then the measured rounds; two
+// processes of one gateway still differ by a percent or two, so the comparison is made over several
+// pairs, the one started first alternating.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -17,27 +20,41 @@ import type { ProfileWindow } from './profile-summary.js';
 import type { SandboxReady } from './sandbox-process.js';
 import { buildScenarios } from './scenarios.js';
 
+const CPUS = availableParallelism();
+
 const USAGE = `npx tsx bench/observability-ab.ts [options]
   --pairs <n>          pairs of fresh gateways to compare (default 8)
-  --rounds <n>         rounds per pair, each a slice of load on either gateway (default 4)
+  --rounds <n>         measured rounds per pair, each 3 s of load on both gateways at once (default 10)
+  --warmup <s>         seconds of load before the measured rounds (default 18)
   --parts <part,..>    what the observed gateway has on: metrics (served and scraped every 2 s),
                        traces (exported to a local OTLP sink), logs (JSON) (default all three), or
                        none: two identical gateways, which shows the method's own spread
+  --gateway-cpu <n>    the CPU both gateways share, the bench and the sandbox running on the others
+                       (default: the last of this machine's ${CPUS}), or none to let the scheduler place them
   --profile <folder>   write a V8 CPU profile of each gateway to <folder>/<pair>/with and .../without;
-                       npx tsx bench/profile-summary.ts <those folders> ranks the loaded rounds`;
+                       npx tsx bench/profile-summary.ts <those folders> ranks the measured rounds`;
 
 const SLICE_S = 3;
+/** The dashboard scenario's connections, half on each gateway. */
 const CONNECTIONS = 50;
 const { values } = parseArgs({
   options: {
     pairs: { type: 'string', default: '8' },
-    rounds: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '18' },
     parts: { type: 'string', default: OBSERVABILITY_PARTS.join(',') },
+    'gateway-cpu': { type: 'string', default: String(CPUS - 1) },
     profile: { type: 'string' },
   },
 });
 const pairs = Math.round(numberOption(USAGE, 'pairs', values.pairs));
 const rounds = Math.round(numberOption(USAGE, 'rounds', values.rounds));
+const warmupSlices = Math.ceil(numberOption(USAGE, 'warmup', values.warmup, true) / SLICE_S);
+const gatewayCpu = values['gateway-cpu'] === 'none' ? null : Math.round(numberOption(USAGE, 'gateway-cpu', values['gateway-cpu'], true));
+if (gatewayCpu !== null && gatewayCpu >= CPUS) {
+  console.error(`--gateway-cpu ${gatewayCpu}: this machine's CPUs are 0 to ${CPUS - 1}\n\n${USAGE}`);
+  process.exit(2);
+}
 const parts = (values.parts === 'none' ? [] : values.parts.split(',')) as ObservabilityPart[];
 const unknownParts = parts.filter((part) => !OBSERVABILITY_PARTS.includes(part));
 if (unknownParts.length > 0) {
@@ -45,9 +62,15 @@ if (unknownParts.length > 0) {
   process.exit(2);
 }
 
+/** The CPUs left to the load, the sandbox and the trace sink; on a machine of one CPU, that one. */
+const otherCpus = [...Array(CPUS).keys()].filter((cpu) => cpu !== gatewayCpu).join(',') || String(gatewayCpu);
+/** Moves every thread of a running process onto the CPUs left to the load. */
+function keepOffGatewayCpu(pid: number): void {
+  if (gatewayCpu !== null) execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', otherCpus, String(pid)], { stdio: 'ignore' });
+}
+
 interface Totals {
   served: number;
-  seconds: number;
   cpuMs: number;
 }
 
@@ -58,8 +81,6 @@ interface Side extends Totals {
   profileDir?: string;
   url: string;
 }
-
-const rate = (totals: Totals) => totals.served / totals.seconds;
 
 /** Student's t at 97.5 % for 1 to 30 degrees of freedom; past 30, the normal 1.96 is close enough. */
 const T_975 = [12.71, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
@@ -77,9 +98,11 @@ const cost = (totals: Totals) => totals.cpuMs / totals.served;
 const env = { BENCH_NOW: benchNow(), NODE_ENV: 'production' };
 const work = mkdtempSync(join(tmpdir(), 'backup-graph-ab-'));
 const sandboxProcess = spawnTs('bench/sandbox-process.ts', { env: { ...env, BENCH_LATENCY_MS: '25' }, ipc: true });
+keepOffGatewayCpu(process.pid);
+keepOffGatewayCpu(sandboxProcess.pid!);
 const observability = await startObservabilityLoad(parts);
-const totals: Record<Side['name'], Totals> = { with: { served: 0, seconds: 0, cpuMs: 0 }, without: { served: 0, seconds: 0, cpuMs: 0 } };
-const pairRatios: { rate: number; cost: number }[] = [];
+const totals: Record<Side['name'], Totals> = { with: { served: 0, cpuMs: 0 }, without: { served: 0, cpuMs: 0 } };
+const pairRatios: { served: number; cost: number; cpuShare: number }[] = [];
 let sides: Side[] = [];
 try {
   const fixtures = await readyMessage<SandboxReady>(sandboxProcess, 'the sandbox process');
@@ -90,13 +113,19 @@ try {
     const onResponse = (status: number, body: string) => {
       if (status >= 200 && status < 300 && !body.includes('"errors":')) served++;
     };
-    const result = await autocannon({
+    await autocannon({
       url: side.url,
       requests: [{ method: 'POST', headers: GRAPHQL_HEADERS, body: dashboard.body, onResponse }],
-      connections: CONNECTIONS,
+      connections: CONNECTIONS / 2,
       duration: SLICE_S,
     });
-    return { served, seconds: result.duration };
+    return served;
+  };
+  /** One slice of load on both gateways at once: what each served and the CPU time it took. */
+  const slice = async () => {
+    const before = sides.map((side) => cpuMs(side.gateway.child.pid!));
+    const served = await Promise.all(sides.map(load));
+    return sides.map((side, index) => ({ served: served[index]!, cpuMs: cpuMs(side.gateway.child.pid!) - before[index]! }));
   };
   const start = async (pair: number, name: Side['name']): Promise<Side> => {
     const on = name === 'with';
@@ -105,9 +134,10 @@ try {
     const spawnedAt = performance.now();
     const gateway = spawnGateway(config, {
       env: { ...env, ...(on ? observability.env : {}) },
+      ...(gatewayCpu === null ? {} : { runUnder: ['taskset', '--cpu-list', String(gatewayCpu)] }),
       ...(profileDir ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {}),
     });
-    return { name, gateway, spawnedAt, ...(profileDir ? { profileDir } : {}), url: `http://127.0.0.1:${await gateway.port}/graphql`, served: 0, seconds: 0, cpuMs: 0 };
+    return { name, gateway, spawnedAt, ...(profileDir ? { profileDir } : {}), url: `http://127.0.0.1:${await gateway.port}/graphql`, served: 0, cpuMs: 0 };
   };
 
   for (let pair = 0; pair < pairs; pair++) {
@@ -116,47 +146,45 @@ try {
     for (const name of order) sides.push(await start(pair, name));
     const observed = sides.find((side) => side.name === 'with')!;
     const stopScraping = parts.includes('metrics') ? observability.scrape(observed.url) : () => undefined;
-    for (const side of sides) await load(side);
+    for (let warmup = 0; warmup < warmupSlices; warmup++) await slice();
     const loadedFrom = performance.now();
     for (let round = 0; round < rounds; round++) {
-      for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
-        const before = cpuMs(side.gateway.child.pid!);
-        const { served, seconds } = await load(side);
-        side.cpuMs += cpuMs(side.gateway.child.pid!) - before;
-        side.served += served;
-        side.seconds += seconds;
+      for (const [index, taken] of (await slice()).entries()) {
+        sides[index]!.served += taken.served;
+        sides[index]!.cpuMs += taken.cpuMs;
       }
     }
     const loadedTo = performance.now();
     stopScraping();
     for (const side of sides) {
-      for (const key of ['served', 'seconds', 'cpuMs'] as const) totals[side.name][key] += side[key];
+      totals[side.name].served += side.served;
+      totals[side.name].cpuMs += side.cpuMs;
       if (side.profileDir) {
-        // The profile spans the whole process; the summary keeps the loaded rounds (both sides' slices) only.
+        // The profile spans the whole process; the summary keeps the measured rounds only.
         const window: ProfileWindow = { fromMs: loadedFrom - side.spawnedAt, toMs: loadedTo - side.spawnedAt };
         mkdirSync(side.profileDir, { recursive: true });
         writeFileSync(join(side.profileDir, 'window.json'), JSON.stringify(window));
       }
     }
     const without = sides.find((side) => side.name === 'without')!;
-    pairRatios.push({ rate: rate(observed) / rate(without), cost: cost(observed) / cost(without) });
+    pairRatios.push({ served: observed.served / without.served, cost: cost(observed) / cost(without), cpuShare: observed.cpuMs / (observed.cpuMs + without.cpuMs) });
     await Promise.all(sides.map((side) => stop(side.gateway.child)));
   }
 
-  console.log(`${pairs} pairs of ${rounds} rounds, the observed gateway with ${parts.join(', ') || 'nothing'}; load average ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
+  const where = gatewayCpu === null ? 'placed by the scheduler' : `both on CPU ${gatewayCpu}`;
+  console.log(`${pairs} pairs of ${rounds} rounds after ${warmupSlices * SLICE_S} s of warm-up, gateways ${where}, the observed one with ${parts.join(', ') || 'nothing'}; load average ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
+  const seconds = pairs * rounds * SLICE_S;
   for (const name of ['without', 'with'] as const) {
-    console.log(`${name.padEnd(7)} observability: ${rate(totals[name]).toFixed(1)} req/s, ${cost(totals[name]).toFixed(2)} CPU ms/op (${totals[name].served} served)`);
+    console.log(`${name.padEnd(7)} observability: ${(totals[name].served / seconds).toFixed(1)} req/s, ${cost(totals[name]).toFixed(2)} CPU ms/op (${totals[name].served} served)`);
   }
-  const spread = (ratios: number[]) => `${Math.min(...ratios).toFixed(3)} to ${Math.max(...ratios).toFixed(3)}`;
-  console.log(`pairs' with/without: ${spread(pairRatios.map((ratio) => ratio.rate))} of the requests per second, ${spread(pairRatios.map((ratio) => ratio.cost))} of the CPU per request`);
-  console.log(`each pair's requests per second, with/without: ${pairRatios.map((ratio) => ratio.rate.toFixed(3)).join(' ')}`);
-  const rateInterval = meanInterval(pairRatios.map((ratio) => ratio.rate));
-  if (rateInterval) {
-    console.log(`mean of the pairs' with/without: ${rateInterval.mean.toFixed(3)} of the requests per second, 95 % confidence interval ${rateInterval.low.toFixed(3)} to ${rateInterval.high.toFixed(3)}`);
+  const listed = (key: 'served' | 'cost' | 'cpuShare') => pairRatios.map((ratio) => ratio[key].toFixed(3)).join(' ');
+  console.log(`each pair's served requests, with/without: ${listed('served')}`);
+  console.log(`each pair's CPU per request, with/without: ${listed('cost')}`);
+  console.log(`each pair's CPU share of the observed gateway: ${listed('cpuShare')}`);
+  for (const [key, what] of [['served', 'served requests'], ['cost', 'CPU per request']] as const) {
+    const interval = meanInterval(pairRatios.map((ratio) => ratio[key]));
+    if (interval) console.log(`mean of the pairs' ${what}, with/without: ${interval.mean.toFixed(3)}, 95 % confidence interval ${interval.low.toFixed(3)} to ${interval.high.toFixed(3)}`);
   }
-  console.log(
-    `with/without: ${(rate(totals.with) / rate(totals.without)).toFixed(3)} of the requests per second, ${(cost(totals.with) / cost(totals.without)).toFixed(3)} of the CPU per request`,
-  );
 } finally {
   sandboxProcess.disconnect();
   await Promise.all([stop(sandboxProcess), ...sides.map((side) => stop(side.gateway.child)), observability.close()]);
