@@ -2,11 +2,12 @@
 // whose speed drifts more, from one second to the next, than the overhead itself. One gateway with
 // the parts on (all three by default) and one with nothing run at once over one sandbox, both on one
 // CPU, and take the dashboard load at once, half the connections each: whatever slows that CPU down
-// slows both alike, and the scheduler gives each the same share of it, so the ratio of their served
-// requests is the ratio of what a request costs them. Each pair of fresh processes first takes a
-// warm-up (a gateway's speed settles only after 15 to 20 s of load), then the measured rounds; two
-// processes of one gateway still differ by a percent or two, so the comparison is made over several
-// pairs, the one started first alternating.
+// slows both alike. Each is saturated, so its CPU time per request (read from /proc) is what a
+// request costs it; the served requests follow that ratio, moved by how evenly the scheduler splits
+// the CPU between the two (a few percent). Each pair of fresh processes first takes a warm-up (a
+// gateway's speed settles only after 15 to 20 s of load), then the measured rounds. Two processes of
+// one gateway still differ by a percent or two, and the one started first runs a little faster, so
+// the comparison is made over several pairs, the one started first alternating.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
