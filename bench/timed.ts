@@ -3,6 +3,7 @@
 // dashboards polling for a minute, and the same polling on three replicas sharing a redis-server.
 // Each judges its targets from what the sandbox counted and what the clients got.
 import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AwsSourceConfig } from '../src/aws/config.js';
 import { parseSecurity, type SourceConfig } from '../src/config/index.js';
 import type { Attack } from './attacker-process.js';
@@ -232,7 +233,7 @@ async function noisyNeighbour(harness: TimedHarness, options: TimedOptions): Pro
       ids: ATTACK_IDS,
     };
     const attacking = attackerProcess.questions.ask<LoadResult>('attack', attack);
-    await new Promise((resolve) => setTimeout(resolve, headStartS * 1000));
+    await sleep(headStartS * 1000);
     const { value: beside, cpu: besideCpu } = await withCpu([gateway.pid], victim, [attackerProcess.pid]);
     const attacker = await attacking;
     const attackMs = (await harness.quiet()) - attackStartedAt;
