@@ -1,13 +1,16 @@
 // `npx tsx bench/observability-ab.ts [options]`: the overhead of `--observability` on a machine
 // whose speed drifts more, from one second to the next, than the overhead itself. One gateway with
-// the parts on (all three by default) and one with nothing run at once over one sandbox, both on one
-// CPU, and take the dashboard load at once, half the connections each: whatever slows that CPU down
-// slows both alike. Each is saturated, so its CPU time per request (read from /proc) is what a
-// request costs it; the served requests follow that ratio, moved by how evenly the scheduler splits
-// the CPU between the two (a few percent). Each pair of fresh processes first takes a warm-up (a
-// gateway's speed settles only after 15 to 20 s of load), then the measured rounds. Two processes of
-// one gateway still differ by a percent or two, and the one started first runs a little faster, so
-// the comparison is made over several pairs, the one started first alternating.
+// the parts on (all three by default) and one with nothing run over one sandbox, both pinned to one
+// CPU, and take the dashboard load in turns of 3 s, each alone on that CPU while it is loaded; the
+// turns alternate which goes first, so that a drift in the machine's speed weighs on both alike.
+// Each gateway is saturated in its turn, so its served requests and its CPU time per request (read
+// from /proc) both measure what a request costs it. Each pair of fresh processes first takes a
+// warm-up (a gateway's speed settles only after 15 to 20 s of load), then the measured turns; two
+// processes of one gateway still differ by a percent or two, so the comparison is made over several
+// pairs, the one started first alternating. `--together` loads both at once instead: sharing the
+// CPU at the same moment, each gateway then spends about a third more CPU on a request (the two
+// evict each other's caches), which magnifies any difference between them, and the scheduler's
+// split of the CPU moves the served ratio.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -25,18 +28,19 @@ const CPUS = availableParallelism();
 
 const USAGE = `npx tsx bench/observability-ab.ts [options]
   --pairs <n>          pairs of fresh gateways to compare (default 8)
-  --rounds <n>         measured rounds per pair, each 3 s of load on both gateways at once (default 10)
-  --warmup <s>         seconds of load before the measured rounds (default 18)
+  --rounds <n>         measured rounds per pair, each a turn of 3 s of load on each gateway (default 10)
+  --warmup <s>         seconds of load each gateway takes before the measured rounds (default 18)
   --parts <part,..>    what the observed gateway has on: metrics (served and scraped every 2 s),
                        traces (exported to a local OTLP sink), logs (JSON) (default all three), or
                        none: two identical gateways, which shows the method's own spread
   --gateway-cpu <n>    the CPU both gateways share, the bench and the sandbox running on the others
                        (default: the last of this machine's ${CPUS}), or none to let the scheduler place them
+  --together           load both gateways at once, half the connections each, instead of in turns
   --profile <folder>   write a V8 CPU profile of each gateway to <folder>/<pair>/with and .../without;
                        npx tsx bench/profile-summary.ts <those folders> ranks the measured rounds`;
 
 const SLICE_S = 3;
-/** The dashboard scenario's connections, half on each gateway. */
+/** The dashboard scenario's connections: all on the gateway whose turn it is, or half on each. */
 const CONNECTIONS = 50;
 const { values } = parseArgs({
   options: {
@@ -45,6 +49,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '18' },
     parts: { type: 'string', default: OBSERVABILITY_PARTS.join(',') },
     'gateway-cpu': { type: 'string', default: String(CPUS - 1) },
+    together: { type: 'boolean', default: false },
     profile: { type: 'string' },
   },
 });
@@ -108,6 +113,7 @@ let sides: Side[] = [];
 try {
   const fixtures = await readyMessage<SandboxReady>(sandboxProcess, 'the sandbox process');
   const dashboard = buildScenarios(fixtures).find((scenario) => scenario.name === 'dashboard')!;
+  const together = values.together;
   /** Served: a 2xx answer without GraphQL errors, as the bench counts them. */
   const load = async (side: Side) => {
     let served = 0;
@@ -117,16 +123,23 @@ try {
     await autocannon({
       url: side.url,
       requests: [{ method: 'POST', headers: GRAPHQL_HEADERS, body: dashboard.body, onResponse }],
-      connections: CONNECTIONS / 2,
+      connections: together ? CONNECTIONS / 2 : CONNECTIONS,
       duration: SLICE_S,
     });
     return served;
   };
-  /** One slice of load on both gateways at once: what each served and the CPU time it took. */
-  const slice = async () => {
+  /**
+   * One slice of load on each gateway, at once or in turns (the one going first alternating by
+   * round): what each served and the CPU time it took over the whole slice, so that what a gateway
+   * does while the other has its turn (a scrape, a span export) counts too.
+   */
+  const slice = async (round: number) => {
     const before = sides.map((side) => cpuMs(side.gateway.child.pid!));
-    const served = await Promise.all(sides.map(load));
-    return sides.map((side, index) => ({ served: served[index]!, cpuMs: cpuMs(side.gateway.child.pid!) - before[index]! }));
+    const order = round % 2 === 0 ? sides : [...sides].reverse();
+    const served = new Map<Side, number>();
+    if (together) await Promise.all(order.map(async (side) => served.set(side, await load(side))));
+    else for (const side of order) served.set(side, await load(side));
+    return sides.map((side, index) => ({ side, served: served.get(side)!, cpuMs: cpuMs(side.gateway.child.pid!) - before[index]! }));
   };
   const start = async (pair: number, name: Side['name']): Promise<Side> => {
     const on = name === 'with';
@@ -147,12 +160,12 @@ try {
     for (const name of order) sides.push(await start(pair, name));
     const observed = sides.find((side) => side.name === 'with')!;
     const stopScraping = parts.includes('metrics') ? observability.scrape(observed.url) : () => undefined;
-    for (let warmup = 0; warmup < warmupSlices; warmup++) await slice();
+    for (let warmup = 0; warmup < warmupSlices; warmup++) await slice(warmup);
     const loadedFrom = performance.now();
     for (let round = 0; round < rounds; round++) {
-      for (const [index, taken] of (await slice()).entries()) {
-        sides[index]!.served += taken.served;
-        sides[index]!.cpuMs += taken.cpuMs;
+      for (const taken of await slice(round)) {
+        taken.side.served += taken.served;
+        taken.side.cpuMs += taken.cpuMs;
       }
     }
     const loadedTo = performance.now();
@@ -173,7 +186,9 @@ try {
   }
 
   const where = gatewayCpu === null ? 'placed by the scheduler' : `both on CPU ${gatewayCpu}`;
-  console.log(`${pairs} pairs of ${rounds} rounds after ${warmupSlices * SLICE_S} s of warm-up, gateways ${where}, the observed one with ${parts.join(', ') || 'nothing'}; load average ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
+  const how = together ? 'loaded at once' : 'loaded in turns';
+  console.log(`${pairs} pairs of ${rounds} rounds after ${warmupSlices * SLICE_S} s of warm-up, gateways ${where}, ${how}, the observed one with ${parts.join(', ') || 'nothing'}; load average ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
+  /** Per gateway: the seconds it was loaded. */
   const seconds = pairs * rounds * SLICE_S;
   for (const name of ['without', 'with'] as const) {
     console.log(`${name.padEnd(7)} observability: ${(totals[name].served / seconds).toFixed(1)} req/s, ${cost(totals[name]).toFixed(2)} CPU ms/op (${totals[name].served} served)`);
@@ -181,7 +196,7 @@ try {
   const listed = (key: 'served' | 'cost' | 'cpuShare') => pairRatios.map((ratio) => ratio[key].toFixed(3)).join(' ');
   console.log(`each pair's served requests, with/without: ${listed('served')}`);
   console.log(`each pair's CPU per request, with/without: ${listed('cost')}`);
-  console.log(`each pair's CPU share of the observed gateway: ${listed('cpuShare')}`);
+  if (together) console.log(`each pair's CPU share of the observed gateway: ${listed('cpuShare')}`);
   for (const [key, what] of [['served', 'served requests'], ['cost', 'CPU per request']] as const) {
     const interval = meanInterval(pairRatios.map((ratio) => ratio[key]));
     if (interval) console.log(`mean of the pairs' ${what}, with/without: ${interval.mean.toFixed(3)}, 95 % confidence interval ${interval.low.toFixed(3)} to ${interval.high.toFixed(3)}`);

@@ -168,6 +168,7 @@ describe('metrics', () => {
     // The process's own metrics, and each source's budget (SailPoint: 100 per 10 s, in 9 per second).
     expect(samples('process_cpu_seconds_total')).toBeGreaterThan(0);
     expect(samples('nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    expect(samples('nodejs_active_handles_total')).toBeGreaterThan(0);
     expect(samples('backup_graph_upstream_budget_requests_per_second', { source: 'sailpoint-prod' })).toBe(9);
     expect(samples('backup_graph_upstream_budget_requests_per_second', { source: 'aws-us-east-1' })).toBe(8);
   });
