@@ -6,7 +6,7 @@ import type { GatewaySource } from '../src/source-kind.js';
 import type { SourceKind } from '../src/sources.js';
 import type { GatewayContext } from './context.js';
 import type { BackupJobPhase } from './mappers/phase.js';
-import { assemblePage, decodeCursor, encodeCursor } from './pagination.js';
+import { assemblePage, decodeCursor, encodeCursor, type Cursor } from './pagination.js';
 import { toGraphQLError } from './upstream-errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -56,8 +56,20 @@ export interface BackupJobsArgs {
 }
 
 export interface BackupJobEdge {
-  cursor: string;
-  node: BackupJobModel;
+  readonly cursor: string;
+  readonly node: BackupJobModel;
+}
+
+/** An edge that encodes its cursor only when a query asks for it: most pages are read for their jobs alone. */
+class PageEdge implements BackupJobEdge {
+  constructor(
+    private readonly position: Cursor,
+    readonly node: BackupJobModel,
+  ) {}
+
+  get cursor(): string {
+    return encodeCursor(this.position);
+  }
 }
 
 /** How one selected source took part in a page. */
@@ -104,7 +116,8 @@ export async function listBackupJobs(
     parts.map((part) => ({ sourceName: part.sourceName, jobs: part.snapshot?.jobs ?? null })),
     { first, after, accept },
   );
-  const edges = page.items.map((node, index) => ({ cursor: encodeCursor(page.cursors[index]!), node }));
+  const edges = page.items.map((node, index) => new PageEdge(page.cursors[index]!, node));
+  const { endCursor } = page;
   return {
     edges,
     totalCount: countAll(parts, filter, accept),
@@ -112,8 +125,12 @@ export async function listBackupJobs(
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: after !== null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: page.endCursor ? encodeCursor(page.endCursor) : null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return endCursor ? encodeCursor(endCursor) : null;
+      },
     },
   };
 }
