@@ -117,7 +117,6 @@ export async function listBackupJobs(
     { first, after, accept },
   );
   const edges = page.items.map((node, index) => new PageEdge(page.cursors[index]!, node));
-  const { endCursor } = page;
   return {
     edges,
     totalCount: countAll(parts, filter, accept),
@@ -129,7 +128,7 @@ export async function listBackupJobs(
         return edges[0]?.cursor ?? null;
       },
       get endCursor() {
-        return endCursor ? encodeCursor(endCursor) : null;
+        return page.endCursor ? encodeCursor(page.endCursor) : null;
       },
     },
   };
