@@ -77,6 +77,8 @@ export interface PageSource {
   sourceName: string;
   /** The page holds this source's jobs. When false, the cursor stays behind its unread jobs. */
   complete: boolean;
+  /** While the source's older jobs are still being read: every job created after this time is in. */
+  completeAfter: Date | null;
   /** The jobs are older than the source's maxStalenessMs: a refresh failed or was refused. */
   stale: boolean;
   /** When the jobs were fetched upstream; null when none could be. */
@@ -109,13 +111,13 @@ export async function listBackupJobs(
   const sources = selectSources(context, filter, kindConditions);
   const parts = await Promise.all(sources.map((source) => context.sources.readModel(source.name)!.read(context.reader)));
 
-  const pageSources = parts.map((part) => describePart(part, reportPartialError));
   const bySource = new Map(sources.map((source) => [source.name, source]));
   const accept = (job: BackupJobModel) => matchesCommon(job, filter) && bySource.get(job.sourceName)!.matches?.(job, filter) !== false;
   const page = assemblePage(
-    parts.map((part) => ({ sourceName: part.sourceName, jobs: part.snapshot?.jobs ?? null })),
+    parts.map((part) => ({ sourceName: part.sourceName, jobs: part.snapshot?.jobs ?? null, completeAfter: part.snapshot?.completeAfter ?? null })),
     { first, after, accept },
   );
+  const pageSources = parts.map((part) => describePart(part, page.heldBack.has(part.sourceName), reportPartialError));
   const edges = page.items.map((node, index) => new PageEdge(page.cursors[index]!, node));
   return {
     edges,
@@ -135,12 +137,14 @@ export async function listBackupJobs(
 }
 
 /** A part's status on the page; a missing part's error also goes to `errors`, a stale one's does not (the data is there). */
-function describePart(part: SourcePart<BackupJobModel>, reportPartialError: (error: Error) => void): PageSource {
+function describePart(part: SourcePart<BackupJobModel>, heldBack: boolean, reportPartialError: (error: Error) => void): PageSource {
   const error = part.error === null ? null : toGraphQLError(part.error, part.sourceName);
   if (error && !part.snapshot) reportPartialError(error);
+  const completeAfter = part.snapshot?.completeAfter ?? null;
   return {
     sourceName: part.sourceName,
-    complete: part.snapshot !== null,
+    complete: !heldBack,
+    completeAfter: completeAfter === null ? null : new Date(completeAfter),
     stale: part.stale,
     fetchedAt: part.snapshot ? new Date(part.snapshot.fetchedAt) : null,
     errorCode: error ? String(error.extensions.code) : null,
@@ -149,7 +153,7 @@ function describePart(part: SourcePart<BackupJobModel>, reportPartialError: (err
 
 /** Every job that meets the filter, over all pages; counted once per snapshot and filter. */
 function countAll(parts: readonly SourcePart<BackupJobModel>[], filter: BackupJobFilter, accept: (job: BackupJobModel) => boolean): number | null {
-  if (parts.some((part) => !part.snapshot)) return null;
+  if (parts.some((part) => !part.snapshot || part.snapshot.completeAfter !== null)) return null;
   const key = `count ${JSON.stringify(filter)}`;
   let total = 0;
   for (const { snapshot } of parts) {

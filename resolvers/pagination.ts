@@ -2,7 +2,7 @@
 // cursors that stay valid while new jobs appear, and that remember where each source stands, so
 // that a page missing a source's part never moves past that source's unread jobs.
 import { badUserInput } from '../src/errors.js';
-import { comparePositions, firstAfter, positionOf, type Position, type ReadableJob } from '../src/read-model/order.js';
+import { comparePositions, firstAfter, floorPosition, positionOf, type Position, type ReadableJob } from '../src/read-model/order.js';
 
 export type { Position };
 
@@ -66,6 +66,11 @@ export function decodeCursor(text: string): Cursor {
 export interface PagePart<Job extends ReadableJob> {
   sourceName: string;
   jobs: readonly Job[] | null;
+  /**
+   * Null when `jobs` holds every job of the source. Otherwise every job created after this time
+   * (epoch ms) is in `jobs`, and older ones may be missing: the source is not read that far back yet.
+   */
+  completeAfter?: number | null;
 }
 
 export interface Page<Job extends ReadableJob> {
@@ -74,6 +79,8 @@ export interface Page<Job extends ReadableJob> {
   cursors: Cursor[];
   endCursor: Cursor | null;
   hasNextPage: boolean;
+  /** The sources the page went on without: missing, or not read as far back as the page reached. */
+  heldBack: ReadonlySet<string>;
 }
 
 /**
@@ -89,10 +96,13 @@ export function assemblePage<Job extends ReadableJob>(
   const candidates: Job[] = [];
   for (const part of parts) {
     if (!part.jobs) continue;
+    const floor = part.completeAfter ?? null;
     // One more than a page per source tells whether anything is left after this page.
     let taken = 0;
     for (let index = firstAfter(part.jobs, positionFor(after, part.sourceName)); index < part.jobs.length && taken <= first; index++) {
       const job = part.jobs[index]!;
+      // Below its floor a part may lack jobs: what it holds there waits until the part is read that far.
+      if (floor !== null && (job.createdAt?.getTime() ?? 0) <= floor) break;
       if (!accept(job)) continue;
       candidates.push(job);
       taken++;
@@ -100,25 +110,32 @@ export function assemblePage<Job extends ReadableJob>(
   }
   candidates.sort((a, b) => comparePositions(positionOf(a), positionOf(b)));
   const items = candidates.slice(0, first);
+  const partial = parts.filter((part) => part.jobs === null || (part.completeAfter ?? null) !== null);
+  // A page that ends before every floor holds all it should of each part; one that is not full went to the end.
+  const reached = candidates.length > first ? positionOf(items.at(-1)!) : null;
   const cursors = items.map((job) => advance(parts, after, positionOf(job)));
-  return {
-    items,
-    cursors,
-    endCursor: cursors.at(-1) ?? after,
-    hasNextPage: candidates.length > first || parts.some((part) => part.jobs === null),
-  };
+  const endCursor = cursors.at(-1) ?? after;
+  const heldBack = new Set(
+    partial
+      .filter((part) => part.jobs === null || reached === null || comparePositions(reached, floorPosition(part.completeAfter!)) > 0)
+      .map((part) => part.sourceName),
+  );
+  return { items, cursors, endCursor, hasNextPage: candidates.length > first || partial.length > 0, heldBack };
 }
 
 /**
  * The cursor once every job up to `reached` has been delivered: each source that took part stands
- * at `reached` unless it already stood further on; a missing source stays where it stood. (A
- * cursor is for one filter: sources the filter leaves out follow `reached`.)
+ * at `reached` unless it already stood further on; a missing source stays where it stood, and one
+ * not read as far back as `reached` stands at its floor. (A cursor is for one filter: sources the
+ * filter leaves out follow `reached`.)
  */
 function advance<Job extends ReadableJob>(parts: readonly PagePart<Job>[], after: Cursor | null, reached: Position): Cursor {
   const behind: Record<string, Position | null> = {};
   for (const part of parts) {
     const stood = positionFor(after, part.sourceName);
-    const stands = part.jobs === null || (stood !== null && comparePositions(stood, reached) > 0) ? stood : reached;
+    const floor = part.completeAfter != null ? floorPosition(part.completeAfter) : null;
+    const limit = floor !== null && comparePositions(reached, floor) > 0 ? floor : reached;
+    const stands = part.jobs === null || (stood !== null && comparePositions(stood, limit) > 0) ? stood : limit;
     if (stands === null || comparePositions(stands, reached) !== 0) behind[part.sourceName] = stands;
   }
   return { position: reached, behind };

@@ -16,7 +16,12 @@ const BackupJobPageSource = builder.objectRef<PageSource>('BackupJobPageSource')
     complete: t.exposeBoolean('complete', {
       nullable: false,
       description:
-        "Whether the page holds this source's jobs. When false the source could not be read (see `errorCode`); `endCursor` then stays behind the source's unread jobs, so following it still delivers each of them exactly once, on a later page. To keep the pages in strict newest-first order instead, ask for the same page again later.",
+        "Whether the page holds this source's jobs. When false the source could not be read (see `errorCode`), or the page reaches further back than the source has been read yet (see `completeAfter`); `endCursor` then stays behind the source's unread jobs, so following it still delivers each of them exactly once, on a later page. To keep the pages in strict newest-first order instead, ask for the same page again later.",
+    }),
+    completeAfter: t.expose('completeAfter', {
+      type: 'DateTime',
+      description:
+        "Null once the gateway holds every job of the source. While a large source's first read fills in its older jobs, newest first, in the background: every job created after this time is in, and older ones follow on later pages as they are read (`totalCount` is null until then).",
     }),
     stale: t.exposeBoolean('stale', {
       nullable: false,

@@ -3,6 +3,7 @@
 import { BackupClient, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_AWS_CREDENTIALS } from '../src/sandbox/aws/index.js';
+import { startJobs } from './support/aws-jobs.js';
 import { startTestGateway, steady, uncached, ownAccountOnly, type TestGateway } from './support/gateway.js';
 
 const DASHBOARD = `{ backupJobs(first: 100) { totalCount edges { node { id phase
@@ -102,29 +103,14 @@ describe('a refresh', () => {
 describe('a source whose list spans several pages', () => {
   it('follows NextToken through every page of ListBackupJobs into one read model', async () => {
     const gateway = await startTestGateway({ configure: (config) => steady({ ...config, sources: config.sources.filter((source) => source.name === 'aws-us-east-1') }) });
-    const client = new BackupClient({ region: 'us-east-1', endpoint: gateway.sandbox.aws.url, credentials: SANDBOX_AWS_CREDENTIALS, maxAttempts: 1 });
     try {
       // Past 1,000 jobs in the Region, the most one ListBackupJobs returns.
-      const missing = 1_001 - gateway.sandbox.aws.store.jobs('us-east-1').length;
-      for (let batch = 0; batch < missing; batch += 50) {
-        await Promise.all(
-          Array.from({ length: Math.min(50, missing - batch) }, (_, index) =>
-            client.send(
-              new StartBackupJobCommand({
-                BackupVaultName: 'Default',
-                ResourceArn: `arn:aws:dynamodb:us-east-1:111122223333:table/t${batch + index}`,
-                IamRoleArn: 'arn:aws:iam::111122223333:role/service-role/AWSBackupDefaultServiceRole',
-              }),
-            ),
-          ),
-        );
-      }
+      await startJobs(gateway.sandbox.aws.url, 'us-east-1', 1_001 - gateway.sandbox.aws.store.jobs('us-east-1').length);
       gateway.sandbox.aws.calls.reset();
       const answer = await gateway.query('{ backupJobs(first: 1) { totalCount } }');
       expect(answer.data!.backupJobs.totalCount).toBe(gateway.sandbox.aws.store.jobs('us-east-1').length);
       expect(gateway.sandbox.aws.calls.count('ListBackupJobs')).toBe(2);
     } finally {
-      client.destroy();
       await gateway.close();
     }
   });

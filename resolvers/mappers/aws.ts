@@ -2,7 +2,6 @@
 // and how AWS states map onto the source-neutral phases.
 import { BackupJobState } from '@aws-sdk/client-backup';
 import type { BackupJob, DescribeBackupJobOutput } from '../../src/aws/source.js';
-import { comparePositions, positionOf } from '../../src/read-model/order.js';
 import type { BackupJobModel } from '../backup-jobs.js';
 import { unknownStatePhase, type BackupJobPhase } from './phase.js';
 
@@ -201,25 +200,41 @@ export function mapAwsBackupJob(
             isAwsBackupJobState(state) && typeof count === 'number' ? [{ state, count }] : [],
           )
         : null,
-    childJobKeys: null,
+    // A listed job that is not composite has no children; a composite one gets them from withChildCounts.
+    childJobKeys: described ? null : [],
   };
 }
 
 /**
  * Completes listed jobs with what only DescribeBackupJob sends: the child-job statistics of each
  * composite job, counted from the children listed with it (children carry their parent's id and
- * live in its account). Other jobs get no statistics and no children.
+ * live in its account). Other listed jobs have no statistics and no children. After a refresh that
+ * changed some jobs, only the composite jobs of their families are counted again.
  */
-export function withChildCounts(jobs: readonly AwsBackupJobModel[]): AwsBackupJobModel[] {
+export function withChildCounts(jobs: AwsBackupJobModel[], changed: readonly AwsBackupJobModel[] | null = null): AwsBackupJobModel[] {
+  const familyOf = (accountId: string | null, jobId: string) => `${accountId ?? ''}/${jobId}`;
+  let families: Set<string> | null = null;
+  if (changed) {
+    families = new Set();
+    for (const job of changed) {
+      if (job.parentJobId) families.add(familyOf(job.accountId, job.parentJobId));
+      if (job.isParent) families.add(familyOf(job.accountId, job.backupJobId));
+    }
+    if (families.size === 0) return jobs;
+  }
   const children = new Map<string, AwsBackupJobModel[]>();
   for (const job of jobs) {
     if (!job.parentJobId) continue;
-    const family = `${job.accountId ?? ''}/${job.parentJobId}`;
-    children.set(family, [...(children.get(family) ?? []), job]);
+    const family = familyOf(job.accountId, job.parentJobId);
+    if (families && !families.has(family)) continue;
+    const members = children.get(family);
+    if (members) members.push(job);
+    else children.set(family, [job]);
   }
   return jobs.map((job) => {
-    if (!job.isParent) return { ...job, childJobKeys: [] };
-    const family = (children.get(`${job.accountId ?? ''}/${job.backupJobId}`) ?? []).sort((a, b) => comparePositions(positionOf(a), positionOf(b)));
+    if (!job.isParent || (families && !families.has(familyOf(job.accountId, job.backupJobId)))) return job;
+    // The list is sorted, so each family's children are already in the merged order.
+    const family = children.get(familyOf(job.accountId, job.backupJobId)) ?? [];
     const counts = new Map<AwsBackupJobState, number>();
     for (const child of family) if (child.state) counts.set(child.state, (counts.get(child.state) ?? 0) + 1);
     return {

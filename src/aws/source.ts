@@ -17,7 +17,7 @@ import {
 import { awsJobKey, mapAwsBackupJob, withChildCounts, type AwsBackupJobModel } from '../../resolvers/mappers/aws.js';
 import { BudgetExhausted, upstreamBudget } from '../budget.js';
 import { ErrorCode, SourceError } from '../errors.js';
-import type { SourceAdapter } from '../read-model/source-read-model.js';
+import type { SourceAdapter, TimeSlicedListing } from '../read-model/source-read-model.js';
 import type { SharedState } from '../shared-state/index.js';
 import { SourceGuard, type CircuitName, type SourceHealth } from '../source-guard.js';
 import type { AwsSourceConfig } from './config.js';
@@ -48,6 +48,9 @@ export type AwsJobConditions = {
 
 /** The most ListBackupJobs returns in one call. */
 const PAGE_SIZE = 1000;
+
+/** How far back ListBackupJobs lists jobs. */
+const LIST_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** States after which AWS never changes a job again. */
 const SETTLED_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'ABORTED', 'EXPIRED', 'PARTIAL']);
@@ -105,12 +108,50 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
     if (config.accountId === undefined) this.lookupJob = (key) => this.describeJob(key);
   }
 
+  /**
+   * ListBackupJobs reads by creation and completion time, so the read model refreshes a large
+   * source by what changed and fills a first read in by time slices. Its bounds are exclusive; a
+   * slice's upper bound is sent one millisecond later, so that slices that meet leave no job out.
+   */
+  readonly byTime: TimeSlicedListing<AwsBackupJobModel> = {
+    windowMs: LIST_WINDOW_MS,
+    listCreated: (after, before, maxPages) =>
+      this.list(
+        {
+          ...(after !== null ? { ByCreatedAfter: new Date(after) } : {}),
+          ...(before !== null ? { ByCreatedBefore: new Date(before + 1) } : {}),
+        },
+        maxPages,
+      ),
+    // Three listings at once, one round trip: jobs created since, jobs completed since, and the
+    // running ones, whose progress moves and which may have started since they were listed.
+    listChanged: async ({ createdAfter, completedAfter }) => {
+      const listings = await Promise.all([
+        this.list({ ByCreatedAfter: new Date(createdAfter) }),
+        this.list({ ByCompleteAfter: new Date(completedAfter) }),
+        this.list({ ByState: 'RUNNING' }),
+      ]);
+      return listings.flatMap(({ jobs }) => jobs);
+    },
+  };
+
   /** Every job ListBackupJobs returns for this source (AWS keeps them for its list window), each page its own guarded call. */
   async listJobs(): Promise<AwsBackupJobModel[]> {
-    const input: ListBackupJobsInput = { MaxResults: PAGE_SIZE, ...(this.accountId ? { ByAccountId: this.accountId } : {}) };
+    return (await this.list({})).jobs;
+  }
+
+  /** Child-job counts of the composite jobs whose families changed (of every one after a full listing). */
+  relate(jobs: AwsBackupJobModel[], changed: readonly AwsBackupJobModel[] | null): AwsBackupJobModel[] {
+    return withChildCounts(jobs, changed);
+  }
+
+  /** The jobs of one listing with `filter`, page after page, at most `maxPages` of them. */
+  private async list(filter: ListBackupJobsInput, maxPages = Number.POSITIVE_INFINITY): Promise<{ jobs: AwsBackupJobModel[]; complete: boolean; pages: number }> {
+    const input: ListBackupJobsInput = { MaxResults: PAGE_SIZE, ...filter, ...(this.accountId ? { ByAccountId: this.accountId } : {}) };
     const jobs: AwsBackupJobModel[] = [];
     // Not the SDK's paginator: it sends every page under one call, and each page here needs its own deadline and budget.
     let nextToken: string | undefined;
+    let pages = 0;
     do {
       const token = nextToken;
       const output = await this.call('ListBackupJobs', undefined, (abortSignal) =>
@@ -118,8 +159,9 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
       );
       for (const record of output.BackupJobs ?? []) jobs.push(mapAwsBackupJob(record, this, false));
       nextToken = output.NextToken;
-    } while (nextToken);
-    return withChildCounts(jobs);
+      pages++;
+    } while (nextToken && pages < maxPages);
+    return { jobs, complete: nextToken === undefined, pages };
   }
 
   isSettled(job: AwsBackupJobModel): boolean {

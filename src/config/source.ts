@@ -14,13 +14,17 @@ export const sourceName = z
  * How fresh the shared read model of a source must be. Up to `refreshAfterMs` old it is served as
  * it is; up to `maxStalenessMs` it is served while one refresh runs in the background; older, a
  * reader waits for the refresh. When a refresh fails (or the upstream budget has no call left), a
- * read model up to `staleIfErrorMs` old is still served, marked stale.
+ * read model up to `staleIfErrorMs` old is still served, marked stale. A source too large for one
+ * upstream page is refreshed by what changed, and listed again in full, in the background, every
+ * `reconcileAfterMs`.
  */
 const freshnessSchema = z
   .object({
     refreshAfterMs: z.number().int().min(0).max(3_600_000).default(5_000),
     maxStalenessMs: z.number().int().min(0).max(3_600_000).default(15_000),
     staleIfErrorMs: z.number().int().min(0).max(86_400_000).default(300_000),
+    /** Absent: every 15 minutes. */
+    reconcileAfterMs: z.number().int().min(60_000).max(86_400_000).optional(),
   })
   .strict()
   .refine((f) => f.refreshAfterMs <= f.maxStalenessMs && f.maxStalenessMs <= f.staleIfErrorMs, {

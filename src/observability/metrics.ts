@@ -102,6 +102,16 @@ const reads = counter(
 
 const lookups = counter('backup_graph_read_model_lookups_total', 'Jobs looked up by id: hit (in the list or cached), miss (asked upstream)', ['source', 'result']);
 
+new Counter({
+  name: 'backup_graph_shared_state_failed_writes_total',
+  help: 'Writes that did not reach the shared state (Redis) since start: while they fail, replicas do not share what they read',
+  registers: [metricsRegistry],
+  collect() {
+    this.reset();
+    this.inc(watched?.state.failedWrites ?? 0);
+  },
+});
+
 const CIRCUIT_STATES: readonly CircuitName[] = ['CLOSED', 'HALF_OPEN', 'OPEN'];
 
 new Gauge({

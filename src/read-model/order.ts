@@ -16,6 +16,7 @@ export interface ReadableJob {
   key: string;
   sourceName: string;
   createdAt: Date | null;
+  completedAt?: Date | null;
 }
 
 export function positionOf(job: ReadableJob): Position {
@@ -28,6 +29,19 @@ export function comparePositions(a: Position, b: Position): number {
   if (a.sourceName !== b.sourceName) return a.sourceName < b.sourceName ? -1 : 1;
   if (a.jobId !== b.jobId) return a.jobId < b.jobId ? -1 : 1;
   return 0;
+}
+
+/** Sorts jobs in the merged order. */
+export function byPosition(a: ReadableJob, b: ReadableJob): number {
+  return comparePositions(positionOf(a), positionOf(b));
+}
+
+/**
+ * The place just before every job created at or before `createdAt`: a source complete only after
+ * that time stands there once it has delivered all it holds.
+ */
+export function floorPosition(createdAt: number): Position {
+  return { createdAt, sourceName: '', jobId: '' };
 }
 
 /** Index of the first job of `sorted` that comes after `position` (all of them when it is null). */

@@ -4,16 +4,43 @@
 // source across all replicas, and every upstream call they make is counted against budgets.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, SourceError, type UpstreamErrorCode } from '../errors.js';
+import { log } from '../observability/log.js';
 import { recordLookup, recordRead, type ReadResult } from '../observability/metrics.js';
 import { inSpan } from '../observability/tracing.js';
 import { requestDeadline, untilRequestDeadline } from '../source-guard.js';
 import type { SharedState, Stored } from '../shared-state/index.js';
-import { comparePositions, positionOf, type ReadableJob } from './order.js';
+import { editJobs, type ListEdit } from './job-set.js';
+import { byPosition, type ReadableJob } from './order.js';
 
 export interface Freshness {
   refreshAfterMs: number;
   maxStalenessMs: number;
   staleIfErrorMs: number;
+  /**
+   * How often a source read by time slices is listed again in full, in the background, to catch
+   * what its changes miss (default RECONCILE_AFTER_MS).
+   */
+  reconcileAfterMs?: number;
+}
+
+/**
+ * What a source whose upstream lists jobs by creation time offers, so that a refresh reads what
+ * can have changed rather than every job, and a first read waits for the newest jobs only.
+ */
+export interface TimeSlicedListing<Job extends ReadableJob = ReadableJob> {
+  /** How far back the upstream lists jobs; older ones leave the read model. */
+  readonly windowMs: number;
+  /**
+   * Every job created after `after` and before `before` (epoch ms; null: no bound), in any order,
+   * in at most `maxPages` upstream calls; `complete` says whether that was all of them.
+   */
+  listCreated(after: number | null, before: number | null, maxPages?: number): Promise<{ jobs: Job[]; complete: boolean; pages: number }>;
+  /**
+   * Every job that may have changed since the given times (epoch ms): created after
+   * `createdAfter`, completed after `completedAfter`, or still making progress. What this misses
+   * (an upstream change it cannot ask for) the reconciliation finds.
+   */
+  listChanged(since: { createdAfter: number; completedAfter: number }): Promise<Job[]>;
 }
 
 /**
@@ -27,12 +54,19 @@ export interface SourceAdapter<Job extends ReadableJob = ReadableJob> {
   readonly timeoutMs: number;
   /** Every job the upstream lists for this source, mapped, in any order. */
   listJobs(): Promise<Job[]>;
+  /** Present where the upstream lists by creation time: refreshes then read changes and slices. */
+  readonly byTime?: TimeSlicedListing<Job>;
+  /**
+   * What a job's neighbours in the list tell of it (a composite job's counts of its children):
+   * the list with those jobs replaced, given the jobs that changed, or null after a full listing.
+   */
+  relate?(jobs: Job[], changed: readonly Job[] | null): Job[];
   /**
    * A job the list does not hold, looked up directly where the upstream allows it (null when it
    * does not exist). Without it, the list is all this source can ever return.
    */
   lookupJob?(key: string): Promise<Job | null>;
-  /** Whether a job can no longer change upstream; looked-up jobs that cannot are cached for long. */
+  /** Whether a job can no longer change upstream; looked-up jobs that cannot are cached for long, listed ones are not read again. */
   isSettled(job: Job): boolean;
 }
 
@@ -41,6 +75,11 @@ export interface Snapshot<Job extends ReadableJob = ReadableJob> {
   readonly jobs: readonly Job[];
   readonly byKey: ReadonlyMap<string, Job>;
   readonly fetchedAt: number;
+  /**
+   * Null when the snapshot holds every job the source lists. Otherwise, while the first read of a
+   * large source fills in its older jobs, the time (epoch ms) after which every created job is in.
+   */
+  readonly completeAfter: number | null;
   /** Answers derived from this snapshot (counts per filter), kept while the snapshot lives. */
   readonly memo: Map<string, unknown>;
 }
@@ -82,6 +121,21 @@ const SETTLED_TTL_MS = 24 * 60 * 60 * 1000;
 const PEER_POLL_MS = 25;
 /** A refresh may list several pages, each with its own deadline. */
 const REFRESH_CALLS_BOUND = 4;
+/** A source whose list takes at most this many upstream pages is read in full at first. */
+const FULL_READ_PAGES = 5;
+/** The first read of a large source waits for the jobs created in this long before its newest. */
+const FIRST_SLICE_MS = 60 * 60 * 1000;
+/** Bounds of one background slice, and the jobs it aims to hold (a few upstream pages). */
+const MIN_SLICE_MS = 60 * 1000;
+const MAX_SLICE_MS = 7 * 24 * 60 * 60 * 1000;
+const SLICE_TARGET_JOBS = 4_000;
+/** A pause between background slices, so that readers' refreshes find calls left in the budget. */
+const SLICE_PAUSE_MS = 50;
+/** Changes are asked for from this long before the newest times seen: jobs listed late, clocks that differ. */
+const CHANGE_OVERLAP_MS = 2 * 60 * 1000;
+/** A reconciliation's newest slice reaches this far past the newest job seen. */
+const SLICE_OVERLAP_MS = 60 * 1000;
+const RECONCILE_AFTER_MS = 15 * 60 * 1000;
 
 interface Failure {
   code: UpstreamErrorCode;
@@ -93,6 +147,10 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   /** A reader's charge for a refresh, while it is being decided. */
   private charging: Promise<void> | undefined;
   private decoded: Snapshot<Job> | undefined;
+  /** The stored value `decoded` was built from. */
+  private decodedFrom: StoredJobs<Job> | undefined;
+  /** The background listing of older slices or a reconciliation, while this replica runs one. */
+  private sweeping: Promise<void> | undefined;
   private readonly lookups = new Map<string, Promise<Job | null>>();
   private readonly snapshotKey: string;
   private readonly spanAttributes: { 'backup_graph.source': string };
@@ -108,6 +166,10 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
 
   get name(): string {
     return this.adapter.name;
+  }
+
+  private get reconcileAfterMs(): number {
+    return this.adapter.freshness.reconcileAfterMs ?? RECONCILE_AFTER_MS;
   }
 
   /** When the cached snapshot was fetched, without reading upstream; null when none is cached. */
@@ -237,9 +299,10 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       if (await this.state.lease(leaseKey, leaseMs)) {
         try {
           // Another replica may have stored a newer snapshot since this one looked.
-          const latest = await this.cached();
+          const stored = await this.state.read<StoredJobs<Job>>(this.snapshotKey);
+          const latest = stored ? this.snapshotOf(stored) : undefined;
           if (newer(latest)) return latest;
-          return await this.fetchAndStore();
+          return await this.fetchAndStore(await this.latestStored(stored));
         } catch (error) {
           if (error instanceof SourceError) {
             await this.state.write<Failure>(failureKey, { value: { code: error.code as UpstreamErrorCode, upstreamName: error.upstreamName }, fetchedAt: this.now() }, boundMs);
@@ -262,34 +325,221 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     }
   }
 
-  private async fetchAndStore(): Promise<Snapshot<Job>> {
+  /**
+   * Reads the upstream and stores what it said: every job for a source read in full; for one read
+   * by time, what changed since `latest`, or first the newest slice while the rest fills in behind.
+   */
+  private async fetchAndStore(latest: Stored<StoredJobs<Job>> | undefined): Promise<Snapshot<Job>> {
     // The data is as old as the moment the upstream was asked, not the moment its answer arrived.
     const askedAt = this.now();
-    const jobs = await this.adapter.listJobs();
-    jobs.sort((a, b) => comparePositions(positionOf(a), positionOf(b)));
-    const stored: Stored<Job[]> = { value: jobs, fetchedAt: askedAt };
+    const { byTime } = this.adapter;
+    let value: StoredJobs<Job>;
+    if (!byTime) value = this.listedInFull(await this.adapter.listJobs());
+    else if (!latest || latest.value.small) value = await this.firstOrSmall(byTime);
+    else value = this.withChanges(latest.value, byTime, await byTime.listChanged(sinceOf(latest.value.seen)));
+    const stored: Stored<StoredJobs<Job>> = { value, fetchedAt: askedAt };
+    await this.store(stored);
+    const snapshot = this.snapshotOf(stored);
+    this.sweepIfDue(snapshot);
+    return snapshot;
+  }
+
+  private async store(stored: Stored<StoredJobs<Job>>): Promise<void> {
     // Kept for as long as it may be served at all: stale-if-error is the longest of the bounds.
     await this.state.write(this.snapshotKey, stored, Math.max(1, this.adapter.freshness.staleIfErrorMs));
-    return this.snapshotOf(stored);
+  }
+
+  /** A source's whole list, as one listing returned it. */
+  private listedInFull(jobs: Job[], small = false): StoredJobs<Job> {
+    jobs.sort(byPosition);
+    const related = this.adapter.relate ? this.adapter.relate(jobs, null) : jobs;
+    return { jobs: related, completeAfter: null, sweep: null, seen: horizonOf(related), listedInFullAt: this.now(), small };
+  }
+
+  /**
+   * A source that fits in a few pages is read in full; one that fits in one page is read so at
+   * every refresh, which costs that one call and sees deletions. A larger one is read newest first:
+   * the jobs created in the last slice before the newest job those pages showed, after which the
+   * older slices fill in, in the background.
+   */
+  private async firstOrSmall(byTime: TimeSlicedListing<Job>): Promise<StoredJobs<Job>> {
+    const probe = await byTime.listCreated(null, null, FULL_READ_PAGES);
+    if (probe.complete) return this.listedInFull(probe.jobs, probe.pages === 1);
+    const newest = horizonOf(probe.jobs).createdAt;
+    const after = newest - FIRST_SLICE_MS;
+    const slice = await byTime.listCreated(after, null);
+    const { jobs } = editJobs([], { listed: [...probe.jobs, ...slice.jobs] });
+    const related = this.adapter.relate ? this.adapter.relate(jobs, null) : jobs;
+    const seen = horizonOf(related);
+    return { jobs: related, completeAfter: after, sweep: null, seen, listedInFullAt: this.now(), small: false };
+  }
+
+  /** A stored list with the changes the upstream just listed: new and changed jobs in, aged ones out. */
+  private withChanges(value: StoredJobs<Job>, byTime: TimeSlicedListing<Job>, listed: readonly Job[], sweptRange?: ListEdit<Job>['sweptRange']): StoredJobs<Job> {
+    const edit: ListEdit<Job> = {
+      listed,
+      prefer: (kept, fresh) => (this.adapter.isSettled(kept) && !this.adapter.isSettled(fresh) ? kept : fresh),
+      dropCreatedAtOrBefore: value.seen.createdAt - byTime.windowMs,
+      ...(sweptRange ? { sweptRange } : {}),
+    };
+    const { jobs, changed, removed } = editJobs(value.jobs, edit);
+    if (changed.length === 0 && removed === 0) return value;
+    const related = this.adapter.relate ? this.adapter.relate(jobs, changed) : jobs;
+    return { ...value, jobs: related, seen: later(value.seen, horizonOf(changed)) };
+  }
+
+  /**
+   * Starts the background work a source read by time needs, if any is due and none runs here: the
+   * older slices of a first read, or a reconciliation (every slice listed again) every
+   * reconcileAfterMs. It never runs in a reader's path, and one replica at a time does it.
+   */
+  private sweepIfDue(snapshot: Snapshot<Job>): void {
+    const { byTime } = this.adapter;
+    if (!byTime || this.sweeping) return;
+    const value = this.storedValue;
+    if (!value || value.small) return;
+    const due = value.completeAfter !== null || value.sweep !== null || this.now() - value.listedInFullAt >= this.reconcileAfterMs;
+    if (!due || snapshot.fetchedAt !== this.decoded?.fetchedAt) return;
+    this.sweeping = this.sweep(byTime)
+      .catch((error: unknown) => {
+        log('warn', 'read-model', `[read-model] ${this.name}: background listing stopped (${error instanceof Error ? error.name : 'error'}); the next refresh resumes it`, {
+          source: this.name,
+          error: error instanceof Error ? error.name : 'error',
+        });
+      })
+      .finally(() => {
+        this.sweeping = undefined;
+      });
+  }
+
+  /** Lists slice after slice, newest first, each merged into the latest stored list, until the window is done. */
+  private async sweep(byTime: TimeSlicedListing<Job>): Promise<void> {
+    let sliceMs = FIRST_SLICE_MS;
+    for (;;) {
+      const latest = await this.latestStored();
+      if (!latest || latest.value.small) return;
+      const value = latest.value;
+      const windowStart = value.seen.createdAt - byTime.windowMs;
+      const filling = value.completeAfter !== null;
+      let before = filling ? value.completeAfter! : value.sweep?.before;
+      if (before === undefined) {
+        if (this.now() - value.listedInFullAt < this.reconcileAfterMs) return;
+        before = value.seen.createdAt + SLICE_OVERLAP_MS;
+      }
+      const after = Math.max(windowStart, before - sliceMs);
+      const askedAt = this.now();
+      const slice = await byTime.listCreated(after, before);
+      await this.underLease(async () => {
+        const current = await this.latestStored();
+        if (!current) return;
+        const done = after <= windowStart;
+        const startedAt = value.sweep?.startedAt ?? askedAt;
+        // A job created in the slice that it lacks is gone upstream, except one listed since the slice was asked.
+        const swept = filling ? undefined : { after, before: Math.min(before, current.value.seen.createdAt - SLICE_OVERLAP_MS) };
+        const edited = this.withChanges(current.value, byTime, slice.jobs, swept);
+        const next: StoredJobs<Job> = filling
+          ? { ...edited, completeAfter: done ? null : after }
+          : { ...edited, sweep: done ? null : { before: after, startedAt }, ...(done ? { listedInFullAt: startedAt } : {}) };
+        await this.store({ value: next, fetchedAt: current.fetchedAt });
+      });
+      // Slices of about a few pages each, whatever the source's rate of jobs.
+      sliceMs = Math.min(MAX_SLICE_MS, Math.max(MIN_SLICE_MS, slice.jobs.length === 0 ? sliceMs * 4 : (sliceMs * SLICE_TARGET_JOBS) / slice.jobs.length));
+      await sleep(SLICE_PAUSE_MS);
+    }
+  }
+
+  /** Runs `edit` holding the source's refresh lease, so that no refresh of any replica stores over it. */
+  private async underLease(edit: () => Promise<void>): Promise<void> {
+    const leaseKey = `refresh:${this.name}`;
+    const deadline = this.now() + this.adapter.timeoutMs * REFRESH_CALLS_BOUND;
+    while (!(await this.state.lease(leaseKey, this.adapter.timeoutMs))) {
+      if (this.now() > deadline) throw new SourceError(ErrorCode.UPSTREAM_TIMEOUT, this.name, 'refresh', 'PeerRefresh', undefined, true);
+      await sleep(PEER_POLL_MS);
+    }
+    try {
+      await edit();
+    } finally {
+      await this.state.release(leaseKey);
+    }
   }
 
   private async cached(): Promise<Snapshot<Job> | undefined> {
-    const stored = await this.state.read<Job[]>(this.snapshotKey);
+    const stored = await this.state.read<StoredJobs<Job>>(this.snapshotKey);
     return stored ? this.snapshotOf(stored) : undefined;
   }
 
-  /** The indexed snapshot of a stored list, built once per fetch and replica. */
-  private snapshotOf(stored: Stored<Job[]>): Snapshot<Job> {
-    if (this.decoded?.fetchedAt !== stored.fetchedAt) {
+  /** The indexed snapshot of a stored list, built once per stored version and replica. */
+  private snapshotOf(stored: Stored<StoredJobs<Job>>): Snapshot<Job> {
+    if (this.decodedFrom !== stored.value) {
+      this.decodedFrom = stored.value;
       this.decoded = {
-        jobs: stored.value,
-        byKey: new Map(stored.value.map((job) => [job.key, job])),
+        jobs: stored.value.jobs,
+        byKey: new Map(stored.value.jobs.map((job) => [job.key, job])),
         fetchedAt: stored.fetchedAt,
+        completeAfter: stored.value.completeAfter,
         memo: new Map(),
       };
     }
-    return this.decoded;
+    return this.decoded!;
   }
+
+  /**
+   * The latest stored list, or once the shared state no longer serves it (its staleness bounds may
+   * be short), this replica's latest, while a reconciliation would not yet be due: what a refresh
+   * or a slice of a source read by time builds on.
+   */
+  private async latestStored(known?: Stored<StoredJobs<Job>>): Promise<Stored<StoredJobs<Job>> | undefined> {
+    const stored = known ?? (await this.state.read<StoredJobs<Job>>(this.snapshotKey));
+    if (stored) return stored;
+    const value = this.decodedFrom;
+    if (!value || !this.decoded || this.now() - this.decoded.fetchedAt >= this.reconcileAfterMs) return undefined;
+    return { value, fetchedAt: this.decoded.fetchedAt };
+  }
+
+  /** The stored value the latest snapshot was built from. */
+  private get storedValue(): StoredJobs<Job> | undefined {
+    return this.decodedFrom;
+  }
+}
+
+/** The newest creation and completion times a list holds (epoch ms). */
+interface Horizon {
+  createdAt: number;
+  completedAt: number;
+}
+
+/** A source's jobs as the shared state keeps them, with where its background listing stands. */
+interface StoredJobs<Job extends ReadableJob> {
+  jobs: Job[];
+  /** See Snapshot.completeAfter. */
+  completeAfter: number | null;
+  /** A reconciliation under way: the slices created at or before `before` remain to be listed again. */
+  sweep: { before: number; startedAt: number } | null;
+  /** The newest times the upstream has shown; changes are asked for from there, less an overlap. */
+  seen: Horizon;
+  /** When the latest full listing of the window (a first fill or a reconciliation) began. */
+  listedInFullAt: number;
+  /** The whole list fits in one upstream page: each refresh reads it in full, which costs no more. */
+  small: boolean;
+}
+
+function horizonOf(jobs: readonly ReadableJob[]): Horizon {
+  let createdAt = 0;
+  let completedAt = 0;
+  for (const job of jobs) {
+    createdAt = Math.max(createdAt, job.createdAt?.getTime() ?? 0);
+    completedAt = Math.max(completedAt, job.completedAt?.getTime() ?? 0);
+  }
+  return { createdAt, completedAt };
+}
+
+function later(a: Horizon, b: Horizon): Horizon {
+  return { createdAt: Math.max(a.createdAt, b.createdAt), completedAt: Math.max(a.completedAt, b.completedAt) };
+}
+
+/** Where changes are asked for from: the newest times seen, less an overlap for late listing and clock skew. */
+function sinceOf(seen: Horizon): { createdAfter: number; completedAfter: number } {
+  return { createdAfter: seen.createdAt - CHANGE_OVERLAP_MS, completedAfter: seen.completedAt - CHANGE_OVERLAP_MS };
 }
 
 function asError(error: unknown): Error {

@@ -23,6 +23,8 @@ export interface SharedState {
   release(key: string): Promise<void>;
   /** A limiter of `points` per window of `durationSeconds`, counted by every replica together. */
   limiter(name: string, points: number, durationSeconds: number): RateLimiterAbstract;
+  /** Writes that did not reach the shared store since start (each also logged): replicas stop sharing while they fail. */
+  readonly failedWrites: number;
   /** Where the state lives, for the start-up line: "memory" or the Redis address without credentials. */
   readonly description: string;
   close(): Promise<void>;

@@ -7,6 +7,7 @@ const MAX_ENTRIES = 50_000;
 
 export class MemoryState implements SharedState {
   readonly description = 'memory';
+  readonly failedWrites = 0;
   private readonly entries = new Map<string, { stored: Stored<unknown>; expiresAt: number }>();
   private readonly leases = new Map<string, number>();
 

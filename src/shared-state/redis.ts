@@ -34,6 +34,7 @@ function decode<T>(text: string): T {
 
 export class RedisState implements SharedState {
   readonly description: string;
+  failedWrites = 0;
   private readonly client: Redis;
   private readonly decoded = new Map<string, Stored<unknown>>();
   /** Leases this replica holds, given back when it closes so that the others need not wait for them to run out. */
@@ -91,8 +92,12 @@ export class RedisState implements SharedState {
         .set(`${PREFIX}${key}:at`, String(stored.fetchedAt), 'PX', ttl)
         .exec();
       this.decoded.set(key, stored);
-    } catch {
-      // The next reader finds nothing and refreshes; the budget still bounds what that costs.
+    } catch (error) {
+      // The next reader finds nothing and refreshes, the budget still bounding what that costs; but
+      // replicas no longer share this value, which an operator must be able to see.
+      this.failedWrites++;
+      const name = error instanceof Error ? error.name : 'Error';
+      log('warn', 'shared-state', `[shared-state] a write to Redis failed (${name}); replicas do not share this value until one succeeds`, { error: name, key: key.split(':')[0] });
     }
   }
 

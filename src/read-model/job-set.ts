@@ -1,0 +1,77 @@
+// Pure edits of a source's sorted job list: what an incremental refresh or one time slice of a
+// reconciliation changes in it, without re-sorting or copying the jobs it leaves alone.
+import { byPosition, type ReadableJob } from './order.js';
+
+export interface ListEdit<Job extends ReadableJob> {
+  /** Jobs as the upstream just listed them; each replaces the list's job of the same key, if `prefer` lets it. */
+  readonly listed: readonly Job[];
+  /** Which of two versions of a job to keep; absent: always the one just listed. */
+  readonly prefer?: (kept: Job, listed: Job) => Job;
+  /** Jobs created at or before this time (epoch ms) leave the list: they are past the upstream's window. */
+  readonly dropCreatedAtOrBefore?: number;
+  /**
+   * A time range the upstream was just asked for in full (created after `after`, at or before
+   * `before`): a job of the list in it that the answer lacks no longer exists upstream.
+   */
+  readonly sweptRange?: { readonly after: number; readonly before: number };
+}
+
+/** What an edit did: the new list, and the jobs that were added or replaced by another version. */
+export interface EditResult<Job extends ReadableJob> {
+  readonly jobs: Job[];
+  readonly changed: Job[];
+  readonly removed: number;
+}
+
+const createdAtOf = (job: ReadableJob): number => job.createdAt?.getTime() ?? 0;
+
+/**
+ * Applies an edit to a list sorted in the merged order. Costs one pass over the list and a sort of
+ * the listed jobs: a list of a million jobs edited by a hundred costs a copy of the array, not a sort.
+ */
+export function editJobs<Job extends ReadableJob>(sorted: readonly Job[], edit: ListEdit<Job>): EditResult<Job> {
+  const listed = new Map<string, Job>();
+  for (const job of edit.listed) listed.set(job.key, job);
+  const { prefer, dropCreatedAtOrBefore, sweptRange } = edit;
+  const incoming: Job[] = [];
+  const changed: Job[] = [];
+  const kept: Job[] = [];
+  let removed = 0;
+  for (const job of sorted) {
+    const createdAt = createdAtOf(job);
+    const fresh = listed.get(job.key);
+    if (fresh) {
+      listed.delete(job.key);
+      const chosen = prefer ? prefer(job, fresh) : fresh;
+      if (chosen === job) kept.push(job);
+      else {
+        incoming.push(chosen);
+        changed.push(chosen);
+      }
+      continue;
+    }
+    const aged = dropCreatedAtOrBefore !== undefined && createdAt <= dropCreatedAtOrBefore;
+    const gone = sweptRange !== undefined && createdAt > sweptRange.after && createdAt <= sweptRange.before;
+    if (aged || gone) removed++;
+    else kept.push(job);
+  }
+  for (const job of listed.values()) {
+    if (dropCreatedAtOrBefore !== undefined && createdAtOf(job) <= dropCreatedAtOrBefore) continue;
+    incoming.push(job);
+    changed.push(job);
+  }
+  if (incoming.length === 0) return { jobs: kept, changed, removed };
+  incoming.sort(byPosition);
+  return { jobs: mergeSorted(kept, incoming), changed, removed };
+}
+
+function mergeSorted<Job extends ReadableJob>(left: readonly Job[], right: readonly Job[]): Job[] {
+  const merged = new Array<Job>(left.length + right.length);
+  let l = 0;
+  let r = 0;
+  let out = 0;
+  while (l < left.length && r < right.length) merged[out++] = byPosition(left[l]!, right[r]!) <= 0 ? left[l++]! : right[r++]!;
+  while (l < left.length) merged[out++] = left[l++]!;
+  while (r < right.length) merged[out++] = right[r++]!;
+  return merged;
+}
