@@ -67,7 +67,11 @@ export function createContext(
   let decided: Promise<void> = Promise.resolve();
   let refused: GraphQLError | undefined;
   const takeShare = async (sourceName: string) => {
-    if (refused) throw refused;
+    if (refused) {
+      // Counted for every source it keeps from the caller, not only the first.
+      noteRefusal(sourceName, 'caller-budget');
+      throw refused;
+    }
     try {
       await callerBudget.take(caller, 0);
     } catch (error) {
@@ -98,6 +102,7 @@ export function createContext(
         decided = decision.catch(() => undefined);
         return decision;
       },
+      refund: () => callerBudget.refund(caller),
     },
   };
   return context;

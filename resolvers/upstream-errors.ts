@@ -12,7 +12,7 @@ export function toGraphQLError(error: unknown, sourceName: string): GraphQLError
     if (error.code === ErrorCode.BAD_USER_INPUT) {
       return badUserInput(`Source "${error.sourceName}" rejected a value this request sent (a filter or an id)`);
     }
-    return upstreamError(error.code, error.sourceName);
+    return upstreamError(error.code, error.sourceName, error.retryAfterMs);
   }
   return upstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, sourceName);
 }

@@ -41,6 +41,11 @@ export class Budget {
     this.limiter = strict ? state.limiter(name, pointsPerSecond(config), 1) : state.limiter(name, config.calls, config.perSeconds);
   }
 
+  /** Gives back one call taken from the budget of `key`: the read it paid for failed upstream. */
+  async refund(key: string): Promise<void> {
+    await this.limiter.reward(key, 1).catch(() => undefined);
+  }
+
   /**
    * Takes one call from the budget of `key`, waiting for the next window while the wait fits in
    * `maxWaitMs` and `signal` allows it; otherwise fails with BudgetExhausted, having taken nothing.

@@ -46,6 +46,8 @@ export class SourceError extends Error {
     readonly status?: number,
     /** The gateway, not the source, ran out of time: waiting for a slot, for its own pacing, or for the request's deadline. */
     readonly local = false,
+    /** A throttled source's word on when to call again (its Retry-After), in milliseconds. */
+    readonly retryAfterMs?: number,
   ) {
     super(`${operation} on source "${sourceName}" failed: ${upstreamName}`);
   }
@@ -138,9 +140,10 @@ export function forbiddenSource(sourceName: string): GraphQLError {
  * The upstream's own message is never passed on, because it may carry request ids, account
  * details or echoed credentials.
  */
-export function upstreamError(code: UpstreamErrorCode, sourceName: string): GraphQLError {
+export function upstreamError(code: UpstreamErrorCode, sourceName: string, retryAfterMs?: number): GraphQLError {
+  const retryAfterSeconds = retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(retryAfterMs / 1000));
   return clientError(`${UPSTREAM_MESSAGES[code]} (source "${sourceName}")`, {
-    extensions: { code, sourceName },
+    extensions: { code, sourceName, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) },
   });
 }
 

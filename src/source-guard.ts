@@ -53,9 +53,11 @@ const QUEUE_LIMIT = 10_000;
 
 /**
  * A failure that says the source is unwell: an upstream error. A rejected input or a missing job
- * says nothing of the kind, and neither does time the gateway spent on its own account (see run).
+ * says nothing of the kind, and neither does time the gateway spent on its own account (see run),
+ * nor a throttle: the source is up and asks for fewer calls, which the guard then honours.
  */
-const isOutage = (error: unknown) => error instanceof SourceError && error.code !== ErrorCode.BAD_USER_INPUT && !error.local;
+const isOutage = (error: unknown) =>
+  error instanceof SourceError && error.code !== ErrorCode.BAD_USER_INPUT && error.code !== ErrorCode.UPSTREAM_THROTTLED && !error.local;
 const isLocal = (error: unknown) => error instanceof SourceError && error.local;
 
 export class SourceGuard {
@@ -64,6 +66,8 @@ export class SourceGuard {
   private readonly slots: BulkheadPolicy;
   private lastCall: SourceHealth | undefined;
   private openedAt = 0;
+  /** Until when the source asked for no calls (its Retry-After); none is sent before. */
+  private throttledUntil = 0;
 
   constructor(
     private readonly sourceName: string,
@@ -91,6 +95,12 @@ export class SourceGuard {
   }
 
   private async guarded<T>(operation: string, call: (signal: AbortSignal) => Promise<T>, requestSignal: AbortSignal | undefined): Promise<T> {
+    const waitMs = this.throttledUntil - Date.now();
+    if (waitMs > 0) {
+      const refusal = new SourceError(ErrorCode.UPSTREAM_THROTTLED, this.sourceName, operation, 'RetryAfter', undefined, true, waitMs);
+      logFailure(refusal);
+      throw refusal;
+    }
     try {
       // The deadline's signal reaches the call by closure, not through cockatiel: 3.2 re-runs calls
       // that waited behind a half-open probe without their signal, and loses a slot for every queued
@@ -118,6 +128,7 @@ export class SourceGuard {
       if (failure.code !== ErrorCode.BAD_USER_INPUT && !failure.local) {
         this.lastCall = { reachable: false, checkedAt: new Date(), errorCode: failure.code };
       }
+      if (failure.retryAfterMs !== undefined && !failure.local) this.throttledUntil = Math.max(this.throttledUntil, Date.now() + failure.retryAfterMs);
       logFailure(failure);
       throw failure;
     }

@@ -29,10 +29,11 @@ const kinds: [string, string, SandboxFault][] = [
   ['a hang', 'UPSTREAM_TIMEOUT', { kind: 'hang' }],
   ['a 503', 'UPSTREAM_UNAVAILABLE', { kind: 'error', status: 503 }],
   ['a 500', 'UPSTREAM_UNAVAILABLE', { kind: 'error', status: 500 }],
-  ['throttling', 'UPSTREAM_THROTTLED', { kind: 'throttle', retryAfterSeconds: 30 }],
   ['a connection reset', 'UPSTREAM_UNAVAILABLE', { kind: 'reset' }],
   ['a malformed body', 'UPSTREAM_BAD_RESPONSE', { kind: 'malformed' }],
   ['expired or revoked credentials', 'UPSTREAM_AUTH_FAILED', { kind: 'credentials' }],
+  // Last: the gateway then calls the tenant no more for the 30 s its Retry-After asks.
+  ['throttling', 'UPSTREAM_THROTTLED', { kind: 'throttle', retryAfterSeconds: 30 }],
 ];
 
 async function timed(gateway: TestGateway, query: string, variables?: Record<string, unknown>): Promise<{ answer: GraphQLResponse; ms: number }> {
@@ -98,10 +99,12 @@ describe('each fault kind', () => {
     gateway.sandbox.sailPoint.faults.clear();
   });
 
-  // The SDK backs off up to 1 s and then 2 s between throttled attempts: the next test gives it a longer deadline.
-  const awsKinds = kinds.filter(([, , fault]) => fault.kind !== 'throttle');
+  // Throttling has tests of its own: the SDK backs off up to 1 s and then 2 s between throttled
+  // attempts (the AWS test below gives it a longer deadline), and a throttled tenant is not called
+  // again until its Retry-After, which would stand in for the faults of the tests after it here.
+  const unthrottled = kinds.filter(([, , fault]) => fault.kind !== 'throttle');
 
-  it.each(awsKinds)('AWS: %s on ListBackupJobs is %s for that source alone, within the deadline', async (_name, code, fault) => {
+  it.each(unthrottled)('AWS: %s on ListBackupJobs is %s for that source alone, within the deadline', async (_name, code, fault) => {
     gateway.sandbox.aws.faults.set('us-east-1', { ...fault, operation: 'ListBackupJobs' });
     const { answer, ms } = await timed(gateway, LIST);
     expect(failures(answer)).toEqual([[code, 'aws-us-east-1']]);
@@ -111,7 +114,7 @@ describe('each fault kind', () => {
     if (code === 'UPSTREAM_TIMEOUT') expect(ms).toBeGreaterThanOrEqual(DEADLINE_MS - EARLY_MS);
   });
 
-  it.each(kinds)('SailPoint: %s on every call is %s for that tenant alone, within the deadline', async (_name, code, fault) => {
+  it.each(unthrottled)('SailPoint: %s on every call is %s for that tenant alone, within the deadline', async (_name, code, fault) => {
     gateway.sandbox.sailPoint.faults.set('acme-prod', fault);
     const { answer, ms } = await timed(gateway, LIST);
     expect(failures(answer)).toEqual([[code, 'sailpoint-acme-prod']]);
@@ -157,6 +160,34 @@ describe('each fault kind', () => {
     gateway.sandbox.sailPoint.revokeTokens('acme-prod');
     const { answer } = await timed(gateway, LIST);
     expect(failures(answer)).toEqual([['UPSTREAM_AUTH_FAILED', 'sailpoint-acme-prod']]);
+  });
+});
+
+describe('a throttled source', () => {
+  it("is UPSTREAM_THROTTLED with its Retry-After on every page until then, is not called meanwhile, and never opens its circuit", async () => {
+    const gateway = await startGateway({
+      configure: (config) => uncached(everySource((source) => ({ ...source, timeoutMs: DEADLINE_MS, circuitBreaker: { failures: 2, halfOpenAfterMs: 60_000 } }))(config)),
+    });
+    try {
+      gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'throttle', retryAfterSeconds: 30 });
+      const first = await gateway.query(LIST);
+      expect(first.errors?.map((error) => [error.extensions?.code, error.extensions?.sourceName, error.extensions?.retryAfterSeconds])).toEqual([
+        ['UPSTREAM_THROTTLED', 'sailpoint-acme-prod', 30],
+      ]);
+      const calls = gateway.sandbox.sailPoint.calls.count(undefined, 'acme-prod');
+      for (let page = 0; page < 5; page++) {
+        const answer = await gateway.query(LIST);
+        const [error] = answer.errors ?? [];
+        expect([error?.extensions?.code, error?.extensions?.sourceName]).toEqual(['UPSTREAM_THROTTLED', 'sailpoint-acme-prod']);
+        expect(error?.extensions?.retryAfterSeconds).toBeGreaterThanOrEqual(28);
+        expect(servedSources(answer)).toEqual(ALL_SOURCES.filter((name) => name !== 'sailpoint-acme-prod'));
+      }
+      expect(gateway.sandbox.sailPoint.calls.count(undefined, 'acme-prod')).toBe(calls);
+      const sources = await gateway.query('{ backupSources { name circuit } }');
+      expect(sources.data!.backupSources.find((source: { name: string }) => source.name === 'sailpoint-acme-prod').circuit).toBe('CLOSED');
+    } finally {
+      await gateway.close();
+    }
   });
 });
 

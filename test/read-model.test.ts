@@ -52,8 +52,15 @@ function setup(withLookups = false) {
   const adapter = new CountingAdapter(withLookups);
   const model = new SourceReadModel(adapter, new MemoryState(clock), clock);
   const charged: string[] = [];
-  const reader = (): Reader => ({ signal: new AbortController().signal, parts: new Map(), charge: async (name) => void charged.push(name), away: (wait) => wait() });
-  return { adapter, model, reader, charged, advance: (ms: number) => (now += ms) };
+  const refunded: string[] = [];
+  const reader = (): Reader => ({
+    signal: new AbortController().signal,
+    parts: new Map(),
+    charge: async (name) => void charged.push(name),
+    refund: async (name) => void refunded.push(name),
+    away: (wait) => wait(),
+  });
+  return { adapter, model, reader, charged, refunded, advance: (ms: number) => (now += ms) };
 }
 
 const keysOf = (jobs: readonly ReadableJob[] | undefined) => jobs?.map((j) => j.key);
@@ -135,6 +142,7 @@ describe('SourceReadModel', () => {
       signal: new AbortController().signal,
       parts: new Map(),
       away: (wait) => wait(),
+      refund: async () => undefined,
       // A charge that takes a while to decide, as one through Redis does.
       charge: async () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
@@ -149,6 +157,21 @@ describe('SourceReadModel', () => {
     expect(charges).toEqual(['first', 'refused', 'r0']);
     expect(adapter.lists).toBe(2);
     expect(parts.slice(1).every((part) => part.snapshot?.jobs.length === 2 && !part.stale)).toBe(true);
+  });
+
+  it('gives a reader back its charge when the refresh it paid for fails, in the background or while it waits', async () => {
+    const { adapter, model, reader, charged, refunded, advance } = setup();
+    await model.read(reader());
+    adapter.failing = true;
+    advance(2_000);
+    const servedMeanwhile = await model.read(reader());
+    expect(servedMeanwhile.snapshot?.jobs).toHaveLength(2);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    advance(10_000);
+    const waited = await model.read(reader());
+    expect(waited.stale).toBe(true);
+    expect(charged).toEqual(['src', 'src', 'src']);
+    expect(refunded).toEqual(['src', 'src']);
   });
 
   it('gives one reader one state of the source, however often it reads', async () => {

@@ -111,6 +111,11 @@ export interface Reader {
    * look up one job; throws to refuse (a caller over its budget).
    */
   charge(sourceName: string, read: UpstreamRead): Promise<void>;
+  /**
+   * Gives back a charge: the read it paid for failed upstream, so a caller's share is spent on
+   * answers, not on an upstream's outage.
+   */
+  refund(sourceName: string, read: UpstreamRead): Promise<void>;
   /** Runs a wait for an upstream; the reader need not hold anything up meanwhile (its caller's turn). */
   away<T>(wait: () => Promise<T>): Promise<T>;
 }
@@ -140,6 +145,7 @@ const RECONCILE_AFTER_MS = 15 * 60 * 1000;
 interface Failure {
   code: UpstreamErrorCode;
   upstreamName: string;
+  retryAfterMs?: number;
 }
 
 export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
@@ -245,7 +251,10 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       // A request past its deadline (the list it waited for may have taken all of it) starts nothing.
       if (reader.signal.aborted) throw requestDeadline(this.name, 'lookup');
       pending = inSpan('read-model lookup', { attributes: this.spanAttributes }, async () => {
-        const job = await lookupJob(key);
+        const job = await lookupJob(key).catch(async (error: unknown) => {
+          await reader.refund(this.name, 'lookup');
+          throw error;
+        });
         const ttl = job === null ? this.adapter.freshness.maxStalenessMs : this.adapter.isSettled(job) ? SETTLED_TTL_MS : this.adapter.freshness.maxStalenessMs;
         if (ttl > 0) await this.state.write(cacheKey, { value: job, fetchedAt: this.now() }, ttl);
         return job;
@@ -273,7 +282,10 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       } finally {
         if (this.charging === charging) this.charging = undefined;
       }
-      return this.refresh(seen);
+      return this.refresh(seen).catch(async (error: unknown) => {
+        await reader.refund(this.name, 'refresh');
+        throw error;
+      });
     }
     return this.inflight;
   }
@@ -305,7 +317,8 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
           return await this.fetchAndStore(await this.latestStored(stored));
         } catch (error) {
           if (error instanceof SourceError) {
-            await this.state.write<Failure>(failureKey, { value: { code: error.code as UpstreamErrorCode, upstreamName: error.upstreamName }, fetchedAt: this.now() }, boundMs);
+            const failure: Failure = { code: error.code as UpstreamErrorCode, upstreamName: error.upstreamName, ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }) };
+            await this.state.write<Failure>(failureKey, { value: failure, fetchedAt: this.now() }, boundMs);
           }
           throw error;
         } finally {
@@ -317,7 +330,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       if (newer(latest)) return latest;
       const failure = await this.state.read<Failure>(failureKey);
       if (failure && failure.fetchedAt >= startedAt) {
-        throw new SourceError(failure.value.code, this.name, 'refresh', failure.value.upstreamName);
+        throw new SourceError(failure.value.code, this.name, 'refresh', failure.value.upstreamName, undefined, false, failure.value.retryAfterMs);
       }
       if (this.now() - startedAt > boundMs) {
         throw new SourceError(ErrorCode.UPSTREAM_TIMEOUT, this.name, 'refresh', 'PeerRefresh', undefined, true);

@@ -47,18 +47,21 @@ export class SailPointError extends Error {
   readonly status?: number;
   /** The gateway refused the call itself (its upstream budget was spent): nothing went wrong at the tenant. */
   readonly local: boolean;
+  /** How long the tenant asked for no calls (its 429's Retry-After), when it said. */
+  readonly retryAfterMs?: number;
 
   constructor(
     code: UpstreamErrorCode,
     tenant: string,
     message: string,
-    details: { status?: number; cause?: unknown; local?: boolean } = {},
+    details: { status?: number; cause?: unknown; local?: boolean; retryAfterMs?: number } = {},
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
     this.tenant = tenant;
     this.local = details.local ?? false;
     if (details.status !== undefined) this.status = details.status;
+    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
   }
 }
 
@@ -266,7 +269,7 @@ export class SailPointClient {
             'UPSTREAM_THROTTLED',
             this.tenant,
             `SailPoint tenant "${this.tenant}": ${operation} is still rate limited (HTTP 429) after ${throttledMs} ms of waiting`,
-            { status: 429 },
+            { status: 429, retryAfterMs: waitMs },
           );
         }
         throttledMs += waitMs;

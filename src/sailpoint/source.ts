@@ -77,7 +77,7 @@ export class SailPointSource implements SourceAdapter<SailPointBackupJobModel> {
         } catch (error) {
           if (!(error instanceof SailPointError)) throw error;
           const upstreamName = error.local ? 'Budget' : error.status === undefined ? error.code : `HTTP ${error.status}`;
-          throw new SourceError(error.code, this.name, operation, upstreamName, error.status, error.local);
+          throw new SourceError(error.code, this.name, operation, upstreamName, error.status, error.local, error.retryAfterMs);
         }
       },
       requestSignal,
