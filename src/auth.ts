@@ -5,7 +5,7 @@ import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from './config/index.js';
-import { ErrorCode } from './errors.js';
+import { ErrorCode } from './model/errors.js';
 import { log } from './observability/log.js';
 
 export interface Caller {

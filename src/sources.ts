@@ -1,9 +1,9 @@
 // The configured upstream sources of one gateway, each with its shared read model, looked up by name.
 // This is the one place that lists the kinds of source: each kind's descriptor, one entry apiece.
-import type { BackupJobModel } from '../resolvers/backup-jobs.js';
 import type { Caller } from './auth.js';
 import { awsBackup } from './aws/kind.js';
 import type { GatewayConfig } from './config/index.js';
+import type { BackupJobModel } from './model/job.js';
 import { SourceReadModel } from './read-model/source-read-model.js';
 import { sailPoint } from './sailpoint/kind.js';
 import { MemoryState, type SharedState } from './shared-state/index.js';

@@ -14,14 +14,14 @@ import { SOURCE_KINDS } from '../src/sources.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * The kinds the registry lists, each by its `configKind`: its folder, mapper and schema file are
- * named after it, and code names the kind with words that start with it (`aws`, `AwsBackupJob`,
- * `AWS_BACKUP`; `sailPoint`, `SailPointSource`, `SAILPOINT`).
+ * The kinds the registry lists, each by its `configKind`: its folder (which holds its mapper) and
+ * its schema file are named after it, and code names the kind with words that start with it
+ * (`aws`, `AwsBackupJob`, `AWS_BACKUP`; `sailPoint`, `SailPointSource`, `SAILPOINT`).
  */
 const KINDS = SOURCE_KINDS.map(({ configKind }) => configKind);
 
-/** A kind's own files: its folder under src/, its mapper and its schema file. */
-const KIND_FILES = KINDS.flatMap((kind) => [`src/${kind}/`, `resolvers/mappers/${kind}.ts`, `schema/${kind}.ts`]);
+/** A kind's own files: its folder under src/ (client, adapter, mapper, config schema) and its schema file. */
+const KIND_FILES = KINDS.flatMap((kind) => [`src/${kind}/`, `schema/${kind}.ts`]);
 
 /** The registry of source kinds, the registry of schema files, and the sandbox, which imitates each upstream. */
 const ALLOWED = ['src/sources.ts', 'schema/index.ts', 'src/sandbox/'];

@@ -14,13 +14,13 @@ import {
   type DescribeBackupJobOutput,
   type ListBackupJobsInput,
 } from '@aws-sdk/client-backup';
-import { awsJobKey, mapAwsBackupJob, withChildCounts, type AwsBackupJobModel } from '../../resolvers/mappers/aws.js';
 import { BudgetExhausted, upstreamBudget } from '../budget.js';
-import { ErrorCode, SourceError } from '../errors.js';
+import { ErrorCode, SourceError } from '../model/errors.js';
 import type { SourceAdapter } from '../read-model/source-read-model.js';
 import type { SharedState } from '../shared-state/index.js';
 import { SourceGuard, type CircuitName, type SourceHealth } from '../source-guard.js';
 import type { AwsSourceConfig } from './config.js';
+import { awsJobKey, mapAwsBackupJob, withChildCounts, type AwsBackupJobModel } from './mapper.js';
 
 export type { SourceHealth };
 

@@ -14,7 +14,7 @@ import {
 import { suppressTracing } from '@opentelemetry/core';
 import { GraphQLError } from 'graphql';
 import type { OtlpProtocol } from '../config/index.js';
-import { SourceError } from '../errors.js';
+import { SourceError } from '../model/errors.js';
 import { log } from './log.js';
 
 export const tracer = trace.getTracer('backup-graph');
