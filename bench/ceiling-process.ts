@@ -8,8 +8,8 @@ import type { SailPointBackupJobModel } from '../src/sailpoint/mapper.js';
 import { SailPointSource } from '../src/sailpoint/source.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { createGateway } from '../src/server.js';
-import { MemoryState } from '../src/shared-state/index.js';
-import { SourceRegistry } from '../src/sources.js';
+import { MemoryState } from '../src/shared-state/memory.js';
+import { SourceRegistry } from '../src/source-registry.js';
 import { announceReady, answerQuestions } from './ipc.js';
 
 /**

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, SourceError } from '../src/model/errors.js';
 import type { ReadableJob } from '../src/model/order.js';
 import { SourceReadModel, type Reader, type SourceAdapter } from '../src/read-model/source-read-model.js';
-import { MemoryState } from '../src/shared-state/index.js';
+import { MemoryState } from '../src/shared-state/memory.js';
 
 type Job = ReadableJob & { settled: boolean };
 

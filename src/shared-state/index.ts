@@ -27,6 +27,3 @@ export interface SharedState {
   readonly description: string;
   close(): Promise<void>;
 }
-
-export { MemoryState } from './memory.js';
-export { RedisState } from './redis.js';
