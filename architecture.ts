@@ -58,7 +58,8 @@ function byLayer(result: ICruiseResult): ICruiseResult {
       { criteria: { source: '^sandbox$' }, attributes: { label: 'sandbox\\nlocal AWS Backup and SailPoint servers', fillcolor: SANDBOX_COLOUR } },
     ],
   };
-  const optionsUsed = { ...result.summary.optionsUsed, reporterOptions: { archi: { collapsePattern: '^[^/]+$', theme } } };
+  // A layer's node links to nothing: '#' keeps its link within the page.
+  const optionsUsed = { ...result.summary.optionsUsed, prefix: '#', reporterOptions: { archi: { collapsePattern: '^[^/]+$', theme } } };
   return { ...result, modules, summary: { ...result.summary, optionsUsed } };
 }
 
