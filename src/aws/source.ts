@@ -10,8 +10,6 @@ import {
   ListBackupJobsCommand,
   ResourceNotFoundException,
   type BackupClientConfig,
-  type BackupJob,
-  type DescribeBackupJobOutput,
   type ListBackupJobsInput,
 } from '@aws-sdk/client-backup';
 import { BudgetExhausted, upstreamBudget } from '../budget.js';
@@ -29,8 +27,6 @@ export type { SourceHealth };
 // means for an upgrade; a value the operator set (to see the notice, "false") is kept. The SDK
 // reads the variable when the first client is built, which happens after this module has loaded.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-export type { BackupJob, DescribeBackupJobOutput, ListBackupJobsInput };
 
 /**
  * The SDK's logger middleware builds a redacted deep copy of every answer for `logger.info`, even

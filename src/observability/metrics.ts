@@ -106,6 +106,7 @@ const reads = counter(
 
 const lookups = counter('backup_graph_read_model_lookups_total', 'Jobs looked up by id: hit (in the list or cached), miss (asked upstream)', ['source', 'result']);
 
+/** The guard's circuit states (`CircuitName` in src/source-guard.ts, which records through these metrics and so cannot be imported here). */
 const CIRCUIT_STATES = ['CLOSED', 'HALF_OPEN', 'OPEN'] as const;
 
 new Gauge({
