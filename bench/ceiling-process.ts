@@ -2,14 +2,14 @@
 // from memory, so what it serves per second is what yoga, graphql-js and our resolvers allow without upstreams.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AwsBackupJobModel } from '../resolvers/mappers/aws.js';
-import type { SailPointBackupJobModel } from '../resolvers/mappers/sailpoint.js';
+import type { AwsBackupJobModel } from '../src/aws/mapper.js';
 import { AwsBackupSource } from '../src/aws/source.js';
+import type { SailPointBackupJobModel } from '../src/sailpoint/mapper.js';
 import { SailPointSource } from '../src/sailpoint/source.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { createGateway } from '../src/server.js';
-import { MemoryState } from '../src/shared-state/index.js';
-import { SourceRegistry } from '../src/sources.js';
+import { MemoryState } from '../src/shared-state/memory.js';
+import { SourceRegistry } from '../src/source-registry.js';
 import { announceReady, answerQuestions } from './ipc.js';
 
 /**

@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { getNamedType, isObjectType, type GraphQLObjectType } from 'graphql';
 import { encodeGlobalId } from '../resolvers/ids.js';
-import { awsJobKey } from '../resolvers/mappers/aws.js';
-import { sailPointJobKey } from '../resolvers/mappers/sailpoint.js';
 import { schema } from '../schema/index.js';
+import { awsJobKey } from '../src/aws/mapper.js';
+import { sailPointJobKey } from '../src/sailpoint/mapper.js';
 import type { AwsFixture, SailPointFixture, SandboxReady } from './sandbox-process.js';
 
 /** Upstream calls per operation, as the sandbox counted them. */

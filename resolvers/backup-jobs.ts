@@ -1,13 +1,13 @@
 // Root-field logic for the job list: choose the sources a filter allows, read each one's shared
 // read model in parallel, and merge them into one page. Nothing here knows what kind a source is.
-import { badUserInput, quoted } from '../src/errors.js';
+import { badUserInput, quoted } from '../src/model/errors.js';
+import type { BackupJobFilter, BackupJobModel, KindConditions } from '../src/model/job.js';
+import { toGraphQLError } from '../src/model/upstream-errors.js';
 import type { SourcePart } from '../src/read-model/source-read-model.js';
 import type { GatewaySource } from '../src/source-kind.js';
 import type { SourceKind } from '../src/sources.js';
 import type { GatewayContext } from './context.js';
-import type { BackupJobPhase } from './mappers/phase.js';
 import { assemblePage, decodeCursor, encodeCursor, type Cursor } from './pagination.js';
-import { toGraphQLError } from './upstream-errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 
@@ -16,38 +16,6 @@ const MAX_COUNTS_KEPT = 1_000;
 
 /** Unknown source names an error quotes at most: the request's own values come back short. */
 const NAMES_QUOTED = 5;
-
-export type BackupSourceKind = SourceKind;
-
-/** What every kind's job model holds: what the list, merge, paging and the `BackupJob` interface read. */
-export interface BackupJobModel {
-  sourceKind: SourceKind;
-  sourceName: string;
-  /** The loader key and the local part of the global id: `<sourceName>:<the source's own id>`. */
-  key: string;
-  phase: BackupJobPhase;
-  displayName: string;
-  createdAt: Date | null;
-  completedAt: Date | null;
-}
-
-export interface BackupJobFilter {
-  sourceKinds?: readonly BackupSourceKind[] | null;
-  sourceNames?: readonly string[] | null;
-  phases?: readonly BackupJobPhase[] | null;
-  createdAfter?: Date | null;
-  createdBefore?: Date | null;
-  /** The conditions the kinds add (`addFilterFields` in schema/filter.ts), by name; each kind's adapter reads its own. */
-  readonly [condition: string]: unknown;
-}
-
-/** The conditions one kind adds to the filter: their names, and the kind's check of their values. */
-export interface KindConditions {
-  readonly kind: SourceKind;
-  readonly names: readonly string[];
-  /** Throws BAD_USER_INPUT when the filter gives one of them a value the kind rejects. */
-  readonly validate?: (filter: BackupJobFilter) => void;
-}
 
 export interface BackupJobsArgs {
   first?: number | null;

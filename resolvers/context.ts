@@ -8,10 +8,10 @@ import { EVERYONE, type Caller } from '../src/auth.js';
 import { BudgetExhausted, type Budget } from '../src/budget.js';
 import type { OperationTurn } from '../src/caller-turns.js';
 import type { Limits } from '../src/config/index.js';
-import { badUserInput, rateLimited } from '../src/errors.js';
+import { badUserInput, rateLimited } from '../src/model/errors.js';
 import type { Reader } from '../src/read-model/source-read-model.js';
 import { noteRefusal } from '../src/refusal-log.js';
-import type { SourceRegistry } from '../src/sources.js';
+import type { SourceRegistry } from '../src/source-registry.js';
 
 /** The limits resolvers enforce themselves; the others act before a request runs. */
 export type ResolverLimits = Pick<Limits, 'maxPageSize' | 'maxRepresentations' | 'maxUpstreamCalls' | 'requestTimeoutMs'>;

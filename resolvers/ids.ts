@@ -1,5 +1,5 @@
 // Global ids: opaque to clients, stable, and naming the job's type, configured source and upstream id.
-import { badUserInput, quoted } from '../src/errors.js';
+import { badUserInput, quoted } from '../src/model/errors.js';
 
 /** Types whose ids the gateway issues; any other type name in an id is a bad id. */
 const NODE_TYPES = new Set<string>();

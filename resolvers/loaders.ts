@@ -3,10 +3,10 @@
 import { createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
 import type { GraphQLError } from 'graphql';
-import { badUserInput, quoted } from '../src/errors.js';
-import type { BackupJobModel } from './backup-jobs.js';
+import { badUserInput, quoted } from '../src/model/errors.js';
+import { sourceNameOf, type BackupJobModel } from '../src/model/job.js';
+import { toGraphQLError } from '../src/model/upstream-errors.js';
 import type { GatewayContext } from './context.js';
-import { toGraphQLError } from './upstream-errors.js';
 
 /** Jobs by key (`<sourceName>:<the source's own id>`); null for a job its source does not have. */
 export const jobLoader = createContextCache(
@@ -14,7 +14,7 @@ export const jobLoader = createContextCache(
     new DataLoader<string, BackupJobModel | null>(async (keys) => {
       const bySource = new Map<string, number[]>();
       keys.forEach((key, index) => {
-        const sourceName = key.slice(0, Math.max(0, key.indexOf(':')));
+        const sourceName = sourceNameOf(key);
         bySource.set(sourceName, [...(bySource.get(sourceName) ?? []), index]);
       });
       const results: (BackupJobModel | null | Error)[] = new Array(keys.length);

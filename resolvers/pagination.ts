@@ -1,8 +1,8 @@
 // Keyset pagination over several sources at once: one newest-first order across sources, with
 // cursors that stay valid while new jobs appear, and that remember where each source stands, so
 // that a page missing a source's part never moves past that source's unread jobs.
-import { badUserInput } from '../src/errors.js';
-import { comparePositions, firstAfter, floorPosition, positionOf, type Position, type ReadableJob } from '../src/read-model/order.js';
+import { badUserInput } from '../src/model/errors.js';
+import { comparePositions, firstAfter, floorPosition, positionOf, type Position, type ReadableJob } from '../src/model/order.js';
 
 export type { Position };
 

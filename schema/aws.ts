@@ -1,11 +1,11 @@
 // The AWS Backup side of the graph: AwsBackupJob with every DescribeBackupJob member, its nested
 // records, the root field that looks one up by its AWS id, its federation entity and the AWS
 // fields of a configured source.
-import type { BackupJobModel } from '../resolvers/backup-jobs.js';
 import { jobLoader } from '../resolvers/loaders.js';
-import { AWS_BACKUP_JOB_STATES, awsJobKey, type AwsBackupJobModel, type AwsBackupJobState as State } from '../resolvers/mappers/aws.js';
+import { AWS_BACKUP_JOB_STATES, awsJobKey, type AwsBackupJobModel, type AwsBackupJobState as State } from '../src/aws/mapper.js';
 import type { AwsJobConditions } from '../src/aws/source.js';
-import { badUserInput, quoted } from '../src/errors.js';
+import { badUserInput, quoted } from '../src/model/errors.js';
+import type { BackupJobModel } from '../src/model/job.js';
 import { BackupJob, jobNodeRef } from './backup-job.js';
 import { builder } from './builder.js';
 import { firstFound, globalIdKey, resolveJobReference } from './federation.js';

@@ -1,10 +1,10 @@
 // What every backup job has, whichever upstream it came from: the BackupJob interface and its
 // enums, and how each kind's schema file declares its own job type.
-import type { BackupJobModel } from '../resolvers/backup-jobs.js';
 import type { GatewayContext } from '../resolvers/context.js';
 import { decodeGlobalId, registerNodeType } from '../resolvers/ids.js';
 import { loadJobsOfKind } from '../resolvers/loaders.js';
-import { BACKUP_JOB_PHASES, type BackupJobPhase as Phase } from '../resolvers/mappers/phase.js';
+import type { BackupJobModel } from '../src/model/job.js';
+import { BACKUP_JOB_PHASES, type BackupJobPhase as Phase } from '../src/model/phase.js';
 import { SOURCE_KINDS, type SourceKind } from '../src/sources.js';
 import { builder } from './builder.js';
 
@@ -53,7 +53,8 @@ export const BackupJob = builder.interfaceRef<BackupJobModel>('BackupJob').imple
       type: BackupSourceKind,
       nullable: false,
       description: 'Which upstream system the source that reported this job is (AWS Backup or SailPoint).',
-      resolve: (job) => job.sourceKind,
+      // Every job comes from the adapter of a kind the registry lists, so its kind is one of the registry's.
+      resolve: (job) => job.sourceKind as SourceKind,
     }),
     sourceName: t.exposeString('sourceName', {
       nullable: false,

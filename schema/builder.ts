@@ -9,7 +9,7 @@ import { DateTimeResolver, SafeIntResolver } from 'graphql-scalars';
 import type { PageSource } from '../resolvers/backup-jobs.js';
 import type { GatewayContext } from '../resolvers/context.js';
 import { decodeGlobalId, encodeGlobalId } from '../resolvers/ids.js';
-import { badUserInput, forbiddenSource } from '../src/errors.js';
+import { badUserInput, forbiddenSource } from '../src/model/errors.js';
 
 export const builder = new SchemaBuilder<{
   Context: GatewayContext;

@@ -2,11 +2,11 @@
 // a reference turns back into a job through the same loaders as everything else.
 // Each kind's schema file makes its job type an entity with the helpers here.
 import { isInterfaceType, isUnionType, type GraphQLSchema } from 'graphql';
-import type { BackupJobModel } from '../resolvers/backup-jobs.js';
 import type { GatewayContext } from '../resolvers/context.js';
+import { badUserInput } from '../src/model/errors.js';
+import type { BackupJobModel } from '../src/model/job.js';
 import { BackupJob, loadByGlobalId } from './backup-job.js';
 import { builder } from './builder.js';
-import { badUserInput } from '../src/errors.js';
 
 /** The key every job type has: its global id. */
 export const globalIdKey = builder.selection<{ id: string }>('id');

@@ -1,7 +1,7 @@
 // The filter of `backupJobs`: the conditions every kind of job has, and those each kind's schema
 // file adds for its own jobs.
 import type { GenericInputFieldRef, InputShapeFromFields } from '@pothos/core';
-import type { KindConditions } from '../resolvers/backup-jobs.js';
+import type { KindConditions } from '../src/model/job.js';
 import type { SourceKind } from '../src/sources.js';
 import { BackupJobPhase, BackupSourceKind } from './backup-job.js';
 import { builder } from './builder.js';

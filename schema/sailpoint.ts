@@ -1,18 +1,18 @@
 // The SailPoint side of the graph: SailPointBackupJob with every BackupResponse member, its
 // options, the root field that looks one up by its SailPoint job id, and its federation entity.
-import type { BackupJobModel } from '../resolvers/backup-jobs.js';
-import {
-  sailPointJobKey,
-  type SailPointBackupJobModel,
-  type SailPointObjectOption as SailPointObjectOptionModel,
-} from '../resolvers/mappers/sailpoint.js';
-import { badUserInput, quoted } from '../src/errors.js';
+import { badUserInput, quoted } from '../src/model/errors.js';
+import type { BackupJobModel } from '../src/model/job.js';
 import type {
   SAILPOINT_BACKUP_STATUSES,
   SAILPOINT_BACKUP_TYPES,
   SAILPOINT_CLOUD_STORAGE_STATUSES,
   SAILPOINT_HYDRATION_STATUSES,
 } from '../src/sailpoint/index.js';
+import {
+  sailPointJobKey,
+  type SailPointBackupJobModel,
+  type SailPointObjectOption as SailPointObjectOptionModel,
+} from '../src/sailpoint/mapper.js';
 import { BackupJob, jobNodeRef } from './backup-job.js';
 import { builder } from './builder.js';
 import { firstFound, globalIdKey, resolveJobReference } from './federation.js';

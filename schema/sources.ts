@@ -2,7 +2,7 @@
 // kind's schema file adds the fields only its sources have.
 import { createContextCache, type FieldMap } from '@pothos/core';
 import { countUpstreamCall, type GatewayContext } from '../resolvers/context.js';
-import { probeSource, type SourceProbe } from '../resolvers/probe.js';
+import { probeSource, type SourceProbe } from '../src/probe.js';
 import type { Source } from '../src/sources.js';
 import { BackupSourceKind } from './backup-job.js';
 import { builder } from './builder.js';

@@ -4,8 +4,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { AuthConfig } from './config/index.js';
-import { ErrorCode } from './errors.js';
+import type { AuthConfig } from './config/auth.js';
+import { ErrorCode } from './model/errors.js';
 import { log } from './observability/log.js';
 
 export interface Caller {

@@ -7,7 +7,7 @@
 // with a 500 (variables or extensions of a GET) is refused as a bad request first.
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { boundQuotes, ErrorCode, reissue } from './errors.js';
+import { boundQuotes, ErrorCode, reissue } from './model/errors.js';
 
 /** Yoga's own answers that carry no body, and the code each gets. */
 const BARE_STATUSES: Record<number, string> = {

@@ -2,9 +2,9 @@
 // /readiness says how many configured sources answer, from probes run in the background.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useReadinessCheck, type Plugin } from 'graphql-yoga';
-import { probeSource } from '../resolvers/probe.js';
 import { untraced } from './observability/tracing.js';
-import type { SourceRegistry } from './sources.js';
+import { probeSource } from './probe.js';
+import type { SourceRegistry } from './source-registry.js';
 
 /** A round of probes starts at most this often, however often orchestrators ask. */
 const PROBE_INTERVAL_MS = 5_000;

@@ -4,7 +4,7 @@
 // lookups in one answer, that was most of what the answer cost.
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { reissue } from './errors.js';
+import { reissue } from './model/errors.js';
 
 export function useLeanErrors(): Plugin {
   return {

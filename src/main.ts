@@ -6,8 +6,10 @@ import { startTracing } from './observability/tracing.js';
 import { sandboxOptionsFromEnv, startSandbox, type Sandbox } from './sandbox/index.js';
 import { postureOf } from './security.js';
 import { createGateway, createHttpServer } from './server.js';
-import { MemoryState, RedisState, type SharedState } from './shared-state/index.js';
-import { SourceRegistry } from './sources.js';
+import type { SharedState } from './shared-state/index.js';
+import { MemoryState } from './shared-state/memory.js';
+import { RedisState } from './shared-state/redis.js';
+import { SourceRegistry } from './source-registry.js';
 
 /** REDIS_URL makes replicas share read models and budgets; without it the process keeps them itself. */
 async function sharedState(env: NodeJS.ProcessEnv): Promise<SharedState> {

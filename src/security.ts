@@ -7,7 +7,7 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { GraphQLError, type ExecutionResult, type ValidationRule } from 'graphql';
 import type { Plugin, YogaServerOptions } from 'graphql-yoga';
 import type { SecurityConfig } from './config/index.js';
-import { ErrorCode, reissue } from './errors.js';
+import { ErrorCode, reissue } from './model/errors.js';
 
 export interface SecurityPosture {
   production: boolean;

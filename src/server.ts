@@ -16,7 +16,7 @@ import { yogaLogger } from './observability/log.js';
 import { useObservability } from './observability/plugin.js';
 import { usePartialErrors } from './partial-errors.js';
 import { corsOf, limitPlugins, postureOf } from './security.js';
-import type { SourceRegistry } from './sources.js';
+import type { SourceRegistry } from './source-registry.js';
 
 /** What Node's HTTP server hands yoga with each request. */
 interface ServerContext {

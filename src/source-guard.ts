@@ -17,7 +17,7 @@ import {
   type CircuitBreakerPolicy,
   type TimeoutPolicy,
 } from 'cockatiel';
-import { ErrorCode, isRefusal, SourceError, type UpstreamErrorCode } from './errors.js';
+import { ErrorCode, isRefusal, SourceError, type UpstreamErrorCode } from './model/errors.js';
 import { log } from './observability/log.js';
 import { observeUpstreamCall } from './observability/upstream.js';
 import { noteRefusal } from './refusal-log.js';

@@ -2,7 +2,7 @@
 // through, and a descriptor the registry (src/sources.ts) lists. docs/adding-a-source.md walks a
 // new kind through both.
 import type { ZodDiscriminatedUnionOption, z } from 'zod';
-import type { BackupJobFilter, BackupJobModel } from '../resolvers/backup-jobs.js';
+import type { BackupJobFilter, BackupJobModel } from './model/job.js';
 import type { SourceAdapter } from './read-model/source-read-model.js';
 import type { SharedState } from './shared-state/index.js';
 import type { CircuitName, SourceHealth } from './source-guard.js';

@@ -1,12 +1,8 @@
-// The configured upstream sources of one gateway, each with its shared read model, looked up by name.
-// This is the one place that lists the kinds of source: each kind's descriptor, one entry apiece.
-import type { BackupJobModel } from '../resolvers/backup-jobs.js';
-import type { Caller } from './auth.js';
+// The registry of kinds: the one place that lists the kinds of source, each kind's descriptor one
+// entry apiece, and what the rest of the gateway knows of them through it.
 import { awsBackup } from './aws/kind.js';
-import type { GatewayConfig } from './config/index.js';
-import { SourceReadModel } from './read-model/source-read-model.js';
 import { sailPoint } from './sailpoint/kind.js';
-import { MemoryState, type SharedState } from './shared-state/index.js';
+import type { SharedState } from './shared-state/index.js';
 import type { SourceKindModule } from './source-kind.js';
 
 /** Every kind of source the gateway reads, in the order `BackupSourceKind` lists them. */
@@ -28,55 +24,7 @@ const BY_CONFIG_KIND = new Map<string, SourceKindModule<SourceKind, RegisteredKi
   SOURCE_KINDS.map((kind) => [kind.configKind, kind]),
 );
 
-export class SourceRegistry {
-  readonly all: readonly Source[];
-  private readonly byName: Map<string, Source>;
-
-  private constructor(
-    sources: readonly Source[],
-    readonly state: SharedState,
-    private readonly models: ReadonlyMap<string, SourceReadModel<BackupJobModel>>,
-  ) {
-    this.all = sources;
-    this.byName = new Map(sources.map((source) => [source.name, source]));
-  }
-
-  static fromConfig(config: GatewayConfig, state: SharedState = new MemoryState()): SourceRegistry {
-    const sources = config.sources.map((source) => BY_CONFIG_KIND.get(source.kind)!.create(source, state));
-    return SourceRegistry.of(sources, state);
-  }
-
-  /** A registry over sources built elsewhere (the benchmark's in-memory ceiling builds its own). */
-  static of(sources: readonly Source[], state: SharedState): SourceRegistry {
-    const models = new Map(sources.map((source) => [source.name, new SourceReadModel<BackupJobModel>(source, state)]));
-    return new SourceRegistry(sources, state, models);
-  }
-
-  /**
-   * The sources one caller may see. Everything a request does goes through this view, so for that
-   * caller a hidden source is never listed, probed or called, and naming it gets the same answer
-   * as naming a source that does not exist: a caller cannot even learn that it is there.
-   */
-  visibleTo(caller: Caller): SourceRegistry {
-    const visible = this.all.filter((source) => caller.maySee(source.name));
-    return visible.length === this.all.length ? this : new SourceRegistry(visible, this.state, this.models);
-  }
-
-  get(name: string): Source | undefined {
-    return this.byName.get(name);
-  }
-
-  /** The shared read model of a source this view holds. */
-  readModel(name: string): SourceReadModel<BackupJobModel> | undefined {
-    return this.byName.has(name) ? this.models.get(name) : undefined;
-  }
-
-  /** The sources of one kind this view holds. */
-  ofKind<Kind extends SourceKind>(kind: Kind): Extract<Source, { kind: Kind }>[] {
-    return this.all.filter((source): source is Extract<Source, { kind: Kind }> => source.kind === kind);
-  }
-
-  destroy(): void {
-    for (const source of this.all) source.destroy();
-  }
+/** The adapter of one configured source, made by the kind its `kind` names. */
+export function createSource(config: SourceConfig, state: SharedState): Source {
+  return BY_CONFIG_KIND.get(config.kind)!.create(config, state);
 }

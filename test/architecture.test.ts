@@ -1,12 +1,17 @@
-// The read layer is source-agnostic: outside each kind's own files and the two registries, no code
-// names a kind of source or a filter condition a kind adds, so a third kind is added without
-// editing shared code (docs/adding-a-source.md). Comments and prose in strings may name the
-// upstreams; code may not.
+// The house keeps its shape. Its imports keep the rules of .dependency-cruiser.mjs: one direction,
+// from the server down to the job model, no circles, the sandbox and the gateway apart; and the
+// committed picture of them (docs/architecture.md) is current. The read layer is source-agnostic:
+// outside each kind's own files and the two registries, no code names a kind of source or a filter
+// condition a kind adds, so a third kind is added without editing shared code
+// (docs/adding-a-source.md). Comments and prose in strings may name the upstreams; code may not.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ICruiseResult, IViolation } from 'dependency-cruiser';
 import ts from 'typescript';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import rules from '../.dependency-cruiser.mjs';
+import { cruiseImports, drawArchitecture, PICTURE, placeOf } from '../architecture.js';
 import { kindConditions } from '../schema/filter.js';
 import '../schema/index.js';
 import { SOURCE_KINDS } from '../src/sources.js';
@@ -14,14 +19,14 @@ import { SOURCE_KINDS } from '../src/sources.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * The kinds the registry lists, each by its `configKind`: its folder, mapper and schema file are
- * named after it, and code names the kind with words that start with it (`aws`, `AwsBackupJob`,
- * `AWS_BACKUP`; `sailPoint`, `SailPointSource`, `SAILPOINT`).
+ * The kinds the registry lists, each by its `configKind`: its folder (which holds its mapper) and
+ * its schema file are named after it, and code names the kind with words that start with it
+ * (`aws`, `AwsBackupJob`, `AWS_BACKUP`; `sailPoint`, `SailPointSource`, `SAILPOINT`).
  */
 const KINDS = SOURCE_KINDS.map(({ configKind }) => configKind);
 
-/** A kind's own files: its folder under src/, its mapper and its schema file. */
-const KIND_FILES = KINDS.flatMap((kind) => [`src/${kind}/`, `resolvers/mappers/${kind}.ts`, `schema/${kind}.ts`]);
+/** A kind's own files: its folder under src/ (client, adapter, mapper, config schema) and its schema file. */
+const KIND_FILES = KINDS.flatMap((kind) => [`src/${kind}/`, `schema/${kind}.ts`]);
 
 /** The registry of source kinds, the registry of schema files, and the sandbox, which imitates each upstream. */
 const ALLOWED = ['src/sources.ts', 'schema/index.ts', 'src/sandbox/'];
@@ -76,7 +81,7 @@ function kindNames(path: string): string[] {
 
 describe('architecture', () => {
   it('scans the shared code: the list, merge, paging, caching, config and schema files', () => {
-    for (const path of ['src/config/index.ts', 'src/read-model/source-read-model.ts', 'resolvers/backup-jobs.ts', 'resolvers/ids.ts', 'schema/backup-job.ts', 'schema/federation.ts', 'schema/filter.ts']) {
+    for (const path of ['src/model/job.ts', 'src/config/index.ts', 'src/read-model/source-read-model.ts', 'resolvers/backup-jobs.ts', 'resolvers/ids.ts', 'schema/backup-job.ts', 'schema/federation.ts', 'schema/filter.ts']) {
       expect(SHARED).toContain(path);
     }
   });
@@ -96,3 +101,38 @@ describe('architecture', () => {
     expect(SHARED.flatMap((path) => placesNaming(path, (word) => conditions.has(word)))).toEqual([]);
   });
 });
+
+/** A broken rule as a reviewer reads it: the rule, the import (or the circle) and why the rule is there. */
+function describeViolation(violation: IViolation): string {
+  const path = violation.cycle?.length ? [violation.from, ...violation.cycle.map(({ name }) => name)] : [violation.from, violation.to];
+  const why = rules.forbidden?.find(({ name }) => name === violation.rule.name)?.comment;
+  return `${violation.rule.name}: ${path.join(' -> ')}${why ? ` (${why})` : ''}`;
+}
+
+describe('imports', () => {
+  let imports: ICruiseResult;
+  beforeAll(async () => {
+    imports = await cruiseImports();
+  }, 60_000);
+
+  it('reads the project: every folder the rules speak of', () => {
+    const folders = new Set(imports.modules.map(({ source }) => source.split('/')[0]));
+    for (const folder of ['src', 'resolvers', 'schema', 'bench', 'test']) expect(folders).toContain(folder);
+  });
+
+  it('keep the rules of .dependency-cruiser.mjs: no circles, every import downward, the sandbox and the gateway apart', () => {
+    expect(imports.summary.violations.map(describeViolation)).toEqual([]);
+  });
+
+  it('place every module of the gateway in a layer or the sandbox, so that the rules reach it', () => {
+    const gateway = imports.modules.filter(({ source }) => /^(src|resolvers|schema)\//.test(source));
+    expect(gateway.length).toBeGreaterThan(50);
+    expect(gateway.filter(({ source }) => placeOf(source) === null).map(({ source }) => source)).toEqual([]);
+  });
+
+  it(`are what the committed ${PICTURE} draws (run \`npm run architecture\` after moving an import across layers)`, async () => {
+    const committed = readFileSync(join(ROOT, PICTURE), 'utf8');
+    expect(committed, `${PICTURE} is stale`).toBe(await drawArchitecture(imports));
+  });
+});
+

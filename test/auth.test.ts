@@ -12,10 +12,10 @@ import { callerFor, EVERYONE } from '../src/auth.js';
 import { Budget } from '../src/budget.js';
 import { CallerTurns, OperationTurn } from '../src/caller-turns.js';
 import { parseSecurity } from '../src/config/index.js';
-import { SourceRegistry } from '../src/sources.js';
+import { SourceRegistry } from '../src/source-registry.js';
 import { startTestGateway, uncached, type GraphQLResponse, type TestGateway } from './support/gateway.js';
-import { TEST_API_KEY } from './support/secrets.js';
 import { freePort } from './support/ports.js';
+import { TEST_API_KEY } from './support/secrets.js';
 
 /** A loopback port nothing listens on, for sources that must be unreachable. */
 const CLOSED_PORT = await freePort();

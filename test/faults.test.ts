@@ -5,7 +5,7 @@
 // breaker that fails a dead source fast and probes it back.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeGlobalId } from '../resolvers/ids.js';
-import { awsJobKey } from '../resolvers/mappers/aws.js';
+import { awsJobKey } from '../src/aws/mapper.js';
 import type { GatewayConfig, SourceConfig } from '../src/config/index.js';
 import type { SandboxFault } from '../src/sandbox/faults.js';
 import { ownAccountOnly, startTestGateway, steady, uncached, type GraphQLResponse, type TestGateway } from './support/gateway.js';

@@ -2,7 +2,7 @@
 // completed since the newest it has seen, and the running ones, each listing one round trip.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { editJobs } from '../src/read-model/job-set.js';
-import type { ReadableJob } from '../src/read-model/order.js';
+import type { ReadableJob } from '../src/model/order.js';
 import { startJobs } from './support/aws-jobs.js';
 import { startTestGateway, uncached, type TestGateway } from './support/gateway.js';
 

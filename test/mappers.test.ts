@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeGlobalId, encodeGlobalId } from '../resolvers/ids.js';
 // The schema registers each kind's job type, whose ids then decode.
 import '../schema/index.js';
-import { awsPhase, mapAwsBackupJob } from '../resolvers/mappers/aws.js';
-import { mapSailPointBackupJob, sailPointPhase } from '../resolvers/mappers/sailpoint.js';
+import { awsPhase, mapAwsBackupJob } from '../src/aws/mapper.js';
+import { mapSailPointBackupJob, sailPointPhase } from '../src/sailpoint/mapper.js';
 
 describe('AWS phase table', () => {
   it.each([

@@ -1,7 +1,7 @@
 // The cross-source page on its own: order, filters, cursors, and parts missing from some pages.
 import { describe, expect, it } from 'vitest';
 import { assemblePage, decodeCursor, encodeCursor, type Cursor, type PagePart } from '../resolvers/pagination.js';
-import type { ReadableJob } from '../src/read-model/order.js';
+import type { ReadableJob } from '../src/model/order.js';
 
 type Job = ReadableJob & { ok?: boolean };
 const job = (createdAt: number, sourceName: string, id = `${sourceName}${createdAt}`, ok = true): Job => ({

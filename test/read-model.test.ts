@@ -1,10 +1,10 @@
 // The shared read model of one source on its own, on a clock the test moves: when it reads
 // upstream, what it serves meanwhile, and what it remembers of lookups.
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, SourceError } from '../src/errors.js';
-import type { ReadableJob } from '../src/read-model/order.js';
+import { ErrorCode, SourceError } from '../src/model/errors.js';
+import type { ReadableJob } from '../src/model/order.js';
 import { SourceReadModel, type Reader, type SourceAdapter } from '../src/read-model/source-read-model.js';
-import { MemoryState } from '../src/shared-state/index.js';
+import { MemoryState } from '../src/shared-state/memory.js';
 
 type Job = ReadableJob & { settled: boolean };
 

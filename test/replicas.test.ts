@@ -11,7 +11,7 @@ import type { BudgetConfig } from '../src/budget.js';
 import type { SourceConfig } from '../src/config/index.js';
 import type { Freshness } from '../src/read-model/source-read-model.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { RedisState } from '../src/shared-state/index.js';
+import { RedisState } from '../src/shared-state/redis.js';
 import { SANDBOX_NOW } from './support/gateway.js';
 import { REDIS_AVAILABLE, startRedis, type RedisServer } from './support/redis.js';
 

@@ -2,16 +2,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Budget } from '../src/budget.js';
 import {
   SailPointClient,
   SailPointError,
   type SailPointClientOptions,
   type SailPointTenantConfig,
 } from '../src/sailpoint/index.js';
-import { Budget } from '../src/budget.js';
 import type { SandboxFault } from '../src/sandbox/faults.js';
 import { startSailPointSandbox, type SailPointSandbox } from '../src/sandbox/sailpoint/index.js';
-import { MemoryState } from '../src/shared-state/index.js';
+import { MemoryState } from '../src/shared-state/memory.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;

@@ -10,17 +10,15 @@ import {
   ListBackupJobsCommand,
   ResourceNotFoundException,
   type BackupClientConfig,
-  type BackupJob,
-  type DescribeBackupJobOutput,
   type ListBackupJobsInput,
 } from '@aws-sdk/client-backup';
-import { awsJobKey, mapAwsBackupJob, withChildCounts, type AwsBackupJobModel } from '../../resolvers/mappers/aws.js';
 import { BudgetExhausted, upstreamBudget } from '../budget.js';
-import { ErrorCode, SourceError } from '../errors.js';
+import { ErrorCode, SourceError } from '../model/errors.js';
 import type { SourceAdapter, TimeSlicedListing } from '../read-model/source-read-model.js';
 import type { SharedState } from '../shared-state/index.js';
 import { SourceGuard, type CircuitName, type SourceHealth } from '../source-guard.js';
 import type { AwsSourceConfig } from './config.js';
+import { awsJobKey, mapAwsBackupJob, withChildCounts, type AwsBackupJobModel } from './mapper.js';
 
 export type { SourceHealth };
 
@@ -29,8 +27,6 @@ export type { SourceHealth };
 // means for an upgrade; a value the operator set (to see the notice, "false") is kept. The SDK
 // reads the variable when the first client is built, which happens after this module has loaded.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-export type { BackupJob, DescribeBackupJobOutput, ListBackupJobsInput };
 
 /**
  * The SDK's logger middleware builds a redacted deep copy of every answer for `logger.info`, even

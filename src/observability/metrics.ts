@@ -4,18 +4,23 @@
 // operation names): never a job id, a caller, or anything else a request can make up.
 import { createRequire } from 'node:module';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CircuitName } from '../source-guard.js';
-import type { SourceRegistry } from '../sources.js';
 
 export const metricsRegistry = new Registry();
 
 /** Off until a gateway serves the metrics: until then every recorder returns at once. */
 let recording = false;
 
-/** The sources whose circuits and read models the gauges read when scraped: the gateway this process serves. */
-let watched: SourceRegistry | undefined;
+/** What the gauges read of the gateway's sources when scraped: each one's circuit and the age of its read model. */
+export interface WatchedSources {
+  readonly all: readonly { readonly name: string; readonly circuit: string }[];
+  readModel(name: string): { fetchedAt(): Promise<number | null> } | undefined;
+  readonly state: { readonly failedWrites: number };
+}
 
-export function startRecording(sources: SourceRegistry): void {
+/** The sources whose circuits and read models the gauges read when scraped: the gateway this process serves. */
+let watched: WatchedSources | undefined;
+
+export function startRecording(sources: WatchedSources): void {
   watched = sources;
   if (recording) return;
   recording = true;
@@ -112,7 +117,8 @@ new Counter({
   },
 });
 
-const CIRCUIT_STATES: readonly CircuitName[] = ['CLOSED', 'HALF_OPEN', 'OPEN'];
+/** The guard's circuit states (`CircuitName` in src/source-guard.ts, which records through these metrics and so cannot be imported here). */
+const CIRCUIT_STATES = ['CLOSED', 'HALF_OPEN', 'OPEN'] as const;
 
 new Gauge({
   name: 'backup_graph_circuit_state',

@@ -7,7 +7,7 @@ import { context, propagation, SpanKind, SpanStatusCode, trace, type Span, type 
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { MetricsConfig } from '../config/index.js';
-import type { SourceRegistry } from '../sources.js';
+import type { SourceRegistry } from '../source-registry.js';
 import { inRequest } from './log.js';
 import { metricsRegistry, recordGraphQLRequest, startRecording } from './metrics.js';
 import { tracer } from './tracing.js';

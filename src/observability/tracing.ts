@@ -13,11 +13,13 @@ import {
 } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { GraphQLError } from 'graphql';
-import type { OtlpProtocol } from '../config/index.js';
-import { SourceError } from '../errors.js';
+import { SourceError } from '../model/errors.js';
 import { log } from './log.js';
 
 export const tracer = trace.getTracer('backup-graph');
+
+/** How spans travel to the collector (OTEL_EXPORTER_OTLP_PROTOCOL). */
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
 export interface Tracing {
   /** Exports the spans still buffered, then stops. */

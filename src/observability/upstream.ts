@@ -2,7 +2,7 @@
 // requests it sent. The guard runs each call through observeUpstreamCall; each HTTP request that
 // takes from a source's budget (retries and token requests too) reports itself with countUpstreamRequest.
 import { SpanKind } from '@opentelemetry/api';
-import { isRefusal, type SourceError } from '../errors.js';
+import { isRefusal, type SourceError } from '../model/errors.js';
 import { contextKey, valueOf, withValue } from './context.js';
 import { recordUpstreamCall, recordUpstreamRequest } from './metrics.js';
 import { inSpan } from './tracing.js';

@@ -1,6 +1,6 @@
 // Pure edits of a source's sorted job list: what an incremental refresh or one time slice of a
 // reconciliation changes in it, without re-sorting or copying the jobs it leaves alone.
-import { byPosition, type ReadableJob } from './order.js';
+import { byPosition, type ReadableJob } from '../model/order.js';
 
 export interface ListEdit<Job extends ReadableJob> {
   /** Jobs as the upstream just listed them; each replaces the list's job of the same key, if `prefer` lets it. */

@@ -3,14 +3,14 @@
 // fresh, or stale within bounds the source's configuration sets; refreshes run one at a time per
 // source across all replicas, and every upstream call they make is counted against budgets.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode, SourceError, type UpstreamErrorCode } from '../errors.js';
+import { ErrorCode, SourceError, type UpstreamErrorCode } from '../model/errors.js';
+import { byPosition, type ReadableJob } from '../model/order.js';
 import { log } from '../observability/log.js';
 import { recordLookup, recordRead, type ReadResult } from '../observability/metrics.js';
 import { inSpan } from '../observability/tracing.js';
-import { requestDeadline, untilRequestDeadline } from '../source-guard.js';
 import type { SharedState, Stored } from '../shared-state/index.js';
+import { requestDeadline, untilRequestDeadline } from '../source-guard.js';
 import { editJobs, type ListEdit } from './job-set.js';
-import { byPosition, type ReadableJob } from './order.js';
 
 export interface Freshness {
   refreshAfterMs: number;

@@ -2,7 +2,7 @@
 // budget every request takes from, bounded retries, cancellation, typed records.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BudgetExhausted } from '../budget.js';
-import type { UpstreamErrorCode } from '../errors.js';
+import type { UpstreamErrorCode } from '../model/errors.js';
 import { backupListSchema, type SailPointBackupRecord, type SailPointBackupStatus } from './records.js';
 
 export interface SailPointTenantConfig {

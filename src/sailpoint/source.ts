@@ -1,17 +1,14 @@
 // One configured SailPoint tenant as the read layer sees it: its client, which collections it
 // lists, every call run through the source's guard (deadline, concurrency, circuit breaker) and
 // its upstream budget.
-import { mapSailPointBackupJob, type SailPointBackupJobModel } from '../../resolvers/mappers/sailpoint.js';
 import { upstreamBudget } from '../budget.js';
-import { SourceError } from '../errors.js';
+import { SourceError } from '../model/errors.js';
 import type { SourceAdapter } from '../read-model/source-read-model.js';
 import type { SharedState } from '../shared-state/index.js';
 import { SourceGuard, type CircuitName, type SourceHealth } from '../source-guard.js';
 import type { SailPointSourceConfig } from './config.js';
 import { SailPointClient, SailPointError, type SailPointBackupRecord, type SailPointBackupStatus } from './index.js';
-
-/** Which Configuration Hub list a record comes from: backups and uploads are separate endpoints upstream. */
-export type SailPointCollection = 'backup' | 'upload';
+import { mapSailPointBackupJob, type SailPointBackupJobModel, type SailPointCollection } from './mapper.js';
 
 /** Statuses after which SailPoint never changes a backup again. */
 const SETTLED_STATUSES: ReadonlySet<string> = new Set(['COMPLETE', 'CANCELLED', 'FAILED']);

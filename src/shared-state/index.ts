@@ -29,6 +29,3 @@ export interface SharedState {
   readonly description: string;
   close(): Promise<void>;
 }
-
-export { MemoryState } from './memory.js';
-export { RedisState } from './redis.js';

@@ -5,7 +5,7 @@ import type { AwsSourceConfig } from '../../src/aws/config.js';
 import { parseSecurity, parseSource, type GatewayConfig } from '../../src/config/index.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { createGateway, createHttpServer } from '../../src/server.js';
-import { SourceRegistry } from '../../src/sources.js';
+import { SourceRegistry } from '../../src/source-registry.js';
 
 /** A fixed clock so that the seed data, and so every expectation, is the same on every run. */
 export const SANDBOX_NOW = new Date('2026-11-01T12:00:00Z');

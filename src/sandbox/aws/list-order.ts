@@ -1,7 +1,6 @@
 // The orders the AWS sandbox can list jobs in. AWS documents none for ListBackupJobs, so a client
 // must not rely on one; 'shuffled' lets tests prove that a client does not.
 import { Rng } from './rng.js';
-import type { WireBackupJob } from './store.js';
 
 export const LIST_ORDERS = ['newest-first', 'shuffled'] as const;
 export type ListOrder = (typeof LIST_ORDERS)[number];
@@ -18,8 +17,11 @@ export type ListKey = readonly (number | string)[];
 
 const SHUFFLE_SEED = 'list-order';
 
+/** The members of a job's wire record (the store's WireBackupJob) that its key is made of. */
+type KeyedRecord = { readonly AccountId: string; readonly BackupJobId: string; readonly CreationDate: number };
+
 /** How a job's key is made in the given order. */
-export function listKeyOf(order: ListOrder): (record: WireBackupJob) => ListKey {
+export function listKeyOf(order: ListOrder): (record: KeyedRecord) => ListKey {
   switch (order) {
     case 'newest-first':
       // Newest CreationDate first; ties by BackupJobId, ascending.

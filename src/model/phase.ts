@@ -1,5 +1,5 @@
 // The source-neutral lifecycle of a backup job. How each upstream's states map onto it is that
-// kind's mapper's business (resolvers/mappers/<kind>.ts).
+// kind's mapper's business (src/<kind>/mapper.ts).
 
 export const BACKUP_JOB_PHASES = [
   'QUEUED',

@@ -1,6 +1,6 @@
 // Whether a source answers right now: its cheapest call, timed, with the failure as an error code.
-import type { Source } from '../src/sources.js';
-import { toGraphQLError } from './upstream-errors.js';
+import { toGraphQLError } from './model/upstream-errors.js';
+import type { Source } from './sources.js';
 
 export interface SourceProbe {
   reachable: boolean;

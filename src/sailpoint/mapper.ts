@@ -1,9 +1,11 @@
 // Pure mapping from a SailPoint Configuration Hub BackupResponse to the graph's SailPointBackupJob,
 // and how SailPoint statuses map onto the source-neutral phases.
-import type { SailPointBackupRecord, SailPointBackupStatus } from '../../src/sailpoint/index.js';
-import type { SailPointCollection } from '../../src/sailpoint/source.js';
-import type { BackupJobModel } from '../backup-jobs.js';
-import { unknownStatePhase, type BackupJobPhase } from './phase.js';
+import { jobKey, type BackupJobModel } from '../model/job.js';
+import { unknownStatePhase, type BackupJobPhase } from '../model/phase.js';
+import type { SailPointBackupRecord, SailPointBackupStatus } from './index.js';
+
+/** Which Configuration Hub list a record comes from: backups and uploads are separate endpoints upstream. */
+export type SailPointCollection = 'backup' | 'upload';
 
 const SAILPOINT_STATUS_PHASE: Record<SailPointBackupStatus, BackupJobPhase> = {
   NOT_STARTED: 'QUEUED',
@@ -64,7 +66,7 @@ export interface SailPointBackupJobModel extends BackupJobModel {
 }
 
 export function sailPointJobKey(sourceName: string, collection: SailPointCollection, jobId: string): string {
-  return `${sourceName}:${collection}:${jobId}`;
+  return jobKey(sourceName, `${collection}:${jobId}`);
 }
 
 /** Applies SailPoint's documented defaults for absent members (fileExists and userCanDelete true, isPartial false). */

@@ -1,6 +1,6 @@
 // Turns a failed upstream read into the GraphQL error clients see. (The guard has logged it already.)
 import { GraphQLError } from 'graphql';
-import { badUserInput, ErrorCode, reissue, SourceError, upstreamError } from '../src/errors.js';
+import { badUserInput, ErrorCode, reissue, SourceError, upstreamError } from './errors.js';
 
 export function toGraphQLError(error: unknown, sourceName: string): GraphQLError {
   if (error instanceof GraphQLError) {

@@ -1,9 +1,8 @@
 // Pure mapping from an AWS Backup job record (as the SDK returns it) to the graph's AwsBackupJob,
 // and how AWS states map onto the source-neutral phases.
-import { BackupJobState } from '@aws-sdk/client-backup';
-import type { BackupJob, DescribeBackupJobOutput } from '../../src/aws/source.js';
-import type { BackupJobModel } from '../backup-jobs.js';
-import { unknownStatePhase, type BackupJobPhase } from './phase.js';
+import { BackupJobState, type BackupJob, type DescribeBackupJobOutput } from '@aws-sdk/client-backup';
+import { jobKey, type BackupJobModel } from '../model/job.js';
+import { unknownStatePhase, type BackupJobPhase } from '../model/phase.js';
 
 export type AwsBackupJobState = BackupJobState;
 
@@ -119,7 +118,7 @@ export interface AwsSourceRef {
 }
 
 export function awsJobKey(sourceName: string, backupJobId: string): string {
-  return `${sourceName}:${backupJobId}`;
+  return jobKey(sourceName, backupJobId);
 }
 
 /**
