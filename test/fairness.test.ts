@@ -4,9 +4,10 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallerTurns, OperationTurn } from '../src/caller-turns.js';
+import { metricsRegistry, startRecording } from '../src/observability/metrics.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 
-const KEYS = { busy: 'bgk_busy_caller_41c9', calm: 'bgk_calm_caller_8e2d' };
+const KEYS = { busy: 'bgk_busy_caller_41c9', calm: 'bgk_calm_caller_8e2d', polite: 'bgk_polite_caller_7a13' };
 const sha256 = (key: string) => createHash('sha256').update(key).digest('hex');
 
 let gateway: TestGateway;
@@ -59,6 +60,42 @@ describe('the per-caller share of upstream reads', () => {
     const cached = await post(awsPage, KEYS.busy);
     expect(cached.body.errors).toBeUndefined();
     expect(cached.body.data.backupJobs.edges).toHaveLength(3);
+  });
+
+  it('counts a refusal for every source the spent share keeps from the caller', async () => {
+    // The recorders count once a gateway serves its metrics; this one does not, so the test turns them on.
+    startRecording({ all: [], readModel: () => undefined, state: { failedWrites: 0 } });
+    const refusals = async (source: string) =>
+      (await metricsRegistry.getSingleMetric('backup_graph_refusals_total')!.get()).values.find(
+        (value) => value.labels.source === source && value.labels.reason === 'caller-budget',
+      )?.value ?? 0;
+    const before = await Promise.all(['sailpoint-acme-prod', 'sailpoint-acme-sandbox'].map(refusals));
+    const both = await post('{ backupJobs(first: 3, filter: { sourceKinds: [SAILPOINT] }) { sources { sourceName errorCode } } }', KEYS.busy);
+    expect(both.body.data.backupJobs.sources).toEqual([
+      { sourceName: 'sailpoint-acme-prod', errorCode: 'RATE_LIMITED' },
+      { sourceName: 'sailpoint-acme-sandbox', errorCode: 'RATE_LIMITED' },
+    ]);
+    const after = await Promise.all(['sailpoint-acme-prod', 'sailpoint-acme-sandbox'].map(refusals));
+    expect(after.map((count, index) => count - before[index]!)).toEqual([1, 1]);
+  });
+
+  it('spends no share on reads that fail upstream: a caller paging while a source is down never meets RATE_LIMITED', async () => {
+    gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'error', status: 503 });
+    try {
+      const codes: unknown[] = [];
+      for (let page = 0; page < 4; page++) {
+        const answer = await post(sailPointPage('sailpoint-acme-prod'), KEYS.polite);
+        codes.push(answer.body.data.backupJobs.sources[0].errorCode);
+      }
+      expect(codes).toEqual(Array(4).fill('UPSTREAM_UNAVAILABLE'));
+    } finally {
+      gateway.sandbox.sailPoint.faults.clear();
+    }
+    // Its whole share is still there: two reads.
+    for (let read = 0; read < 2; read++) {
+      const answer = await post(sailPointPage('sailpoint-acme-sandbox'), KEYS.polite);
+      expect(answer.body.data.backupJobs.sources).toEqual([{ complete: true, errorCode: null }]);
+    }
   });
 
   it('leaves other callers their own share', async () => {
