@@ -8,8 +8,12 @@ import type { SourceRegistry } from './source-registry.js';
 
 /** A round of probes starts at most this often, however often orchestrators ask. */
 const PROBE_INTERVAL_MS = 5_000;
-/** The longest a readiness check waits for a round under way; a source whose probe is still silent then counts as not answering. */
-const MAX_WAIT_MS = 1_000;
+/**
+ * The longest a readiness check waits for a round under way; a source whose probe is still silent
+ * then counts as not answering. Well under Kubernetes' default probe timeout (1 s), so that one
+ * hanging upstream never makes every replica's probe time out at once.
+ */
+const MAX_WAIT_MS = 400;
 
 /**
  * 200 "ready" when every source answered its latest probe, 200 "degraded" when some did (the

@@ -462,15 +462,18 @@ describe('health endpoints', () => {
     expect(text).not.toMatch(/aws-|sailpoint-/);
   });
 
-  /** /readiness as an orchestrator polls it: it must answer within its one-second wait, whatever the sources do. */
+  /**
+   * /readiness as an orchestrator polls it: it answers within its 400 ms wait (and the way back on
+   * a busy machine), well inside Kubernetes' default 1 s probe timeout, whatever the sources do.
+   */
   async function promptReadiness(target: TestGateway): Promise<{ status: number; body: Readiness }> {
     const started = performance.now();
     const answer = await readiness(target);
-    expect(performance.now() - started).toBeLessThan(1_000 + 300);
+    expect(performance.now() - started).toBeLessThan(400 + 300);
     return answer;
   }
 
-  it('answers 200 "degraded" when some answer, within a second even when one hangs', async () => {
+  it('answers 200 "degraded" when some answer, well within a second even when one hangs', async () => {
     const target = await startTestGateway();
     try {
       target.sandbox.sailPoint.faults.set('acme-prod', { kind: 'error', status: 503 });
