@@ -244,11 +244,13 @@ builder.queryField('awsBackupJob', (t) =>
 
 builder.asEntity(AwsBackupJob, {
   key: [globalIdKey, builder.selection<{ accountId: string; region: string; backupJobId: string }>('accountId region backupJobId')],
-  resolveReference: resolveJobReference(({ accountId, region, backupJobId }, context) => {
-    // Every source of that Region that can see the account may hold the job.
-    const candidates = context.sources.ofKind('AWS_BACKUP').filter(
-      (source) => source.region === region && (!source.accountId || source.accountId === '*' || source.accountId === accountId),
-    );
+  resolveReference: resolveJobReference(async ({ accountId, region, backupJobId }, context) => {
+    // Every source of that Region that can see the account may hold the job. A source of its own
+    // account knows that account from its list, which its lookups read first anyway: read, then
+    // leave out the sources that cannot hold the account, so that none is asked for another's job.
+    const regional = context.sources.ofKind('AWS_BACKUP').filter((source) => source.region === region);
+    await Promise.all(regional.map((source) => context.sources.readModel(source.name)?.read(context.reader)));
+    const candidates = regional.filter((source) => source.canMatch({ accountId }));
     const loader = AwsBackupJob.getDataloader(context);
     return firstFound(
       candidates.map((source) => loader.load(awsJobKey(source.name, backupJobId))),

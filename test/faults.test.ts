@@ -138,6 +138,38 @@ describe('each fault kind', () => {
     }
   });
 
+  it("AWS: another account's jobs denied to an own-account source fail their lookups only, and never open its circuit", async () => {
+    const own = await startGateway({ configure: (config) => ownAccountOnly(config, { circuitBreaker: { failures: 2, halfOpenAfterMs: 60_000 } }) });
+    try {
+      const listed = (await own.query(OWN_LIST)).data!.backupJobs.edges[0].node.id as string;
+      const others = own.sandbox.aws.store.jobs('us-east-1').filter(({ record }) => record.AccountId !== '111122223333').slice(0, 6);
+      const ids = others.map(({ record }) => encodeGlobalId('AwsBackupJob', awsJobKey('own', record.BackupJobId)));
+      const answer = await own.query(NODES, { ids });
+      expect(failures(answer)).toEqual(ids.map(() => ['UPSTREAM_AUTH_FAILED', 'own']));
+      expect(own.sandbox.aws.calls.count('DescribeBackupJob')).toBe(6);
+      const after = await own.query(`{ backupSources { circuit } job: node(id: "${listed}") { id } }`);
+      expect(after.data).toEqual({ backupSources: [{ circuit: 'CLOSED' }], job: { id: listed } });
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("AWS: a reference to another account's job is not looked up in an own-account source at all", async () => {
+    const both = await startGateway({ configure: (config) => ({ ...config, sources: [...config.sources, ...ownAccountOnly(config).sources] }) });
+    try {
+      const other = both.sandbox.aws.store.jobs('us-east-1').find(({ record }) => record.AccountId !== '111122223333')!.record;
+      both.sandbox.aws.calls.reset();
+      const answer = await both.query('query ($r: [_Any!]!) { _entities(representations: $r) { ... on AwsBackupJob { backupJobId sourceName } } }', {
+        r: [{ __typename: 'AwsBackupJob', accountId: other.AccountId, region: 'us-east-1', backupJobId: other.BackupJobId }],
+      });
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data!._entities).toEqual([{ backupJobId: other.BackupJobId, sourceName: 'aws-us-east-1' }]);
+      expect(both.sandbox.aws.calls.count('DescribeBackupJob')).toBe(0);
+    } finally {
+      await both.close();
+    }
+  });
+
   it('AWS: a Describe fault fails only the lookup it hits', async () => {
     // The sandbox's organization-wide sources, beside an own-account one reading the same region.
     const describing = await startGateway({ configure: (config) => ({ ...config, sources: [...config.sources, ...ownAccountOnly(config).sources] }) });

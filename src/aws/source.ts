@@ -45,6 +45,9 @@ export type AwsJobConditions = {
 /** The most ListBackupJobs returns in one call. */
 const PAGE_SIZE = 1000;
 
+/** A Describe the identity may not make for that job: the guard sees a call that answered. */
+const DENIED = Symbol('denied');
+
 /** How far back ListBackupJobs lists jobs. */
 const LIST_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -71,6 +74,8 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
   private readonly callSignal = new AsyncLocalStorage<AbortSignal>();
   /** Describe calls fan out per job; they get a tighter bound of their own inside the guard's. */
   private readonly describeSlots: BulkheadPolicy;
+  /** For a source of its own account: that account, as its listed jobs show it, once it has listed one. */
+  private ownAccount: string | undefined;
 
   constructor(config: AwsSourceConfig, state: SharedState) {
     this.name = config.name;
@@ -157,6 +162,7 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
       nextToken = output.NextToken;
       pages++;
     } while (nextToken && pages < maxPages);
+    if (this.accountId === undefined) this.ownAccount ??= jobs[0]?.accountId ?? undefined;
     return { jobs, complete: nextToken === undefined, pages };
   }
 
@@ -164,9 +170,13 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
     return job.state !== null && SETTLED_STATES.has(job.state);
   }
 
-  /** Every AWS source can meet the AWS conditions, except an account this source cannot hold. */
+  /**
+   * Every AWS source can meet the AWS conditions, except an account this source cannot hold: not
+   * the one it is pinned to, or, for a source of its own account, not that account once known.
+   */
   canMatch(filter: AwsJobConditions): boolean {
-    return filter.accountId == null || !this.accountId || this.accountId === '*' || this.accountId === filter.accountId;
+    const account = this.accountId ?? this.ownAccount;
+    return filter.accountId == null || !account || account === '*' || account === filter.accountId;
   }
 
   matches(job: AwsBackupJobModel, filter: AwsJobConditions): boolean {
@@ -198,23 +208,28 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
   }
 
   /** DescribeBackupJob of one job of this account, by its key; null when AWS does not know it. */
-  private describeJob(key: string): Promise<AwsBackupJobModel | null> {
+  private async describeJob(key: string): Promise<AwsBackupJobModel | null> {
     const backupJobId = key.slice(this.name.length + 1);
-    if (key !== awsJobKey(this.name, backupJobId)) return Promise.resolve(null);
+    if (key !== awsJobKey(this.name, backupJobId)) return null;
     // A Describe first waits for one of its own slots, then takes one of the source's, so a fan-out
     // never holds the source's slots idle while lists wait. As in the guard, the bulkhead gets no
     // signal (cockatiel 3.2 loses a slot per aborted queued call).
-    return this.describeSlots.execute(() =>
-      this.call('DescribeBackupJob', undefined, async (abortSignal) => {
+    const described = await this.describeSlots.execute(() =>
+      this.call('DescribeBackupJob', undefined, async (abortSignal): Promise<AwsBackupJobModel | null | typeof DENIED> => {
         try {
           const record = await this.client.send(new DescribeBackupJobCommand({ BackupJobId: backupJobId }), { abortSignal });
           return mapAwsBackupJob(record, this, true);
         } catch (error) {
           if (error instanceof ResourceNotFoundException) return null;
+          // A job this identity may not describe (most likely another account's) is that job's
+          // answer, not the source's health: it fails its own lookup and never opens the circuit.
+          if (errorName(error) === 'AccessDeniedException') return DENIED;
           throw error;
         }
       }),
     );
+    if (described === DENIED) throw new SourceError(ErrorCode.UPSTREAM_AUTH_FAILED, this.name, 'DescribeBackupJob', 'AccessDeniedException', 403);
+    return described;
   }
 
   private call<T>(operation: string, requestSignal: AbortSignal | undefined, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
