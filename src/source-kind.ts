@@ -61,6 +61,12 @@ export interface SourceKindModule<
   readonly config: Schema;
   /** The environment variables that can describe a source of the kind, if any. */
   readonly environment?: SourceEnvironment;
+  /**
+   * The sources one entry of the configuration file stands for (an AWS entry that names several
+   * Regions stands for one source per Region), or why it stands for none. Absent: the entry is
+   * one source as it is.
+   */
+  expand?(entry: z.output<Schema>): Config[] | { problem: string };
   /** The adapter of one configured source. */
   create(config: Config, state: SharedState): Source;
 }

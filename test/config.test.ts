@@ -7,6 +7,31 @@ import { ConfigError, loadConfig, parseConfig, readPort } from '../src/config/in
 import { sandboxOptionsFromEnv } from '../src/sandbox/index.js';
 
 describe('configuration', () => {
+  it('expands an AWS entry naming several Regions into one source per Region, each with its own name', () => {
+    const config = parseConfig({ sources: [{ kind: 'aws', name: 'org', accountId: '*', regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'] }] });
+    expect(config.sources.map((source) => [source.name, source.kind === 'aws' ? source.region : null])).toEqual([
+      ['org-us-east-1', 'us-east-1'],
+      ['org-eu-west-1', 'eu-west-1'],
+      ['org-ap-southeast-2', 'ap-southeast-2'],
+    ]);
+    expect(config.sources.every((source) => !('regions' in source))).toBe(true);
+  });
+
+  it.each([
+    ['both "region" and "regions"', { region: 'us-east-1', regions: ['eu-west-1'] }, 'must set exactly one of "region" and "regions"'],
+    ['neither', {}, 'must set exactly one of "region" and "regions"'],
+    ['a Region twice', { regions: ['us-east-1', 'us-east-1'] }, '"regions" names a Region twice'],
+    ['a Region that is none', { regions: ['us-east-1', 'mars'] }, 'must be an AWS region'],
+  ])('refuses an AWS entry with %s', (_case, keys, message) => {
+    expect(() => parseConfig({ sources: [{ kind: 'aws', name: 'org', ...keys }] })).toThrow(message);
+  });
+
+  it('refuses Regions that expand into the name of another source', () => {
+    expect(() => parseConfig({ sources: [{ kind: 'aws', name: 'org', regions: ['us-east-1'] }, { kind: 'aws', name: 'org-us-east-1', region: 'us-east-1' }] })).toThrow(
+      '"org-us-east-1" is used by more than one source',
+    );
+  });
+
   it('accepts AWS sources and fills in defaults', () => {
     const config = parseConfig({
       sources: [

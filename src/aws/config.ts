@@ -1,12 +1,19 @@
-// The configuration of one AWS Backup source: a Region, and optionally an account or the whole organization.
+// The configuration of AWS Backup sources: one entry names a Region, or several, each then a source
+// of its own; and optionally an account or the whole organization.
 import { z } from 'zod';
 import { budgetSchema, guardKeys, sourceName } from '../config/source.js';
+
+const regionName = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1');
+
+/** AWS has fewer Regions than this; an entry naming more is a mistake. */
+const MAX_REGIONS = 40;
 
 export const awsSourceSchema = z
   .object({
     kind: z.literal('aws'),
     name: sourceName,
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1'),
+    region: regionName.optional(),
+    regions: z.array(regionName).min(1).max(MAX_REGIONS).optional(),
     accountId: z
       .string()
       .regex(/^(\d{12}|\*)$/, 'must be a 12-digit AWS account id, or "*" for every account of the organization')
@@ -24,10 +31,26 @@ export interface AwsCredentials {
   secretAccessKey: string;
 }
 
-export type AwsSourceConfig = z.infer<typeof awsSourceSchema> & {
+/** One AWS entry of the configuration file: `region`, or `regions` for one source per Region. */
+export type AwsSourceEntry = z.infer<typeof awsSourceSchema>;
+
+/** One AWS source: one Region. */
+export type AwsSourceConfig = Omit<AwsSourceEntry, 'region' | 'regions'> & {
+  region: string;
   /**
    * Static credentials, set only by the sandbox wiring. Configuration files cannot set them:
    * real deployments take credentials from the SDK's default provider chain.
    */
   credentials?: AwsCredentials;
 };
+
+/**
+ * The sources one AWS entry stands for: itself for `region`; for `regions`, one source per Region,
+ * named `<name>-<region>`, each with its own guard and budget.
+ */
+export function expandAwsEntry({ region, regions, ...entry }: AwsSourceEntry): AwsSourceConfig[] | { problem: string } {
+  if ((region === undefined) === (regions === undefined)) return { problem: 'must set exactly one of "region" and "regions"' };
+  if (region !== undefined) return [{ ...entry, region }];
+  if (new Set(regions).size !== regions!.length) return { problem: '"regions" names a Region twice' };
+  return regions!.map((one) => ({ ...entry, name: `${entry.name}-${one}`, region: one }));
+}

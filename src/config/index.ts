@@ -106,8 +106,18 @@ const observabilitySchema = z
 /** The configuration schema of each kind of a list, in its order. */
 type ConfigSchemas<Kinds extends readonly unknown[]> = { -readonly [Index in keyof Kinds]: Kinds[Index] extends { config: infer Schema } ? Schema : never };
 
-/** One source of any registered kind, told apart by its `kind` key. */
+/** One entry of `sources` of any registered kind, told apart by its `kind` key. */
 const sourceSchema = z.discriminatedUnion('kind', SOURCE_KINDS.map((kind) => kind.config) as ConfigSchemas<typeof SOURCE_KINDS>);
+
+type SourceEntry = z.output<typeof sourceSchema>;
+
+/** The sources one entry stands for, as its kind expands it; a string says why it stands for none. */
+function expandEntry(entry: SourceEntry): SourceConfig[] | string {
+  const kind = SOURCE_KINDS.find(({ configKind }) => configKind === entry.kind) as { expand?: (entry: SourceEntry) => SourceConfig[] | { problem: string } } | undefined;
+  const expanded = kind?.expand ? kind.expand(entry) : [entry as SourceConfig];
+  return Array.isArray(expanded) ? expanded : expanded.problem;
+}
+
 
 const configFileSchema = z
   .object({
@@ -118,7 +128,12 @@ const configFileSchema = z
   .strict()
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
-    config.sources.forEach((source, index) => {
+    config.sources.forEach((entry, index) => {
+      const expanded = expandEntry(entry);
+      if (typeof expanded === 'string') ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['sources', index], message: expanded });
+      else for (const source of expanded) checkSource(source, index);
+    });
+    function checkSource(source: SourceConfig, index: number): void {
       if (seen.has(source.name)) {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
@@ -135,8 +150,10 @@ const configFileSchema = z
             "must be shorter than security.limits.requestTimeoutMs: a call cut by the request's deadline says nothing about the source, so a source that hangs would never open its circuit",
         });
       }
-    });
-  });
+    }
+  })
+  // Once valid, each entry becomes the sources it stands for.
+  .transform((config) => ({ ...config, sources: config.sources.flatMap((entry) => expandEntry(entry) as SourceConfig[]) }));
 
 export type { SourceConfig };
 
@@ -156,7 +173,9 @@ export interface GatewayConfig {
 
 /** One source from its JSON form, every default filled in; for configurations built in code (the sandbox, tests). */
 export function parseSource(input: unknown): SourceConfig {
-  return sourceSchema.parse(input);
+  const expanded = expandEntry(sourceSchema.parse(input));
+  if (typeof expanded === 'string' || expanded.length !== 1) throw new ConfigError(`a source: ${typeof expanded === 'string' ? expanded : 'stands for more than one source'}`);
+  return expanded[0]!;
 }
 
 /** Security settings from their JSON form, every default filled in; none at all gives the defaults. */
