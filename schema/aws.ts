@@ -155,7 +155,7 @@ AwsBackupJob.implement({
     }),
     statusMessage: t.exposeString('statusMessage', { description: 'AWS explanation of the state, mostly set on failures.' }),
     messageCategory: t.exposeString('messageCategory', {
-      description: 'Category of the status message, such as `SUCCESS` or `ACCESS_DENIED`; it tells COMPLETED from COMPLETED_WITH_ISSUES.',
+      description: 'Category of the status message, as AWS sends it, such as `SUCCESS`, `AccessDenied` or `InvalidParameters` (spelled as each is, in mixed case); it tells COMPLETED from COMPLETED_WITH_ISSUES.',
     }),
     percentDone: t.exposeString('percentDone', {
       description: 'Estimated progress as AWS sends it, a decimal string such as "42.0".',

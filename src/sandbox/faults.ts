@@ -16,6 +16,8 @@ const faultKindSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('error'), status: z.number().int().min(500).max(599).optional() }),
   /** The upstream's rate-limit answer: AWS ThrottlingException, SailPoint 429 with Retry-After. */
   z.object({ kind: z.literal('throttle'), retryAfterSeconds: z.number().int().min(0).max(3600).optional() }),
+  /** A refusal of what the request contains, not of its rate: AWS LimitExceededException, SailPoint 400. */
+  z.object({ kind: z.literal('limit') }),
   /** The TCP connection is dropped without an answer. */
   z.object({ kind: z.literal('reset') }),
   /** 200 with a body that is not the JSON the operation promises. */
@@ -89,7 +91,7 @@ export class FaultTable<Operation extends string> {
 }
 
 /** The faults each upstream answers in its own way; the others look the same on every wire. */
-export type AnsweredFault = Extract<ActiveFault, { kind: 'error' | 'throttle' | 'malformed' | 'credentials' }>;
+export type AnsweredFault = Extract<ActiveFault, { kind: 'error' | 'throttle' | 'limit' | 'malformed' | 'credentials' }>;
 
 /**
  * Plays the faults that happen below the HTTP answer, alike for every upstream. 'done': the call

@@ -11,6 +11,7 @@ import {
   SandboxError,
   serialization,
   serviceUnavailable,
+  limitExceeded,
   throttled,
   unknownOperation,
 } from './errors.js';
@@ -179,6 +180,8 @@ function answerFault(fault: AnsweredFault, res: ServerResponse): void {
       return;
     case 'throttle':
       return sendError(res, throttled());
+    case 'limit':
+      return sendError(res, limitExceeded());
     case 'credentials':
       return sendError(res, expiredToken());
     case 'error':

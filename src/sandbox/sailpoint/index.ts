@@ -353,6 +353,8 @@ function answerFault(fault: AnsweredFault, operation: SailPointOperation, res: S
       return;
     case 'throttle':
       return sendThrottled(res, fault.retryAfterSeconds ?? 1);
+    case 'limit':
+      return sendError(res, 400);
     case 'credentials':
       // A revoked client at the token endpoint; an expired token at the API gateway.
       return sendJson(
