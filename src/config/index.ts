@@ -78,6 +78,11 @@ const jwtSchema = z
     algorithms: z.array(z.string().regex(/^(RS|PS|ES)(256|384|512)$|^EdDSA$/, 'must be an asymmetric JWS algorithm')).min(1).default(['RS256', 'ES256', 'EdDSA']),
     /** The claim listing the sources a caller may see: an array of names or patterns, or one space-separated string. */
     sourcesClaim: z.string().min(1).default('backup_sources'),
+    /**
+     * The longest a token may live: exp minus iat, or minus now for a token without iat. A stolen
+     * token is only as useful as it is long-lived, and a token without exp is refused outright.
+     */
+    maxTokenLifetimeSeconds: z.number().int().min(60).max(30 * 86_400).default(86_400),
   })
   .strict()
   .refine((jwt) => (jwt.jwksUrl === undefined) !== (jwt.keys === undefined), 'must set exactly one of jwksUrl and keys');
