@@ -5,6 +5,7 @@ import { unusableKeys } from '../auth.js';
 import type { SourceEnvironment } from '../source-kind.js';
 import { SOURCE_KINDS, type SourceConfig } from '../sources.js';
 import { callsPerWindow } from './source.js';
+import { productionProblem, urlKeys, urlSetting } from './url.js';
 
 const limitsSchema = z
   .object({
@@ -70,7 +71,7 @@ const publicJwkSchema = z.record(z.unknown()).superRefine((jwk, ctx) => {
 const jwtSchema = z
   .object({
     /** Where the identity provider publishes its signing keys; fetched and cached, refreshed on an unknown key id. */
-    jwksUrl: z.string().url('must be the URL of a JSON Web Key Set, such as https://idp.example.com/.well-known/jwks.json').optional(),
+    jwksUrl: urlSetting('the URL of a JSON Web Key Set, such as https://idp.example.com/.well-known/jwks.json').optional(),
     /** Static public keys as JWKs, for providers without a JWKS endpoint; loadConfig also checks that each imports. */
     keys: z.array(publicJwkSchema).min(1, 'must hold at least one JWK').optional(),
     issuer: z.string().min(1, 'must name the token issuer (the iss claim)'),
@@ -119,7 +120,7 @@ const securitySchema = z
     /** Answer introspection even in production mode. */
     introspection: z.boolean().optional(),
     /** Browser origins allowed by CORS in production mode (development allows any). */
-    corsOrigins: z.array(z.string().url('must be an origin such as https://backups.example.com')).default([]),
+    corsOrigins: z.array(urlSetting('an origin such as https://backups.example.com')).default([]),
     limits: limitsSchema.default({}),
   })
   .strict();
@@ -170,6 +171,7 @@ const configFileSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    if (config.security.production ?? true) productionUrlProblems(config, ctx);
     const seen = new Set<string>();
     config.sources.forEach((source, index) => {
       if (seen.has(source.name)) {
@@ -190,6 +192,22 @@ const configFileSchema = z
       }
     });
   });
+
+/** Every URL setting of a production configuration that production mode refuses (see ./url.ts). */
+function productionUrlProblems(config: { security: z.infer<typeof securitySchema>; sources: SourceConfig[] }, ctx: z.RefinementCtx): void {
+  const urls: { path: (string | number)[]; value: string | undefined }[] = [
+    { path: ['security', 'auth', 'jwt', 'jwksUrl'], value: config.security.auth?.jwt?.jwksUrl },
+    ...config.security.corsOrigins.map((value, index) => ({ path: ['security', 'corsOrigins', index], value })),
+    ...config.sources.flatMap((source, index) => {
+      const kind = SOURCE_KINDS.find((candidate) => candidate.configKind === source.kind)!;
+      return urlKeys(kind.config.shape).map((key) => ({ path: ['sources', index, key], value: (source as Record<string, unknown>)[key] as string | undefined }));
+    }),
+  ];
+  for (const { path, value } of urls) {
+    const problem = value === undefined ? null : productionProblem(value);
+    if (problem !== null) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: problem });
+  }
+}
 
 export type { SourceConfig };
 
