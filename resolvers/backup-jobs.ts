@@ -6,7 +6,7 @@ import type { GatewaySource } from '../src/source-kind.js';
 import type { SourceKind } from '../src/sources.js';
 import type { GatewayContext } from './context.js';
 import type { BackupJobPhase } from './mappers/phase.js';
-import { assemblePage, decodeCursor, encodeCursor, type Cursor } from './pagination.js';
+import { assemblePage, cursorScope, decodeCursor, encodeCursor, type Cursor } from './pagination.js';
 import { toGraphQLError } from './upstream-errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -65,10 +65,11 @@ class PageEdge implements BackupJobEdge {
   constructor(
     private readonly position: Cursor,
     readonly node: BackupJobModel,
+    private readonly scope: () => string,
   ) {}
 
   get cursor(): string {
-    return encodeCursor(this.position);
+    return encodeCursor(this.position, this.scope());
   }
 }
 
@@ -104,8 +105,11 @@ export async function listBackupJobs(
   if (!Number.isInteger(first) || first < 1 || first > maxPageSize) {
     throw badUserInput(`"first" must be between 1 and ${maxPageSize}, got ${first}`);
   }
-  const after = args.after ? decodeCursor(args.after) : null;
   const filter = validateFilter(args.filter ?? {}, kindConditions);
+  let digest: string | undefined;
+  // Worked out once a cursor is read or written: most pages are read for their jobs alone.
+  const scope = () => (digest ??= cursorScope(filter));
+  const after = args.after ? decodeCursor(args.after, scope()) : null;
   const sources = selectSources(context, filter, kindConditions);
   const parts = await Promise.all(sources.map((source) => context.sources.readModel(source.name)!.read(context.reader)));
 
@@ -116,7 +120,7 @@ export async function listBackupJobs(
     parts.map((part) => ({ sourceName: part.sourceName, jobs: part.snapshot?.jobs ?? null })),
     { first, after, accept },
   );
-  const edges = page.items.map((node, index) => new PageEdge(page.cursors[index]!, node));
+  const edges = page.items.map((node, index) => new PageEdge(page.cursors[index]!, node, scope));
   return {
     edges,
     totalCount: countAll(parts, filter, accept),
@@ -128,7 +132,7 @@ export async function listBackupJobs(
         return edges[0]?.cursor ?? null;
       },
       get endCursor() {
-        return page.endCursor ? encodeCursor(page.endCursor) : null;
+        return page.endCursor ? encodeCursor(page.endCursor, scope()) : null;
       },
     },
   };
