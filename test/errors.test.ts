@@ -78,6 +78,20 @@ describe('bad input', () => {
     }
   });
 
+  it('fails only its own slot of nodes(ids:) for a malformed id or an unknown source, and serves the other slots', async () => {
+    const listed = await gateway.query('{ backupJobs(first: 2, filter: { sourceKinds: [AWS_BACKUP] }) { edges { node { id } } } }');
+    const [first, second] = listed.data!.backupJobs.edges.map((edge: { node: { id: string } }) => edge.node.id) as string[];
+    const unknownSource = Buffer.from('AwsBackupJob:aws-mars-1:ABC').toString('base64url');
+    const result = await gateway.query('query ($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: [first, 'garbage', second, unknownSource] });
+    expect(result.status).toBe(200);
+    expect(result.data).toEqual({ nodes: [{ id: first }, null, { id: second }, null] });
+    expect(result.errors?.map((error) => [error.path, error.extensions?.code])).toEqual([
+      [['nodes', 1], 'BAD_USER_INPUT'],
+      [['nodes', 3], 'BAD_USER_INPUT'],
+    ]);
+    expect(result.errors![0]!.message).toContain('"garbage" is not a backup job id');
+  });
+
   it('rejects an id that names a source this gateway does not serve', async () => {
     const id = Buffer.from('AwsBackupJob:aws-mars-1:ABC').toString('base64url');
     const result = await gateway.query(`query ($id: ID!) { backupJob(id: $id) { id } }`, { id });
