@@ -35,7 +35,7 @@ afterEach(() => gateway.sandbox.sailPoint.faults.clear());
 const SAILPOINT_FIELDS = `
   id sourceKind sourceName displayName phase createdAt completedAt
   ... on SailPointBackupJob {
-    jobId status type tenant requesterName fileExists created modified completed name userCanDelete isPartial
+    jobId status statusRaw type tenant requesterName fileExists created modified completed name userCanDelete isPartial
     backupType options { includeTypes objectOptions { objectType includedNames } }
     hydrationStatus totalObjectCount cloudStorageStatus
   }`;
@@ -54,6 +54,7 @@ function expectedSailPointJob(record: Record<string, any>) {
   return {
     jobId: record.jobId,
     status: status(record.status),
+    statusRaw: record.status ?? null,
     type: record.type ?? null,
     tenant: record.tenant ?? null,
     requesterName: record.requesterName ?? null,
@@ -232,6 +233,16 @@ describe('SailPointBackupJob', () => {
     const byName = Object.fromEntries(sources.data!.backupSources.map((source: any) => [source.name, source]));
     expect(byName['sailpoint-acme-prod']).toMatchObject({ kind: 'SAILPOINT', lastCall: { reachable: false, errorCode: 'UPSTREAM_UNAVAILABLE' } });
     expect(byName['aws-us-east-1'].lastCall).toEqual({ reachable: true, errorCode: null });
+  });
+
+  it('reads a status SailPoint adds later as phase UNKNOWN, status UNKNOWN and the value as sent in statusRaw', async () => {
+    gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'rewrite', member: 'status', value: 'ARCHIVED', operation: 'listBackups' });
+    const answer = await gateway.query(`{ backupJobs(first: 100, filter: { sourceNames: ["sailpoint-acme-prod"], phases: [UNKNOWN] }) {
+      totalCount edges { node { phase ... on SailPointBackupJob { status statusRaw } } }
+    } }`);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.backupJobs.totalCount).toBe(1);
+    expect(answer.data!.backupJobs.edges[0].node).toEqual({ phase: 'UNKNOWN', status: 'UNKNOWN', statusRaw: 'ARCHIVED' });
   });
 
   it('answers null for a backup deleted upstream, and lists no more of it', async () => {

@@ -4,7 +4,7 @@ import { BackupJobState } from '@aws-sdk/client-backup';
 import type { BackupJob, DescribeBackupJobOutput } from '../../src/aws/source.js';
 import { comparePositions, positionOf } from '../../src/read-model/order.js';
 import type { BackupJobModel } from '../backup-jobs.js';
-import { unknownStatePhase, type BackupJobPhase } from './phase.js';
+import type { BackupJobPhase } from './phase.js';
 
 export type AwsBackupJobState = BackupJobState;
 
@@ -30,10 +30,11 @@ export function isAwsBackupJobState(value: unknown): value is AwsBackupJobState 
 
 /**
  * The phase of an AWS job. A COMPLETED job whose message category is anything but SUCCESS is
- * COMPLETED_WITH_ISSUES; a missing category counts as SUCCESS.
+ * COMPLETED_WITH_ISSUES; a missing category counts as SUCCESS. A state this gateway does not know
+ * yet (AWS adds states) is UNKNOWN, never an error, so one new value cannot blank a page.
  */
-export function awsPhase(state: string | undefined, messageCategory: string | undefined, finished: boolean): BackupJobPhase {
-  if (!isAwsBackupJobState(state)) return unknownStatePhase(finished);
+export function awsPhase(state: string | undefined, messageCategory: string | undefined): BackupJobPhase {
+  if (!isAwsBackupJobState(state)) return 'UNKNOWN';
   if (state === 'COMPLETED' && messageCategory !== undefined && messageCategory !== 'SUCCESS') {
     return 'COMPLETED_WITH_ISSUES';
   }
@@ -97,6 +98,8 @@ export interface AwsBackupJobModel extends BackupJobModel {
   startBy: Date | null;
   initiationDate: Date | null;
   state: AwsBackupJobState | null;
+  /** The state as AWS sent it, also one this gateway does not know yet. */
+  stateRaw: string | null;
   statusMessage: string | null;
   messageCategory: string | null;
   percentDone: string | null;
@@ -139,7 +142,7 @@ export function mapAwsBackupJob(
     sourceName: source.name,
     region: source.region,
     key: awsJobKey(source.name, backupJobId),
-    phase: awsPhase(record.State, record.MessageCategory, record.CompletionDate !== undefined),
+    phase: awsPhase(record.State, record.MessageCategory),
     displayName: record.ResourceName ?? lastArnSegment(record.ResourceArn) ?? backupJobId,
     createdAt: record.CreationDate ?? null,
     completedAt: record.CompletionDate ?? null,
@@ -170,6 +173,7 @@ export function mapAwsBackupJob(
     startBy: record.StartBy ?? null,
     initiationDate: record.InitiationDate ?? null,
     state: isAwsBackupJobState(record.State) ? record.State : null,
+    stateRaw: record.State ?? null,
     statusMessage: record.StatusMessage ?? null,
     messageCategory: record.MessageCategory ?? null,
     percentDone: record.PercentDone ?? null,

@@ -3,7 +3,7 @@
 import type { SailPointBackupRecord, SailPointBackupStatus } from '../../src/sailpoint/index.js';
 import type { SailPointCollection } from '../../src/sailpoint/source.js';
 import type { BackupJobModel } from '../backup-jobs.js';
-import { unknownStatePhase, type BackupJobPhase } from './phase.js';
+import type { BackupJobPhase } from './phase.js';
 
 const SAILPOINT_STATUS_PHASE: Record<SailPointBackupStatus, BackupJobPhase> = {
   NOT_STARTED: 'QUEUED',
@@ -23,8 +23,8 @@ function isSailPointStatus(value: unknown): value is SailPointBackupStatus {
  * no part: SailPoint ties it to no outcome, and a file removed after a good run would otherwise
  * turn that run into an issue.
  */
-export function sailPointPhase(status: string | undefined, cloudStorageStatus: string | undefined, finished: boolean): BackupJobPhase {
-  if (!isSailPointStatus(status)) return unknownStatePhase(finished);
+export function sailPointPhase(status: string | undefined, cloudStorageStatus: string | undefined): BackupJobPhase {
+  if (!isSailPointStatus(status)) return 'UNKNOWN';
   if (status === 'COMPLETE' && cloudStorageStatus === 'SYNC_FAILED') return 'COMPLETED_WITH_ISSUES';
   return SAILPOINT_STATUS_PHASE[status];
 }
@@ -81,7 +81,7 @@ export function mapSailPointBackupJob(
     sourceName,
     collection,
     key: sailPointJobKey(sourceName, collection, jobId),
-    phase: sailPointPhase(record.status, record.cloudStorageStatus, completed !== null),
+    phase: sailPointPhase(record.status, record.cloudStorageStatus),
     displayName: record.name ?? jobId,
     createdAt: created,
     completedAt: completed,
