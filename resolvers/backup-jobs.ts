@@ -84,6 +84,8 @@ export interface PageSource {
   fetchedAt: Date | null;
   /** Why the part is missing or stale. */
   errorCode: string | null;
+  /** Records of the source's list left out because a member had the wrong type. */
+  skippedRecords: number;
 }
 
 export interface BackupJobConnection {
@@ -113,8 +115,8 @@ export async function listBackupJobs(
   const sources = selectSources(context, filter, kindConditions);
   const parts = await Promise.all(sources.map((source) => context.sources.readModel(source.name)!.read(context.reader)));
 
-  const pageSources = parts.map((part) => describePart(part, reportPartialError));
   const bySource = new Map(sources.map((source) => [source.name, source]));
+  const pageSources = parts.map((part) => describePart(part, bySource.get(part.sourceName)!, reportPartialError));
   const accept = (job: BackupJobModel) => matchesCommon(job, filter) && bySource.get(job.sourceName)!.matches?.(job, filter) !== false;
   const page = assemblePage(
     parts.map((part) => ({ sourceName: part.sourceName, jobs: part.snapshot?.jobs ?? null })),
@@ -139,7 +141,7 @@ export async function listBackupJobs(
 }
 
 /** A part's status on the page; a missing part's error also goes to `errors`, a stale one's does not (the data is there). */
-function describePart(part: SourcePart<BackupJobModel>, reportPartialError: (error: Error) => void): PageSource {
+function describePart(part: SourcePart<BackupJobModel>, source: GatewaySource, reportPartialError: (error: Error) => void): PageSource {
   const error = part.error === null ? null : toGraphQLError(part.error, part.sourceName);
   if (error && !part.snapshot) reportPartialError(error);
   return {
@@ -148,6 +150,7 @@ function describePart(part: SourcePart<BackupJobModel>, reportPartialError: (err
     stale: part.stale,
     fetchedAt: part.snapshot ? new Date(part.snapshot.fetchedAt) : null,
     errorCode: error ? String(error.extensions.code) : null,
+    skippedRecords: part.snapshot ? (source.skippedRecords ?? 0) : 0,
   };
 }
 

@@ -32,6 +32,11 @@ const BackupJobPageSource = builder.objectRef<PageSource>('BackupJobPageSource')
       description:
         'Why the part is missing or stale: the code an error of that source would carry in `extensions.code` (such as `UPSTREAM_TIMEOUT` or `RATE_LIMITED`). Null when the source was read without trouble.',
     }),
+    skippedRecords: t.exposeInt('skippedRecords', {
+      nullable: false,
+      description:
+        "Records of this source's list the gateway left out because a member had the wrong type (the rest of the list is served, and each left-out record is logged once with its id). 0 when none was, or when the part is missing. It counts this gateway process's last read of the source.",
+    }),
   }),
 });
 

@@ -1,6 +1,6 @@
 // SailPointBackupJob through the gateway: every field against the raw record, batching, tokens,
 // throttling and failures of one tenant while everything else keeps answering.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startTestGateway, uncached, type TestGateway } from './support/gateway.js';
 import { expectedSailPointPhase } from './support/wire.js';
 
@@ -243,6 +243,39 @@ describe('SailPointBackupJob', () => {
     expect(answer.errors).toBeUndefined();
     expect(answer.data!.backupJobs.totalCount).toBe(1);
     expect(answer.data!.backupJobs.edges[0].node).toEqual({ phase: 'UNKNOWN', status: 'UNKNOWN', statusRaw: 'ARCHIVED' });
+  });
+
+  it('skips a record with a wrongly typed member, counts it on the page and in the metrics, logs it once, and serves the rest of the tenant', async () => {
+    const PROD = `{ backupJobs(first: 1, filter: { sourceNames: ["sailpoint-acme-prod"] }) {
+      totalCount sources { sourceName complete errorCode skippedRecords }
+    } }`;
+    const skippedCount = async () => {
+      const text = await (await fetch(gateway.url.replace('/graphql', '/metrics'))).text();
+      const line = text.split('\n').find((row) => row.startsWith('backup_graph_upstream_skipped_records_total{source="sailpoint-acme-prod",operation="listBackups"}'));
+      return line === undefined ? 0 : Number(line.split(' ').at(-1));
+    };
+    const clean = await gateway.query(PROD);
+    expect(clean.data!.backupJobs.sources).toEqual([{ sourceName: 'sailpoint-acme-prod', complete: true, errorCode: null, skippedRecords: 0 }]);
+    const counted = await skippedCount();
+
+    const bad = gateway.sandbox.sailPoint.store.backups('acme-prod')[0]!;
+    gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'rewrite', member: 'totalObjectCount', value: 'many', operation: 'listBackups' });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      for (let read = 0; read < 2; read++) {
+        const answer = await gateway.query(PROD);
+        expect(answer.errors).toBeUndefined();
+        expect(answer.data!.backupJobs.sources).toEqual([{ sourceName: 'sailpoint-acme-prod', complete: true, errorCode: null, skippedRecords: 1 }]);
+        expect(answer.data!.backupJobs.totalCount).toBe(clean.data!.backupJobs.totalCount - 1);
+      }
+      // Once, although both reads met the record.
+      expect(warn.mock.calls).toEqual([
+        [`[upstream] source=sailpoint-acme-prod operation=listBackups skipped a record whose members have the wrong type: jobId="${bad.jobId}" members=totalObjectCount`],
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+    expect(await skippedCount()).toBe(counted + 2);
   });
 
   it('answers null for a backup deleted upstream, and lists no more of it', async () => {
