@@ -40,7 +40,7 @@ export function productionProblem(value: string): string | null {
   if (shapeProblem(value, '') !== null) return null;
   const url = new URL(value);
   if (url.protocol === 'https:' || LOOPBACK_HOST.test(url.hostname)) return null;
-  return 'must be https in production mode (plain http only to a loopback address)';
+  return 'must be https in production mode (plain http only to a loopback address; a development configuration sets security.production to false)';
 }
 
 /** The keys of an object schema that are URL settings, optional ones included. */
