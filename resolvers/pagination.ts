@@ -50,8 +50,8 @@ function fromWire(value: unknown): Position | null | undefined {
 export function cursorScope(filter: Readonly<Record<string, unknown>>): string {
   const conditions = Object.entries(filter)
     .filter(([, value]) => value !== null && value !== undefined)
-    .map(([name, value]) => [name, normalized(value)])
-    .sort(([a], [b]) => (a! < b! ? -1 : 1));
+    .map(([name, value]): [string, unknown] => [name, normalized(value)])
+    .sort(([a], [b]) => (a < b ? -1 : 1));
   return createHash('sha256').update(JSON.stringify([ORDER, conditions])).digest('base64url').slice(0, 16);
 }
 
