@@ -25,12 +25,12 @@ export const LAYERS = [
   {
     name: 'kinds',
     description: 'one folder per kind of upstream (client, adapter, mapper, config schema) and the contract they implement',
-    path: '^src/((?!model/|observability/|shared-state/|read-model/|config/|sandbox/)[^/]+/|source-kind[.]ts$|config/source[.]ts$)',
+    path: '^src/((?!model/|observability/|shared-state/|read-model/|config/|sandbox/)[^/]+/|source-kind[.]ts$|config/(source|url)[.]ts$)',
   },
   {
     name: 'registry',
     description: 'the registry of kinds, the configuration, callers, the configured sources and their probes',
-    path: '^src/(sources[.]ts$|source-registry[.]ts$|auth[.]ts$|probe[.]ts$|config/(?!source[.]ts$))',
+    path: '^src/(sources[.]ts$|source-registry[.]ts$|auth[.]ts$|probe[.]ts$|config/(?!(source|url)[.]ts$))',
   },
   {
     name: 'resolvers',

@@ -7,7 +7,7 @@ import type { SourcePart } from '../src/read-model/source-read-model.js';
 import type { GatewaySource } from '../src/source-kind.js';
 import type { SourceKind } from '../src/sources.js';
 import type { GatewayContext } from './context.js';
-import { assemblePage, decodeCursor, encodeCursor, type Cursor } from './pagination.js';
+import { assemblePage, cursorScope, decodeCursor, encodeCursor, type Cursor } from './pagination.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 
@@ -33,10 +33,11 @@ class PageEdge implements BackupJobEdge {
   constructor(
     private readonly position: Cursor,
     readonly node: BackupJobModel,
+    private readonly scope: () => string,
   ) {}
 
   get cursor(): string {
-    return encodeCursor(this.position);
+    return encodeCursor(this.position, this.scope());
   }
 }
 
@@ -53,6 +54,8 @@ export interface PageSource {
   fetchedAt: Date | null;
   /** Why the part is missing or stale. */
   errorCode: string | null;
+  /** Records of the source's list left out because a member had the wrong type. */
+  skippedRecords: number;
 }
 
 export interface BackupJobConnection {
@@ -74,8 +77,11 @@ export async function listBackupJobs(
   if (!Number.isInteger(first) || first < 1 || first > maxPageSize) {
     throw badUserInput(`"first" must be between 1 and ${maxPageSize}, got ${first}`);
   }
-  const after = args.after ? decodeCursor(args.after) : null;
   const filter = validateFilter(args.filter ?? {}, kindConditions);
+  let digest: string | undefined;
+  // Worked out once a cursor is read or written: most pages are read for their jobs alone.
+  const scope = () => (digest ??= cursorScope(filter));
+  const after = args.after ? decodeCursor(args.after, scope()) : null;
   const sources = selectSources(context, filter, kindConditions);
   const parts = await Promise.all(sources.map((source) => context.sources.readModel(source.name)!.read(context.reader)));
 
@@ -85,8 +91,8 @@ export async function listBackupJobs(
     parts.map((part) => ({ sourceName: part.sourceName, jobs: part.snapshot?.jobs ?? null, completeAfter: part.snapshot?.completeAfter ?? null })),
     { first, after, accept },
   );
-  const pageSources = parts.map((part) => describePart(part, page.heldBack.has(part.sourceName), reportPartialError));
-  const edges = page.items.map((node, index) => new PageEdge(page.cursors[index]!, node));
+  const pageSources = parts.map((part) => describePart(part, bySource.get(part.sourceName)!, page.heldBack.has(part.sourceName), reportPartialError));
+  const edges = page.items.map((node, index) => new PageEdge(page.cursors[index]!, node, scope));
   return {
     edges,
     totalCount: countAll(parts, filter, accept),
@@ -98,14 +104,14 @@ export async function listBackupJobs(
         return edges[0]?.cursor ?? null;
       },
       get endCursor() {
-        return page.endCursor ? encodeCursor(page.endCursor) : null;
+        return page.endCursor ? encodeCursor(page.endCursor, scope()) : null;
       },
     },
   };
 }
 
 /** A part's status on the page; a missing part's error also goes to `errors`, a stale one's does not (the data is there). */
-function describePart(part: SourcePart<BackupJobModel>, heldBack: boolean, reportPartialError: (error: Error) => void): PageSource {
+function describePart(part: SourcePart<BackupJobModel>, source: GatewaySource, heldBack: boolean, reportPartialError: (error: Error) => void): PageSource {
   const error = part.error === null ? null : toGraphQLError(part.error, part.sourceName);
   if (error && !part.snapshot) reportPartialError(error);
   const completeAfter = part.snapshot?.completeAfter ?? null;
@@ -116,6 +122,7 @@ function describePart(part: SourcePart<BackupJobModel>, heldBack: boolean, repor
     stale: part.stale,
     fetchedAt: part.snapshot ? new Date(part.snapshot.fetchedAt) : null,
     errorCode: error ? String(error.extensions.code) : null,
+    skippedRecords: part.snapshot ? (source.skippedRecords ?? 0) : 0,
   };
 }
 

@@ -1,6 +1,8 @@
 // Keyset pagination over several sources at once: one newest-first order across sources, with
 // cursors that stay valid while new jobs appear, and that remember where each source stands, so
-// that a page missing a source's part never moves past that source's unread jobs.
+// that a page missing a source's part never moves past that source's unread jobs. A cursor names
+// the filter and order it was issued for, and serves no other.
+import { createHash } from 'node:crypto';
 import { badUserInput } from '../src/model/errors.js';
 import { comparePositions, firstAfter, floorPosition, positionOf, type Position, type ReadableJob } from '../src/model/order.js';
 
@@ -15,7 +17,10 @@ export interface Cursor {
   behind: Readonly<Record<string, Position | null>>;
 }
 
-const CURSOR_VERSION = 2;
+const CURSOR_VERSION = 3;
+
+/** The one order of the list; part of what a cursor is for, so that another order would not read its positions. */
+const ORDER = 'createdAt desc, sourceName, jobId';
 /** More sources than any configuration holds; a cursor naming more was not issued here. */
 const MAX_BEHIND = 256;
 
@@ -37,29 +42,57 @@ function fromWire(value: unknown): Position | null | undefined {
   return undefined;
 }
 
-export function encodeCursor(cursor: Cursor): string {
-  const behind = Object.entries(cursor.behind).map(([name, position]) => [name, toWire(position)]);
-  return Buffer.from(JSON.stringify([CURSOR_VERSION, toWire(cursor.position), behind]), 'utf8').toString('base64url');
+/**
+ * What a cursor is for: a short digest of the filter, normalized (conditions left unset or null
+ * are dropped, lists are sets, dates are instants), and of the order. A position means nothing
+ * under another filter: the jobs between it and the next match would be skipped.
+ */
+export function cursorScope(filter: Readonly<Record<string, unknown>>): string {
+  const conditions = Object.entries(filter)
+    .filter(([, value]) => value !== null && value !== undefined)
+    .map(([name, value]): [string, unknown] => [name, normalized(value)])
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return createHash('sha256').update(JSON.stringify([ORDER, conditions])).digest('base64url').slice(0, 16);
 }
 
-export function decodeCursor(text: string): Cursor {
+function normalized(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return [...new Set(value.map((item) => JSON.stringify(normalized(item))))].sort();
+  return value;
+}
+
+export function encodeCursor(cursor: Cursor, scope: string): string {
+  const behind = Object.entries(cursor.behind).map(([name, position]) => [name, toWire(position)]);
+  return Buffer.from(JSON.stringify([CURSOR_VERSION, scope, toWire(cursor.position), behind]), 'utf8').toString('base64url');
+}
+
+/** The cursor `text` holds, when it was issued for `scope` (see cursorScope); BAD_USER_INPUT otherwise. */
+export function decodeCursor(text: string, scope: string): Cursor {
+  const read = readCursor(text);
+  if (read === null) throw badUserInput('"after" is not a cursor issued by this gateway');
+  if (read.scope !== scope) {
+    throw badUserInput('"after" is a cursor issued for another filter: page on with the filter it came with, or start again without "after"');
+  }
+  return read.cursor;
+}
+
+function readCursor(text: string): { scope: string; cursor: Cursor } | null {
   try {
     const payload: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (Array.isArray(payload) && payload[0] === CURSOR_VERSION && payload.length === 3 && Array.isArray(payload[2]) && payload[2].length <= MAX_BEHIND) {
-      const position = fromWire(payload[1]);
-      const behind: Record<string, Position | null> = {};
-      for (const entry of payload[2] as unknown[]) {
-        const name = Array.isArray(entry) ? entry[0] : undefined;
-        const at = Array.isArray(entry) && entry.length === 2 ? fromWire(entry[1]) : undefined;
-        if (typeof name !== 'string' || at === undefined) throw new Error('bad entry');
-        behind[name] = at;
-      }
-      if (position !== undefined) return { position, behind };
+    if (!Array.isArray(payload) || payload[0] !== CURSOR_VERSION || payload.length !== 4 || typeof payload[1] !== 'string') return null;
+    if (!Array.isArray(payload[3]) || payload[3].length > MAX_BEHIND) return null;
+    const position = fromWire(payload[2]);
+    const behind: Record<string, Position | null> = {};
+    for (const entry of payload[3] as unknown[]) {
+      const name = Array.isArray(entry) ? entry[0] : undefined;
+      const at = Array.isArray(entry) && entry.length === 2 ? fromWire(entry[1]) : undefined;
+      if (typeof name !== 'string' || at === undefined) return null;
+      behind[name] = at;
     }
+    return position === undefined ? null : { scope: payload[1], cursor: { position, behind } };
   } catch {
-    // Fall through to the one error every unreadable cursor gets.
+    return null;
   }
-  throw badUserInput('"after" is not a cursor issued by this gateway');
 }
 
 /** One source's jobs for a page: sorted in the merged order, or null when the source could not be read. */

@@ -6,7 +6,7 @@ import { AWS_BACKUP_JOB_STATES, awsJobKey, type AwsBackupJobModel, type AwsBacku
 import type { AwsJobConditions } from '../src/aws/source.js';
 import { badUserInput, quoted } from '../src/model/errors.js';
 import type { BackupJobModel } from '../src/model/job.js';
-import { BackupJob, jobNodeRef } from './backup-job.js';
+import { BackupJob, jobNodeRef, openEnum } from './backup-job.js';
 import { builder } from './builder.js';
 import { firstFound, globalIdKey, resolveJobReference } from './federation.js';
 import { addFilterFields } from './filter.js';
@@ -25,13 +25,7 @@ const STATE_DESCRIPTIONS: Record<State, string> = {
   PARTIAL: 'Finished with only some of the resource backed up.',
 };
 
-export const AwsBackupJobState = builder.enumType('AwsBackupJobState', {
-  description: 'The state of a job exactly as AWS Backup reports it.',
-  values: Object.fromEntries(AWS_BACKUP_JOB_STATES.map((state) => [state, { description: STATE_DESCRIPTIONS[state] }])) as Record<
-    State,
-    { description: string }
-  >,
-});
+const AwsBackupJobState = openEnum<typeof AWS_BACKUP_JOB_STATES>('AWS Backup', 'AwsBackupJobState', 'The state of a job exactly as AWS Backup reports it.', STATE_DESCRIPTIONS);
 
 const AwsRecoveryPointCreator = builder
   .objectRef<NonNullable<AwsBackupJobModel['createdBy']>>('AwsRecoveryPointCreator')
@@ -93,7 +87,7 @@ const AwsChildJobStateCount = builder
   .implement({
     description: 'How many child jobs of a composite job are in one state.',
     fields: (t) => ({
-      state: t.field({ type: AwsBackupJobState, nullable: false, description: 'The state.', resolve: (c) => c.state }),
+      state: t.field({ type: AwsBackupJobState.ref, nullable: false, description: 'The state.', resolve: (c) => c.state }),
       count: t.expose('count', { type: 'SafeInt', nullable: false, description: 'How many child jobs are in it (a Long in the AWS model).' }),
     }),
   });
@@ -149,13 +143,16 @@ AwsBackupJob.implement({
     }),
     initiationDate: t.expose('initiationDate', { type: 'DateTime', description: 'When the job was initiated.' }),
     state: t.field({
-      type: AwsBackupJobState,
+      type: AwsBackupJobState.ref,
       description: 'The job state as AWS reports it; `phase` maps it to the source-neutral vocabulary.',
-      resolve: (job) => job.state,
+      resolve: (job) => AwsBackupJobState.read(job.stateRaw),
+    }),
+    stateRaw: t.exposeString('stateRaw', {
+      description: 'The state exactly as AWS sent it, also one this gateway does not know yet (then `state` is UNKNOWN).',
     }),
     statusMessage: t.exposeString('statusMessage', { description: 'AWS explanation of the state, mostly set on failures.' }),
     messageCategory: t.exposeString('messageCategory', {
-      description: 'Category of the status message, such as `SUCCESS` or `ACCESS_DENIED`; it tells COMPLETED from COMPLETED_WITH_ISSUES.',
+      description: 'Category of the status message, as AWS sends it, such as `SUCCESS`, `AccessDenied` or `InvalidParameters` (spelled as each is, in mixed case); it tells COMPLETED from COMPLETED_WITH_ISSUES.',
     }),
     percentDone: t.exposeString('percentDone', {
       description: 'Estimated progress as AWS sends it, a decimal string such as "42.0".',

@@ -17,20 +17,44 @@ export const BackupSourceKind = builder.enumType('BackupSourceKind', {
   >,
 });
 
+/** An enum whose upstream grows: known values pass, anything else becomes UNKNOWN instead of an error. */
+export function openEnum<const Values extends readonly string[]>(
+  upstream: string,
+  name: string,
+  description: string,
+  values: { [Value in Values[number]]: string },
+) {
+  const ref = builder.enumType(name, {
+    description,
+    values: {
+      ...Object.fromEntries(Object.entries(values).map(([value, text]) => [value, { description: text as string }])),
+      UNKNOWN: {
+        description: `${upstream} sent a value this gateway version does not know yet (its enums grow over time). The job is still returned; upgrade the gateway to see the value.`,
+      },
+    } as Record<Values[number] | 'UNKNOWN', { description: string }>,
+  });
+  const known = new Set(Object.keys(values));
+  const read = (value: string | null): Values[number] | 'UNKNOWN' | null =>
+    value === null ? null : known.has(value) ? (value as Values[number]) : 'UNKNOWN';
+  return { ref, read };
+}
+
 const PHASE_DESCRIPTIONS: Record<Phase, string> = {
   QUEUED:
     'Accepted but not started yet, including the start window during which AWS Backup keeps trying to start a job. AWS: CREATED, PENDING. SailPoint: NOT_STARTED.',
   RUNNING:
-    'Working now. AWS: RUNNING. SailPoint: IN_PROGRESS. Also an unfinished job in a state this gateway does not know yet.',
+    'Working now. AWS: RUNNING. SailPoint: IN_PROGRESS.',
   CANCELLING: 'A stop was requested and the job is winding down. AWS: ABORTING. SailPoint: none.',
   CANCELLED: 'Stopped before it finished; no usable backup. AWS: ABORTED. SailPoint: CANCELLED.',
   COMPLETED:
     'Finished and the backup is usable. AWS: COMPLETED with message category SUCCESS (or none). SailPoint: COMPLETE without a failed cloud copy, whatever fileExists says (that the file is gone now does not make the run a bad one).',
   COMPLETED_WITH_ISSUES:
-    'Finished, but not cleanly; worth a look (the AWS console calls it "Completed with issues"). AWS: COMPLETED with another message category. SailPoint: COMPLETE with cloudStorageStatus SYNC_FAILED. Also a finished job in a state this gateway does not know yet.',
+    'Finished, but not cleanly; worth a look (the AWS console calls it "Completed with issues"). AWS: COMPLETED with another message category. SailPoint: COMPLETE with cloudStorageStatus SYNC_FAILED.',
   PARTIAL: 'Finished with only part of the data backed up. AWS: PARTIAL. SailPoint: none (isPartial backups were asked to be partial).',
   FAILED: 'Ended without a backup. AWS: FAILED. SailPoint: FAILED.',
   EXPIRED: 'Never ran: its start window passed before the upstream could start it, so nothing was backed up. AWS: EXPIRED. SailPoint: none.',
+  UNKNOWN:
+    'In a state this gateway does not know yet (upstreams add states): AWS `state` or SailPoint `status` is UNKNOWN, and `stateRaw` or `statusRaw` holds the value the upstream sent. `completedAt` tells whether it finished.',
 };
 
 export const BackupJobPhase = builder.enumType('BackupJobPhase', {

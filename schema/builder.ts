@@ -9,7 +9,7 @@ import { DateTimeResolver, SafeIntResolver } from 'graphql-scalars';
 import type { PageSource } from '../resolvers/backup-jobs.js';
 import type { GatewayContext } from '../resolvers/context.js';
 import { decodeGlobalId, encodeGlobalId } from '../resolvers/ids.js';
-import { badUserInput, forbiddenSource } from '../src/model/errors.js';
+import { forbiddenSource } from '../src/model/errors.js';
 
 export const builder = new SchemaBuilder<{
   Context: GatewayContext;
@@ -52,17 +52,8 @@ export const builder = new SchemaBuilder<{
       description: 'Fetches any object of this graph by its global id. Null when the object no longer exists upstream.',
       args: { id: { description: 'A global id issued by this gateway.' } },
     },
-    nodesQueryOptions: {
-      description:
-        'Fetches several objects by global id in one call, batched per source. Null in the slot of an object that no longer exists. At most as many ids as one page of `backupJobs` holds.',
-      args: { ids: { description: 'Global ids issued by this gateway.' } },
-      resolve: (_root, { ids }, context, _info, resolveNodes) => {
-        if (ids.length > context.limits.maxPageSize) {
-          throw badUserInput(`"ids" may hold at most ${context.limits.maxPageSize} ids, got ${ids.length}`);
-        }
-        return resolveNodes(ids);
-      },
-    },
+    // schema/jobs.ts defines `nodes` itself, so that a malformed id fails its own slot only.
+    nodesQueryOptions: false,
     pageInfoTypeOptions: {
       description: 'Where a page sits in the whole list, and how to ask for the next one.',
       // Most subgraphs of a supergraph define the same Relay PageInfo.

@@ -1,9 +1,10 @@
-// Root fields that span every source: one job by global id, the merged, filtered job list, and
-// the configured sources.
+// Root fields that span every source: jobs by global id, the merged, filtered job list, and the
+// configured sources.
 import { GraphQLError, isObjectType, responsePathAsArray } from 'graphql';
 import { DEFAULT_PAGE_SIZE, listBackupJobs, type PageSource } from '../resolvers/backup-jobs.js';
 import { jobLoader } from '../resolvers/loaders.js';
-import { BackupJob } from './backup-job.js';
+import { badUserInput } from '../src/model/errors.js';
+import { BackupJob, loadByGlobalId } from './backup-job.js';
 import { builder } from './builder.js';
 import { BackupJobFilter, kindConditions } from './filter.js';
 import { BackupSource } from './sources.js';
@@ -35,6 +36,11 @@ const BackupJobPageSource = builder.objectRef<PageSource>('BackupJobPageSource')
     errorCode: t.exposeString('errorCode', {
       description:
         'Why the part is missing or stale: the code an error of that source would carry in `extensions.code` (such as `UPSTREAM_TIMEOUT` or `RATE_LIMITED`). Null when the source was read without trouble.',
+    }),
+    skippedRecords: t.exposeInt('skippedRecords', {
+      nullable: false,
+      description:
+        "Records of this source's list the gateway left out because a member had the wrong type (the rest of the list is served, and each left-out record is logged once with its id). 0 when none was, or when the part is missing. It counts this gateway process's last read of the source.",
     }),
   }),
 });
@@ -77,6 +83,20 @@ builder.queryFields((t) => ({
       const job = await jobLoader(context).load(id.id);
       const type = info.schema.getType(id.typename);
       return job && isObjectType(type) && type.isTypeOf?.(job, context, info) === true ? job : null;
+    },
+  }),
+  nodes: t.field({
+    type: [builder.nodeInterfaceRef()],
+    nullable: { list: false, items: true },
+    description:
+      'Fetches several objects by global id in one call, batched per source. Each slot stands alone: null for an object that no longer exists, and null with its own error (its index in `path`) for an id that is malformed or whose lookup failed. At most as many ids as one page of `backupJobs` holds.',
+    args: { ids: t.arg.idList({ required: true, description: 'Global ids issued by this gateway.' }) },
+    resolve: (_root, { ids }, context) => {
+      if (ids.length > context.limits.maxPageSize) {
+        throw badUserInput(`"ids" may hold at most ${context.limits.maxPageSize} ids, got ${ids.length}`);
+      }
+      // One promise per slot: a rejected one nulls that slot alone, with its error.
+      return ids.map((id) => loadByGlobalId(String(id), context));
     },
   }),
   backupJobs: t.field({

@@ -13,33 +13,12 @@ import {
   type SailPointBackupJobModel,
   type SailPointObjectOption as SailPointObjectOptionModel,
 } from '../src/sailpoint/mapper.js';
-import { BackupJob, jobNodeRef } from './backup-job.js';
+import { BackupJob, jobNodeRef, openEnum } from './backup-job.js';
 import { builder } from './builder.js';
 import { firstFound, globalIdKey, resolveJobReference } from './federation.js';
 
-const UNKNOWN_DESCRIPTION =
-  'SailPoint sent a value this gateway version does not know yet (its enums grow over time). The job is still returned; upgrade the gateway to see the value.';
-
-/** An enum whose upstream grows: known values pass, anything else becomes UNKNOWN instead of an error. */
-function openEnum<const Values extends readonly string[]>(
-  name: string,
-  description: string,
-  values: { [Value in Values[number]]: string },
-) {
-  const ref = builder.enumType(name, {
-    description,
-    values: {
-      ...Object.fromEntries(Object.entries(values).map(([value, text]) => [value, { description: text as string }])),
-      UNKNOWN: { description: UNKNOWN_DESCRIPTION },
-    } as Record<Values[number] | 'UNKNOWN', { description: string }>,
-  });
-  const known = new Set(Object.keys(values));
-  const read = (value: string | null): Values[number] | 'UNKNOWN' | null =>
-    value === null ? null : known.has(value) ? (value as Values[number]) : 'UNKNOWN';
-  return { ref, read };
-}
-
 const Status = openEnum<typeof SAILPOINT_BACKUP_STATUSES>(
+  'SailPoint',
   'SailPointBackupStatus',
   'The status of a Configuration Hub backup exactly as SailPoint reports it.',
   {
@@ -52,6 +31,7 @@ const Status = openEnum<typeof SAILPOINT_BACKUP_STATUSES>(
 );
 
 const BackupType = openEnum<typeof SAILPOINT_BACKUP_TYPES>(
+  'SailPoint',
   'SailPointBackupType',
   'How a Configuration Hub backup came to be.',
   {
@@ -63,12 +43,14 @@ const BackupType = openEnum<typeof SAILPOINT_BACKUP_TYPES>(
 );
 
 const HydrationStatus = openEnum<typeof SAILPOINT_HYDRATION_STATUSES>(
+  'SailPoint',
   'SailPointHydrationStatus',
   'Whether the object details of a backup are ready to browse.',
   { HYDRATED: 'The object details are ready.', NOT_HYDRATED: 'The object details are not ready yet.' },
 );
 
 const CloudStorageStatus = openEnum<typeof SAILPOINT_CLOUD_STORAGE_STATUSES>(
+  'SailPoint',
   'SailPointCloudStorageStatus',
   'Whether a backup has been copied to the customer-managed cloud storage.',
   {
@@ -129,6 +111,9 @@ SailPointBackupJob.implement({
       type: Status.ref,
       description: 'The status as SailPoint reports it; `phase` maps it to the source-neutral vocabulary.',
       resolve: (job) => Status.read(job.status),
+    }),
+    statusRaw: t.exposeString('status', {
+      description: 'The status exactly as SailPoint sent it, also one this gateway does not know yet (then `status` is UNKNOWN).',
     }),
     type: t.exposeString('type', { description: 'The kind of job; SailPoint always sends `BACKUP` here.' }),
     tenant: t.exposeString('tenant', { description: 'The name of the tenant the backup belongs to.' }),

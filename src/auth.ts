@@ -57,7 +57,12 @@ export class Authenticator {
     const jwt = this.config.jwt!;
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, keySet, { issuer: jwt.issuer, audience: jwt.audience, algorithms: jwt.algorithms }));
+      ({ payload } = await jwtVerify(token, keySet, {
+        issuer: jwt.issuer,
+        audience: jwt.audience,
+        algorithms: jwt.algorithms,
+        requiredClaims: ['exp'],
+      }));
     } catch (error) {
       if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid || !(error instanceof joseErrors.JOSEError)) {
         const name = error instanceof Error ? error.name : 'unknown error';
@@ -67,6 +72,11 @@ export class Authenticator {
         });
       }
       throw unauthenticated(reasonFor(error));
+    }
+    // jose has made sure exp is a number; iat, when present, too.
+    const lifetime = payload.exp! - (payload.iat ?? Math.floor(Date.now() / 1000));
+    if (lifetime > jwt.maxTokenLifetimeSeconds) {
+      throw unauthenticated(`The token lives longer than this gateway accepts (${jwt.maxTokenLifetimeSeconds} s from its issue)`);
     }
     const claim = payload[jwt.sourcesClaim];
     const patterns = typeof claim === 'string' ? claim.split(/\s+/).filter(Boolean) : Array.isArray(claim) ? claim.filter(isString) : [];
@@ -122,6 +132,7 @@ function isString(value: unknown): value is string {
 /** Why a token was refused, in words that help its holder and reveal nothing about the keys. */
 function reasonFor(error: joseErrors.JOSEError): string {
   if (error instanceof joseErrors.JWTExpired) return 'The token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed && error.reason === 'missing') return `The token has no "${error.claim}" claim, which this gateway requires`;
   if (error instanceof joseErrors.JWTClaimValidationFailed) return `The token's "${error.claim}" claim is not accepted`;
   if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWKSNoMatchingKey) {
     return 'The token signature does not verify';

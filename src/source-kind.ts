@@ -21,6 +21,11 @@ export interface GatewaySource<Kind extends string = string> extends SourceAdapt
   ping(requestSignal?: AbortSignal): Promise<void>;
   readonly health: SourceHealth | undefined;
   readonly circuit: CircuitName;
+  /**
+   * Records the last full list this process read from the source left out, each because a member
+   * had the wrong type. Absent for a kind whose records cannot be left out one by one.
+   */
+  readonly skippedRecords?: number;
   destroy(): void;
 }
 

@@ -63,16 +63,17 @@ beforeEach(() => {
 
 async function token(
   claims: Record<string, unknown>,
-  options: { key?: CryptoKey; audience?: string; issuer?: string; expiresIn?: string } = {},
+  options: { key?: CryptoKey; audience?: string; issuer?: string; expiresIn?: string | null; issuedAt?: boolean } = {},
 ): Promise<string> {
-  return new SignJWT(claims)
+  const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: 'ES256', kid: 'key-1' })
     .setIssuer(options.issuer ?? ISSUER)
     .setAudience(options.audience ?? AUDIENCE)
-    .setSubject('alice')
-    .setIssuedAt()
-    .setExpirationTime(options.expiresIn ?? '5m')
-    .sign(options.key ?? privateKey);
+    .setSubject('alice');
+  if (options.issuedAt !== false) jwt.setIssuedAt();
+  // null: a token without exp.
+  if (options.expiresIn !== null) jwt.setExpirationTime(options.expiresIn ?? '5m');
+  return jwt.sign(options.key ?? privateKey);
 }
 
 const bearer = (value: string) => ({ authorization: `Bearer ${value}` });
@@ -113,6 +114,13 @@ describe('authentication', () => {
       async () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss: ISSUER, aud: AUDIENCE, backup_sources: ['*'] })).toString('base64url')}.`,
       'algorithm',
     ],
+    ['a token without exp', () => token({ backup_sources: ['*'] }, { expiresIn: null }), 'no "exp" claim'],
+    ['a token that lives longer than maxTokenLifetimeSeconds', () => token({ backup_sources: ['*'] }, { expiresIn: '25h' }), 'lives longer'],
+    [
+      'a token without iat that expires further from now than maxTokenLifetimeSeconds',
+      () => token({ backup_sources: ['*'] }, { expiresIn: '25h', issuedAt: false }),
+      'lives longer',
+    ],
     ['an unknown API key', async () => null, 'API key is not known'],
   ])('refuses %s with 401', async (_name, make, reason) => {
     const credential = await make();
@@ -122,6 +130,14 @@ describe('authentication', () => {
     expect(answer.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(answer.errors?.[0]?.message).toContain(reason);
     expect(upstreamCalls()).toBe(0);
+  });
+
+  it('accepts a token up to maxTokenLifetimeSeconds (default a day), with or without iat', async () => {
+    for (const issuedAt of [true, false]) {
+      const answer = await gateway.query('{ backupSources { name } }', undefined, bearer(await token({ backup_sources: ['*'] }, { expiresIn: '23h', issuedAt })));
+      expect(answer.status).toBe(200);
+      expect(answer.errors).toBeUndefined();
+    }
   });
 
   it('answers 503 AUTH_UNAVAILABLE when the signing keys cannot be fetched', async () => {

@@ -1,6 +1,6 @@
 // AwsBackupJob field by field against the sandbox's raw records, through every way to reach a job.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { startTestGateway, uncached, type TestGateway } from './support/gateway.js';
 import { AWS_JOB_FIELDS, expectedAwsJob, expectedPhase } from './support/wire.js';
 
 let gateway: TestGateway;
@@ -124,5 +124,26 @@ describe('AwsBackupJob', () => {
       { id: plain.record.BackupJobId },
     );
     expect(result.data!.awsBackupJob).toEqual({ childJobs: [], parentJob: null });
+  });
+});
+
+describe('a state AWS adds after this gateway was built', () => {
+  it('is phase UNKNOWN, state UNKNOWN and the value as sent in stateRaw, and the other jobs are served as before', async () => {
+    const fresh = await startTestGateway({ configure: uncached });
+    try {
+      fresh.sandbox.aws.faults.set('us-east-1', { kind: 'rewrite', member: 'State', value: 'QUEUED_FOR_FUTURE', operation: 'ListBackupJobs' });
+      const PAGE = (phases: string) => `{ backupJobs(first: 100, filter: { sourceNames: ["aws-us-east-1"], phases: [${phases}] }) {
+        totalCount edges { node { phase ... on AwsBackupJob { state stateRaw } } }
+      } }`;
+      const unknown = await fresh.query(PAGE('UNKNOWN'));
+      expect(unknown.errors).toBeUndefined();
+      expect(unknown.data!.backupJobs.totalCount).toBe(1);
+      expect(unknown.data!.backupJobs.edges[0].node).toEqual({ phase: 'UNKNOWN', state: 'UNKNOWN', stateRaw: 'QUEUED_FOR_FUTURE' });
+      const running = await fresh.query(PAGE('RUNNING'));
+      expect(running.data!.backupJobs.totalCount).toBeGreaterThan(0);
+      for (const edge of running.data!.backupJobs.edges) expect(edge.node).toEqual({ phase: 'RUNNING', state: 'RUNNING', stateRaw: 'RUNNING' });
+    } finally {
+      await fresh.close();
+    }
   });
 });

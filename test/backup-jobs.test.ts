@@ -108,6 +108,20 @@ describe.each([
       expect(second.data!.backupJobs.edges[0].node.id).not.toBe(first.data!.backupJobs.edges[4].node.id);
     });
 
+    it('refuses a cursor with any filter but the one it was issued for, and takes it with that filter however it is spelled', async () => {
+      const sailPoint = await gateway.query(PAGE, { first: 3, filter: { sourceKinds: ['SAILPOINT'], phases: ['COMPLETED', 'FAILED'] } });
+      const after = sailPoint.data!.backupJobs.pageInfo.endCursor;
+      for (const filter of [{ sourceKinds: ['AWS_BACKUP'], phases: ['COMPLETED', 'FAILED'] }, { sourceKinds: ['SAILPOINT'] }, undefined]) {
+        const refused = await gateway.query(PAGE, { first: 3, after, filter });
+        expect(refused.data?.backupJobs ?? null).toBeNull();
+        expect(refused.errors?.map((error) => [error.extensions?.code, error.path])).toEqual([['BAD_USER_INPUT', ['backupJobs']]]);
+        expect(refused.errors?.[0]?.message).toContain('issued for another filter');
+      }
+      const same = await gateway.query(PAGE, { first: 3, after, filter: { phases: ['FAILED', 'COMPLETED'], sourceKinds: ['SAILPOINT'], sourceNames: null } });
+      expect(same.errors).toBeUndefined();
+      expect(same.data!.backupJobs.edges).toHaveLength(3);
+    });
+
     const filters: [string, Record<string, unknown>, (job: RawJob) => boolean][] = [
       ['one phase', { phases: ['FAILED'] }, (j) => j.phase === 'FAILED'],
       ['a phase that splits an upstream state', { phases: ['COMPLETED_WITH_ISSUES'] }, (j) => j.phase === 'COMPLETED_WITH_ISSUES'],

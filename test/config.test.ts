@@ -83,6 +83,34 @@ describe('configuration', () => {
     expect(() => parseConfig(input)).toThrow(message);
   });
 
+  describe('one rule for every URL setting: http or https, no user or password, https in production except to loopback', () => {
+    const password = 'urlpass-9d41e7';
+    const aws = (endpoint: string) => ({ kind: 'aws', name: 'a', region: 'us-east-1', endpoint });
+    const tenant = (baseUrl: string) => ({ kind: 'sailpoint', name: 's', baseUrl, clientId: 'id', clientSecret: 'secret' });
+    const jwks = (jwksUrl: string) => ({ auth: { jwt: { jwksUrl, issuer: 'https://idp.example.com/', audience: 'backup-graph' } } });
+
+    it.each([
+      ['an AWS endpoint with a user and password', { sources: [aws(`https://ops:${password}@backup.example.com`)] }, 'sources.0.endpoint: must not hold a user or password'],
+      ['a SailPoint baseUrl with a user and password', { sources: [tenant(`https://ops:${password}@acme.api.identitynow.com`)] }, 'sources.0.baseUrl: must not hold a user or password'],
+      ['a jwksUrl with a user and password', { security: jwks(`https://ops:${password}@idp.example.com/jwks.json`), sources: [aws('https://backup.example.com')] }, 'security.auth.jwt.jwksUrl: must not hold a user or password'],
+      ['a file:// SailPoint baseUrl', { sources: [tenant('file:///etc/passwd')] }, 'sources.0.baseUrl: must be an http or https URL'],
+      ['a javascript: CORS origin', { security: { corsOrigins: ['javascript:alert(1)'] }, sources: [aws('https://backup.example.com')] }, 'security.corsOrigins.0: must be an http or https URL'],
+      ['a plain http jwksUrl in production mode', { security: jwks('http://idp.example.com/jwks.json'), sources: [aws('https://backup.example.com')] }, 'security.auth.jwt.jwksUrl: must be https in production mode'],
+      ['a plain http SailPoint baseUrl in production mode', { sources: [tenant('http://acme.api.identitynow.com')] }, 'sources.0.baseUrl: must be https in production mode'],
+      ['a plain http AWS endpoint in production mode', { sources: [aws('http://backup.example.com')] }, 'sources.0.endpoint: must be https in production mode'],
+    ])('refuses %s, naming the key and never the credentials', (_name, input, message) => {
+      expect(() => parseConfig(input)).toThrow(message);
+      expect(() => parseConfig(input)).not.toThrow(password);
+    });
+
+    it('takes plain http to a loopback address in production, and anywhere in development', () => {
+      const loopback = ['http://127.0.0.1:4566', 'http://localhost:4566', 'http://[::1]:4566'];
+      expect(parseConfig({ sources: loopback.map((endpoint, index) => ({ ...aws(endpoint), name: `a${index}` })) }).sources).toHaveLength(3);
+      const development = parseConfig({ security: { ...jwks('http://idp.internal/jwks.json'), production: false }, sources: [tenant('http://sailpoint.internal')] });
+      expect(development.security.auth?.jwt?.jwksUrl).toBe('http://idp.internal/jwks.json');
+    });
+  });
+
   it('reads the file named by GATEWAY_CONFIG, and none means the sandbox', async () => {
     expect(await loadConfig({})).toBeNull();
     const dir = await mkdtemp(join(tmpdir(), 'backup-graph-'));

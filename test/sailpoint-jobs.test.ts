@@ -1,6 +1,6 @@
 // SailPointBackupJob through the gateway: every field against the raw record, batching, tokens,
 // throttling and failures of one tenant while everything else keeps answering.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startTestGateway, uncached, type TestGateway } from './support/gateway.js';
 import { expectedSailPointPhase } from './support/wire.js';
 
@@ -35,7 +35,7 @@ afterEach(() => gateway.sandbox.sailPoint.faults.clear());
 const SAILPOINT_FIELDS = `
   id sourceKind sourceName displayName phase createdAt completedAt
   ... on SailPointBackupJob {
-    jobId status type tenant requesterName fileExists created modified completed name userCanDelete isPartial
+    jobId status statusRaw type tenant requesterName fileExists created modified completed name userCanDelete isPartial
     backupType options { includeTypes objectOptions { objectType includedNames } }
     hydrationStatus totalObjectCount cloudStorageStatus
   }`;
@@ -54,6 +54,7 @@ function expectedSailPointJob(record: Record<string, any>) {
   return {
     jobId: record.jobId,
     status: status(record.status),
+    statusRaw: record.status ?? null,
     type: record.type ?? null,
     tenant: record.tenant ?? null,
     requesterName: record.requesterName ?? null,
@@ -205,13 +206,19 @@ describe('SailPointBackupJob', () => {
     expect(gateway.sandbox.sailPoint.calls.count('token', 'acme-prod')).toBe(1);
   });
 
-  it('reports a tenant that keeps answering 429 as UPSTREAM_THROTTLED and serves every other source', async () => {
-    gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'throttle', retryAfterSeconds: 30 });
-    const result = await gateway.query(`{ backupJobs(first: 50) { edges { node { sourceName } } } }`);
-    const names = new Set(result.data!.backupJobs.edges.map((edge: any) => edge.node.sourceName));
-    expect(names.has('sailpoint-acme-prod')).toBe(false);
-    expect(names.has('aws-us-east-1')).toBe(true);
-    expect(result.errors!.map((error) => error.extensions)).toEqual([{ code: 'UPSTREAM_THROTTLED', sourceName: 'sailpoint-acme-prod' }]);
+  it('reports a tenant that keeps answering 429 as UPSTREAM_THROTTLED, with its Retry-After, and serves every other source', async () => {
+    // A gateway of its own: it calls the throttled tenant no more for the 30 s the tenant asks.
+    const throttled = await startTestGateway({ configure: uncached });
+    try {
+      throttled.sandbox.sailPoint.faults.set('acme-prod', { kind: 'throttle', retryAfterSeconds: 30 });
+      const result = await throttled.query(`{ backupJobs(first: 50) { edges { node { sourceName } } } }`);
+      const names = new Set(result.data!.backupJobs.edges.map((edge: any) => edge.node.sourceName));
+      expect(names.has('sailpoint-acme-prod')).toBe(false);
+      expect(names.has('aws-us-east-1')).toBe(true);
+      expect(result.errors!.map((error) => error.extensions)).toEqual([{ code: 'UPSTREAM_THROTTLED', sourceName: 'sailpoint-acme-prod', retryAfterSeconds: 30 }]);
+    } finally {
+      await throttled.close();
+    }
   });
 
   it('reports a failing tenant as UPSTREAM_UNAVAILABLE and a hanging one as UPSTREAM_TIMEOUT, within the deadline', async () => {
@@ -232,6 +239,49 @@ describe('SailPointBackupJob', () => {
     const byName = Object.fromEntries(sources.data!.backupSources.map((source: any) => [source.name, source]));
     expect(byName['sailpoint-acme-prod']).toMatchObject({ kind: 'SAILPOINT', lastCall: { reachable: false, errorCode: 'UPSTREAM_UNAVAILABLE' } });
     expect(byName['aws-us-east-1'].lastCall).toEqual({ reachable: true, errorCode: null });
+  });
+
+  it('reads a status SailPoint adds later as phase UNKNOWN, status UNKNOWN and the value as sent in statusRaw', async () => {
+    gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'rewrite', member: 'status', value: 'ARCHIVED', operation: 'listBackups' });
+    const answer = await gateway.query(`{ backupJobs(first: 100, filter: { sourceNames: ["sailpoint-acme-prod"], phases: [UNKNOWN] }) {
+      totalCount edges { node { phase ... on SailPointBackupJob { status statusRaw } } }
+    } }`);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.backupJobs.totalCount).toBe(1);
+    expect(answer.data!.backupJobs.edges[0].node).toEqual({ phase: 'UNKNOWN', status: 'UNKNOWN', statusRaw: 'ARCHIVED' });
+  });
+
+  it('skips a record with a wrongly typed member, counts it on the page and in the metrics, logs it once, and serves the rest of the tenant', async () => {
+    const PROD = `{ backupJobs(first: 1, filter: { sourceNames: ["sailpoint-acme-prod"] }) {
+      totalCount sources { sourceName complete errorCode skippedRecords }
+    } }`;
+    const skippedCount = async () => {
+      const text = await (await fetch(gateway.url.replace('/graphql', '/metrics'))).text();
+      const line = text.split('\n').find((row) => row.startsWith('backup_graph_upstream_skipped_records_total{source="sailpoint-acme-prod",operation="listBackups"}'));
+      return line === undefined ? 0 : Number(line.split(' ').at(-1));
+    };
+    const clean = await gateway.query(PROD);
+    expect(clean.data!.backupJobs.sources).toEqual([{ sourceName: 'sailpoint-acme-prod', complete: true, errorCode: null, skippedRecords: 0 }]);
+    const counted = await skippedCount();
+
+    const bad = gateway.sandbox.sailPoint.store.backups('acme-prod')[0]!;
+    gateway.sandbox.sailPoint.faults.set('acme-prod', { kind: 'rewrite', member: 'totalObjectCount', value: 'many', operation: 'listBackups' });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      for (let read = 0; read < 2; read++) {
+        const answer = await gateway.query(PROD);
+        expect(answer.errors).toBeUndefined();
+        expect(answer.data!.backupJobs.sources).toEqual([{ sourceName: 'sailpoint-acme-prod', complete: true, errorCode: null, skippedRecords: 1 }]);
+        expect(answer.data!.backupJobs.totalCount).toBe(clean.data!.backupJobs.totalCount - 1);
+      }
+      // Once, although both reads met the record.
+      expect(warn.mock.calls).toEqual([
+        [`[upstream] source=sailpoint-acme-prod operation=listBackups skipped a record whose members have the wrong type: jobId="${bad.jobId}" members=totalObjectCount`],
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+    expect(await skippedCount()).toBe(counted + 2);
   });
 
   it('answers null for a backup deleted upstream, and lists no more of it', async () => {

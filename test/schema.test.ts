@@ -71,4 +71,11 @@ describe('schema', () => {
     if (!isObjectType(type)) throw new Error(`${typeName} is not an object type`);
     expect(getNamedType(type.getFields()[fieldName]!.type).name).toBe('SafeInt');
   });
+
+  it("spells messageCategory's examples as the AWS model does (AccessDenied, not ACCESS_DENIED)", () => {
+    const type = schema.getType('AwsBackupJob');
+    if (!isObjectType(type)) throw new Error('AwsBackupJob is not an object type');
+    const examples = [...type.getFields().messageCategory!.description!.matchAll(/`([^`]+)`/g)].map((match) => match[1]);
+    expect(examples).toEqual(['SUCCESS', 'AccessDenied', 'InvalidParameters']);
+  });
 });

@@ -49,6 +49,23 @@ describe('start-up checks', () => {
     );
   }, 60_000);
 
+  it('refuses, by one rule, an AWS endpoint with credentials, a file:// SailPoint baseUrl and a plain http jwksUrl in production', async () => {
+    const clientSecret = secret('clientsecret');
+    await expectRefused(
+      {
+        security: { auth: { jwt: { jwksUrl: 'http://idp.example.com/.well-known/jwks.json', issuer: 'https://idp.example.com/', audience: 'backup-graph' } } },
+        sources: [
+          { ...AWS_SOURCE, endpoint: `https://backup:${urlPassword}@backup.us-east-1.amazonaws.com` },
+          { kind: 'sailpoint', name: 'acme', baseUrl: 'file:///etc/passwd', clientId: 'id', clientSecret },
+          // Plain http to a loopback address stays allowed: it never leaves the machine.
+          { ...AWS_SOURCE, name: 'aws-local' },
+        ],
+      },
+      ['security.auth.jwt.jwksUrl', 'sources.0.endpoint', 'sources.1.baseUrl'],
+      [urlPassword, 'backup:', clientSecret, '/etc/passwd'],
+    );
+  }, 60_000);
+
   it('refuses a JWK that cannot be imported for any accepted algorithm', async () => {
     await expectRefused(
       { security: jwt([goodKey, { kty: 'RSA', kid: 'k1', n: 'abc', e: 'AQAB' }]), sources: [AWS_SOURCE] },

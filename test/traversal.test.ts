@@ -21,8 +21,10 @@ const SAILPOINT_FAULT: SandboxFault & { operation: 'listBackups'; times: number 
 let gateway: TestGateway;
 beforeAll(async () => {
   // Every page reads every source anew, so that a fault set before a page hits that page. The
-  // budgets are lifted: this test is about paging, and a traversal here reads a hundred times.
+  // budgets are lifted: this test is about paging, and a traversal here reads a hundred times; so
+  // is the tenants' own rate limit, which the gateway's budget would otherwise keep it under.
   gateway = await startTestGateway({
+    sandbox: { sailPointRateLimit: { requests: 100_000, windowMs: 10_000 } },
     configure: (config) =>
       uncached({
         ...config,

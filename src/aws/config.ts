@@ -2,6 +2,7 @@
 // of its own; and optionally an account or the whole organization.
 import { z } from 'zod';
 import { budgetSchema, guardKeys, sourceName } from '../config/source.js';
+import { urlSetting } from '../config/url.js';
 
 const regionName = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1');
 
@@ -18,7 +19,7 @@ export const awsSourceSchema = z
       .string()
       .regex(/^(\d{12}|\*)$/, 'must be a 12-digit AWS account id, or "*" for every account of the organization')
       .optional(),
-    endpoint: z.string().url('must be a URL such as http://127.0.0.1:4566').optional(),
+    endpoint: urlSetting('the URL of an AWS Backup endpoint, such as http://127.0.0.1:4566').optional(),
     describeConcurrency: z.number().int().min(1).max(64).default(8),
     /** AWS publishes no request-rate quota for its Backup API; this keeps the gateway a polite neighbour of other tools. */
     budget: budgetSchema.default({ calls: 50, perSeconds: 5 }),

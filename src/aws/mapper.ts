@@ -2,7 +2,7 @@
 // and how AWS states map onto the source-neutral phases.
 import { BackupJobState, type BackupJob, type DescribeBackupJobOutput } from '@aws-sdk/client-backup';
 import { jobKey, type BackupJobModel } from '../model/job.js';
-import { unknownStatePhase, type BackupJobPhase } from '../model/phase.js';
+import type { BackupJobPhase } from '../model/phase.js';
 
 export type AwsBackupJobState = BackupJobState;
 
@@ -28,10 +28,11 @@ export function isAwsBackupJobState(value: unknown): value is AwsBackupJobState 
 
 /**
  * The phase of an AWS job. A COMPLETED job whose message category is anything but SUCCESS is
- * COMPLETED_WITH_ISSUES; a missing category counts as SUCCESS.
+ * COMPLETED_WITH_ISSUES; a missing category counts as SUCCESS. A state this gateway does not know
+ * yet (AWS adds states) is UNKNOWN, never an error, so one new value cannot blank a page.
  */
-export function awsPhase(state: string | undefined, messageCategory: string | undefined, finished: boolean): BackupJobPhase {
-  if (!isAwsBackupJobState(state)) return unknownStatePhase(finished);
+export function awsPhase(state: string | undefined, messageCategory: string | undefined): BackupJobPhase {
+  if (!isAwsBackupJobState(state)) return 'UNKNOWN';
   if (state === 'COMPLETED' && messageCategory !== undefined && messageCategory !== 'SUCCESS') {
     return 'COMPLETED_WITH_ISSUES';
   }
@@ -95,6 +96,8 @@ export interface AwsBackupJobModel extends BackupJobModel {
   startBy: Date | null;
   initiationDate: Date | null;
   state: AwsBackupJobState | null;
+  /** The state as AWS sent it, also one this gateway does not know yet. */
+  stateRaw: string | null;
   statusMessage: string | null;
   messageCategory: string | null;
   percentDone: string | null;
@@ -137,7 +140,7 @@ export function mapAwsBackupJob(
     sourceName: source.name,
     region: source.region,
     key: awsJobKey(source.name, backupJobId),
-    phase: awsPhase(record.State, record.MessageCategory, record.CompletionDate !== undefined),
+    phase: awsPhase(record.State, record.MessageCategory),
     displayName: record.ResourceName ?? lastArnSegment(record.ResourceArn) ?? backupJobId,
     createdAt: record.CreationDate ?? null,
     completedAt: record.CompletionDate ?? null,
@@ -168,6 +171,7 @@ export function mapAwsBackupJob(
     startBy: record.StartBy ?? null,
     initiationDate: record.InitiationDate ?? null,
     state: isAwsBackupJobState(record.State) ? record.State : null,
+    stateRaw: record.State ?? null,
     statusMessage: record.StatusMessage ?? null,
     messageCategory: record.MessageCategory ?? null,
     percentDone: record.PercentDone ?? null,

@@ -12,6 +12,7 @@ import {
   type BackupClientConfig,
   type ListBackupJobsInput,
 } from '@aws-sdk/client-backup';
+import { StandardRetryStrategy } from '@smithy/core/retry';
 import { BudgetExhausted, upstreamBudget } from '../budget.js';
 import { ErrorCode, SourceError } from '../model/errors.js';
 import type { SourceAdapter, TimeSlicedListing } from '../read-model/source-read-model.js';
@@ -34,6 +35,18 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
  * operation in the benchmark).
  */
 const QUIET_LOGGER = { debug: () => undefined, warn: () => undefined, error: () => undefined } as unknown as BackupClientConfig['logger'];
+
+/**
+ * The SDK's standard retries (throttling, 5xx and dropped connections, with backoff and jitter),
+ * except for LimitExceededException: the SDK retries it as a throttle in every service, but in the
+ * Backup model it refuses what the request contains, which a retry sends again unchanged.
+ */
+class BackupRetryStrategy extends StandardRetryStrategy {
+  override async refreshRetryTokenForRetry(...[token, errorInfo]: Parameters<StandardRetryStrategy['refreshRetryTokenForRetry']>) {
+    if (errorInfo.error?.name === 'LimitExceededException') throw errorInfo.error;
+    return super.refreshRetryTokenForRetry(token, errorInfo);
+  }
+}
 
 /** The conditions schema/aws.ts adds to the job filter (a type, not an interface: it fits the filter's open record of conditions). */
 export type AwsJobConditions = {
@@ -90,10 +103,8 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
       region: config.region,
       ...(config.endpoint ? { endpoint: config.endpoint } : {}),
       ...(config.credentials ? { credentials: config.credentials } : {}),
-      // The SDK's standard strategy retries throttling, 5xx and dropped connections with backoff
-      // and jitter; the guard's deadline bounds the whole, retries included.
-      retryMode: 'standard',
-      maxAttempts: 3,
+      // The guard's deadline bounds the whole, retries included.
+      retryStrategy: new BackupRetryStrategy(3),
       // Without throwOnRequestTimeout the SDK only logs a request that overruns requestTimeout.
       requestHandler: { connectionTimeout: Math.min(3_000, config.timeoutMs), requestTimeout: config.timeoutMs, throwOnRequestTimeout: true },
       logger: QUIET_LOGGER,
@@ -269,9 +280,10 @@ const AUTH_ERRORS = new Set([
   'MissingAuthenticationTokenException',
   'UnrecognizedClientException',
 ]);
-const THROTTLING_ERRORS = new Set(['ThrottlingException', 'TooManyRequestsException', 'LimitExceededException']);
+const THROTTLING_ERRORS = new Set(['ThrottlingException', 'TooManyRequestsException']);
 const TIMEOUT_ERRORS = new Set(['TimeoutError', 'AbortError', 'RequestTimeout', 'RequestTimeoutException']);
-const INPUT_ERRORS = new Set(['InvalidParameterValueException', 'MissingParameterValueException', 'ValidationException']);
+/** LimitExceededException is, in the Backup model, a limit on what a request contains, not on its rate: no outage, no throttle. */
+const INPUT_ERRORS = new Set(['InvalidParameterValueException', 'LimitExceededException', 'MissingParameterValueException', 'ValidationException']);
 
 /** Connection failures; the SDK names some of them TimeoutError (a socket hang-up), which they are not. */
 const CONNECTION_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND']);

@@ -1,6 +1,7 @@
 // Who may call the gateway: the `security.auth` keys of the configuration, JWT issuers and API
 // keys with the sources each caller may see. src/auth.ts verifies callers against them.
 import { z } from 'zod';
+import { urlSetting } from './url.js';
 
 /** A source name, or a pattern with `*` standing for any run of characters (`*` alone: every source). */
 const sourcePattern = z
@@ -22,7 +23,7 @@ const publicJwkSchema = z.record(z.unknown()).superRefine((jwk, ctx) => {
 const jwtSchema = z
   .object({
     /** Where the identity provider publishes its signing keys; fetched and cached, refreshed on an unknown key id. */
-    jwksUrl: z.string().url('must be the URL of a JSON Web Key Set, such as https://idp.example.com/.well-known/jwks.json').optional(),
+    jwksUrl: urlSetting('the URL of a JSON Web Key Set, such as https://idp.example.com/.well-known/jwks.json').optional(),
     /** Static public keys as JWKs, for providers without a JWKS endpoint; loadConfig also checks that each imports. */
     keys: z.array(publicJwkSchema).min(1, 'must hold at least one JWK').optional(),
     issuer: z.string().min(1, 'must name the token issuer (the iss claim)'),
@@ -30,6 +31,11 @@ const jwtSchema = z
     algorithms: z.array(z.string().regex(/^(RS|PS|ES)(256|384|512)$|^EdDSA$/, 'must be an asymmetric JWS algorithm')).min(1).default(['RS256', 'ES256', 'EdDSA']),
     /** The claim listing the sources a caller may see: an array of names or patterns, or one space-separated string. */
     sourcesClaim: z.string().min(1).default('backup_sources'),
+    /**
+     * The longest a token may live: exp minus iat, or minus now for a token without iat. A stolen
+     * token is only as useful as it is long-lived, and a token without exp is refused outright.
+     */
+    maxTokenLifetimeSeconds: z.number().int().min(60).max(30 * 86_400).default(86_400),
   })
   .strict()
   .refine((jwt) => (jwt.jwksUrl === undefined) !== (jwt.keys === undefined), 'must set exactly one of jwksUrl and keys');

@@ -7,6 +7,7 @@ import type { SourceEnvironment } from '../source-kind.js';
 import { SOURCE_KINDS, type SourceConfig } from '../sources.js';
 import { authSchema } from './auth.js';
 import { callsPerWindow } from './source.js';
+import { productionProblem, urlKeys, urlSetting } from './url.js';
 
 const limitsSchema = z
   .object({
@@ -66,7 +67,7 @@ const securitySchema = z
     /** Answer introspection even in production mode. */
     introspection: z.boolean().optional(),
     /** Browser origins allowed by CORS in production mode (development allows any). */
-    corsOrigins: z.array(z.string().url('must be an origin such as https://backups.example.com')).default([]),
+    corsOrigins: z.array(urlSetting('an origin such as https://backups.example.com')).default([]),
     limits: limitsSchema.default({}),
   })
   .strict();
@@ -127,6 +128,7 @@ const configFileSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    if (config.security.production ?? true) productionUrlProblems(config, ctx);
     const seen = new Set<string>();
     config.sources.forEach((entry, index) => {
       const expanded = expandEntry(entry);
@@ -154,6 +156,22 @@ const configFileSchema = z
   })
   // Once valid, each entry becomes the sources it stands for.
   .transform((config) => ({ ...config, sources: config.sources.flatMap((entry) => expandEntry(entry) as SourceConfig[]) }));
+
+/** Every URL setting of a production configuration that production mode refuses (see ./url.ts). */
+function productionUrlProblems(config: { security: z.infer<typeof securitySchema>; sources: readonly SourceEntry[] }, ctx: z.RefinementCtx): void {
+  const urls: { path: (string | number)[]; value: string | undefined }[] = [
+    { path: ['security', 'auth', 'jwt', 'jwksUrl'], value: config.security.auth?.jwt?.jwksUrl },
+    ...config.security.corsOrigins.map((value, index) => ({ path: ['security', 'corsOrigins', index], value })),
+    ...config.sources.flatMap((source, index) => {
+      const kind = SOURCE_KINDS.find((candidate) => candidate.configKind === source.kind)!;
+      return urlKeys(kind.config.shape).map((key) => ({ path: ['sources', index, key], value: (source as Record<string, unknown>)[key] as string | undefined }));
+    }),
+  ];
+  for (const { path, value } of urls) {
+    const problem = value === undefined ? null : productionProblem(value);
+    if (problem !== null) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: problem });
+  }
+}
 
 export type { SourceConfig };
 

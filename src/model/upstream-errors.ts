@@ -10,7 +10,8 @@ export function toGraphQLError(error: unknown, sourceName: string): GraphQLError
   }
   if (error instanceof SourceError) {
     if (error.code === ErrorCode.BAD_USER_INPUT) {
-      return badUserInput(`Source "${error.sourceName}" rejected a value this request sent (a filter or an id)`);
+      const refused = badUserInput(`Source "${error.sourceName}" rejected a value this request sent (a filter or an id)`);
+      return reissue(refused, { extensions: { ...refused.extensions, sourceName: error.sourceName } });
     }
     return upstreamError(error.code, error.sourceName, error.retryAfterMs);
   }

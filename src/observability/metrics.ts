@@ -84,6 +84,12 @@ const upstreamRequests = counter(
   ['source'],
 );
 
+const skippedRecords = counter(
+  'backup_graph_upstream_skipped_records_total',
+  'Records left out of the lists read from each source because a member had the wrong type, by source and operation (counted at every read of the list)',
+  ['source', 'operation'],
+);
+
 const upstreamBudget = new Gauge({
   name: 'backup_graph_upstream_budget_requests_per_second',
   help: "Requests per second each source's upstream budget allows, shared by every replica",
@@ -165,6 +171,10 @@ export function recordUpstreamCall(source: string, operation: string, outcome: C
 
 export function recordUpstreamRequest(source: string): void {
   if (recording) upstreamRequests.inc({ source });
+}
+
+export function recordSkippedRecords(source: string, operation: string, count: number): void {
+  if (recording) skippedRecords.inc({ source, operation }, count);
 }
 
 /** Set once per source when it is built, whether or not the metrics are served yet. */

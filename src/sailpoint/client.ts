@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BudgetExhausted } from '../budget.js';
 import type { UpstreamErrorCode } from '../model/errors.js';
-import { backupListSchema, type SailPointBackupRecord, type SailPointBackupStatus } from './records.js';
+import { readBackupList, type SailPointBackupList, type SailPointBackupRecord, type SailPointBackupStatus } from './records.js';
 
 export interface SailPointTenantConfig {
   /** The gateway's name for this tenant; it appears in error messages. */
@@ -114,22 +114,20 @@ export class SailPointClient {
 
   /**
    * The tenant's backups, newest first; uploaded configurations are listed by listUploads. An
-   * aborted `signal` ends the call, waits included, with UPSTREAM_TIMEOUT.
+   * aborted `signal` ends the call, waits included, with UPSTREAM_TIMEOUT. A record with a
+   * wrongly typed member is left out (`read` says which).
    */
-  listBackups(filter: SailPointListFilter = {}, signal?: AbortSignal): Promise<SailPointBackupRecord[]> {
-    return this.list('listBackups', 'v2024/configuration-hub/backups', filter, signal);
+  async listBackups(filter: SailPointListFilter = {}, signal?: AbortSignal): Promise<SailPointBackupRecord[]> {
+    return (await this.read('listBackups', filter, signal)).records;
   }
 
-  listUploads(filter: SailPointListFilter = {}, signal?: AbortSignal): Promise<SailPointBackupRecord[]> {
-    return this.list('listUploads', 'v2024/configuration-hub/backups/uploads', filter, signal);
+  async listUploads(filter: SailPointListFilter = {}, signal?: AbortSignal): Promise<SailPointBackupRecord[]> {
+    return (await this.read('listUploads', filter, signal)).records;
   }
 
-  private async list(
-    operation: Operation,
-    path: string,
-    filter: SailPointListFilter,
-    signal: AbortSignal | undefined,
-  ): Promise<SailPointBackupRecord[]> {
+  /** One list, with the records it left out because a member had the wrong type. */
+  async read(operation: 'listBackups' | 'listUploads', filter: SailPointListFilter = {}, signal?: AbortSignal): Promise<SailPointBackupList> {
+    const path = operation === 'listBackups' ? 'v2024/configuration-hub/backups' : 'v2024/configuration-hub/backups/uploads';
     const url = new URL(path, this.base);
     if (filter.status !== undefined) {
       // encodeURIComponent rather than URLSearchParams: a space must travel as %20, not "+".
@@ -137,16 +135,16 @@ export class SailPointClient {
     }
     const response = await this.authorized(operation, url.href, signal);
     if (!response.ok) throw await this.statusError(operation, response);
-    const parsed = backupListSchema.safeParse(await this.readJson(operation, response, signal));
-    if (!parsed.success) {
+    const list = readBackupList(await this.readJson(operation, response, signal));
+    if (list === null) {
       throw new SailPointError(
         'UPSTREAM_BAD_RESPONSE',
         this.tenant,
-        `SailPoint tenant "${this.tenant}": ${operation} answered with a list that is not BackupResponse records`,
+        `SailPoint tenant "${this.tenant}": ${operation} answered with something other than a list of BackupResponse records`,
         { status: response.status },
       );
     }
-    return parsed.data;
+    return list;
   }
 
   /** One API exchange; a 401 means the token died early, so it is renewed and the call tried once more. */

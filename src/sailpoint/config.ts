@@ -2,27 +2,14 @@
 // variables SailPoint's own tools read.
 import { z } from 'zod';
 import { budgetSchema, guardKeys, sourceName } from '../config/source.js';
+import { urlSetting } from '../config/url.js';
 import type { SourceEnvironment } from '../source-kind.js';
-
-/** True for a URL with a user or password in it; false for any other string, URL or not. */
-function holdsCredentials(url: string): boolean {
-  try {
-    const { username, password } = new URL(url);
-    return username !== '' || password !== '';
-  } catch {
-    return false;
-  }
-}
 
 export const sailPointSourceSchema = z
   .object({
     kind: z.literal('sailpoint'),
     name: sourceName,
-    baseUrl: z
-      .string()
-      .url('must be the tenant API URL, such as https://acme.api.identitynow.com')
-      // fetch refuses a URL with credentials, so every call would fail with nothing to say why.
-      .refine((url) => !holdsCredentials(url), 'must not hold a user or password: the tenant client goes in clientId and clientSecret'),
+    baseUrl: urlSetting('the tenant API URL, such as https://acme.api.identitynow.com'),
     clientId: z.string().min(1, 'must be the client id of an OAuth client or personal access token'),
     clientSecret: z.string().min(1, 'must be the secret of that client'),
     includeUploads: z.boolean().default(true),

@@ -14,6 +14,7 @@ export {
   SAILPOINT_OBJECT_TYPES,
   type OpenEnum,
   type SailPointBackupOptions,
+  type SailPointBackupList,
   type SailPointBackupRecord,
   type SailPointBackupStatus,
   type SailPointBackupType,
@@ -21,4 +22,5 @@ export {
   type SailPointHydrationStatus,
   type SailPointObjectSelection,
   type SailPointObjectType,
+  type SkippedRecord,
 } from './records.js';

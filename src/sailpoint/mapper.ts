@@ -1,7 +1,7 @@
 // Pure mapping from a SailPoint Configuration Hub BackupResponse to the graph's SailPointBackupJob,
 // and how SailPoint statuses map onto the source-neutral phases.
 import { jobKey, type BackupJobModel } from '../model/job.js';
-import { unknownStatePhase, type BackupJobPhase } from '../model/phase.js';
+import type { BackupJobPhase } from '../model/phase.js';
 import type { SailPointBackupRecord, SailPointBackupStatus } from './index.js';
 
 /** Which Configuration Hub list a record comes from: backups and uploads are separate endpoints upstream. */
@@ -25,8 +25,8 @@ function isSailPointStatus(value: unknown): value is SailPointBackupStatus {
  * no part: SailPoint ties it to no outcome, and a file removed after a good run would otherwise
  * turn that run into an issue.
  */
-export function sailPointPhase(status: string | undefined, cloudStorageStatus: string | undefined, finished: boolean): BackupJobPhase {
-  if (!isSailPointStatus(status)) return unknownStatePhase(finished);
+export function sailPointPhase(status: string | undefined, cloudStorageStatus: string | undefined): BackupJobPhase {
+  if (!isSailPointStatus(status)) return 'UNKNOWN';
   if (status === 'COMPLETE' && cloudStorageStatus === 'SYNC_FAILED') return 'COMPLETED_WITH_ISSUES';
   return SAILPOINT_STATUS_PHASE[status];
 }
@@ -83,7 +83,7 @@ export function mapSailPointBackupJob(
     sourceName,
     collection,
     key: sailPointJobKey(sourceName, collection, jobId),
-    phase: sailPointPhase(record.status, record.cloudStorageStatus, completed !== null),
+    phase: sailPointPhase(record.status, record.cloudStorageStatus),
     displayName: record.name ?? jobId,
     createdAt: created,
     completedAt: completed,

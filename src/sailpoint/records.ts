@@ -107,8 +107,38 @@ const recordSchema = z
   })
   .passthrough();
 
-/** A list answer; null members are dropped first because upstream sends null and absence alike (options is nullable). */
-export const backupListSchema = z.array(z.preprocess(withoutNulls, recordSchema));
+/** A record of a list that was left out because a member has the wrong type: its id (when it has a usable one) and those members. */
+export interface SkippedRecord {
+  jobId: string | null;
+  members: string[];
+}
+
+/** A list answer: the records that read as BackupResponse records, and the ones left out. */
+export interface SailPointBackupList {
+  records: SailPointBackupRecord[];
+  skipped: SkippedRecord[];
+}
+
+/**
+ * A list answer read record by record, so that one record with a wrongly typed member costs that
+ * record, not the tenant's whole list; null when the answer is not a list at all. Null members are
+ * dropped first because upstream sends null and absence alike (options is nullable).
+ */
+export function readBackupList(value: unknown): SailPointBackupList | null {
+  if (!Array.isArray(value)) return null;
+  const list: SailPointBackupList = { records: [], skipped: [] };
+  for (const raw of value) {
+    const parsed = recordSchema.safeParse(withoutNulls(raw));
+    if (parsed.success) {
+      list.records.push(parsed.data);
+      continue;
+    }
+    const jobId = typeof raw === 'object' && raw !== null ? (raw as { jobId?: unknown }).jobId : undefined;
+    const members = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(the record itself)'))];
+    list.skipped.push({ jobId: typeof jobId === 'string' ? jobId : null, members });
+  }
+  return list;
+}
 
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNulls);

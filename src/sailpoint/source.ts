@@ -2,13 +2,18 @@
 // lists, every call run through the source's guard (deadline, concurrency, circuit breaker) and
 // its upstream budget.
 import { upstreamBudget } from '../budget.js';
-import { SourceError } from '../model/errors.js';
+import { quoted, SourceError } from '../model/errors.js';
+import { log } from '../observability/log.js';
+import { recordSkippedRecords } from '../observability/metrics.js';
 import type { SourceAdapter } from '../read-model/source-read-model.js';
 import type { SharedState } from '../shared-state/index.js';
 import { SourceGuard, type CircuitName, type SourceHealth } from '../source-guard.js';
 import type { SailPointSourceConfig } from './config.js';
-import { SailPointClient, SailPointError, type SailPointBackupRecord, type SailPointBackupStatus } from './index.js';
+import { SailPointClient, SailPointError, type SailPointBackupList, type SailPointBackupStatus, type SkippedRecord } from './index.js';
 import { mapSailPointBackupJob, type SailPointBackupJobModel, type SailPointCollection } from './mapper.js';
+
+/** Skipped records logged so far are remembered up to this many, then forgotten (and logged again if still there). */
+const MAX_REMEMBERED_SKIPS = 1_000;
 
 /** Statuses after which SailPoint never changes a backup again. */
 const SETTLED_STATUSES: ReadonlySet<string> = new Set(['COMPLETE', 'CANCELLED', 'FAILED']);
@@ -19,8 +24,11 @@ export class SailPointSource implements SourceAdapter<SailPointBackupJobModel> {
   readonly collections: readonly SailPointCollection[];
   readonly freshness: SailPointSourceConfig['freshness'];
   readonly timeoutMs: number;
+  skippedRecords = 0;
   private readonly client: SailPointClient;
   private readonly guard: SourceGuard;
+  /** The skipped records already logged, so that a bad record is logged once, not at every refresh. */
+  private readonly logged = new Set<string>();
 
   constructor(config: SailPointSourceConfig, state: SharedState) {
     this.name = config.name;
@@ -37,11 +45,14 @@ export class SailPointSource implements SourceAdapter<SailPointBackupJobModel> {
   /** Every backup and uploaded configuration of the tenant: SailPoint lists each collection whole, without pages. */
   async listJobs(): Promise<SailPointBackupJobModel[]> {
     const lists = await Promise.all(
-      this.collections.map(async (collection) =>
-        (await this.list(collection)).map((record) => mapSailPointBackupJob(record, this.name, collection)),
-      ),
+      this.collections.map(async (collection) => {
+        const { records, skipped } = await this.list(collection);
+        this.reportSkipped(collection, skipped);
+        return { jobs: records.map((record) => mapSailPointBackupJob(record, this.name, collection)), skipped: skipped.length };
+      }),
     );
-    return lists.flat();
+    this.skippedRecords = lists.reduce((total, list) => total + list.skipped, 0);
+    return lists.flatMap((list) => list.jobs);
   }
 
   isSettled(job: SailPointBackupJobModel): boolean {
@@ -63,14 +74,34 @@ export class SailPointSource implements SourceAdapter<SailPointBackupJobModel> {
 
   destroy(): void {}
 
-  private list(collection: SailPointCollection, status?: SailPointBackupStatus, requestSignal?: AbortSignal): Promise<SailPointBackupRecord[]> {
+  /** Counts the records a list left out, and logs each the first time it is seen, with its id and the members at fault. */
+  private reportSkipped(collection: SailPointCollection, skipped: readonly SkippedRecord[]): void {
+    if (skipped.length === 0) return;
+    const operation = operationOf(collection);
+    recordSkippedRecords(this.name, operation, skipped.length);
+    for (const { jobId, members } of skipped) {
+      const seen = `${operation} ${jobId ?? members.join(',')}`;
+      if (this.logged.has(seen)) continue;
+      if (this.logged.size >= MAX_REMEMBERED_SKIPS) this.logged.clear();
+      this.logged.add(seen);
+      const id = jobId === null ? 'none' : quoted(jobId);
+      log('warn', 'upstream', `[upstream] source=${this.name} operation=${operation} skipped a record whose members have the wrong type: jobId=${id} members=${members.join(',')}`, {
+        source: this.name,
+        operation,
+        ...(jobId === null ? {} : { jobId }),
+        members: members.join(','),
+      });
+    }
+  }
+
+  private list(collection: SailPointCollection, status?: SailPointBackupStatus, requestSignal?: AbortSignal): Promise<SailPointBackupList> {
     const filter = status ? { status } : {};
-    const operation = collection === 'backup' ? 'listBackups' : 'listUploads';
+    const operation = operationOf(collection);
     return this.guard.run(
       operation,
       async (signal) => {
         try {
-          return collection === 'backup' ? await this.client.listBackups(filter, signal) : await this.client.listUploads(filter, signal);
+          return await this.client.read(operation, filter, signal);
         } catch (error) {
           if (!(error instanceof SailPointError)) throw error;
           const upstreamName = error.local ? 'Budget' : error.status === undefined ? error.code : `HTTP ${error.status}`;
@@ -80,4 +111,8 @@ export class SailPointSource implements SourceAdapter<SailPointBackupJobModel> {
       requestSignal,
     );
   }
+}
+
+function operationOf(collection: SailPointCollection): 'listBackups' | 'listUploads' {
+  return collection === 'backup' ? 'listBackups' : 'listUploads';
 }

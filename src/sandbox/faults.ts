@@ -16,10 +16,18 @@ const faultKindSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('error'), status: z.number().int().min(500).max(599).optional() }),
   /** The upstream's rate-limit answer: AWS ThrottlingException, SailPoint 429 with Retry-After. */
   z.object({ kind: z.literal('throttle'), retryAfterSeconds: z.number().int().min(0).max(3600).optional() }),
+  /** A refusal of what the request contains, not of its rate: AWS LimitExceededException, SailPoint 400. */
+  z.object({ kind: z.literal('limit') }),
   /** The TCP connection is dropped without an answer. */
   z.object({ kind: z.literal('reset') }),
   /** 200 with a body that is not the JSON the operation promises. */
   z.object({ kind: z.literal('malformed') }),
+  /**
+   * Answers normally, with one member of the answer's first record (a list's first element, or
+   * the one record a lookup returns) set to `value`: a state the gateway does not know yet, a
+   * member of the wrong type.
+   */
+  z.object({ kind: z.literal('rewrite'), member: z.string().min(1), value: z.unknown() }),
   /** The credentials are refused: AWS ExpiredTokenException, SailPoint 401 (an expired or revoked token or client). */
   z.object({ kind: z.literal('credentials') }),
   /** Clears the faults of this target (and operation, when one is named). */
@@ -88,8 +96,19 @@ export class FaultTable<Operation extends string> {
   }
 }
 
+export type RewriteFault = Extract<ActiveFault, { kind: 'rewrite' }>;
+
+/** `body` with the rewrite applied to its first record: the first of `records(body)`, or `body` itself when that is empty. */
+export function rewritten(body: unknown, fault: RewriteFault | undefined, records: (body: unknown) => unknown[] = () => []): unknown {
+  if (!fault) return body;
+  const copy = structuredClone(body);
+  const target = records(copy)[0] ?? copy;
+  if (typeof target === 'object' && target !== null) (target as Record<string, unknown>)[fault.member] = fault.value;
+  return copy;
+}
+
 /** The faults each upstream answers in its own way; the others look the same on every wire. */
-export type AnsweredFault = Extract<ActiveFault, { kind: 'error' | 'throttle' | 'malformed' | 'credentials' }>;
+export type AnsweredFault = Extract<ActiveFault, { kind: 'error' | 'throttle' | 'limit' | 'malformed' | 'credentials' }>;
 
 /**
  * Plays the faults that happen below the HTTP answer, alike for every upstream. 'done': the call
@@ -107,6 +126,9 @@ export async function playConnectionFault(fault: ActiveFault, req: IncomingMessa
     case 'reset':
       req.socket.destroy();
       return 'done';
+    case 'rewrite':
+      // The answer is made as usual; the server changes it on its way out (see rewritten).
+      return 'go on';
     default:
       return fault;
   }

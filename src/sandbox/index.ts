@@ -20,6 +20,8 @@ export interface SandboxOptions {
   latencyMs?: number;
   /** SailPoint access token lifetime; tests shorten it to watch renewals. */
   tokenTtlSeconds?: number;
+  /** SailPoint's rate limit per access token (default its real 100 per 10 s); tests that lift the gateway's budgets lift it too. */
+  sailPointRateLimit?: { requests: number; windowMs: number };
   /** The order of the AWS sandbox's ListBackupJobs answers. */
   awsListOrder?: ListOrder;
   /** Whether the AWS sandbox's DescribeBackupJob answers for a job of another account. */
@@ -53,6 +55,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...shared,
       port: options.sailPointPort ?? 0,
       ...(options.tokenTtlSeconds !== undefined ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}),
+      ...(options.sailPointRateLimit ? { rateLimit: options.sailPointRateLimit } : {}),
     }),
   ]);
   return {

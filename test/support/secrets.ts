@@ -5,7 +5,6 @@ import { SAILPOINT_SANDBOX_TENANTS } from '../../src/sandbox/sailpoint/index.js'
 
 /** Credentials of the sources errors.test.ts points at closed and hanging ports. */
 export const UNREACHABLE_SOURCE_SECRETS = {
-  endpointPassword: 'leaky-secret',
   downSecretKey: 'down-secret-key',
   hangSecretKey: 'hang-secret-key',
 };

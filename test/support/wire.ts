@@ -39,6 +39,7 @@ export function expectedAwsJob(record: Record<string, any>, region: string): Rec
     startBy: isoFromEpochSeconds(record.StartBy),
     initiationDate: isoFromEpochSeconds(record.InitiationDate),
     state: record.State,
+    stateRaw: record.State,
     statusMessage: record.StatusMessage ?? null,
     messageCategory: record.MessageCategory ?? null,
     percentDone: record.PercentDone ?? null,
@@ -99,7 +100,7 @@ export const AWS_JOB_FIELDS = `
     recoveryPointLifecycle { moveToColdStorageAfterDays deleteAfterDays optInToArchiveForSupportedResources deleteAfterEvent }
     encryptionKeyArn isEncrypted resourceArn resourceName resourceType
     creationDate completionDate expectedCompletionDate startBy initiationDate
-    state statusMessage messageCategory percentDone backupSizeInBytes bytesTransferred iamRoleArn
+    state stateRaw statusMessage messageCategory percentDone backupSizeInBytes bytesTransferred iamRoleArn
     createdBy { backupPlanId backupPlanArn backupPlanName backupPlanVersion backupRuleId backupRuleName backupRuleCron backupRuleTimezone }
     backupOptions { key value }
     backupType parentJobId isParent numberOfChildJobs
@@ -121,8 +122,8 @@ export function expectedSailPointPhase(record: Record<string, any>): string {
     case 'FAILED':
       return record.status;
     default:
-      // A status added upstream later: a finished job draws a look, an unfinished one counts as running.
-      return record.completed === undefined ? 'RUNNING' : 'COMPLETED_WITH_ISSUES';
+      // A status added upstream later.
+      return 'UNKNOWN';
   }
 }
 

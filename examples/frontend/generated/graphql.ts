@@ -44,7 +44,9 @@ export type AwsBackupJobState =
   /** About to run: AWS Backup has not begun copying data yet. */
   | 'PENDING'
   /** Copying data into the vault. */
-  | 'RUNNING';
+  | 'RUNNING'
+  /** AWS Backup sent a value this gateway version does not know yet (its enums grow over time). The job is still returned; upgrade the gateway to see the value. */
+  | 'UNKNOWN';
 
 /** Narrows `backupJobs`. Every condition must hold. The gateway applies them to the jobs each source's read model holds, so a page holds `first` jobs while matching ones remain, and no condition costs an upstream call. */
 export type BackupJobFilter = {
@@ -74,7 +76,7 @@ export type BackupJobPhase =
   | 'CANCELLING'
   /** Finished and the backup is usable. AWS: COMPLETED with message category SUCCESS (or none). SailPoint: COMPLETE without a failed cloud copy, whatever fileExists says (that the file is gone now does not make the run a bad one). */
   | 'COMPLETED'
-  /** Finished, but not cleanly; worth a look (the AWS console calls it "Completed with issues"). AWS: COMPLETED with another message category. SailPoint: COMPLETE with cloudStorageStatus SYNC_FAILED. Also a finished job in a state this gateway does not know yet. */
+  /** Finished, but not cleanly; worth a look (the AWS console calls it "Completed with issues"). AWS: COMPLETED with another message category. SailPoint: COMPLETE with cloudStorageStatus SYNC_FAILED. */
   | 'COMPLETED_WITH_ISSUES'
   /** Never ran: its start window passed before the upstream could start it, so nothing was backed up. AWS: EXPIRED. SailPoint: none. */
   | 'EXPIRED'
@@ -84,8 +86,10 @@ export type BackupJobPhase =
   | 'PARTIAL'
   /** Accepted but not started yet, including the start window during which AWS Backup keeps trying to start a job. AWS: CREATED, PENDING. SailPoint: NOT_STARTED. */
   | 'QUEUED'
-  /** Working now. AWS: RUNNING. SailPoint: IN_PROGRESS. Also an unfinished job in a state this gateway does not know yet. */
-  | 'RUNNING';
+  /** Working now. AWS: RUNNING. SailPoint: IN_PROGRESS. */
+  | 'RUNNING'
+  /** In a state this gateway does not know yet (upstreams add states): AWS `state` or SailPoint `status` is UNKNOWN, and `stateRaw` or `statusRaw` holds the value the upstream sent. `completedAt` tells whether it finished. */
+  | 'UNKNOWN';
 
 /** Which upstream system a source is, and so which API the gateway reads its jobs through. A configured source (`BackupSource`) has one kind; several sources can share it. */
 export type BackupSourceKind =

@@ -7,6 +7,7 @@ export type SandboxErrorName =
   | 'ResourceNotFoundException'
   | 'ServiceUnavailableException'
   | 'ThrottlingException'
+  | 'LimitExceededException'
   | 'ExpiredTokenException'
   | 'MissingAuthenticationTokenException'
   | 'InvalidSignatureException'
@@ -60,6 +61,9 @@ export const internalFailure = (): SandboxError =>
   new SandboxError('ServiceUnavailableException', 500, 'The sandbox failed to process the request.');
 
 export const throttled = (): SandboxError => new SandboxError('ThrottlingException', 400, 'Rate exceeded');
+
+/** In AWS Backup's model a limit on what a request contains (too many tags, say), not on its rate. */
+export const limitExceeded = (): SandboxError => new SandboxError('LimitExceededException', 400, 'A limit in the request has been exceeded');
 
 export const expiredToken = (): SandboxError =>
   new SandboxError('ExpiredTokenException', 403, 'The security token included in the request is expired');

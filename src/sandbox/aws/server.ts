@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CALLS_PATH, FAULTS_PATH, handleAdmin, playConnectionFault, readSmallBody, type AnsweredFault, type FaultTable } from '../faults.js';
+import { CALLS_PATH, FAULTS_PATH, handleAdmin, playConnectionFault, readSmallBody, rewritten, type AnsweredFault, type FaultTable } from '../faults.js';
 import {
   expiredToken,
   internalFailure,
@@ -11,6 +11,7 @@ import {
   SandboxError,
   serialization,
   serviceUnavailable,
+  limitExceeded,
   throttled,
   unknownOperation,
 } from './errors.js';
@@ -152,11 +153,12 @@ export function createSandboxServer(deps: {
       const played = fault ? await playConnectionFault(fault, req) : 'go on';
       if (played === 'done') return;
       if (played !== 'go on') return answerFault(played, res);
+      const rewrite = fault?.kind === 'rewrite' ? fault : undefined;
       switch (route.operation) {
         case 'ListBackupJobs':
-          return sendJson(res, 200, operations.list(caller, url.searchParams));
+          return sendJson(res, 200, rewritten(operations.list(caller, url.searchParams), rewrite, (body) => (body as { BackupJobs: unknown[] }).BackupJobs));
         case 'DescribeBackupJob':
-          return sendJson(res, 200, operations.describe(caller, route.backupJobId));
+          return sendJson(res, 200, rewritten(operations.describe(caller, route.backupJobId), rewrite));
         case 'StartBackupJob':
           return sendJson(res, 200, operations.start(caller, await readJson(req)));
       }
@@ -179,6 +181,8 @@ function answerFault(fault: AnsweredFault, res: ServerResponse): void {
       return;
     case 'throttle':
       return sendError(res, throttled());
+    case 'limit':
+      return sendError(res, limitExceeded());
     case 'credentials':
       return sendError(res, expiredToken());
     case 'error':

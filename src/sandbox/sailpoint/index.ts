@@ -9,6 +9,7 @@ import {
   FaultTable,
   handleAdmin,
   playConnectionFault,
+  rewritten,
   readSmallBody,
   type AnsweredFault,
   type FaultScope,
@@ -169,6 +170,7 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
     const played = fault ? await playConnectionFault(fault, req) : 'go on';
     if (played === 'done') return;
     if (played !== 'go on') return answerFault(played, operation, res);
+    const rewrite = fault?.kind === 'rewrite' ? fault : undefined;
 
     if (operation === 'token') return issueToken(req, res, url, tenant);
     if (!admit(req, res, tenant)) return;
@@ -176,7 +178,7 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
     const seed = seedOf(tenant);
     if (operation === 'getUpload') {
       const upload = seed.uploads.find((record) => record.jobId === id);
-      return upload ? sendJson(res, 200, upload) : sendError(res, 404, `No uploaded configuration has the id '${id}'.`);
+      return upload ? sendJson(res, 200, rewritten(upload, rewrite)) : sendError(res, 404, `No uploaded configuration has the id '${id}'.`);
     }
     if (operation === 'deleteBackup' || operation === 'deleteUpload') {
       const records = operation === 'deleteBackup' ? seed.backups : seed.uploads;
@@ -191,7 +193,8 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
     const filter = parseStatusFilter(url.searchParams.get('filters'));
     if ('unsupported' in filter) return sendError(res, 400, filter.unsupported);
     const records = operation === 'listBackups' ? seed.backups : seed.uploads;
-    sendJson(res, 200, filter.status ? records.filter((record) => record.status === filter.status) : records);
+    const listed = filter.status ? records.filter((record) => record.status === filter.status) : records;
+    sendJson(res, 200, rewritten(listed, rewrite, (body) => body as unknown[]));
   }
 
   async function issueToken(req: IncomingMessage, res: ServerResponse, url: URL, tenant: string): Promise<void> {
@@ -353,6 +356,8 @@ function answerFault(fault: AnsweredFault, operation: SailPointOperation, res: S
       return;
     case 'throttle':
       return sendThrottled(res, fault.retryAfterSeconds ?? 1);
+    case 'limit':
+      return sendError(res, 400);
     case 'credentials':
       // A revoked client at the token endpoint; an expired token at the API gateway.
       return sendJson(
