@@ -269,6 +269,8 @@ describe('malformed requests', () => {
     ['a field name', { query: `{ ${LONG} }` }],
     ['an argument name', { query: `{ backupJobs(${LONG}: 1) { totalCount } }` }],
     ['a body parameter', { query: '{ __typename }', [LONG]: 1 }],
+    ['a DateTime variable', { query: 'query($t: DateTime) { backupJobs(filter: { createdAfter: $t }) { totalCount } }', variables: { t: LONG } }],
+    ['a DateTime literal', { query: `{ backupJobs(filter: { createdAfter: "${LONG}" }) { totalCount } }` }],
   ])('quotes %s of 200 kB as a short prefix with its length', async (_name, body) => {
     const answer = await post(gateway.url, body);
     expect(answer.json?.errors?.length).toBeGreaterThan(0);
