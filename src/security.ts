@@ -1,5 +1,5 @@
 // What protects the gateway and its upstreams from hostile or careless requests: query limits
-// (graphql-armor) and production mode (no GraphiQL, introspection or field suggestions unless
+// (the document's nesting before it is parsed, then graphql-armor) and production mode (no GraphiQL, introspection or field suggestions unless
 // asked for, CSRF prevention, CORS from an allow-list). The body size cap is yoga's own option.
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
@@ -7,6 +7,7 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { GraphQLError, type ExecutionResult, type ValidationRule } from 'graphql';
 import type { Plugin, YogaServerOptions } from 'graphql-yoga';
 import type { SecurityConfig } from './config/index.js';
+import { useDocumentLimits } from './document-limits.js';
 import { ErrorCode, reissue } from './errors.js';
 
 export interface SecurityPosture {
@@ -36,6 +37,7 @@ export function limitPlugins(security: SecurityConfig, posture: SecurityPosture)
   const { limits } = security;
   const onReject = [(_context: unknown, error: GraphQLError) => tagAsBadInput(error)];
   return [
+    useDocumentLimits(limits),
     EnvelopArmorPlugin({
       maxDepth: { n: limits.maxDepth, onReject },
       maxAliases: { n: limits.maxAliases, onReject },

@@ -12,6 +12,8 @@ const limitsSchema = z
     maxAliases: z.number().int().min(1).max(1000).default(100),
     maxTokens: z.number().int().min(100).max(100_000).default(10_000),
     maxDirectives: z.number().int().min(1).max(1000).default(20),
+    /** Brackets (`{`, `[`, `(`) nested in a document, counted before it is parsed; the parser recurses once per level. */
+    maxNesting: z.number().int().min(2).max(500).default(64),
     maxCost: z.number().int().min(100).max(10_000_000).default(50_000),
     maxPageSize: z.number().int().min(1).max(1000).default(100),
     /** Representations one `_entities` call may ask for (routers batch a whole list into one call). */
