@@ -1,22 +1,35 @@
-// Bounds a GraphQL document before anything parses it. graphql-js parses recursively, one stack
-// frame per nested selection set, list, object or argument list: a few thousand levels overflow
-// the stack (a RangeError, a 500 and a stack trace in the log per request), so the nesting is
-// counted first, in one pass that only skips strings and comments.
-import type { Plugin } from 'graphql-yoga';
+// Bounds a GraphQL document before anything parses it: its size, its definitions (operations and
+// fragments) and how deeply its brackets nest. graphql-js parses recursively, one stack frame per
+// nested selection set, list, object or argument list: a few thousand levels overflow the stack (a
+// RangeError, a 500 and a stack trace in the log per request). And a parsed document costs a
+// hundred times its size in memory and hundreds of milliseconds of CPU per thousand fragments, so a
+// document past the bounds is refused unread. One pass that only skips strings and comments.
+import { LRUCache } from 'lru-cache';
+import type { DocumentNode } from 'graphql';
+import type { Plugin, YogaServerOptions } from 'graphql-yoga';
 import type { Limits } from './config/index.js';
 import { clientError, ErrorCode } from './errors.js';
+
+export type DocumentLimits = Pick<Limits, 'maxDocumentBytes' | 'maxDefinitions' | 'maxNesting'>;
 
 const OPENING = new Set(['{', '[', '(']);
 const CLOSING = new Set(['}', ']', ')']);
 
-/** Whether brackets of any kind (`{`, `[`, `(`) outside strings and comments nest deeper than `max`. */
-export function nestsDeeperThan(source: string, max: number): boolean {
+/** Why the document is refused before it is parsed, or undefined when it is within the limits. */
+export function documentRefusal(source: string, limits: DocumentLimits): string | undefined {
+  const bytes = Buffer.byteLength(source);
+  if (bytes > limits.maxDocumentBytes) return `The document is ${bytes} bytes long; at most ${limits.maxDocumentBytes} are accepted`;
   let depth = 0;
+  let definitions = 0;
   for (let index = 0; index < source.length; index++) {
     const char = source[index]!;
     if (OPENING.has(char)) {
+      // Every operation and fragment has exactly one selection set outside any bracket.
+      if (depth === 0 && char === '{' && ++definitions > limits.maxDefinitions) {
+        return `The document holds more than ${limits.maxDefinitions} definitions (operations and fragments)`;
+      }
       depth += 1;
-      if (depth > max) return true;
+      if (depth > limits.maxNesting) return `The document nests deeper than ${limits.maxNesting} levels of braces, brackets and parentheses`;
     } else if (CLOSING.has(char)) {
       // A closing bracket too many is a syntax error; it must not buy room for more opening ones.
       depth = Math.max(0, depth - 1);
@@ -26,7 +39,7 @@ export function nestsDeeperThan(source: string, max: number): boolean {
       index = endOfLine(source, index);
     }
   }
-  return false;
+  return undefined;
 }
 
 /** The index of the last character of the string that starts at `start` (a block string or a quoted one). */
@@ -54,16 +67,43 @@ function endOfLine(source: string, start: number): number {
   return source.length;
 }
 
-/** Refuses, before it is parsed, a document that would take the parser too deep (400, BAD_USER_INPUT). */
-export function useDocumentLimits(limits: Pick<Limits, 'maxNesting'>): Plugin {
+/** Refuses, before it is parsed, a document past the limits (400, BAD_USER_INPUT). */
+export function useDocumentLimits(limits: DocumentLimits): Plugin {
   return {
     onParams({ params }) {
       if (typeof params.query !== 'string') return;
-      if (nestsDeeperThan(params.query, limits.maxNesting)) {
-        throw clientError(`The document nests deeper than ${limits.maxNesting} levels of braces, brackets and parentheses`, {
-          extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } },
-        });
-      }
+      const refusal = documentRefusal(params.query, limits);
+      if (refusal) throw clientError(refusal, { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } });
+    },
+  };
+}
+
+/** The largest document kept parsed, in characters: a larger one is parsed again each time it comes. */
+const MAX_CACHED_DOCUMENT = 16 * 1024;
+/** The characters of every document kept parsed together; a parsed document holds about a hundred bytes per character. */
+const MAX_CACHED_TOTAL = 512 * 1024;
+
+/**
+ * Yoga's cache of parsed documents, bounded by what they hold rather than by their number (yoga's
+ * own keeps 1,024 documents of any size for an hour, each with every token of its text: unique
+ * large documents grew it by gigabytes). It keeps only documents that passed validation, and no
+ * parse errors: a refused document is parsed again when it comes again, within its caller's turn.
+ */
+export function boundedParseCache(): { options: NonNullable<YogaServerOptions<object, object>['parserAndValidationCache']>; plugin: Plugin } {
+  const documents = new LRUCache<string, DocumentNode>({
+    maxSize: MAX_CACHED_TOTAL,
+    maxEntrySize: MAX_CACHED_DOCUMENT,
+    sizeCalculation: (_document, source) => Math.max(1, source.length),
+  });
+  return {
+    options: { documentCache: documents, errorCache: { get: () => undefined, set: () => undefined } },
+    plugin: {
+      onValidate({ params: { documentAST } }) {
+        return ({ result }) => {
+          const source = documentAST.loc?.source.body;
+          if (result.length > 0 && source !== undefined) documents.delete(source);
+        };
+      },
     },
   };
 }

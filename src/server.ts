@@ -8,6 +8,7 @@ import { Authenticator, useAuthentication } from './auth.js';
 import { Budget } from './budget.js';
 import { CallerTurns, useCallerTurns } from './caller-turns.js';
 import { metricsServed, parseObservability, parseSecurity, type Limits, type ObservabilityConfig, type SecurityConfig } from './config/index.js';
+import { boundedParseCache } from './document-limits.js';
 import { useRequestErrorCodes } from './error-codes.js';
 import { EXAMPLE_QUERY, renderOfflineGraphiQL, useFavicon, useGraphiQLAssets } from './graphiql.js';
 import { useSourceReadiness } from './health.js';
@@ -37,6 +38,7 @@ export function createGateway(
   const originOf = (request: Request, { req }: ServerContext): RequestOrigin => ({ caller: authentication.callerOf(request), clientAddress: req?.socket.remoteAddress });
   const callerBudget = new Budget(sources.state, 'caller', security.limits.callerBudget, false);
   const turns = useCallerTurns<ServerContext>(new CallerTurns(security.limits.callerConcurrency), (request, serverContext) => callerKey(originOf(request, serverContext)));
+  const parseCache = boundedParseCache();
   return createYoga<ServerContext, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
@@ -53,6 +55,7 @@ export function createGateway(
     batching: false,
     maxRequestBodySize: security.limits.maxBodyBytes,
     healthCheckEndpoint: '/health',
+    parserAndValidationCache: parseCache.options,
     cors: corsOf(security, posture),
     plugins: [
       useObservability(sources, GRAPHQL_ENDPOINT, metricsServed(observability.metrics, security) ? observability.metrics : null),
@@ -61,6 +64,7 @@ export function createGateway(
       authentication,
       turns,
       ...limitPlugins(security, posture),
+      parseCache.plugin,
       ...(posture.graphiql ? [useGraphiQLAssets()] : []),
       useSourceReadiness(sources),
       usePartialErrors(),

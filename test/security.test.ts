@@ -13,7 +13,8 @@ let production: TestGateway;
 let strict: TestGateway;
 beforeAll(async () => {
   [gateway, production, strict] = await Promise.all([
-    startTestGateway(),
+    // Documents as long as the 200 kB values that the tests below have quoted back.
+    startTestGateway({ security: { limits: { maxDocumentBytes: 1024 * 1024 } } }),
     startTestGateway({ security: { production: true, corsOrigins: ['https://backups.example.com', 'https://ops.example.com'] } }),
     startTestGateway({ security: { limits: { maxCost: 300, maxPageSize: 10, maxBodyBytes: 2048, maxRepresentations: 5 } } }),
   ]);

@@ -14,6 +14,10 @@ const limitsSchema = z
     maxDirectives: z.number().int().min(1).max(1000).default(20),
     /** Brackets (`{`, `[`, `(`) nested in a document, counted before it is parsed; the parser recurses once per level. */
     maxNesting: z.number().int().min(2).max(500).default(64),
+    /** The document's size in bytes (UTF-8), checked before it is parsed. */
+    maxDocumentBytes: z.number().int().min(1024).max(1024 * 1024).default(64 * 1024),
+    /** Operations and fragments in one document, counted before it is parsed. */
+    maxDefinitions: z.number().int().min(1).max(10_000).default(100),
     maxCost: z.number().int().min(100).max(10_000_000).default(50_000),
     maxPageSize: z.number().int().min(1).max(1000).default(100),
     /** Representations one `_entities` call may ask for (routers batch a whole list into one call). */
