@@ -1,10 +1,10 @@
 // Root-field logic for the job list: choose the sources a filter allows, read each one's shared
 // read model in parallel, and merge them into one page. Nothing here knows what kind a source is.
-import { badUserInput, quoted } from '../src/errors.js';
+import { badUserInput, pageSizeOutOfRange, quoted } from '../src/errors.js';
 import type { SourcePart } from '../src/read-model/source-read-model.js';
 import type { GatewaySource } from '../src/source-kind.js';
 import type { SourceKind } from '../src/sources.js';
-import type { GatewayContext } from './context.js';
+import type { GatewayContext, Warning } from './context.js';
 import type { BackupJobPhase } from './mappers/phase.js';
 import { assemblePage, decodeCursor, encodeCursor, type Cursor } from './pagination.js';
 import { toGraphQLError } from './upstream-errors.js';
@@ -45,8 +45,8 @@ export interface BackupJobFilter {
 export interface KindConditions {
   readonly kind: SourceKind;
   readonly names: readonly string[];
-  /** Throws BAD_USER_INPUT when the filter gives one of them a value the kind rejects. */
-  readonly validate?: (filter: BackupJobFilter) => void;
+  /** Throws BAD_USER_INPUT when the filter gives one of them a value the kind rejects; warns of a value that cannot match as spelt. */
+  readonly validate?: (filter: BackupJobFilter, warn: (warning: Warning) => void) => void;
 }
 
 export interface BackupJobsArgs {
@@ -98,14 +98,15 @@ export async function listBackupJobs(
   args: BackupJobsArgs,
   kindConditions: readonly KindConditions[],
   reportPartialError: (error: Error) => void,
+  warn: (warning: Warning) => void,
 ): Promise<BackupJobConnection> {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
   const { maxPageSize } = context.limits;
   if (!Number.isInteger(first) || first < 1 || first > maxPageSize) {
-    throw badUserInput(`"first" must be between 1 and ${maxPageSize}, got ${first}`);
+    throw pageSizeOutOfRange(first, maxPageSize);
   }
   const after = args.after ? decodeCursor(args.after) : null;
-  const filter = validateFilter(args.filter ?? {}, kindConditions);
+  const filter = validateFilter(args.filter ?? {}, kindConditions, warn);
   const sources = selectSources(context, filter, kindConditions);
   const parts = await Promise.all(sources.map((source) => context.sources.readModel(source.name)!.read(context.reader)));
 
@@ -164,8 +165,8 @@ function countAll(parts: readonly SourcePart<BackupJobModel>[], filter: BackupJo
   return total;
 }
 
-function validateFilter(filter: BackupJobFilter, kindConditions: readonly KindConditions[]): BackupJobFilter {
-  for (const { validate } of kindConditions) validate?.(filter);
+function validateFilter(filter: BackupJobFilter, kindConditions: readonly KindConditions[], warn: (warning: Warning) => void): BackupJobFilter {
+  for (const { validate } of kindConditions) validate?.(filter, warn);
   if (filter.createdAfter && filter.createdBefore && filter.createdAfter >= filter.createdBefore) {
     throw badUserInput('"filter.createdAfter" must be earlier than "filter.createdBefore"');
   }

@@ -28,6 +28,8 @@ export interface GatewayContext {
    * server adds them to the response's `errors` beside the data that did arrive.
    */
   partialErrors: GraphQLError[];
+  /** Notes on the request's own input that fail nothing; the server adds them to the response's `extensions.warnings`. */
+  warnings: Warning[];
   limits: ResolverLimits;
   /** Aborts when the request has run for `requestTimeoutMs`: every upstream call still under way is cancelled. */
   deadline: AbortSignal;
@@ -37,6 +39,14 @@ export interface GatewayContext {
   overLimit?: GraphQLError;
   /** How the read models see this request: its deadline, and the gate its upstream reads pass. */
   reader: Reader;
+}
+
+/** A note on a request's input that fails nothing, such as a filter value that can match nothing as spelt. */
+export interface Warning {
+  code: string;
+  message: string;
+  /** The field whose arguments it is about. */
+  path?: readonly (string | number)[];
 }
 
 export interface RequestOrigin {
@@ -83,6 +93,7 @@ export function createContext(
     turn,
     sources: registry.visibleTo(origin.caller),
     partialErrors: [],
+    warnings: [],
     limits,
     deadline,
     upstreamCalls: 0,

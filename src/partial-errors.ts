@@ -1,4 +1,6 @@
-// Adds the errors of sources that failed while others answered to the response, beside the data.
+// Adds what resolvers noted beside the data to the response: the errors of sources that failed while
+// others answered, to `errors`; and notes on the request's own input that fail nothing (a filter
+// value that cannot match as spelt), to `extensions.warnings`.
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../resolvers/context.js';
@@ -9,9 +11,14 @@ export function usePartialErrors(): Plugin<GatewayContext> {
       const context = args.contextValue as GatewayContext;
       return {
         onExecuteDone({ result, setResult }) {
-          if (context.partialErrors.length === 0 || Symbol.asyncIterator in result) return;
+          const { partialErrors, warnings } = context;
+          if ((partialErrors.length === 0 && warnings.length === 0) || Symbol.asyncIterator in result) return;
           const single = result as ExecutionResult;
-          setResult({ ...single, errors: [...(single.errors ?? []), ...context.partialErrors] });
+          setResult({
+            ...single,
+            ...(partialErrors.length > 0 ? { errors: [...(single.errors ?? []), ...partialErrors] } : {}),
+            ...(warnings.length > 0 ? { extensions: { ...single.extensions, warnings } } : {}),
+          });
         },
       };
     },

@@ -58,7 +58,7 @@ export type BackupJobFilter = {
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** Only jobs in one of these phases. */
   phases?: InputMaybe<Array<BackupJobPhase>>;
-  /** AWS only: only jobs for this resource type, such as `EBS` or `DynamoDB`. Leaves sources of other kinds out. */
+  /** AWS only: only jobs for this resource type, as AWS names it, case-sensitive: `Aurora`, `CloudFormation`, `DocumentDB`, `DynamoDB`, `EBS`, `EC2`, `EFS`, `FSx`, `Neptune`, `RDS`, `Redshift`, `S3`, `SAP HANA on Amazon EC2`, `Storage Gateway`, `Timestream`, `VirtualMachine`. A value that is one of these in another case matches nothing and adds a warning to the answer's `extensions.warnings`. Leaves sources of other kinds out. */
   resourceType?: InputMaybe<Scalars['String']['input']>;
   /** Only jobs of sources of these kinds (an empty list: none). */
   sourceKinds?: InputMaybe<Array<BackupSourceKind>>;
