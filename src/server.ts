@@ -34,7 +34,8 @@ export function createGateway(
   observability: ObservabilityConfig = parseObservability(),
 ): Gateway {
   const posture = postureOf(security);
-  const authentication = useAuthentication(security.auth ? new Authenticator(security.auth) : null);
+  const authenticator = security.auth ? new Authenticator(security.auth) : null;
+  const authentication = useAuthentication(authenticator);
   const originOf = (request: Request, { req }: ServerContext): RequestOrigin => ({ caller: authentication.callerOf(request), clientAddress: req?.socket.remoteAddress });
   const callerBudget = new Budget(sources.state, 'caller', security.limits.callerBudget, false);
   const turns = useCallerTurns<ServerContext>(new CallerTurns(security.limits.callerConcurrency), (request, serverContext) => callerKey(originOf(request, serverContext)));
@@ -66,7 +67,7 @@ export function createGateway(
       ...limitPlugins(security, posture),
       parseCache.plugin,
       ...(posture.graphiql ? [useGraphiQLAssets()] : []),
-      useSourceReadiness(sources),
+      useSourceReadiness(sources, authenticator),
       usePartialErrors(),
       useLeanErrors(),
       useRequestErrorCodes(),
