@@ -47,6 +47,8 @@ const limitsSchema = z
     keepAliveTimeoutMs: z.number().int().min(100).max(600_000).default(5_000),
     /** Connections one process holds open at once; past it a new connection is closed as it arrives. */
     maxConnections: z.number().int().min(1).max(100_000).default(1_000),
+    /** Connections one client address holds open at once, so that one address cannot take every connection. */
+    maxConnectionsPerAddress: z.number().int().min(1).max(100_000).default(250),
   })
   .strict()
   .superRefine((limits, ctx) => {
