@@ -1,6 +1,7 @@
-// What protects the gateway and its upstreams from hostile or careless requests: query limits
-// (the document's nesting before it is parsed, then graphql-armor) and production mode (no GraphiQL, introspection or field suggestions unless
-// asked for, CSRF prevention, CORS from an allow-list). The body size cap is yoga's own option.
+// What protects the gateway and its upstreams from hostile or careless requests: trusted documents,
+// query limits (the document's size and shape before it is parsed, then graphql-armor) and
+// production mode (no GraphiQL, introspection or field suggestions unless asked for, CSRF
+// prevention, CORS from an allow-list). The body size cap is yoga's own option.
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
@@ -9,6 +10,7 @@ import type { Plugin, YogaServerOptions } from 'graphql-yoga';
 import type { SecurityConfig } from './config/index.js';
 import { useDocumentLimits } from './document-limits.js';
 import { ErrorCode, pageSizeOutOfRange, reissue } from './errors.js';
+import { useTrustedDocuments } from './trusted-documents.js';
 
 export interface SecurityPosture {
   production: boolean;
@@ -37,6 +39,8 @@ export function limitPlugins(security: SecurityConfig, posture: SecurityPosture)
   const { limits } = security;
   const onReject = [(_context: unknown, error: GraphQLError) => tagAsBadInput(error)];
   return [
+    // First: an untrusted document is refused before anything else reads it.
+    ...(security.trustedDocuments ? [useTrustedDocuments(security.trustedDocuments, posture.production && !posture.graphiql)] : []),
     useDocumentLimits(limits),
     // Before the cost limit, which multiplies by a written `first`: a client asking for 100,000
     // jobs learns the range it may ask for, not a cost it cannot make sense of.

@@ -121,6 +121,18 @@ const securitySchema = z
     graphiql: z.boolean().optional(),
     /** Answer introspection even in production mode. */
     introspection: z.boolean().optional(),
+    /**
+     * Trusted documents: the manifest of a known frontend's operations (`npm run codegen` writes
+     * the example frontend's). Production mode then serves those by hash and refuses any other
+     * document, unless GraphiQL is served; development accepts any document beside them.
+     */
+    trustedDocuments: z
+      .object({
+        /** Path of the manifest: a JSON object from each document's SHA-256 (hex) to its text. */
+        manifest: z.string().min(1, 'must be the path of a manifest such as examples/frontend/generated/persisted-documents.json'),
+      })
+      .strict()
+      .optional(),
     /** Browser origins allowed by CORS in production mode (development allows any). */
     corsOrigins: z.array(z.string().url('must be an origin such as https://backups.example.com')).default([]),
     limits: limitsSchema.default({}),
