@@ -3,7 +3,8 @@
 // nested selection set, list, object or argument list: a few thousand levels overflow the stack (a
 // RangeError, a 500 and a stack trace in the log per request). And a parsed document costs a
 // hundred times its size in memory and hundreds of milliseconds of CPU per thousand fragments, so a
-// document past the bounds is refused unread. One pass that only skips strings and comments.
+// document past the bounds is refused unread (one pass that only skips strings and comments), and
+// the cache of parsed documents is bounded by their size.
 import { LRUCache } from 'lru-cache';
 import type { DocumentNode } from 'graphql';
 import type { Plugin, YogaServerOptions } from 'graphql-yoga';
