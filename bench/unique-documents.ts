@@ -7,7 +7,7 @@ import { startEntryPoint } from '../test/support/entry-point.js';
 import { freePort } from '../test/support/ports.js';
 import { numberOption } from './cli.js';
 
-const USAGE = `npx tsx bench/unique-documents.ts -- [options]
+const USAGE = `npx tsx bench/unique-documents.ts [options]
   --documents <n>     unique documents to send (default 2000)
   --connections <n>   sent at once (default 4)
   --fragments <n>     distinct fragments per document (default 1000)
