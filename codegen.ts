@@ -1,6 +1,6 @@
 // GraphQL Code Generator: prints the subgraph SDL to schema/schema.graphql (as composition sees
-// it, federation directives included) and generates typed documents for the example frontend
-// operations.
+// it, federation directives included), generates typed documents for the example frontend
+// operations and writes their manifest of trusted documents (persisted-documents.json).
 import { printSubgraphSchema } from '@apollo/subgraph';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 import { printSchema } from 'graphql';
@@ -27,7 +27,13 @@ const config: CodegenConfig = {
         useTypeImports: true,
         scalars: { DateTime: 'string', SafeInt: 'number' },
       },
-      presetConfig: { fragmentMasking: false },
+      presetConfig: {
+        fragmentMasking: false,
+        // Each document carries its SHA-256 (`__meta__.hash`), the key a gateway enforcing trusted
+        // documents looks it up by (`extensions.persistedQuery.sha256Hash`), and the manifest maps
+        // every hash to its document.
+        persistedDocuments: { hashAlgorithm: 'sha256' },
+      },
     },
   },
 };

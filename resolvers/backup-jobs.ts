@@ -1,7 +1,7 @@
 // Root-field logic for the job list: choose the sources a filter allows, read each one's shared
 // read model in parallel, and merge them into one page. Nothing here knows what kind a source is.
-import { badUserInput, quoted } from '../src/model/errors.js';
-import type { BackupJobFilter, BackupJobModel, KindConditions } from '../src/model/job.js';
+import { badUserInput, pageSizeOutOfRange, quoted } from '../src/model/errors.js';
+import type { BackupJobFilter, BackupJobModel, KindConditions, Warning } from '../src/model/job.js';
 import { toGraphQLError } from '../src/model/upstream-errors.js';
 import type { SourcePart } from '../src/read-model/source-read-model.js';
 import type { GatewaySource } from '../src/source-kind.js';
@@ -71,13 +71,14 @@ export async function listBackupJobs(
   args: BackupJobsArgs,
   kindConditions: readonly KindConditions[],
   reportPartialError: (error: Error) => void,
+  warn: (warning: Warning) => void,
 ): Promise<BackupJobConnection> {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
   const { maxPageSize } = context.limits;
   if (!Number.isInteger(first) || first < 1 || first > maxPageSize) {
-    throw badUserInput(`"first" must be between 1 and ${maxPageSize}, got ${first}`);
+    throw pageSizeOutOfRange(first, maxPageSize);
   }
-  const filter = validateFilter(args.filter ?? {}, kindConditions);
+  const filter = validateFilter(args.filter ?? {}, kindConditions, warn);
   let digest: string | undefined;
   // Worked out once a cursor is read or written: most pages are read for their jobs alone.
   const scope = () => (digest ??= cursorScope(filter));
@@ -143,8 +144,8 @@ function countAll(parts: readonly SourcePart<BackupJobModel>[], filter: BackupJo
   return total;
 }
 
-function validateFilter(filter: BackupJobFilter, kindConditions: readonly KindConditions[]): BackupJobFilter {
-  for (const { validate } of kindConditions) validate?.(filter);
+function validateFilter(filter: BackupJobFilter, kindConditions: readonly KindConditions[], warn: (warning: Warning) => void): BackupJobFilter {
+  for (const { validate } of kindConditions) validate?.(filter, warn);
   if (filter.createdAfter && filter.createdBefore && filter.createdAfter >= filter.createdBefore) {
     throw badUserInput('"filter.createdAfter" must be earlier than "filter.createdBefore"');
   }

@@ -9,6 +9,7 @@ import { BudgetExhausted, type Budget } from '../src/budget.js';
 import type { OperationTurn } from '../src/caller-turns.js';
 import type { Limits } from '../src/config/index.js';
 import { badUserInput, rateLimited } from '../src/model/errors.js';
+import type { Warning } from '../src/model/job.js';
 import type { Reader } from '../src/read-model/source-read-model.js';
 import { noteRefusal } from '../src/refusal-log.js';
 import type { SourceRegistry } from '../src/source-registry.js';
@@ -28,6 +29,8 @@ export interface GatewayContext {
    * server adds them to the response's `errors` beside the data that did arrive.
    */
   partialErrors: GraphQLError[];
+  /** Notes on the request's own input that fail nothing; the server adds them to the response's `extensions.warnings`. */
+  warnings: Warning[];
   limits: ResolverLimits;
   /** Aborts when the request has run for `requestTimeoutMs`: every upstream call still under way is cancelled. */
   deadline: AbortSignal;
@@ -38,6 +41,7 @@ export interface GatewayContext {
   /** How the read models see this request: its deadline, and the gate its upstream reads pass. */
   reader: Reader;
 }
+
 
 export interface RequestOrigin {
   caller: Caller;
@@ -87,6 +91,7 @@ export function createContext(
     turn,
     sources: registry.visibleTo(origin.caller),
     partialErrors: [],
+    warnings: [],
     limits,
     deadline,
     upstreamCalls: 0,

@@ -129,7 +129,7 @@ AwsBackupJob.implement({
     resourceName: t.exposeString('resourceName', { description: 'Name of that resource; not unique.' }),
     resourceType: t.exposeString('resourceType', {
       description:
-        'Kind of resource, as AWS names it: `EBS`, `RDS`, `EFS`, `DynamoDB`, `S3`, `EC2`, `Aurora`, `FSx`, ... Some names hold spaces, such as `SAP HANA on Amazon EC2` and `Storage Gateway`.',
+        'Kind of resource, as AWS names it, case-sensitive: `EBS`, `RDS`, `EFS`, `DynamoDB`, `S3`, `EC2`, `Aurora`, `FSx`, ... Some names hold spaces, such as `SAP HANA on Amazon EC2` and `Storage Gateway`.',
     }),
     creationDate: t.expose('creationDate', { type: 'DateTime', description: 'When AWS created the job.' }),
     completionDate: t.expose('completionDate', { type: 'DateTime', description: 'When the job finished.' }),
@@ -292,13 +292,21 @@ addSourceFields((t) => ({
   }),
 }));
 
+/** The resource types the AWS Backup API reference lists for `ByResourceType`, spelt as AWS spells them. */
+const AWS_RESOURCE_TYPES = [
+  'Aurora', 'CloudFormation', 'DocumentDB', 'DynamoDB', 'EBS', 'EC2', 'EFS', 'FSx', 'Neptune', 'RDS', 'Redshift', 'S3',
+  'SAP HANA on Amazon EC2', 'Storage Gateway', 'Timestream', 'VirtualMachine',
+];
+
+const AWS_RESOURCE_TYPE_BY_LOWER_CASE = new Map(AWS_RESOURCE_TYPES.map((type) => [type.toLowerCase(), type]));
+
 addFilterFields(
   'AWS_BACKUP',
   {
     resourceType: (t) =>
       t.string({
         required: false,
-        description: 'AWS only: only jobs for this resource type, such as `EBS` or `DynamoDB`. Leaves sources of other kinds out.',
+        description: `AWS only: only jobs for this resource type, as AWS names it, case-sensitive: ${AWS_RESOURCE_TYPES.map((type) => `\`${type}\``).join(', ')}. A value that is one of these in another case matches nothing and adds a warning to the answer's \`extensions.warnings\`. Leaves sources of other kinds out.`,
       }),
     backupVaultName: (t) => t.string({ required: false, description: 'AWS only: only jobs storing into this vault. Leaves sources of other kinds out.' }),
     accountId: (t) =>
@@ -307,9 +315,13 @@ addFilterFields(
         description: 'AWS only: only jobs of this 12-digit account. Leaves sources of other kinds out, and AWS sources pinned to another account.',
       }),
   },
-  ({ accountId }: AwsJobConditions) => {
+  ({ accountId, resourceType }: AwsJobConditions, warn) => {
     if (accountId != null && !/^\d{12}$/.test(accountId)) {
       throw badUserInput(`"filter.accountId" must be a 12-digit AWS account id, got ${quoted(accountId)}`);
+    }
+    const spelt = resourceType == null ? undefined : AWS_RESOURCE_TYPE_BY_LOWER_CASE.get(resourceType.toLowerCase());
+    if (spelt !== undefined && spelt !== resourceType) {
+      warn({ code: 'RESOURCE_TYPE_CASE', message: `${quoted(resourceType!)} is no AWS resource type: resource types are case-sensitive, did you mean ${quoted(spelt)}?` });
     }
   },
 );

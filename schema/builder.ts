@@ -5,11 +5,12 @@ import DirectivePlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { GraphQLScalarType, print } from 'graphql';
 import { DateTimeResolver, SafeIntResolver } from 'graphql-scalars';
 import type { PageSource } from '../resolvers/backup-jobs.js';
 import type { GatewayContext } from '../resolvers/context.js';
 import { decodeGlobalId, encodeGlobalId } from '../resolvers/ids.js';
-import { forbiddenSource } from '../src/model/errors.js';
+import { badUserInput, clientError, forbiddenSource, quoted } from '../src/model/errors.js';
 
 export const builder = new SchemaBuilder<{
   Context: GatewayContext;
@@ -81,7 +82,26 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-builder.addScalarType('DateTime', DateTimeResolver, {
+/**
+ * graphql-scalars' DateTime, except that a value it refuses is quoted as every other error quotes
+ * one (`quoted`): its own message repeats the whole value, however long.
+ */
+const DateTime = new GraphQLScalarType({
+  ...DateTimeResolver.toConfig(),
+  parseValue: (value) => refusedQuoted(value, () => DateTimeResolver.parseValue(value)),
+  parseLiteral: (ast, variables) => refusedQuoted('value' in ast ? ast.value : print(ast), () => DateTimeResolver.parseLiteral(ast, variables)),
+});
+
+function refusedQuoted<T>(value: unknown, parse: () => T): T {
+  try {
+    return parse();
+  } catch {
+    const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+    throw clientError(`DateTime cannot represent ${quoted(text)}: it takes an ISO 8601 date-time such as "2026-11-20T05:00:12.345Z"`, {});
+  }
+}
+
+builder.addScalarType('DateTime', DateTime, {
   description: 'A point in time as an ISO 8601 string in UTC, such as `2026-11-20T05:00:12.345Z`.',
 });
 

@@ -1,7 +1,7 @@
 // The filter of `backupJobs`: the conditions every kind of job has, and those each kind's schema
 // file adds for its own jobs.
 import type { GenericInputFieldRef, InputShapeFromFields } from '@pothos/core';
-import type { KindConditions } from '../src/model/job.js';
+import type { KindConditions, Warning } from '../src/model/job.js';
 import type { SourceKind } from '../src/sources.js';
 import { BackupJobPhase, BackupSourceKind } from './backup-job.js';
 import { builder } from './builder.js';
@@ -17,20 +17,21 @@ export const kindConditions: KindConditions[] = [];
 
 /**
  * Adds conditions only one kind's jobs have to `BackupJobFilter`, after the shared ones, and the
- * kind's check of their values (it throws BAD_USER_INPUT). Setting one of them leaves the sources
- * of every other kind out of `backupJobs`; the kind's adapter applies them (`matches`).
+ * kind's check of their values (it throws BAD_USER_INPUT, or warns of a value that cannot match as
+ * spelt). Setting one of them leaves the sources of every other kind out of `backupJobs`; the
+ * kind's adapter applies them (`matches`).
  */
 export function addFilterFields<Fields extends FilterFields>(
   kind: SourceKind,
   fields: Fields,
-  validate?: (conditions: InputShapeFromFields<{ [Name in keyof Fields]: ReturnType<Fields[Name]> }>) => void,
+  validate?: (conditions: InputShapeFromFields<{ [Name in keyof Fields]: ReturnType<Fields[Name]> }>, warn: (warning: Warning) => void) => void,
 ): void {
   Object.assign(kindFields, fields);
   kindConditions.push({
     kind,
     names: Object.keys(fields),
     // The input was coerced to these fields: they hold what their types say.
-    validate: validate && ((filter) => validate(filter as Parameters<typeof validate>[0])),
+    validate: validate && ((filter, warn) => validate(filter as Parameters<typeof validate>[0], warn)),
   });
 }
 

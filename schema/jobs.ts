@@ -113,14 +113,20 @@ builder.queryFields((t) => ({
       filter: t.arg({ type: BackupJobFilter, description: 'Conditions every returned job meets.' }),
     },
     resolve: (_root, args, context, info) =>
-      listBackupJobs(context, args, kindConditions, (error) => {
-        context.partialErrors.push(
-          new GraphQLError(error.message, {
-            path: responsePathAsArray(info.path),
-            extensions: error instanceof GraphQLError ? error.extensions : {},
-          }),
-        );
-      }),
+      listBackupJobs(
+        context,
+        args,
+        kindConditions,
+        (error) => {
+          context.partialErrors.push(
+            new GraphQLError(error.message, {
+              path: responsePathAsArray(info.path),
+              extensions: error instanceof GraphQLError ? error.extensions : {},
+            }),
+          );
+        },
+        (warning) => context.warnings.push({ ...warning, path: responsePathAsArray(info.path) }),
+      ),
   }),
 }));
 

@@ -1,13 +1,16 @@
-// What protects the gateway and its upstreams from hostile or careless requests: query limits
-// (graphql-armor) and production mode (no GraphiQL, introspection or field suggestions unless
-// asked for, CSRF prevention, CORS from an allow-list). The body size cap is yoga's own option.
+// What protects the gateway and its upstreams from hostile or careless requests: trusted documents,
+// query limits (the document's size and shape before it is parsed, then graphql-armor) and
+// production mode (no GraphiQL, introspection or field suggestions unless asked for, CSRF
+// prevention, CORS from an allow-list). The body size cap is yoga's own option.
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
-import { GraphQLError, type ExecutionResult, type ValidationRule } from 'graphql';
+import { GraphQLError, Kind, visit, type ASTNode, type ExecutionResult, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Plugin, YogaServerOptions } from 'graphql-yoga';
 import type { SecurityConfig } from './config/index.js';
-import { ErrorCode, reissue } from './model/errors.js';
+import { useDocumentLimits } from './document-limits.js';
+import { ErrorCode, pageSizeOutOfRange, reissue } from './model/errors.js';
+import { useTrustedDocuments } from './trusted-documents.js';
 
 export interface SecurityPosture {
   production: boolean;
@@ -36,12 +39,23 @@ export function limitPlugins(security: SecurityConfig, posture: SecurityPosture)
   const { limits } = security;
   const onReject = [(_context: unknown, error: GraphQLError) => tagAsBadInput(error)];
   return [
+    // First: an untrusted document is refused before anything else reads it.
+    ...(security.trustedDocuments ? [useTrustedDocuments(security.trustedDocuments, posture.production && !posture.graphiql)] : []),
+    useDocumentLimits(limits),
+    // Before the cost limit, which multiplies by a written `first`: a client asking for 100,000
+    // jobs learns the range it may ask for, not a cost it cannot make sense of.
+    useValidationRule(pageSizeInRange(limits.maxPageSize)),
     EnvelopArmorPlugin({
       maxDepth: { n: limits.maxDepth, onReject },
       maxAliases: { n: limits.maxAliases, onReject },
       maxTokens: { n: limits.maxTokens, onReject },
       maxDirectives: { n: limits.maxDirectives, onReject },
-      costLimit: { maxCost: limits.maxCost, onReject },
+      // Reported beside the other validation errors rather than thrown, which would drop them.
+      costLimit: {
+        maxCost: limits.maxCost,
+        propagateOnRejection: false,
+        onReject: [(context: ValidationContext | null, error: GraphQLError) => (tagAsBadInput(error), context?.reportError(error))],
+      },
       blockFieldSuggestion: { enabled: posture.production },
     }) as Plugin,
     ...(posture.introspection ? [] : [useDisableIntrospection() as Plugin, useValidationRule(noSubgraphSdl)]),
@@ -57,6 +71,37 @@ const noSubgraphSdl: ValidationRule = (context) => ({
     }
   },
 });
+
+/**
+ * `first` of `backupJobs` written into an operation (or a fragment it spreads) outside 1 to
+ * maxPageSize. Checked as the operation is entered, as the cost limit checks it, so that its
+ * error comes first; a `first` in a variable the resolver checks.
+ */
+function pageSizeInRange(maxPageSize: number): ValidationRule {
+  return (context) => ({
+    OperationDefinition(operation) {
+      const spread = new Set<string>();
+      const check = (node: ASTNode): void => {
+        visit(node, {
+          Field(field) {
+            if (field.name.value !== 'backupJobs') return;
+            const first = field.arguments?.find((argument) => argument.name.value === 'first')?.value;
+            if (first?.kind !== Kind.INT) return;
+            const value = Number(first.value);
+            if (value < 1 || value > maxPageSize) context.reportError(pageSizeOutOfRange(value, maxPageSize, first));
+          },
+          FragmentSpread(node) {
+            const fragment = context.getFragment(node.name.value);
+            if (!fragment || spread.has(node.name.value)) return;
+            spread.add(node.name.value);
+            check(fragment);
+          },
+        });
+      };
+      check(operation);
+    },
+  });
+}
 
 function useValidationRule(rule: ValidationRule): Plugin {
   return {

@@ -1,6 +1,7 @@
 // Wires the schema into graphql-yoga: per-request context, authentication, limits, error codes,
 // health endpoints, metrics and traces, and the offline GraphiQL; and serves it over HTTP within the connection limits.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { callerKey, createContext, type GatewayContext, type RequestOrigin } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
@@ -8,6 +9,7 @@ import { Authenticator, useAuthentication } from './auth.js';
 import { Budget } from './budget.js';
 import { CallerTurns, useCallerTurns } from './caller-turns.js';
 import { metricsServed, parseObservability, parseSecurity, type Limits, type ObservabilityConfig, type SecurityConfig } from './config/index.js';
+import { boundedParseCache } from './document-limits.js';
 import { useRequestErrorCodes } from './error-codes.js';
 import { EXAMPLE_QUERY, renderOfflineGraphiQL, useFavicon, useGraphiQLAssets } from './graphiql.js';
 import { useSourceReadiness } from './health.js';
@@ -33,10 +35,12 @@ export function createGateway(
   observability: ObservabilityConfig = parseObservability(),
 ): Gateway {
   const posture = postureOf(security);
-  const authentication = useAuthentication(security.auth ? new Authenticator(security.auth) : null);
+  const authenticator = security.auth ? new Authenticator(security.auth) : null;
+  const authentication = useAuthentication(authenticator);
   const originOf = (request: Request, { req }: ServerContext): RequestOrigin => ({ caller: authentication.callerOf(request), clientAddress: req?.socket.remoteAddress });
   const callerBudget = new Budget(sources.state, 'caller', security.limits.callerBudget, false);
   const turns = useCallerTurns<ServerContext>(new CallerTurns(security.limits.callerConcurrency), (request, serverContext) => callerKey(originOf(request, serverContext)));
+  const parseCache = boundedParseCache();
   return createYoga<ServerContext, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
@@ -53,6 +57,7 @@ export function createGateway(
     batching: false,
     maxRequestBodySize: security.limits.maxBodyBytes,
     healthCheckEndpoint: '/health',
+    parserAndValidationCache: parseCache.options,
     cors: corsOf(security, posture),
     plugins: [
       useObservability(sources, GRAPHQL_ENDPOINT, metricsServed(observability.metrics, security) ? observability.metrics : null),
@@ -61,8 +66,9 @@ export function createGateway(
       authentication,
       turns,
       ...limitPlugins(security, posture),
+      parseCache.plugin,
       ...(posture.graphiql ? [useGraphiQLAssets()] : []),
-      useSourceReadiness(sources),
+      useSourceReadiness(sources, authenticator),
       usePartialErrors(),
       useLeanErrors(),
       useRequestErrorCodes(),
@@ -76,7 +82,7 @@ export function createGateway(
  */
 const CONNECTION_CHECK_INTERVAL_MS = 1_000;
 
-/** The HTTP server of a gateway: slow, idle and surplus connections are closed at the configured limits. */
+/** The HTTP server of a gateway: slow, idle and surplus connections (in all, or of one address) are closed at the configured limits. */
 export function createHttpServer(gateway: Gateway, limits: Limits): Server {
   const server = createServer(
     {
@@ -88,5 +94,29 @@ export function createHttpServer(gateway: Gateway, limits: Limits): Server {
     gateway,
   );
   server.maxConnections = limits.maxConnections;
+  capConnectionsPerAddress(server, limits.maxConnectionsPerAddress);
   return server;
+}
+
+/**
+ * Closes a connection as it arrives when its address already holds `max`, before a byte of it is
+ * read: without this, one address that opens silent connections fills `maxConnections` and keeps
+ * every other client out until its connections time out.
+ */
+function capConnectionsPerAddress(server: Server, max: number): void {
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? 'unknown';
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > max) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = open.get(address)! - 1;
+      if (left === 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
 }

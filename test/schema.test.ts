@@ -27,6 +27,7 @@ describe('schema', () => {
       'examples/frontend/generated/gql.ts',
       'examples/frontend/generated/graphql.ts',
       'examples/frontend/generated/index.ts',
+      'examples/frontend/generated/persisted-documents.json',
       'schema/schema.graphql',
     ]);
     for (const output of outputs) {

@@ -13,7 +13,8 @@ let production: TestGateway;
 let strict: TestGateway;
 beforeAll(async () => {
   [gateway, production, strict] = await Promise.all([
-    startTestGateway(),
+    // Documents as long as the 200 kB values that the tests below have quoted back.
+    startTestGateway({ security: { limits: { maxDocumentBytes: 1024 * 1024 } } }),
     startTestGateway({ security: { production: true, corsOrigins: ['https://backups.example.com', 'https://ops.example.com'] } }),
     startTestGateway({ security: { limits: { maxCost: 300, maxPageSize: 10, maxBodyBytes: 2048, maxRepresentations: 5 } } }),
   ]);
@@ -269,6 +270,8 @@ describe('malformed requests', () => {
     ['a field name', { query: `{ ${LONG} }` }],
     ['an argument name', { query: `{ backupJobs(${LONG}: 1) { totalCount } }` }],
     ['a body parameter', { query: '{ __typename }', [LONG]: 1 }],
+    ['a DateTime variable', { query: 'query($t: DateTime) { backupJobs(filter: { createdAfter: $t }) { totalCount } }', variables: { t: LONG } }],
+    ['a DateTime literal', { query: `{ backupJobs(filter: { createdAfter: "${LONG}" }) { totalCount } }` }],
   ])('quotes %s of 200 kB as a short prefix with its length', async (_name, body) => {
     const answer = await post(gateway.url, body);
     expect(answer.json?.errors?.length).toBeGreaterThan(0);

@@ -15,6 +15,12 @@ const limitsSchema = z
     maxAliases: z.number().int().min(1).max(1000).default(100),
     maxTokens: z.number().int().min(100).max(100_000).default(10_000),
     maxDirectives: z.number().int().min(1).max(1000).default(20),
+    /** Brackets (`{`, `[`, `(`) nested in a document, counted before it is parsed; the parser recurses once per level. */
+    maxNesting: z.number().int().min(2).max(500).default(64),
+    /** The document's size in bytes (UTF-8), checked before it is parsed. */
+    maxDocumentBytes: z.number().int().min(1024).max(1024 * 1024).default(64 * 1024),
+    /** Operations and fragments in one document, counted before it is parsed. */
+    maxDefinitions: z.number().int().min(1).max(10_000).default(100),
     maxCost: z.number().int().min(100).max(10_000_000).default(50_000),
     maxPageSize: z.number().int().min(1).max(1000).default(100),
     /** Representations one `_entities` call may ask for (routers batch a whole list into one call). */
@@ -44,6 +50,8 @@ const limitsSchema = z
     keepAliveTimeoutMs: z.number().int().min(100).max(600_000).default(5_000),
     /** Connections one process holds open at once; past it a new connection is closed as it arrives. */
     maxConnections: z.number().int().min(1).max(100_000).default(1_000),
+    /** Connections one client address holds open at once, so that one address cannot take every connection. */
+    maxConnectionsPerAddress: z.number().int().min(1).max(100_000).default(250),
   })
   .strict()
   .superRefine((limits, ctx) => {
@@ -66,6 +74,18 @@ const securitySchema = z
     graphiql: z.boolean().optional(),
     /** Answer introspection even in production mode. */
     introspection: z.boolean().optional(),
+    /**
+     * Trusted documents: the manifest of a known frontend's operations (`npm run codegen` writes
+     * the example frontend's). Production mode then serves those by hash and refuses any other
+     * document, unless GraphiQL is served; development accepts any document beside them.
+     */
+    trustedDocuments: z
+      .object({
+        /** Path of the manifest: a JSON object from each document's SHA-256 (hex) to its text. */
+        manifest: z.string().min(1, 'must be the path of a manifest such as examples/frontend/generated/persisted-documents.json'),
+      })
+      .strict()
+      .optional(),
     /** Browser origins allowed by CORS in production mode (development allows any). */
     corsOrigins: z.array(urlSetting('an origin such as https://backups.example.com')).default([]),
     limits: limitsSchema.default({}),

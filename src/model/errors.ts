@@ -1,5 +1,5 @@
 // The gateway's one error vocabulary: every error a client sees carries one of these codes.
-import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
+import { GraphQLError, type ASTNode, type GraphQLErrorOptions } from 'graphql';
 
 export const ErrorCode = {
   /** The request itself is wrong: a malformed id, an unknown source, an argument out of range. */
@@ -118,6 +118,11 @@ export function clientError(message: string, options: GraphQLErrorOptions): Grap
 /** A client mistake, safe to show as is. */
 export function badUserInput(message: string): GraphQLError {
   return clientError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+}
+
+/** A page size (`first`) outside 1 to the configured maximum; `node` is where the document writes it. */
+export function pageSizeOutOfRange(first: number, maxPageSize: number, node?: ASTNode): GraphQLError {
+  return clientError(`"first" must be between 1 and ${maxPageSize}, got ${first}`, { nodes: node ?? null, extensions: { code: ErrorCode.BAD_USER_INPUT } });
 }
 
 /** A caller over its share of upstream reads (see ErrorCode.RATE_LIMITED). */

@@ -30,8 +30,8 @@ export interface BackupJobFilter {
 export interface KindConditions {
   readonly kind: string;
   readonly names: readonly string[];
-  /** Throws BAD_USER_INPUT when the filter gives one of them a value the kind rejects. */
-  readonly validate?: (filter: BackupJobFilter) => void;
+  /** Throws BAD_USER_INPUT when the filter gives one of them a value the kind rejects; warns of a value that cannot match as spelt. */
+  readonly validate?: (filter: BackupJobFilter, warn: (warning: Warning) => void) => void;
 }
 
 /** A job's key: its source's name and the source's own id for it, unique across the gateway. */
@@ -42,4 +42,12 @@ export function jobKey(sourceName: string, localId: string): string {
 /** The name of the source a key names; empty when the key names none. */
 export function sourceNameOf(key: string): string {
   return key.slice(0, Math.max(0, key.indexOf(':')));
+}
+
+/** A note on a request's input that fails nothing, such as a filter value that can match nothing as spelt. */
+export interface Warning {
+  code: string;
+  message: string;
+  /** The field whose arguments it is about. */
+  path?: readonly (string | number)[];
 }
