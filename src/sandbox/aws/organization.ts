@@ -326,7 +326,7 @@ class RegionJobs {
     const block = Math.floor(index / BLOCK);
     const slot = index % BLOCK;
     const children = this.childrenOf(block);
-    if (slot > children) return { sketches: [this.single(index)], first: index };
+    if (children === 0 || slot > children) return { sketches: [this.single(index)], first: index };
     return { sketches: this.composite(block, children), first: block * BLOCK };
   }
 
