@@ -88,11 +88,11 @@ describe('the large organization', () => {
   });
 
   it('lists a time slice page by page exactly as the store holds it, each job once', async () => {
-    const range = { after: NOW.getTime() - 3 * DAY, before: NOW.getTime() - 2 * DAY };
+    const range = { after: NOW.getTime() - 3 * DAY, before: NOW.getTime() - 3 * DAY + 12 * HOUR };
     const listed = await listAll(sandbox, { ByCreatedAfter: new Date(range.after), ByCreatedBefore: new Date(range.before) });
     const expected = stored(sandbox, range);
     expect(expected.length).toBe(sandbox.store.countCreated(REGION, range));
-    expect(expected.length).toBeGreaterThan(2_000);
+    expect(expected.length).toBeGreaterThan(1_000);
     expect(new Set(ids(listed)).size).toBe(listed.length);
     expect(sortedIds(listed)).toEqual(sortedIds(expected));
     const byId = new Map(expected.map((record) => [record.BackupJobId, record]));
@@ -121,7 +121,7 @@ describe('the large organization', () => {
   });
 
   it('honours every filter as the records say, at that size', async () => {
-    const range = { after: NOW.getTime() - 2 * DAY, before: NOW.getTime() };
+    const range = { after: NOW.getTime() - DAY, before: NOW.getTime() };
     const records = stored(sandbox, range);
     const slice = { ByCreatedAfter: new Date(range.after), ByCreatedBefore: new Date(range.before) };
     const composite = records.find((r) => r.IsParent && r.State !== 'RUNNING')!;
@@ -140,7 +140,7 @@ describe('the large organization', () => {
       [{ ByParentJobId: composite.BackupJobId }, (r) => r.ParentJobId === composite.BackupJobId],
       [{ ByResourceArn: failed.ResourceArn }, (r) => r.ResourceArn === failed.ResourceArn],
       [{ ByCompleteAfter: new Date(range.before - 6 * HOUR) }, (r) => r.CompletionDate !== undefined && r.CompletionDate * 1000 > range.before - 6 * HOUR],
-      [{ ByCompleteBefore: new Date(range.after + DAY) }, (r) => r.CompletionDate !== undefined && r.CompletionDate * 1000 < range.after + DAY],
+      [{ ByCompleteBefore: new Date(range.after + 6 * HOUR) }, (r) => r.CompletionDate !== undefined && r.CompletionDate * 1000 < range.after + 6 * HOUR],
     ];
     for (const [input, keep] of cases) {
       const expected = records.filter(keep);
@@ -270,6 +270,16 @@ describe('time passing in the large organization', () => {
     expect(done.CompletionDate! * 1000).toBeGreaterThan(running.CreationDate * 1000);
     moving.clock.advance(DAY);
     expect(moving.store.job(REGION, running.BackupJobId)!.record).toEqual(done);
+  });
+
+  it('moves its clock over HTTP too, for a sandbox in another process', async () => {
+    const before = moving.clock.now();
+    const advanced = await fetch(`${moving.url}/__sandbox/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: HOUR }) });
+    expect(await advanced.json()).toEqual({ now: new Date(before + HOUR).toISOString() });
+    expect(moving.clock.now()).toBe(before + HOUR);
+    expect(await (await fetch(`${moving.url}/__sandbox/clock`)).json()).toEqual({ now: new Date(before + HOUR).toISOString() });
+    const backwards = await fetch(`${moving.url}/__sandbox/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: -1 }) });
+    expect(backwards.status).toBe(400);
   });
 
   it('lists a job StartBackupJob created with the generated ones', async () => {

@@ -13,6 +13,7 @@ import { JobStore, type AwsSandboxStore } from './store.js';
 export type { SandboxCallLog } from './server.js';
 export { SandboxClock } from './clock.js';
 export { AWS_REGIONS, LIST_WINDOW_MS, MAX_ACCOUNTS, MAX_JOBS, MAX_REGIONS, SETTLES_WITHIN_MS } from './organization.js';
+export type { OrganizationSize } from './organization.js';
 export type { AwsSandboxStore, CreationRange, SandboxJob, WireBackupJob, WireLifecycle, WireRecoveryPointCreator, BackupJobState } from './store.js';
 export { DEFAULT_LIST_ORDER, LIST_ORDERS, type ListOrder } from './list-order.js';
 export { CROSS_ACCOUNT_DESCRIBE, DEFAULT_CROSS_ACCOUNT_DESCRIBE, type CrossAccountDescribe } from './operations.js';
@@ -57,6 +58,8 @@ export interface AwsSandbox {
   readonly crossAccountDescribe: CrossAccountDescribe;
   /** The time jobs are created, run and settle by; `advance` moves it forward. */
   readonly clock: SandboxClock;
+  /** The large organization's size, or undefined when the sandbox serves the seeded one. */
+  readonly size: OrganizationSize | undefined;
   /** Faults by Region (a gateway source reads one Region), for every operation or one. */
   readonly faults: {
     set(region: string, fault: SandboxFault & FaultScope<OperationName>): void;
@@ -93,7 +96,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
   const calls = new CallLog();
   const faults = new FaultTable<OperationName>(store.regions, OPERATIONS);
   const operations = new BackupOperations(seeded ? scanned(seeded) : organization!, { crossAccountDescribe, clock: now });
-  const server = createSandboxServer({ operations, calls, caller: store.accounts[0]!, latencyMs, faults });
+  const server = createSandboxServer({ operations, calls, caller: store.accounts[0]!, latencyMs, faults, clock });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -113,6 +116,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
     listOrder,
     crossAccountDescribe,
     clock,
+    size: organization?.size,
     faults: { set: (region, fault) => faults.set(region, fault), clear: () => faults.clear() },
     close: () =>
       new Promise<void>((resolve, reject) => {
