@@ -272,6 +272,25 @@ describe('time passing in the large organization', () => {
     expect(moving.store.job(REGION, running.BackupJobId)!.record).toEqual(done);
   });
 
+  it.each(['shuffled', 'newest-first'] as const)('pages %s through jobs being created and settling, each job once', async (listOrder) => {
+    const target = listOrder === 'shuffled' ? moving : await start({ ...SIZE, jobs: 30_000, listOrder });
+    const from = target.clock.now() - 5 * DAY;
+    const before = stored(target, { after: from }).map((record) => record.BackupJobId);
+    const backup = client(target);
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await backup.send(new ListBackupJobsCommand({ ByAccountId: '*', ByCreatedAfter: new Date(from), MaxResults: 500, NextToken: token }));
+      seen.push(...ids(page.BackupJobs!));
+      token = page.NextToken;
+      target.clock.advance(10 * 60_000);
+    } while (token);
+    expect(new Set(seen).size).toBe(seen.length);
+    const delivered = new Set(seen);
+    expect(before.filter((id) => !delivered.has(id))).toEqual([]);
+    expect(seen.length).toBeGreaterThan(1_000);
+  });
+
   it('moves its clock over HTTP too, for a sandbox in another process', async () => {
     const before = moving.clock.now();
     const advanced = await fetch(`${moving.url}/__sandbox/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: HOUR }) });

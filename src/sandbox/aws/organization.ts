@@ -1,6 +1,6 @@
 // A large organization on demand: each job a pure function of (seed, Region, index) and the clock,
 // with compact per-chunk columns for ListBackupJobs' filters and wire records built when asked for.
-import { BACKUP_JOB_STATES, JobStore, type AwsSandboxStore, type CreationRange, type SandboxJob, type WireBackupJob } from './store.js';
+import { BACKUP_JOB_STATES, JobStore, type AwsSandboxStore, type CreationRange, type ListedJob, type SandboxJob, type WireBackupJob } from './store.js';
 import { categoryMatches, matches, type ListFilter, type ListPage, type PagedJobStore } from './list-filter.js';
 import { compareListKeys, type ListKey, type ListOrder } from './list-order.js';
 import { Rng, stringHash, unitHash } from './rng.js';
@@ -611,7 +611,7 @@ export class Organization implements AwsSandboxStore, PagedJobStore {
     this.accountShares = weights.map((w) => (sum += w / total));
     this.byRegion = new Map(this.regions.map((region) => [region, new RegionJobs(this, region)]));
     this.started = new JobStore([], order);
-    // The code tables hold every name before the first filter, so that a name no job has matches nothing.
+    // The start pays for the window's columns rather than the first listing.
     const now = clock();
     for (const jobs of this.byRegion.values()) jobs.warm(now);
   }
@@ -634,10 +634,11 @@ export class Organization implements AwsSandboxStore, PagedJobStore {
 
   page(region: string, filter: ListFilter, after: ListKey | undefined, size: number): ListPage {
     const now = this.clock();
-    const started = this.started.regionJobs(region).filter(({ job, key }) => (!after || compareListKeys(key, after) > 0) && matches(job.record, filter));
+    const started = this.startedListed(region, now).filter(({ job, key }) => (!after || compareListKeys(key, after) > 0) && matches(job.record, filter));
     const jobs = this.byRegion.get(region);
-    const compiled = jobs?.compile(filter, now);
+    // Columns first: a chunk new to the window can bring a name the filter is compiled against.
     jobs?.warm(now);
+    const compiled = jobs?.compile(filter, now);
     const generated = jobs && compiled ? jobs.listed(this.order, compiled, after) : undefined;
     // Merges the generated jobs with the started ones by list key.
     const records: WireBackupJob[] = [];
@@ -709,6 +710,12 @@ export class Organization implements AwsSandboxStore, PagedJobStore {
   }
 
   private startedIn(region: string, range: CreationRange): SandboxJob[] {
-    return [...this.started.created(region, range)];
+    const windowStart = this.clock() - LIST_WINDOW_MS;
+    return this.started.created(region, { ...range, after: Math.max(range.after ?? windowStart, windowStart) });
+  }
+
+  /** The started jobs ListBackupJobs lists now, in list order. */
+  private startedListed(region: string, now: number): readonly ListedJob[] {
+    return this.started.regionJobs(region).filter(({ job }) => job.record.CreationDate * 1000 > now - LIST_WINDOW_MS);
   }
 }
