@@ -2,7 +2,6 @@
 import type { AddressInfo } from 'node:net';
 import { FaultTable, type FaultScope, type SandboxFault } from '../faults.js';
 import { SandboxClock } from './clock.js';
-import { scanned } from './list-filter.js';
 import { DEFAULT_LIST_ORDER, type ListOrder } from './list-order.js';
 import { BackupOperations, DEFAULT_CROSS_ACCOUNT_DESCRIBE, OPERATIONS, type CrossAccountDescribe, type OperationName } from './operations.js';
 import { seedJobs } from './seed.js';
@@ -85,18 +84,18 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
   if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new RangeError(`latencyMs must be a non-negative number, got ${latencyMs}`);
   const listOrder = options.listOrder ?? DEFAULT_LIST_ORDER;
   const crossAccountDescribe = options.crossAccountDescribe ?? DEFAULT_CROSS_ACCOUNT_DESCRIBE;
-  // A fixed anchor (tests, the bench) stamps new jobs on the seed's clock, its anchor plus the time
-  // the sandbox has run, so that a job started now is the newest; without one, the real clock.
+  // The clock the jobs live by: a fixed anchor (tests, the bench) plus the time the sandbox has run
+  // (none when frozen), so that a job started now is the newest; without an anchor, the real clock.
   const clock = new SandboxClock(options.now?.getTime(), options.frozenClock);
   const now = () => clock.now();
   const large = options.jobs !== undefined || options.accounts !== undefined || options.regions !== undefined;
-  const seeded = large ? undefined : new JobStore(seedJobs(options.now ?? new Date(Math.floor(Date.now() / HOUR) * HOUR)), listOrder);
-  const organization = large ? new Organization(organizationSize(options), listOrder, now) : undefined;
-  const store: AwsSandboxStore = seeded ?? organization!;
+  const store = large
+    ? new Organization(organizationSize(options), listOrder, now)
+    : new JobStore(seedJobs(options.now ?? new Date(Math.floor(Date.now() / HOUR) * HOUR)), listOrder);
   const calls = new CallLog();
   const faults = new FaultTable<OperationName>(store.regions, OPERATIONS);
-  const operations = new BackupOperations(seeded ? scanned(seeded) : organization!, { crossAccountDescribe, clock: now });
-  const server = createSandboxServer({ operations, calls, caller: store.accounts[0]!, latencyMs, faults, clock });
+  const operations = new BackupOperations(store, { crossAccountDescribe, clock: now });
+  const server = createSandboxServer({ operations, calls, caller: store.caller, latencyMs, faults, clock });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -116,7 +115,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
     listOrder,
     crossAccountDescribe,
     clock,
-    size: organization?.size,
+    size: store instanceof Organization ? store.size : undefined,
     faults: { set: (region, fault) => faults.set(region, fault), clear: () => faults.clear() },
     close: () =>
       new Promise<void>((resolve, reject) => {

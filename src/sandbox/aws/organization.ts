@@ -616,6 +616,7 @@ export class Organization implements AwsSandboxStore, PagedJobStore {
     for (const jobs of this.byRegion.values()) jobs.warm(now);
   }
 
+  /** The management account: AWS answers every sandbox request as if it came from it. */
   get caller(): string {
     return this.accounts[0]!;
   }
@@ -674,7 +675,7 @@ export class Organization implements AwsSandboxStore, PagedJobStore {
     this.started.add(job);
   }
 
-  /** Every job listed now, Region by Region, in list order: a million records take seconds. */
+  /** Every job listed now, Region by Region, in list order: a million records take tens of seconds. */
   jobs(region?: string): readonly SandboxJob[] {
     return (region === undefined ? this.regions : [region]).flatMap((r) =>
       this.page(r, { account: undefined }, undefined, Infinity).records.map((record) => ({ region: r, record })),
