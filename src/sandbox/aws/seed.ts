@@ -76,7 +76,7 @@ export function accountRegion(account: string, region: string): AccountRegion {
  */
 export const SPACED_RESOURCE_TYPES = ['SAP HANA on Amazon EC2', 'Storage Gateway'] as const;
 
-export type ResourceType = 'EBS' | 'EC2' | 'RDS' | 'Aurora' | 'EFS' | 'DynamoDB' | 'S3' | 'FSx' | 'CloudFormation' | (typeof SPACED_RESOURCE_TYPES)[number];
+type ResourceType = 'EBS' | 'EC2' | 'RDS' | 'Aurora' | 'EFS' | 'DynamoDB' | 'S3' | 'FSx' | 'CloudFormation' | (typeof SPACED_RESOURCE_TYPES)[number];
 
 export interface Resource {
   type: ResourceType;
@@ -138,7 +138,7 @@ const WORKLOADS: Record<string, Workload> = {
   '444455556666': { prefix: 'acme-data', db: 'warehouse-db', aurora: 'reporting-aurora', table: 'ingest-checkpoints', stack: 'ingest-pipeline', stackTables: ['ingest-jobs', 'ingest-offsets'] },
 };
 
-export interface Inventory {
+interface Inventory {
   /** Every backed-up resource that is not a stack or part of one, for on-demand jobs. */
   standalone: Resource[];
   rules: Rule[];
@@ -150,7 +150,7 @@ function backupPlan(rng: Rng, env: AccountRegion, name: string): Plan {
 }
 
 /** The Region's time zone, in which its plans' daily rules fire. */
-export function localZone(region: string): string {
+function localZone(region: string): string {
   if (region.startsWith('eu-')) return 'Europe/Berlin';
   if (region.startsWith('ap-')) return 'Asia/Singapore';
   if (region.startsWith('sa-')) return 'America/Sao_Paulo';
