@@ -4,6 +4,9 @@ import { ConfigError, parseObservability, parseSecurity, parseSource, readPort, 
 import {
   CROSS_ACCOUNT_DESCRIBE,
   LIST_ORDERS,
+  MAX_ACCOUNTS,
+  MAX_JOBS,
+  MAX_REGIONS,
   SANDBOX_AWS_CREDENTIALS,
   startAwsSandbox,
   type AwsSandbox,
@@ -26,6 +29,10 @@ export interface SandboxOptions {
   awsListOrder?: ListOrder;
   /** Whether the AWS sandbox's DescribeBackupJob answers for a job of another account. */
   awsCrossAccountDescribe?: CrossAccountDescribe;
+  /** Jobs per Region, accounts and Regions of the AWS sandbox's large organization; unset, the seeded one. */
+  awsJobs?: number;
+  awsAccounts?: number;
+  awsRegions?: number;
 }
 
 export interface Sandbox {
@@ -50,6 +57,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       port: options.awsPort ?? 0,
       listOrder: options.awsListOrder,
       crossAccountDescribe: options.awsCrossAccountDescribe,
+      ...(options.awsJobs !== undefined ? { jobs: options.awsJobs } : {}),
+      ...(options.awsAccounts !== undefined ? { accounts: options.awsAccounts } : {}),
+      ...(options.awsRegions !== undefined ? { regions: options.awsRegions } : {}),
     }),
     startSailPointSandbox({
       ...shared,
@@ -76,7 +86,19 @@ export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): San
     sailPointPort: readPort({ PORT: env.SANDBOX_SAILPOINT_PORT }, 4567),
     awsListOrder: readChoice(env, 'SANDBOX_AWS_LIST_ORDER', LIST_ORDERS),
     awsCrossAccountDescribe: readChoice(env, 'SANDBOX_AWS_CROSS_ACCOUNT_DESCRIBE', CROSS_ACCOUNT_DESCRIBE),
+    awsJobs: readCount(env, 'SANDBOX_AWS_JOBS', MAX_JOBS),
+    awsAccounts: readCount(env, 'SANDBOX_AWS_ACCOUNTS', MAX_ACCOUNTS),
+    awsRegions: readCount(env, 'SANDBOX_AWS_REGIONS', MAX_REGIONS),
   };
+}
+
+/** A whole number from 1 to max, written with or without digit-group underscores (1_000_000). */
+function readCount(env: NodeJS.ProcessEnv, name: string, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = /^\d+(_\d+)*$/.test(raw) ? Number(raw.replaceAll('_', '')) : NaN;
+  if (!(value >= 1 && value <= max)) throw new ConfigError(`${name} must be a whole number from 1 to ${max}, got "${raw}"`);
+  return value;
 }
 
 function readChoice<const Choice extends string>(env: NodeJS.ProcessEnv, name: string, choices: readonly Choice[]): Choice | undefined {

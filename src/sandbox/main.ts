@@ -2,14 +2,20 @@
 import { CROSS_ACCOUNT_DESCRIBE, LIST_ORDERS, SANDBOX_AWS_CREDENTIALS } from './aws/index.js';
 import { sandboxOptionsFromEnv, startSandbox } from './index.js';
 
+const startedAt = performance.now();
 const sandbox = await startSandbox({ ...sandboxOptionsFromEnv(), host: process.env.SANDBOX_HOST ?? '127.0.0.1' });
+const startSeconds = ((performance.now() - startedAt) / 1000).toFixed(1);
+const rssMiB = Math.round(process.memoryUsage().rss / 2 ** 20);
 const region = sandbox.aws.store.regions[0] ?? 'us-east-1';
+const { accounts, regions } = sandbox.aws.store;
+const { size } = sandbox.aws;
 const tenant = sandbox.sailPoint.tenants[0]!;
 const tenantUrl = sandbox.sailPoint.tenantUrl(tenant.name);
 
-console.log(`AWS Backup sandbox on ${sandbox.aws.url}
-  accounts: ${sandbox.aws.store.accounts.join(', ')} (the first is the caller; ask with --by-account-id '*' to see all)
-  regions:  ${sandbox.aws.store.regions.join(', ')}
+console.log(`AWS Backup sandbox on ${sandbox.aws.url}, started in ${startSeconds} s, RSS ${rssMiB} MiB
+  jobs:     ${size ? `${size.jobs} per Region in the 30-day window, generated (SANDBOX_AWS_JOBS, SANDBOX_AWS_ACCOUNTS, SANDBOX_AWS_REGIONS)` : 'the seeded organization (SANDBOX_AWS_JOBS and the like generate a large one)'}
+  accounts: ${accounts.length > 4 ? `${accounts.length}: ${accounts.slice(0, 3).join(', ')}, ...` : accounts.join(', ')} (the first is the caller; ask with --by-account-id '*' to see all)
+  regions:  ${regions.length > 4 ? `${regions.length}: ${regions.slice(0, 3).join(', ')}, ...` : regions.join(', ')}
   ListBackupJobs order: ${sandbox.aws.listOrder} (SANDBOX_AWS_LIST_ORDER: ${LIST_ORDERS.join(' | ')})
   DescribeBackupJob of another account's job: ${sandbox.aws.crossAccountDescribe} (SANDBOX_AWS_CROSS_ACCOUNT_DESCRIBE: ${CROSS_ACCOUNT_DESCRIBE.join(' | ')})
 
@@ -29,7 +35,9 @@ Make a source misbehave (kind: latency {ms} | hang | error {status} | throttle {
   curl -s -X POST ${sandbox.aws.url}/__sandbox/faults -d '{"region":"${region}","operation":"ListBackupJobs","kind":"throttle"}'
   curl -s -X POST ${sandbox.sailPoint.url}/__sandbox/faults -d '{"tenant":"${tenant.name}","kind":"error","status":503,"times":2}'
   curl -s ${sandbox.sailPoint.url}/__sandbox/faults; curl -s -X DELETE ${sandbox.sailPoint.url}/__sandbox/faults
-Calls received so far, by operation (DELETE resets): curl -s ${sandbox.aws.url}/__sandbox/calls`);
+Calls received so far, by operation (DELETE resets): curl -s ${sandbox.aws.url}/__sandbox/calls
+The AWS sandbox's clock, and moving it an hour forward:
+  curl -s ${sandbox.aws.url}/__sandbox/clock; curl -s -X POST ${sandbox.aws.url}/__sandbox/clock -d '{"advanceMs":3600000}'`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

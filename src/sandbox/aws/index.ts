@@ -1,14 +1,19 @@
-// A local AWS Backup endpoint for the unmodified @aws-sdk/client-backup: seeded jobs of a two-account, two-region organization.
+// A local AWS Backup endpoint for the unmodified @aws-sdk/client-backup: the seeded two-account, two-Region organization, or a large generated one.
 import type { AddressInfo } from 'node:net';
 import { FaultTable, type FaultScope, type SandboxFault } from '../faults.js';
+import { SandboxClock } from './clock.js';
 import { DEFAULT_LIST_ORDER, type ListOrder } from './list-order.js';
 import { BackupOperations, DEFAULT_CROSS_ACCOUNT_DESCRIBE, OPERATIONS, type CrossAccountDescribe, type OperationName } from './operations.js';
 import { seedJobs } from './seed.js';
 import { CallLog, createSandboxServer, type SandboxCallLog } from './server.js';
+import { MAX_ACCOUNTS, MAX_JOBS, MAX_REGIONS, Organization, type OrganizationSize } from './organization.js';
 import { JobStore, type AwsSandboxStore } from './store.js';
 
 export type { SandboxCallLog } from './server.js';
-export type { AwsSandboxStore, SandboxJob, WireBackupJob, WireLifecycle, WireRecoveryPointCreator, BackupJobState } from './store.js';
+export { SandboxClock } from './clock.js';
+export { AWS_REGIONS, LIST_WINDOW_MS, MAX_ACCOUNTS, MAX_JOBS, MAX_REGIONS, SETTLES_WITHIN_MS } from './organization.js';
+export type { OrganizationSize } from './organization.js';
+export type { AwsSandboxStore, CreationRange, SandboxJob, WireBackupJob, WireLifecycle, WireRecoveryPointCreator, BackupJobState } from './store.js';
 export { DEFAULT_LIST_ORDER, LIST_ORDERS, type ListOrder } from './list-order.js';
 export { CROSS_ACCOUNT_DESCRIBE, DEFAULT_CROSS_ACCOUNT_DESCRIBE, type CrossAccountDescribe } from './operations.js';
 
@@ -19,6 +24,19 @@ export interface AwsSandboxOptions {
   host?: string;
   /** Anchor of the seed's timestamps; defaults to the current time truncated to the hour (UTC). */
   now?: Date;
+  /**
+   * Jobs per Region in ListBackupJobs' 30-day window. Setting this, `accounts` or `regions` serves
+   * the large generated organization instead of the seeded one (its defaults: 330 jobs, 2 accounts, 2 Regions).
+   */
+  jobs?: number;
+  /** Accounts of the large organization, 1 to MAX_ACCOUNTS. */
+  accounts?: number;
+  /** Regions of the large organization, 1 to MAX_REGIONS, taken in AWS_REGIONS' order. */
+  regions?: number;
+  /** The large organization's seed (default 'sandbox'): another seed, other jobs of the same size. */
+  seed?: string;
+  /** Stops the clock at `now` (or at the start): time then passes only through `clock.advance`. */
+  frozenClock?: boolean;
   /** Delay before answering every call, in milliseconds (default 0). */
   latencyMs?: number;
   /** The order ListBackupJobs answers in (default DEFAULT_LIST_ORDER). */
@@ -37,6 +55,10 @@ export interface AwsSandbox {
   readonly store: AwsSandboxStore;
   readonly listOrder: ListOrder;
   readonly crossAccountDescribe: CrossAccountDescribe;
+  /** The time jobs are created, run and settle by; `advance` moves it forward. */
+  readonly clock: SandboxClock;
+  /** The large organization's size, or undefined when the sandbox serves the seeded one. */
+  readonly size: OrganizationSize | undefined;
   /** Faults by Region (a gateway source reads one Region), for every operation or one. */
   readonly faults: {
     set(region: string, fault: SandboxFault & FaultScope<OperationName>): void;
@@ -60,18 +82,20 @@ const HOUR = 3_600_000;
 export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<AwsSandbox> {
   const latencyMs = options.latencyMs ?? 0;
   if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new RangeError(`latencyMs must be a non-negative number, got ${latencyMs}`);
-  const now = options.now ?? new Date(Math.floor(Date.now() / HOUR) * HOUR);
   const listOrder = options.listOrder ?? DEFAULT_LIST_ORDER;
   const crossAccountDescribe = options.crossAccountDescribe ?? DEFAULT_CROSS_ACCOUNT_DESCRIBE;
-  const store = new JobStore(seedJobs(now), listOrder);
+  // The clock the jobs live by: a fixed anchor (tests, the bench) plus the time the sandbox has run
+  // (none when frozen), so that a job started now is the newest; without an anchor, the real clock.
+  const clock = new SandboxClock(options.now?.getTime(), options.frozenClock);
+  const now = () => clock.now();
+  const large = options.jobs !== undefined || options.accounts !== undefined || options.regions !== undefined;
+  const store = large
+    ? new Organization(organizationSize(options), listOrder, now)
+    : new JobStore(seedJobs(options.now ?? new Date(Math.floor(Date.now() / HOUR) * HOUR)), listOrder);
   const calls = new CallLog();
   const faults = new FaultTable<OperationName>(store.regions, OPERATIONS);
-  // A fixed anchor (tests, the bench) stamps new jobs on the seed's clock, its anchor plus the time
-  // the sandbox has run, so that a job started now is the newest; without one, the real clock.
-  const startedAt = Date.now();
-  const clock = options.now ? () => now.getTime() + (Date.now() - startedAt) : Date.now;
-  const operations = new BackupOperations(store, { crossAccountDescribe, clock });
-  const server = createSandboxServer({ operations, calls, caller: store.caller, latencyMs, faults });
+  const operations = new BackupOperations(store, { crossAccountDescribe, clock: now });
+  const server = createSandboxServer({ operations, calls, caller: store.caller, latencyMs, faults, clock });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -90,6 +114,8 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
     store,
     listOrder,
     crossAccountDescribe,
+    clock,
+    size: store instanceof Organization ? store.size : undefined,
     faults: { set: (region, fault) => faults.set(region, fault), clear: () => faults.clear() },
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -97,5 +123,19 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
         // Idle keep-alive sockets of SDK clients would otherwise hold close() open.
         server.closeAllConnections();
       }),
+  };
+}
+
+function organizationSize(options: AwsSandboxOptions): OrganizationSize {
+  const count = (name: string, value: number | undefined, fallback: number, max: number) => {
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < 1 || value > max) throw new RangeError(`${name} must be an integer from 1 to ${max}, got ${value}`);
+    return value;
+  };
+  return {
+    jobs: count('jobs', options.jobs, 330, MAX_JOBS),
+    accounts: count('accounts', options.accounts, 2, MAX_ACCOUNTS),
+    regions: count('regions', options.regions, 2, MAX_REGIONS),
+    seed: options.seed ?? 'sandbox',
   };
 }

@@ -1,10 +1,11 @@
 // ListBackupJobs, DescribeBackupJob and StartBackupJob over the job store, with AWS Backup's validation rules.
 import { randomUUID } from 'node:crypto';
 import { accessDenied, invalidParameter, missingParameter, notFound } from './errors.js';
-import { compareListKeys, type ListKey } from './list-order.js';
+import { scanned, type ListFilter, type PagedJobStore } from './list-filter.js';
+import type { ListKey } from './list-order.js';
 import { NextTokens } from './next-token.js';
 import { accountRegion, encryptionKeyFor, SPACED_RESOURCE_TYPES, type AccountRegion } from './seed.js';
-import { BACKUP_JOB_STATES, listElement, wireRecord, type JobStore, type SandboxJob, type WireBackupJob, type WireLifecycle } from './store.js';
+import { BACKUP_JOB_STATES, JobStore, listElement, wireRecord, type SandboxJob, type WireBackupJob, type WireLifecycle } from './store.js';
 
 export const OPERATIONS = ['ListBackupJobs', 'DescribeBackupJob', 'StartBackupJob'] as const;
 export type OperationName = (typeof OPERATIONS)[number];
@@ -43,36 +44,18 @@ const MAX_WINDOW_MINUTES = 52_560_000;
 const MAX_LIFECYCLE_DAYS = 36_500;
 const STATES: ReadonlySet<string> = new Set(BACKUP_JOB_STATES);
 const SPACED_TYPES: ReadonlySet<string> = new Set(SPACED_RESOURCE_TYPES);
-// Documented as matching every message category rather than naming one.
-const ANY_CATEGORY = new Set(['ANY', 'AGGREGATE_ALL']);
-
-interface ListFilter {
-  /** undefined: every account of the organization (accountId=*). */
-  account: string | undefined;
-  resourceArn?: string;
-  state?: string;
-  backupVaultName?: string;
-  createdBefore?: number;
-  createdAfter?: number;
-  resourceType?: string;
-  completeAfter?: number;
-  completeBefore?: number;
-  parentJobId?: string;
-  messageCategory?: string;
-}
 
 export class BackupOperations {
   private readonly tokens = new NextTokens();
   private readonly environments = new Map<string, AccountRegion>();
   private readonly idempotent = new Map<string, SandboxJob>();
 
+  private readonly store: PagedJobStore;
   private readonly clock: () => number;
   private readonly crossAccountDescribe: CrossAccountDescribe;
 
-  constructor(
-    private readonly store: JobStore,
-    options: { clock?: () => number; crossAccountDescribe?: CrossAccountDescribe } = {},
-  ) {
+  constructor(store: JobStore | PagedJobStore, options: { clock?: () => number; crossAccountDescribe?: CrossAccountDescribe } = {}) {
+    this.store = store instanceof JobStore ? scanned(store) : store;
     this.clock = options.clock ?? Date.now;
     this.crossAccountDescribe = options.crossAccountDescribe ?? DEFAULT_CROSS_ACCOUNT_DESCRIBE;
   }
@@ -88,22 +71,10 @@ export class BackupOperations {
       if (!after) throw invalidParameter('The NextToken is not valid: it was not issued for a request with these parameters.', 'NextToken');
     }
 
-    const page: WireBackupJob[] = [];
-    let last: ListKey | undefined;
-    let more = false;
-    for (const { job, key } of this.store.regionJobs(caller.region)) {
-      if (after && compareListKeys(key, after) <= 0) continue;
-      if (!matches(job.record, filter)) continue;
-      if (page.length === maxResults) {
-        more = true;
-        break;
-      }
-      page.push(job.record);
-      last = key;
-    }
+    const page = this.store.page(caller.region, filter, after, maxResults);
     return {
-      BackupJobs: page.map(listElement),
-      ...(more && last ? { NextToken: this.tokens.issue(scope, last) } : {}),
+      BackupJobs: page.records.map(listElement),
+      ...(page.next ? { NextToken: this.tokens.issue(scope, page.next) } : {}),
     };
   }
 
@@ -274,35 +245,6 @@ function parseTimestamp(value: string, parameter: string): number {
   const sign = zone.startsWith('-') ? -1 : 1;
   const offsetMinutes = Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6));
   return local - sign * offsetMinutes * 60_000;
-}
-
-function matches(record: WireBackupJob, filter: ListFilter): boolean {
-  const created = Math.round(record.CreationDate * 1000);
-  const completed = record.CompletionDate === undefined ? undefined : Math.round(record.CompletionDate * 1000);
-  return (
-    (filter.account === undefined || record.AccountId === filter.account) &&
-    (filter.resourceArn === undefined || record.ResourceArn === filter.resourceArn) &&
-    (filter.state === undefined || record.State === filter.state) &&
-    (filter.backupVaultName === undefined || record.BackupVaultName === filter.backupVaultName) &&
-    (filter.createdBefore === undefined || created < filter.createdBefore) &&
-    (filter.createdAfter === undefined || created > filter.createdAfter) &&
-    (filter.resourceType === undefined || record.ResourceType === filter.resourceType) &&
-    (filter.completeAfter === undefined || (completed !== undefined && completed > filter.completeAfter)) &&
-    (filter.completeBefore === undefined || (completed !== undefined && completed < filter.completeBefore)) &&
-    (filter.parentJobId === undefined || record.ParentJobId === filter.parentJobId) &&
-    (filter.messageCategory === undefined || categoryMatches(record.MessageCategory, filter.messageCategory))
-  );
-}
-
-/**
- * AWS's own documentation spells categories both "AccessDenied" and "ACCESS_DENIED", so they are
- * compared without regard to case or underscores.
- */
-function categoryMatches(category: string | undefined, wanted: string): boolean {
-  if (category === undefined) return false;
-  if (ANY_CATEGORY.has(wanted.toUpperCase())) return true;
-  const fold = (value: string) => value.toUpperCase().replaceAll('_', '');
-  return fold(category) === fold(wanted);
 }
 
 // ---- StartBackupJob ----------------------------------------------------------------------------

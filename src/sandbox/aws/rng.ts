@@ -69,3 +69,23 @@ export class Rng {
     return `${this.hex(8)}-${this.hex(4)}-4${this.hex(3)}-${variant}${this.hex(3)}-${this.hex(12)}`;
   }
 }
+
+/**
+ * A number in [0, 1) that depends only on its three integer inputs: for the large organization,
+ * which needs a job's draws at random access without running a generator up to it.
+ */
+export function unitHash(key: number, index: number, salt: number): number {
+  // murmur3's 32-bit finalizer over the inputs folded together; the high part of the index joins too.
+  let h = Math.imul(key ^ salt, 0x9e3779b1) ^ Math.imul(index >>> 0, 0x85ebca6b) ^ Math.imul(Math.floor(index / 4294967296), 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 4294967296;
+}
+
+/** A 32-bit number from a string, to key unitHash by name. */
+export function stringHash(text: string): number {
+  return Math.floor(new Rng(text).next() * 4294967296);
+}

@@ -11,9 +11,9 @@ import {
 } from './store.js';
 import { Rng } from './rng.js';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
 const HISTORY_DAYS = 29;
 /**
  * 2 accounts x 2 regions x (160 + the 5 of spacedTypeRecords) = 660 jobs, the number the README
@@ -78,7 +78,7 @@ export const SPACED_RESOURCE_TYPES = ['SAP HANA on Amazon EC2', 'Storage Gateway
 
 type ResourceType = 'EBS' | 'EC2' | 'RDS' | 'Aurora' | 'EFS' | 'DynamoDB' | 'S3' | 'FSx' | 'CloudFormation' | (typeof SPACED_RESOURCE_TYPES)[number];
 
-interface Resource {
+export interface Resource {
   type: ResourceType;
   name: string;
   arn: string;
@@ -99,7 +99,7 @@ interface Plan {
   version: string;
 }
 
-interface Rule {
+export interface Rule {
   plan: Plan;
   id: string;
   name: string;
@@ -122,8 +122,18 @@ function cronOf(rule: Rule): string {
   return `cron(${rule.minute} ${rule.hour} ? * ${rule.weekday ?? '*'} *)`;
 }
 
+/** The names an account's resources are built from. */
+export interface Workload {
+  prefix: string;
+  db: string;
+  aurora: string;
+  table: string;
+  stack: string;
+  stackTables: [string, string];
+}
+
 /** The two accounts run different workloads, so that their jobs are told apart at a glance. */
-const WORKLOADS: Record<string, { prefix: string; db: string; aurora: string; table: string; stack: string; stackTables: [string, string] }> = {
+const WORKLOADS: Record<string, Workload> = {
   '111122223333': { prefix: 'acme-prod', db: 'orders-db', aurora: 'payments-aurora', table: 'customer-profiles', stack: 'orders-service', stackTables: ['orders', 'order-events'] },
   '444455556666': { prefix: 'acme-data', db: 'warehouse-db', aurora: 'reporting-aurora', table: 'ingest-checkpoints', stack: 'ingest-pipeline', stackTables: ['ingest-jobs', 'ingest-offsets'] },
 };
@@ -139,10 +149,23 @@ function backupPlan(rng: Rng, env: AccountRegion, name: string): Plan {
   return { id, arn: `arn:aws:backup:${env.region}:${env.account}:backup-plan:${id}`, name, version: Buffer.from(rng.uuid()).toString('base64') };
 }
 
-function inventory(env: AccountRegion, rng: Rng): Inventory {
-  const { account, region } = env;
+/** The Region's time zone, in which its plans' daily rules fire. */
+function localZone(region: string): string {
+  if (region.startsWith('eu-')) return 'Europe/Berlin';
+  if (region.startsWith('ap-')) return 'Asia/Singapore';
+  if (region.startsWith('sa-')) return 'America/Sao_Paulo';
+  return 'America/New_York';
+}
+
+function workloadOf(account: string): Workload {
   const workload = WORKLOADS[account];
   if (!workload) throw new Error(`No sandbox workload for account ${account}`);
+  return workload;
+}
+
+/** What an account backs up in a Region, and the plans that do it (the stack rule last). */
+export function inventory(env: AccountRegion, rng: Rng, workload: Workload = workloadOf(env.account)): Inventory {
+  const { account, region } = env;
   const ec2 = (kind: string, id: string) => `arn:aws:ec2:${region}:${account}:${kind}/${id}`;
 
   const appData: Resource = { type: 'EBS', name: 'app-data', arn: ec2('volume', `vol-0${rng.hex(16)}`), sizeBytes: 500 * GIB, changeRate: [0.01, 0.06], minutes: [6, 40] };
@@ -177,18 +200,18 @@ function inventory(env: AccountRegion, rng: Rng): Inventory {
   const daily = backupPlan(rng, env, 'daily-35d-retention');
   const weekly = backupPlan(rng, env, 'weekly-cold-and-airgap');
   const stackPlan = backupPlan(rng, env, `${workload.stack}-stack`);
-  const localZone = region.startsWith('eu-') ? 'Europe/Berlin' : 'America/New_York';
+  const zone = localZone(region);
 
   const rules: Rule[] = [
     {
-      plan: daily, id: rng.uuid(), name: 'DailyBackups', minute: 0, hour: 5, timezone: localZone,
+      plan: daily, id: rng.uuid(), name: 'DailyBackups', minute: 0, hour: 5, timezone: zone,
       startWindowMinutes: 60, completionWindowMinutes: 1440, vault: 'prod-backup-vault',
       lifecycle: { DeleteAfterDays: 35 },
       resources: [appData, db],
     },
     {
       // Staged in a standard vault and deleted once copied to the air-gapped vault.
-      plan: daily, id: rng.uuid(), name: 'NightlyToAirGap', minute: 0, hour: 1, timezone: localZone,
+      plan: daily, id: rng.uuid(), name: 'NightlyToAirGap', minute: 0, hour: 1, timezone: zone,
       startWindowMinutes: 120, completionWindowMinutes: 720, vault: 'Default',
       lifecycle: { DeleteAfterDays: 7, DeleteAfterEvent: 'DELETE_AFTER_COPY' },
       resources: [home],
@@ -271,7 +294,7 @@ function occurrences(rule: Rule, anchor: number): number[] {
 
 // ---- jobs --------------------------------------------------------------------------------------
 
-type Outcome =
+export type Outcome =
   | { state: 'COMPLETED'; issue?: Issue }
   | { state: 'FAILED'; issue: Issue; at: number }
   | { state: 'ABORTED'; at: number }
@@ -283,7 +306,7 @@ interface Issue {
 }
 
 /** A job before it is written out: its timeline, and its fate once the anchor has passed its end. */
-interface Draft {
+export interface Draft {
   id: string;
   resource: Resource;
   rule?: Rule;
@@ -304,20 +327,31 @@ interface Draft {
   children?: Draft[];
 }
 
-function draftJob(
+interface JobSetup {
+  rule?: Rule;
+  vault: VaultName;
+  lifecycle?: WireLifecycle;
+  startWindowMinutes: number;
+  completionWindowMinutes: number;
+  roleArn?: string;
+}
+
+export function draftJob(
   rng: Rng,
   env: AccountRegion,
   resource: Resource,
   initiatedAt: number,
   createdAt: number,
-  setup: { rule?: Rule; vault: VaultName; lifecycle?: WireLifecycle; startWindowMinutes: number; completionWindowMinutes: number; roleArn?: string },
+  setup: JobSetup,
+  /** An id of the caller's; without one, the job draws a random one. */
+  id?: string,
 ): Draft {
   const startedAt = createdAt + rng.int(1, 20) * MINUTE + rng.int(0, 59_999);
   // Now and then a full backup instead of an incremental one.
   const [low, high] = resource.changeRate;
   const share = rng.chance(0.04) ? 1 : low + rng.next() * (high - low);
   return {
-    id: rng.uuid().toUpperCase(),
+    id: id ?? rng.uuid().toUpperCase(),
     resource,
     ...(setup.rule ? { rule: setup.rule } : {}),
     vault: env.vaults.get(setup.vault)!,
@@ -333,17 +367,22 @@ function draftJob(
   };
 }
 
+/** How a rule's jobs are set up: its vault, windows, lifecycle and role. */
+export function setupOf(rule: Rule): JobSetup {
+  return {
+    rule,
+    vault: rule.vault,
+    startWindowMinutes: rule.startWindowMinutes,
+    completionWindowMinutes: rule.completionWindowMinutes,
+    ...(rule.lifecycle ? { lifecycle: rule.lifecycle } : {}),
+    ...(rule.roleArn ? { roleArn: rule.roleArn } : {}),
+  };
+}
+
 function planDrafts(rng: Rng, env: AccountRegion, rules: Rule[], anchor: number): Draft[] {
   const drafts: Draft[] = [];
   for (const rule of rules) {
-    const setup = {
-      rule,
-      vault: rule.vault,
-      startWindowMinutes: rule.startWindowMinutes,
-      completionWindowMinutes: rule.completionWindowMinutes,
-      ...(rule.lifecycle ? { lifecycle: rule.lifecycle } : {}),
-      ...(rule.roleArn ? { roleArn: rule.roleArn } : {}),
-    };
+    const setup = setupOf(rule);
     for (const at of occurrences(rule, anchor)) {
       for (const resource of rule.resources) {
         const createdAt = at + rng.int(0, 240) * 1000 + rng.int(0, 999);
@@ -408,7 +447,7 @@ function onDemandDrafts(rng: Rng, env: AccountRegion, resources: Resource[], cou
 
 // ---- fates -------------------------------------------------------------------------------------
 
-const SUCCESS = 'SUCCESS';
+export const SUCCESS = 'SUCCESS';
 const TAGS_NOT_COPIED: Issue = {
   category: 'INVALIDPARAMETERS',
   message: 'The recovery point was created, but the resource tags could not be copied to it: the limit of 50 tags was exceeded.',
@@ -448,7 +487,7 @@ function issueFor(rng: Rng, draft: Draft): Issue | undefined {
   return rng.chance(0.03) ? TAGS_NOT_COPIED : undefined;
 }
 
-function rollOutcome(rng: Rng, draft: Draft, anchor: number): Outcome {
+export function rollOutcome(rng: Rng, draft: Draft, anchor: number): Outcome {
   const roll = rng.next();
   if (roll < 0.03 && draft.startBy < anchor && !draft.parent) return { state: 'EXPIRED' };
   const partway = () => draft.startedAt + Math.round((draft.endsAt - draft.startedAt) * rng.next() * 0.9);
@@ -576,7 +615,7 @@ function common(draft: Draft, env: AccountRegion): Omit<WireBackupJob, 'State' |
 /** What EBS and EC2 report as BackupSizeInBytes: the provisioned size, known from the start. */
 const provisionedSize = (resource: Resource): number => (resource.type === 'EBS' || resource.type === 'EC2' ? resource.sizeBytes : 0);
 
-function leafRecord(rng: Rng, draft: Draft, env: AccountRegion, anchor: number): WireBackupJob {
+export function leafRecord(rng: Rng, draft: Draft, env: AccountRegion, anchor: number): WireBackupJob {
   const base = { ...common(draft, env), IsParent: false };
   const { resource } = draft;
   const progress = (at: number) => (at - draft.startedAt) / (draft.endsAt - draft.startedAt);
@@ -641,21 +680,26 @@ function leafRecord(rng: Rng, draft: Draft, env: AccountRegion, anchor: number):
 
 const IN_FLIGHT: ReadonlySet<BackupJobState> = new Set(['CREATED', 'PENDING', 'RUNNING', 'ABORTING']);
 
-/** A composite job's record follows from its children's. */
-function parentRecord(rng: Rng, draft: Draft, children: WireBackupJob[], env: AccountRegion): WireBackupJob {
+/**
+ * A composite job's record follows from its children's. Given the anchor, it stays RUNNING until
+ * its own completion, which comes a little after its last child's.
+ */
+export function parentRecord(rng: Rng, draft: Draft, children: WireBackupJob[], env: AccountRegion, anchor?: number): WireBackupJob {
   const inState: Partial<Record<BackupJobState, number>> = {};
   for (const child of children) inState[child.State] = (inState[child.State] ?? 0) + 1;
   const finished = children.filter((c) => !IN_FLIGHT.has(c.State)).length;
   const completed = inState.COMPLETED ?? 0;
-  const state: BackupJobState = finished < children.length ? 'RUNNING' : completed === children.length ? 'COMPLETED' : completed > 0 ? 'PARTIAL' : 'FAILED';
   const failedChild = children.find((c) => c.State !== 'COMPLETED' && c.MessageCategory !== undefined);
   // The parent closes a little after its last child: the gap its timeline was drafted with.
   const wrapUp = draft.endsAt - Math.max(...draft.children!.map((c) => c.endsAt));
+  const completion = Math.max(...children.map((c) => Math.round((c.CompletionDate ?? 0) * 1000))) + wrapUp;
+  const running = finished < children.length || (anchor !== undefined && anchor < completion);
+  const state: BackupJobState = running ? 'RUNNING' : completed === children.length ? 'COMPLETED' : completed > 0 ? 'PARTIAL' : 'FAILED';
   const sum = (member: 'BackupSizeInBytes' | 'BytesTransferred') => children.reduce((total, c) => total + (c[member] ?? 0), 0);
   return wireRecord({
     ...common(draft, env),
     ...(state === 'COMPLETED' || state === 'PARTIAL' ? { RecoveryPointArn: recoveryPointArn(rng, draft, env) } : {}),
-    ...(state !== 'RUNNING' ? { CompletionDate: seconds(Math.max(...children.map((c) => Math.round((c.CompletionDate ?? 0) * 1000))) + wrapUp) } : {}),
+    ...(state !== 'RUNNING' ? { CompletionDate: seconds(completion) } : {}),
     State: state,
     ...(state === 'PARTIAL' ? { StatusMessage: `${children.length - completed} of ${children.length} nested backup jobs did not complete. See the nested jobs for details.` } : {}),
     ...(state === 'FAILED' ? { StatusMessage: 'None of the nested backup jobs completed. See the nested jobs for details.' } : {}),
@@ -676,9 +720,17 @@ function parentRecord(rng: Rng, draft: Draft, children: WireBackupJob[], env: Ac
  * draw from a random stream of their own, so every other job stays as it was without them.
  */
 function spacedTypeRecords(env: AccountRegion, anchor: number): WireBackupJob[] {
+  const rng = new Rng(`spaced-types/${env.account}/${env.region}`);
+  const [hanaRule, volumeRule] = spacedTypeRules(env, rng, workloadOf(env.account));
+  const drafts = [...planDrafts(rng, env, [hanaRule], anchor).slice(-3), ...planDrafts(rng, env, [volumeRule], anchor).slice(-2)];
+  for (const draft of drafts) if (isFinished(draft, anchor)) draft.outcome = rollOutcome(rng, draft, anchor);
+  return drafts.map((draft) => leafRecord(rng, draft, env, anchor));
+}
+
+/** The plans that back up the two resource types whose names hold a space: SAP HANA daily, a Storage Gateway volume weekly. */
+export function spacedTypeRules(env: AccountRegion, rng: Rng, workload: Workload): [Rule, Rule] {
   const { account, region } = env;
-  const rng = new Rng(`spaced-types/${account}/${region}`);
-  const application = `${WORKLOADS[account]!.prefix}-s4hana`;
+  const application = `${workload.prefix}-s4hana`;
   const hana: Resource = {
     type: 'SAP HANA on Amazon EC2',
     name: `${application}-HDB`,
@@ -698,7 +750,7 @@ function spacedTypeRecords(env: AccountRegion, anchor: number): WireBackupJob[] 
   };
   const rule = (plan: string, fields: Omit<Rule, 'plan' | 'id'>): Rule => ({ plan: backupPlan(rng, env, plan), id: rng.uuid(), ...fields });
   const hanaRule = rule('sap-hana-daily', {
-    name: 'DailyHanaFull', minute: 0, hour: 23, timezone: region.startsWith('eu-') ? 'Europe/Berlin' : 'America/New_York',
+    name: 'DailyHanaFull', minute: 0, hour: 23, timezone: localZone(region),
     startWindowMinutes: 60, completionWindowMinutes: 720, vault: 'prod-backup-vault',
     lifecycle: { DeleteAfterDays: 35 },
     roleArn: `arn:aws:iam::${account}:role/AWSBackupSapHanaRole`,
@@ -710,9 +762,7 @@ function spacedTypeRecords(env: AccountRegion, anchor: number): WireBackupJob[] 
     lifecycle: { DeleteAfterDays: 90 },
     resources: [volume],
   });
-  const drafts = [...planDrafts(rng, env, [hanaRule], anchor).slice(-3), ...planDrafts(rng, env, [volumeRule], anchor).slice(-2)];
-  for (const draft of drafts) if (isFinished(draft, anchor)) draft.outcome = rollOutcome(rng, draft, anchor);
-  return drafts.map((draft) => leafRecord(rng, draft, env, anchor));
+  return [hanaRule, volumeRule];
 }
 
 /** Every seeded job of the organization, for an anchor time ("now" as far as the data knows). */

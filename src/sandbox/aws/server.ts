@@ -16,9 +16,12 @@ import {
   unknownOperation,
 } from './errors.js';
 import { mostWithin } from '../peak.js';
+import type { SandboxClock } from './clock.js';
 import { OPERATIONS, type BackupOperations, type Caller, type OperationName } from './operations.js';
 
 const JOBS_PATH = '/backup-jobs';
+/** Reads the sandbox clock (GET) or moves it forward (POST {"advanceMs": n}), for a sandbox in another process. */
+export const CLOCK_PATH = '/__sandbox/clock';
 
 export interface SandboxCallLog {
   /** Requests received, before any validation; all operations when none is named, all Regions when none is. */
@@ -126,6 +129,7 @@ export function createSandboxServer(deps: {
   caller: string;
   latencyMs: number;
   faults: FaultTable<OperationName>;
+  clock: SandboxClock;
 }): Server {
   const { operations, calls, latencyMs, faults } = deps;
 
@@ -140,6 +144,7 @@ export function createSandboxServer(deps: {
         resetCalls: () => calls.reset(),
       });
     }
+    if (url.pathname === CLOCK_PATH) return handleClock(req, res, deps.clock);
     const route = routeOf(method, url.pathname);
     // A call is in flight until its answer is sent or its connection closes (a hung one stays in flight).
     // Counted before the credential scope is checked, so a call without one counts under no Region.
@@ -170,6 +175,25 @@ export function createSandboxServer(deps: {
   return createServer((req, res) => {
     handle(req, res).catch(() => res.destroy());
   });
+}
+
+async function handleClock(req: IncomingMessage, res: ServerResponse, clock: SandboxClock): Promise<void> {
+  const send = (status: number, body: unknown) => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  if (req.method === 'POST') {
+    let advanceMs: unknown;
+    try {
+      ({ advanceMs } = JSON.parse((await readSmallBody(req)).toString('utf8')) as { advanceMs?: unknown });
+    } catch {
+      return send(400, { error: 'The body must be JSON, such as {"advanceMs": 3600000}.' });
+    }
+    if (typeof advanceMs !== 'number' || !Number.isFinite(advanceMs) || advanceMs < 0) {
+      return send(400, { error: 'advanceMs must be a non-negative number of milliseconds.' });
+    }
+    clock.advance(advanceMs);
+  } else if (req.method !== 'GET') {
+    return send(405, { error: 'Use GET to read the clock or POST {"advanceMs": n} to move it forward.' });
+  }
+  send(200, { now: new Date(clock.now()).toISOString() });
 }
 
 /** A fault in AWS's own shapes: its error names the SDK classifies, or a body that is not JSON. */

@@ -71,6 +71,12 @@ export interface SandboxJob {
   readonly record: WireBackupJob;
 }
 
+/** A span of creation times in epoch ms, both ends excluded, as ByCreatedAfter and ByCreatedBefore take them. */
+export interface CreationRange {
+  after?: number;
+  before?: number;
+}
+
 export interface AwsSandboxStore {
   /** The organization's accounts; the first is the management account every request acts as. */
   readonly accounts: readonly string[];
@@ -79,6 +85,10 @@ export interface AwsSandboxStore {
   /** Every job (of one region, or of all) in the order ListBackupJobs pages through them. */
   jobs(region?: string): readonly SandboxJob[];
   job(region: string, backupJobId: string): SandboxJob | undefined;
+  /** The region's jobs ListBackupJobs lists now, created within the range, oldest first. */
+  created(region: string, range?: CreationRange): Iterable<SandboxJob>;
+  /** How many jobs `created` yields, without building them. */
+  countCreated(region: string, range?: CreationRange): number;
 }
 
 // DescribeBackupJobOutput's member order in the SDK's schema; records are built in it so that the
@@ -174,6 +184,21 @@ export class JobStore implements AwsSandboxStore {
 
   job(region: string, backupJobId: string): SandboxJob | undefined {
     return this.byId.get(`${region}/${backupJobId}`);
+  }
+
+  created(region: string, range: CreationRange = {}): SandboxJob[] {
+    const within = (job: SandboxJob) => {
+      const at = Math.round(job.record.CreationDate * 1000);
+      return (range.after === undefined || at > range.after) && (range.before === undefined || at < range.before);
+    };
+    return this.regionJobs(region)
+      .map(({ job }) => job)
+      .filter(within)
+      .sort((a, b) => a.record.CreationDate - b.record.CreationDate);
+  }
+
+  countCreated(region: string, range?: CreationRange): number {
+    return this.created(region, range).length;
   }
 
   /** The region's jobs in list order, with their keys, without a copy: callers only read it. */
