@@ -56,6 +56,7 @@ export class SourceRegistry {
   }
 
   destroy(): void {
+    for (const model of this.models.values()) model.stop();
     for (const source of this.all) source.destroy();
   }
 }

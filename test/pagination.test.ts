@@ -42,6 +42,24 @@ describe('assemblePage', () => {
     expect(result.hasNextPage).toBe(false);
   });
 
+  it('keeps a source read only back to its floor at the floor, holds it back there, and delivers its older jobs once read', () => {
+    const a = [job(10, 'a'), job(8, 'a'), job(6, 'a'), job(4, 'a')];
+    // b is read back to 7 only: its job created at 7 and those before may be missing.
+    const bNewest = [job(9, 'b'), job(8, 'b')];
+    const b = [...bNewest, job(7, 'b'), job(5, 'b'), job(3, 'b')];
+    const first = page([part('a', a), { ...part('b', bNewest), completeAfter: 7 }], 4);
+    expect(keys(first.items)).toEqual(['a10', 'b9', 'a8', 'b8']);
+    expect(first.heldBack).toEqual(new Set());
+    const second = page([part('a', a), { ...part('b', bNewest), completeAfter: 7 }], 2, first.endCursor);
+    expect(keys(second.items)).toEqual(['a6', 'a4']);
+    expect(second.heldBack).toEqual(new Set(['b']));
+    expect(second.hasNextPage).toBe(true);
+    // Read in full now: the jobs b held back come, each once, and then the end.
+    const third = page([part('a', a), part('b', b)], 5, decodeCursor(encodeCursor(second.endCursor!, 'f'), 'f'));
+    expect(keys(third.items)).toEqual(['b7', 'b5', 'b3']);
+    expect(third.hasNextPage).toBe(false);
+  });
+
   it('keeps a missing source behind its unread jobs, and delivers them once it is back', () => {
     const a = [job(10, 'a'), job(8, 'a'), job(6, 'a')];
     const b = [job(9, 'b'), job(7, 'b'), job(5, 'b')];

@@ -3,6 +3,7 @@
 // fresh, or stale within bounds the source's configuration sets; refreshes run one at a time per
 // source across all replicas, and every upstream call they make is counted against budgets.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
 import { ErrorCode, SourceError, type UpstreamErrorCode } from '../model/errors.js';
 import { byPosition, type ReadableJob } from '../model/order.js';
 import { log } from '../observability/log.js';
@@ -30,6 +31,12 @@ export interface Freshness {
 export interface TimeSlicedListing<Job extends ReadableJob = ReadableJob> {
   /** How far back the upstream lists jobs; older ones leave the read model. */
   readonly windowMs: number;
+  /**
+   * The upstream's time now (epoch ms) as its latest answer stated it, moved on by the time since;
+   * null before any answer said. A first read of a large source takes its newest slice back from
+   * there: the gateway's own clock may differ, and no list order tells which jobs are newest.
+   */
+  now(): number | null;
   /**
    * Every job created after `after` and before `before` (epoch ms; null: no bound), in any order,
    * in at most `maxPages` upstream calls; `complete` says whether that was all of them.
@@ -128,8 +135,10 @@ const PEER_POLL_MS = 25;
 const REFRESH_CALLS_BOUND = 4;
 /** A source whose list takes at most this many upstream pages is read in full at first. */
 const FULL_READ_PAGES = 5;
-/** The first read of a large source waits for the jobs created in this long before its newest. */
+/** The first read of a large source waits for the jobs created in this long before its newest, */
 const FIRST_SLICE_MS = 60 * 60 * 1000;
+/** or in a longer time back, until it holds this many: a few of the graph's largest pages. */
+const FIRST_READ_JOBS = 300;
 /** Bounds of one background slice, and the jobs it aims to hold (a few upstream pages). */
 const MIN_SLICE_MS = 60 * 1000;
 const MAX_SLICE_MS = 7 * 24 * 60 * 60 * 1000;
@@ -157,6 +166,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   private decodedFrom: StoredJobs<Job> | undefined;
   /** The background listing of older slices or a reconciliation, while this replica runs one. */
   private sweeping: Promise<void> | undefined;
+  private stopped = false;
   private readonly lookups = new Map<string, Promise<Job | null>>();
   private readonly snapshotKey: string;
   private readonly spanAttributes: { 'backup_graph.source': string };
@@ -360,6 +370,13 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   private async store(stored: Stored<StoredJobs<Job>>): Promise<void> {
     // Kept for as long as it may be served at all: stale-if-error is the longest of the bounds.
     await this.state.write(this.snapshotKey, stored, Math.max(1, this.adapter.freshness.staleIfErrorMs));
+    // And this replica's latest, which the next refresh builds on should the shared copy expire first.
+    this.snapshotOf(stored);
+  }
+
+  /** Ends the background listing: the source is going away. */
+  stop(): void {
+    this.stopped = true;
   }
 
   /** A source's whole list, as one listing returned it. */
@@ -378,20 +395,35 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   private async firstOrSmall(byTime: TimeSlicedListing<Job>): Promise<StoredJobs<Job>> {
     const probe = await byTime.listCreated(null, null, FULL_READ_PAGES);
     if (probe.complete) return this.listedInFull(probe.jobs, probe.pages === 1);
-    const newest = horizonOf(probe.jobs).createdAt;
-    const after = newest - FIRST_SLICE_MS;
-    const slice = await byTime.listCreated(after, null);
-    const { jobs } = editJobs([], { listed: [...probe.jobs, ...slice.jobs] });
+    const newest = byTime.now() ?? horizonOf(probe.jobs).createdAt;
+    const windowStart = newest - byTime.windowMs;
+    // The newest slice, widened back until it holds a few pages of the graph or the whole window.
+    const listed = [...probe.jobs];
+    let before: number | null = null;
+    let after = newest - FIRST_SLICE_MS;
+    let inSlices = 0;
+    for (;;) {
+      after = Math.max(windowStart, after);
+      const slice = await byTime.listCreated(after, before);
+      listed.push(...slice.jobs);
+      inSlices += slice.jobs.length;
+      if (inSlices >= FIRST_READ_JOBS || after <= windowStart) break;
+      before = after;
+      after -= 3 * (newest - after);
+    }
+    const { jobs } = editJobs([], { listed });
     const related = this.adapter.relate ? this.adapter.relate(jobs, null) : jobs;
     const seen = horizonOf(related);
-    return { jobs: related, completeAfter: after, sweep: null, seen, listedInFullAt: this.now(), small: false };
+    return { jobs: related, completeAfter: after <= windowStart ? null : after, sweep: null, seen, listedInFullAt: this.now(), small: false };
   }
 
   /** A stored list with the changes the upstream just listed: new and changed jobs in, aged ones out. */
   private withChanges(value: StoredJobs<Job>, byTime: TimeSlicedListing<Job>, listed: readonly Job[], sweptRange?: ListEdit<Job>['sweptRange']): StoredJobs<Job> {
     const edit: ListEdit<Job> = {
       listed,
-      prefer: (kept, fresh) => (this.adapter.isSettled(kept) && !this.adapter.isSettled(fresh) ? kept : fresh),
+      // A settled version is never replaced by an unsettled one listed later, and a job listed as it
+      // was changes nothing: the list, its index and what depends on it stay as they are.
+      prefer: (kept, fresh) => ((this.adapter.isSettled(kept) && !this.adapter.isSettled(fresh)) || isDeepStrictEqual(kept, fresh) ? kept : fresh),
       dropCreatedAtOrBefore: value.seen.createdAt - byTime.windowMs,
       ...(sweptRange ? { sweptRange } : {}),
     };
@@ -408,13 +440,14 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
    */
   private sweepIfDue(snapshot: Snapshot<Job>): void {
     const { byTime } = this.adapter;
-    if (!byTime || this.sweeping) return;
+    if (!byTime || this.sweeping || this.stopped) return;
     const value = this.storedValue;
     if (!value || value.small) return;
     const due = value.completeAfter !== null || value.sweep !== null || this.now() - value.listedInFullAt >= this.reconcileAfterMs;
     if (!due || snapshot.fetchedAt !== this.decoded?.fetchedAt) return;
     this.sweeping = this.sweep(byTime)
       .catch((error: unknown) => {
+        if (this.stopped) return;
         log('warn', 'read-model', `[read-model] ${this.name}: background listing stopped (${error instanceof Error ? error.name : 'error'}); the next refresh resumes it`, {
           source: this.name,
           error: error instanceof Error ? error.name : 'error',
@@ -429,6 +462,10 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   private async sweep(byTime: TimeSlicedListing<Job>): Promise<void> {
     let sliceMs = FIRST_SLICE_MS;
     for (;;) {
+      // A pause before each slice: the answer that started the sweep goes out first, and readers'
+      // refreshes find calls left in the budget.
+      await sleep(SLICE_PAUSE_MS);
+      if (this.stopped) return;
       const latest = await this.latestStored();
       if (!latest || latest.value.small) return;
       const value = latest.value;
@@ -457,7 +494,6 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       });
       // Slices of about a few pages each, whatever the source's rate of jobs.
       sliceMs = Math.min(MAX_SLICE_MS, Math.max(MIN_SLICE_MS, slice.jobs.length === 0 ? sliceMs * 4 : (sliceMs * SLICE_TARGET_JOBS) / slice.jobs.length));
-      await sleep(SLICE_PAUSE_MS);
     }
   }
 
@@ -485,9 +521,14 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   private snapshotOf(stored: Stored<StoredJobs<Job>>): Snapshot<Job> {
     if (this.decodedFrom !== stored.value) {
       this.decodedFrom = stored.value;
+      const { jobs } = stored.value;
+      let byKey: Map<string, Job> | undefined;
       this.decoded = {
-        jobs: stored.value.jobs,
-        byKey: new Map(stored.value.jobs.map((job) => [job.key, job])),
+        jobs,
+        // Built on the first lookup by key: most versions of a large list are only paged.
+        get byKey() {
+          return (byKey ??= new Map(jobs.map((job) => [job.key, job])));
+        },
         fetchedAt: stored.fetchedAt,
         completeAfter: stored.value.completeAfter,
         memo: new Map(),

@@ -33,6 +33,8 @@ export interface SandboxOptions {
   awsJobs?: number;
   awsAccounts?: number;
   awsRegions?: number;
+  /** Stops the AWS sandbox's clock at `now`: time then passes only as a test moves it (`aws.clock.advance`). */
+  awsFrozenClock?: boolean;
 }
 
 export interface Sandbox {
@@ -60,6 +62,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...(options.awsJobs !== undefined ? { jobs: options.awsJobs } : {}),
       ...(options.awsAccounts !== undefined ? { accounts: options.awsAccounts } : {}),
       ...(options.awsRegions !== undefined ? { regions: options.awsRegions } : {}),
+      ...(options.awsFrozenClock ? { frozenClock: true } : {}),
     }),
     startSailPointSandbox({
       ...shared,

@@ -79,7 +79,7 @@ export async function startTestGateway(
     /** The `security` section as a configuration file would hold it. */
     security?: unknown;
     /** How the AWS sandbox behaves where AWS documents nothing (list order, cross-account Describe); its defaults otherwise. */
-    sandbox?: Pick<SandboxOptions, 'awsListOrder' | 'awsCrossAccountDescribe' | 'sailPointRateLimit'>;
+    sandbox?: Pick<SandboxOptions, 'awsListOrder' | 'awsCrossAccountDescribe' | 'sailPointRateLimit' | 'awsJobs' | 'awsAccounts' | 'awsRegions' | 'awsFrozenClock'>;
   } = {},
 ): Promise<TestGateway> {
   const sandbox = await startSandbox({ now: SANDBOX_NOW, ...options.sandbox, ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) });
