@@ -1,6 +1,7 @@
 // Pure mapping from an AWS Backup job record (as the SDK returns it) to the graph's AwsBackupJob,
 // and how AWS states map onto the source-neutral phases.
 import { BackupJobState, type BackupJob, type DescribeBackupJobOutput } from '@aws-sdk/client-backup';
+import { shared, sharedRecord } from '../model/intern.js';
 import { jobKey, type BackupJobModel } from '../model/job.js';
 import type { BackupJobPhase } from '../model/phase.js';
 
@@ -105,7 +106,7 @@ export interface AwsBackupJobModel extends BackupJobModel {
   bytesTransferred: number | null;
   iamRoleArn: string | null;
   createdBy: AwsRecoveryPointCreator | null;
-  backupOptions: KeyValuePair[] | null;
+  backupOptions: readonly KeyValuePair[] | null;
   backupType: string | null;
   parentJobId: string | null;
   isParent: boolean | null;
@@ -141,45 +142,45 @@ export function mapAwsBackupJob(
     region: source.region,
     key: awsJobKey(source.name, backupJobId),
     phase: awsPhase(record.State, record.MessageCategory),
-    displayName: record.ResourceName ?? lastArnSegment(record.ResourceArn) ?? backupJobId,
+    displayName: shared(record.ResourceName ?? lastArnSegment(record.ResourceArn)) ?? backupJobId,
     createdAt: record.CreationDate ?? null,
     completedAt: record.CompletionDate ?? null,
-    accountId: record.AccountId ?? null,
+    accountId: shared(record.AccountId),
     backupJobId,
-    backupVaultName: record.BackupVaultName ?? null,
-    backupVaultArn: record.BackupVaultArn ?? null,
-    vaultType: record.VaultType ?? null,
-    vaultLockState: record.VaultLockState ?? null,
+    backupVaultName: shared(record.BackupVaultName),
+    backupVaultArn: shared(record.BackupVaultArn),
+    vaultType: (shared(record.VaultType) as AwsBackupJobModel['vaultType']) ?? null,
+    vaultLockState: shared(record.VaultLockState),
     recoveryPointArn: record.RecoveryPointArn ?? null,
     recoveryPointLifecycle: record.RecoveryPointLifecycle
-      ? {
+      ? sharedRecord({
           moveToColdStorageAfterDays: record.RecoveryPointLifecycle.MoveToColdStorageAfterDays ?? null,
           deleteAfterDays: record.RecoveryPointLifecycle.DeleteAfterDays ?? null,
           optInToArchiveForSupportedResources:
             record.RecoveryPointLifecycle.OptInToArchiveForSupportedResources ?? null,
           deleteAfterEvent: record.RecoveryPointLifecycle.DeleteAfterEvent ?? null,
-        }
+        })
       : null,
-    encryptionKeyArn: record.EncryptionKeyArn ?? null,
+    encryptionKeyArn: shared(record.EncryptionKeyArn),
     isEncrypted: record.IsEncrypted ?? null,
-    resourceArn: record.ResourceArn ?? null,
-    resourceName: record.ResourceName ?? null,
-    resourceType: record.ResourceType ?? null,
+    resourceArn: shared(record.ResourceArn),
+    resourceName: shared(record.ResourceName),
+    resourceType: shared(record.ResourceType),
     creationDate: record.CreationDate ?? null,
     completionDate: record.CompletionDate ?? null,
     expectedCompletionDate: record.ExpectedCompletionDate ?? null,
     startBy: record.StartBy ?? null,
     initiationDate: record.InitiationDate ?? null,
     state: isAwsBackupJobState(record.State) ? record.State : null,
-    stateRaw: record.State ?? null,
-    statusMessage: record.StatusMessage ?? null,
-    messageCategory: record.MessageCategory ?? null,
+    stateRaw: shared(record.State),
+    statusMessage: shared(record.StatusMessage),
+    messageCategory: shared(record.MessageCategory),
     percentDone: record.PercentDone ?? null,
     backupSizeInBytes: record.BackupSizeInBytes ?? null,
     bytesTransferred: record.BytesTransferred ?? null,
-    iamRoleArn: record.IamRoleArn ?? null,
+    iamRoleArn: shared(record.IamRoleArn),
     createdBy: record.CreatedBy
-      ? {
+      ? sharedRecord({
           backupPlanId: record.CreatedBy.BackupPlanId ?? null,
           backupPlanArn: record.CreatedBy.BackupPlanArn ?? null,
           backupPlanName: record.CreatedBy.BackupPlanName ?? null,
@@ -188,12 +189,10 @@ export function mapAwsBackupJob(
           backupRuleName: record.CreatedBy.BackupRuleName ?? null,
           backupRuleCron: record.CreatedBy.BackupRuleCron ?? null,
           backupRuleTimezone: record.CreatedBy.BackupRuleTimezone ?? null,
-        }
+        })
       : null,
-    backupOptions: record.BackupOptions
-      ? Object.entries(record.BackupOptions).map(([key, value]) => ({ key, value }))
-      : null,
-    backupType: record.BackupType ?? null,
+    backupOptions: record.BackupOptions ? sharedRecord(Object.entries(record.BackupOptions).map(([key, value]) => ({ key, value }))) : null,
+    backupType: shared(record.BackupType),
     parentJobId: record.ParentJobId ?? null,
     isParent: record.IsParent ?? null,
     numberOfChildJobs: described ? (detail.NumberOfChildJobs ?? null) : null,

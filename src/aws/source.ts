@@ -89,8 +89,6 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
   private readonly describeSlots: BulkheadPolicy;
   /** For a source of its own account: that account, as its listed jobs show it, once it has listed one. */
   private ownAccount: string | undefined;
-  /** The Date of the latest answer, and when it arrived (performance.now()). */
-  private upstreamClock: { date: number; at: number } | undefined;
 
   constructor(config: AwsSourceConfig, state: SharedState) {
     this.name = config.name;
@@ -119,16 +117,7 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
       },
       { step: 'finalizeRequest', priority: 'low', name: 'upstreamBudget' },
     );
-    // AWS stamps every answer with its time: the read model asks for the newest jobs by it.
-    this.client.middlewareStack.add(
-      (next) => async (args) => {
-        const result = await next(args);
-        const date = Date.parse(String((result.response as { headers?: Record<string, string> }).headers?.date ?? ''));
-        if (!Number.isNaN(date)) this.upstreamClock = { date, at: performance.now() };
-        return result;
-      },
-      { step: 'deserialize', name: 'upstreamClock' },
-    );
+
     if (config.accountId === undefined) this.lookupJob = (key) => this.describeJob(key);
   }
 
@@ -139,7 +128,6 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
    */
   readonly byTime: TimeSlicedListing<AwsBackupJobModel> = {
     windowMs: LIST_WINDOW_MS,
-    now: () => (this.upstreamClock ? this.upstreamClock.date + (performance.now() - this.upstreamClock.at) : null),
     listCreated: (after, before, maxPages) =>
       this.list(
         {

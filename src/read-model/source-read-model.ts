@@ -32,12 +32,6 @@ export interface TimeSlicedListing<Job extends ReadableJob = ReadableJob> {
   /** How far back the upstream lists jobs; older ones leave the read model. */
   readonly windowMs: number;
   /**
-   * The upstream's time now (epoch ms) as its latest answer stated it, moved on by the time since;
-   * null before any answer said. A first read of a large source takes its newest slice back from
-   * there: the gateway's own clock may differ, and no list order tells which jobs are newest.
-   */
-  now(): number | null;
-  /**
    * Every job created after `after` and before `before` (epoch ms; null: no bound), in any order,
    * in at most `maxPages` upstream calls; `complete` says whether that was all of them.
    */
@@ -139,6 +133,8 @@ const FULL_READ_PAGES = 5;
 const FIRST_SLICE_MS = 60 * 60 * 1000;
 /** or in a longer time back, until it holds this many: a few of the graph's largest pages. */
 const FIRST_READ_JOBS = 300;
+/** Pages of jobs newer than the newest seen a first read asks for at most, to find the newest. */
+const MAX_SEEKS = 8;
 /** Bounds of one background slice, and the jobs it aims to hold (a few upstream pages). */
 const MIN_SLICE_MS = 60 * 1000;
 const MAX_SLICE_MS = 7 * 24 * 60 * 60 * 1000;
@@ -395,10 +391,19 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   private async firstOrSmall(byTime: TimeSlicedListing<Job>): Promise<StoredJobs<Job>> {
     const probe = await byTime.listCreated(null, null, FULL_READ_PAGES);
     if (probe.complete) return this.listedInFull(probe.jobs, probe.pages === 1);
-    const newest = byTime.now() ?? horizonOf(probe.jobs).createdAt;
+    const listed = [...probe.jobs];
+    // The newest job: neither the list's order nor the gateway's clock (the upstream's may differ)
+    // tells it, so the jobs created after the newest seen so far are asked for, a page at a time,
+    // until none is newer.
+    let newest = horizonOf(probe.jobs).createdAt;
+    for (let seek = 0; seek < MAX_SEEKS; seek++) {
+      const newer = await byTime.listCreated(newest, null, 1);
+      listed.push(...newer.jobs);
+      newest = Math.max(newest, horizonOf(newer.jobs).createdAt);
+      if (newer.complete) break;
+    }
     const windowStart = newest - byTime.windowMs;
     // The newest slice, widened back until it holds a few pages of the graph or the whole window.
-    const listed = [...probe.jobs];
     let before: number | null = null;
     let after = newest - FIRST_SLICE_MS;
     let inSlices = 0;

@@ -145,8 +145,6 @@ export function createSandboxServer(deps: {
       });
     }
     if (url.pathname === CLOCK_PATH) return handleClock(req, res, deps.clock);
-    // AWS stamps every answer with its own time; so does the sandbox, with the time its jobs live by.
-    res.setHeader('date', new Date(deps.clock.now()).toUTCString());
     const route = routeOf(method, url.pathname);
     // A call is in flight until its answer is sent or its connection closes (a hung one stays in flight).
     // Counted before the credential scope is checked, so a call without one counts under no Region.
