@@ -135,13 +135,24 @@ function countAll(parts: readonly SourcePart<BackupJobModel>[], filter: BackupJo
   for (const { snapshot } of parts) {
     let count = snapshot!.memo.get(key) as number | undefined;
     if (count === undefined) {
-      count = snapshot!.jobs.reduce((n, job) => (accept(job) ? n + 1 : n), 0);
+      // Updated by what changed since the version before when that one was counted, else counted anew.
+      const before = snapshot!.since?.memo.get(key) as number | undefined;
+      count =
+        before === undefined
+          ? countAccepted(snapshot!.jobs, accept)
+          : before + countAccepted(snapshot!.since!.added, accept) - countAccepted(snapshot!.since!.dropped, accept);
       // Filters are the client's to vary; past a bound, counts are made anew rather than kept.
       if (snapshot!.memo.size < MAX_COUNTS_KEPT) snapshot!.memo.set(key, count);
     }
     total += count;
   }
   return total;
+}
+
+function countAccepted(jobs: readonly BackupJobModel[], accept: (job: BackupJobModel) => boolean): number {
+  let count = 0;
+  for (const job of jobs) if (accept(job)) count++;
+  return count;
 }
 
 function validateFilter(filter: BackupJobFilter, kindConditions: readonly KindConditions[], warn: (warning: Warning) => void): BackupJobFilter {

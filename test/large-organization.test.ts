@@ -109,6 +109,15 @@ describe('an organization of 100,000 jobs', () => {
         .map(({ record }) => record)
         .sort((a, b) => b.CreationDate - a.CreationDate)[0]!;
       expect(current.edges[0]!.node.backupJobId).toBe(newest.BackupJobId);
+      // A count kept from version to version, updated by what changed, against one counted anew
+      // (a filter never asked before: another lower bound, far before every job, each time).
+      const counts = await gateway.query<{ kept: { totalCount: number }; anew: { totalCount: number } }>(
+        `query ($before: DateTime!) { kept: backupJobs(first: 1, filter: { phases: [FAILED, RUNNING] }) { totalCount }
+          anew: backupJobs(first: 1, filter: { phases: [FAILED, RUNNING], createdAfter: $before }) { totalCount } }`,
+        { before: new Date(Date.UTC(2000, 0, 1) + refresh).toISOString() },
+      );
+      expect(counts.data!.kept.totalCount).toBe(counts.data!.anew.totalCount);
+      expect(counts.data!.kept.totalCount).toBeGreaterThan(0);
     }
   }, 90_000);
 });

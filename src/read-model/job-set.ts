@@ -16,10 +16,11 @@ export interface ListEdit<Job extends ReadableJob> {
   readonly sweptRange?: { readonly after: number; readonly before: number };
 }
 
-/** What an edit did: the new list, and the jobs that were added or replaced by another version. */
+/** What an edit did: the new list, the jobs it added (new, or new versions), and those it took out (gone, or old versions). */
 export interface EditResult<Job extends ReadableJob> {
   readonly jobs: Job[];
   readonly changed: Job[];
+  readonly dropped: Job[];
   readonly removed: number;
 }
 
@@ -35,6 +36,7 @@ export function editJobs<Job extends ReadableJob>(sorted: readonly Job[], edit: 
   const { prefer, dropCreatedAtOrBefore, sweptRange } = edit;
   const incoming: Job[] = [];
   const changed: Job[] = [];
+  const dropped: Job[] = [];
   const kept: Job[] = [];
   let removed = 0;
   for (const job of sorted) {
@@ -47,22 +49,25 @@ export function editJobs<Job extends ReadableJob>(sorted: readonly Job[], edit: 
       else {
         incoming.push(chosen);
         changed.push(chosen);
+        dropped.push(job);
       }
       continue;
     }
     const aged = dropCreatedAtOrBefore !== undefined && createdAt <= dropCreatedAtOrBefore;
     const gone = sweptRange !== undefined && createdAt > sweptRange.after && createdAt <= sweptRange.before;
-    if (aged || gone) removed++;
-    else kept.push(job);
+    if (aged || gone) {
+      removed++;
+      dropped.push(job);
+    } else kept.push(job);
   }
   for (const job of listed.values()) {
     if (dropCreatedAtOrBefore !== undefined && createdAtOf(job) <= dropCreatedAtOrBefore) continue;
     incoming.push(job);
     changed.push(job);
   }
-  if (incoming.length === 0) return { jobs: kept, changed, removed };
+  if (incoming.length === 0) return { jobs: kept, changed, dropped, removed };
   incoming.sort(byPosition);
-  return { jobs: mergeSorted(kept, incoming), changed, removed };
+  return { jobs: mergeSorted(kept, incoming), changed, dropped, removed };
 }
 
 function mergeSorted<Job extends ReadableJob>(left: readonly Job[], right: readonly Job[]): Job[] {

@@ -83,6 +83,20 @@ export interface Snapshot<Job extends ReadableJob = ReadableJob> {
   readonly completeAfter: number | null;
   /** Answers derived from this snapshot (counts per filter), kept while the snapshot lives. */
   readonly memo: Map<string, unknown>;
+  /**
+   * When this replica made this version from the one it held before: that version's answers and
+   * the jobs in between, so that a count is updated by the change rather than made anew.
+   */
+  readonly since?: SnapshotChange<Job>;
+}
+
+/** What changed from one version of a source's list to the next. */
+export interface SnapshotChange<Job extends ReadableJob = ReadableJob> {
+  readonly memo: ReadonlyMap<string, unknown>;
+  /** New jobs, and the new versions of changed ones. */
+  readonly added: readonly Job[];
+  /** Jobs that left, and the old versions of changed ones. */
+  readonly dropped: readonly Job[];
 }
 
 /** What one reader gets of a source. */
@@ -160,6 +174,8 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   private decoded: Snapshot<Job> | undefined;
   /** The stored value `decoded` was built from. */
   private decodedFrom: StoredJobs<Job> | undefined;
+  /** How this replica made a stored value from the one before, while that value lives. */
+  private readonly changes = new WeakMap<StoredJobs<Job>, { from: StoredJobs<Job>; added: readonly Job[]; dropped: readonly Job[] }>();
   /** The background listing of older slices or a reconciliation, while this replica runs one. */
   private sweeping: Promise<void> | undefined;
   private stopped = false;
@@ -432,10 +448,12 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       dropCreatedAtOrBefore: value.seen.createdAt - byTime.windowMs,
       ...(sweptRange ? { sweptRange } : {}),
     };
-    const { jobs, changed, removed } = editJobs(value.jobs, edit);
+    const { jobs, changed, dropped, removed } = editJobs(value.jobs, edit);
     if (changed.length === 0 && removed === 0) return value;
     const related = this.adapter.relate ? this.adapter.relate(jobs, changed) : jobs;
-    return { ...value, jobs: related, seen: later(value.seen, horizonOf(changed)) };
+    const next = { ...value, jobs: related, seen: later(value.seen, horizonOf(changed)) };
+    this.changes.set(next, { from: value, added: changed, dropped });
+    return next;
   }
 
   /**
@@ -525,6 +543,8 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   /** The indexed snapshot of a stored list, built once per stored version and replica. */
   private snapshotOf(stored: Stored<StoredJobs<Job>>): Snapshot<Job> {
     if (this.decodedFrom !== stored.value) {
+      const change = this.changes.get(stored.value);
+      const since = change && this.decoded && change.from === this.decodedFrom ? { memo: this.decoded.memo, added: change.added, dropped: change.dropped } : undefined;
       this.decodedFrom = stored.value;
       const { jobs } = stored.value;
       let byKey: Map<string, Job> | undefined;
@@ -537,6 +557,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
         fetchedAt: stored.fetchedAt,
         completeAfter: stored.value.completeAfter,
         memo: new Map(),
+        ...(since ? { since } : {}),
       };
     }
     return this.decoded!;
