@@ -37,8 +37,8 @@ describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
   });
 
   /** Replicas of the real entry point over the sandbox, sharing the Redis, with every source's freshness set; the sandbox's counts start over. */
-  async function replicas(count: number, name: string, freshness: Freshness, sailPointBudget?: BudgetConfig): Promise<string[]> {
-    const sources = sandbox.config.sources.map(({ credentials: _static, ...source }: SourceConfig & { credentials?: unknown }) => ({
+  async function replicas(count: number, name: string, freshness: Freshness, sailPointBudget?: BudgetConfig, over: Sandbox = sandbox): Promise<string[]> {
+    const sources = over.config.sources.map(({ credentials: _static, ...source }: SourceConfig & { credentials?: unknown }) => ({
       ...source,
       freshness,
       ...(sailPointBudget && source.kind === 'sailpoint' ? { budget: sailPointBudget } : {}),
@@ -52,8 +52,8 @@ describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
     running.push(...started);
     const urls = await Promise.all(started.map(async (gateway) => `http://127.0.0.1:${await gateway.port}/graphql`));
     // What the sandbox counts from here on is what these replicas cost.
-    sandbox.aws.calls.reset();
-    sandbox.sailPoint.calls.reset();
+    over.aws.calls.reset();
+    over.sailPoint.calls.reset();
     return urls;
   }
 
@@ -62,7 +62,7 @@ describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
   }
 
   /** Each URL polled by `clients` loops for `ms`; the answers' error codes, and how many answers came back. */
-  async function poll(urls: readonly string[], clients: number, ms: number, pauseMs = 0) {
+  async function poll(urls: readonly string[], clients: number, ms: number, pauseMs = 0, query = DASHBOARD) {
     const until = Date.now() + ms;
     const codes: string[] = [];
     let answers = 0;
@@ -71,7 +71,7 @@ describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
       urls.flatMap((url) =>
         Array.from({ length: clients }, async () => {
           while (Date.now() < until) {
-            const response = await fetch(url, { method: 'POST', headers: GRAPHQL_HEADERS, body: JSON.stringify({ query: DASHBOARD }) });
+            const response = await fetch(url, { method: 'POST', headers: GRAPHQL_HEADERS, body: JSON.stringify({ query }) });
             const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
             answers += 1;
             for (const error of body.errors ?? []) codes.push(String(error.extensions?.code));
@@ -124,6 +124,40 @@ describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
     expect(one.answers).toBeGreaterThan(20);
     expect(oneCost).toBeGreaterThan(10);
     expect(threeCost).toBeLessThanOrEqual(oneCost * 1.2);
+  }, REPLICA_TEST_TIMEOUT_MS);
+
+  it('share a large source read by what changed: both serve its whole list, filled in by one of them', async () => {
+    // 20,000 jobs: past the pages a first read takes in full, so the list fills in by slices and refreshes read what changed.
+    const large = await startSandbox({ now: SANDBOX_NOW, awsJobs: 20_000, awsAccounts: 10, awsRegions: 1, awsFrozenClock: true });
+    try {
+      const freshness = { refreshAfterMs: 500, maxStalenessMs: 2_000, staleIfErrorMs: 60_000 };
+      const two = await replicas(2, 'large', freshness, undefined, large);
+      const COUNT = '{ backupJobs(first: 5, filter: { sourceKinds: [AWS_BACKUP] }) { totalCount sources { completeAfter } } }';
+      const counts = async () =>
+        Promise.all(
+          two.map(async (url) => {
+            const response = await fetch(url, { method: 'POST', headers: GRAPHQL_HEADERS, body: JSON.stringify({ query: COUNT }) });
+            return ((await response.json()) as { data: { backupJobs: { totalCount: number | null } } }).data.backupJobs.totalCount;
+          }),
+        );
+      const expected = large.aws.store.countCreated('us-east-1');
+      let seen = await counts();
+      for (let waited = 0; seen.some((count) => count !== expected) && waited < 30_000; waited += 250) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        seen = await counts();
+      }
+      expect(seen).toEqual([expected, expected]);
+      // Once read, polling both costs the refreshes of one: three listings each, shared through Redis.
+      large.aws.calls.reset();
+      const { codes, answers } = await poll(two, 2, 4_000, 50, COUNT);
+      expect(codes).toEqual([]);
+      expect(answers).toBeGreaterThan(20);
+      // A refresh every 500 ms at most, three listings each, over 4 s, and a reconciliation is not due.
+      expect(large.aws.calls.count('ListBackupJobs')).toBeLessThanOrEqual(3 * (4_000 / 500 + 2));
+    } finally {
+      stopAll();
+      await large.close();
+    }
   }, REPLICA_TEST_TIMEOUT_MS);
 
   it('keeps a tenant within its budget in any 10 s however hard three replicas push, and no 429 reaches anyone', async () => {
