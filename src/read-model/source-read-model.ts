@@ -257,7 +257,9 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
           return listed;
         }
         if (lookupJob) return this.lookupOne(key, lookupJob.bind(this.adapter), reader).catch((error: unknown) => asError(error));
-        return part.snapshot ? null : asError(part.error);
+        if (!part.snapshot) return asError(part.error);
+        // While older slices fill in, a job the list lacks may be one not read yet: unknown, not absent.
+        return part.snapshot.completeAfter === null ? null : new SourceError(ErrorCode.UPSTREAM_UNAVAILABLE, this.name, 'lookup', 'StillFilling', undefined, true);
       }),
     );
   }
