@@ -61,9 +61,12 @@ describe('an edit of a sorted job list', () => {
     expect(keys(result.jobs)).toContain('d@40:COMPLETED');
   });
 
-  it('drops jobs past the window, and jobs of a swept range the upstream no longer lists', () => {
-    const result = editJobs<Job>(sorted, { listed: [job('c', 30)], dropCreatedAtOrBefore: 10, sweptRange: { after: 20, before: 45 } });
-    expect(result.jobs.map((one) => one.key)).toEqual(['e', 'c', 'b']);
-    expect(result.removed).toBe(2);
+  it('drops the jobs of a swept range the upstream no longer lists, and with no lower bound those past its window too', () => {
+    const result = editJobs<Job>(sorted, { listed: [job('c', 30)], sweptRange: { after: 20, before: 45 } });
+    expect(result.jobs.map((one) => one.key)).toEqual(['e', 'c', 'b', 'a']);
+    expect(result.dropped.map((one) => one.key).sort()).toEqual(['c', 'd']);
+    const oldest = editJobs<Job>(sorted, { listed: [job('b', 20)], sweptRange: { after: null, before: 25 } });
+    expect(oldest.jobs.map((one) => one.key)).toEqual(['e', 'd', 'c', 'b']);
+    expect(oldest.removed).toBe(1);
   });
 });

@@ -147,6 +147,11 @@ describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
         seen = await counts();
       }
       expect(seen).toEqual([expected, expected]);
+      // The read model is kept compressed in Redis: a job's JSON is some 1.5 KB.
+      const client = new Redis(redis.url);
+      const bytes = await client.strlen('backup-graph:snapshot:aws-us-east-1');
+      client.disconnect();
+      expect(bytes / expected).toBeLessThan(300);
       // Once read, polling both costs the refreshes of one: three listings each, shared through Redis.
       large.aws.calls.reset();
       const { codes, answers } = await poll(two, 2, 4_000, 50, COUNT);

@@ -7,13 +7,12 @@ export interface ListEdit<Job extends ReadableJob> {
   readonly listed: readonly Job[];
   /** Which of two versions of a job to keep; absent: always the one just listed. */
   readonly prefer?: (kept: Job, listed: Job) => Job;
-  /** Jobs created at or before this time (epoch ms) leave the list: they are past the upstream's window. */
-  readonly dropCreatedAtOrBefore?: number;
   /**
-   * A time range the upstream was just asked for in full (created after `after`, at or before
-   * `before`): a job of the list in it that the answer lacks no longer exists upstream.
+   * A time range the upstream was just asked for in full (created after `after`, null: ever, and
+   * at or before `before`): a job of the list in it that the answer lacks is no longer listed
+   * upstream (gone, or past the upstream's window).
    */
-  readonly sweptRange?: { readonly after: number; readonly before: number };
+  readonly sweptRange?: { readonly after: number | null; readonly before: number };
 }
 
 /** What an edit did: the new list, the jobs it added (new, or new versions), and those it took out (gone, or old versions). */
@@ -33,7 +32,7 @@ const createdAtOf = (job: ReadableJob): number => job.createdAt?.getTime() ?? 0;
 export function editJobs<Job extends ReadableJob>(sorted: readonly Job[], edit: ListEdit<Job>): EditResult<Job> {
   const listed = new Map<string, Job>();
   for (const job of edit.listed) listed.set(job.key, job);
-  const { prefer, dropCreatedAtOrBefore, sweptRange } = edit;
+  const { prefer, sweptRange } = edit;
   const incoming: Job[] = [];
   const changed: Job[] = [];
   const dropped: Job[] = [];
@@ -53,15 +52,13 @@ export function editJobs<Job extends ReadableJob>(sorted: readonly Job[], edit: 
       }
       continue;
     }
-    const aged = dropCreatedAtOrBefore !== undefined && createdAt <= dropCreatedAtOrBefore;
-    const gone = sweptRange !== undefined && createdAt > sweptRange.after && createdAt <= sweptRange.before;
-    if (aged || gone) {
+    const gone = sweptRange !== undefined && (sweptRange.after === null || createdAt > sweptRange.after) && createdAt <= sweptRange.before;
+    if (gone) {
       removed++;
       dropped.push(job);
     } else kept.push(job);
   }
   for (const job of listed.values()) {
-    if (dropCreatedAtOrBefore !== undefined && createdAtOf(job) <= dropCreatedAtOrBefore) continue;
     incoming.push(job);
     changed.push(job);
   }

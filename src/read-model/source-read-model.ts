@@ -373,7 +373,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     let value: StoredJobs<Job>;
     if (!byTime) value = this.listedInFull(await this.adapter.listJobs());
     else if (!latest || latest.value.small) value = await this.firstOrSmall(byTime);
-    else value = this.withChanges(latest.value, byTime, await byTime.listChanged(sinceOf(latest.value.seen)));
+    else value = this.withChanges(latest.value, await byTime.listChanged(sinceOf(latest.value.seen)));
     const stored: Stored<StoredJobs<Job>> = { value, fetchedAt: askedAt };
     await this.store(stored);
     const snapshot = this.snapshotOf(stored);
@@ -426,8 +426,8 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     let after = newest - FIRST_SLICE_MS;
     let inSlices = 0;
     for (;;) {
-      after = Math.max(windowStart, after);
-      const slice = await byTime.listCreated(after, before);
+      // The oldest slice has no lower bound: where the window ends is the upstream's to say.
+      const slice = await byTime.listCreated(after <= windowStart ? null : after, before);
       listed.push(...slice.jobs);
       inSlices += slice.jobs.length;
       if (inSlices >= FIRST_READ_JOBS || after <= windowStart) break;
@@ -441,13 +441,12 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   }
 
   /** A stored list with the changes the upstream just listed: new and changed jobs in, aged ones out. */
-  private withChanges(value: StoredJobs<Job>, byTime: TimeSlicedListing<Job>, listed: readonly Job[], sweptRange?: ListEdit<Job>['sweptRange']): StoredJobs<Job> {
+  private withChanges(value: StoredJobs<Job>, listed: readonly Job[], sweptRange?: ListEdit<Job>['sweptRange']): StoredJobs<Job> {
     const edit: ListEdit<Job> = {
       listed,
       // A settled version is never replaced by an unsettled one listed later, and a job listed as it
       // was changes nothing: the list, its index and what depends on it stay as they are.
       prefer: (kept, fresh) => ((this.adapter.isSettled(kept) && !this.adapter.isSettled(fresh)) || isDeepStrictEqual(kept, fresh) ? kept : fresh),
-      dropCreatedAtOrBefore: value.seen.createdAt - byTime.windowMs,
       ...(sweptRange ? { sweptRange } : {}),
     };
     const { jobs, changed, dropped, removed } = editJobs(value.jobs, edit);
@@ -502,16 +501,18 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
         before = value.seen.createdAt + SLICE_OVERLAP_MS;
       }
       const after = Math.max(windowStart, before - sliceMs);
+      const done = after <= windowStart;
       const askedAt = this.now();
-      const slice = await byTime.listCreated(after, before);
+      // The oldest slice has no lower bound: where the window ends is the upstream's to say, and a
+      // reconciliation's oldest slice takes out what the upstream no longer lists there.
+      const slice = await byTime.listCreated(done ? null : after, before);
       await this.underLease(async () => {
         const current = await this.latestStored();
         if (!current) return;
-        const done = after <= windowStart;
         const startedAt = value.sweep?.startedAt ?? askedAt;
         // A job created in the slice that it lacks is gone upstream, except one listed since the slice was asked.
-        const swept = filling ? undefined : { after, before: Math.min(before, current.value.seen.createdAt - SLICE_OVERLAP_MS) };
-        const edited = this.withChanges(current.value, byTime, slice.jobs, swept);
+        const swept = filling ? undefined : { after: done ? null : after, before: Math.min(before, current.value.seen.createdAt - SLICE_OVERLAP_MS) };
+        const edited = this.withChanges(current.value, slice.jobs, swept);
         const next: StoredJobs<Job> = filling
           ? { ...edited, completeAfter: done ? null : after }
           : { ...edited, sweep: done ? null : { before: after, startedAt }, ...(done ? { listedInFullAt: startedAt } : {}) };
