@@ -1,5 +1,6 @@
 // Shared state in Redis, for replicas behind one load balancer: every replica reads the read models
 // the others fetched, takes refresh leases from the others, and counts upstream calls with them.
+import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompress, constants } from 'node:zlib';
 import { Redis } from 'ioredis';
@@ -64,7 +65,8 @@ export class RedisState implements SharedState {
   readonly description: string;
   failedWrites = 0;
   private readonly client: Redis;
-  private readonly decoded = new Map<string, Stored<unknown>>();
+  /** Decoded values by key, each with the version its `:version` key named when it was read or written. */
+  private readonly decoded = new Map<string, { version: string; stored: Stored<unknown> }>();
   /** Leases this replica holds, given back when it closes so that the others need not wait for them to run out. */
   private readonly held = new Set<string>();
 
@@ -95,16 +97,14 @@ export class RedisState implements SharedState {
   /** A miss when Redis fails: the caller then fetches upstream, still within the budget. */
   async read<T>(key: string): Promise<Stored<T> | undefined> {
     try {
-      const at = await this.client.get(`${PREFIX}${key}:at`);
-      if (at === null) return undefined;
+      const version = await this.client.get(`${PREFIX}${key}:version`);
+      if (version === null) return undefined;
       const memo = this.decoded.get(key);
-      if (memo && memo.fetchedAt === Number(at)) return memo as Stored<T>;
+      if (memo?.version === version) return memo.stored as Stored<T>;
       const packed = await this.client.getBuffer(`${PREFIX}${key}`);
       if (packed === null) return undefined;
       const stored = await unpack<Stored<T>>(packed);
-      this.decoded.delete(key);
-      if (this.decoded.size >= MAX_DECODED) this.decoded.delete(this.decoded.keys().next().value!);
-      this.decoded.set(key, stored);
+      this.remember(key, version, stored);
       return stored;
     } catch {
       return undefined;
@@ -115,12 +115,15 @@ export class RedisState implements SharedState {
     const ttl = Math.max(1, Math.round(ttlMs));
     try {
       const packed = await pack(stored);
+      // Every write is a version of its own: a value rewritten with the same fetchedAt (a slice
+      // merged into a large read model) must still replace what the other replicas decoded.
+      const version = randomUUID();
       await this.client
         .multi()
         .set(`${PREFIX}${key}`, packed, 'PX', ttl)
-        .set(`${PREFIX}${key}:at`, String(stored.fetchedAt), 'PX', ttl)
+        .set(`${PREFIX}${key}:version`, version, 'PX', ttl)
         .exec();
-      this.decoded.set(key, stored);
+      this.remember(key, version, stored);
     } catch (error) {
       // The next reader finds nothing and refreshes, the budget still bounding what that costs; but
       // replicas no longer share this value, which an operator must be able to see.
@@ -128,6 +131,12 @@ export class RedisState implements SharedState {
       const name = error instanceof Error ? error.name : 'Error';
       log('warn', 'shared-state', `[shared-state] a write to Redis failed (${name}); replicas do not share this value until one succeeds`, { error: name, key: key.split(':')[0] });
     }
+  }
+
+  private remember(key: string, version: string, stored: Stored<unknown>): void {
+    this.decoded.delete(key);
+    if (this.decoded.size >= MAX_DECODED) this.decoded.delete(this.decoded.keys().next().value!);
+    this.decoded.set(key, { version, stored });
   }
 
   /** When Redis fails, every replica takes the lease: it still refreshes at most once at a time itself. */
