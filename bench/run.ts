@@ -26,6 +26,7 @@ import {
 } from './processes.js';
 import type { RedisServer } from '../test/support/redis.js';
 import type { SandboxReady, UpstreamCalls } from './sandbox-process.js';
+import type { ScaleReport } from './scale.js';
 import { buildScenarios, missedCallTargets, refreshesWithin, upstreamChainMs, type CallsPerOp, type Scenario, type UpstreamShape } from './scenarios.js';
 import { runTimedScenario, SHORT_TIMED_SCENARIOS, TIMED_SCENARIOS, type TimedHarness, type TimedResult } from './timed.js';
 
@@ -116,6 +117,8 @@ export interface BenchReport {
   timed: TimedResult[];
   /** With `observability`: what the scraper and the trace sink saw over the whole run. */
   observed?: { scrapes: number; traceExports: number; traceBytes: number };
+  /** The scale scenario's figures, per organization size (bench/scale.ts). */
+  scale?: ScaleReport;
 }
 
 /** The report, and what the gateways printed: kept off the report, for checking that no secret handed out is in it. */
@@ -133,7 +136,8 @@ interface GatewayRun extends GatewayProcess {
   profileDir: string | undefined;
 }
 
-interface Target {
+/** What a measured load is sent to. */
+export interface Target {
   url: string;
   pid: number;
   /** Upstream calls so far, for telling when a target has gone quiet. */
@@ -299,12 +303,9 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
       log(`${name}: timed scenario`);
       timed.push(await runTimedScenario(name, harness, timedOptions));
     }
-    const { log: _log, ...recorded } = options;
     return {
       report: {
-        startedAt: new Date().toISOString(),
-        options: recorded,
-        machine: { cpus: availableParallelism(), node: process.version },
+        ...reportOf(options),
         results,
         timed,
         ...(observability ? { observed: observability.seen() } : {}),
@@ -326,11 +327,11 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
   }
 }
 
-async function measure(
+export async function measure(
   target: Target,
-  scenario: Scenario,
+  scenario: Pick<Scenario, 'body'>,
   connections: number,
-  options: BenchOptions,
+  options: Pick<BenchOptions, 'short' | 'warmupS' | 'durationS'>,
   resetCalls: () => Promise<unknown>,
 ): Promise<{ measurement: Measurement; sent: number; callsS: number; from: number; to: number }> {
   const request = { method: 'POST', headers: GRAPHQL_HEADERS, body: scenario.body };
@@ -393,7 +394,7 @@ async function measure(
  * that operations the load generator cut off at its end are finished, and counted, before the next
  * phase. Returns when the last call was seen (to a quarter of a second), or when it began if none came.
  */
-async function quiet(count: () => Promise<number>): Promise<number> {
+export async function quiet(count: () => Promise<number>): Promise<number> {
   let last = await count();
   let lastCallAt = performance.now();
   let still = 0;
@@ -436,8 +437,19 @@ function perOp(calls: UpstreamCalls, operations: number): CallsPerOp {
   };
 }
 
+/** A report of no scenario yet: when it was made, with what options, on what machine. */
+export function reportOf(options: BenchOptions): BenchReport {
+  const { log: _log, ...recorded } = options;
+  return { startedAt: new Date().toISOString(), options: recorded, machine: { cpus: availableParallelism(), node: process.version }, results: [], timed: [] };
+}
+
 export function writeReport(report: BenchReport, path: string): void {
+  writeText(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** Writes a file, making its folder first. */
+export function writeText(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(path, text);
 }
 
