@@ -19,15 +19,15 @@ const USAGE = `npm run bench -- [options]
   --latency <ms>       delay of every upstream call in the sandbox (default 25)
   --scenario <name,..> dashboard, detail, federation, one-job, and the timed noisy-neighbour,
                        traversal, polling, replicas (default all of these); and scale, which
-                       runs only when named, as it takes minutes (about 8 at its defaults)
+                       runs only when named, as it takes minutes (about 10 at its defaults)
   --scale-jobs <n,..>  scale: jobs in the 30-day window of each one-Region run
                        (default 1000,10000,100000,1000000)
   --scale-regions <n,..>     scale: Region counts; 1 runs each of --scale-jobs, any other one
                              run of --scale-region-jobs per Region (default 1,4,17)
   --scale-region-jobs <n>    scale: jobs per Region of the runs of several Regions (default 60000)
   --scale-window <s>   scale: seconds of each first-page load; the deep page, lookups and count
-                       get half (default 4)
-  --scale-refreshes <n>      scale: refreshes counted at steady state per size (default 3)
+                       get half (default 2)
+  --scale-refreshes <n>      scale: refreshes counted at steady state per size (default 2)
   --scale-plot <file>  scale: the SVG plot (default bench-results/scale.svg)
   --neighbour-duration <s>   seconds the noisy neighbour's victim is measured alone, then beside
                              the attacker (default 20)
@@ -58,8 +58,8 @@ const { values } = parseArgs({
     'scale-jobs': { type: 'string', default: '1000,10000,100000,1000000' },
     'scale-regions': { type: 'string', default: '1,4,17' },
     'scale-region-jobs': { type: 'string', default: '60000' },
-    'scale-window': { type: 'string', default: '4' },
-    'scale-refreshes': { type: 'string', default: '3' },
+    'scale-window': { type: 'string', default: '2' },
+    'scale-refreshes': { type: 'string', default: '2' },
     'scale-plot': { type: 'string', default: 'bench-results/scale.svg' },
     short: { type: 'boolean', default: false },
     'no-ceiling': { type: 'boolean', default: false },

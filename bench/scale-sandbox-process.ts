@@ -25,6 +25,8 @@ const sandbox = await startAwsSandbox({
 answerQuestions({
   /** ListBackupJobs calls since the last reset, every Region together. */
   lists: () => sandbox.calls.count('ListBackupJobs'),
+  /** ListBackupJobs calls since the last reset, by Region. */
+  listsByRegion: () => Object.fromEntries(AWS_REGIONS.slice(0, sandbox.size!.regions).map((region) => [region, sandbox.calls.count('ListBackupJobs', region)])),
   reset: () => {
     sandbox.calls.reset();
     return true;
