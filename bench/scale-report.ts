@@ -72,7 +72,8 @@ export function scalePlot(report: ScaleReport): string {
   const results = report.results;
   const totals = results.map((result) => result.totalJobs);
   const lowPower = Math.floor(Math.log10(Math.min(...totals)));
-  const highPower = Math.ceil(Math.log10(Math.max(...totals)));
+  // A total a little past a power of ten (17 Regions of 60,000) ends the axis there, a point just beyond its edge.
+  const highPower = Math.ceil(Math.log10(Math.max(...totals)) - 0.05);
   const span = Math.max(1, highPower - lowPower);
   const x = (left: number, jobs: number) => left + ((Math.log10(jobs) - lowPower) / span) * PANEL.width;
   const parts: string[] = [];
@@ -104,7 +105,10 @@ export function scalePlot(report: ScaleReport): string {
       const px = x(left, result.totalJobs);
       const py = y(series.value(result));
       parts.push(`<rect x="${(px - 4).toFixed(1)}" y="${(py - 4).toFixed(1)}" width="8" height="8" fill="#d62728"/>`);
-      text(px + 7, py + 4, `${result.regions}×${result.jobsPerRegion / 1000}k: ${round(series.value(result))}`, 'start', 10);
+      const label = `${result.regions}×${result.jobsPerRegion / 1000}k: ${round(series.value(result))}`;
+      // Near the right edge the label goes below the square, ending at it, to stay inside the picture.
+      if (px > left + PANEL.width * 0.8) text(px + 4, py + 16, label, 'end', 10);
+      else text(px + 7, py + 4, label, 'start', 10);
     }
   });
   return [
