@@ -1,11 +1,13 @@
 // The scale scenario's printed table and its plot: an SVG of first-page latency and gateway memory over the organization's size.
 import { textTable } from './report.js';
+import type { Measurement } from './measure.js';
 import { sizeLabel, type ScaleReport, type ScaleResult } from './scale.js';
 
 const round = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
 const seconds = (ms: number) => round(ms / 1000, 1);
-/** autocannon counts latency in whole milliseconds: 0 is an answer within the first. */
-const latency = (ms: number) => (ms === 0 ? '<1' : round(ms));
+/** autocannon counts latency in whole milliseconds: 0 is an answer within the first; a load that got no answer has none. */
+const latency = (load: Measurement, ms: number) => (load.requests === 0 ? '-' : ms === 0 ? '<1' : round(ms));
+const loadsOf = (r: ScaleResult) => [r.firstPage1, r.firstPage50, r.deepPage, r.lookups, r.count];
 
 const COLUMNS: [string, (result: ScaleResult) => string][] = [
   ['size', sizeLabel],
@@ -14,16 +16,17 @@ const COLUMNS: [string, (result: ScaleResult) => string][] = [
   ['filled s (L)', (r) => `${seconds(r.filledMs)} (${r.fillLists})`],
   ['fill CPU s gw/sb', (r) => `${seconds(r.fillCpuMs.gateway)}/${seconds(r.fillCpuMs.sandbox)}`],
   ['totalCount', (r) => String(r.totalCount)],
-  ['page 1c p50/p99', (r) => `${latency(r.firstPage1.p50Ms)}/${latency(r.firstPage1.p99Ms)}`],
-  ['page 50c p50/p99', (r) => `${latency(r.firstPage50.p50Ms)}/${latency(r.firstPage50.p99Ms)}`],
+  ['page 1c p50/p99', (r) => `${latency(r.firstPage1, r.firstPage1.p50Ms)}/${latency(r.firstPage1, r.firstPage1.p99Ms)}`],
+  ['page 50c p50/p99', (r) => `${latency(r.firstPage50, r.firstPage50.p50Ms)}/${latency(r.firstPage50, r.firstPage50.p99Ms)}`],
   ['page 50c req/s', (r) => round(r.firstPage50.requestsPerSecond)],
-  ['deep p50', (r) => latency(r.deepPage.p50Ms)],
-  ['50 ids p50', (r) => latency(r.lookups.p50Ms)],
-  ['count p50', (r) => latency(r.count.p50Ms)],
+  ['deep p50', (r) => latency(r.deepPage, r.deepPage.p50Ms)],
+  ['50 ids p50', (r) => latency(r.lookups, r.lookups.p50Ms)],
+  ['count p50', (r) => latency(r.count, r.count.p50Ms)],
   ['L/refresh', (r) => round(r.listsPerRefresh, 2)],
   ['RSS rest/load/peak', (r) => `${round(r.rssAtRestMb)}/${round(r.peakRssUnderLoadMb)}/${round(r.peakRssMb)}`],
   ['Redis B/job', (r) => (r.redisBytesPerJob === undefined ? '-' : round(r.redisBytesPerJob))],
-  ['failed', (r) => String([r.firstPage1, r.firstPage50, r.deepPage, r.lookups, r.count].reduce((sum, load) => sum + load.failed, 0))],
+  ['answers', (r) => String(loadsOf(r).reduce((sum, load) => sum + load.requests, 0))],
+  ['failed', (r) => String(loadsOf(r).reduce((sum, load) => sum + load.failed, 0))],
 ];
 
 export function formatScale(report: ScaleReport): string {
@@ -38,7 +41,8 @@ export function formatScale(report: ScaleReport): string {
     'first page / filled: seconds from the gateway spawn to a first page of 20 jobs with every part complete / to every source read in full;',
     '(L): ListBackupJobs calls until then, all Regions; fill CPU: seconds of CPU of the gateway / the sandbox until filled. Latencies in ms; page: the first 20 jobs; deep: 20 jobs created before 20 days ago;',
     '50 ids: nodes(ids:) of 50 jobs; count: totalCount of FAILED jobs; all at 1 connection but page 50c. L/refresh: ListBackupJobs calls of',
-    'one source per refresh at steady state. RSS in MiB: at rest once filled, peak under the loads, peak over the whole run. failed: answers with errors or non-2xx.',
+    'one source per refresh at steady state. RSS in MiB: at rest once filled, peak under the loads, peak over the whole run.',
+    'answers: served by the five loads together (a latency is "-" where a load got none); failed: answers with errors or non-2xx.',
   ].join('\n');
 }
 
