@@ -5,7 +5,12 @@ import { parseArgs } from 'node:util';
 import { numberOption } from './cli.js';
 import { leakedSecrets } from './processes.js';
 import { formatTable, formatTimed, judgeTargets, missedGates } from './report.js';
-import { runBench, writeReport } from './run.js';
+import { reportOf, runBench, writeReport, writeText, type BenchOptions, type BenchRun } from './run.js';
+import { runScale } from './scale.js';
+import { formatScale, scalePlot } from './scale-report.js';
+
+/** The scenario that runs only when named. */
+const SCALE = 'scale';
 
 const USAGE = `npm run bench -- [options]
   --duration <s>       measured seconds per scenario and connection count (default 10)
@@ -13,7 +18,17 @@ const USAGE = `npm run bench -- [options]
   --connections <n,..> connection counts to run each scenario at (default 1,50)
   --latency <ms>       delay of every upstream call in the sandbox (default 25)
   --scenario <name,..> dashboard, detail, federation, one-job, and the timed noisy-neighbour,
-                       traversal, polling, replicas (default all)
+                       traversal, polling, replicas (default all of these); and scale, which
+                       runs only when named, as it takes minutes (about 10 at its defaults)
+  --scale-jobs <n,..>  scale: jobs in the 30-day window of each one-Region run
+                       (default 1000,10000,100000,1000000)
+  --scale-regions <n,..>     scale: Region counts; 1 runs each of --scale-jobs, any other one
+                             run of --scale-region-jobs per Region (default 1,4,17)
+  --scale-region-jobs <n>    scale: jobs per Region of the runs of several Regions (default 60000)
+  --scale-window <s>   scale: seconds of each first-page load; the deep page, lookups and count
+                       get half (default 2)
+  --scale-refreshes <n>      scale: refreshes counted at steady state per size (default 2)
+  --scale-plot <file>  scale: the SVG plot (default bench-results/scale.svg)
   --neighbour-duration <s>   seconds the noisy neighbour's victim is measured alone, then beside
                              the attacker (default 20)
   --polling-duration <s>     seconds of polling in polling and replicas (default 60)
@@ -24,7 +39,8 @@ const USAGE = `npm run bench -- [options]
   --observability      serve and scrape metrics, export traces to a local OTLP sink, log JSON
                        (compare with a run without it for the overhead; see docs/observability.md)
   --redis              every gateway keeps its shared state in a redis-server the run starts
-                       (a database each), as replicas with REDIS_URL do; needs redis-server
+                       (a database each), as replicas with REDIS_URL do; needs redis-server;
+                       scale then measures Redis memory per job
   --profile            write a V8 CPU profile of each gateway run to bench-results/profiles/<run>;
                        npx tsx bench/profile-summary.ts bench-results/profiles/<run> ranks its measured phase
   --out <file>         JSON report (default bench-results/latest.json)`;
@@ -39,6 +55,12 @@ const { values } = parseArgs({
     'neighbour-duration': { type: 'string', default: '20' },
     'polling-duration': { type: 'string', default: '60' },
     'polling-connections': { type: 'string', default: '200' },
+    'scale-jobs': { type: 'string', default: '1000,10000,100000,1000000' },
+    'scale-regions': { type: 'string', default: '1,4,17' },
+    'scale-region-jobs': { type: 'string', default: '60000' },
+    'scale-window': { type: 'string', default: '2' },
+    'scale-refreshes': { type: 'string', default: '2' },
+    'scale-plot': { type: 'string', default: 'bench-results/scale.svg' },
     short: { type: 'boolean', default: false },
     'no-ceiling': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
@@ -56,29 +78,55 @@ if (values.help) {
   process.exit(0);
 }
 
-const { report, gatewayOutput, secrets } = await runBench({
+const scenarios = values.scenario?.split(',');
+const others = scenarios?.filter((name) => name !== SCALE);
+const integers = (name: string, raw: string) => raw.split(',').map((count) => Math.round(positive(name, count)));
+const log = (line: string) => console.error(`bench: ${line}`);
+const failed = (error: unknown) => {
+  console.error(`The bench failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+};
+
+const options: BenchOptions = {
   durationS: positive('duration', values.duration),
   warmupS: positive('warmup', values.warmup, true),
-  connections: values.connections.split(',').map((count) => Math.round(positive('connections', count))),
+  connections: integers('connections', values.connections),
   latencyMs: positive('latency', values.latency, true),
   short: values.short,
   neighbourS: positive('neighbour-duration', values['neighbour-duration']),
   pollingS: positive('polling-duration', values['polling-duration']),
   pollingConnections: Math.round(positive('polling-connections', values['polling-connections'])),
-  ...(values.scenario ? { scenarios: values.scenario.split(',') } : {}),
+  ...(others ? { scenarios: others } : {}),
   ceiling: !values['no-ceiling'],
   ...(values.profile ? { profileDir: 'bench-results/profiles' } : {}),
   observability: values.observability,
   redis: values.redis,
-  log: (line) => console.error(`bench: ${line}`),
-}).catch((error: unknown) => {
-  console.error(`The bench failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+  log,
+};
+const run: BenchRun =
+  !others || others.length > 0 ? await runBench(options).catch(failed) : { report: reportOf(options), gatewayOutput: '', secrets: [] };
+const { report, secrets } = run;
+let { gatewayOutput } = run;
+if (scenarios?.includes(SCALE)) {
+  const scale = await runScale({
+    jobs: integers('scale-jobs', values['scale-jobs']),
+    regions: integers('scale-regions', values['scale-regions']),
+    regionJobs: Math.round(positive('scale-region-jobs', values['scale-region-jobs'])),
+    windowS: positive('scale-window', values['scale-window']),
+    refreshes: Math.round(positive('scale-refreshes', values['scale-refreshes'])),
+    redis: values.redis,
+    log,
+  }).catch(failed);
+  report.scale = scale.report;
+  gatewayOutput += `\n${scale.gatewayOutput}`;
+  secrets.push(...scale.secrets);
+  writeText(values['scale-plot'], scalePlot(scale.report));
+}
 writeReport(report, values.out);
 
 if (report.results.length > 0) console.log(`${formatTable(report)}\n`);
 if (report.timed.length > 0) console.log(`${formatTimed(report)}\n`);
+if (report.scale) console.log(`${formatScale(report.scale)}\n\nplot: ${values['scale-plot']}\n`);
 if (report.observed) {
   const { scrapes, traceExports, traceBytes } = report.observed;
   console.log(`observability on: ${scrapes} scrapes of /metrics, ${traceExports} trace exports (${Math.round(traceBytes / 1024)} KiB) received\n`);

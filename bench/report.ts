@@ -42,16 +42,20 @@ const COLUMNS: Column[] = [
   { title: 'ratio', cell: (r) => (r.ceilingRatio !== undefined ? round(r.ceilingRatio, 2) : '-') },
 ];
 
-export function formatTable(report: BenchReport): string {
-  const columns = COLUMNS.filter((column) => !report.options.short || column.calls);
-  const header = columns.map((column) => column.title);
-  const rows = report.results.map((result) => columns.map((column) => column.cell(result)));
+/** Rows under a header as a Markdown table, each column as wide as its widest cell. */
+export function textTable(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+export function formatTable(report: BenchReport): string {
+  const columns = COLUMNS.filter((column) => !report.options.short || column.calls);
   return [
-    line(header),
-    `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`,
-    ...rows.map(line),
+    textTable(
+      columns.map((column) => column.title),
+      report.results.map((result) => columns.map((column) => column.cell(result))),
+    ),
     '',
     'cold calls: of the first request, on a gateway just started. upstream calls/op: of the measured load, the read models filled.',
     'L ListBackupJobs, D DescribeBackupJob, SP SailPoint list calls (all tenants), T SailPoint token calls.',
@@ -94,6 +98,7 @@ export function judgeTargets(report: BenchReport): string[] {
   for (const result of report.timed) {
     for (const { met, text } of result.verdicts) verdict(met, `${result.scenario}: ${text}`);
   }
+  for (const { met, text } of report.scale?.verdicts ?? []) verdict(met, `scale: ${text}`);
   return verdicts;
 }
 
@@ -108,6 +113,7 @@ export function formatTimed(report: BenchReport): string {
 export function missedGates(report: BenchReport): boolean {
   return (
     report.results.some((result) => result.missedCallTargets.length > 0) ||
-    report.timed.some((result) => result.verdicts.some((verdict) => verdict.gate && !verdict.met))
+    report.timed.some((result) => result.verdicts.some((verdict) => verdict.gate && !verdict.met)) ||
+    (report.scale?.verdicts.some((verdict) => verdict.gate && !verdict.met) ?? false)
   );
 }

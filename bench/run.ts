@@ -1,21 +1,17 @@
-// The benchmark: the sandbox and the real gateway entry in processes of their own, load on loopback
-// with autocannon, upstream calls counted by the sandbox, CPU and memory read from /proc, and the
-// in-memory ceiling measured in the same run; then the timed scenarios (bench/timed.ts) on gateways of their own.
+// The benchmark: the sandbox and the real gateway entry in processes of their own, measured loads
+// (bench/measure.ts), upstream calls counted by the sandbox, and the in-memory ceiling measured in
+// the same run; then the timed scenarios (bench/timed.ts) on gateways of their own.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import autocannon, { type Result } from 'autocannon';
 import { Questioner } from './ipc.js';
+import { measure, quiet, type Measurement, type Target } from './measure.js';
 import { startObservabilityLoad, type ObservabilityLoad } from './observability.js';
 import type { ProfileWindow } from './profile-summary.js';
 import {
   benchNow,
-  cpuMs,
   GRAPHQL_HEADERS,
   readyMessage,
-  RssSampler,
-  rssMb,
   secretsHandedOut,
   spawnGateway,
   spawnTs,
@@ -26,6 +22,7 @@ import {
 } from './processes.js';
 import type { RedisServer } from '../test/support/redis.js';
 import type { SandboxReady, UpstreamCalls } from './sandbox-process.js';
+import type { ScaleReport } from './scale.js';
 import { buildScenarios, missedCallTargets, refreshesWithin, upstreamChainMs, type CallsPerOp, type Scenario, type UpstreamShape } from './scenarios.js';
 import { runTimedScenario, SHORT_TIMED_SCENARIOS, TIMED_SCENARIOS, type TimedHarness, type TimedResult } from './timed.js';
 
@@ -56,33 +53,12 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-const SHORT_REQUESTS = 5;
-
 /**
  * A short run counts what the read models cost while fresh, right after the first request filled
  * them; a minute of freshness keeps them so however slowly a busy CI machine runs its few requests.
  */
 const SHORT_RUN_FRESHNESS = { refreshAfterMs: 60_000, maxStalenessMs: 60_000, staleIfErrorMs: 300_000 };
 
-export interface Measurement {
-  /** Requests served: 2xx answers that carried no GraphQL errors. */
-  requests: number;
-  /** Requests served per second of measured load. */
-  requestsPerSecond: number;
-  /** Latency of the 2xx answers (with or without GraphQL errors; autocannon leaves the others out). */
-  p50Ms: number;
-  p99Ms: number;
-  /**
-   * Non-2xx answers, plus answers that carried GraphQL errors, plus connection errors and timeouts
-   * (autocannon's counts, summed: a non-2xx answer that carries errors counts twice).
-   */
-  failed: number;
-  /** The process's CPU time during the measured load over the requests served. */
-  cpuMsPerOp: number;
-  peakRssMb: number;
-  rssAfterWarmupMb: number;
-  rssEndMb: number;
-}
 
 export interface ScenarioResult {
   scenario: string;
@@ -116,6 +92,8 @@ export interface BenchReport {
   timed: TimedResult[];
   /** With `observability`: what the scraper and the trace sink saw over the whole run. */
   observed?: { scrapes: number; traceExports: number; traceBytes: number };
+  /** The scale scenario's figures, per organization size (bench/scale.ts). */
+  scale?: ScaleReport;
 }
 
 /** The report, and what the gateways printed: kept off the report, for checking that no secret handed out is in it. */
@@ -133,12 +111,6 @@ interface GatewayRun extends GatewayProcess {
   profileDir: string | undefined;
 }
 
-interface Target {
-  url: string;
-  pid: number;
-  /** Upstream calls so far, for telling when a target has gone quiet. */
-  quietCheck: () => Promise<number>;
-}
 
 export async function runBench(options: BenchOptions): Promise<BenchRun> {
   const log = options.log ?? (() => undefined);
@@ -299,12 +271,9 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
       log(`${name}: timed scenario`);
       timed.push(await runTimedScenario(name, harness, timedOptions));
     }
-    const { log: _log, ...recorded } = options;
     return {
       report: {
-        startedAt: new Date().toISOString(),
-        options: recorded,
-        machine: { cpus: availableParallelism(), node: process.version },
+        ...reportOf(options),
         results,
         timed,
         ...(observability ? { observed: observability.seen() } : {}),
@@ -324,87 +293,6 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
     ]);
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-async function measure(
-  target: Target,
-  scenario: Scenario,
-  connections: number,
-  options: BenchOptions,
-  resetCalls: () => Promise<unknown>,
-): Promise<{ measurement: Measurement; sent: number; callsS: number; from: number; to: number }> {
-  const request = { method: 'POST', headers: GRAPHQL_HEADERS, body: scenario.body };
-  const load = { url: target.url, ...request };
-  await autocannon(
-    options.short ? { ...load, connections: 1, amount: 2 } : { ...load, connections, duration: options.warmupS },
-  );
-  // A short run sends its requests one after another and waits for each, so nothing is left in flight.
-  if (!options.short) await quiet(target.quietCheck);
-  await resetCalls();
-
-  const cpuBefore = cpuMs(target.pid);
-  const rssAfterWarmupMb = rssMb(target.pid);
-  const sampler = new RssSampler(target.pid);
-  const from = performance.now();
-  // Served: a 2xx answer without GraphQL errors. An answer that carries errors (a throttled or failed
-  // source) is a mismatch, and counts as failed, not as served; so do non-2xx answers.
-  const hasErrors = (body: string) => body.includes('"errors":');
-  let served = 0;
-  const result: Result = await autocannon({
-    url: target.url,
-    requests: [
-      {
-        ...request,
-        onResponse: (status, body) => {
-          if (status >= 200 && status < 300 && !hasErrors(body)) served++;
-        },
-      },
-    ],
-    ...(options.short ? { connections: 1, amount: SHORT_REQUESTS } : { connections, duration: options.durationS }),
-    verifyBody: (body) => !hasErrors(body),
-  });
-  const cpuUsedMs = cpuMs(target.pid) - cpuBefore;
-  const to = performance.now();
-  // The requests under way when the load stopped make their upstream calls after it.
-  const lastCallAt = options.short ? to : await quiet(target.quietCheck);
-  const peakRssMb = sampler.stop();
-
-  return {
-    sent: result.requests.sent,
-    callsS: (lastCallAt - from) / 1000,
-    from,
-    to,
-    measurement: {
-      requests: served,
-      requestsPerSecond: served / result.duration,
-      p50Ms: result.latency.p50,
-      p99Ms: result.latency.p99,
-      failed: result.non2xx + result.mismatches + result.errors,
-      cpuMsPerOp: served > 0 ? cpuUsedMs / served : Number.NaN,
-      peakRssMb,
-      rssAfterWarmupMb,
-      rssEndMb: rssMb(target.pid),
-    },
-  };
-}
-
-/**
- * Waits until the upstream calls so far (`count`) have not changed for a second (at most 20 s), so
- * that operations the load generator cut off at its end are finished, and counted, before the next
- * phase. Returns when the last call was seen (to a quarter of a second), or when it began if none came.
- */
-async function quiet(count: () => Promise<number>): Promise<number> {
-  let last = await count();
-  let lastCallAt = performance.now();
-  let still = 0;
-  for (let waited = 0; waited < 20_000 && still < 1_000; waited += 250) {
-    await sleep(250);
-    const current = await count();
-    if (current !== last) lastCallAt = performance.now();
-    still = current === last ? still + 250 : 0;
-    last = current;
-  }
-  return lastCallAt;
 }
 
 /** The target's first request, alone, which must get the answer the scenario asks for. */
@@ -436,8 +324,19 @@ function perOp(calls: UpstreamCalls, operations: number): CallsPerOp {
   };
 }
 
+/** A report of no scenario yet: when it was made, with what options, on what machine. */
+export function reportOf(options: BenchOptions): BenchReport {
+  const { log: _log, ...recorded } = options;
+  return { startedAt: new Date().toISOString(), options: recorded, machine: { cpus: availableParallelism(), node: process.version }, results: [], timed: [] };
+}
+
 export function writeReport(report: BenchReport, path: string): void {
+  writeText(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** Writes a file, making its folder first. */
+export function writeText(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(path, text);
 }
 
