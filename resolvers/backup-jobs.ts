@@ -3,6 +3,7 @@
 import { badUserInput, pageSizeOutOfRange, quoted } from '../src/model/errors.js';
 import type { BackupJobFilter, BackupJobModel, KindConditions, Warning } from '../src/model/job.js';
 import { toGraphQLError } from '../src/model/upstream-errors.js';
+import { floorPosition } from '../src/model/order.js';
 import type { SourcePart } from '../src/read-model/source-read-model.js';
 import type { GatewaySource } from '../src/source-kind.js';
 import type { SourceKind } from '../src/sources.js';
@@ -90,7 +91,8 @@ export async function listBackupJobs(
   const accept = (job: BackupJobModel) => matchesCommon(job, filter) && bySource.get(job.sourceName)!.matches?.(job, filter) !== false;
   const page = assemblePage(
     parts.map((part) => ({ sourceName: part.sourceName, jobs: part.snapshot?.jobs ?? null, completeAfter: part.snapshot?.completeAfter ?? null })),
-    { first, after, accept },
+    // Jobs created at or after createdBefore come first in the order and are all refused: skip them by a search.
+    { first, after, accept, from: filter.createdBefore ? floorPosition(filter.createdBefore.getTime() - 1) : null },
   );
   const pageSources = parts.map((part) => describePart(part, bySource.get(part.sourceName)!, page.heldBack.has(part.sourceName), reportPartialError));
   const edges = page.items.map((node, index) => new PageEdge(page.cursors[index]!, node, scope));

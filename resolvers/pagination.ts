@@ -123,16 +123,23 @@ export interface Page<Job extends ReadableJob> {
  */
 export function assemblePage<Job extends ReadableJob>(
   parts: readonly PagePart<Job>[],
-  options: { first: number; after: Cursor | null; accept: (job: Job) => boolean },
+  options: {
+    first: number;
+    after: Cursor | null;
+    accept: (job: Job) => boolean;
+    /** Where accepted jobs can start, when the filter bounds creation time: the jobs before it are skipped by a search, not one by one. */
+    from?: Position | null;
+  },
 ): Page<Job> {
-  const { first, after, accept } = options;
+  const { first, after, accept, from = null } = options;
   const candidates: Job[] = [];
   for (const part of parts) {
     if (!part.jobs) continue;
     const floor = part.completeAfter ?? null;
     // One more than a page per source tells whether anything is left after this page.
     let taken = 0;
-    for (let index = firstAfter(part.jobs, positionFor(after, part.sourceName)); index < part.jobs.length && taken <= first; index++) {
+    const start = Math.max(firstAfter(part.jobs, positionFor(after, part.sourceName)), firstAfter(part.jobs, from));
+    for (let index = start; index < part.jobs.length && taken <= first; index++) {
       const job = part.jobs[index]!;
       // Below its floor a part may lack jobs: what it holds there waits until the part is read that far.
       if (floor !== null && (job.createdAt?.getTime() ?? 0) <= floor) break;

@@ -1,7 +1,7 @@
 // The cross-source page on its own: order, filters, cursors, and parts missing from some pages.
 import { describe, expect, it } from 'vitest';
 import { assemblePage, cursorScope, decodeCursor, encodeCursor, type Cursor, type PagePart } from '../resolvers/pagination.js';
-import type { ReadableJob } from '../src/model/order.js';
+import { floorPosition, type ReadableJob } from '../src/model/order.js';
 
 type Job = ReadableJob & { ok?: boolean };
 const job = (createdAt: number, sourceName: string, id = `${sourceName}${createdAt}`, ok = true): Job => ({
@@ -40,6 +40,20 @@ describe('assemblePage', () => {
     const result = page([part('a', [job(9, 'a'), job(8, 'a', 'no', false)])], 1);
     expect(keys(result.items)).toEqual(['a9']);
     expect(result.hasNextPage).toBe(false);
+  });
+
+  it('pages the same jobs when it starts from a creation-time bound, found by a search, as when it walks to them', () => {
+    const a = part('a', [job(9, 'a'), job(7, 'a'), job(5, 'a'), job(3, 'a')]);
+    const b = part('b', [job(8, 'b'), job(6, 'b'), job(4, 'b')]);
+    const before6 = (j: Job) => j.createdAt!.getTime() < 6;
+    const one = assemblePage([a, b], { first: 2, after: null, accept: before6, from: floorPosition(5) });
+    expect(keys(one.items)).toEqual(['a5', 'b4']);
+    const two = assemblePage([a, b], { first: 2, after: one.endCursor, accept: before6, from: floorPosition(5) });
+    expect(keys(two.items)).toEqual(['a3']);
+    expect(two.hasNextPage).toBe(false);
+    const walked = assemblePage([a, b], { first: 2, after: null, accept: before6 });
+    expect(walked.items).toEqual(one.items);
+    expect(walked.endCursor).toEqual(one.endCursor);
   });
 
   it('keeps a source read only back to its floor at the floor, holds it back there, and delivers its older jobs once read', () => {
