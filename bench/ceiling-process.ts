@@ -19,6 +19,8 @@ import { announceReady, answerQuestions } from './ipc.js';
  */
 class InMemoryAwsSource extends AwsBackupSource {
   private listed: Promise<AwsBackupJobModel[]> | undefined;
+  /** Read in full, as one listing kept in memory: the refreshes by time would go upstream. */
+  override readonly byTime = undefined;
 
   override listJobs() {
     this.listed ??= super.listJobs();

@@ -126,7 +126,7 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
    * source by what changed and fills a first read in by time slices. Its bounds are exclusive; a
    * slice's upper bound is sent one millisecond later, so that slices that meet leave no job out.
    */
-  readonly byTime: TimeSlicedListing<AwsBackupJobModel> = {
+  readonly byTime?: TimeSlicedListing<AwsBackupJobModel> = {
     windowMs: LIST_WINDOW_MS,
     listCreated: (after, before, maxPages) =>
       this.list(

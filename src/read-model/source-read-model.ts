@@ -374,18 +374,16 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     if (!byTime) value = this.listedInFull(await this.adapter.listJobs());
     else if (!latest || latest.value.small) value = await this.firstOrSmall(byTime);
     else value = this.withChanges(latest.value, await byTime.listChanged(sinceOf(latest.value.seen)));
-    const stored: Stored<StoredJobs<Job>> = { value, fetchedAt: askedAt };
-    await this.store(stored);
-    const snapshot = this.snapshotOf(stored);
-    this.sweepIfDue(snapshot);
+    const snapshot = await this.store({ value, fetchedAt: askedAt });
+    this.sweepIfDue();
     return snapshot;
   }
 
-  private async store(stored: Stored<StoredJobs<Job>>): Promise<void> {
+  /** Shares a version of the list, and makes it this replica's latest, which the next refresh builds on should the shared copy expire first. */
+  private async store(stored: Stored<StoredJobs<Job>>): Promise<Snapshot<Job>> {
     // Kept for as long as it may be served at all: stale-if-error is the longest of the bounds.
     await this.state.write(this.snapshotKey, stored, Math.max(1, this.adapter.freshness.staleIfErrorMs));
-    // And this replica's latest, which the next refresh builds on should the shared copy expire first.
-    this.snapshotOf(stored);
+    return this.snapshotOf(stored);
   }
 
   /** Ends the background listing: the source is going away. */
@@ -393,11 +391,16 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     this.stopped = true;
   }
 
-  /** A source's whole list, as one listing returned it. */
+  /** A source's whole list, as one listing returned it (each job once). */
   private listedInFull(jobs: Job[], small = false): StoredJobs<Job> {
     jobs.sort(byPosition);
-    const related = this.adapter.relate ? this.adapter.relate(jobs, null) : jobs;
+    const related = this.related(jobs, null);
     return { jobs: related, completeAfter: null, sweep: null, seen: horizonOf(related), listedInFullAt: this.now(), small };
+  }
+
+  /** The list with what its jobs' neighbours tell of them (see SourceAdapter.relate). */
+  private related(jobs: Job[], changed: readonly Job[] | null): Job[] {
+    return this.adapter.relate ? this.adapter.relate(jobs, changed) : jobs;
   }
 
   /**
@@ -434,10 +437,8 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       before = after;
       after -= 3 * (newest - after);
     }
-    const { jobs } = editJobs([], { listed });
-    const related = this.adapter.relate ? this.adapter.relate(jobs, null) : jobs;
-    const seen = horizonOf(related);
-    return { jobs: related, completeAfter: after <= windowStart ? null : after, sweep: null, seen, listedInFullAt: this.now(), small: false };
+    // The pages and slices overlap: each job once.
+    return { ...this.listedInFull(editJobs([], { listed }).jobs), completeAfter: after <= windowStart ? null : after };
   }
 
   /** A stored list with the changes the upstream just listed: new and changed jobs in, aged ones out. */
@@ -451,8 +452,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     };
     const { jobs, changed, dropped, removed } = editJobs(value.jobs, edit);
     if (changed.length === 0 && removed === 0) return value;
-    const related = this.adapter.relate ? this.adapter.relate(jobs, changed) : jobs;
-    const next = { ...value, jobs: related, seen: later(value.seen, horizonOf(changed)) };
+    const next = { ...value, jobs: this.related(jobs, changed), seen: later(value.seen, horizonOf(changed)) };
     this.changes.set(next, { from: value, added: changed, dropped });
     return next;
   }
@@ -462,13 +462,13 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
    * older slices of a first read, or a reconciliation (every slice listed again) every
    * reconcileAfterMs. It never runs in a reader's path, and one replica at a time does it.
    */
-  private sweepIfDue(snapshot: Snapshot<Job>): void {
+  private sweepIfDue(): void {
     const { byTime } = this.adapter;
     if (!byTime || this.sweeping || this.stopped) return;
-    const value = this.storedValue;
+    const value = this.decodedFrom;
     if (!value || value.small) return;
     const due = value.completeAfter !== null || value.sweep !== null || this.now() - value.listedInFullAt >= this.reconcileAfterMs;
-    if (!due || snapshot.fetchedAt !== this.decoded?.fetchedAt) return;
+    if (!due) return;
     this.sweeping = this.sweep(byTime)
       .catch((error: unknown) => {
         if (this.stopped) return;
@@ -579,10 +579,6 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     return { value, fetchedAt: this.decoded.fetchedAt };
   }
 
-  /** The stored value the latest snapshot was built from. */
-  private get storedValue(): StoredJobs<Job> | undefined {
-    return this.decodedFrom;
-  }
 }
 
 /** The newest creation and completion times a list holds (epoch ms). */
