@@ -109,6 +109,36 @@ describe('SourceReadModel', () => {
     expect(adapter.lists).toBe(2);
   });
 
+  it('dates a refresh that found nothing new by when it asked, and keeps the very jobs it had', async () => {
+    const { adapter, model, reader, advance } = setup();
+    const first = (await model.read(reader())).snapshot!;
+    advance(5_001);
+    const again = (await model.read(reader())).snapshot!;
+    expect(again.fetchedAt).toBe(first.fetchedAt + 5_001);
+    expect(again.jobs).toBe(first.jobs);
+    await model.read(reader());
+    expect(adapter.lists).toBe(2);
+  });
+
+  it('tells its listeners what each new version changed, and nothing of a refresh that changed nothing', async () => {
+    const { adapter, model, reader, advance } = setup();
+    const told: { added: string[]; dropped: string[]; backfill: boolean }[] = [];
+    const stop = model.onChange((change) => told.push({ added: keysOf(change.added)!, dropped: keysOf(change.dropped)!, backfill: change.backfill }));
+    const first = (await model.read(reader())).snapshot!;
+    adapter.jobs = [job(2), job(3, false)];
+    advance(5_001);
+    const second = (await model.read(reader())).snapshot!;
+    expect(second.jobs[1]).toBe(first.jobs[0]);
+    advance(5_001);
+    await model.read(reader());
+    stop();
+    adapter.jobs = [job(2), job(3)];
+    advance(5_001);
+    await model.read(reader());
+    expect(adapter.lists).toBe(4);
+    expect(told).toEqual([{ added: ['src:3'], dropped: ['src:1'], backfill: false }]);
+  });
+
   it('serves the last good read marked stale while refreshes fail, up to staleIfErrorMs, then nothing', async () => {
     const { adapter, model, reader, advance } = setup();
     const good = await model.read(reader());

@@ -99,6 +99,27 @@ export interface SnapshotChange<Job extends ReadableJob = ReadableJob> {
   readonly dropped: readonly Job[];
 }
 
+/**
+ * What one new version of a source's list changed, told to listeners on the replica that made it
+ * (others learn of it through whatever the listener shares, such as a pub/sub channel).
+ */
+export interface SourceChange<Job extends ReadableJob = ReadableJob> {
+  readonly sourceName: string;
+  /** New jobs, and the new versions of changed ones. */
+  readonly added: readonly Job[];
+  /** Jobs that left, and the old versions of changed ones. */
+  readonly dropped: readonly Job[];
+  /**
+   * The older jobs a first read of a large source fills in behind its newest: listed for the first
+   * time, not changed upstream.
+   */
+  readonly backfill: boolean;
+  /** When the upstream was asked for the version this change made (epoch ms). */
+  readonly fetchedAt: number;
+}
+
+export type SourceChangeListener<Job extends ReadableJob = ReadableJob> = (change: SourceChange<Job>) => void;
+
 /** What one reader gets of a source. */
 export interface SourcePart<Job extends ReadableJob = ReadableJob> {
   sourceName: string;
@@ -175,7 +196,8 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   /** The stored value `decoded` was built from. */
   private decodedFrom: StoredJobs<Job> | undefined;
   /** How this replica made a stored value from the one before, while that value lives. */
-  private readonly changes = new WeakMap<StoredJobs<Job>, { from: StoredJobs<Job>; added: readonly Job[]; dropped: readonly Job[] }>();
+  private readonly changes = new WeakMap<StoredJobs<Job>, VersionChange<Job>>();
+  private readonly listeners = new Set<SourceChangeListener<Job>>();
   /** The background listing of older slices or a reconciliation, while this replica runs one. */
   private sweeping: Promise<void> | undefined;
   private stopped = false;
@@ -198,6 +220,15 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
 
   private get reconcileAfterMs(): number {
     return this.adapter.freshness.reconcileAfterMs ?? RECONCILE_AFTER_MS;
+  }
+
+  /**
+   * Calls `listener` with what each new version of the list changed, for the versions this replica
+   * makes (refreshes, and the slices of a fill or a reconciliation); returns the way to stop.
+   */
+  onChange(listener: SourceChangeListener<Job>): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** When the cached snapshot was fetched, without reading upstream; null when none is cached. */
@@ -371,19 +402,35 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     const askedAt = this.now();
     const { byTime } = this.adapter;
     let value: StoredJobs<Job>;
-    if (!byTime) value = this.listedInFull(await this.adapter.listJobs());
-    else if (!latest || latest.value.small) value = await this.firstOrSmall(byTime);
+    if (!byTime) value = this.relisted(latest?.value, this.listedInFull(await this.adapter.listJobs()));
+    else if (!latest || latest.value.small) value = this.relisted(latest?.value, await this.firstOrSmall(byTime));
     else value = this.withChanges(latest.value, await byTime.listChanged(sinceOf(latest.value.seen)));
     const snapshot = await this.store({ value, fetchedAt: askedAt });
     this.sweepIfDue();
     return snapshot;
   }
 
-  /** Shares a version of the list, and makes it this replica's latest, which the next refresh builds on should the shared copy expire first. */
+  /**
+   * Shares a version of the list, makes it this replica's latest (which the next refresh builds on
+   * should the shared copy expire first), and tells the listeners what it changed.
+   */
   private async store(stored: Stored<StoredJobs<Job>>): Promise<Snapshot<Job>> {
     // Kept for as long as it may be served at all: stale-if-error is the longest of the bounds.
     await this.state.write(this.snapshotKey, stored, Math.max(1, this.adapter.freshness.staleIfErrorMs));
-    return this.snapshotOf(stored);
+    const known = this.decodedFrom;
+    const snapshot = this.snapshotOf(stored);
+    const change = this.changes.get(stored.value);
+    if (change && stored.value !== known && this.listeners.size > 0) {
+      const told: SourceChange<Job> = { sourceName: this.name, added: change.added, dropped: change.dropped, backfill: change.backfill, fetchedAt: stored.fetchedAt };
+      for (const listener of this.listeners) {
+        try {
+          listener(told);
+        } catch (error) {
+          log('warn', 'read-model', `[read-model] ${this.name}: a change listener failed (${error instanceof Error ? error.name : 'error'})`, { source: this.name });
+        }
+      }
+    }
+    return snapshot;
   }
 
   /** Ends the background listing: the source is going away. */
@@ -396,6 +443,21 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     jobs.sort(byPosition);
     const related = this.related(jobs, null);
     return { jobs: related, completeAfter: null, sweep: null, seen: horizonOf(related), listedInFullAt: this.now(), small };
+  }
+
+  /**
+   * A list read in full, as a change of the version before it: the jobs listed as they were stay
+   * the very objects they were (so nothing that holds them sees a change), and the change is what
+   * differs. Costs one comparison per job, once per refresh.
+   */
+  private relisted(before: StoredJobs<Job> | undefined, after: StoredJobs<Job>): StoredJobs<Job> {
+    if (!before) return after;
+    const edited = this.withChanges(before, after.jobs, { after: null, before: Number.POSITIVE_INFINITY });
+    const changed = edited !== before;
+    if (!changed && before.completeAfter === after.completeAfter && before.small === after.small) return before;
+    const next = { ...after, jobs: edited.jobs, seen: horizonOf(edited.jobs) };
+    if (changed) this.changes.set(next, this.changes.get(edited)!);
+    return next;
   }
 
   /** The list with what its jobs' neighbours tell of them (see SourceAdapter.relate). */
@@ -453,7 +515,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     const { jobs, changed, dropped, removed } = editJobs(value.jobs, edit);
     if (changed.length === 0 && removed === 0) return value;
     const next = { ...value, jobs: this.related(jobs, changed), seen: later(value.seen, horizonOf(changed)) };
-    this.changes.set(next, { from: value, added: changed, dropped });
+    this.changes.set(next, { from: value, added: changed, dropped, backfill: false });
     return next;
   }
 
@@ -516,6 +578,8 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
         const next: StoredJobs<Job> = filling
           ? { ...edited, completeAfter: done ? null : after }
           : { ...edited, sweep: done ? null : { before: after, startedAt }, ...(done ? { listedInFullAt: startedAt } : {}) };
+        const change = edited === current.value ? undefined : this.changes.get(edited);
+        if (change) this.changes.set(next, { ...change, backfill: filling });
         await this.store({ value: next, fetchedAt: current.fetchedAt });
       });
       // Slices of about a few pages each, whatever the source's rate of jobs.
@@ -543,27 +607,33 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     return stored ? this.snapshotOf(stored) : undefined;
   }
 
-  /** The indexed snapshot of a stored list, built once per stored version and replica. */
+  /**
+   * The indexed snapshot of a stored list, built once per stored version and replica. A version
+   * stored again by a refresh that found nothing new is the same jobs, index and answers, fetched later.
+   */
   private snapshotOf(stored: Stored<StoredJobs<Job>>): Snapshot<Job> {
-    if (this.decodedFrom !== stored.value) {
-      const change = this.changes.get(stored.value);
-      const since = change && this.decoded && change.from === this.decodedFrom ? { memo: this.decoded.memo, added: change.added, dropped: change.dropped } : undefined;
-      this.decodedFrom = stored.value;
-      const { jobs } = stored.value;
-      let byKey: Map<string, Job> | undefined;
-      this.decoded = {
-        jobs,
-        // Built on the first lookup by key: most versions of a large list are only paged.
-        get byKey() {
-          return (byKey ??= new Map(jobs.map((job) => [job.key, job])));
-        },
-        fetchedAt: stored.fetchedAt,
-        completeAfter: stored.value.completeAfter,
-        memo: new Map(),
-        ...(since ? { since } : {}),
-      };
+    const decoded = this.decoded;
+    if (decoded && this.decodedFrom === stored.value) {
+      if (decoded.fetchedAt !== stored.fetchedAt) this.decoded = refetched(decoded, stored.fetchedAt);
+      return this.decoded!;
     }
-    return this.decoded!;
+    const change = this.changes.get(stored.value);
+    const since = change && decoded && change.from === this.decodedFrom ? { memo: decoded.memo, added: change.added, dropped: change.dropped } : undefined;
+    this.decodedFrom = stored.value;
+    const { jobs } = stored.value;
+    let byKey: Map<string, Job> | undefined;
+    this.decoded = {
+      jobs,
+      // Built on the first lookup by key: most versions of a large list are only paged.
+      get byKey() {
+        return (byKey ??= new Map(jobs.map((job) => [job.key, job])));
+      },
+      fetchedAt: stored.fetchedAt,
+      completeAfter: stored.value.completeAfter,
+      memo: new Map(),
+      ...(since ? { since } : {}),
+    };
+    return this.decoded;
   }
 
   /**
@@ -579,6 +649,27 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     return { value, fetchedAt: this.decoded.fetchedAt };
   }
 
+}
+
+/** How this replica made a stored version from the one before. */
+interface VersionChange<Job extends ReadableJob> {
+  readonly from: StoredJobs<Job>;
+  readonly added: readonly Job[];
+  readonly dropped: readonly Job[];
+  readonly backfill: boolean;
+}
+
+/** The same snapshot, fetched again at `fetchedAt`: its index and answers carry over. */
+function refetched<Job extends ReadableJob>(snapshot: Snapshot<Job>, fetchedAt: number): Snapshot<Job> {
+  return {
+    jobs: snapshot.jobs,
+    get byKey() {
+      return snapshot.byKey;
+    },
+    fetchedAt,
+    completeAfter: snapshot.completeAfter,
+    memo: snapshot.memo,
+  };
 }
 
 /** The newest creation and completion times a list holds (epoch ms). */
