@@ -61,8 +61,9 @@ const PAGE_SIZE = 1000;
 /** A Describe the identity may not make for that job: the guard sees a call that answered. */
 const DENIED = Symbol('denied');
 
+const HOUR_MS = 60 * 60 * 1000;
 /** How far back ListBackupJobs lists jobs. */
-const LIST_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
+const LIST_WINDOW_MS = 30 * 24 * HOUR_MS;
 
 /** States after which AWS never changes a job again. */
 const SETTLED_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'ABORTED', 'EXPIRED', 'PARTIAL']);
@@ -74,6 +75,11 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
   readonly accountId: string | undefined;
   readonly freshness: AwsSourceConfig['freshness'];
   readonly timeoutMs: number;
+  /**
+   * ListBackupJobs reads by creation and completion time, so the read model refreshes a large
+   * source by what changed and fills a first read in by time slices.
+   */
+  readonly byTime?: TimeSlicedListing<AwsBackupJobModel>;
   /**
    * Set only for a source that reads its own account's jobs. DescribeBackupJob takes no account,
    * and nothing documents that it answers from a management account for a member account's job,
@@ -96,6 +102,7 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
     this.accountId = config.accountId;
     this.freshness = config.freshness;
     this.timeoutMs = config.timeoutMs;
+    this.byTime = this.timeSliced(config.retainedWindowHours * HOUR_MS);
     this.guard = new SourceGuard(config.name, config);
     this.takeBudget = upstreamBudget(state, config);
     this.describeSlots = bulkhead(config.describeConcurrency, Number.POSITIVE_INFINITY);
@@ -122,31 +129,33 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
   }
 
   /**
-   * ListBackupJobs reads by creation and completion time, so the read model refreshes a large
-   * source by what changed and fills a first read in by time slices. Its bounds are exclusive; a
-   * slice's upper bound is sent one millisecond later, so that slices that meet leave no job out.
+   * The listings by time. ListBackupJobs' bounds are exclusive; a slice's upper bound is sent one
+   * millisecond later, so that slices that meet leave no job out.
    */
-  readonly byTime?: TimeSlicedListing<AwsBackupJobModel> = {
-    windowMs: LIST_WINDOW_MS,
-    listCreated: (after, before, maxPages) =>
-      this.list(
-        {
-          ...(after !== null ? { ByCreatedAfter: new Date(after) } : {}),
-          ...(before !== null ? { ByCreatedBefore: new Date(before + 1) } : {}),
-        },
-        maxPages,
-      ),
-    // Three listings at once, one round trip: jobs created since, jobs completed since, and the
-    // running ones, whose progress moves and which may have started since they were listed.
-    listChanged: async ({ createdAfter, completedAfter }) => {
-      const listings = await Promise.all([
-        this.list({ ByCreatedAfter: new Date(createdAfter) }),
-        this.list({ ByCompleteAfter: new Date(completedAfter) }),
-        this.list({ ByState: 'RUNNING' }),
-      ]);
-      return listings.flatMap(({ jobs }) => jobs);
-    },
-  };
+  private timeSliced(retainMs: number): TimeSlicedListing<AwsBackupJobModel> {
+    return {
+      retainMs,
+      windowMs: LIST_WINDOW_MS,
+      listCreated: (after, before, maxPages) =>
+        this.list(
+          {
+            ...(after !== null ? { ByCreatedAfter: new Date(after) } : {}),
+            ...(before !== null ? { ByCreatedBefore: new Date(before + 1) } : {}),
+          },
+          maxPages,
+        ),
+      // Three listings at once, one round trip: jobs created since, jobs completed since, and the
+      // running ones, whose progress moves and which may have started since they were listed.
+      listChanged: async ({ createdAfter, completedAfter }) => {
+        const listings = await Promise.all([
+          this.list({ ByCreatedAfter: new Date(createdAfter) }),
+          this.list({ ByCompleteAfter: new Date(completedAfter) }),
+          this.list({ ByState: 'RUNNING' }),
+        ]);
+        return listings.flatMap(({ jobs }) => jobs);
+      },
+    };
+  }
 
   /** Every job ListBackupJobs returns for this source (AWS keeps them for its list window), each page its own guarded call. */
   async listJobs(): Promise<AwsBackupJobModel[]> {
