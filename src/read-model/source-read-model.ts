@@ -698,6 +698,9 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     }
     const change = this.changes.get(stored.value);
     const since = change && decoded && change.from === this.decodedFrom ? { memo: decoded.memo, added: change.added, dropped: change.dropped } : undefined;
+    // The version before has served its change: without this, each version's change would hold the
+    // one before it, and every version this replica ever made would stay in memory.
+    if (this.decodedFrom) this.changes.delete(this.decodedFrom);
     this.decodedFrom = stored.value;
     const { jobs } = stored.value;
     let byKey: Map<string, Job> | undefined;
