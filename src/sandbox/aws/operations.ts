@@ -4,11 +4,11 @@ import { accessDenied, invalidParameter, missingParameter, notFound } from './er
 import { scanned, type ListFilter, type PagedJobStore } from './list-filter.js';
 import type { ListKey } from './list-order.js';
 import { NextTokens } from './next-token.js';
-import { RECORD_OPERATIONS } from './records.js';
 import { accountRegion, encryptionKeyFor, SPACED_RESOURCE_TYPES, type AccountRegion } from './seed.js';
 import { BACKUP_JOB_STATES, JobStore, listElement, wireRecord, type SandboxJob, type WireBackupJob, type WireLifecycle } from './store.js';
 
-export const OPERATIONS = ['ListBackupJobs', 'DescribeBackupJob', 'StartBackupJob', ...RECORD_OPERATIONS] as const;
+/** The operations the sandbox answers: these three here, the records jobs point at in records.ts. */
+export const OPERATIONS = ['ListBackupJobs', 'DescribeBackupJob', 'StartBackupJob', 'DescribeRecoveryPoint', 'GetBackupPlan', 'DescribeBackupVault'] as const;
 export type OperationName = (typeof OPERATIONS)[number];
 
 /**

@@ -5,8 +5,6 @@ import { Rng } from './rng.js';
 import { accountRegion, cronOf, DAY, type Rule, type Vault } from './seed.js';
 import type { SandboxJob, WireBackupJob, WireLifecycle, WireRecoveryPointCreator } from './store.js';
 
-export const RECORD_OPERATIONS = ['DescribeRecoveryPoint', 'GetBackupPlan', 'DescribeBackupVault'] as const;
-
 /** What the records are read from: the organization's accounts, a Region's jobs, an account's plan rules. */
 export interface RecordSource {
   readonly accounts: readonly string[];
