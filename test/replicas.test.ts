@@ -107,6 +107,27 @@ describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
     }
   });
 
+  it('share the records jobs point at: a recovery point, plan and vault one replica read cost the other nothing', async () => {
+    const [first, second] = await replicas(2, 'records', { refreshAfterMs: 60_000, maxStalenessMs: 60_000, staleIfErrorMs: 300_000 });
+    const job = sandbox.aws.store
+      .jobs('us-east-1')
+      .map(({ record }) => record)
+      .find((record) => record.AccountId === sandbox.aws.store.accounts[0] && record.State === 'COMPLETED' && record.CreatedBy && record.RecoveryPointArn)!;
+    const query = `{ awsBackupJob(backupJobId: "${job.BackupJobId}", sourceName: "aws-us-east-1") {
+      recoveryPoint { recoveryPointArn creationDate } backupPlan { backupPlanName } backupVault { backupVaultName creationDate } } }`;
+    const ask = async (url: string) => (await fetch(url, { method: 'POST', headers: GRAPHQL_HEADERS, body: JSON.stringify({ query }) })).json();
+    const records = () => ['DescribeRecoveryPoint', 'GetBackupPlan', 'DescribeBackupVault'].map((operation) => sandbox.aws.calls.count(operation));
+
+    const one = await ask(first!);
+    expect(one.errors).toBeUndefined();
+    expect(one.data.awsBackupJob.recoveryPoint.recoveryPointArn).toBe(job.RecoveryPointArn);
+    expect(records()).toEqual([1, 1, 1]);
+    // Dates included: the other replica decodes what this one stored.
+    expect(await ask(second!)).toEqual(one);
+    expect(records()).toEqual([1, 1, 1]);
+    stopAll();
+  }, REPLICA_TEST_TIMEOUT_MS);
+
   it('three replicas polled with the same dashboard cost the upstreams no more than 1.2 times what one costs', async () => {
     const freshness = { refreshAfterMs: 500, maxStalenessMs: 2_000, staleIfErrorMs: 60_000 };
     const alone = await replicas(1, 'alone', freshness);

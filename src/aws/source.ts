@@ -7,6 +7,9 @@ import {
   BackupClient,
   BackupServiceException,
   DescribeBackupJobCommand,
+  DescribeBackupVaultCommand,
+  DescribeRecoveryPointCommand,
+  GetBackupPlanCommand,
   ListBackupJobsCommand,
   ResourceNotFoundException,
   type BackupClientConfig,
@@ -20,6 +23,7 @@ import type { SharedState } from '../shared-state/index.js';
 import { SourceGuard, type CircuitName, type SourceHealth } from '../source-guard.js';
 import type { AwsSourceConfig } from './config.js';
 import { awsJobKey, mapAwsBackupJob, withChildCounts, type AwsBackupJobModel } from './mapper.js';
+import { awsRecordTtlMs, mapBackupPlan, mapBackupVault, mapRecoveryPoint, type AwsRecordModel, type AwsRecordRef } from './records.js';
 
 export type { SourceHealth };
 
@@ -58,7 +62,7 @@ export type AwsJobConditions = {
 /** The most ListBackupJobs returns in one call. */
 const PAGE_SIZE = 1000;
 
-/** A Describe the identity may not make for that job: the guard sees a call that answered. */
+/** A Describe the identity may not make for that record: the guard sees a call that answered. */
 const DENIED = Symbol('denied');
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -232,24 +236,60 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
   private async describeJob(key: string): Promise<AwsBackupJobModel | null> {
     const backupJobId = key.slice(this.name.length + 1);
     if (key !== awsJobKey(this.name, backupJobId)) return null;
-    // A Describe first waits for one of its own slots, then takes one of the source's, so a fan-out
-    // never holds the source's slots idle while lists wait. As in the guard, the bulkhead gets no
-    // signal (cockatiel 3.2 loses a slot per aborted queued call).
+    return this.describe('DescribeBackupJob', async (abortSignal) =>
+      mapAwsBackupJob(await this.client.send(new DescribeBackupJobCommand({ BackupJobId: backupJobId }), { abortSignal }), this, true),
+    );
+  }
+
+  /** The recovery point, backup plan or vault a reference names (a job points at each); null when AWS does not know it. */
+  readRecord(ref: AwsRecordRef): Promise<AwsRecordModel | null> {
+    const origin = { sourceName: this.name, region: this.region };
+    const account = ref.record !== 'plan' && ref.accountId ? { BackupVaultAccountId: ref.accountId } : {};
+    switch (ref.record) {
+      case 'recoveryPoint':
+        return this.describe('DescribeRecoveryPoint', async (abortSignal) => {
+          const input = { BackupVaultName: ref.backupVaultName, RecoveryPointArn: ref.recoveryPointArn, ...account };
+          return mapRecoveryPoint(await this.client.send(new DescribeRecoveryPointCommand(input), { abortSignal }), origin, ref);
+        });
+      case 'plan':
+        return this.describe('GetBackupPlan', async (abortSignal) => {
+          const input = { BackupPlanId: ref.backupPlanId, ...(ref.versionId ? { VersionId: ref.versionId } : {}) };
+          return mapBackupPlan(await this.client.send(new GetBackupPlanCommand(input), { abortSignal }), origin, ref);
+        });
+      case 'vault':
+        return this.describe('DescribeBackupVault', async (abortSignal) => {
+          const input = { BackupVaultName: ref.backupVaultName, ...account };
+          return mapBackupVault(await this.client.send(new DescribeBackupVaultCommand(input), { abortSignal }), origin, ref);
+        });
+    }
+  }
+
+  /** How long a record read now may be served again (see awsRecordTtlMs). */
+  recordTtlMs(record: AwsRecordModel | null): number {
+    return awsRecordTtlMs(record, this.freshness.refreshAfterMs, Date.now());
+  }
+
+  /**
+   * One call that reads one record by its id: null when AWS does not know it. A Describe first
+   * waits for one of its own slots, then takes one of the source's, so a fan-out never holds the
+   * source's slots idle while lists wait. As in the guard, the bulkhead gets no signal (cockatiel
+   * 3.2 loses a slot per aborted queued call).
+   */
+  private async describe<T>(operation: string, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T | null> {
     const described = await this.describeSlots.execute(() =>
-      this.call('DescribeBackupJob', undefined, async (abortSignal): Promise<AwsBackupJobModel | null | typeof DENIED> => {
+      this.call(operation, undefined, async (abortSignal): Promise<T | null | typeof DENIED> => {
         try {
-          const record = await this.client.send(new DescribeBackupJobCommand({ BackupJobId: backupJobId }), { abortSignal });
-          return mapAwsBackupJob(record, this, true);
+          return await send(abortSignal);
         } catch (error) {
           if (error instanceof ResourceNotFoundException) return null;
-          // A job this identity may not describe (most likely another account's) is that job's
-          // answer, not the source's health: it fails its own lookup and never opens the circuit.
+          // A record this identity may not read (most likely another account's) is that record's
+          // answer, not the source's health: it fails its own read and never opens the circuit.
           if (errorName(error) === 'AccessDeniedException') return DENIED;
           throw error;
         }
       }),
     );
-    if (described === DENIED) throw new SourceError(ErrorCode.UPSTREAM_AUTH_FAILED, this.name, 'DescribeBackupJob', 'AccessDeniedException', 403);
+    if (described === DENIED) throw new SourceError(ErrorCode.UPSTREAM_AUTH_FAILED, this.name, operation, 'AccessDeniedException', 403);
     return described;
   }
 

@@ -218,7 +218,8 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   /** The background listing of older slices or a reconciliation, while this replica runs one. */
   private sweeping: Promise<void> | undefined;
   private stopped = false;
-  private readonly lookups = new Map<string, Promise<Job | null>>();
+  /** Reads under way by cache key, jobs' and records' alike: a second reader waits for the first. */
+  private readonly lookups = new Map<string, Promise<unknown>>();
   /** Slices older than the retained window being read, by shared-state key. */
   private readonly olderSlices = new Map<string, Promise<Job[]>>();
   private readonly snapshotKey: string;
@@ -294,9 +295,9 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
 
   /**
    * The jobs of a source kept for a retained window only that were created at or before `before`
-   * (epoch ms), older than that window: one slice of the upstream's list, an hour of it aligned to
-   * the clock, shared by every reader and replica for as long as a reconciliation would take to
-   * come back. `after` is where the slice begins (jobs created after it and at or before `before`
+   * (epoch ms), older than that window: one slice of the upstream's list (see olderSliceMs), cut
+   * the same way by every reader and replica and shared by them for as long as a reconciliation
+   * would take to come back. `after` is where the slice begins (jobs created after it and at or before `before`
    * are all in), null when it reaches back to where the upstream's window ends.
    */
   async olderJobs(before: number, reader: Reader): Promise<{ jobs: readonly Job[]; after: number | null }> {
@@ -357,28 +358,50 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     );
   }
 
-  private async lookupOne(key: string, lookupJob: (key: string) => Promise<Job | null>, reader: Reader): Promise<Job | null> {
-    const cacheKey = `job:${key}`;
-    const cached = await this.state.read<Job | null>(cacheKey);
-    recordLookup(this.name, cached ? 'hit' : 'miss');
+  private lookupOne(key: string, lookupJob: (key: string) => Promise<Job | null>, reader: Reader): Promise<Job | null> {
+    const { maxStalenessMs } = this.adapter.freshness;
+    return this.readThrough(`job:${key}`, () => lookupJob(key), reader, {
+      ttlMs: (job) => (job !== null && this.adapter.isSettled(job) ? SETTLED_TTL_MS : maxStalenessMs),
+      counted: true,
+    });
+  }
+
+  /**
+   * A record a job points at (a vault, say), read by the source's adapter as the adapter alone
+   * knows how: cached in the shared state under `key` for as long as `ttlMs` says of it, one read
+   * at a time per key, and charged to the reader like a lookup of a job.
+   */
+  record<T>(key: string, read: () => Promise<T | null>, reader: Reader, ttlMs: (value: T | null) => number): Promise<T | null> {
+    return this.readThrough(`record:${key}`, read, reader, { ttlMs, counted: false });
+  }
+
+  private async readThrough<T>(
+    cacheKey: string,
+    read: () => Promise<T | null>,
+    reader: Reader,
+    options: { ttlMs: (value: T | null) => number; counted: boolean },
+  ): Promise<T | null> {
+    const cached = await this.state.read<T | null>(cacheKey);
+    if (options.counted) recordLookup(this.name, cached ? 'hit' : 'miss');
     if (cached) return cached.value;
-    let pending = this.lookups.get(key);
+    let pending = this.lookups.get(cacheKey) as Promise<T | null> | undefined;
     if (!pending) {
       await reader.charge(this.name, 'lookup');
       // A request past its deadline (the list it waited for may have taken all of it) starts nothing.
       if (reader.signal.aborted) throw requestDeadline(this.name, 'lookup');
       pending = inSpan('read-model lookup', { attributes: this.spanAttributes }, async () => {
-        const job = await lookupJob(key).catch(async (error: unknown) => {
+        const value = await read().catch(async (error: unknown) => {
           await reader.refund(this.name, 'lookup');
           throw error;
         });
-        const ttl = job === null ? this.adapter.freshness.maxStalenessMs : this.adapter.isSettled(job) ? SETTLED_TTL_MS : this.adapter.freshness.maxStalenessMs;
-        if (ttl > 0) await this.state.write(cacheKey, { value: job, fetchedAt: this.now() }, ttl);
-        return job;
-      }).finally(() => this.lookups.delete(key));
-      this.lookups.set(key, pending);
+        const ttl = options.ttlMs(value);
+        if (ttl > 0) await this.state.write(cacheKey, { value, fetchedAt: this.now() }, ttl);
+        return value;
+      }).finally(() => this.lookups.delete(cacheKey));
+      this.lookups.set(cacheKey, pending);
     }
-    return reader.away(() => untilRequestDeadline(() => pending, reader.signal, this.name, 'lookup'));
+    const shared = pending;
+    return reader.away(() => untilRequestDeadline(() => shared, reader.signal, this.name, 'lookup'));
   }
 
   /**

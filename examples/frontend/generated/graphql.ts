@@ -48,6 +48,36 @@ export type AwsBackupJobState =
   /** AWS Backup sent a value this gateway version does not know yet (its enums grow over time). The job is still returned; upgrade the gateway to see the value. */
   | 'UNKNOWN';
 
+/** The state of a recovery point as AWS Backup reports it. */
+export type AwsRecoveryPointStatus =
+  /** Made without issues and ready to restore from. */
+  | 'AVAILABLE'
+  /** Made and ready to restore from. */
+  | 'COMPLETED'
+  /** The backup job that makes it is still running. */
+  | 'CREATING'
+  /** Being deleted, at the end of its retention or on request. */
+  | 'DELETING'
+  /** Past its retention, but AWS Backup could not delete it (permissions, usually); it still costs storage. */
+  | 'EXPIRED'
+  /** A composite recovery point some of whose nested recovery points were not made. */
+  | 'PARTIAL'
+  /** A continuous backup that stopped (lost permissions, versioning turned off, a changed retention); the next run of its rule starts a new one. */
+  | 'STOPPED'
+  /** AWS Backup sent a value this gateway version does not know yet (its enums grow over time). The recovery point is still returned; upgrade the gateway to see the value. */
+  | 'UNKNOWN';
+
+/** Where a recovery point is stored now, which sets what it costs and how fast it restores. */
+export type AwsRecoveryPointStorageClass =
+  /** Cold storage, after the lifecycle moved it there: cheaper, slower to restore, kept there at least 90 days. */
+  | 'COLD'
+  /** No longer stored: its lifecycle deleted it. */
+  | 'DELETED'
+  /** AWS Backup sent a value this gateway version does not know yet (its enums grow over time). The recovery point is still returned; upgrade the gateway to see the value. */
+  | 'UNKNOWN'
+  /** Standard storage: restores start at once. */
+  | 'WARM';
+
 /** Narrows `backupJobs`. Every condition must hold. The gateway applies them to the jobs each source's read model holds, so a page holds `first` jobs while matching ones remain, and no condition costs an upstream call. */
 export type BackupJobFilter = {
   /** AWS only: only jobs of this 12-digit account. Leaves sources of other kinds out, and AWS sources pinned to another account. */

@@ -7,7 +7,8 @@ import { NextTokens } from './next-token.js';
 import { accountRegion, encryptionKeyFor, SPACED_RESOURCE_TYPES, type AccountRegion } from './seed.js';
 import { BACKUP_JOB_STATES, JobStore, listElement, wireRecord, type SandboxJob, type WireBackupJob, type WireLifecycle } from './store.js';
 
-export const OPERATIONS = ['ListBackupJobs', 'DescribeBackupJob', 'StartBackupJob'] as const;
+/** The operations the sandbox answers: these three here, the records jobs point at in records.ts. */
+export const OPERATIONS = ['ListBackupJobs', 'DescribeBackupJob', 'StartBackupJob', 'DescribeRecoveryPoint', 'GetBackupPlan', 'DescribeBackupVault'] as const;
 export type OperationName = (typeof OPERATIONS)[number];
 
 /**

@@ -675,6 +675,15 @@ export class Organization implements AwsSandboxStore, PagedJobStore {
     this.started.add(job);
   }
 
+  /** The plan rules of an account in a Region: those its generated jobs were drafted with. */
+  rules(account: string, region: string): readonly Rule[] {
+    const index = this.accountIndex.get(account);
+    const jobs = this.byRegion.get(region);
+    if (index === undefined || !jobs) return [];
+    const { planRules, stackRule, spacedRules } = jobs.estate(index);
+    return [...planRules, stackRule, ...spacedRules];
+  }
+
   /** Every job listed now, Region by Region, in list order: a million records take tens of seconds. */
   jobs(region?: string): readonly SandboxJob[] {
     return (region === undefined ? this.regions : [region]).flatMap((r) =>
