@@ -1,13 +1,14 @@
-// ListBackupJobs, DescribeBackupJob and StartBackupJob over the job store, with AWS Backup's validation rules.
+// ListBackupJobs, ListBackupJobSummaries, DescribeBackupJob and StartBackupJob over the job store, with AWS Backup's validation rules.
 import { randomUUID } from 'node:crypto';
 import { accessDenied, invalidParameter, missingParameter, notFound } from './errors.js';
 import { scanned, type ListFilter, type PagedJobStore } from './list-filter.js';
 import type { ListKey } from './list-order.js';
 import { NextTokens } from './next-token.js';
 import { accountRegion, encryptionKeyFor, SPACED_RESOURCE_TYPES, type AccountRegion } from './seed.js';
+import { parseSummaryMaxResults, parseSummaryQuery, periodStart, summaryPage, summaryRows, type ListBackupJobSummariesAnswer } from './summaries.js';
 import { BACKUP_JOB_STATES, JobStore, listElement, wireRecord, type SandboxJob, type WireBackupJob, type WireLifecycle } from './store.js';
 
-export const OPERATIONS = ['ListBackupJobs', 'DescribeBackupJob', 'StartBackupJob'] as const;
+export const OPERATIONS = ['ListBackupJobs', 'ListBackupJobSummaries', 'DescribeBackupJob', 'StartBackupJob'] as const;
 export type OperationName = (typeof OPERATIONS)[number];
 
 /**
@@ -76,6 +77,16 @@ export class BackupOperations {
       BackupJobs: page.records.map(listElement),
       ...(page.next ? { NextToken: this.tokens.issue(scope, page.next) } : {}),
     };
+  }
+
+  /** Counts of the jobs `list` lists now, by UTC day of creation: exact at the time of the call. */
+  summaries(caller: Caller, query: URLSearchParams): ListBackupJobSummariesAnswer {
+    const maxResults = parseSummaryMaxResults(query.get('MaxResults'));
+    const summary = parseSummaryQuery(query, caller.account);
+    const now = this.clock();
+    const rows = summaryRows(this.store.countDaily(caller.region, periodStart(summary.period, now)), caller.region, summary, now);
+    const scope = JSON.stringify(['summaries', caller.region, summary]);
+    return summaryPage(rows, summary, { nextToken: query.get('NextToken'), maxResults, scope, tokens: this.tokens });
   }
 
   describe(caller: Caller, backupJobId: string): WireBackupJob {

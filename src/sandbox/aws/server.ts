@@ -20,6 +20,7 @@ import type { SandboxClock } from './clock.js';
 import { OPERATIONS, type BackupOperations, type Caller, type OperationName } from './operations.js';
 
 const JOBS_PATH = '/backup-jobs';
+const SUMMARIES_PATH = '/audit/backup-job-summaries';
 /** Reads the sandbox clock (GET) or moves it forward (POST {"advanceMs": n}), for a sandbox in another process. */
 export const CLOCK_PATH = '/__sandbox/clock';
 
@@ -87,11 +88,13 @@ export class CallLog implements SandboxCallLog {
 
 type Route =
   | { operation: 'ListBackupJobs' }
+  | { operation: 'ListBackupJobSummaries' }
   | { operation: 'DescribeBackupJob'; backupJobId: string }
   | { operation: 'StartBackupJob' };
 
 function routeOf(method: string, pathname: string): Route | undefined {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
+  if (path === SUMMARIES_PATH) return method === 'GET' ? { operation: 'ListBackupJobSummaries' } : undefined;
   if (path === JOBS_PATH) {
     if (method === 'GET') return { operation: 'ListBackupJobs' };
     if (method === 'PUT') return { operation: 'StartBackupJob' };
@@ -162,6 +165,8 @@ export function createSandboxServer(deps: {
       switch (route.operation) {
         case 'ListBackupJobs':
           return sendJson(res, 200, rewritten(operations.list(caller, url.searchParams), rewrite, (body) => (body as { BackupJobs: unknown[] }).BackupJobs));
+        case 'ListBackupJobSummaries':
+          return sendJson(res, 200, rewritten(operations.summaries(caller, url.searchParams), rewrite, (body) => (body as { BackupJobSummaries: unknown[] }).BackupJobSummaries));
         case 'DescribeBackupJob':
           return sendJson(res, 200, rewritten(operations.describe(caller, route.backupJobId), rewrite));
         case 'StartBackupJob':
