@@ -3,13 +3,14 @@
 // fields of a configured source.
 import { jobLoader } from '../resolvers/loaders.js';
 import { AWS_BACKUP_JOB_STATES, awsJobKey, type AwsBackupJobModel, type AwsBackupJobState as State } from '../src/aws/mapper.js';
-import type { AwsJobConditions } from '../src/aws/source.js';
+import type { AwsJobConditions } from '../src/aws/mapper.js';
 import { badUserInput, quoted } from '../src/model/errors.js';
 import type { BackupJobModel } from '../src/model/job.js';
 import { BackupJob, jobNodeRef, openEnum } from './backup-job.js';
 import { builder } from './builder.js';
 import { firstFound, globalIdKey, resolveJobReference } from './federation.js';
 import { addFilterFields } from './filter.js';
+import { addSummaryKeyFields } from './summary.js';
 import { addSourceFields } from './sources.js';
 
 const STATE_DESCRIPTIONS: Record<State, string> = {
@@ -325,3 +326,9 @@ addFilterFields(
     }
   },
 );
+
+addSummaryKeyFields({
+  accountId: { dimension: 'ACCOUNT_ID', description: 'The AWS account, when grouped by ACCOUNT_ID.' },
+  region: { dimension: 'REGION', description: 'The AWS Region, when grouped by REGION.' },
+  resourceType: { dimension: 'RESOURCE_TYPE', description: 'The AWS resource type, when grouped by RESOURCE_TYPE.' },
+});

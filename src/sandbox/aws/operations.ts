@@ -5,7 +5,7 @@ import { scanned, type ListFilter, type PagedJobStore } from './list-filter.js';
 import type { ListKey } from './list-order.js';
 import { NextTokens } from './next-token.js';
 import { accountRegion, encryptionKeyFor, SPACED_RESOURCE_TYPES, type AccountRegion } from './seed.js';
-import { parseSummaryMaxResults, parseSummaryQuery, periodStart, summaryPage, summaryRows, type ListBackupJobSummariesAnswer } from './summaries.js';
+import { parseSummaryMaxResults, parseSummaryQuery, periodStart, summaryPage, summaryRows, type ListBackupJobSummariesAnswer, type SummaryRows } from './summaries.js';
 import { BACKUP_JOB_STATES, JobStore, listElement, wireRecord, type SandboxJob, type WireBackupJob, type WireLifecycle } from './store.js';
 
 export const OPERATIONS = ['ListBackupJobs', 'ListBackupJobSummaries', 'DescribeBackupJob', 'StartBackupJob'] as const;
@@ -50,6 +50,7 @@ export class BackupOperations {
   private readonly tokens = new NextTokens();
   private readonly environments = new Map<string, AccountRegion>();
   private readonly idempotent = new Map<string, SandboxJob>();
+  private lastSummary: { at: string; rows: SummaryRows } | undefined;
 
   private readonly store: PagedJobStore;
   private readonly clock: () => number;
@@ -84,9 +85,14 @@ export class BackupOperations {
     const maxResults = parseSummaryMaxResults(query.get('MaxResults'));
     const summary = parseSummaryQuery(query, caller.account);
     const now = this.clock();
-    const rows = summaryRows(this.store.countDaily(caller.region, periodStart(summary.period, now)), caller.region, summary, now);
     const scope = JSON.stringify(['summaries', caller.region, summary]);
-    return summaryPage(rows, summary, { nextToken: query.get('NextToken'), maxResults, scope, tokens: this.tokens });
+    // The pages of one query at one instant (a frozen clock's) share their rows: a query over a
+    // large organization counts once, not once per page.
+    const at = JSON.stringify([scope, now]);
+    if (this.lastSummary?.at !== at) {
+      this.lastSummary = { at, rows: summaryRows(this.store.countDaily(caller.region, periodStart(summary.period, now)), caller.region, summary, now) };
+    }
+    return summaryPage(this.lastSummary.rows, summary, { nextToken: query.get('NextToken'), maxResults, scope, tokens: this.tokens });
   }
 
   describe(caller: Caller, backupJobId: string): WireBackupJob {

@@ -45,6 +45,9 @@ interface Row {
   wire: Record<string, unknown>;
 }
 
+/** Every row of one query's answer, in order. */
+export type SummaryRows = readonly Row[];
+
 export function parseSummaryQuery(query: URLSearchParams, callerAccount: string): SummaryQuery {
   const text = (name: string) => {
     const value = query.get(name);
@@ -92,7 +95,7 @@ export function periodStart(period: AggregationPeriod, now: number): number {
  * The answer's rows, sorted by start time and then by the members that tell them apart, each
  * summing the daily counts that fall in it and meet the query.
  */
-export function summaryRows(counts: readonly DailyCount[], region: string, query: SummaryQuery, now: number): Row[] {
+export function summaryRows(counts: readonly DailyCount[], region: string, query: SummaryQuery, now: number): SummaryRows {
   const since = periodStart(query.period, now);
   const keep = (selector: Selector, value: string | undefined, equal: (a: string | undefined, b: string) => boolean) =>
     selector.kind !== 'value' || equal(value, selector.value);
@@ -134,7 +137,7 @@ export function summaryRows(counts: readonly DailyCount[], region: string, query
 }
 
 /** One page of rows after the row a NextToken names, and the token of the next page. */
-export function summaryPage(rows: readonly Row[], query: SummaryQuery, params: { nextToken: string | null; maxResults: number; scope: string; tokens: NextTokens }): ListBackupJobSummariesAnswer {
+export function summaryPage(rows: SummaryRows, query: SummaryQuery, params: { nextToken: string | null; maxResults: number; scope: string; tokens: NextTokens }): ListBackupJobSummariesAnswer {
   const { nextToken, maxResults, scope, tokens } = params;
   let after: ListKey | undefined;
   if (nextToken !== null && nextToken !== '') {
