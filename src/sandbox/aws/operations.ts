@@ -5,8 +5,8 @@ import { scanned, type ListFilter, type PagedJobStore } from './list-filter.js';
 import type { ListKey } from './list-order.js';
 import { NextTokens } from './next-token.js';
 import { accountRegion, encryptionKeyFor, SPACED_RESOURCE_TYPES, type AccountRegion } from './seed.js';
-import { parseSummaryMaxResults, parseSummaryQuery, periodStart, summaryPage, summaryRows, type ListBackupJobSummariesAnswer, type SummaryRows } from './summaries.js';
-import { BACKUP_JOB_STATES, JobStore, listElement, wireRecord, type SandboxJob, type WireBackupJob, type WireLifecycle } from './store.js';
+import { LastAnswer, parseSummaryMaxResults, parseSummaryQuery, periodStart, summaryPage, summaryRows, type ListBackupJobSummariesAnswer, type SummaryRows } from './summaries.js';
+import { BACKUP_JOB_STATES, JobStore, listElement, wireRecord, type DailyCount, type SandboxJob, type WireBackupJob, type WireLifecycle } from './store.js';
 
 export const OPERATIONS = ['ListBackupJobs', 'ListBackupJobSummaries', 'DescribeBackupJob', 'StartBackupJob'] as const;
 export type OperationName = (typeof OPERATIONS)[number];
@@ -50,7 +50,10 @@ export class BackupOperations {
   private readonly tokens = new NextTokens();
   private readonly environments = new Map<string, AccountRegion>();
   private readonly idempotent = new Map<string, SandboxJob>();
-  private lastSummary: { at: string; rows: SummaryRows } | undefined;
+  // The pages of one query at one instant (a frozen clock's) share their rows, and the queries of
+  // one period at one instant their counts: a large organization is counted once, not per page.
+  private readonly dailyCounts = new LastAnswer<DailyCount[]>();
+  private readonly summaryRows = new LastAnswer<SummaryRows>();
 
   private readonly store: PagedJobStore;
   private readonly clock: () => number;
@@ -86,13 +89,12 @@ export class BackupOperations {
     const summary = parseSummaryQuery(query, caller.account);
     const now = this.clock();
     const scope = JSON.stringify(['summaries', caller.region, summary]);
-    // The pages of one query at one instant (a frozen clock's) share their rows: a query over a
-    // large organization counts once, not once per page.
-    const at = JSON.stringify([scope, now]);
-    if (this.lastSummary?.at !== at) {
-      this.lastSummary = { at, rows: summaryRows(this.store.countDaily(caller.region, periodStart(summary.period, now)), caller.region, summary, now) };
-    }
-    return summaryPage(this.lastSummary.rows, summary, { nextToken: query.get('NextToken'), maxResults, scope, tokens: this.tokens });
+    const since = periodStart(summary.period, now);
+    const rows = this.summaryRows.get(JSON.stringify([scope, now]), () => {
+      const counts = this.dailyCounts.get(JSON.stringify([caller.region, since, now]), () => this.store.countDaily(caller.region, since));
+      return summaryRows(counts, caller.region, summary, now);
+    });
+    return summaryPage(rows, summary, { nextToken: query.get('NextToken'), maxResults, scope, tokens: this.tokens });
   }
 
   describe(caller: Caller, backupJobId: string): WireBackupJob {

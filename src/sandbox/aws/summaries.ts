@@ -153,3 +153,13 @@ export function summaryPage(rows: SummaryRows, query: SummaryQuery, params: { ne
     ...(more ? { NextToken: tokens.issue(scope, page.at(-1)!.key) } : {}),
   };
 }
+
+/** The answer to the last question asked, kept so that the same question again costs nothing. */
+export class LastAnswer<T> {
+  private last: { question: string; answer: T } | undefined;
+
+  get(question: string, answer: () => T): T {
+    if (this.last?.question !== question) this.last = { question, answer: answer() };
+    return this.last.answer;
+  }
+}
