@@ -27,6 +27,8 @@ const USAGE = `npm run bench -- [options]
   --summary-jobs <n,..>      summary: also run over a large organization of this many jobs in
                              one Region's 30-day window, each (default none: the seeded one only)
   --summary-repeats <n>      summary: warm answers measured per way (default 5)
+  --summary-no-paging        summary: ask backupJobSummary only, without paging backupJobs (at
+                             10^6 jobs paging waits many minutes for the list's first read)
   --scale-jobs <n,..>  scale: jobs in the 30-day window of each one-Region run
                        (default 1000,10000,100000,1000000)
   --scale-regions <n,..>     scale: Region counts; 1 runs each of --scale-jobs, any other one
@@ -70,6 +72,7 @@ const { values } = parseArgs({
     'scale-plot': { type: 'string', default: 'bench-results/scale.svg' },
     'summary-jobs': { type: 'string' },
     'summary-repeats': { type: 'string', default: '5' },
+    'summary-no-paging': { type: 'boolean', default: false },
     short: { type: 'boolean', default: false },
     'no-ceiling': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
@@ -136,6 +139,7 @@ if (scenarios ? scenarios.includes(SUMMARY) : !values.short) {
     jobs: values['summary-jobs'] ? integers('summary-jobs', values['summary-jobs']) : [],
     latencyMs: options.latencyMs,
     repeats: Math.round(positive('summary-repeats', values['summary-repeats'])),
+    paging: !values['summary-no-paging'],
     log,
   }).catch(failed);
   report.summary = summary.report;
