@@ -1,6 +1,6 @@
 // backupJobSummary: the counts equal a count over a full traversal of backupJobs with the same
-// filter, AWS's own counts answer where they can (and cost no ListBackupJobs call), and bad
-// groupings are refused with a code.
+// filter, AWS's own counts answer where they can (and cost no ListBackupJobs call), a failing or
+// still-filling source costs only its own part, and bad groupings are refused with a code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_NOW, startTestGateway, steady, type GraphQLResponse, type TestGateway } from './support/gateway.js';
 
@@ -125,6 +125,34 @@ describe('backupJobSummary over the default sandbox', () => {
     const result = await gateway.query(SUMMARY, { groupBy });
     expect(result.data).toBeNull();
     expect(result.errors).toEqual([expect.objectContaining({ message: expect.stringContaining(message), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+  });
+});
+
+describe('backupJobSummary when a source fails', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({ configure: steady });
+  });
+  afterAll(() => gateway.close());
+
+  it('counts a source whose ListBackupJobSummaries fails from its read model, and leaves out only a source that cannot be read at all', async () => {
+    const filter = { createdAfter: FOURTEEN_DAYS_AGO };
+    const groupBy: Dimension[] = ['SOURCE_NAME', 'PHASE'];
+    gateway.sandbox.aws.faults.set('us-east-1', { kind: 'error', status: 503, operation: 'ListBackupJobSummaries' });
+    gateway.sandbox.aws.faults.set('eu-west-1', { kind: 'error', status: 503 });
+    const result: GraphQLResponse = await gateway.query(SUMMARY, { filter, groupBy });
+    const summary = result.data!.backupJobSummary;
+    expect(summary.sources.map((source: any) => [source.sourceName, source.counted, source.method, source.errorCode])).toEqual([
+      ['aws-us-east-1', true, 'READ_MODEL', null],
+      ['aws-eu-west-1', false, null, 'UPSTREAM_UNAVAILABLE'],
+      ['sailpoint-acme-prod', true, 'READ_MODEL', null],
+      ['sailpoint-acme-sandbox', true, 'READ_MODEL', null],
+    ]);
+    expect(summary.total).toBeNull();
+    expect(result.errors).toEqual([expect.objectContaining({ path: ['backupJobSummary'], extensions: expect.objectContaining({ code: 'UPSTREAM_UNAVAILABLE', sourceName: 'aws-eu-west-1' }) })]);
+    // The groups hold every job of the sources that were counted, and none of the one that was not.
+    const counted = await traverse(gateway, { ...filter, sourceNames: ['aws-us-east-1', 'sailpoint-acme-prod', 'sailpoint-acme-sandbox'] });
+    expect(groupsByKey(summary, groupBy)).toEqual(countByKey(counted, groupBy));
   });
 });
 
