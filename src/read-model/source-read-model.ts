@@ -140,7 +140,6 @@ export interface SourcePart<Job extends ReadableJob = ReadableJob> {
 export type UpstreamRead = 'refresh' | 'lookup' | 'summary';
 
 /** Who asks: the request's deadline, and the gate every upstream read on its behalf passes. */
-
 export interface Reader {
   signal: AbortSignal;
   /**
