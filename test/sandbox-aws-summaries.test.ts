@@ -105,6 +105,19 @@ describe.each([
   });
 });
 
+describe('the large organization by message category', () => {
+  it('lists the jobs of every category ByMessageCategory names, the first one its columns learned (SUCCESS) included', async () => {
+    const jobs = await everyJob(large);
+    for (const category of ['SUCCESS', 'ACCESS_DENIED']) {
+      const listed: BackupJob[] = [];
+      for await (const page of paginateListBackupJobs({ client: client(large) }, { ByAccountId: '*', ByMessageCategory: category })) listed.push(...(page.BackupJobs ?? []));
+      const expected = jobs.filter((job) => job.MessageCategory === category);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(listed.map((job) => job.BackupJobId).sort()).toEqual(expected.map((job) => job.BackupJobId).sort());
+    }
+  });
+});
+
 describe('ListBackupJobSummaries paging and validation', () => {
   it('pages with NextToken, each row once, and echoes the period', async () => {
     const first = await client(seeded).send(new ListBackupJobSummariesCommand({ AccountId: 'ANY', MaxResults: 5 }));
