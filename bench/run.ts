@@ -22,6 +22,7 @@ import {
 } from './processes.js';
 import type { RedisServer } from '../test/support/redis.js';
 import type { SandboxReady, UpstreamCalls } from './sandbox-process.js';
+import type { SummaryBenchReport } from './summary.js';
 import type { ScaleReport } from './scale.js';
 import { buildScenarios, missedCallTargets, refreshesWithin, upstreamChainMs, type CallsPerOp, type Scenario, type UpstreamShape } from './scenarios.js';
 import { runTimedScenario, SHORT_TIMED_SCENARIOS, TIMED_SCENARIOS, type TimedHarness, type TimedResult } from './timed.js';
@@ -94,6 +95,7 @@ export interface BenchReport {
   observed?: { scrapes: number; traceExports: number; traceBytes: number };
   /** The scale scenario's figures, per organization size (bench/scale.ts). */
   scale?: ScaleReport;
+  summary?: SummaryBenchReport;
 }
 
 /** The report, and what the gateways printed: kept off the report, for checking that no secret handed out is in it. */

@@ -4,7 +4,7 @@ import { badUserInput, pageSizeOutOfRange, quoted } from '../src/model/errors.js
 import type { BackupJobFilter, BackupJobModel, KindConditions, Warning } from '../src/model/job.js';
 import { toGraphQLError } from '../src/model/upstream-errors.js';
 import { firstAfter, floorPosition } from '../src/model/order.js';
-import type { SourcePart } from '../src/read-model/source-read-model.js';
+import type { Snapshot, SourcePart } from '../src/read-model/source-read-model.js';
 import type { GatewaySource } from '../src/source-kind.js';
 import type { SourceKind } from '../src/sources.js';
 import type { GatewayContext } from './context.js';
@@ -15,7 +15,7 @@ export const DEFAULT_PAGE_SIZE = 20;
 /** Slices older than a source's retained window one page reads at most, per source. */
 const MAX_OLDER_SLICES = 8;
 
-/** Counts kept per snapshot, one per distinct filter. */
+/** Answers kept per snapshot (counts, summaries), one per distinct question. */
 const MAX_COUNTS_KEPT = 1_000;
 
 /** Unknown source names an error quotes at most: the request's own values come back short. */
@@ -193,20 +193,30 @@ function countAll(parts: readonly SourcePart<BackupJobModel>[], filter: BackupJo
   const key = `count ${JSON.stringify(filter)}`;
   let total = 0;
   for (const { snapshot } of parts) {
-    let count = snapshot!.memo.get(key) as number | undefined;
-    if (count === undefined) {
-      // Updated by what changed since the version before when that one was counted, else counted anew.
-      const before = snapshot!.since?.memo.get(key) as number | undefined;
-      count =
-        before === undefined
-          ? countAccepted(snapshot!.jobs, accept)
-          : before + countAccepted(snapshot!.since!.added, accept) - countAccepted(snapshot!.since!.dropped, accept);
-      // Filters are the client's to vary; past a bound, counts are made anew rather than kept.
-      if (snapshot!.memo.size < MAX_COUNTS_KEPT) snapshot!.memo.set(key, count);
-    }
-    total += count;
+    total += memoized(snapshot!, key, (jobs) => countAccepted(jobs, accept), (before, added, dropped) => before + added - dropped);
   }
   return total;
+}
+
+/**
+ * An answer derived from a snapshot's jobs, kept in its memo: updated by what changed since the
+ * version before when that one has it (`update` gets that answer, and the answers of the jobs added
+ * and dropped since), else made anew.
+ */
+export function memoized<T>(
+  snapshot: Snapshot<BackupJobModel>,
+  key: string,
+  derive: (jobs: readonly BackupJobModel[]) => T,
+  update: (before: T, added: T, dropped: T) => T,
+): T {
+  let answer = snapshot.memo.get(key) as T | undefined;
+  if (answer === undefined) {
+    const before = snapshot.since?.memo.get(key) as T | undefined;
+    answer = before === undefined ? derive(snapshot.jobs) : update(before, derive(snapshot.since!.added), derive(snapshot.since!.dropped));
+    // Filters are the client's to vary; past a bound, answers are made anew rather than kept.
+    if (snapshot.memo.size < MAX_COUNTS_KEPT) snapshot.memo.set(key, answer);
+  }
+  return answer;
 }
 
 function countAccepted(jobs: readonly BackupJobModel[], accept: (job: BackupJobModel) => boolean): number {
@@ -215,7 +225,7 @@ function countAccepted(jobs: readonly BackupJobModel[], accept: (job: BackupJobM
   return count;
 }
 
-function validateFilter(filter: BackupJobFilter, kindConditions: readonly KindConditions[], warn: (warning: Warning) => void): BackupJobFilter {
+export function validateFilter(filter: BackupJobFilter, kindConditions: readonly KindConditions[], warn: (warning: Warning) => void): BackupJobFilter {
   for (const { validate } of kindConditions) validate?.(filter, warn);
   if (filter.createdAfter && filter.createdBefore && filter.createdAfter >= filter.createdBefore) {
     throw badUserInput('"filter.createdAfter" must be earlier than "filter.createdBefore"');
@@ -227,7 +237,7 @@ function validateFilter(filter: BackupJobFilter, kindConditions: readonly KindCo
  * The sources the filter selects. A condition one kind adds leaves the sources of every other kind
  * out; the adapter rules on its own kind's conditions.
  */
-function selectSources(context: GatewayContext, filter: BackupJobFilter, kindConditions: readonly KindConditions[]): GatewaySource[] {
+export function selectSources(context: GatewayContext, filter: BackupJobFilter, kindConditions: readonly KindConditions[]): GatewaySource[] {
   if (filter.sourceNames) {
     const unknown = filter.sourceNames.filter((name) => !context.sources.get(name));
     if (unknown.length > 0) {
@@ -248,7 +258,7 @@ function selectSources(context: GatewayContext, filter: BackupJobFilter, kindCon
 }
 
 /** The conditions every kind of job understands. */
-function matchesCommon(job: BackupJobModel, filter: BackupJobFilter): boolean {
+export function matchesCommon(job: BackupJobModel, filter: BackupJobFilter): boolean {
   const createdAt = job.createdAt?.getTime();
   return (
     (!filter.phases || filter.phases.includes(job.phase)) &&

@@ -5,7 +5,8 @@
 import { jobLoader } from '../resolvers/loaders.js';
 import { AWS_BACKUP_JOB_STATES, awsJobKey, type AwsBackupJobModel, type AwsBackupJobState as State, type KeyValuePair } from '../src/aws/mapper.js';
 import type { GatewayContext } from '../resolvers/context.js';
-import type { AwsBackupSource, AwsJobConditions } from '../src/aws/source.js';
+import type { AwsJobConditions } from '../src/aws/mapper.js';
+import type { AwsBackupSource } from '../src/aws/source.js';
 import {
   awsRecordKey,
   awsRecordRef,
@@ -23,6 +24,7 @@ import { BackupJob, jobNodeRef, openEnum } from './backup-job.js';
 import { builder } from './builder.js';
 import { firstFound, globalIdKey, resolveJobReference } from './federation.js';
 import { addFilterFields } from './filter.js';
+import { addSummaryKeyFields } from './summary.js';
 import { addSourceFields } from './sources.js';
 
 const STATE_DESCRIPTIONS: Record<State, string> = {
@@ -713,4 +715,10 @@ builder.asEntity(AwsBackupPlan, {
       versionId: versionId ?? null,
     }));
   },
+});
+
+addSummaryKeyFields({
+  accountId: { dimension: 'ACCOUNT_ID', description: 'The AWS account, when grouped by ACCOUNT_ID.' },
+  region: { dimension: 'REGION', description: 'The AWS Region, when grouped by REGION.' },
+  resourceType: { dimension: 'RESOURCE_TYPE', description: 'The AWS resource type, when grouped by RESOURCE_TYPE.' },
 });

@@ -7,6 +7,7 @@ import './backup-job.js';
 import './aws.js';
 import './sailpoint.js';
 import './jobs.js';
+import './summary.js';
 import './sources.js';
 
 /** The newest Federation v2 version the composition library knows (entity interfaces need 2.3 or later). */

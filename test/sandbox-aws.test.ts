@@ -513,6 +513,7 @@ describe('the wire', () => {
 
     expect(sandbox.calls.byOperation()).toEqual({
       ListBackupJobs: 3,
+      ListBackupJobSummaries: 0,
       DescribeBackupJob: 1,
       StartBackupJob: 1,
       DescribeRecoveryPoint: 0,

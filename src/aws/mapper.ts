@@ -68,6 +68,13 @@ export interface AwsRecoveryPointLifecycle {
   deleteAfterEvent: string | null;
 }
 
+/** The conditions schema/aws.ts adds to the job filter (a type, not an interface: it fits the filter's open record of conditions). */
+export type AwsJobConditions = {
+  resourceType?: string | null;
+  backupVaultName?: string | null;
+  accountId?: string | null;
+};
+
 export interface AwsBackupJobModel extends BackupJobModel {
   sourceKind: 'AWS_BACKUP';
   sourceName: string;

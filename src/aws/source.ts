@@ -11,19 +11,23 @@ import {
   DescribeRecoveryPointCommand,
   GetBackupPlanCommand,
   ListBackupJobsCommand,
+  ListBackupJobSummariesCommand,
   ResourceNotFoundException,
   type BackupClientConfig,
   type ListBackupJobsInput,
+  type ListBackupJobSummariesInput,
 } from '@aws-sdk/client-backup';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import { BudgetExhausted, upstreamBudget } from '../budget.js';
 import { ErrorCode, SourceError } from '../model/errors.js';
-import type { SourceAdapter, TimeSlicedListing } from '../read-model/source-read-model.js';
+import type { KindDimension } from '../model/summary.js';
+import type { SourceAdapter, TimeSlicedListing, UpstreamSummaries } from '../read-model/source-read-model.js';
 import type { SharedState } from '../shared-state/index.js';
 import { SourceGuard, type CircuitName, type SourceHealth } from '../source-guard.js';
 import type { AwsSourceConfig } from './config.js';
-import { awsJobKey, mapAwsBackupJob, withChildCounts, type AwsBackupJobModel } from './mapper.js';
+import { awsJobKey, mapAwsBackupJob, withChildCounts, type AwsBackupJobModel, type AwsJobConditions } from './mapper.js';
 import { awsRecordTtlMs, mapBackupPlan, mapBackupVault, mapRecoveryPoint, type AwsRecordModel, type AwsRecordRef } from './records.js';
+import { planSummary, type SummaryRow } from './summaries.js';
 
 export type { SourceHealth };
 
@@ -52,15 +56,10 @@ class BackupRetryStrategy extends StandardRetryStrategy {
   }
 }
 
-/** The conditions schema/aws.ts adds to the job filter (a type, not an interface: it fits the filter's open record of conditions). */
-export type AwsJobConditions = {
-  resourceType?: string | null;
-  backupVaultName?: string | null;
-  accountId?: string | null;
-};
-
 /** The most ListBackupJobs returns in one call. */
 const PAGE_SIZE = 1000;
+/** The most ListBackupJobSummaries returns in one call, as its API reference states it. */
+const SUMMARY_PAGE_SIZE = 500;
 
 /** A Describe the identity may not make for that record: the guard sees a call that answered. */
 const DENIED = Symbol('denied');
@@ -159,6 +158,41 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
         return listings.flatMap(({ jobs }) => jobs);
       },
     };
+  }
+
+  /** Job summaries from AWS's own daily counts, where they can answer (src/aws/summaries.ts). */
+  readonly summaries: UpstreamSummaries = {
+    plan: (request) => planSummary(request, this, (input) => this.listSummaries(input)),
+  };
+
+  /** The values of a job that summaries group by, beside those every job has. */
+  dimensionsOf(job: AwsBackupJobModel): Record<KindDimension, string | null> {
+    return { ACCOUNT_ID: job.accountId, REGION: job.region, RESOURCE_TYPE: job.resourceType };
+  }
+
+  /** Every row of one ListBackupJobSummaries query, each page its own guarded call. */
+  private async listSummaries(input: ListBackupJobSummariesInput): Promise<SummaryRow[]> {
+    const rows: SummaryRow[] = [];
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const output = await this.call('ListBackupJobSummaries', undefined, (abortSignal) =>
+        this.client.send(new ListBackupJobSummariesCommand({ ...input, MaxResults: SUMMARY_PAGE_SIZE, ...(token ? { NextToken: token } : {}) }), { abortSignal }),
+      );
+      for (const row of output.BackupJobSummaries ?? []) {
+        rows.push({
+          region: row.Region ?? null,
+          accountId: row.AccountId ?? null,
+          state: row.State ?? null,
+          resourceType: row.ResourceType ?? null,
+          messageCategory: row.MessageCategory ?? null,
+          count: row.Count ?? 0,
+          startTime: row.StartTime?.getTime() ?? 0,
+        });
+      }
+      nextToken = output.NextToken;
+    } while (nextToken);
+    return rows;
   }
 
   /** Every job ListBackupJobs returns for this source (AWS keeps them for its list window), each page its own guarded call. */

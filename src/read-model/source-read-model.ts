@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { ErrorCode, SourceError, type UpstreamErrorCode } from '../model/errors.js';
 import { byPosition, firstAfter, floorPosition, type ReadableJob } from '../model/order.js';
+import type { SummaryCount, SummaryRequest } from '../model/summary.js';
 import { log } from '../observability/log.js';
 import { recordLookup, recordRead, type ReadResult } from '../observability/metrics.js';
 import { inSpan } from '../observability/tracing.js';
@@ -50,6 +51,29 @@ export interface TimeSlicedListing<Job extends ReadableJob = ReadableJob> {
 }
 
 /**
+ * One question a job summary asks of an upstream that counts its own jobs: the upstream query that
+ * answers it, and how its answer gives the summary's counts.
+ */
+export interface SummaryPlan<Answer = unknown> {
+  /** Names the upstream query: answers are cached under it, and serve every request that asks it. */
+  readonly key: string;
+  /** Asks the upstream (each call guarded and budgeted as a list call is); the answer is cached as JSON. */
+  fetch(): Promise<Answer>;
+  /**
+   * The counts the answer gives for the request, grouped by its dimensions but SOURCE and
+   * SOURCE_NAME (the read layer's to add), or null when the upstream did not count that far
+   * (the request then counts the source's jobs instead).
+   */
+  count(answer: Answer): SummaryCount[] | null;
+}
+
+/** What a source whose upstream counts its own jobs offers to job summaries. */
+export interface UpstreamSummaries {
+  /** The plan that answers `request` from the upstream's own counts, or null when they cannot. */
+  plan(request: SummaryRequest): SummaryPlan | null;
+}
+
+/**
  * What the read layer needs of one upstream source. Each kind of upstream implements it once; the
  * read model, the merged list and paging never ask which kind a source is.
  */
@@ -74,6 +98,8 @@ export interface SourceAdapter<Job extends ReadableJob = ReadableJob> {
   lookupJob?(key: string): Promise<Job | null>;
   /** Whether a job can no longer change upstream; looked-up jobs that cannot are cached for long, listed ones are not read again. */
   isSettled(job: Job): boolean;
+  /** Present where the upstream counts its own jobs: job summaries then ask it instead of counting the list. */
+  readonly summaries?: UpstreamSummaries;
 }
 
 /** One source's jobs as fetched at one time, sorted in the merged order and indexed by key. */
@@ -141,10 +167,10 @@ export interface SourcePart<Job extends ReadableJob = ReadableJob> {
   error: unknown;
 }
 
-/** Who asks: the request's deadline, and the gate every upstream read on its behalf passes. */
-/** Why a read model goes upstream: a refresh of the source's list, or a lookup of one job by id. */
-export type UpstreamRead = 'refresh' | 'lookup';
+/** Why a read model goes upstream: a refresh of the source's list, a lookup of one job by id, or the upstream's own counts. */
+export type UpstreamRead = 'refresh' | 'lookup' | 'summary';
 
+/** Who asks: the request's deadline, and the gate every upstream read on its behalf passes. */
 export interface Reader {
   signal: AbortSignal;
   /**
@@ -222,6 +248,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   private readonly lookups = new Map<string, Promise<unknown>>();
   /** Slices older than the retained window being read, by shared-state key. */
   private readonly olderSlices = new Map<string, Promise<Job[]>>();
+  private readonly summaries = new Map<string, Promise<Stored<unknown>>>();
   private readonly snapshotKey: string;
   private readonly spanAttributes: { 'backup_graph.source': string };
 
@@ -356,6 +383,34 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
         return part.snapshot.retainedAfter === null ? null : new SourceError(ErrorCode.UPSTREAM_UNAVAILABLE, this.name, 'lookup', 'OutsideRetainedWindow', undefined, false);
       }),
     );
+  }
+
+  /**
+   * The upstream's answer to a summary plan, cached in the shared state for the source's
+   * refreshAfterMs (counts no staler than its list), asked once at a time per plan in this replica,
+   * and charged to the reader as a refresh is: one call of its share, given back when it fails.
+   */
+  async summary<Answer>(plan: SummaryPlan<Answer>, reader: Reader): Promise<Stored<Answer>> {
+    const cacheKey = `summary:${this.name}:${plan.key}`;
+    const cached = await this.state.read<Answer>(cacheKey);
+    if (cached && this.now() - cached.fetchedAt <= this.adapter.freshness.refreshAfterMs) return cached;
+    let pending = this.summaries.get(cacheKey) as Promise<Stored<Answer>> | undefined;
+    if (!pending) {
+      await reader.charge(this.name, 'summary');
+      if (reader.signal.aborted) throw requestDeadline(this.name, 'summary');
+      pending = inSpan('read-model summary', { attributes: this.spanAttributes }, async () => {
+        const askedAt = this.now();
+        const answer = await plan.fetch().catch(async (error: unknown) => {
+          await reader.refund(this.name, 'summary');
+          throw error;
+        });
+        const stored = { value: answer, fetchedAt: askedAt };
+        await this.state.write(cacheKey, stored, Math.max(1, this.adapter.freshness.refreshAfterMs));
+        return stored;
+      }).finally(() => this.summaries.delete(cacheKey));
+      this.summaries.set(cacheKey, pending);
+    }
+    return reader.away(() => untilRequestDeadline(() => pending, reader.signal, this.name, 'summary'));
   }
 
   private lookupOne(key: string, lookupJob: (key: string) => Promise<Job | null>, reader: Reader): Promise<Job | null> {

@@ -78,6 +78,13 @@ export type AwsRecoveryPointStorageClass =
   /** Standard storage: restores start at once. */
   | 'WARM';
 
+/** How a source's jobs were counted for a summary. */
+export type BackupJobCountMethod =
+  /** By counting the source's jobs in its shared read model, as `backupJobs` pages them: no upstream call while the read model is fresh. */
+  | 'READ_MODEL'
+  /** From the counts the upstream keeps itself (AWS Backup's ListBackupJobSummaries): a few calls whatever the source's size, cached for the source's `refreshAfterMs`. */
+  | 'UPSTREAM_SUMMARY';
+
 /** Narrows `backupJobs`. Every condition must hold. The gateway applies them to the jobs each source's read model holds, so a page holds `first` jobs while matching ones remain, and no condition costs an upstream call. */
 export type BackupJobFilter = {
   /** AWS only: only jobs of this 12-digit account. Leaves sources of other kinds out, and AWS sources pinned to another account. */
@@ -120,6 +127,23 @@ export type BackupJobPhase =
   | 'RUNNING'
   /** In a state this gateway does not know yet (upstreams add states): AWS `state` or SailPoint `status` is UNKNOWN, and `stateRaw` or `statusRaw` holds the value the upstream sent. `completedAt` tells whether it finished. */
   | 'UNKNOWN';
+
+/** What `backupJobSummary` can group jobs by. A job that has no value of a dimension counts in the group whose value is null. */
+export type BackupJobSummaryDimension =
+  /** The AWS account that owns the job; null for a job of another kind. */
+  | 'ACCOUNT_ID'
+  /** The UTC day the job was created on. */
+  | 'DAY'
+  /** The job's `phase`. */
+  | 'PHASE'
+  /** The AWS Region of the job; null for a job of another kind. */
+  | 'REGION'
+  /** The type of the AWS resource backed up (`EBS`, `RDS`, ...); null for a job of another kind. */
+  | 'RESOURCE_TYPE'
+  /** The kind of the job's source (`sourceKind`). */
+  | 'SOURCE'
+  /** The job's configured source (`sourceName`). */
+  | 'SOURCE_NAME';
 
 /** Which upstream system a source is, and so which API the gateway reads its jobs through. A configured source (`BackupSource`) has one kind; several sources can share it. */
 export type BackupSourceKind =

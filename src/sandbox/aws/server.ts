@@ -21,6 +21,7 @@ import { OPERATIONS, type BackupOperations, type Caller, type OperationName } fr
 import type { RecordOperations } from './records.js';
 
 const JOBS_PATH = '/backup-jobs';
+const SUMMARIES_PATH = '/audit/backup-job-summaries';
 /** Reads the sandbox clock (GET) or moves it forward (POST {"advanceMs": n}), for a sandbox in another process. */
 export const CLOCK_PATH = '/__sandbox/clock';
 
@@ -88,6 +89,7 @@ export class CallLog implements SandboxCallLog {
 
 type Route =
   | { operation: 'ListBackupJobs' }
+  | { operation: 'ListBackupJobSummaries' }
   | { operation: 'DescribeBackupJob'; backupJobId: string }
   | { operation: 'StartBackupJob' }
   | { operation: 'DescribeBackupVault'; vaultName: string }
@@ -117,6 +119,7 @@ function recordRouteOf(path: string): Route | undefined {
 
 function routeOf(method: string, pathname: string): Route | undefined {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
+  if (path === SUMMARIES_PATH) return method === 'GET' ? { operation: 'ListBackupJobSummaries' } : undefined;
   if (method === 'GET' && !path.startsWith(JOBS_PATH)) return recordRouteOf(path);
   if (path === JOBS_PATH) {
     if (method === 'GET') return { operation: 'ListBackupJobs' };
@@ -189,6 +192,8 @@ export function createSandboxServer(deps: {
       switch (route.operation) {
         case 'ListBackupJobs':
           return sendJson(res, 200, rewritten(operations.list(caller, url.searchParams), rewrite, (body) => (body as { BackupJobs: unknown[] }).BackupJobs));
+        case 'ListBackupJobSummaries':
+          return sendJson(res, 200, rewritten(operations.summaries(caller, url.searchParams), rewrite, (body) => (body as { BackupJobSummaries: unknown[] }).BackupJobSummaries));
         case 'DescribeBackupJob':
           return sendJson(res, 200, rewritten(operations.describe(caller, route.backupJobId), rewrite));
         case 'StartBackupJob':
