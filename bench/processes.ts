@@ -63,6 +63,8 @@ export function spawnGateway(
   const { env, ...run } = options;
   const child = spawnTs('src/main.ts', {
     env: {
+      // One process unless asked for workers: the bench reads the CPU time of the process it started.
+      WORKERS: '1',
       ...env,
       NODE_ENV: 'production',
       GATEWAY_CONFIG: configPath,
