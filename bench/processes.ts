@@ -137,6 +137,16 @@ export function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): P
   });
 }
 
+/** The process and the processes it started (a gateway's workers), by pid. */
+export function withChildren(pid: number): number[] {
+  try {
+    return [pid, ...execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').map(Number)];
+  } catch {
+    // pgrep exits 1 when the process has no children.
+    return [pid];
+  }
+}
+
 /** User plus system CPU time the process has used so far, in milliseconds. */
 export function cpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -1,13 +1,12 @@
 // One gateway on several workers (WORKERS): how many it starts, that the workers share the load, and
 // that they share what the upstreams see (read models, leases, budgets) through the primary, so N
 // workers cost the upstreams what one costs and a caller's share holds whichever worker serves it.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GRAPHQL_HEADERS, spawnGateway, writeGatewayConfig, type GatewayProcess } from '../bench/processes.js';
+import { cpuMs, GRAPHQL_HEADERS, spawnGateway, withChildren, writeGatewayConfig, type GatewayProcess } from '../bench/processes.js';
 import { ConfigError, type SourceConfig } from '../src/config/index.js';
 import { cpusOfQuota, readWorkers } from '../src/config/workers.js';
 import type { Freshness } from '../src/read-model/source-read-model.js';
@@ -88,28 +87,21 @@ describe('a gateway on several workers', () => {
   /** `clients` loops posting `query` to the gateway for `ms`. */
   const poll = (url: string, clients: number, ms: number, pauseMs: number, query: string) => pollEach([url], clients, ms, pauseMs, query);
 
-  /** Clock ticks of CPU (user and system) a process has used, from /proc. */
-  function cpuTicks(pid: number): number {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime: the 14th and 15th fields, counted from the pid.
-    return Number(fields[11]) + Number(fields[12]);
-  }
-
   it('answers on every worker: each takes a part of the load, and /metrics counts them all', async () => {
     const { url, process } = await gateway(2, 'spread', { refreshAfterMs: 60_000, maxStalenessMs: 60_000, staleIfErrorMs: 60_000 });
-    const workers = execFileSync('pgrep', ['-P', String(process.child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    const workers = withChildren(process.child.pid!).slice(1);
     expect(workers).toHaveLength(2);
     const query = '{ backupJobs(first: 50) { edges { node { id displayName phase createdAt } } } }';
     // The first answer reads every source; what follows is the gateway's own work.
     await poll(url, 1, 1, 0, query);
-    const before = workers.map(cpuTicks);
+    const before = workers.map(cpuMs);
     const { codes, answers } = await poll(url, 8, 3_000, 0, query);
-    const used = workers.map((pid, index) => cpuTicks(pid) - before[index]!);
+    const used = workers.map((pid, index) => cpuMs(pid) - before[index]!);
     expect(codes).toEqual([]);
     expect(answers).toBeGreaterThan(50);
     // Connections go to the workers in turn: each did a real share of the work.
     const total = used[0]! + used[1]!;
-    for (const ticks of used) expect(ticks).toBeGreaterThanOrEqual(total * 0.2);
+    for (const ms of used) expect(ms).toBeGreaterThanOrEqual(total * 0.2);
 
     const metrics = await (await fetch(new URL('/metrics', url))).text();
     const counted = [...metrics.matchAll(/^backup_graph_graphql_request_duration_seconds_count\{[^}]*outcome="ok"[^}]*\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
