@@ -29,6 +29,7 @@ export type Gateway = YogaServerInstance<ServerContext, GatewayContext>;
 
 const GRAPHQL_ENDPOINT = '/graphql';
 
+/** The gateway of one process; `workers`: how many processes serve it together (src/workers.ts), which split each caller's turns. */
 export function createGateway(
   sources: SourceRegistry,
   security: SecurityConfig = parseSecurity(),
