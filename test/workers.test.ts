@@ -11,8 +11,10 @@ import { ConfigError, type SourceConfig } from '../src/config/index.js';
 import { cpusOfQuota, readWorkers } from '../src/config/workers.js';
 import type { Freshness } from '../src/read-model/source-read-model.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { refusedStart } from './support/entry-point.js';
 import { SANDBOX_NOW } from './support/gateway.js';
 import { poll as pollEach } from './support/poll.js';
+import { freePort } from './support/ports.js';
 
 /** Each test starts gateway processes of several workers each: on a loaded 2-core machine that takes a while. */
 const WORKERS_TEST_TIMEOUT_MS = 120_000;
@@ -44,6 +46,19 @@ describe('how many workers', () => {
       rmSync(folder, { recursive: true, force: true });
     }
   });
+});
+
+describe('the start of a gateway on several workers', () => {
+  it('stops, saying why, when a worker cannot start, and when WORKERS is not a number of workers', async () => {
+    const config = { sources: [{ kind: 'aws', name: 'aws-prod', region: 'us-east-1', endpoint: `http://127.0.0.1:${await freePort()}` }] };
+    const noRedis = await refusedStart(config, { WORKERS: '2', REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    expect(noRedis.code).toBe(1);
+    expect(noRedis.stderr).toMatch(/REDIS_URL is set, but Redis at 127\.0\.0\.1:\d+ did not answer/);
+    expect(noRedis.output).not.toMatch(/gateway on http/);
+    const badCount = await refusedStart(config, { WORKERS: 'many' });
+    expect(badCount.code).toBe(1);
+    expect(badCount.stderr).toContain('WORKERS must be auto or a whole number from 1 to 256, got "many"');
+  }, WORKERS_TEST_TIMEOUT_MS);
 });
 
 describe('a gateway on several workers', () => {
