@@ -65,7 +65,8 @@ function setBounded<V>(map: Map<string, V>, key: string, value: V, max: number):
  * limiters. Messages are handled one after another, each to its end, so that a touch and a write
  * of the same key never interleave.
  */
-export function serveStateToWorkers(state: MemoryState = new MemoryState()): MemoryState {
+export function serveStateToWorkers(): void {
+  const state = new MemoryState();
   new RateLimiterClusterMaster();
   /** Which worker holds each lease, so that a worker that dies gives its leases back at once. */
   const holders = new Map<string, number>();
@@ -133,7 +134,6 @@ export function serveStateToWorkers(state: MemoryState = new MemoryState()): Mem
       void state.release(key);
     }
   });
-  return state;
 }
 
 /** In a worker: the shared state the primary keeps (see serveStateToWorkers). */
