@@ -94,6 +94,7 @@ async function worker(): Promise<void> {
 async function main(): Promise<void> {
   setLogFormat(readLogFormat());
   if (cluster.isWorker) return worker();
+  // Every setting is checked here, before any worker starts, so that a bad one stops the start once.
   const tracesExport = readTracesExport();
   readPort();
   const workers = readWorkers();
