@@ -21,7 +21,7 @@ const USAGE = `npm run bench -- [options]
   --connections <n,..> connection counts to run each scenario at (default 1,50)
   --latency <ms>       delay of every upstream call in the sandbox (default 25)
   --scenario <name,..> dashboard, detail, federation, one-job, and the timed noisy-neighbour,
-                       traversal, polling, replicas, and summary (default all of these); and
+                       traversal, polling, replicas, summary and all-cores (default all of these); and
                        scale, which runs only when named, as it takes minutes (about 10 at its
                        defaults)
   --summary-jobs <n,..>      summary: also run over a large organization of this many jobs in
@@ -40,7 +40,7 @@ const USAGE = `npm run bench -- [options]
   --scale-plot <file>  scale: the SVG plot (default bench-results/scale.svg)
   --neighbour-duration <s>   seconds the noisy neighbour's victim is measured alone, then beside
                              the attacker (default 20)
-  --polling-duration <s>     seconds of polling in polling and replicas (default 60)
+  --polling-duration <s>     seconds of polling in polling, replicas and all-cores (default 60)
   --polling-connections <n>  polling connections, each asking every 2 s (default 200)
   --short              CI mode: 5 sequential requests per scenario, call counts only, no ceiling;
                        the timed scenarios cut to seconds, without replicas (it needs redis-server)

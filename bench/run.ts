@@ -17,6 +17,7 @@ import {
   spawnTs,
   startBenchRedis,
   stop,
+  withChildren,
   writeGatewayConfig,
   type GatewayProcess,
 } from './processes.js';
@@ -256,7 +257,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
       sandbox,
       startGateway: async (run, config, extraEnv) => {
         const gateway = startGateway(run, writeGatewayConfig(mkdtempSync(join(work, `${run}-`)), config), extraEnv);
-        return { url: `http://127.0.0.1:${await gateway.port}/graphql`, pid: gateway.child.pid!, stop: () => stop(gateway.child) };
+        const url = `http://127.0.0.1:${await gateway.port}/graphql`;
+        return { url, pid: gateway.child.pid!, pids: withChildren(gateway.child.pid!), stop: () => stop(gateway.child) };
       },
       handOut: (secret) => handedOut.push(secret),
       quiet: () => quiet(callsNow),
@@ -264,6 +266,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
     };
     const timedOptions = {
       short: options.short,
+      warmupS: options.warmupS,
+      durationS: options.durationS,
       neighbourS: options.neighbourS ?? 20,
       pollingS: options.pollingS ?? 60,
       pollingConnections: options.pollingConnections ?? 200,

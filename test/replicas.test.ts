@@ -13,6 +13,7 @@ import type { Freshness } from '../src/read-model/source-read-model.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { RedisState } from '../src/shared-state/redis.js';
 import { SANDBOX_NOW } from './support/gateway.js';
+import { poll as pollEach } from './support/poll.js';
 import { REDIS_AVAILABLE, startRedis, type RedisServer } from './support/redis.js';
 
 const DASHBOARD = '{ backupJobs(first: 100) { edges { node { id } } } }';
@@ -62,26 +63,7 @@ describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
   }
 
   /** Each URL polled by `clients` loops for `ms`; the answers' error codes, and how many answers came back. */
-  async function poll(urls: readonly string[], clients: number, ms: number, pauseMs = 0, query = DASHBOARD) {
-    const until = Date.now() + ms;
-    const codes: string[] = [];
-    let answers = 0;
-
-    await Promise.all(
-      urls.flatMap((url) =>
-        Array.from({ length: clients }, async () => {
-          while (Date.now() < until) {
-            const response = await fetch(url, { method: 'POST', headers: GRAPHQL_HEADERS, body: JSON.stringify({ query }) });
-            const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
-            answers += 1;
-            for (const error of body.errors ?? []) codes.push(String(error.extensions?.code));
-            if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
-          }
-        }),
-      ),
-    );
-    return { codes, answers };
-  }
+  const poll = (urls: readonly string[], clients: number, ms: number, pauseMs = 0, query = DASHBOARD) => pollEach(urls, clients, ms, pauseMs, query);
 
   const upstreamCalls = () => sandbox.aws.calls.count() + sandbox.sailPoint.calls.count();
 
