@@ -23,11 +23,13 @@ export interface ListPage {
   next?: ListKey;
 }
 
-/** What ListBackupJobs, DescribeBackupJob and StartBackupJob need of a job store. */
+/** What ListBackupJobs, DescribeBackupJob, StartBackupJob and StopBackupJob need of a job store. */
 export interface PagedJobStore {
   page(region: string, filter: ListFilter, after: ListKey | undefined, size: number): ListPage;
   job(region: string, backupJobId: string): SandboxJob | undefined;
   add(job: SandboxJob): void;
+  /** Puts a new version of a job the store holds in its place; false when the store cannot (it holds no such job, or generates it). */
+  replace(job: SandboxJob): boolean;
 }
 
 /** The seeded organization's store, which holds every job in list order, read by scanning it. */
@@ -36,6 +38,7 @@ export function scanned(store: JobStore): PagedJobStore {
     page: (region, filter, after, size) => scanPage(store.regionJobs(region), filter, after, size),
     job: (region, backupJobId) => store.job(region, backupJobId),
     add: (job) => store.add(job),
+    replace: (job) => store.replace(job),
   };
 }
 

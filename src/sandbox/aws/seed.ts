@@ -538,8 +538,12 @@ function settle(rng: Rng, drafts: Draft[], anchor: number): void {
 
 // ---- records -----------------------------------------------------------------------------------
 
+/** What AWS says of a job being stopped, and of one stopped. */
+export const ABORTING_MESSAGE = 'Stop requested by the user; the backup job is being aborted.';
+export const ABORTED_MESSAGE = 'Backup job was stopped by the user.';
+
 const seconds = (ms: number): number => ms / 1000;
-const percent = (fraction: number): string => (Math.min(1, Math.max(0, fraction)) * 100).toFixed(1);
+export const percent = (fraction: number): string => (Math.min(1, Math.max(0, fraction)) * 100).toFixed(1);
 
 function recoveryPointArn(rng: Rng, draft: Draft, env: AccountRegion): string {
   const { region, account } = env;
@@ -626,7 +630,7 @@ export function leafRecord(rng: Rng, draft: Draft, env: AccountRegion, anchor: n
     return wireRecord({
       ...base,
       State: state,
-      ...(state === 'ABORTING' ? { StatusMessage: 'Stop requested by the user; the backup job is being aborted.' } : {}),
+      ...(state === 'ABORTING' ? { StatusMessage: ABORTING_MESSAGE } : {}),
       PercentDone: percent(done),
       BackupSizeInBytes: provisionedSize(resource),
       BytesTransferred: Math.round(draft.transferBytes * Math.min(1, done)),
@@ -658,7 +662,7 @@ export function leafRecord(rng: Rng, draft: Draft, env: AccountRegion, anchor: n
         ...base,
         CompletionDate: seconds(outcome.at),
         State: outcome.state,
-        StatusMessage: outcome.state === 'FAILED' ? outcome.issue.message : 'Backup job was stopped by the user.',
+        StatusMessage: outcome.state === 'FAILED' ? outcome.issue.message : ABORTED_MESSAGE,
         PercentDone: percent(done),
         BackupSizeInBytes: provisionedSize(resource),
         BytesTransferred: Math.round(draft.transferBytes * done),

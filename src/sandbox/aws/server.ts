@@ -88,7 +88,8 @@ export class CallLog implements SandboxCallLog {
 type Route =
   | { operation: 'ListBackupJobs' }
   | { operation: 'DescribeBackupJob'; backupJobId: string }
-  | { operation: 'StartBackupJob' };
+  | { operation: 'StartBackupJob' }
+  | { operation: 'StopBackupJob'; backupJobId: string };
 
 function routeOf(method: string, pathname: string): Route | undefined {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
@@ -97,11 +98,12 @@ function routeOf(method: string, pathname: string): Route | undefined {
     if (method === 'PUT') return { operation: 'StartBackupJob' };
     return undefined;
   }
-  if (method === 'GET' && path.startsWith(`${JOBS_PATH}/`)) {
+  if ((method === 'GET' || method === 'POST') && path.startsWith(`${JOBS_PATH}/`)) {
     const label = path.slice(JOBS_PATH.length + 1);
     if (label.includes('/')) return undefined;
     try {
-      return { operation: 'DescribeBackupJob', backupJobId: decodeURIComponent(label) };
+      const backupJobId = decodeURIComponent(label);
+      return method === 'GET' ? { operation: 'DescribeBackupJob', backupJobId } : { operation: 'StopBackupJob', backupJobId };
     } catch {
       return undefined;
     }
@@ -166,6 +168,8 @@ export function createSandboxServer(deps: {
           return sendJson(res, 200, rewritten(operations.describe(caller, route.backupJobId), rewrite));
         case 'StartBackupJob':
           return sendJson(res, 200, operations.start(caller, await readJson(req)));
+        case 'StopBackupJob':
+          return sendJson(res, 200, operations.stop(caller, route.backupJobId));
       }
     } catch (error) {
       sendError(res, error instanceof SandboxError ? error : internalFailure());
