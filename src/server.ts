@@ -36,7 +36,7 @@ export function createGateway(
 ): Gateway {
   const posture = postureOf(security);
   const authenticator = security.auth ? new Authenticator(security.auth) : null;
-  const authentication = useAuthentication(authenticator);
+  const authentication = useAuthentication(authenticator, sources.onSandbox);
   const originOf = (request: Request, { req }: ServerContext): RequestOrigin => ({ caller: authentication.callerOf(request), clientAddress: req?.socket.remoteAddress });
   const callerBudget = new Budget(sources.state, 'caller', security.limits.callerBudget, false);
   const turns = useCallerTurns<ServerContext>(new CallerTurns(security.limits.callerConcurrency), (request, serverContext) => callerKey(originOf(request, serverContext)));

@@ -34,7 +34,7 @@ export interface SailPointListFilter {
   status?: SailPointBackupStatus;
 }
 
-type Operation = 'token' | 'listBackups' | 'listUploads';
+type Operation = 'token' | 'listBackups' | 'listUploads' | 'deleteBackup' | 'deleteUpload';
 
 /**
  * A failed call, in the gateway's error vocabulary. The message names the tenant, the operation and
@@ -147,15 +147,33 @@ export class SailPointClient {
     return list;
   }
 
+  /**
+   * Deletes a backup (deleteBackup) or an uploaded configuration (deleteUpload), as SailPoint's
+   * own client does: 204 when it is gone, false when the tenant has no such record (404). A retry
+   * after a lost 204 finds it gone: false then too.
+   */
+  async delete(operation: 'deleteBackup' | 'deleteUpload', id: string, signal?: AbortSignal): Promise<boolean> {
+    const collection = operation === 'deleteBackup' ? 'v2024/configuration-hub/backups/' : 'v2024/configuration-hub/backups/uploads/';
+    const url = new URL(`${collection}${encodeURIComponent(id)}`, this.base);
+    const response = await this.authorized(operation, url.href, signal, 'DELETE');
+    if (response.status === 404) {
+      await discardBody(response);
+      return false;
+    }
+    if (!response.ok) throw await this.statusError(operation, response);
+    await discardBody(response);
+    return true;
+  }
+
   /** One API exchange; a 401 means the token died early, so it is renewed and the call tried once more. */
-  private async authorized(operation: Operation, url: string, signal: AbortSignal | undefined): Promise<Response> {
+  private async authorized(operation: Operation, url: string, signal: AbortSignal | undefined, method = 'GET'): Promise<Response> {
     const stale = await this.currentSession();
-    const first = await this.send(operation, url, () => this.apiRequest(stale), signal);
+    const first = await this.send(operation, url, () => this.apiRequest(stale, method), signal);
     if (first.status !== 401) return first;
     await discardBody(first);
     this.forget(stale);
     const fresh = await this.currentSession();
-    const second = await this.send(operation, url, () => this.apiRequest(fresh), signal);
+    const second = await this.send(operation, url, () => this.apiRequest(fresh, method), signal);
     if (second.status !== 401) return second;
     await discardBody(second);
     throw new SailPointError(
@@ -166,8 +184,9 @@ export class SailPointClient {
     );
   }
 
-  private apiRequest(session: Session): RequestInit {
+  private apiRequest(session: Session, method: string): RequestInit {
     return {
+      method,
       headers: {
         authorization: `Bearer ${session.token}`,
         accept: 'application/json',
