@@ -10,7 +10,8 @@ import {
   StopBackupJobCommand,
 } from '@aws-sdk/client-backup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_AWS_CREDENTIALS, startAwsSandbox, type AwsSandbox } from '../src/sandbox/aws/index.js';
+import { SANDBOX_AWS_CREDENTIALS, startAwsSandbox, type AwsSandbox, type WireBackupJob } from '../src/sandbox/aws/index.js';
+import { seedJobs } from '../src/sandbox/aws/seed.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
 const CALLER = '111122223333';
@@ -70,6 +71,61 @@ describe('a started job over the sandbox clock', () => {
   });
 });
 
+describe("the seeded organization's jobs in flight", () => {
+  const IN_FLIGHT = ['CREATED', 'PENDING', 'RUNNING', 'ABORTING'];
+  const HOUR = 3_600_000;
+
+  it('stay as seeded until the clock is moved, then start, progress and settle, composite jobs with their children', async () => {
+    const seeded = await startAwsSandbox({ now: NOW, frozenClock: true });
+    try {
+      const byId = () => new Map(seeded.store.jobs().map((job) => [job.record.BackupJobId, job.record] as const));
+      // Unmoved, every record is the anchor's, byte for byte.
+      const sorted = (jobs: readonly { record: WireBackupJob }[]) => JSON.stringify(jobs.map((job) => job.record).sort((a, b) => a.BackupJobId.localeCompare(b.BackupJobId)));
+      expect(sorted(seeded.store.jobs())).toBe(sorted(seedJobs(NOW)));
+      const atAnchor = byId();
+      const inFlight = [...atAnchor.values()].filter((record) => IN_FLIGHT.includes(record.State));
+      expect(new Set(inFlight.map((record) => record.State))).toEqual(new Set(IN_FLIGHT));
+
+      seeded.clock.advance(20 * 60_000);
+      const later = byId();
+      const running = inFlight.filter((record) => record.State === 'RUNNING' && !record.IsParent);
+      for (const before of running) {
+        const after = later.get(before.BackupJobId)!;
+        if (after.State === 'RUNNING') expect(Number(after.PercentDone)).toBeGreaterThan(Number(before.PercentDone));
+        else expect(after.State).toBe('COMPLETED');
+      }
+      // Nothing in flight at the anchor is CREATED any more, and the aborting job is aborted.
+      expect([...later.values()].filter((record) => record.State === 'CREATED')).toEqual([]);
+      const aborting = inFlight.find((record) => record.State === 'ABORTING')!;
+      expect(later.get(aborting.BackupJobId)).toMatchObject({ State: 'ABORTED', StatusMessage: 'Backup job was stopped by the user.' });
+      expect(later.get(aborting.BackupJobId)!.CompletionDate).toBe((NOW.getTime() + 10 * 60_000) / 1000);
+
+      seeded.clock.advance(6 * HOUR);
+      const settled = byId();
+      for (const before of inFlight) {
+        const after: WireBackupJob = settled.get(before.BackupJobId)!;
+        expect(IN_FLIGHT, `${before.State} ${before.BackupJobId} is ${after.State}`).not.toContain(after.State);
+        expect(after.CompletionDate).toBeGreaterThan(NOW.getTime() / 1000);
+        if (after.State === 'COMPLETED' && !after.IsParent) expect(after).toMatchObject({ PercentDone: '100.0', MessageCategory: 'SUCCESS' });
+        if (after.IsParent) expect(Object.keys(after.ChildJobsInState!).every((state) => !IN_FLIGHT.includes(state))).toBe(true);
+      }
+      // The jobs settled at the anchor are as they were.
+      for (const [id, record] of atAnchor) if (!IN_FLIGHT.includes(record.State)) expect(settled.get(id)).toBe(record);
+      // And lists see the same: ByState filters the records as they are now.
+      const client = new BackupClient({ endpoint: seeded.url, region: 'us-east-1', credentials: SANDBOX_AWS_CREDENTIALS, maxAttempts: 1 });
+      try {
+        for (const state of ['CREATED', 'PENDING', 'RUNNING', 'ABORTING'] as const) {
+          expect((await client.send(new ListBackupJobsCommand({ ByAccountId: '*', ByState: state }))).BackupJobs, state).toEqual([]);
+        }
+      } finally {
+        client.destroy();
+      }
+    } finally {
+      await seeded.close();
+    }
+  });
+});
+
 describe('StopBackupJob', () => {
   it('answers 200 with an empty body; the job is ABORTING, then ABORTED, in Describe and in lists', async () => {
     const { BackupJobId: id } = await backup.send(new StartBackupJobCommand(EBS));
@@ -122,7 +178,7 @@ describe('StopBackupJob', () => {
   });
 
   it('refuses a resource type AWS cannot stop jobs of', async () => {
-    const rds = sandbox.store.jobs('us-east-1').find((job) => job.record.AccountId === CALLER && job.record.ResourceType === 'RDS' && job.record.State === 'PENDING');
+    const rds = sandbox.store.jobs('us-east-1').find((job) => job.record.AccountId === CALLER && job.record.ResourceType === 'RDS' && ['PENDING', 'RUNNING'].includes(job.record.State));
     expect(rds).toBeDefined();
     await expect(backup.send(new StopBackupJobCommand({ BackupJobId: rds!.record.BackupJobId }))).rejects.toBeInstanceOf(InvalidRequestException);
   });

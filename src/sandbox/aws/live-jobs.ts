@@ -3,7 +3,7 @@
 import { Rng } from './rng.js';
 import { ABORTED_MESSAGE, ABORTING_MESSAGE, percent, SUCCESS } from './seed.js';
 import { wireRecord, type SandboxJob, type WireBackupJob } from './store.js';
-import { CREATED, stateAt, stateCode, type Timeline } from './timeline.js';
+import { COMPLETED, CREATED, stateAt, type Timeline } from './timeline.js';
 
 /** A started job is CREATED this long after its creation, then RUNNING until it completes. */
 export const STARTED_CREATED_FOR_MS = 10_000;
@@ -12,7 +12,6 @@ export const STARTED_COMPLETES_AFTER_MS = 30_000;
 export const STOPPED_ABORTS_AFTER_MS = 5_000;
 
 const GIB = 2 ** 30;
-const COMPLETED = stateCode('COMPLETED');
 
 /**
  * A job StartBackupJob created, as its record reads at the clock's now: CREATED, RUNNING with its

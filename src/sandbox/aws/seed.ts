@@ -10,6 +10,7 @@ import {
   type WireRecoveryPointCreator,
 } from './store.js';
 import { Rng } from './rng.js';
+import { ABORTING_FOR, COMPLETED, stateAt, stateOfCode } from './timeline.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -769,8 +770,12 @@ export function spacedTypeRules(env: AccountRegion, rng: Rng, workload: Workload
   return [hanaRule, volumeRule];
 }
 
-/** Every seeded job of the organization, for an anchor time ("now" as far as the data knows). */
-export function seedJobs(now: Date): SandboxJob[] {
+/**
+ * Every seeded job of the organization, for an anchor time ("now" as far as the data knows).
+ * With `seededTime`, the jobs in flight at the anchor read as they are at that time once it is
+ * past the anchor (see inFlightAt); without it, or until then, every record is the anchor's.
+ */
+export function seedJobs(now: Date, seededTime?: () => number): SandboxJob[] {
   const anchor = now.getTime();
   if (!Number.isFinite(anchor)) throw new RangeError('The sandbox anchor time is not a valid date');
   const jobs: SandboxJob[] = [];
@@ -792,8 +797,35 @@ export function seedJobs(now: Date): SandboxJob[] {
       for (const draft of drafts) {
         if (draft.children) records.set(draft, parentRecord(rng, draft, draft.children.map((c) => records.get(c)!), env));
       }
-      for (const record of [...records.values(), ...spacedTypeRecords(env, anchor)]) jobs.push({ region, record });
+      for (const [draft, record] of records) {
+        if (!seededTime || !IN_FLIGHT.has(record.State)) jobs.push({ region, record });
+        else jobs.push({ region, get record() { return inFlightAt(draft, records, env, anchor, seededTime()); } });
+      }
+      for (const record of spacedTypeRecords(env, anchor)) jobs.push({ region, record });
     }
   }
   return jobs;
+}
+
+/**
+ * A job in flight at the anchor, as it reads at `t`: its seeded record up to the anchor, then its
+ * own timeline. It is PENDING until it starts, RUNNING with its progress until its end, then
+ * COMPLETED; the one ABORTING at the anchor is ABORTED ABORTING_FOR later; a composite job
+ * follows its children. Its settled record draws from a generator of its own, so that it is the
+ * same whenever it is read.
+ */
+function inFlightAt(draft: Draft, records: ReadonlyMap<Draft, WireBackupJob>, env: AccountRegion, anchor: number, t: number): WireBackupJob {
+  const seeded = records.get(draft)!;
+  if (t <= anchor || !IN_FLIGHT.has(seeded.State)) return seeded;
+  const rng = new Rng(`settles/${draft.id}`);
+  if (draft.children) return parentRecord(rng, draft, draft.children.map((child) => inFlightAt(child, records, env, anchor, t)), env, t);
+  const { forced, ...timeline } = draft;
+  if (forced === 'ABORTING') {
+    const abortedAt = anchor + ABORTING_FOR;
+    return t < abortedAt ? seeded : leafRecord(rng, { ...timeline, outcome: { state: 'ABORTED', at: abortedAt } }, env, t);
+  }
+  if (t >= draft.endsAt) return leafRecord(rng, { ...timeline, outcome: { state: 'COMPLETED' } }, env, t);
+  // Past the anchor a seeded job is never CREATED again: it was created before the anchor.
+  const state = stateOfCode(stateAt(t, { created: draft.createdAt, started: draft.startedAt, settles: draft.endsAt, fate: COMPLETED, createdFor: 0 }));
+  return leafRecord(rng, { ...timeline, forced: state as NonNullable<Draft['forced']> }, env, t);
 }

@@ -1,7 +1,8 @@
 // When a sandbox job is in which state: the one timeline the large organization's generated jobs and
 // the jobs StartBackupJob creates both follow as the sandbox clock moves.
-import { MINUTE } from './seed.js';
 import { BACKUP_JOB_STATES, type BackupJobState } from './store.js';
+
+const MINUTE = 60_000;
 
 const STATE_CODE = new Map<string, number>(BACKUP_JOB_STATES.map((state, code) => [state, code]));
 
@@ -33,6 +34,8 @@ export interface Timeline {
   /** Default CREATED_FOR. */
   createdFor?: number;
 }
+
+export const COMPLETED = stateCode('COMPLETED');
 
 /** The state's code at `now`; records and the list filters both read it here. */
 export function stateAt(now: number, timeline: Timeline): number {
