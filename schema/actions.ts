@@ -178,6 +178,8 @@ export function actionField<Input extends ActionInput, Payload extends ActionPay
       resolve: async (_root, { input }, context) => {
         const target = targetOf(input as Input);
         try {
+          // An action costs its caller as a lookup does: one of the request's upstream calls, and its share of them.
+          await context.reader.charge(target.sourceName, 'lookup');
           const done = await options.act(input as Input, context);
           audit(context, target, 'OK');
           return { ...done, clientMutationId: input.clientMutationId ?? null, errors: [] };

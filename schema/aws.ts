@@ -398,10 +398,19 @@ actionField('startAwsBackupJob', {
     const source = awsSource(context, input.sourceName);
     const idempotencyToken = input.idempotencyToken ?? derivedIdempotencyToken(context.caller.name, input, Date.now());
     const job = await source.startJob({ ...input, idempotencyToken });
-    await context.sources.readModel(source.name)?.applyAction({ job });
+    await showInList(context, source, job);
     return { job };
   },
 });
+
+/**
+ * Puts the job an action started or stopped into the source's read model, where its listing
+ * holds it (a job AWS started in the caller's own account is not listed by a source pinned to
+ * another one).
+ */
+async function showInList(context: GatewayContext, source: AwsBackupSource, job: AwsBackupJobModel): Promise<void> {
+  if (source.lists(job)) await context.sources.readModel(source.name)?.applyAction({ job });
+}
 
 type StopInput = ActionInput & { backupJobId: string };
 
@@ -427,7 +436,7 @@ actionField('stopAwsBackupJob', {
   act: async (input, context) => {
     const source = awsSource(context, input.sourceName);
     const job = await source.stopJob(input.backupJobId);
-    await context.sources.readModel(source.name)?.applyAction({ job });
+    await showInList(context, source, job);
     return { job };
   },
 });

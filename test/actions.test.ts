@@ -236,6 +236,23 @@ describe('audit lines', () => {
   });
 });
 
+describe("the caller's share", () => {
+  it('charges each action as a lookup: past the share, RATE_LIMITED, audited, and nothing sent upstream', async () => {
+    const strict = await startTestGateway({ security: { limits: { callerBudget: { calls: 1, perSeconds: 3600 } } } });
+    try {
+      const [first, second] = strict.sandbox.sailPoint.store.backups('acme-prod').map((record) => record.jobId);
+      const done = await strict.query(DELETE_BACKUP, { input: { sourceName: 'sailpoint-acme-prod', jobId: first } });
+      expect(done.data!.deleteSailPointBackup.errors).toEqual([]);
+      const refused = await strict.query(DELETE_BACKUP, { input: { sourceName: 'sailpoint-acme-prod', jobId: second } });
+      expect(refused.errors?.map((error) => error.extensions?.code)).toEqual(['RATE_LIMITED']);
+      expect(strict.sandbox.sailPoint.calls.count('deleteBackup')).toBe(1);
+      expect(audits()).toEqual([expect.stringContaining('result=OK'), expect.stringContaining(`job="${second}" result=RATE_LIMITED`)]);
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
 describe('without authentication', () => {
   it('lets anyone act over the embedded sandbox, and nobody over upstreams that are not the sandbox', async () => {
     const real = await startTestGateway({

@@ -192,6 +192,11 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
     return { jobs, complete: nextToken === undefined, pages };
   }
 
+  /** Whether this source's listing holds the job: a source pinned to an account lists that account's jobs only. */
+  lists(job: AwsBackupJobModel): boolean {
+    return this.accountId === undefined || this.accountId === '*' || this.accountId === job.accountId;
+  }
+
   isSettled(job: AwsBackupJobModel): boolean {
     return job.state !== null && SETTLED_STATES.has(job.state);
   }

@@ -390,16 +390,23 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
    * Makes an action's effect part of the stored list at once, as a new version, without a
    * refresh: `job` in (a job the action started, or its new version) or the job of `removedKey`
    * out. Under the refresh lease, so that no refresh stores over it. Nothing is stored when no
-   * list is: the next read lists the source, effect included.
+   * list is: the next read lists the source, effect included. It never fails the action, which
+   * the upstream has done: should the lease or the shared state fail it, the next refresh shows
+   * the effect instead.
    */
   async applyAction(change: { job?: Job; removedKey?: string }): Promise<void> {
-    await this.underLease(async () => {
-      const current = await this.latestStored();
-      if (!current) return;
-      const removedKeys = new Set(change.removedKey === undefined ? [] : [change.removedKey]);
-      const next = this.withChanges(current.value, change.job ? [change.job] : [], undefined, { removedKeys });
-      if (next !== current.value) await this.store({ value: next, fetchedAt: current.fetchedAt });
-    });
+    try {
+      await this.underLease(async () => {
+        const current = await this.latestStored();
+        if (!current) return;
+        const removedKeys = new Set(change.removedKey === undefined ? [] : [change.removedKey]);
+        const next = this.withChanges(current.value, change.job ? [change.job] : [], undefined, { removedKeys });
+        if (next !== current.value) await this.store({ value: next, fetchedAt: current.fetchedAt });
+      });
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'error';
+      log('warn', 'read-model', `[read-model] ${this.name}: an action's effect waits for the next refresh (${name})`, { source: this.name, error: name });
+    }
   }
 
   /** Ends the background listing: the source is going away. */
