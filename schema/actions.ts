@@ -88,9 +88,9 @@ problemType(
 
 problemType(
   'InvalidActionInput',
-  'The upstream refused what the action holds: a vault that does not exist, an ARN or role it does not accept, windows or a lifecycle out of range.',
+  'The upstream refused what the action holds: for AWS, a vault that does not exist, an ARN or role it does not accept, windows or a lifecycle out of range; for SailPoint, a delete it answers with HTTP 400.',
   (t) => ({
-    upstreamError: t.exposeString('upstreamError', { nullable: false, description: 'The name of the upstream\'s error, such as `InvalidParameterValueException`; never its message.' }),
+    upstreamError: t.exposeString('upstreamError', { nullable: false, description: 'The name of the upstream\'s error, such as `InvalidParameterValueException` or `HTTP 400`; never its message.' }),
   }),
 );
 

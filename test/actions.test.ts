@@ -206,6 +206,22 @@ describe('deleteSailPointBackup and deleteSailPointUpload', () => {
     expect(again.data!.deleteSailPointBackup).toMatchObject({ deletedJobId: null, deletedId: null, errors: [{ __typename: 'JobNotFound', jobId }] });
   });
 
+  it('returns a delete SailPoint refuses (its 400) as InvalidActionInput, and a 5xx as a coded error', async () => {
+    const jobId = gateway.sandbox.sailPoint.store.backups('acme-sandbox')[0]!.jobId as string;
+    gateway.sandbox.sailPoint.faults.set('acme-sandbox', { kind: 'limit', operation: 'deleteBackup', times: 1 });
+    const refused = await gateway.query(DELETE_BACKUP, { input: { sourceName: 'sailpoint-acme-sandbox', jobId } });
+    expect(refused.data!.deleteSailPointBackup).toMatchObject({ deletedJobId: null, errors: [{ __typename: 'InvalidActionInput', sourceName: 'sailpoint-acme-sandbox' }] });
+    gateway.sandbox.sailPoint.faults.set('acme-sandbox', { kind: 'error', status: 500, operation: 'deleteBackup' });
+    try {
+      const failed = await gateway.query(DELETE_BACKUP, { input: { sourceName: 'sailpoint-acme-sandbox', jobId } });
+      expect(failed.errors?.map((error) => error.extensions?.code)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    } finally {
+      gateway.sandbox.sailPoint.faults.clear();
+    }
+    expect(gateway.sandbox.sailPoint.store.backups('acme-sandbox').some((record) => record.jobId === jobId)).toBe(true);
+    expect(audits()).toEqual([expect.stringContaining('result=INVALID_INPUT'), expect.stringContaining('result=UPSTREAM_UNAVAILABLE')]);
+  });
+
   it('deletes an uploaded configuration the same way', async () => {
     const upload = gateway.sandbox.sailPoint.store.uploads('acme-prod')[0]!;
     const jobId = upload.jobId as string;

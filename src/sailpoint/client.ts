@@ -149,20 +149,17 @@ export class SailPointClient {
 
   /**
    * Deletes a backup (deleteBackup) or an uploaded configuration (deleteUpload), as SailPoint's
-   * own client does: 204 when it is gone, false when the tenant has no such record (404). A retry
-   * after a lost 204 finds it gone: false then too.
+   * own client does: `deleted` on its 204, `not-found` on a 404 (a retry after a lost 204 finds
+   * the record gone too), `refused` on a 400, SailPoint's answer to a request it will not do.
    */
-  async delete(operation: 'deleteBackup' | 'deleteUpload', id: string, signal?: AbortSignal): Promise<boolean> {
+  async delete(operation: 'deleteBackup' | 'deleteUpload', id: string, signal?: AbortSignal): Promise<'deleted' | 'not-found' | 'refused'> {
     const collection = operation === 'deleteBackup' ? 'v2024/configuration-hub/backups/' : 'v2024/configuration-hub/backups/uploads/';
     const url = new URL(`${collection}${encodeURIComponent(id)}`, this.base);
     const response = await this.authorized(operation, url.href, signal, 'DELETE');
-    if (response.status === 404) {
-      await discardBody(response);
-      return false;
-    }
-    if (!response.ok) throw await this.statusError(operation, response);
+    const outcome = response.ok ? 'deleted' : response.status === 404 ? 'not-found' : response.status === 400 ? 'refused' : undefined;
+    if (!outcome) throw await this.statusError(operation, response);
     await discardBody(response);
-    return true;
+    return outcome;
   }
 
   /** One API exchange; a 401 means the token died early, so it is renewed and the call tried once more. */

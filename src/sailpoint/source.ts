@@ -77,12 +77,14 @@ export class SailPointSource implements SourceAdapter<SailPointBackupJobModel> {
 
   /**
    * Deletes a backup or an uploaded configuration of the tenant, straight upstream through the
-   * guard; a record the tenant does not have is refused as JOB_NOT_FOUND.
+   * guard: a record the tenant does not have is refused as JOB_NOT_FOUND, one it will not delete
+   * (its 400) as INVALID_INPUT.
    */
   async deleteJob(collection: SailPointCollection, jobId: string): Promise<void> {
     const operation = collection === 'backup' ? 'deleteBackup' : 'deleteUpload';
-    const deleted = await this.guarded(operation, undefined, (signal) => this.client.delete(operation, jobId, signal));
-    if (!deleted) throw new ActionRefused({ kind: 'JOB_NOT_FOUND' });
+    const outcome = await this.guarded(operation, undefined, (signal) => this.client.delete(operation, jobId, signal));
+    if (outcome === 'not-found') throw new ActionRefused({ kind: 'JOB_NOT_FOUND' });
+    if (outcome === 'refused') throw new ActionRefused({ kind: 'INVALID_INPUT', upstreamName: 'HTTP 400' });
   }
 
   /** Counts the records a list left out, and logs each the first time it is seen, with its id and the members at fault. */
