@@ -16,14 +16,14 @@ builder.mutationType({
 });
 
 /** An expected refusal, as a payload's `errors` lists it. */
-export type ActionProblem =
+type ActionProblem =
   | { kind: 'NotPermitted'; message: string; sourceName: string }
   | { kind: 'JobNotFound'; message: string; sourceName: string; jobId: string }
   | { kind: 'NotStoppable'; message: string; sourceName: string; jobId: string; state: string | null }
   | { kind: 'InvalidActionInput'; message: string; sourceName: string; upstreamError: string };
 
 /** What an action acts on, for its audit line and its refusals. */
-export interface ActionTarget {
+interface ActionTarget {
   /** The mutation's name. */
   action: string;
   sourceName: string;
@@ -43,7 +43,7 @@ export interface ActionPayload {
   errors: ActionProblem[];
 }
 
-export const ActionError = builder.interfaceRef<ActionProblem>('ActionError').implement({
+const ActionError = builder.interfaceRef<ActionProblem>('ActionError').implement({
   description: 'Why an action was not done, for a reason the caller can act on. Failures of the upstream itself are GraphQL errors with a code instead.',
   resolveType: (problem) => problem.kind,
   fields: (t) => ({
