@@ -177,6 +177,17 @@ describe('stopAwsBackupJob', () => {
     expect(audits().at(-1)).toContain('result=NOT_STOPPABLE');
   });
 
+  it("fails with UPSTREAM_AUTH_FAILED for another account's job, which AWS does not let the gateway's identity stop", async () => {
+    const other = gateway.sandbox.aws.store.jobs('us-east-1').find((job) => job.record.AccountId !== CALLER && job.record.State === 'RUNNING')!.record;
+    const answer = await gateway.query(STOP, { input: { sourceName: 'aws-us-east-1', backupJobId: other.BackupJobId } });
+    expect(answer.errors?.map((error) => error.extensions?.code)).toEqual(['UPSTREAM_AUTH_FAILED']);
+    expect(gateway.sandbox.aws.store.job('us-east-1', other.BackupJobId)!.record.State).toBe('RUNNING');
+    expect(audits()).toEqual([expect.stringContaining(`job="${other.BackupJobId}" result=UPSTREAM_AUTH_FAILED`)]);
+    // A refusal for one job, not an outage: the source's circuit stays closed.
+    const sources = await gateway.query('{ backupSources { name circuit } }');
+    expect(sources.data!.backupSources.find((source: { name: string }) => source.name === 'aws-us-east-1').circuit).toBe('CLOSED');
+  });
+
   it('answers JobNotFound for an id AWS does not know', async () => {
     const answer = await gateway.query(STOP, { input: { sourceName: 'aws-us-east-1', backupJobId: '00000000-0000-4000-8000-000000000000' } });
     expect(answer.data!.stopAwsBackupJob.errors).toEqual([
