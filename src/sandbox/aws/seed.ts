@@ -724,12 +724,12 @@ export function parentRecord(rng: Rng, draft: Draft, children: WireBackupJob[], 
  * SAP HANA database on EC2 and the newest two weekly backups of a Storage Gateway volume. They
  * draw from a random stream of their own, so every other job stays as it was without them.
  */
-function spacedTypeRecords(env: AccountRegion, anchor: number): WireBackupJob[] {
+function spacedTypeRecords(env: AccountRegion, anchor: number): Map<Draft, WireBackupJob> {
   const rng = new Rng(`spaced-types/${env.account}/${env.region}`);
   const [hanaRule, volumeRule] = spacedTypeRules(env, rng, workloadOf(env.account));
   const drafts = [...planDrafts(rng, env, [hanaRule], anchor).slice(-3), ...planDrafts(rng, env, [volumeRule], anchor).slice(-2)];
   for (const draft of drafts) if (isFinished(draft, anchor)) draft.outcome = rollOutcome(rng, draft, anchor);
-  return drafts.map((draft) => leafRecord(rng, draft, env, anchor));
+  return new Map(drafts.map((draft) => [draft, leafRecord(rng, draft, env, anchor)]));
 }
 
 /** The plans that back up the two resource types whose names hold a space: SAP HANA daily, a Storage Gateway volume weekly. */
@@ -797,11 +797,11 @@ export function seedJobs(now: Date, seededTime?: () => number): SandboxJob[] {
       for (const draft of drafts) {
         if (draft.children) records.set(draft, parentRecord(rng, draft, draft.children.map((c) => records.get(c)!), env));
       }
+      for (const [draft, record] of spacedTypeRecords(env, anchor)) records.set(draft, record);
       for (const [draft, record] of records) {
         if (!seededTime || !IN_FLIGHT.has(record.State)) jobs.push({ region, record });
         else jobs.push({ region, get record() { return inFlightAt(draft, records, env, anchor, seededTime()); } });
       }
-      for (const record of spacedTypeRecords(env, anchor)) jobs.push({ region, record });
     }
   }
   return jobs;
