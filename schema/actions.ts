@@ -140,7 +140,9 @@ export function actionPayload<Payload extends ActionPayload>(
  * A mutation that acts on one source: refused with NotPermitted by the schema (scope-auth's
  * `writeSource`) unless the caller may write to that source; then `act` goes upstream. Its
  * expected refusals (ActionRefused) become the payload's `errors`, and everything else a coded
- * GraphQL error. Whatever happens, exactly one audit line is written.
+ * GraphQL error. Whatever happens, exactly one audit line is written. Not the Relay plugin's
+ * relayMutationField: it echoes clientMutationId from its own resolver, which scope-auth's
+ * refusal never runs, so a NotPermitted payload would lose it.
  */
 export function actionField<Input extends ActionInput, Payload extends ActionPayload>(
   name: string,
