@@ -4,7 +4,7 @@
 import { setMaxListeners } from 'node:events';
 import { initContextCache } from '@pothos/core';
 import type { GraphQLError } from 'graphql';
-import { EVERYONE, type Caller } from '../src/auth.js';
+import { isAnonymous, type Caller } from '../src/auth.js';
 import { BudgetExhausted, type Budget } from '../src/budget.js';
 import type { OperationTurn } from '../src/caller-turns.js';
 import type { Limits } from '../src/config/index.js';
@@ -51,7 +51,7 @@ export interface RequestOrigin {
 
 /** The name a caller's share of upstream reads and its turns are kept under. */
 export function callerKey(origin: RequestOrigin): string {
-  return origin.caller === EVERYONE ? `address ${origin.clientAddress ?? 'unknown'}` : origin.caller.name;
+  return isAnonymous(origin.caller) ? `address ${origin.clientAddress ?? 'unknown'}` : origin.caller.name;
 }
 
 export function createContext(

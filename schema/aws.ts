@@ -1,12 +1,13 @@
 // The AWS Backup side of the graph: AwsBackupJob with every DescribeBackupJob member, its nested
 // records, the root field that looks one up by its AWS id, its federation entity, the AWS fields
-// of a configured source, and the records a job points at (recovery point, plan, vault), each
-// loaded per request through the source's shared cache and each a federation entity.
-import { jobLoader } from '../resolvers/loaders.js';
-import { AWS_BACKUP_JOB_STATES, awsJobKey, type AwsBackupJobModel, type AwsBackupJobState as State, type KeyValuePair } from '../src/aws/mapper.js';
+// of a configured source, the records a job points at (recovery point, plan, vault), each loaded
+// per request through the source's shared cache and each a federation entity, and the actions
+// that start and stop a job.
+import { createHash } from 'node:crypto';
 import type { GatewayContext } from '../resolvers/context.js';
-import type { AwsJobConditions } from '../src/aws/mapper.js';
-import type { AwsBackupSource } from '../src/aws/source.js';
+import { jobLoader } from '../resolvers/loaders.js';
+import { AWS_BACKUP_JOB_STATES, awsJobKey, type AwsBackupJobModel, type AwsBackupJobState as State, type AwsJobConditions, type KeyValuePair } from '../src/aws/mapper.js';
+import type { AwsBackupSource, StartJobInput } from '../src/aws/source.js';
 import {
   awsRecordKey,
   awsRecordRef,
@@ -20,6 +21,7 @@ import {
 import { badUserInput, quoted } from '../src/model/errors.js';
 import type { BackupJobModel } from '../src/model/job.js';
 import { toGraphQLError } from '../src/model/upstream-errors.js';
+import { actionField, actionInput, actionPayload, type ActionInput, type ActionPayload } from './actions.js';
 import { BackupJob, jobNodeRef, openEnum } from './backup-job.js';
 import { builder } from './builder.js';
 import { firstFound, globalIdKey, resolveJobReference } from './federation.js';
@@ -238,12 +240,7 @@ builder.queryField('awsBackupJob', (t) =>
     },
     resolve: async (_root, { backupJobId, sourceName }, context) => {
       const loader = AwsBackupJob.getDataloader(context);
-      if (sourceName != null) {
-        if (context.sources.get(sourceName)?.kind !== 'AWS_BACKUP') {
-          throw badUserInput(`${quoted(sourceName)} is not an AWS source of this gateway`);
-        }
-        return loader.load(awsJobKey(sourceName, backupJobId));
-      }
+      if (sourceName != null) return loader.load(awsJobKey(awsSource(context, sourceName).name, backupJobId));
       const found = await Promise.allSettled(context.sources.ofKind('AWS_BACKUP').map((source) => loader.load(awsJobKey(source.name, backupJobId))));
       const hit = found.find((outcome) => outcome.status === 'fulfilled' && outcome.value);
       if (hit?.status === 'fulfilled') return hit.value;
@@ -253,6 +250,13 @@ builder.queryField('awsBackupJob', (t) =>
     },
   }),
 );
+
+/** The AWS source of that name this caller may see; BAD_USER_INPUT for any other name, hidden sources included. */
+function awsSource(context: GatewayContext, sourceName: string): AwsBackupSource {
+  const source = context.sources.get(sourceName);
+  if (source?.kind !== 'AWS_BACKUP') throw badUserInput(`${quoted(sourceName)} is not an AWS source of this gateway`);
+  return source;
+}
 
 builder.asEntity(AwsBackupJob, {
   key: [globalIdKey, builder.selection<{ accountId: string; region: string; backupJobId: string }>('accountId region backupJobId')],
@@ -721,4 +725,114 @@ addSummaryKeyFields({
   accountId: { dimension: 'ACCOUNT_ID', description: 'The AWS account, when grouped by ACCOUNT_ID.' },
   region: { dimension: 'REGION', description: 'The AWS Region, when grouped by REGION.' },
   resourceType: { dimension: 'RESOURCE_TYPE', description: 'The AWS resource type, when grouped by RESOURCE_TYPE.' },
+});
+
+// ---- actions -----------------------------------------------------------------------------------
+
+type StartInput = ActionInput & Omit<StartJobInput, 'idempotencyToken'> & { idempotencyToken?: string | null };
+
+/** A payload that carries the job the action started or stopped, as AWS describes it afterwards. */
+type JobPayload = ActionPayload & { job: AwsBackupJobModel | null };
+
+const AwsLifecycleInput = builder.inputType('AwsRecoveryPointLifecycleInput', {
+  description: 'How long the recovery point a started job makes is kept, and when it moves to cold storage (AWS Backup\'s `Lifecycle`).',
+  fields: (t) => ({
+    moveToColdStorageAfterDays: t.int({ required: false, description: 'Days after creation before the recovery point moves to cold storage.' }),
+    deleteAfterDays: t.int({
+      required: false,
+      description: 'Days after creation before the recovery point is deleted; at least 90 more than `moveToColdStorageAfterDays` when both are set.',
+    }),
+  }),
+});
+
+const StartAwsBackupJobInput = actionInput<StartInput>('StartAwsBackupJobInput', 'An on-demand backup job to start (AWS Backup\'s StartBackupJob).', (t) => ({
+  backupVaultName: t.string({ required: true, description: 'The vault to store the recovery point in, such as `Default`.' }),
+  resourceArn: t.string({ required: true, description: 'The ARN of the resource to back up; it must be in the account and Region of the source.' }),
+  iamRoleArn: t.string({ required: true, description: 'The IAM role AWS Backup assumes to make the backup, such as `arn:aws:iam::111122223333:role/service-role/AWSBackupDefaultServiceRole`.' }),
+  idempotencyToken: t.string({
+    required: false,
+    description:
+      'AWS\'s idempotency token: the same token again starts no second job and answers with the first. Without one, the gateway derives one from the caller, the input (`clientMutationId` included) and, when there is no `clientMutationId`, the current ten minutes (UTC), so that a request sent again starts nothing new (docs/graph.md).',
+  }),
+  startWindowMinutes: t.int({ required: false, description: 'Minutes after which the job is canceled if it has not started (AWS\'s default 8 hours; at least 60).' }),
+  completeWindowMinutes: t.int({ required: false, description: 'Minutes after its start within which the job must complete, or AWS cancels it.' }),
+  lifecycle: t.field({ type: AwsLifecycleInput, required: false, description: 'The recovery point\'s lifecycle; the vault\'s default when omitted.' }),
+}));
+
+const StartAwsBackupJobPayload = actionPayload<JobPayload>('StartAwsBackupJobPayload', 'What `startAwsBackupJob` did.', (t) => ({
+  job: t.field({
+    type: AwsBackupJob,
+    description: 'The job started, as AWS describes it just after (usually `CREATED`); it is already in `backupJobs`. Null when `errors` says why nothing started.',
+    resolve: (payload) => payload.job,
+  }),
+}));
+
+/** How long a derived idempotency token stands for the same start, when the client gives no clientMutationId. */
+const DERIVED_TOKEN_WINDOW_MS = 10 * 60 * 1000;
+
+/**
+ * The idempotency token of a start that names none. A request sent again (by a client, a proxy or
+ * a browser retrying) repeats its input, so the same caller asking the same start gets the same
+ * token and AWS starts one job. A clientMutationId (unique per start, as Relay clients send it)
+ * tells two deliberate starts apart; without one, the same start within the same ten minutes is
+ * taken for a retry.
+ */
+export function derivedIdempotencyToken(caller: string, input: StartInput, now: number): string {
+  const { clientMutationId, sourceName, backupVaultName, resourceArn, iamRoleArn, startWindowMinutes, completeWindowMinutes, lifecycle } = input;
+  const when = clientMutationId == null ? Math.floor(now / DERIVED_TOKEN_WINDOW_MS) : clientMutationId;
+  const parts = [caller, sourceName, backupVaultName, resourceArn, iamRoleArn, startWindowMinutes, completeWindowMinutes, lifecycle?.moveToColdStorageAfterDays, lifecycle?.deleteAfterDays, when];
+  return `backup-graph-${createHash('sha256').update(JSON.stringify(parts)).digest('hex')}`;
+}
+
+actionField('startAwsBackupJob', {
+  description:
+    'Starts an on-demand AWS Backup job (StartBackupJob) for a resource of the source\'s account and Region, then reads it back (DescribeBackupJob). Needs write permission on the source. The job is in `backupJobs` at once, without a refresh.',
+  input: StartAwsBackupJobInput,
+  payload: StartAwsBackupJobPayload,
+  nothing: { job: null },
+  act: async (input, context) => {
+    const source = awsSource(context, input.sourceName);
+    const idempotencyToken = input.idempotencyToken ?? derivedIdempotencyToken(context.caller.name, input, Date.now());
+    const job = await source.startJob({ ...input, idempotencyToken });
+    await showInList(context, source, job);
+    return { job };
+  },
+});
+
+/**
+ * Puts the job an action started or stopped into the source's read model, where its listing
+ * holds it (a job AWS started in the caller's own account is not listed by a source pinned to
+ * another one).
+ */
+async function showInList(context: GatewayContext, source: AwsBackupSource, job: AwsBackupJobModel): Promise<void> {
+  if (source.lists(job)) await context.sources.readModel(source.name)?.applyAction({ job });
+}
+
+type StopInput = ActionInput & { backupJobId: string };
+
+const StopAwsBackupJobInput = actionInput<StopInput>('StopAwsBackupJobInput', 'A job to stop (AWS Backup\'s StopBackupJob).', (t) => ({
+  backupJobId: t.string({ required: true, description: 'The AWS job id (BackupJobId) of a job that is `CREATED`, `PENDING` or `RUNNING`.' }),
+}));
+
+const StopAwsBackupJobPayload = actionPayload<JobPayload>('StopAwsBackupJobPayload', 'What `stopAwsBackupJob` did.', (t) => ({
+  job: t.field({
+    type: AwsBackupJob,
+    description: 'The job as AWS describes it just after the stop (usually `ABORTING`, then `ABORTED`); `backupJobs` shows it so at once. Null when `errors` says why nothing was stopped.',
+    resolve: (payload) => payload.job,
+  }),
+}));
+
+actionField('stopAwsBackupJob', {
+  description:
+    'Stops an AWS Backup job that has not finished (StopBackupJob), then reads it back (DescribeBackupJob). Needs write permission on the source. A job AWS will not stop comes back as `NotStoppable` with its state.',
+  input: StopAwsBackupJobInput,
+  payload: StopAwsBackupJobPayload,
+  jobId: (input) => input.backupJobId,
+  nothing: { job: null },
+  act: async (input, context) => {
+    const source = awsSource(context, input.sourceName);
+    const job = await source.stopJob(input.backupJobId);
+    await showInList(context, source, job);
+    return { job };
+  },
 });

@@ -17,6 +17,8 @@ export const builder = new SchemaBuilder<{
   AuthScopes: {
     /** The caller may see the configured source of this name. */
     source: string;
+    /** The caller may act on (start, stop, delete jobs of) the configured source of this name. */
+    writeSource: string;
   };
   // A job that cannot be read nulls its own edge, never the page around it.
   DefaultEdgesNullability: { list: false; items: true };
@@ -29,7 +31,10 @@ export const builder = new SchemaBuilder<{
   // Scope checks run before any other plugin's resolver wrapping.
   plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin, DirectivePlugin, FederationPlugin],
   scopeAuth: {
-    authScopes: (context) => ({ source: (sourceName) => context.caller.maySee(sourceName) }),
+    authScopes: (context) => ({
+      source: (sourceName) => context.caller.maySee(sourceName),
+      writeSource: (sourceName) => context.caller.mayWrite(sourceName),
+    }),
     // An object the caller may not see fails as a whole (its field is null with one error), not field by field.
     runScopesOnType: true,
     // Jobs carry their source as sourceName, configured sources as name.

@@ -1,5 +1,8 @@
 // The SailPoint side of the graph: SailPointBackupJob with every BackupResponse member, its
-// options, the root field that looks one up by its SailPoint job id, and its federation entity.
+// options, the root field that looks one up by its SailPoint job id, its federation entity, and
+// the actions that delete a backup or an uploaded configuration.
+import type { GatewayContext } from '../resolvers/context.js';
+import { encodeGlobalId } from '../resolvers/ids.js';
 import { badUserInput, quoted } from '../src/model/errors.js';
 import type { BackupJobModel } from '../src/model/job.js';
 import type {
@@ -11,8 +14,11 @@ import type {
 import {
   sailPointJobKey,
   type SailPointBackupJobModel,
+  type SailPointCollection,
   type SailPointObjectOption as SailPointObjectOptionModel,
 } from '../src/sailpoint/mapper.js';
+import type { SailPointSource } from '../src/sailpoint/source.js';
+import { actionField, actionInput, actionPayload, type ActionInput, type ActionPayload } from './actions.js';
 import { BackupJob, jobNodeRef, openEnum } from './backup-job.js';
 import { builder } from './builder.js';
 import { firstFound, globalIdKey, resolveJobReference } from './federation.js';
@@ -173,12 +179,7 @@ builder.queryField('sailPointBackupJob', (t) =>
       sourceName: t.arg.string({ description: 'The configured SailPoint source to ask; all of them when omitted.' }),
     },
     resolve: async (_root, { jobId, sourceName }, context) => {
-      let sources = context.sources.ofKind('SAILPOINT');
-      if (sourceName != null) {
-        const source = context.sources.get(sourceName);
-        if (source?.kind !== 'SAILPOINT') throw badUserInput(`${quoted(sourceName)} is not a SailPoint source of this gateway`);
-        sources = [source];
-      }
+      const sources = sourceName != null ? [sailPointSource(context, sourceName)] : context.sources.ofKind('SAILPOINT');
       const loader = SailPointBackupJob.getDataloader(context);
       const keys = sources.flatMap((source) => source.collections.map((collection) => sailPointJobKey(source.name, collection, jobId)));
       const found = await Promise.allSettled(keys.map((key) => loader.load(key)));
@@ -205,3 +206,46 @@ builder.asEntity(SailPointBackupJob, {
     );
   }),
 });
+
+/** The SailPoint source of that name this caller may see; BAD_USER_INPUT for any other name, hidden sources included. */
+function sailPointSource(context: GatewayContext, sourceName: string): SailPointSource {
+  const source = context.sources.get(sourceName);
+  if (source?.kind !== 'SAILPOINT') throw badUserInput(`${quoted(sourceName)} is not a SailPoint source of this gateway`);
+  return source;
+}
+
+// ---- actions -----------------------------------------------------------------------------------
+
+type DeleteInput = ActionInput & { jobId: string };
+
+type DeletePayload = ActionPayload & { deletedJobId: string | null; deletedId: string | null };
+
+const DeleteSailPointRecordInput = actionInput<DeleteInput>('DeleteSailPointRecordInput', 'The Configuration Hub backup or uploaded configuration to delete.', (t) => ({
+  jobId: t.string({ required: true, description: 'Its SailPoint job id (jobId).' }),
+}));
+
+const DeleteSailPointRecordPayload = actionPayload<DeletePayload>('DeleteSailPointRecordPayload', 'What `deleteSailPointBackup` or `deleteSailPointUpload` did.', (t) => ({
+  deletedJobId: t.exposeString('deletedJobId', { description: 'The SailPoint job id of the record deleted; null when `errors` says why nothing was.' }),
+  deletedId: t.exposeID('deletedId', { description: 'The global id the record had in this graph, for a client to drop it from its cache; null when nothing was deleted.' }),
+}));
+
+/** The delete action of one Configuration Hub collection. */
+function deleteAction(collection: SailPointCollection, names: { field: string; record: string; operation: string }): void {
+  actionField(names.field, {
+    description: `Deletes ${names.record} of the tenant (${names.operation}, as SailPoint's own client does). Needs write permission on the source. It is gone from \`backupJobs\` at once, without a refresh.`,
+    input: DeleteSailPointRecordInput,
+    payload: DeleteSailPointRecordPayload,
+    jobId: (given) => given.jobId,
+    nothing: { deletedJobId: null, deletedId: null },
+    act: async ({ sourceName, jobId }, context) => {
+      const source = sailPointSource(context, sourceName);
+      await source.deleteJob(collection, jobId);
+      const key = sailPointJobKey(source.name, collection, jobId);
+      await context.sources.readModel(source.name)?.applyAction({ removedKey: key });
+      return { deletedJobId: jobId, deletedId: encodeGlobalId('SailPointBackupJob', key) };
+    },
+  });
+}
+
+deleteAction('backup', { field: 'deleteSailPointBackup', record: 'a Configuration Hub backup', operation: 'DELETE /v2024/configuration-hub/backups/{id}' });
+deleteAction('upload', { field: 'deleteSailPointUpload', record: 'an uploaded configuration', operation: 'DELETE /v2024/configuration-hub/backups/uploads/{id}' });

@@ -1,5 +1,6 @@
 // Who is calling: verifies a JWT (against a JWKS or static keys) or an API key, and says which
-// configured sources that caller may see. Without an auth configuration every caller sees everything.
+// configured sources that caller may see and act on. Without an auth configuration every caller sees
+// everything, and acts on nothing unless every source is the embedded sandbox's.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -12,25 +13,53 @@ export interface Caller {
   /** For logs: the token subject or the API key's name; never the credential. */
   readonly name: string;
   maySee(sourceName: string): boolean;
+  /**
+   * Whether the caller may act on the source (start, stop, delete). Separate from seeing it:
+   * nothing grants it by default, and it acts only on a source the caller may also see.
+   */
+  mayWrite(sourceName: string): boolean;
 }
 
-/** The caller of a gateway without authentication. */
-export const EVERYONE: Caller = { name: 'anonymous', maySee: () => true };
+/**
+ * The caller of a gateway without authentication, over real upstreams: it sees every source and
+ * acts on none, since nothing tells one person from another and an action changes real backups.
+ */
+export const EVERYONE: Caller = { name: 'anonymous', maySee: () => true, mayWrite: () => false };
+
+/**
+ * The caller of a gateway without authentication over its own embedded sandbox: it may also act on
+ * every source, because every source is a local fake and nothing real can be touched.
+ */
+export const EVERYONE_ON_SANDBOX: Caller = { name: 'anonymous', maySee: () => true, mayWrite: () => true };
+
+/** Whether the caller is nobody in particular (no authentication is configured): its address then stands for it. */
+export function isAnonymous(caller: Caller): boolean {
+  return caller === EVERYONE || caller === EVERYONE_ON_SANDBOX;
+}
 
 /** Fails closed: what a request counts as if authentication was configured but left no caller. */
-const NOBODY: Caller = { name: 'unauthenticated', maySee: () => false };
+const NOBODY: Caller = { name: 'unauthenticated', maySee: () => false, mayWrite: () => false };
 
-/** Patterns from configuration or a token claim: `*` stands for any run of characters. */
-export function callerFor(name: string, patterns: readonly string[]): Caller {
+/**
+ * Patterns from configuration or a token claim: `*` stands for any run of characters. `write`
+ * lists the sources the caller may act on; a source it may not see is never among them.
+ */
+export function callerFor(name: string, patterns: readonly string[], write: readonly string[] = []): Caller {
+  const maySee = matcherOf(patterns);
+  const mayAct = matcherOf(write);
+  return { name, maySee, mayWrite: (sourceName) => maySee(sourceName) && mayAct(sourceName) };
+}
+
+function matcherOf(patterns: readonly string[]): (sourceName: string) => boolean {
   const matchers = patterns.map(
     (pattern) => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&')).join('.*')}$`),
   );
-  return { name, maySee: (sourceName) => matchers.some((matcher) => matcher.test(sourceName)) };
+  return (sourceName) => matchers.some((matcher) => matcher.test(sourceName));
 }
 
 export class Authenticator {
   private readonly keySet: JWTVerifyGetKey | undefined;
-  private readonly apiKeys: { name: string; digest: Buffer; sources: string[] }[];
+  private readonly apiKeys: { name: string; digest: Buffer; sources: string[]; write: string[] }[];
 
   constructor(private readonly config: AuthConfig) {
     const { jwt } = config;
@@ -78,16 +107,14 @@ export class Authenticator {
     if (lifetime > jwt.maxTokenLifetimeSeconds) {
       throw unauthenticated(`The token lives longer than this gateway accepts (${jwt.maxTokenLifetimeSeconds} s from its issue)`);
     }
-    const claim = payload[jwt.sourcesClaim];
-    const patterns = typeof claim === 'string' ? claim.split(/\s+/).filter(Boolean) : Array.isArray(claim) ? claim.filter(isString) : [];
-    return callerFor(payload.sub ?? 'token without subject', patterns);
+    return callerFor(payload.sub ?? 'token without subject', patternsOf(payload[jwt.sourcesClaim]), patternsOf(payload[jwt.writeSourcesClaim]));
   }
 
   private verifyApiKey(key: string): Caller {
     const digest = createHash('sha256').update(key, 'utf8').digest();
     const match = this.apiKeys.find((candidate) => timingSafeEqual(candidate.digest, digest));
     if (!match) throw unauthenticated('The API key is not known');
-    return callerFor(`api key ${match.name}`, match.sources);
+    return callerFor(`api key ${match.name}`, match.sources, match.write);
   }
 }
 
@@ -125,6 +152,11 @@ async function whyUnusable(jwk: JWK, algorithms: readonly string[]): Promise<str
   return `cannot be imported as a public key for ${refused.join(', ')}: it must be a well-formed public JWK (RSA keys: 2048 bits or more)`;
 }
 
+/** A claim of source patterns: an array of names or patterns, or one space-separated string; anything else lists none. */
+function patternsOf(claim: unknown): string[] {
+  return typeof claim === 'string' ? claim.split(/\s+/).filter(Boolean) : Array.isArray(claim) ? claim.filter(isString) : [];
+}
+
 function isString(value: unknown): value is string {
   return typeof value === 'string';
 }
@@ -149,14 +181,17 @@ function unauthenticated(message: string): GraphQLError {
 
 /**
  * Authenticates every GraphQL request before it is parsed, so that an unknown caller learns
- * nothing about the schema; the context reads the caller back with `callerOf`.
+ * nothing about the schema; the context reads the caller back with `callerOf`. Without an
+ * authenticator every request is anonymous, and may act only when `onSandbox` says that every
+ * source is the embedded sandbox's.
  */
-export function useAuthentication(authenticator: Authenticator | null): Plugin & { callerOf(request: Request): Caller } {
+export function useAuthentication(authenticator: Authenticator | null, onSandbox = false): Plugin & { callerOf(request: Request): Caller } {
   const callers = new WeakMap<Request, Caller>();
+  const anonymous = onSandbox ? EVERYONE_ON_SANDBOX : EVERYONE;
   return {
     async onRequestParse({ request }) {
       if (authenticator) callers.set(request, await authenticator.authenticate(request.headers));
     },
-    callerOf: (request) => callers.get(request) ?? (authenticator ? NOBODY : EVERYONE),
+    callerOf: (request) => callers.get(request) ?? (authenticator ? NOBODY : anonymous),
   };
 }

@@ -72,7 +72,7 @@ function withCleanExtensions(error: GraphQLError, ran: boolean): GraphQLError {
 function fallbackCode(error: GraphQLError, ran: boolean): string {
   const located = Boolean(error.locations?.length);
   // After the operation ran, a field's error (it has a path) is the gateway's; a located one without a path is about the
-  // operation itself (a mutation, which this schema has no root type for, fails with data null and no path).
+  // operation itself (a subscription, which this schema has no root type for, fails with data null and no path).
   if (ran) return located && !error.path ? ErrorCode.BAD_USER_INPUT : 'INTERNAL_SERVER_ERROR';
   return located ? ErrorCode.BAD_USER_INPUT : 'BAD_REQUEST';
 }

@@ -38,7 +38,7 @@ export function createGateway(
 ): Gateway {
   const posture = postureOf(security);
   const authenticator = security.auth ? new Authenticator(security.auth) : null;
-  const authentication = useAuthentication(authenticator);
+  const authentication = useAuthentication(authenticator, sources.onSandbox);
   const originOf = (request: Request, { req }: ServerContext): RequestOrigin => ({ caller: authentication.callerOf(request), clientAddress: req?.socket.remoteAddress });
   const callerBudget = new Budget(sources.state, 'caller', security.limits.callerBudget, false);
   // Turns guard one event loop, and every worker has its own: a caller's turns are split among them.

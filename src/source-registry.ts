@@ -15,6 +15,8 @@ export class SourceRegistry {
     sources: readonly Source[],
     readonly state: SharedState,
     private readonly models: ReadonlyMap<string, SourceReadModel<BackupJobModel>>,
+    /** Every source is one of the embedded sandbox's servers (GatewayConfig.sandbox). */
+    readonly onSandbox: boolean,
   ) {
     this.all = sources;
     this.byName = new Map(sources.map((source) => [source.name, source]));
@@ -22,13 +24,13 @@ export class SourceRegistry {
 
   static fromConfig(config: GatewayConfig, state: SharedState = new MemoryState()): SourceRegistry {
     const sources = config.sources.map((source) => createSource(source, state));
-    return SourceRegistry.of(sources, state);
+    return SourceRegistry.of(sources, state, config.sandbox === true);
   }
 
   /** A registry over sources built elsewhere (the benchmark's in-memory ceiling builds its own). */
-  static of(sources: readonly Source[], state: SharedState): SourceRegistry {
+  static of(sources: readonly Source[], state: SharedState, onSandbox = false): SourceRegistry {
     const models = new Map(sources.map((source) => [source.name, new SourceReadModel<BackupJobModel>(source, state)]));
-    return new SourceRegistry(sources, state, models);
+    return new SourceRegistry(sources, state, models, onSandbox);
   }
 
   /**
@@ -38,7 +40,7 @@ export class SourceRegistry {
    */
   visibleTo(caller: Caller): SourceRegistry {
     const visible = this.all.filter((source) => caller.maySee(source.name));
-    return visible.length === this.all.length ? this : new SourceRegistry(visible, this.state, this.models);
+    return visible.length === this.all.length ? this : new SourceRegistry(visible, this.state, this.models, this.onSandbox);
   }
 
   get(name: string): Source | undefined {

@@ -15,7 +15,7 @@ import { parseSecurity } from '../src/config/index.js';
 import { SourceRegistry } from '../src/source-registry.js';
 import { startTestGateway, uncached, type GraphQLResponse, type TestGateway } from './support/gateway.js';
 import { freePort } from './support/ports.js';
-import { TEST_API_KEY } from './support/secrets.js';
+import { TEST_API_KEY, TEST_WRITE_API_KEY } from './support/secrets.js';
 
 /** A loopback port nothing listens on, for sources that must be unreachable. */
 const CLOSED_PORT = await freePort();
@@ -47,7 +47,10 @@ beforeAll(async () => {
     security: {
       auth: {
         jwt: { jwksUrl, issuer: ISSUER, audience: AUDIENCE },
-        apiKeys: [{ name: 'dashboard', sha256: createHash('sha256').update(TEST_API_KEY).digest('hex'), sources: ['sailpoint-*'] }],
+        apiKeys: [
+          { name: 'dashboard', sha256: createHash('sha256').update(TEST_API_KEY).digest('hex'), sources: ['sailpoint-*'] },
+          { name: 'operator', sha256: createHash('sha256').update(TEST_WRITE_API_KEY).digest('hex'), sources: ['*'], write: ['sailpoint-acme-sandbox'] },
+        ],
       },
     },
   });
@@ -234,6 +237,62 @@ describe('per-source authorization', () => {
       expect(hidden).toBe(missing);
     }
     expect(upstreamCalls()).toBe(0);
+  });
+});
+
+describe('write permission', () => {
+  const DELETE = `mutation ($input: DeleteSailPointRecordInput!) {
+    deleteSailPointBackup(input: $input) { deletedJobId errors { __typename message sourceName } }
+  }`;
+  const STOP = `mutation ($input: StopAwsBackupJobInput!) { stopAwsBackupJob(input: $input) { job { state } errors { __typename } } }`;
+  /** A backup of the tenant that no test has deleted yet. */
+  const backupOf = (tenant: string, index: number) => gateway.sandbox.sailPoint.store.backups(tenant)[index]!.jobId as string;
+  const deleteAs = (headers: Record<string, string>, tenant: string, jobId: string) =>
+    gateway.query(DELETE, { input: { sourceName: `sailpoint-${tenant}`, jobId } }, headers);
+  const refusal = (tenant: string) => ({ deletedJobId: null, errors: [{ __typename: 'NotPermitted', message: `The caller may not act on source "sailpoint-${tenant}"`, sourceName: `sailpoint-${tenant}` }] });
+
+  it('refuses a token without the write claim, whatever it may see, calling nothing upstream', async () => {
+    const jobId = backupOf('acme-prod', 0);
+    const answer = await deleteAs(bearer(await token({ backup_sources: ['*'] })), 'acme-prod', jobId);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.deleteSailPointBackup).toEqual(refusal('acme-prod'));
+    expect(gateway.sandbox.sailPoint.calls.count('deleteBackup')).toBe(0);
+    expect(gateway.sandbox.sailPoint.store.backups('acme-prod').some((record) => record.jobId === jobId)).toBe(true);
+  });
+
+  it('lets a token act on the sources its write claim lists, and on no other', async () => {
+    const headers = bearer(await token({ backup_sources: ['*'], backup_sources_write: 'sailpoint-acme-prod aws-*' }));
+    const jobId = backupOf('acme-prod', 0);
+    const allowed = await deleteAs(headers, 'acme-prod', jobId);
+    expect(allowed.data!.deleteSailPointBackup).toEqual({ deletedJobId: jobId, errors: [] });
+    expect(gateway.sandbox.sailPoint.store.backups('acme-prod').some((record) => record.jobId === jobId)).toBe(false);
+
+    const other = await deleteAs(headers, 'acme-sandbox', backupOf('acme-sandbox', 0));
+    expect(other.data!.deleteSailPointBackup).toEqual(refusal('acme-sandbox'));
+    expect(gateway.sandbox.sailPoint.calls.count('deleteBackup')).toBe(1);
+
+    // The pattern reaches AWS too: the job is unknown there, which only a permitted caller learns.
+    const stop = await gateway.query(STOP, { input: { sourceName: 'aws-us-east-1', backupJobId: '00000000-0000-4000-8000-000000000000' } }, headers);
+    expect(stop.data!.stopAwsBackupJob.errors).toEqual([{ __typename: 'JobNotFound' }]);
+  });
+
+  it('never lets a token act on a source it may not see: a hidden source is refused as a missing one is', async () => {
+    const headers = bearer(await token({ backup_sources: ['aws-*'], backup_sources_write: ['*'] }));
+    const hidden = await deleteAs(headers, 'acme-prod', backupOf('acme-prod', 0));
+    const missing = await deleteAs(headers, 'nowhere', 'x');
+    expect(hidden.data!.deleteSailPointBackup).toEqual(refusal('acme-prod'));
+    expect(JSON.stringify(missing.data).replaceAll('nowhere', 'acme-prod')).toBe(JSON.stringify(hidden.data));
+    expect(upstreamCalls()).toBe(0);
+  });
+
+  it("lets an API key act on the sources of its write list only, and refuses a key without one", async () => {
+    const operator = { 'x-api-key': TEST_WRITE_API_KEY };
+    const jobId = backupOf('acme-sandbox', 0);
+    expect((await deleteAs(operator, 'acme-sandbox', jobId)).data!.deleteSailPointBackup).toEqual({ deletedJobId: jobId, errors: [] });
+    expect((await deleteAs(operator, 'acme-prod', backupOf('acme-prod', 0))).data!.deleteSailPointBackup).toEqual(refusal('acme-prod'));
+    const dashboard = { 'x-api-key': TEST_API_KEY };
+    expect((await deleteAs(dashboard, 'acme-sandbox', backupOf('acme-sandbox', 0))).data!.deleteSailPointBackup).toEqual(refusal('acme-sandbox'));
+    expect(gateway.sandbox.sailPoint.calls.count('deleteBackup')).toBe(1);
   });
 });
 

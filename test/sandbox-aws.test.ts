@@ -516,6 +516,7 @@ describe('the wire', () => {
       ListBackupJobSummaries: 0,
       DescribeBackupJob: 1,
       StartBackupJob: 1,
+      StopBackupJob: 0,
       DescribeRecoveryPoint: 0,
       GetBackupPlan: 0,
       DescribeBackupVault: 0,

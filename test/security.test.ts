@@ -256,8 +256,13 @@ describe('malformed requests', () => {
     }
   });
 
-  it('answers a mutation, which this schema has none of, as the client\'s mistake', async () => {
+  it('answers a mutation the schema does not have as the client\'s mistake, as it answers an unknown field', async () => {
     const answer = await post(gateway.url, { query: 'mutation { deleteEverything }' });
+    expect(codes(answer)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+  });
+
+  it('answers a subscription, which this schema has no root type for, as the client\'s mistake', async () => {
+    const answer = await post(gateway.url, { query: 'subscription { backupJobs { totalCount } }' });
     expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
   });
 

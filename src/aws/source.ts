@@ -13,12 +13,15 @@ import {
   ListBackupJobsCommand,
   ListBackupJobSummariesCommand,
   ResourceNotFoundException,
+  StartBackupJobCommand,
+  StopBackupJobCommand,
   type BackupClientConfig,
   type ListBackupJobsInput,
   type ListBackupJobSummariesInput,
 } from '@aws-sdk/client-backup';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import { BudgetExhausted, upstreamBudget } from '../budget.js';
+import { ActionRefused, type ActionRefusal } from '../model/actions.js';
 import { ErrorCode, SourceError } from '../model/errors.js';
 import type { KindDimension } from '../model/summary.js';
 import type { SourceAdapter, TimeSlicedListing, UpstreamSummaries } from '../read-model/source-read-model.js';
@@ -54,6 +57,17 @@ class BackupRetryStrategy extends StandardRetryStrategy {
     if (errorInfo.error?.name === 'LimitExceededException') throw errorInfo.error;
     return super.refreshRetryTokenForRetry(token, errorInfo);
   }
+}
+
+/** What StartBackupJob takes: the job's vault, resource and role, its idempotency token, and optional windows and lifecycle. */
+export interface StartJobInput {
+  backupVaultName: string;
+  resourceArn: string;
+  iamRoleArn: string;
+  idempotencyToken: string;
+  startWindowMinutes?: number | null;
+  completeWindowMinutes?: number | null;
+  lifecycle?: { moveToColdStorageAfterDays?: number | null; deleteAfterDays?: number | null } | null;
 }
 
 /** The most ListBackupJobs returns in one call. */
@@ -225,6 +239,11 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
     return { jobs, complete: nextToken === undefined, pages };
   }
 
+  /** Whether this source's listing holds the job: a source pinned to an account lists that account's jobs only. */
+  lists(job: AwsBackupJobModel): boolean {
+    return this.accountId === undefined || this.accountId === '*' || this.accountId === job.accountId;
+  }
+
   isSettled(job: AwsBackupJobModel): boolean {
     return job.state !== null && SETTLED_STATES.has(job.state);
   }
@@ -264,6 +283,77 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
 
   destroy(): void {
     this.client.destroy();
+  }
+
+  /**
+   * Starts a backup job (StartBackupJob, with the caller's idempotency token, so that the same
+   * request sent again starts nothing new), then reads it back whole with DescribeBackupJob.
+   */
+  async startJob(input: StartJobInput): Promise<AwsBackupJobModel> {
+    const { lifecycle } = input;
+    const started = await this.act('StartBackupJob', START_REFUSALS, (abortSignal) =>
+      this.client.send(
+        new StartBackupJobCommand({
+          BackupVaultName: input.backupVaultName,
+          ResourceArn: input.resourceArn,
+          IamRoleArn: input.iamRoleArn,
+          IdempotencyToken: input.idempotencyToken,
+          ...(input.startWindowMinutes != null ? { StartWindowMinutes: input.startWindowMinutes } : {}),
+          ...(input.completeWindowMinutes != null ? { CompleteWindowMinutes: input.completeWindowMinutes } : {}),
+          ...(lifecycle
+            ? {
+                Lifecycle: {
+                  ...(lifecycle.moveToColdStorageAfterDays != null ? { MoveToColdStorageAfterDays: lifecycle.moveToColdStorageAfterDays } : {}),
+                  ...(lifecycle.deleteAfterDays != null ? { DeleteAfterDays: lifecycle.deleteAfterDays } : {}),
+                },
+              }
+            : {}),
+        }),
+        { abortSignal },
+      ),
+    );
+    const job = await this.describeJob(awsJobKey(this.name, started.BackupJobId ?? ''));
+    if (!job) throw new SourceError(ErrorCode.UPSTREAM_BAD_RESPONSE, this.name, 'DescribeBackupJob', 'StartedJobNotFound');
+    return job;
+  }
+
+  /**
+   * Stops a job (StopBackupJob), then reads it back with DescribeBackupJob: ABORTING, or whatever
+   * AWS made of it. A job AWS will not stop is refused with its state, read the same way.
+   */
+  async stopJob(backupJobId: string): Promise<AwsBackupJobModel> {
+    const key = awsJobKey(this.name, backupJobId);
+    try {
+      await this.act('StopBackupJob', STOP_REFUSALS, (abortSignal) => this.client.send(new StopBackupJobCommand({ BackupJobId: backupJobId }), { abortSignal }));
+    } catch (error) {
+      if (!(error instanceof ActionRefused) || error.refusal.kind !== 'NOT_STOPPABLE') throw error;
+      throw new ActionRefused({ kind: 'NOT_STOPPABLE', state: (await this.describeJob(key))?.state ?? null });
+    }
+    const job = await this.describeJob(key);
+    if (!job) throw new ActionRefused({ kind: 'JOB_NOT_FOUND' });
+    return job;
+  }
+
+  /**
+   * One call of an action, through the guard and the budget. AWS's expected refusals (by error
+   * name, per operation) come back as ActionRefused and count as answers, not as failures of the
+   * source; a refusal of the gateway's identity fails the action alone, as it fails a Describe.
+   */
+  private async act<T>(operation: string, refusals: Readonly<Record<string, ActionRefusal>>, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    const outcome = await this.call(operation, undefined, async (abortSignal): Promise<{ done: T } | { refusal: ActionRefusal } | typeof DENIED> => {
+      try {
+        return { done: await send(abortSignal) };
+      } catch (error) {
+        const name = errorName(error);
+        const refusal = refusals[name];
+        if (refusal) return { refusal: refusal.kind === 'INVALID_INPUT' ? { kind: 'INVALID_INPUT', upstreamName: name } : refusal };
+        if (name === 'AccessDeniedException') return DENIED;
+        throw error;
+      }
+    });
+    if (outcome === DENIED) throw new SourceError(ErrorCode.UPSTREAM_AUTH_FAILED, this.name, operation, 'AccessDeniedException', 403);
+    if ('refusal' in outcome) throw new ActionRefused(outcome.refusal);
+    return outcome.done;
   }
 
   /** DescribeBackupJob of one job of this account, by its key; null when AWS does not know it. */
@@ -341,6 +431,25 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
     );
   }
 }
+
+const INVALID_INPUT: ActionRefusal = { kind: 'INVALID_INPUT', upstreamName: '' };
+
+/** What StartBackupJob's refusals mean: all of them are about what the request holds (a vault that does not exist, too). */
+const START_REFUSALS: Readonly<Record<string, ActionRefusal>> = {
+  InvalidParameterValueException: INVALID_INPUT,
+  MissingParameterValueException: INVALID_INPUT,
+  InvalidRequestException: INVALID_INPUT,
+  ResourceNotFoundException: INVALID_INPUT,
+  LimitExceededException: INVALID_INPUT,
+};
+
+/** What StopBackupJob's refusals mean: AWS answers InvalidRequestException for a job it cannot stop. */
+const STOP_REFUSALS: Readonly<Record<string, ActionRefusal>> = {
+  ResourceNotFoundException: { kind: 'JOB_NOT_FOUND' },
+  InvalidRequestException: { kind: 'NOT_STOPPABLE', state: null },
+  InvalidParameterValueException: INVALID_INPUT,
+  MissingParameterValueException: INVALID_INPUT,
+};
 
 function classify(sourceName: string, operation: string, error: unknown): SourceError {
   if (error instanceof BudgetExhausted) {

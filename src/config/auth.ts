@@ -1,5 +1,5 @@
 // Who may call the gateway: the `security.auth` keys of the configuration, JWT issuers and API
-// keys with the sources each caller may see. src/auth.ts verifies callers against them.
+// keys with the sources each caller may see and those it may act on. src/auth.ts verifies callers against them.
 import { z } from 'zod';
 import { urlSetting } from './url.js';
 
@@ -32,6 +32,11 @@ const jwtSchema = z
     /** The claim listing the sources a caller may see: an array of names or patterns, or one space-separated string. */
     sourcesClaim: z.string().min(1).default('backup_sources'),
     /**
+     * The claim listing the sources a caller may act on (start, stop, delete), in the same forms.
+     * A token without it acts on nothing, whatever it may see.
+     */
+    writeSourcesClaim: z.string().min(1).default('backup_sources_write'),
+    /**
      * The longest a token may live: exp minus iat, or minus now for a token without iat. A stolen
      * token is only as useful as it is long-lived, and a token without exp is refused outright.
      */
@@ -47,6 +52,8 @@ const apiKeySchema = z
     /** SHA-256 of the key as 64 hex digits: the file never holds the key itself. */
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the SHA-256 of the key as 64 lowercase hex digits'),
     sources: z.array(sourcePattern).min(1, 'must list the sources this key may see'),
+    /** The sources this key may act on (start, stop, delete); absent or empty: none. Only sources it may also see count. */
+    write: z.array(sourcePattern).default([]),
   })
   .strict();
 

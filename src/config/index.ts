@@ -207,6 +207,11 @@ export interface GatewayConfig {
   sources: SourceConfig[];
   security: SecurityConfig;
   observability: ObservabilityConfig;
+  /**
+   * Set only by the embedded sandbox's own configuration, never by a file: every source is one of
+   * its local servers, so an anonymous caller may act on them (see src/auth.ts).
+   */
+  sandbox?: true;
 }
 
 /** One source from its JSON form, every default filled in; for configurations built in code (the sandbox, tests). */

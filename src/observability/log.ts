@@ -26,6 +26,11 @@ export function inRequest<T>(requestId: string, run: () => T): T {
   return withValue(REQUEST_ID, requestId, run);
 }
 
+/** The id of the request under way (its x-request-id), if any. */
+export function currentRequestId(): string | undefined {
+  return valueOf(REQUEST_ID);
+}
+
 /**
  * Writes one line: `text` as it is, or in JSON as `msg` beside `event` and the fields. Warnings and
  * errors go to stderr, the rest to stdout, in either format. The console method is looked up per
@@ -39,7 +44,7 @@ export function log(level: LogLevel, event: string, text: string, fields: LogFie
   }
   const span = trace.getActiveSpan()?.spanContext();
   const traced = span && isSpanContextValid(span) ? { traceId: span.traceId, spanId: span.spanId } : {};
-  write(JSON.stringify({ time: new Date().toISOString(), level, event, msg: text, ...fields, requestId: valueOf(REQUEST_ID), ...traced }));
+  write(JSON.stringify({ time: new Date().toISOString(), level, event, msg: text, ...fields, requestId: currentRequestId(), ...traced }));
 }
 
 const yogaText = createLogger();

@@ -13,6 +13,8 @@ export interface ListEdit<Job extends ReadableJob> {
    * upstream (gone, or past the upstream's window).
    */
   readonly sweptRange?: { readonly after: number | null; readonly before: number };
+  /** Jobs known to be gone upstream (an action deleted them), by key. */
+  readonly removedKeys?: ReadonlySet<string>;
 }
 
 /** What an edit did: the new list, the jobs it added (new, or new versions), and those it took out (gone, or old versions). */
@@ -32,7 +34,7 @@ const createdAtOf = (job: ReadableJob): number => job.createdAt?.getTime() ?? 0;
 export function editJobs<Job extends ReadableJob>(sorted: readonly Job[], edit: ListEdit<Job>): EditResult<Job> {
   const listed = new Map<string, Job>();
   for (const job of edit.listed) listed.set(job.key, job);
-  const { prefer, sweptRange } = edit;
+  const { prefer, sweptRange, removedKeys } = edit;
   const incoming: Job[] = [];
   const changed: Job[] = [];
   const dropped: Job[] = [];
@@ -52,7 +54,9 @@ export function editJobs<Job extends ReadableJob>(sorted: readonly Job[], edit: 
       }
       continue;
     }
-    const gone = sweptRange !== undefined && (sweptRange.after === null || createdAt > sweptRange.after) && createdAt <= sweptRange.before;
+    const gone =
+      removedKeys?.has(job.key) === true ||
+      (sweptRange !== undefined && (sweptRange.after === null || createdAt > sweptRange.after) && createdAt <= sweptRange.before);
     if (gone) {
       removed++;
       dropped.push(job);

@@ -573,6 +573,29 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     return snapshot;
   }
 
+  /**
+   * Makes an action's effect part of the stored list at once, as a new version, without a
+   * refresh: `job` in (a job the action started, or its new version) or the job of `removedKey`
+   * out. Under the refresh lease, so that no refresh stores over it. Nothing is stored when no
+   * list is: the next read lists the source, effect included. It never fails the action, which
+   * the upstream has done: should the lease or the shared state fail it, the next refresh shows
+   * the effect instead.
+   */
+  async applyAction(change: { job?: Job; removedKey?: string }): Promise<void> {
+    try {
+      await this.underLease(async () => {
+        const current = await this.latestStored();
+        if (!current) return;
+        const removedKeys = new Set(change.removedKey === undefined ? [] : [change.removedKey]);
+        const next = this.withChanges(current.value, change.job ? [change.job] : [], undefined, { removedKeys });
+        if (next !== current.value) await this.store({ value: next, fetchedAt: current.fetchedAt });
+      });
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'error';
+      log('warn', 'read-model', `[read-model] ${this.name}: an action's effect waits for the next refresh (${name})`, { source: this.name, error: name });
+    }
+  }
+
   /** Ends the background listing: the source is going away. */
   stop(): void {
     this.stopped = true;
@@ -646,17 +669,28 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     return { ...this.listedInFull(kept), completeAfter: after <= windowStart ? null : after, retainedAfter };
   }
 
-  /** A stored list with the changes the upstream just listed: new and changed jobs in, aged ones out. */
-  private withChanges(value: StoredJobs<Job>, listed: readonly Job[], sweptRange?: ListEdit<Job>['sweptRange']): StoredJobs<Job> {
+  /**
+   * A stored list with the changes the upstream just listed: new and changed jobs in, aged ones
+   * out. An action's change (`action`) takes out the keys it removed and leaves the times the
+   * upstream has shown as they were: a job an action started is no sign that the jobs before it
+   * were all listed.
+   */
+  private withChanges(
+    value: StoredJobs<Job>,
+    listed: readonly Job[],
+    sweptRange?: ListEdit<Job>['sweptRange'],
+    action?: { removedKeys: ReadonlySet<string> },
+  ): StoredJobs<Job> {
     const edit: ListEdit<Job> = {
       listed,
       // A settled version is never replaced by an unsettled one listed later, and a job listed as it
       // was changes nothing: the list, its index and what depends on it stay as they are.
       prefer: (kept, fresh) => ((this.adapter.isSettled(kept) && !this.adapter.isSettled(fresh)) || isDeepStrictEqual(kept, fresh) ? kept : fresh),
       ...(sweptRange ? { sweptRange } : {}),
+      ...(action ? { removedKeys: action.removedKeys } : {}),
     };
     const { jobs, changed, dropped, removed } = editJobs(value.jobs, edit);
-    const seen = later(value.seen, horizonOf(changed));
+    const seen = action ? value.seen : later(value.seen, horizonOf(changed));
     // The retained window follows the newest job: what falls out of it leaves memory.
     const retainedAfter = value.retainedAfter === null || !this.adapter.byTime ? value.retainedAfter : Math.max(value.retainedAfter, retainedFloor(this.adapter.byTime, seen.createdAt)!);
     const keep = retainedAfter === null ? jobs.length : firstAfter(jobs, floorPosition(retainedAfter));

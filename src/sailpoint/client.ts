@@ -34,7 +34,7 @@ export interface SailPointListFilter {
   status?: SailPointBackupStatus;
 }
 
-type Operation = 'token' | 'listBackups' | 'listUploads';
+type Operation = 'token' | 'listBackups' | 'listUploads' | 'deleteBackup' | 'deleteUpload';
 
 /**
  * A failed call, in the gateway's error vocabulary. The message names the tenant, the operation and
@@ -147,15 +147,30 @@ export class SailPointClient {
     return list;
   }
 
+  /**
+   * Deletes a backup (deleteBackup) or an uploaded configuration (deleteUpload), as SailPoint's
+   * own client does: `deleted` on its 204, `not-found` on a 404 (a retry after a lost 204 finds
+   * the record gone too), `refused` on a 400, SailPoint's answer to a request it will not do.
+   */
+  async delete(operation: 'deleteBackup' | 'deleteUpload', id: string, signal?: AbortSignal): Promise<'deleted' | 'not-found' | 'refused'> {
+    const collection = operation === 'deleteBackup' ? 'v2024/configuration-hub/backups/' : 'v2024/configuration-hub/backups/uploads/';
+    const url = new URL(`${collection}${encodeURIComponent(id)}`, this.base);
+    const response = await this.authorized(operation, url.href, signal, 'DELETE');
+    const outcome = response.ok ? 'deleted' : response.status === 404 ? 'not-found' : response.status === 400 ? 'refused' : undefined;
+    if (!outcome) throw await this.statusError(operation, response);
+    await discardBody(response);
+    return outcome;
+  }
+
   /** One API exchange; a 401 means the token died early, so it is renewed and the call tried once more. */
-  private async authorized(operation: Operation, url: string, signal: AbortSignal | undefined): Promise<Response> {
+  private async authorized(operation: Operation, url: string, signal: AbortSignal | undefined, method = 'GET'): Promise<Response> {
     const stale = await this.currentSession();
-    const first = await this.send(operation, url, () => this.apiRequest(stale), signal);
+    const first = await this.send(operation, url, () => this.apiRequest(stale, method), signal);
     if (first.status !== 401) return first;
     await discardBody(first);
     this.forget(stale);
     const fresh = await this.currentSession();
-    const second = await this.send(operation, url, () => this.apiRequest(fresh), signal);
+    const second = await this.send(operation, url, () => this.apiRequest(fresh, method), signal);
     if (second.status !== 401) return second;
     await discardBody(second);
     throw new SailPointError(
@@ -166,8 +181,9 @@ export class SailPointClient {
     );
   }
 
-  private apiRequest(session: Session): RequestInit {
+  private apiRequest(session: Session, method: string): RequestInit {
     return {
+      method,
       headers: {
         authorization: `Bearer ${session.token}`,
         accept: 'application/json',

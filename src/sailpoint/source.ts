@@ -2,6 +2,7 @@
 // lists, every call run through the source's guard (deadline, concurrency, circuit breaker) and
 // its upstream budget.
 import { upstreamBudget } from '../budget.js';
+import { ActionRefused } from '../model/actions.js';
 import { quoted, SourceError } from '../model/errors.js';
 import { log } from '../observability/log.js';
 import { recordSkippedRecords } from '../observability/metrics.js';
@@ -74,6 +75,18 @@ export class SailPointSource implements SourceAdapter<SailPointBackupJobModel> {
 
   destroy(): void {}
 
+  /**
+   * Deletes a backup or an uploaded configuration of the tenant, straight upstream through the
+   * guard: a record the tenant does not have is refused as JOB_NOT_FOUND, one it will not delete
+   * (its 400) as INVALID_INPUT.
+   */
+  async deleteJob(collection: SailPointCollection, jobId: string): Promise<void> {
+    const operation = collection === 'backup' ? 'deleteBackup' : 'deleteUpload';
+    const outcome = await this.guarded(operation, undefined, (signal) => this.client.delete(operation, jobId, signal));
+    if (outcome === 'not-found') throw new ActionRefused({ kind: 'JOB_NOT_FOUND' });
+    if (outcome === 'refused') throw new ActionRefused({ kind: 'INVALID_INPUT', upstreamName: 'HTTP 400' });
+  }
+
   /** Counts the records a list left out, and logs each the first time it is seen, with its id and the members at fault. */
   private reportSkipped(collection: SailPointCollection, skipped: readonly SkippedRecord[]): void {
     if (skipped.length === 0) return;
@@ -97,11 +110,16 @@ export class SailPointSource implements SourceAdapter<SailPointBackupJobModel> {
   private list(collection: SailPointCollection, status?: SailPointBackupStatus, requestSignal?: AbortSignal): Promise<SailPointBackupList> {
     const filter = status ? { status } : {};
     const operation = operationOf(collection);
+    return this.guarded(operation, requestSignal, (signal) => this.client.read(operation, filter, signal));
+  }
+
+  /** One call through the guard, its SailPointError classified as the source's. */
+  private guarded<T>(operation: string, requestSignal: AbortSignal | undefined, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return this.guard.run(
       operation,
       async (signal) => {
         try {
-          return await this.client.read(operation, filter, signal);
+          return await call(signal);
         } catch (error) {
           if (!(error instanceof SailPointError)) throw error;
           const upstreamName = error.local ? 'Budget' : error.status === undefined ? error.code : `HTTP ${error.status}`;

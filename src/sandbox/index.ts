@@ -113,6 +113,7 @@ function readChoice<const Choice extends string>(env: NodeJS.ProcessEnv, name: s
 
 function sandboxConfig(aws: AwsSandbox, sailPoint: SailPointSandbox): GatewayConfig {
   return {
+    sandbox: true,
     security: parseSecurity(),
     observability: parseObservability(),
     sources: [

@@ -12,9 +12,13 @@ export const UNREACHABLE_SOURCE_SECRETS = {
 /** The API key auth.test.ts authenticates with. */
 export const TEST_API_KEY = 'bgk_dashboard_7f3a9c1e5b';
 
+/** The API key auth.test.ts acts with: it may write to one SailPoint tenant. */
+export const TEST_WRITE_API_KEY = 'bgk_operator_2d8e4b6a91';
+
 export const SECRETS_NEVER_PRINTED: readonly string[] = [
   SANDBOX_AWS_CREDENTIALS.secretAccessKey,
   ...SAILPOINT_SANDBOX_TENANTS.map((tenant) => tenant.clientSecret),
   ...Object.values(UNREACHABLE_SOURCE_SECRETS),
   TEST_API_KEY,
+  TEST_WRITE_API_KEY,
 ];

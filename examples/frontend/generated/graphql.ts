@@ -48,6 +48,14 @@ export type AwsBackupJobState =
   /** AWS Backup sent a value this gateway version does not know yet (its enums grow over time). The job is still returned; upgrade the gateway to see the value. */
   | 'UNKNOWN';
 
+/** How long the recovery point a started job makes is kept, and when it moves to cold storage (AWS Backup's `Lifecycle`). */
+export type AwsRecoveryPointLifecycleInput = {
+  /** Days after creation before the recovery point is deleted; at least 90 more than `moveToColdStorageAfterDays` when both are set. */
+  deleteAfterDays?: InputMaybe<Scalars['Int']['input']>;
+  /** Days after creation before the recovery point moves to cold storage. */
+  moveToColdStorageAfterDays?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** The state of a recovery point as AWS Backup reports it. */
 export type AwsRecoveryPointStatus =
   /** Made without issues and ready to restore from. */
@@ -161,6 +169,16 @@ export type CircuitState =
   /** The source failed too many calls in a row: calls fail at once with UPSTREAM_UNAVAILABLE, without reaching it, until the probe interval passes. */
   | 'OPEN';
 
+/** The Configuration Hub backup or uploaded configuration to delete. */
+export type DeleteSailPointRecordInput = {
+  /** Any string the client chooses; the payload returns it unchanged (Relay), so a client can match answers to requests. */
+  clientMutationId?: InputMaybe<Scalars['String']['input']>;
+  /** Its SailPoint job id (jobId). */
+  jobId: Scalars['String']['input'];
+  /** The configured source to act on; the caller needs write permission on it. */
+  sourceName: Scalars['String']['input'];
+};
+
 /** The status of a Configuration Hub backup exactly as SailPoint reports it. */
 export type SailPointBackupStatus =
   /** Stopped before it finished. */
@@ -208,6 +226,38 @@ export type SailPointHydrationStatus =
   | 'NOT_HYDRATED'
   /** SailPoint sent a value this gateway version does not know yet (its enums grow over time). The job is still returned; upgrade the gateway to see the value. */
   | 'UNKNOWN';
+
+/** An on-demand backup job to start (AWS Backup's StartBackupJob). */
+export type StartAwsBackupJobInput = {
+  /** The vault to store the recovery point in, such as `Default`. */
+  backupVaultName: Scalars['String']['input'];
+  /** Any string the client chooses; the payload returns it unchanged (Relay), so a client can match answers to requests. */
+  clientMutationId?: InputMaybe<Scalars['String']['input']>;
+  /** Minutes after its start within which the job must complete, or AWS cancels it. */
+  completeWindowMinutes?: InputMaybe<Scalars['Int']['input']>;
+  /** The IAM role AWS Backup assumes to make the backup, such as `arn:aws:iam::111122223333:role/service-role/AWSBackupDefaultServiceRole`. */
+  iamRoleArn: Scalars['String']['input'];
+  /** AWS's idempotency token: the same token again starts no second job and answers with the first. Without one, the gateway derives one from the caller, the input (`clientMutationId` included) and, when there is no `clientMutationId`, the current ten minutes (UTC), so that a request sent again starts nothing new (docs/graph.md). */
+  idempotencyToken?: InputMaybe<Scalars['String']['input']>;
+  /** The recovery point's lifecycle; the vault's default when omitted. */
+  lifecycle?: InputMaybe<AwsRecoveryPointLifecycleInput>;
+  /** The ARN of the resource to back up; it must be in the account and Region of the source. */
+  resourceArn: Scalars['String']['input'];
+  /** The configured source to act on; the caller needs write permission on it. */
+  sourceName: Scalars['String']['input'];
+  /** Minutes after which the job is canceled if it has not started (AWS's default 8 hours; at least 60). */
+  startWindowMinutes?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A job to stop (AWS Backup's StopBackupJob). */
+export type StopAwsBackupJobInput = {
+  /** The AWS job id (BackupJobId) of a job that is `CREATED`, `PENDING` or `RUNNING`. */
+  backupJobId: Scalars['String']['input'];
+  /** Any string the client chooses; the payload returns it unchanged (Relay), so a client can match answers to requests. */
+  clientMutationId?: InputMaybe<Scalars['String']['input']>;
+  /** The configured source to act on; the caller needs write permission on it. */
+  sourceName: Scalars['String']['input'];
+};
 
 export type DashboardQueryVariables = Exact<{
   first?: InputMaybe<Scalars['Int']['input']>;

@@ -19,6 +19,11 @@ export class SandboxClock {
     return base + elapsed + this.offset;
   }
 
+  /** How far `advance` has moved the clock in all, beyond the time it runs by itself. */
+  get advancedMs(): number {
+    return this.offset;
+  }
+
   /** Moves the clock forward: jobs are created and settle as if that much time had passed. */
   advance(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`The sandbox clock only moves forward; got ${ms} ms`);

@@ -3,6 +3,7 @@
 export type SandboxErrorName =
   | 'AccessDeniedException'
   | 'InvalidParameterValueException'
+  | 'InvalidRequestException'
   | 'MissingParameterValueException'
   | 'ResourceNotFoundException'
   | 'ServiceUnavailableException'
@@ -38,6 +39,10 @@ export class SandboxError extends Error {
 
 export const invalidParameter = (message: string, context?: string): SandboxError =>
   new SandboxError('InvalidParameterValueException', 400, message, context);
+
+/** AWS Backup's refusal of a request that is well formed but cannot be done now, such as stopping a job that is not running. */
+export const invalidRequest = (message: string, context?: string): SandboxError =>
+  new SandboxError('InvalidRequestException', 400, message, context);
 
 export const missingParameter = (member: string): SandboxError =>
   new SandboxError('MissingParameterValueException', 400, `${member} is required but was not provided.`, member);

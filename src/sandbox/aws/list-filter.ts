@@ -23,12 +23,14 @@ export interface ListPage {
   next?: ListKey;
 }
 
-/** What ListBackupJobs, ListBackupJobSummaries, DescribeBackupJob and StartBackupJob need of a job store. */
+/** What ListBackupJobs, ListBackupJobSummaries, DescribeBackupJob, StartBackupJob and StopBackupJob need of a job store. */
 export interface PagedJobStore {
   page(region: string, filter: ListFilter, after: ListKey | undefined, size: number): ListPage;
   countDaily(region: string, since: number): DailyCount[];
   job(region: string, backupJobId: string): SandboxJob | undefined;
   add(job: SandboxJob): void;
+  /** Puts a new version of a job the store holds in its place; false when the store cannot (it holds no such job, or generates it). */
+  replace(job: SandboxJob): boolean;
 }
 
 /** The seeded organization's store, which holds every job in list order, read by scanning it. */
@@ -38,6 +40,7 @@ export function scanned(store: JobStore): PagedJobStore {
     countDaily: (region, since) => store.countDaily(region, since),
     job: (region, backupJobId) => store.job(region, backupJobId),
     add: (job) => store.add(job),
+    replace: (job) => store.replace(job),
   };
 }
 

@@ -1,6 +1,7 @@
-// ListBackupJobs, ListBackupJobSummaries, DescribeBackupJob and StartBackupJob over the job store, with AWS Backup's validation rules.
+// ListBackupJobs, ListBackupJobSummaries, DescribeBackupJob, StartBackupJob and StopBackupJob over the job store, with AWS Backup's validation rules.
 import { randomUUID } from 'node:crypto';
-import { accessDenied, invalidParameter, missingParameter, notFound } from './errors.js';
+import { accessDenied, invalidParameter, invalidRequest, missingParameter, notFound } from './errors.js';
+import { startedJob, stoppedJob } from './live-jobs.js';
 import { scanned, type ListFilter, type PagedJobStore } from './list-filter.js';
 import type { ListKey } from './list-order.js';
 import { NextTokens } from './next-token.js';
@@ -9,7 +10,7 @@ import { LastAnswer, parseSummaryMaxResults, parseSummaryQuery, periodStart, sum
 import { BACKUP_JOB_STATES, JobStore, listElement, wireRecord, type DailyCount, type SandboxJob, type WireBackupJob, type WireLifecycle } from './store.js';
 
 /** The operations the sandbox answers: these here, the records jobs point at in records.ts. */
-export const OPERATIONS = ['ListBackupJobs', 'ListBackupJobSummaries', 'DescribeBackupJob', 'StartBackupJob', 'DescribeRecoveryPoint', 'GetBackupPlan', 'DescribeBackupVault'] as const;
+export const OPERATIONS = ['ListBackupJobs', 'ListBackupJobSummaries', 'DescribeBackupJob', 'StartBackupJob', 'StopBackupJob', 'DescribeRecoveryPoint', 'GetBackupPlan', 'DescribeBackupVault'] as const;
 export type OperationName = (typeof OPERATIONS)[number];
 
 /**
@@ -46,6 +47,9 @@ const MAX_WINDOW_MINUTES = 52_560_000;
 const MAX_LIFECYCLE_DAYS = 36_500;
 const STATES: ReadonlySet<string> = new Set(BACKUP_JOB_STATES);
 const SPACED_TYPES: ReadonlySet<string> = new Set(SPACED_RESOURCE_TYPES);
+const STOPPABLE_STATES: ReadonlySet<string> = new Set(['CREATED', 'PENDING', 'RUNNING']);
+/** The resource types StopBackupJob's API reference says it does not support, of those the sandbox knows. */
+const UNSTOPPABLE_TYPES: ReadonlySet<string> = new Set(['Aurora', 'FSx', 'RDS', 'SAP HANA on Amazon EC2']);
 
 export class BackupOperations {
   private readonly tokens = new NextTokens();
@@ -99,14 +103,37 @@ export class BackupOperations {
   }
 
   describe(caller: Caller, backupJobId: string): WireBackupJob {
+    return this.ownJob(caller, backupJobId, 'DescribeBackupJob').record;
+  }
+
+  /**
+   * Stops a job that has not finished: it is ABORTING, then ABORTED. AWS stops a job only while it
+   * is CREATED, PENDING or RUNNING, and not for the resource types its API reference lists.
+   */
+  stop(caller: Caller, backupJobId: string): Record<string, never> {
+    if (backupJobId === '') throw missingParameter('BackupJobId');
+    const job = this.ownJob(caller, backupJobId, 'StopBackupJob');
+    const { State, ResourceType } = job.record;
+    if (!STOPPABLE_STATES.has(State)) {
+      throw invalidRequest(`Backup job ${backupJobId} is ${State}; only a job that is CREATED, PENDING or RUNNING can be stopped.`, backupJobId);
+    }
+    if (UNSTOPPABLE_TYPES.has(ResourceType)) throw invalidRequest(`StopBackupJob is not supported for resource type ${ResourceType}.`, backupJobId);
+    if (!this.store.replace(stoppedJob(job, this.clock(), this.clock))) {
+      throw invalidRequest(`Backup job ${backupJobId} is a generated job of the large organization, whose life is fixed; stop a job StartBackupJob created.`, backupJobId);
+    }
+    return {};
+  }
+
+  /** A job of the caller's Region, refused as AWS refuses it when it belongs to another account and the sandbox says so. */
+  private ownJob(caller: Caller, backupJobId: string, operation: string): SandboxJob {
     const job = this.store.job(caller.region, backupJobId);
     if (!job) throw notFound(`Cannot find a backup job with the ID ${backupJobId} in ${caller.region}.`, backupJobId);
     if (this.crossAccountDescribe === 'deny' && job.record.AccountId !== caller.account) {
       throw accessDenied(
-        `User: arn:aws:iam::${caller.account}:root is not authorized to perform: backup:DescribeBackupJob on backup job ${backupJobId} of account ${job.record.AccountId}`,
+        `User: arn:aws:iam::${caller.account}:root is not authorized to perform: backup:${operation} on backup job ${backupJobId} of account ${job.record.AccountId}`,
       );
     }
-    return job.record;
+    return job;
   }
 
   start(caller: Caller, body: unknown): StartBackupJobAnswer {
@@ -164,7 +191,7 @@ export class BackupOperations {
       ResourceName: resource.name,
       InitiationDate: createdAt / 1000,
     });
-    const job: SandboxJob = { region: caller.region, record };
+    const job = startedJob(caller.region, record, this.clock);
     this.store.add(job);
     if (key !== undefined) this.idempotent.set(key, job);
     return startAnswer(record);

@@ -4,6 +4,7 @@ import { BACKUP_JOB_STATES, DailyTally, JobStore, type AwsSandboxStore, type Cre
 import { categoryMatches, matches, type ListFilter, type ListPage, type PagedJobStore } from './list-filter.js';
 import { compareListKeys, type ListKey, type ListOrder } from './list-order.js';
 import { Rng, stringHash, unitHash } from './rng.js';
+import { ABORTING, CREATED, PENDING, RUNNING, stateAt, stateCode, stateOfCode } from './timeline.js';
 import {
   accountRegion,
   DAY,
@@ -11,7 +12,6 @@ import {
   HOUR,
   inventory,
   leafRecord,
-  MINUTE,
   parentRecord,
   rollOutcome,
   setupOf,
@@ -69,9 +69,6 @@ const COMPOSITE_SHARE = 0.25;
 const CHUNK = 4096;
 const PLAN_SHARE = 0.72;
 const SPACED_TYPE_SHARE = 0.05;
-/** How long a job stays CREATED before it is PENDING, and ABORTING before it is ABORTED. */
-const CREATED_FOR = MINUTE;
-const ABORTING_FOR = 10 * MINUTE;
 
 const SALT = { arrival: 1, composite: 2, compositeAccount: 3, child: 4, id: 10, idTail: 20, rank: 30, permutation: 31 } as const;
 
@@ -84,9 +81,7 @@ const UNNAMED = '';
 /** Team names for the generated accounts' workloads, after the seeded organization's two. */
 const TEAMS = ['billing', 'search', 'identity', 'checkout', 'analytics', 'catalog', 'messaging', 'ledger', 'inventory', 'shipping', 'fraud', 'reporting', 'media', 'mobile', 'partners', 'support', 'pricing', 'loyalty', 'audit', 'telemetry'];
 
-const STATE_CODE = new Map<string, number>(BACKUP_JOB_STATES.map((state, code) => [state, code]));
-const code = (state: string) => STATE_CODE.get(state)!;
-const [CREATED, PENDING, RUNNING, ABORTING, ABORTED] = ['CREATED', 'PENDING', 'RUNNING', 'ABORTING', 'ABORTED'].map(code) as [number, number, number, number, number];
+const code = stateCode;
 const IN_FLIGHT = new Set([CREATED, PENDING, RUNNING, ABORTING]);
 
 /** The organization's accounts: the seeded two, then generated twelve-digit ids. */
@@ -167,15 +162,6 @@ class Codes {
   get(name: string): number | undefined {
     return this.byName.get(name);
   }
-}
-
-/** The state a job is in at `now`, from its timeline; records and filters both read it here. */
-function stateAt(now: number, created: number, started: number, settles: number, fate: number, composite: boolean): number {
-  if (now >= settles) return fate;
-  if (composite) return RUNNING;
-  if (fate === ABORTED && now >= Math.max(started, settles - ABORTING_FOR)) return ABORTING;
-  if (now < created + CREATED_FOR) return CREATED;
-  return now < started ? PENDING : RUNNING;
 }
 
 function settlesAt(draft: Draft, outcome: Outcome): number {
@@ -398,7 +384,7 @@ class RegionJobs {
     sketches.forEach((sketch, member) => (sketch.draft.id = this.jobId(first + member)));
     const leaf = (sketch: Sketch, at: number) => {
       const { draft } = sketch;
-      const state = BACKUP_JOB_STATES[stateAt(now, draft.createdAt, draft.startedAt, sketch.settlesAt, sketch.fate, false)]!;
+      const state = stateOfCode(stateAt(now, { created: draft.createdAt, started: draft.startedAt, settles: sketch.settlesAt, fate: sketch.fate }));
       if (now >= sketch.settlesAt) draft.outcome = sketch.outcome!;
       else draft.forced = state as NonNullable<Draft['forced']>;
       return leafRecord(this.recordRng(at), draft, sketch.estate.env, now);
@@ -480,7 +466,7 @@ class RegionJobs {
         const slot = index - chunk * CHUNK;
         const created = columns.created[slot]!;
         const settles = columns.settles[slot]!;
-        const state = stateAt(now, created, columns.started[slot]!, settles, columns.fate[slot]!, columns.family[slot]! < 0);
+        const state = stateAt(now, { created, started: columns.started[slot]!, settles, fate: columns.fate[slot]!, composite: columns.family[slot]! < 0 });
         const category = now >= settles ? columns.category[slot]! : NO_CATEGORY;
         const key = (((Math.floor(created / DAY) - sinceDay) * 256 + columns.account[slot]!) * 256 + columns.type[slot]!) * 16 * 256 + state * 256 + category;
         counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -547,7 +533,7 @@ class RegionJobs {
         if (completeBefore !== undefined && !(settled && settles < completeBefore)) return false;
         if (categories && !(settled && columns.category[slot]! !== NO_CATEGORY && categories.has(columns.category[slot]!))) return false;
         if (state === undefined) return true;
-        return state === stateAt(now, columns.created[slot]!, columns.started[slot]!, settles, columns.fate[slot]!, columns.family[slot]! < 0);
+        return state === stateAt(now, { created: columns.created[slot]!, started: columns.started[slot]!, settles, fate: columns.fate[slot]!, composite: columns.family[slot]! < 0 });
       },
     };
   }
@@ -724,6 +710,11 @@ export class Organization implements AwsSandboxStore, PagedJobStore {
     if (index === undefined || !jobs) return [];
     const { planRules, stackRule, spacedRules } = jobs.estate(index);
     return [...planRules, stackRule, ...spacedRules];
+  }
+
+  /** Only jobs StartBackupJob created: a generated job's whole life is fixed by its seed. */
+  replace(job: SandboxJob): boolean {
+    return this.started.replace(job);
   }
 
   /** Every job listed now, Region by Region, in list order: a million records take tens of seconds. */

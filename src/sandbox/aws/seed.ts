@@ -10,6 +10,7 @@ import {
   type WireRecoveryPointCreator,
 } from './store.js';
 import { Rng } from './rng.js';
+import { ABORTING_FOR, COMPLETED, stateAt, stateOfCode } from './timeline.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -538,8 +539,12 @@ function settle(rng: Rng, drafts: Draft[], anchor: number): void {
 
 // ---- records -----------------------------------------------------------------------------------
 
+/** What AWS says of a job being stopped, and of one stopped. */
+export const ABORTING_MESSAGE = 'Stop requested by the user; the backup job is being aborted.';
+export const ABORTED_MESSAGE = 'Backup job was stopped by the user.';
+
 const seconds = (ms: number): number => ms / 1000;
-const percent = (fraction: number): string => (Math.min(1, Math.max(0, fraction)) * 100).toFixed(1);
+export const percent = (fraction: number): string => (Math.min(1, Math.max(0, fraction)) * 100).toFixed(1);
 
 function recoveryPointArn(rng: Rng, draft: Draft, env: AccountRegion): string {
   const { region, account } = env;
@@ -626,7 +631,7 @@ export function leafRecord(rng: Rng, draft: Draft, env: AccountRegion, anchor: n
     return wireRecord({
       ...base,
       State: state,
-      ...(state === 'ABORTING' ? { StatusMessage: 'Stop requested by the user; the backup job is being aborted.' } : {}),
+      ...(state === 'ABORTING' ? { StatusMessage: ABORTING_MESSAGE } : {}),
       PercentDone: percent(done),
       BackupSizeInBytes: provisionedSize(resource),
       BytesTransferred: Math.round(draft.transferBytes * Math.min(1, done)),
@@ -658,7 +663,7 @@ export function leafRecord(rng: Rng, draft: Draft, env: AccountRegion, anchor: n
         ...base,
         CompletionDate: seconds(outcome.at),
         State: outcome.state,
-        StatusMessage: outcome.state === 'FAILED' ? outcome.issue.message : 'Backup job was stopped by the user.',
+        StatusMessage: outcome.state === 'FAILED' ? outcome.issue.message : ABORTED_MESSAGE,
         PercentDone: percent(done),
         BackupSizeInBytes: provisionedSize(resource),
         BytesTransferred: Math.round(draft.transferBytes * done),
@@ -719,12 +724,12 @@ export function parentRecord(rng: Rng, draft: Draft, children: WireBackupJob[], 
  * SAP HANA database on EC2 and the newest two weekly backups of a Storage Gateway volume. They
  * draw from a random stream of their own, so every other job stays as it was without them.
  */
-function spacedTypeRecords(env: AccountRegion, anchor: number): WireBackupJob[] {
+function spacedTypeRecords(env: AccountRegion, anchor: number): Map<Draft, WireBackupJob> {
   const rng = new Rng(`spaced-types/${env.account}/${env.region}`);
   const [hanaRule, volumeRule] = spacedTypeRules(env, rng, workloadOf(env.account));
   const drafts = [...planDrafts(rng, env, [hanaRule], anchor).slice(-3), ...planDrafts(rng, env, [volumeRule], anchor).slice(-2)];
   for (const draft of drafts) if (isFinished(draft, anchor)) draft.outcome = rollOutcome(rng, draft, anchor);
-  return drafts.map((draft) => leafRecord(rng, draft, env, anchor));
+  return new Map(drafts.map((draft) => [draft, leafRecord(rng, draft, env, anchor)]));
 }
 
 /** The plans that back up the two resource types whose names hold a space: SAP HANA daily, a Storage Gateway volume weekly. */
@@ -772,8 +777,12 @@ export function seededRules(account: string, region: string): Rule[] {
   return [...rules, ...spacedTypeRules(env, new Rng(`spaced-types/${account}/${region}`), workloadOf(account))];
 }
 
-/** Every seeded job of the organization, for an anchor time ("now" as far as the data knows). */
-export function seedJobs(now: Date): SandboxJob[] {
+/**
+ * Every seeded job of the organization, for an anchor time ("now" as far as the data knows).
+ * With `seededTime`, the jobs in flight at the anchor read as they are at that time once it is
+ * past the anchor (see inFlightAt); without it, or until then, every record is the anchor's.
+ */
+export function seedJobs(now: Date, seededTime?: () => number): SandboxJob[] {
   const anchor = now.getTime();
   if (!Number.isFinite(anchor)) throw new RangeError('The sandbox anchor time is not a valid date');
   const jobs: SandboxJob[] = [];
@@ -795,8 +804,35 @@ export function seedJobs(now: Date): SandboxJob[] {
       for (const draft of drafts) {
         if (draft.children) records.set(draft, parentRecord(rng, draft, draft.children.map((c) => records.get(c)!), env));
       }
-      for (const record of [...records.values(), ...spacedTypeRecords(env, anchor)]) jobs.push({ region, record });
+      for (const [draft, record] of spacedTypeRecords(env, anchor)) records.set(draft, record);
+      for (const [draft, record] of records) {
+        if (!seededTime || !IN_FLIGHT.has(record.State)) jobs.push({ region, record });
+        else jobs.push({ region, get record() { return inFlightAt(draft, records, env, anchor, seededTime()); } });
+      }
     }
   }
   return jobs;
+}
+
+/**
+ * A job in flight at the anchor, as it reads at `t`: its seeded record up to the anchor, then its
+ * own timeline. It is PENDING until it starts, RUNNING with its progress until its end, then
+ * COMPLETED; the one ABORTING at the anchor is ABORTED ABORTING_FOR later; a composite job
+ * follows its children. Its settled record draws from a generator of its own, so that it is the
+ * same whenever it is read.
+ */
+function inFlightAt(draft: Draft, records: ReadonlyMap<Draft, WireBackupJob>, env: AccountRegion, anchor: number, t: number): WireBackupJob {
+  const seeded = records.get(draft)!;
+  if (t <= anchor || !IN_FLIGHT.has(seeded.State)) return seeded;
+  const rng = new Rng(`settles/${draft.id}`);
+  if (draft.children) return parentRecord(rng, draft, draft.children.map((child) => inFlightAt(child, records, env, anchor, t)), env, t);
+  const { forced, ...timeline } = draft;
+  if (forced === 'ABORTING') {
+    const abortedAt = anchor + ABORTING_FOR;
+    return t < abortedAt ? seeded : leafRecord(rng, { ...timeline, outcome: { state: 'ABORTED', at: abortedAt } }, env, t);
+  }
+  if (t >= draft.endsAt) return leafRecord(rng, { ...timeline, outcome: { state: 'COMPLETED' } }, env, t);
+  // Past the anchor a seeded job is never CREATED again: it was created before the anchor.
+  const state = stateOfCode(stateAt(t, { created: draft.createdAt, started: draft.startedAt, settles: draft.endsAt, fate: COMPLETED, createdFor: 0 }));
+  return leafRecord(rng, { ...timeline, forced: state as NonNullable<Draft['forced']> }, env, t);
 }

@@ -92,6 +92,7 @@ type Route =
   | { operation: 'ListBackupJobSummaries' }
   | { operation: 'DescribeBackupJob'; backupJobId: string }
   | { operation: 'StartBackupJob' }
+  | { operation: 'StopBackupJob'; backupJobId: string }
   | { operation: 'DescribeBackupVault'; vaultName: string }
   | { operation: 'DescribeRecoveryPoint'; vaultName: string; recoveryPointArn: string }
   | { operation: 'GetBackupPlan'; backupPlanId: string };
@@ -126,11 +127,12 @@ function routeOf(method: string, pathname: string): Route | undefined {
     if (method === 'PUT') return { operation: 'StartBackupJob' };
     return undefined;
   }
-  if (method === 'GET' && path.startsWith(`${JOBS_PATH}/`)) {
+  if ((method === 'GET' || method === 'POST') && path.startsWith(`${JOBS_PATH}/`)) {
     const label = path.slice(JOBS_PATH.length + 1);
     if (label.includes('/')) return undefined;
     try {
-      return { operation: 'DescribeBackupJob', backupJobId: decodeURIComponent(label) };
+      const backupJobId = decodeURIComponent(label);
+      return method === 'GET' ? { operation: 'DescribeBackupJob', backupJobId } : { operation: 'StopBackupJob', backupJobId };
     } catch {
       return undefined;
     }
@@ -198,6 +200,8 @@ export function createSandboxServer(deps: {
           return sendJson(res, 200, rewritten(operations.describe(caller, route.backupJobId), rewrite));
         case 'StartBackupJob':
           return sendJson(res, 200, operations.start(caller, await readJson(req)));
+        case 'StopBackupJob':
+          return sendJson(res, 200, operations.stop(caller, route.backupJobId));
         case 'DescribeBackupVault':
           return sendJson(res, 200, rewritten(records.vault(caller, route.vaultName, url.searchParams), rewrite));
         case 'DescribeRecoveryPoint':

@@ -208,17 +208,32 @@ export class JobStore implements AwsSandboxStore {
   add(job: SandboxJob): void {
     const listed: ListedJob = { job, key: this.keyOf(job.record) };
     const jobs = this.byRegion.get(job.region) ?? [];
-    // Binary insertion keeps the region's list in list order, whatever the creation time.
+    jobs.splice(this.positionOf(jobs, listed.key), 0, listed);
+    this.byRegion.set(job.region, jobs);
+    this.byId.set(`${job.region}/${job.record.BackupJobId}`, job);
+  }
+
+  /** Puts a new version of a job (the same id, so the same place in list order) where the old one was. */
+  replace(job: SandboxJob): boolean {
+    const id = `${job.region}/${job.record.BackupJobId}`;
+    if (!this.byId.has(id)) return false;
+    const key = this.keyOf(job.record);
+    const jobs = this.byRegion.get(job.region)!;
+    jobs[this.positionOf(jobs, key)] = { job, key };
+    this.byId.set(id, job);
+    return true;
+  }
+
+  /** Where a key belongs in a region's list: binary search keeps it in list order, whatever the creation time. */
+  private positionOf(jobs: readonly ListedJob[], key: ListKey): number {
     let low = 0;
     let high = jobs.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (compareListKeys(jobs[middle]!.key, listed.key) < 0) low = middle + 1;
+      if (compareListKeys(jobs[middle]!.key, key) < 0) low = middle + 1;
       else high = middle;
     }
-    jobs.splice(low, 0, listed);
-    this.byRegion.set(job.region, jobs);
-    this.byId.set(`${job.region}/${job.record.BackupJobId}`, job);
+    return low;
   }
 
   jobs(region?: string): readonly SandboxJob[] {
