@@ -45,7 +45,7 @@ export const LAYERS = [
   {
     name: 'server',
     description: 'yoga and its plugins (auth, limits, health, errors, observability, GraphiQL), and npm start',
-    path: '^src/(main|server|health|security|document-limits|trusted-documents|graphiql|error-codes|lean-errors|partial-errors)[.]ts$|^src/observability/plugin[.]ts$',
+    path: '^src/(main|server|health|security|document-limits|trusted-documents|graphiql|error-codes|lean-errors|partial-errors|response-cache)[.]ts$|^src/observability/plugin[.]ts$',
   },
 ];
 

@@ -98,6 +98,8 @@ export function createContext(
     reader: {
       signal: deadline,
       parts: new Map(),
+      served: [],
+      beyondSnapshot: false,
       away: (wait) => context.turn.away(wait),
       charge: async (sourceName, read) => {
         // A refresh serves every reader of the source and happens at most once per source and

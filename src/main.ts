@@ -47,7 +47,7 @@ async function main(): Promise<void> {
 
   const state = await sharedState(process.env);
   const sources = SourceRegistry.fromConfig(config, state);
-  const server = createHttpServer(createGateway(sources, config.security, config.observability), config.security.limits);
+  const server = createHttpServer(createGateway(sources, config.security, config.observability, config.responseCache), config.security.limits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
