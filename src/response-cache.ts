@@ -7,6 +7,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Caller } from './auth.js';
 import type { ResponseCacheConfig } from './config/index.js';
 import type { Reader, SourcePart } from './read-model/source-read-model.js';
+import type { SourceHealth } from './source-guard.js';
 import type { SourceRegistry } from './source-registry.js';
 
 /** The entity an answer names for each source it read; invalidating it drops every answer built from that source. */
@@ -17,10 +18,19 @@ export const RESPONSE_CACHE_HEADER = 'x-response-cache';
 /** How the yoga plugin marks an answer it served from the cache. */
 const SERVED_FROM_CACHE = Symbol.for('servedFromResponseCache');
 
-/** What the cache reads of a request's context: what its execution was served of each source. */
-interface WithReader {
+/** What the cache reads of a request's context: what its execution was served of each source, and whose last call it shows. */
+interface WithReads {
   reader: Reader;
+  lastCallsShown: ReadonlyMap<string, SourceHealth | undefined>;
 }
+
+/** What an answer stands on: the snapshots it read, and the sources whose last call it shows. */
+interface Basis {
+  parts: readonly SourcePart[];
+  lastCalls: ReadonlyMap<string, SourceHealth | undefined>;
+}
+
+const sameOutcome = (a: SourceHealth | undefined, b: SourceHealth | undefined) => a?.reachable === b?.reachable && a?.errorCode === b?.errorCode;
 
 /** What an answer built from a source names, and what dropping that source's answers invalidates. */
 export const sourceEntity = (sourceName: string) => ({ typename: SOURCE_ENTITY, id: sourceName });
@@ -31,12 +41,15 @@ export const sourceEntity = (sourceName: string) => ({ typename: SOURCE_ENTITY, 
  * callers with the same rights share answers and no answer reaches a caller who may not see one of
  * its sources. It is kept only when it has no errors, read no job beyond a snapshot, and every
  * snapshot it read was fresh; for the least time left before one of them is due for a refresh; and
- * each source's answers go when that source's read model stores a new version.
+ * each source's answers go when that source's read model stores a new version, or when the outcome
+ * of its latest call changes.
  */
 export function useSnapshotResponseCache(sources: SourceRegistry, config: ResponseCacheConfig, callerOf: (request: Request) => Caller): Plugin {
   const store = sources.state.responseCache(config.maxEntries);
   for (const source of sources.all) {
-    sources.readModel(source.name)!.onChange(({ sourceName }) => void store.invalidate([sourceEntity(sourceName)]));
+    const drop = () => void store.invalidate([sourceEntity(source.name)]);
+    sources.readModel(source.name)!.onChange(drop);
+    source.onHealthChange(drop);
   }
   const freshFor = new Map(sources.all.map((source) => [source.name, source.freshness.refreshAfterMs]));
   // An answer that read no source (a malformed id, a source filter that names none) is kept as long as the longest freshness.
@@ -54,7 +67,7 @@ export function useSnapshotResponseCache(sources: SourceRegistry, config: Respon
   };
 
   /** How long an answer may be served again, from what its execution read: 0 when it may not. */
-  const validity = ({ reader }: WithReader): number => {
+  const validity = ({ reader }: WithReads): number => {
     if (reader.beyondSnapshot) return 0;
     const now = Date.now();
     let ttl = longest;
@@ -68,18 +81,23 @@ export function useSnapshotResponseCache(sources: SourceRegistry, config: Respon
   // The plugin decides the time to live, then whether to keep, then keeps, in one synchronous run
   // per answer; what the answer read passes from the first step to the last under its key.
   const keys = new WeakMap<object, string>();
-  const read = new Map<string, readonly SourcePart[]>();
+  const bases = new Map<string, Basis>();
   const cache: Cache = {
     get: (key) => store.get(key),
     set: async (key, result, _entities, ttl) => {
-      const parts = read.get(key);
-      read.delete(key);
-      if (!parts) return;
-      await store.set(key, withoutRevalidation(result), parts.map((part) => sourceEntity(part.sourceName)), ttl);
-      // A version stored while the answer was built (a slice of a first read filled in) dropped the
-      // source's answers before this one was kept: drop it too.
+      const basis = bases.get(key);
+      bases.delete(key);
+      if (!basis) return;
+      const { parts, lastCalls } = basis;
+      const named = new Set([...parts.map((part) => part.sourceName), ...lastCalls.keys()]);
+      await store.set(key, withoutRevalidation(result), [...named].map(sourceEntity), ttl);
+      // A version stored, or a call's outcome changed, while the answer was built (a slice of a first
+      // read filled in, the refresh that read made) dropped the source's answers before this one was
+      // kept: drop it too.
       const moved = await Promise.all(parts.map(async (part) => ((await sources.readModel(part.sourceName)!.current()) === part.snapshot ? [] : [part.sourceName])));
-      if (moved.flat().length > 0) await store.invalidate(moved.flat().map(sourceEntity));
+      const called = [...lastCalls].filter(([name, shown]) => !sameOutcome(shown, sources.get(name)?.health)).map(([name]) => name);
+      const dropped = [...moved.flat(), ...called];
+      if (dropped.length > 0) await store.invalidate(dropped.map(sourceEntity));
     },
     invalidate: (entities) => store.invalidate(entities),
   };
@@ -96,19 +114,22 @@ export function useSnapshotResponseCache(sources: SourceRegistry, config: Respon
             keys.set(params.context as object, key);
             return key;
           },
-          // Live fields: the configured sources' circuits, last calls and probes change without a new snapshot.
-          ttlPerSchemaCoordinate: { 'Query.backupSources': 0 },
+          // Fields that change with time or with every call, not with a snapshot: a circuit opens and
+          // half-opens by the clock, a probe is made per request, a fetch time moves with every refresh.
+          // A last call's outcome is kept: its change drops the answers that show it.
+          ttlPerSchemaCoordinate: { 'BackupSource.circuit': 0, 'BackupSource.health': 0, 'BackupSource.fetchedAt': 0, 'SourceLastCall.checkedAt': 0 },
           // Entities are the sources an answer read, not the objects it holds: no ids to add to the document.
           idFields: [],
           invalidateViaMutation: false,
           onTtl: ({ ttl, context }) => {
-            const kept = Math.min(ttl, validity(context as WithReader));
-            if (kept > 0) read.set(keys.get(context)!, [...(context as WithReader).reader.served]);
+            const kept = Math.min(ttl, validity(context as WithReads));
+            const { reader, lastCallsShown } = context as WithReads;
+            if (kept > 0) bases.set(keys.get(context)!, { parts: [...reader.served], lastCalls: new Map(lastCallsShown) });
             return kept;
           },
           shouldCacheResult: ({ cacheKey, result }) => {
             if (!result.errors?.length) return true;
-            read.delete(cacheKey);
+            bases.delete(cacheKey);
             return false;
           },
         }),

@@ -81,10 +81,33 @@ describe('a repeated answer', () => {
     expect(hit.etag).toBeNull();
   });
 
-  it('is not kept when it reads live fields of the sources (circuits, last calls, probes)', async () => {
-    const query = '{ backupSources { name circuit } }';
-    await ask(gateway.url, query);
-    expect((await ask(gateway.url, query)).hit).toBe(false);
+  it('is not kept when it reads fields of the sources that move with time or every call (circuits, probes, fetch times)', async () => {
+    for (const query of ['{ backupSources { name circuit } }', '{ backupSources { fetchedAt } }', '{ backupSources { lastCall { checkedAt } } }']) {
+      await ask(gateway.url, query);
+      expect((await ask(gateway.url, query)).hit).toBe(false);
+    }
+  });
+});
+
+describe('a cached answer showing a source\'s last call', () => {
+  it('stands while that call\'s outcome does, and goes when a call fails', async () => {
+    const gateway = await startTestGateway({ configure: (config) => steady(ownAccountOnly(config)) });
+    try {
+      const query = '{ backupSources { name lastCall { reachable errorCode } } }';
+      await ask(gateway.url, DASHBOARD, { first: 5 });
+      expect((await ask(gateway.url, query)).data).toEqual({ backupSources: [{ name: 'own', lastCall: { reachable: true, errorCode: null } }] });
+      expect((await ask(gateway.url, query)).hit).toBe(true);
+      // A lookup beyond the snapshot fails upstream: the last call's outcome changes.
+      const [beyond] = await startJobs(gateway.sandbox.aws.url, 'us-east-1', 1, 'failing');
+      gateway.sandbox.aws.faults.set('us-east-1', { kind: 'error', operation: 'DescribeBackupJob' });
+      const failed = await ask(gateway.url, `{ awsBackupJob(backupJobId: "${beyond}", sourceName: "own") { backupJobId } }`);
+      expect(failed.errors?.length).toBeGreaterThan(0);
+      const after = await ask<{ backupSources: { lastCall: { reachable: boolean } }[] }>(gateway.url, query);
+      expect(after.hit).toBe(false);
+      expect(after.data!.backupSources[0]!.lastCall.reachable).toBe(false);
+    } finally {
+      await gateway.close();
+    }
   });
 });
 

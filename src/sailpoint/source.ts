@@ -72,6 +72,10 @@ export class SailPointSource implements SourceAdapter<SailPointBackupJobModel> {
     return this.guard.circuit;
   }
 
+  onHealthChange(listener: () => void): () => void {
+    return this.guard.onHealthChange(listener);
+  }
+
   destroy(): void {}
 
   /** Counts the records a list left out, and logs each the first time it is seen, with its id and the members at fault. */
