@@ -291,22 +291,22 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   async lookup(keys: readonly string[], reader: Reader): Promise<(Job | null | Error)[]> {
     const part = await this.read(reader);
     const { lookupJob } = this.adapter;
-    return Promise.all(
-      keys.map(async (key): Promise<Job | null | Error> => {
-        const listed = part.snapshot?.byKey.get(key);
-        if (listed) {
-          recordLookup(this.name, 'hit');
-          return listed;
-        }
-        if (lookupJob) {
-          reader.beyondSnapshot = true;
-          return this.lookupOne(key, lookupJob.bind(this.adapter), reader).catch((error: unknown) => asError(error));
-        }
-        if (!part.snapshot) return asError(part.error);
-        // While older slices fill in, a job the list lacks may be one not read yet: unknown, not absent.
-        return part.snapshot.completeAfter === null ? null : new SourceError(ErrorCode.UPSTREAM_UNAVAILABLE, this.name, 'lookup', 'StillFilling', undefined, true);
-      }),
-    );
+    // Jobs the snapshot holds are answered as they are; only the others wait, each for its own lookup.
+    const found: (Job | null | Error | Promise<Job | null | Error>)[] = keys.map((key) => {
+      const listed = part.snapshot?.byKey.get(key);
+      if (listed) {
+        recordLookup(this.name, 'hit');
+        return listed;
+      }
+      if (lookupJob) {
+        reader.beyondSnapshot = true;
+        return this.lookupOne(key, lookupJob.bind(this.adapter), reader).catch((error: unknown) => asError(error));
+      }
+      if (!part.snapshot) return asError(part.error);
+      // While older slices fill in, a job the list lacks may be one not read yet: unknown, not absent.
+      return part.snapshot.completeAfter === null ? null : new SourceError(ErrorCode.UPSTREAM_UNAVAILABLE, this.name, 'lookup', 'StillFilling', undefined, true);
+    });
+    return found.some((job) => job instanceof Promise) ? Promise.all(found) : (found as (Job | null | Error)[]);
   }
 
   private async lookupOne(key: string, lookupJob: (key: string) => Promise<Job | null>, reader: Reader): Promise<Job | null> {
