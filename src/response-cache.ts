@@ -5,6 +5,7 @@ import { useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cach
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Caller } from './auth.js';
+import { recordResponseCache } from './observability/metrics.js';
 import type { ResponseCacheConfig } from './config/index.js';
 import type { Reader, SourcePart } from './read-model/source-read-model.js';
 import type { SourceHealth } from './source-guard.js';
@@ -91,6 +92,7 @@ export function useSnapshotResponseCache(sources: SourceRegistry, config: Respon
       const { parts, lastCalls } = basis;
       const named = new Set([...parts.map((part) => part.sourceName), ...lastCalls.keys()]);
       await store.set(key, withoutRevalidation(result), [...named].map(sourceEntity), ttl);
+      recordResponseCache('kept');
       // A version stored, or a call's outcome changed, while the answer was built (a slice of a first
       // read filled in, the refresh that read made) dropped the source's answers before this one was
       // kept: drop it too.
@@ -136,7 +138,9 @@ export function useSnapshotResponseCache(sources: SourceRegistry, config: Respon
       );
     },
     onResultProcess({ request, result }) {
-      if (!Array.isArray(result) && SERVED_FROM_CACHE in result) hits.add(request);
+      if (Array.isArray(result) || !(SERVED_FROM_CACHE in result)) return;
+      hits.add(request);
+      recordResponseCache('hit');
     },
     onResponse({ request, response }) {
       if (hits.has(request)) response.headers.set(RESPONSE_CACHE_HEADER, 'hit');

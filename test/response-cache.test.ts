@@ -72,6 +72,10 @@ describe('a repeated answer', () => {
     const more = await ask(gateway.url, DASHBOARD, { first: 21 });
     expect(more.hit).toBe(false);
     expect(more.data!.backupJobs.edges).toHaveLength(21);
+    const metrics = await (await fetch(gateway.url.replace(/\/graphql$/, '/metrics'))).text();
+    const counted = (result: string) => Number(new RegExp(`^backup_graph_response_cache_answers_total\\{result="${result}"\\} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
+    expect(counted('hit')).toBeGreaterThanOrEqual(1);
+    expect(counted('kept')).toBeGreaterThanOrEqual(2);
   });
 
   it('carries no ETag to revalidate by: a 304 would tell whoever sends a key that its answer exists', async () => {
