@@ -17,7 +17,7 @@ const KEY_PREFIX = 'backup-graph:response:';
 /** Answers served from the cache say so in this header. */
 export const RESPONSE_CACHE_HEADER = 'x-response-cache';
 /** How the yoga plugin marks an answer it served from the cache. */
-const SERVED_FROM_CACHE = Symbol.for('servedFromResponseCache');
+export const SERVED_FROM_CACHE = Symbol.for('servedFromResponseCache');
 
 /** What the cache reads of a request's context: what its execution was served of each source, and whose last call it shows. */
 interface WithReads {

@@ -78,6 +78,25 @@ describe('a repeated answer', () => {
     expect(counted('kept')).toBeGreaterThanOrEqual(2);
   });
 
+  it('counts an answer served from the cache under the operation name its request sent', async () => {
+    const dashboards = async () => {
+      const metrics = await (await fetch(gateway.url.replace(/\/graphql$/, '/metrics'))).text();
+      return Number(/^backup_graph_graphql_request_duration_seconds_count\{operation="Dashboard",outcome="ok"\} (\d+)/m.exec(metrics)?.[1] ?? 0);
+    };
+    const named = () =>
+      fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: DASHBOARD, variables: { first: 20 }, operationName: 'Dashboard' }),
+      });
+    await (await named()).text();
+    const before = await dashboards();
+    const response = await named();
+    expect(response.headers.get(RESPONSE_CACHE_HEADER)).toBe('hit');
+    await response.text();
+    expect(await dashboards()).toBe(before + 1);
+  });
+
   it('carries no ETag to revalidate by: a 304 would tell whoever sends a key that its answer exists', async () => {
     await ask(gateway.url, DASHBOARD, { first: 22 });
     const hit = await ask(gateway.url, DASHBOARD, { first: 22 });
