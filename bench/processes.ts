@@ -38,7 +38,7 @@ export function benchNow(): string {
 }
 
 /** Writes a gateway configuration file into the folder and returns its path. */
-export function writeGatewayConfig(folder: string, config: { sources: SourceConfig[]; security?: unknown; observability?: unknown }): string {
+export function writeGatewayConfig(folder: string, config: { sources: SourceConfig[]; security?: unknown; observability?: unknown; responseCache?: unknown }): string {
   const path = join(folder, 'gateway.json');
   writeFileSync(path, JSON.stringify(config, null, 2));
   return path;

@@ -83,6 +83,10 @@ export interface ScenarioResult {
   ceiling?: Measurement & { upstreamCalls: number };
   /** Gateway requests served per second over the ceiling's. */
   ceilingRatio?: number;
+  /** The dashboard on a gateway with its response cache on, the same request repeated. */
+  cached?: Measurement;
+  /** Its requests served per second over the ceiling's. */
+  cachedRatio?: number;
   missedCallTargets: string[];
 }
 
@@ -138,7 +142,10 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
 
     const sources = options.short ? fixtures.sources.map((source) => ({ ...source, freshness: SHORT_RUN_FRESHNESS })) : fixtures.sources;
     const ownSource = options.short ? { ...fixtures.ownSource, freshness: SHORT_RUN_FRESHNESS } : fixtures.ownSource;
-    const configPath = writeGatewayConfig(work, { sources, observability: { metrics: { enabled: observability !== undefined } } });
+    // The operations are measured without the response cache, and the dashboard again with it.
+    const gatewayConfig = (cache: boolean) => ({ sources, observability: { metrics: { enabled: observability !== undefined } }, responseCache: { enabled: cache } });
+    const configPath = writeGatewayConfig(work, gatewayConfig(false));
+    const cachedConfigPath = writeGatewayConfig(mkdtempSync(join(work, 'cached-')), gatewayConfig(true));
     const awsSources = fixtures.sources.filter((source) => source.kind === 'aws');
     const shape: UpstreamShape = {
       awsSources: awsSources.length,
@@ -245,6 +252,18 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
         const { measurement } = await measure(target, scenario, connections, options, () => ceiling.questions.ask('reset'));
         result.ceiling = { ...measurement, upstreamCalls: await ceiling.questions.ask<number>('calls') };
         result.ceilingRatio = gateway.requestsPerSecond / measurement.requestsPerSecond;
+      }
+      if (scenario.name === 'dashboard' && !options.short) {
+        log(`${scenario.name} at ${connections} connection(s): gateway with its response cache`);
+        const cachedProcess = startGateway(`${scenario.name}-cached-${connections}c`, cachedConfigPath);
+        try {
+          const target: Target = { url: `http://127.0.0.1:${await cachedProcess.port}/graphql`, pid: cachedProcess.child.pid!, quietCheck: callsNow };
+          await firstRequest(target, scenario);
+          result.cached = (await measure(target, scenario, connections, options, () => sandbox.ask('reset'))).measurement;
+          if (result.ceiling) result.cachedRatio = result.cached.requestsPerSecond / result.ceiling.requestsPerSecond;
+        } finally {
+          await stop(cachedProcess.child);
+        }
       }
       results.push(result);
     }

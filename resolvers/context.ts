@@ -12,6 +12,7 @@ import { badUserInput, rateLimited } from '../src/model/errors.js';
 import type { Warning } from '../src/model/job.js';
 import type { Reader } from '../src/read-model/source-read-model.js';
 import { noteRefusal } from '../src/refusal-log.js';
+import type { SourceHealth } from '../src/source-guard.js';
 import type { SourceRegistry } from '../src/source-registry.js';
 
 /** The limits resolvers enforce themselves; the others act before a request runs. */
@@ -40,6 +41,8 @@ export interface GatewayContext {
   overLimit?: GraphQLError;
   /** How the read models see this request: its deadline, and the gate its upstream reads pass. */
   reader: Reader;
+  /** The latest call of each source this request's answer shows (`lastCall`), as shown: the answer stands while its outcome does. */
+  lastCallsShown: Map<string, SourceHealth | undefined>;
 }
 
 
@@ -95,9 +98,12 @@ export function createContext(
     limits,
     deadline,
     upstreamCalls: 0,
+    lastCallsShown: new Map(),
     reader: {
       signal: deadline,
       parts: new Map(),
+      served: [],
+      beyondSnapshot: false,
       away: (wait) => context.turn.away(wait),
       charge: async (sourceName, read) => {
         // A refresh serves every reader of the source and happens at most once per source and

@@ -15,7 +15,9 @@ export const jobLoader = createContextCache(
       const bySource = new Map<string, number[]>();
       keys.forEach((key, index) => {
         const sourceName = sourceNameOf(key);
-        bySource.set(sourceName, [...(bySource.get(sourceName) ?? []), index]);
+        const indexes = bySource.get(sourceName);
+        if (indexes) indexes.push(index);
+        else bySource.set(sourceName, [index]);
       });
       const results: (BackupJobModel | null | Error)[] = new Array(keys.length);
       await Promise.all(

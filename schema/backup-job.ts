@@ -1,7 +1,8 @@
 // What every backup job has, whichever upstream it came from: the BackupJob interface and its
 // enums, and how each kind's schema file declares its own job type.
+import type { GraphQLFieldResolver, GraphQLObjectType, GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../resolvers/context.js';
-import { decodeGlobalId, registerNodeType } from '../resolvers/ids.js';
+import { decodeGlobalId, encodeGlobalId, registerNodeType } from '../resolvers/ids.js';
 import { loadJobsOfKind } from '../resolvers/loaders.js';
 import type { BackupJobModel } from '../src/model/job.js';
 import { BACKUP_JOB_PHASES, type BackupJobPhase as Phase } from '../src/model/phase.js';
@@ -127,4 +128,30 @@ export function jobNodeRef<Job extends BackupJobModel>(name: string, isKind: (jo
 export async function loadByGlobalId(id: string, context: GatewayContext): Promise<BackupJobModel | null> {
   const { typename, id: key } = decodeGlobalId(id);
   return jobTypes.get(typename)!(key, context);
+}
+
+/** Each job's global id, made once per job object: a snapshot's jobs serve every request while it lives. */
+const globalIds = new WeakMap<BackupJobModel, string>();
+
+/**
+ * Gives each job type's `id` an answer at once for a caller who may see the job's source. Relay's id
+ * field is async, and one promise among a job's fields makes the executor wait on every field of
+ * the job, each through promises of its own; any other caller still meets the scope check of the
+ * field Pothos built.
+ */
+export function immediateNodeIds(schema: GraphQLSchema): GraphQLSchema {
+  for (const name of jobTypes.keys()) {
+    const field = (schema.getType(name) as GraphQLObjectType).getFields().id!;
+    const checked = field.resolve as GraphQLFieldResolver<BackupJobModel, GatewayContext>;
+    field.resolve = (job: BackupJobModel, args, context: GatewayContext, info) => {
+      if (!context.caller.maySee(job.sourceName)) return checked(job, args, context, info);
+      let id = globalIds.get(job);
+      if (id === undefined) {
+        id = encodeGlobalId(name, job.key);
+        globalIds.set(job, id);
+      }
+      return id;
+    };
+  }
+  return schema;
 }

@@ -90,7 +90,10 @@ export const BackupSource = builder.objectRef<Source>('BackupSource').implement(
       type: LastCall,
       description:
         'Last known health at no cost: how the latest call to this source went, whichever request made it. Null until the first call.',
-      resolve: (source) => source.health ?? null,
+      resolve: (source, _args, context) => {
+        context.lastCallsShown.set(source.name, source.health);
+        return source.health ?? null;
+      },
     }),
     circuit: t.field({
       type: CircuitState,

@@ -52,7 +52,7 @@ async function serve(config: GatewayConfig, state: SharedState, host: string | u
   const tracesExport = readTracesExport();
   const tracing = tracesExport ? await startTracing(tracesExport.protocol) : null;
   const sources = SourceRegistry.fromConfig(config, state);
-  const server = createHttpServer(createGateway(sources, config.security, config.observability, workers), config.security.limits);
+  const server = createHttpServer(createGateway(sources, config.security, config.observability, config.responseCache, workers), config.security.limits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(readPort(), host, resolve);

@@ -8,7 +8,16 @@ import { schema } from '../schema/index.js';
 import { Authenticator, useAuthentication } from './auth.js';
 import { Budget } from './budget.js';
 import { CallerTurns, useCallerTurns } from './caller-turns.js';
-import { metricsServed, parseObservability, parseSecurity, type Limits, type ObservabilityConfig, type SecurityConfig } from './config/index.js';
+import {
+  metricsServed,
+  parseObservability,
+  parseResponseCache,
+  parseSecurity,
+  type Limits,
+  type ObservabilityConfig,
+  type ResponseCacheConfig,
+  type SecurityConfig,
+} from './config/index.js';
 import { boundedParseCache } from './document-limits.js';
 import { useRequestErrorCodes } from './error-codes.js';
 import { EXAMPLE_QUERY, renderOfflineGraphiQL, useFavicon, useGraphiQLAssets } from './graphiql.js';
@@ -17,6 +26,7 @@ import { useLeanErrors } from './lean-errors.js';
 import { yogaLogger } from './observability/log.js';
 import { useObservability } from './observability/plugin.js';
 import { usePartialErrors } from './partial-errors.js';
+import { useSnapshotResponseCache } from './response-cache.js';
 import { corsOf, limitPlugins, postureOf } from './security.js';
 import type { SourceRegistry } from './source-registry.js';
 
@@ -34,6 +44,7 @@ export function createGateway(
   sources: SourceRegistry,
   security: SecurityConfig = parseSecurity(),
   observability: ObservabilityConfig = parseObservability(),
+  responseCache: ResponseCacheConfig = parseResponseCache(),
   workers = 1,
 ): Gateway {
   const posture = postureOf(security);
@@ -75,6 +86,10 @@ export function createGateway(
       usePartialErrors(),
       useLeanErrors(),
       useRequestErrorCodes(),
+      // Last: it keeps an answer as the plugins above left it, and serves one only to a request that
+      // has passed authentication, its caller's turn and the checks made before parsing (its document
+      // passed validation when the answer was kept).
+      ...(responseCache.enabled ? [useSnapshotResponseCache(sources, responseCache, authentication.callerOf)] : []),
     ],
   });
 }

@@ -65,6 +65,7 @@ export class SourceGuard {
   private readonly breaker: CircuitBreakerPolicy;
   private readonly slots: BulkheadPolicy;
   private lastCall: SourceHealth | undefined;
+  private readonly healthListeners = new Set<() => void>();
   private openedAt = 0;
   /** Until when the source asked for no calls (its Retry-After); none is sent before. */
   private throttledUntil = 0;
@@ -121,12 +122,12 @@ export class SourceGuard {
           ),
         requestSignal,
       );
-      this.lastCall = { reachable: true, checkedAt: new Date() };
+      this.called({ reachable: true, checkedAt: new Date() });
       return result;
     } catch (error) {
       const failure = requestSignal?.aborted ? requestDeadline(this.sourceName, operation) : this.classify(operation, error);
       if (failure.code !== ErrorCode.BAD_USER_INPUT && !failure.local) {
-        this.lastCall = { reachable: false, checkedAt: new Date(), errorCode: failure.code };
+        this.called({ reachable: false, checkedAt: new Date(), errorCode: failure.code });
       }
       if (failure.retryAfterMs !== undefined && !failure.local) this.throttledUntil = Math.max(this.throttledUntil, Date.now() + failure.retryAfterMs);
       logFailure(failure);
@@ -136,6 +137,19 @@ export class SourceGuard {
 
   get health(): SourceHealth | undefined {
     return this.lastCall;
+  }
+
+  /** Calls `listener` whenever a call's outcome differs from the one before (whether it answered, its error code); returns the way to stop. */
+  onHealthChange(listener: () => void): () => void {
+    this.healthListeners.add(listener);
+    return () => this.healthListeners.delete(listener);
+  }
+
+  private called(health: SourceHealth): void {
+    const before = this.lastCall;
+    this.lastCall = health;
+    if (before?.reachable === health.reachable && before.errorCode === health.errorCode) return;
+    for (const listener of this.healthListeners) listener();
   }
 
   /** The breaker's state as the next call meets it: cockatiel leaves OPEN only when a call arrives after the interval. */

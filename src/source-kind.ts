@@ -27,6 +27,8 @@ export interface GatewaySource<Kind extends string = string> extends SourceAdapt
   ping(requestSignal?: AbortSignal): Promise<void>;
   readonly health: SourceHealth | undefined;
   readonly circuit: CircuitName;
+  /** Calls `listener` whenever the latest call's outcome (whether it answered, its error code) changes; returns the way to stop. */
+  onHealthChange(listener: () => void): () => void;
   /**
    * Records the last full list this process read from the source left out, each because a member
    * had the wrong type. Absent for a kind whose records cannot be left out one by one.

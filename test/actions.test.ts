@@ -284,7 +284,7 @@ describe('without authentication', () => {
   it('lets anyone act over the embedded sandbox, and nobody over upstreams that are not the sandbox', async () => {
     const real = await startTestGateway({
       // The same servers, described as a configuration file would: nothing marks them as the sandbox.
-      configure: (config): GatewayConfig => ({ sources: config.sources, security: config.security, observability: config.observability }),
+      configure: (config): GatewayConfig => ({ sources: config.sources, security: config.security, observability: config.observability, responseCache: config.responseCache }),
     });
     try {
       const refused = await real.query(START, { input: startInput({ clientMutationId: 'real' }) });

@@ -56,6 +56,8 @@ function setup(withLookups = false) {
   const reader = (): Reader => ({
     signal: new AbortController().signal,
     parts: new Map(),
+    served: [],
+    beyondSnapshot: false,
     charge: async (name) => void charged.push(name),
     refund: async (name) => void refunded.push(name),
     away: (wait) => wait(),
@@ -171,6 +173,8 @@ describe('SourceReadModel', () => {
     const reader = (who: string, refuse = false): Reader => ({
       signal: new AbortController().signal,
       parts: new Map(),
+      served: [],
+      beyondSnapshot: false,
       away: (wait) => wait(),
       refund: async () => undefined,
       // A charge that takes a while to decide, as one through Redis does.

@@ -281,6 +281,10 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
     return this.guard.circuit;
   }
 
+  onHealthChange(listener: () => void): () => void {
+    return this.guard.onHealthChange(listener);
+  }
+
   destroy(): void {
     this.client.destroy();
   }

@@ -124,6 +124,15 @@ const observabilitySchema = z
   })
   .strict();
 
+/** Whole answers kept and served again while the snapshots they were built from stay fresh; see docs/performance.md. */
+const responseCacheSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Answers kept in memory at most (the least recently used go first); with Redis, Redis keeps them. */
+    maxEntries: z.number().int().min(1).max(1_000_000).default(1_000),
+  })
+  .strict();
+
 /** The configuration schema of each kind of a list, in its order. */
 type ConfigSchemas<Kinds extends readonly unknown[]> = { -readonly [Index in keyof Kinds]: Kinds[Index] extends { config: infer Schema } ? Schema : never };
 
@@ -144,6 +153,7 @@ const configFileSchema = z
   .object({
     security: securitySchema.default({}),
     observability: observabilitySchema.default({}),
+    responseCache: responseCacheSchema.default({}),
     sources: z.array(sourceSchema).min(1, 'must list at least one source'),
   })
   .strict()
@@ -203,10 +213,13 @@ export type ObservabilityConfig = z.infer<typeof observabilitySchema>;
 
 export type MetricsConfig = ObservabilityConfig['metrics'];
 
+export type ResponseCacheConfig = z.infer<typeof responseCacheSchema>;
+
 export interface GatewayConfig {
   sources: SourceConfig[];
   security: SecurityConfig;
   observability: ObservabilityConfig;
+  responseCache: ResponseCacheConfig;
   /**
    * Set only by the embedded sandbox's own configuration, never by a file: every source is one of
    * its local servers, so an anonymous caller may act on them (see src/auth.ts).
@@ -229,6 +242,11 @@ export function parseSecurity(input: unknown = {}): SecurityConfig {
 /** Observability settings from their JSON form, every default filled in; none at all gives the defaults. */
 export function parseObservability(input: unknown = {}): ObservabilityConfig {
   return observabilitySchema.parse(input);
+}
+
+/** Response cache settings from their JSON form, every default filled in; none at all gives the defaults. */
+export function parseResponseCache(input: unknown = {}): ResponseCacheConfig {
+  return responseCacheSchema.parse(input);
 }
 
 /** Whether the metrics are served: see `enabled` above. */

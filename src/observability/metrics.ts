@@ -126,6 +126,12 @@ const reads = counter(
 
 const lookups = counter('backup_graph_read_model_lookups_total', 'Jobs looked up by id: hit (in the list or cached), miss (asked upstream)', ['source', 'result']);
 
+const responseCache = counter(
+  'backup_graph_response_cache_answers_total',
+  'Answers of the response cache: hit (served from it, the query not run), kept (run, then kept for the requests after it)',
+  ['result'],
+);
+
 new Counter({
   name: 'backup_graph_shared_state_failed_writes_total',
   help: 'Writes that did not reach the shared state (Redis) since start: while they fail, replicas do not share what they read',
@@ -209,4 +215,8 @@ export function recordRead(source: string, result: ReadResult): void {
 
 export function recordLookup(source: string, result: 'hit' | 'miss'): void {
   if (recording) lookups.inc({ source, result });
+}
+
+export function recordResponseCache(result: 'hit' | 'kept'): void {
+  if (recording) responseCache.inc({ result });
 }

@@ -7,6 +7,7 @@ import { context, propagation, SpanKind, SpanStatusCode, trace, type Span, type 
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { MetricsConfig } from '../config/index.js';
+import { SERVED_FROM_CACHE } from '../response-cache.js';
 import type { SourceRegistry } from '../source-registry.js';
 import { inRequest } from './log.js';
 import { metricsRegistry, metricsText, recordGraphQLRequest, startRecording } from './metrics.js';
@@ -19,6 +20,8 @@ interface RequestState {
   requestId: string;
   span?: Span;
   operation?: string;
+  /** The operation name the request sent, if any. */
+  sentName?: string;
   /** Set once the request has a GraphQL result: only such requests count in the GraphQL metrics. */
   outcome?: Outcome;
 }
@@ -74,6 +77,10 @@ export function useObservability(sources: SourceRegistry, graphqlEndpoint: strin
       }
       endResponse(new fetchAPI.Response(await metricsText(), { headers: { 'content-type': metricsRegistry.contentType, 'cache-control': 'no-store' } }));
     },
+    onParams({ request, params }) {
+      const state = states.get(request);
+      if (state && params.operationName) state.sentName = params.operationName;
+    },
     onValidate({ params: { documentAST }, context: { request, params } }) {
       const state = states.get(request);
       const operation = getOperationAST(documentAST, params.operationName);
@@ -85,7 +92,11 @@ export function useObservability(sources: SourceRegistry, graphqlEndpoint: strin
     },
     onResultProcess({ request, result }) {
       const state = states.get(request);
-      if (state) state.outcome = outcomeOf(result);
+      if (!state) return;
+      state.outcome = outcomeOf(result);
+      // An answer served from the response cache was not validated again: the name its request sent
+      // labels it, the name of a document validated when the answer was kept.
+      if (state.operation === undefined && state.sentName && !Array.isArray(result) && SERVED_FROM_CACHE in result) state.operation = operations.label(state.sentName);
     },
     onResponse({ request, response }) {
       const state = states.get(request);

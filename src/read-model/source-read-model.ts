@@ -178,6 +178,10 @@ export interface Reader {
    * of its fields read it, and costs at most one refresh of it.
    */
   readonly parts: Map<string, Promise<SourcePart>>;
+  /** The parts this reader was served so far, each as it arrived: what an answer built for it stands on. */
+  readonly served: SourcePart[];
+  /** Whether a lookup answered this reader beyond a part's snapshot: a job its list lacks, looked up by id. */
+  beyondSnapshot: boolean;
   /**
    * Called before the read model goes upstream for this reader, to refresh the source's list or to
    * look up one job; throws to refuse (a caller over its budget).
@@ -283,6 +287,11 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     return (await this.cached())?.fetchedAt ?? null;
   }
 
+  /** The snapshot a read would be served now (the same object while its version lives), without reading upstream. */
+  current(): Promise<Snapshot<Job> | undefined> {
+    return this.cached();
+  }
+
   /** The source's jobs for one reader, fresh or within the staleness bounds of its configuration. */
   read(reader: Reader): Promise<SourcePart<Job>> {
     let part = reader.parts.get(this.name) as Promise<SourcePart<Job>> | undefined;
@@ -299,7 +308,9 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     const age = cached ? this.now() - cached.fetchedAt : Number.POSITIVE_INFINITY;
     const part = (result: ReadResult, snapshot: Snapshot<Job> | null, error: unknown = null): SourcePart<Job> => {
       recordRead(this.name, result);
-      return { sourceName: this.name, snapshot, stale: result === 'stale', error };
+      const served = { sourceName: this.name, snapshot, stale: result === 'stale', error };
+      reader.served.push(served);
+      return served;
     };
     if (cached && age <= refreshAfterMs) return part('hit', cached);
     if (cached && age <= maxStalenessMs) {
@@ -368,21 +379,24 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   async lookup(keys: readonly string[], reader: Reader): Promise<(Job | null | Error)[]> {
     const part = await this.read(reader);
     const { lookupJob } = this.adapter;
-    return Promise.all(
-      keys.map(async (key): Promise<Job | null | Error> => {
-        const listed = part.snapshot?.byKey.get(key);
-        if (listed) {
-          recordLookup(this.name, 'hit');
-          return listed;
-        }
-        if (lookupJob) return this.lookupOne(key, lookupJob.bind(this.adapter), reader).catch((error: unknown) => asError(error));
-        if (!part.snapshot) return asError(part.error);
-        // While older slices fill in, a job the list lacks may be one not read yet: unknown, not absent.
-        if (part.snapshot.completeAfter !== null) return new SourceError(ErrorCode.UPSTREAM_UNAVAILABLE, this.name, 'lookup', 'StillFilling', undefined, true);
-        // Older than what is kept in memory: the job may exist, and the list cannot tell.
-        return part.snapshot.retainedAfter === null ? null : new SourceError(ErrorCode.UPSTREAM_UNAVAILABLE, this.name, 'lookup', 'OutsideRetainedWindow', undefined, false);
-      }),
-    );
+    // Jobs the snapshot holds are answered as they are; only the others wait, each for its own lookup.
+    const found: (Job | null | Error | Promise<Job | null | Error>)[] = keys.map((key) => {
+      const listed = part.snapshot?.byKey.get(key);
+      if (listed) {
+        recordLookup(this.name, 'hit');
+        return listed;
+      }
+      if (lookupJob) {
+        reader.beyondSnapshot = true;
+        return this.lookupOne(key, lookupJob.bind(this.adapter), reader).catch((error: unknown) => asError(error));
+      }
+      if (!part.snapshot) return asError(part.error);
+      // While older slices fill in, a job the list lacks may be one not read yet: unknown, not absent.
+      if (part.snapshot.completeAfter !== null) return new SourceError(ErrorCode.UPSTREAM_UNAVAILABLE, this.name, 'lookup', 'StillFilling', undefined, true);
+      // Older than what is kept in memory: the job may exist, and the list cannot tell.
+      return part.snapshot.retainedAfter === null ? null : new SourceError(ErrorCode.UPSTREAM_UNAVAILABLE, this.name, 'lookup', 'OutsideRetainedWindow', undefined, false);
+    });
+    return found.some((job) => job instanceof Promise) ? Promise.all(found) : (found as (Job | null | Error)[]);
   }
 
   /**

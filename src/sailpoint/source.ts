@@ -73,6 +73,10 @@ export class SailPointSource implements SourceAdapter<SailPointBackupJobModel> {
     return this.guard.circuit;
   }
 
+  onHealthChange(listener: () => void): () => void {
+    return this.guard.onHealthChange(listener);
+  }
+
   destroy(): void {}
 
   /**

@@ -1,6 +1,6 @@
 // The embedded sandbox: local upstream servers with deterministic data, and the gateway
 // configuration that points at them.
-import { ConfigError, parseObservability, parseSecurity, parseSource, readPort, type GatewayConfig } from '../config/index.js';
+import { ConfigError, parseObservability, parseResponseCache, parseSecurity, parseSource, readPort, type GatewayConfig } from '../config/index.js';
 import {
   CROSS_ACCOUNT_DESCRIBE,
   LIST_ORDERS,
@@ -116,6 +116,7 @@ function sandboxConfig(aws: AwsSandbox, sailPoint: SailPointSandbox): GatewayCon
     sandbox: true,
     security: parseSecurity(),
     observability: parseObservability(),
+    responseCache: parseResponseCache(),
     sources: [
       ...aws.store.regions.map((region) => ({
         ...parseSource({ kind: 'aws', name: `aws-${region}`, region, accountId: '*', endpoint: aws.url, timeoutMs: 5_000 }),

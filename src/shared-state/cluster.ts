@@ -10,6 +10,8 @@
 // the value object it has (and so what the read model built on it). Leases go to the primary and
 // back; limiters are rate-limiter-flexible's cluster limiters, counted in the primary.
 import cluster, { type Worker } from 'node:cluster';
+import { createInMemoryCache, type Cache } from '@graphql-yoga/plugin-response-cache';
+import type { CacheEntityRecord } from '@envelop/response-cache';
 import { RateLimiterCluster, RateLimiterClusterMaster, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { log } from '../observability/log.js';
 import type { SharedState, Stored } from './index.js';
@@ -42,12 +44,14 @@ type FromWorker =
   | { channel: typeof CHANNEL; op: 'touch'; key: string; version: string; fetchedAt: number; expiresAt: number }
   | { channel: typeof CHANNEL; op: 'lease'; id: number; key: string; ttlMs: number }
   | { channel: typeof CHANNEL; op: 'leased'; id: number; key: string }
-  | { channel: typeof CHANNEL; op: 'release'; key: string };
+  | { channel: typeof CHANNEL; op: 'release'; key: string }
+  | { channel: typeof CHANNEL; op: 'broadcast'; topic: string; payload: unknown };
 
 type FromPrimary =
   | { channel: typeof CHANNEL; op: 'reply'; id: number; result: unknown }
   | ({ channel: typeof CHANNEL; op: 'set'; key: string } & Version)
-  | { channel: typeof CHANNEL; op: 'resend'; key: string; version: string };
+  | { channel: typeof CHANNEL; op: 'resend'; key: string; version: string }
+  | { channel: typeof CHANNEL; op: 'broadcast'; topic: string; payload: unknown };
 
 function isOurs<T extends { channel: string }>(message: unknown): message is T {
   return typeof message === 'object' && message !== null && (message as { channel?: unknown }).channel === CHANNEL;
@@ -118,6 +122,10 @@ export function serveStateToWorkers(): void {
         holders.delete(message.key);
         await state.release(message.key);
         return;
+      case 'broadcast':
+        // To every other worker: the sender has acted on it already.
+        for (const other of Object.values(cluster.workers ?? {})) if (other && other !== worker && other.isConnected()) other.send(message);
+        return;
     }
   };
 
@@ -146,6 +154,8 @@ export class WorkerState implements SharedState {
   private readonly pending = new Map<number, (result: unknown) => void>();
   /** Leases this worker holds, given back when it closes. */
   private readonly held = new Set<string>();
+  /** What this worker does with each topic's broadcasts from the others. */
+  private readonly topics = new Map<string, (payload: unknown) => void>();
   private nextId = 0;
   private nextVersion = 0;
   private readonly listener = (message: unknown) => {
@@ -208,6 +218,25 @@ export class WorkerState implements SharedState {
     return new RateLimiterCluster({ keyPrefix: `${name}:${points}:${durationSeconds}`, points, duration: durationSeconds });
   }
 
+  /**
+   * This worker's own cache of answers; dropping answers drops them in every worker, so that an
+   * answer never outlives, in any worker, the version of a source it was built from.
+   */
+  responseCache(maxEntries: number): Cache {
+    const local = createInMemoryCache({ max: maxEntries });
+    const topic = 'response-cache:invalidate';
+    this.topics.set(topic, (entities) => void local.invalidate(entities as CacheEntityRecord[]));
+    return {
+      get: (id) => local.get(id),
+      set: (id, data, entities, ttl) => local.set(id, data, entities, ttl),
+      invalidate: (entities) => {
+        const records = [...entities];
+        this.send({ op: 'broadcast', topic, payload: records });
+        return local.invalidate(records);
+      },
+    };
+  }
+
   async close(): Promise<void> {
     for (const key of [...this.held]) await this.release(key);
     process.off('message', this.listener);
@@ -228,6 +257,9 @@ export class WorkerState implements SharedState {
       }
       case 'set':
         setBounded(this.versions, message.key, { version: message.version, fetchedAt: message.fetchedAt, expiresAt: message.expiresAt }, MAX_VERSIONS);
+        return;
+      case 'broadcast':
+        this.topics.get(message.topic)?.(message.payload);
         return;
       case 'resend': {
         const known = this.values.get(message.key);

@@ -1,5 +1,6 @@
 // State that every replica of the gateway must share: cached read models, refresh leases and
 // upstream budgets. One process keeps it in memory; with REDIS_URL, replicas share it through Redis.
+import type { Cache } from '@graphql-yoga/plugin-response-cache';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
 /** A value as it was stored, with when its data was fetched upstream. */
@@ -23,6 +24,12 @@ export interface SharedState {
   release(key: string): Promise<void>;
   /** A limiter of `points` per window of `durationSeconds`, counted by every replica together. */
   limiter(name: string, points: number, durationSeconds: number): RateLimiterAbstract;
+  /**
+   * A store of whole answers (envelop's response cache), kept where the rest of this state is: in
+   * this process (at most `maxEntries`, the least recently used going first), or in Redis for every
+   * replica. Each entity an answer names keeps its own list of answers, which `invalidate` drops.
+   */
+  responseCache(maxEntries: number): Cache;
   /** Writes that did not reach the shared store since start (each also logged): replicas stop sharing while they fail. */
   readonly failedWrites: number;
   /** Where the state lives, for the start-up line: "memory" or the Redis address without credentials. */

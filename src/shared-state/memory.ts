@@ -1,4 +1,5 @@
 // The embedded default: shared state kept in this process, for a gateway that runs alone.
+import { createInMemoryCache, type Cache } from '@graphql-yoga/plugin-response-cache';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { SharedState, Stored } from './index.js';
 
@@ -54,6 +55,10 @@ export class MemoryState implements SharedState {
 
   limiter(name: string, points: number, durationSeconds: number): RateLimiterAbstract {
     return new RateLimiterMemory({ keyPrefix: name, points, duration: durationSeconds });
+  }
+
+  responseCache(maxEntries: number): Cache {
+    return createInMemoryCache({ max: maxEntries });
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompress, constants } from 'node:zlib';
+import { createRedisCache } from '@envelop/response-cache-redis';
+import type { Cache } from '@graphql-yoga/plugin-response-cache';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { log } from '../observability/log.js';
@@ -181,6 +183,53 @@ export class RedisState implements SharedState {
       duration: durationSeconds,
       insuranceLimiter: new RateLimiterMemory({ keyPrefix: name, points, duration: durationSeconds }),
     });
+  }
+
+  /**
+   * envelop's Redis store over this connection. A failed command is a miss, or an answer not kept;
+   * a failed invalidation leaves answers that their time to live still bounds. The store keeps, per
+   * entity type, a set of every answer ever stored and, per answer, a set of its entities, none of
+   * them with a time to live; each store here gives them one, so Redis holds nothing past its answers.
+   */
+  responseCache(): Cache {
+    const entitiesOf = (responseId: string) => `${responseId}:entities`;
+    const store = createRedisCache({ redis: this.client, buildRedisOperationResultCacheKey: entitiesOf });
+    const warn = (what: string, error: unknown) => {
+      this.failedWrites++;
+      const name = error instanceof Error ? error.name : 'Error';
+      log('warn', 'response-cache', `[response-cache] ${what} in Redis failed (${name})`, { error: name });
+    };
+    return {
+      get: async (responseId) => {
+        try {
+          return await store.get(responseId);
+        } catch {
+          return undefined;
+        }
+      },
+      set: async (responseId, result, entities, ttl) => {
+        const named = [...entities];
+        try {
+          await store.set(responseId, result, named, ttl);
+          const bounded = this.client.multi().pexpire(entitiesOf(responseId), ttl);
+          for (const { typename, id } of named) {
+            bounded.unlink(typename);
+            // NX then GT: an entity's list lives as long as its longest-lived answer.
+            if (id !== undefined) bounded.pexpire(`${typename}:${id}`, ttl, 'NX').pexpire(`${typename}:${id}`, ttl, 'GT');
+          }
+          await bounded.exec();
+        } catch (error) {
+          warn('Storing an answer', error);
+        }
+      },
+      invalidate: async (entities) => {
+        try {
+          await store.invalidate(entities);
+        } catch (error) {
+          warn('Dropping answers', error);
+        }
+      },
+    };
   }
 
   async close(): Promise<void> {
