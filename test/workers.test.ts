@@ -1,6 +1,7 @@
 // One gateway on several workers (WORKERS): how many it starts, that the workers share the load, and
 // that they share what the upstreams see (read models, leases, budgets) through the primary, so N
 // workers cost the upstreams what one costs and a caller's share holds whichever worker serves it.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { refusedStart } from './support/entry-point.js';
 import { SANDBOX_NOW } from './support/gateway.js';
 import { poll as pollEach } from './support/poll.js';
+import { TEST_WRITE_API_KEY } from './support/secrets.js';
 import { freePort } from './support/ports.js';
 
 /** Each test starts gateway processes of several workers each: on a loaded 2-core machine that takes a while. */
@@ -77,9 +79,15 @@ describe('a gateway on several workers', () => {
   });
 
   /** The real entry point on `workers` workers over the sandbox, each source with this freshness; the sandbox's counts start over. */
-  async function gateway(workers: number, name: string, freshness: Freshness, callerBudget = { calls: 1_000_000, perSeconds: 1 }): Promise<{ url: string; process: GatewayProcess }> {
+  async function gateway(
+    workers: number,
+    name: string,
+    freshness: Freshness,
+    callerBudget = { calls: 1_000_000, perSeconds: 1 },
+    auth?: unknown,
+  ): Promise<{ url: string; process: GatewayProcess }> {
     const sources = sandbox.config.sources.map(({ credentials: _static, ...source }: SourceConfig & { credentials?: unknown }) => ({ ...source, freshness }));
-    const path = writeGatewayConfig(mkdtempSync(join(folder, `${name}-`)), { sources, security: { limits: { callerBudget } } });
+    const path = writeGatewayConfig(mkdtempSync(join(folder, `${name}-`)), { sources, security: { limits: { callerBudget }, ...(auth ? { auth } : {}) } });
     const started = spawnGateway(path, { env: { WORKERS: String(workers) } });
     running.push(started);
     const url = `http://127.0.0.1:${await started.port}/graphql`;
@@ -157,18 +165,42 @@ describe('a gateway on several workers', () => {
     expect(codes.filter((code) => code === null)).toHaveLength(6);
     expect(codes.slice(6)).toEqual(Array(6).fill('RATE_LIMITED'));
   }, WORKERS_TEST_TIMEOUT_MS);
+
+  it('drops, on every worker, the cached answers an action on one of them made wrong', async () => {
+    const operator = { 'x-api-key': TEST_WRITE_API_KEY };
+    const auth = { apiKeys: [{ name: 'operator', sha256: createHash('sha256').update(TEST_WRITE_API_KEY).digest('hex'), sources: ['*'], write: ['*'] }] };
+    // Fresh for a minute: only the action's own change can make a cached page wrong before then.
+    const { url } = await gateway(2, 'cached', { refreshAfterMs: 60_000, maxStalenessMs: 60_000, staleIfErrorMs: 60_000 }, undefined, auth);
+    const page = '{ backupJobs(first: 1, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { ... on AwsBackupJob { backupJobId } } } } }';
+    const newest = async () => (JSON.parse(await postOnNewConnection(url, page, operator)) as { data: { backupJobs: { edges: { node: { backupJobId: string } }[] } } }).data.backupJobs.edges[0]!.node.backupJobId;
+    // New connections go to the workers in turn: both have the page cached after four.
+    const before = await Promise.all([newest(), newest(), newest(), newest()]);
+    const start = `mutation ($input: StartAwsBackupJobInput!) { startAwsBackupJob(input: $input) { job { backupJobId } errors { __typename } } }`;
+    const input = {
+      sourceName: 'aws-us-east-1',
+      backupVaultName: 'Default',
+      resourceArn: 'arn:aws:dynamodb:us-east-1:111122223333:table/workers',
+      iamRoleArn: 'arn:aws:iam::111122223333:role/service-role/AWSBackupDefaultServiceRole',
+    };
+    const started = JSON.parse(await postOnNewConnection(url, start, operator, { input })) as { data: { startAwsBackupJob: { job: { backupJobId: string }; errors: unknown[] } } };
+    expect(started.data.startAwsBackupJob.errors).toEqual([]);
+    const after: string[] = [];
+    for (let sent = 0; sent < 4; sent++) after.push(await newest());
+    expect(new Set(before).size).toBe(1);
+    expect(after).toEqual(Array(4).fill(started.data.startAwsBackupJob.job.backupJobId));
+  }, WORKERS_TEST_TIMEOUT_MS);
 });
 
 /** One POST on a connection of its own, closed after the answer. */
-function postOnNewConnection(url: string, query: string): Promise<string> {
+function postOnNewConnection(url: string, query: string, headers: Record<string, string> = {}, variables?: Record<string, unknown>): Promise<string> {
   return new Promise((resolve, reject) => {
-    const sent = request(url, { method: 'POST', agent: false, headers: { ...GRAPHQL_HEADERS, connection: 'close' } }, (response) => {
+    const sent = request(url, { method: 'POST', agent: false, headers: { ...GRAPHQL_HEADERS, ...headers, connection: 'close' } }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => resolve(Buffer.concat(chunks).toString()));
       response.on('error', reject);
     });
     sent.on('error', reject);
-    sent.end(JSON.stringify({ query }));
+    sent.end(JSON.stringify({ query, variables }));
   });
 }
