@@ -88,7 +88,7 @@ export async function listBackupJobs(
   const parts = await Promise.all(sources.map((source) => context.sources.readModel(source.name)!.read(context.reader)));
 
   const bySource = new Map(sources.map((source) => [source.name, source]));
-  const accept = (job: BackupJobModel) => matchesCommon(job, filter) && bySource.get(job.sourceName)!.matches?.(job, filter) !== false;
+  const accept = acceptor(sources, filter);
   const page = assemblePage(
     parts.map((part) => ({ sourceName: part.sourceName, jobs: part.snapshot?.jobs ?? null, completeAfter: part.snapshot?.completeAfter ?? null })),
     // Jobs created at or after createdBefore come first in the order and are all refused: skip them by a search.
@@ -157,7 +157,16 @@ function countAccepted(jobs: readonly BackupJobModel[], accept: (job: BackupJobM
   return count;
 }
 
-function validateFilter(filter: BackupJobFilter, kindConditions: readonly KindConditions[], warn: (warning: Warning) => void): BackupJobFilter {
+/** Whether a job is of one of the selected sources and meets the filter: the common conditions and its kind's. */
+export function acceptor(sources: readonly GatewaySource[], filter: BackupJobFilter): (job: BackupJobModel) => boolean {
+  const bySource = new Map(sources.map((source) => [source.name, source]));
+  return (job) => {
+    const source = bySource.get(job.sourceName);
+    return source !== undefined && matchesCommon(job, filter) && source.matches?.(job, filter) !== false;
+  };
+}
+
+export function validateFilter(filter: BackupJobFilter, kindConditions: readonly KindConditions[], warn: (warning: Warning) => void): BackupJobFilter {
   for (const { validate } of kindConditions) validate?.(filter, warn);
   if (filter.createdAfter && filter.createdBefore && filter.createdAfter >= filter.createdBefore) {
     throw badUserInput('"filter.createdAfter" must be earlier than "filter.createdBefore"');
@@ -169,7 +178,7 @@ function validateFilter(filter: BackupJobFilter, kindConditions: readonly KindCo
  * The sources the filter selects. A condition one kind adds leaves the sources of every other kind
  * out; the adapter rules on its own kind's conditions.
  */
-function selectSources(context: GatewayContext, filter: BackupJobFilter, kindConditions: readonly KindConditions[]): GatewaySource[] {
+export function selectSources(context: GatewayContext, filter: BackupJobFilter, kindConditions: readonly KindConditions[]): GatewaySource[] {
   if (filter.sourceNames) {
     const unknown = filter.sourceNames.filter((name) => !context.sources.get(name));
     if (unknown.length > 0) {

@@ -1,5 +1,6 @@
-// State that every replica of the gateway must share: cached read models, refresh leases and
-// upstream budgets. One process keeps it in memory; with REDIS_URL, replicas share it through Redis.
+// State that every replica of the gateway must share: cached read models, refresh leases,
+// upstream budgets, and the events replicas publish to each other's subscribers. One process keeps it in memory; with REDIS_URL, replicas share it through Redis.
+import type { PubSubEventTarget } from 'graphql-yoga';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
 /** A value as it was stored, with when its data was fetched upstream. */
@@ -7,6 +8,9 @@ export interface Stored<T> {
   value: T;
   fetchedAt: number;
 }
+
+/** Where a pub/sub's events travel: each topic carries one payload per event. */
+export type SharedEvents = PubSubEventTarget<Record<string, [unknown]>>;
 
 export interface SharedState {
   /** The value stored under `key`, if any; an implementation may keep decoded values to save work. */
@@ -23,6 +27,11 @@ export interface SharedState {
   release(key: string): Promise<void>;
   /** A limiter of `points` per window of `durationSeconds`, counted by every replica together. */
   limiter(name: string, points: number, durationSeconds: number): RateLimiterAbstract;
+  /**
+   * Where events published on one replica reach the subscribers of every replica; undefined when
+   * this process is alone (a pub/sub then keeps its events in memory).
+   */
+  events(): SharedEvents | undefined;
   /** Writes that did not reach the shared store since start (each also logged): replicas stop sharing while they fail. */
   readonly failedWrites: number;
   /** Where the state lives, for the start-up line: "memory" or the Redis address without credentials. */

@@ -48,6 +48,29 @@ export type AwsBackupJobState =
   /** AWS Backup sent a value this gateway version does not know yet (its enums grow over time). The job is still returned; upgrade the gateway to see the value. */
   | 'UNKNOWN';
 
+/** What made the gateway send a `BackupJobUpdate`: a new job, or a change to one of the fields subscribers are told of (the phase and completion of every job, progress and outcome fields of each kind). Changes to other fields send nothing. */
+export type BackupJobChange =
+  /** The job is new: the gateway had not listed it before. */
+  | 'APPEARED'
+  /** An AWS job reported another `backupSizeInBytes`. */
+  | 'BACKUP_SIZE'
+  /** An AWS job reported another `bytesTransferred`. */
+  | 'BYTES_TRANSFERRED'
+  /** The job finished: `completedAt` was set. */
+  | 'COMPLETED'
+  /** A SailPoint backup reported another `hydrationStatus`. */
+  | 'HYDRATION_STATUS'
+  /** A SailPoint backup reported another `totalObjectCount`. */
+  | 'OBJECT_COUNT'
+  /** An AWS job reported another `percentDone`. */
+  | 'PERCENT_DONE'
+  /** The job moved to another `phase`. */
+  | 'PHASE'
+  /** A SailPoint job reported another `status`. */
+  | 'STATUS'
+  /** An AWS job reported another `statusMessage`. */
+  | 'STATUS_MESSAGE';
+
 /** Narrows `backupJobs`. Every condition must hold. The gateway applies them to the jobs each source's read model holds, so a page holds `first` jobs while matching ones remain, and no condition costs an upstream call. */
 export type BackupJobFilter = {
   /** AWS only: only jobs of this 12-digit account. Leaves sources of other kinds out, and AWS sources pinned to another account. */
