@@ -21,6 +21,15 @@ function quick(config: GatewayConfig): GatewayConfig {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+interface Update {
+  changes: string[];
+  job: { sourceName: string; phase: string; backupJobId?: string; state?: string; percentDone?: string | null; jobId?: string; status?: string };
+}
+
+const updatesOf = (events: { data: unknown }[]) => events.map((event) => (event.data as { data: { backupJobUpdated: Update } }).data.backupJobUpdated);
+
+const keyed = (name: string, key: string, sources: string[]) => ({ name, sha256: createHash('sha256').update(key).digest('hex'), sources });
+
 describe('backupJobUpdated', () => {
   let gateway: TestGateway;
   beforeAll(async () => {
@@ -36,8 +45,7 @@ describe('backupJobUpdated', () => {
     try {
       expect(east.status).toBe(200);
       const started = await startJobs(gateway.sandbox.aws.url, 'us-east-1', 2, 'live');
-      const events = await east.next(2);
-      const updates = events.map((event) => (event.data as { data: { backupJobUpdated: { changes: string[]; job: { backupJobId: string; sourceName: string } } } }).data.backupJobUpdated);
+      const updates = updatesOf(await east.next(2));
       expect(updates.map((update) => update.job.backupJobId).sort()).toEqual([...started].sort());
       expect(updates.every((update) => update.changes.join() === 'APPEARED' && update.job.sourceName === 'aws-us-east-1')).toBe(true);
       // A refresh later, the SailPoint subscriber has heard nothing of the AWS jobs.
@@ -48,4 +56,163 @@ describe('backupJobUpdated', () => {
       sailPoint.close();
     }
   });
+});
+
+describe('what subscribers cost upstream', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({ configure: quick });
+    await gateway.query('{ backupJobs(first: 1) { totalCount } }');
+  });
+  afterAll(() => gateway.close());
+
+  const upstreamCalls = () => gateway.sandbox.aws.calls.count() + gateway.sandbox.sailPoint.calls.count();
+  /** Refreshes of the four sources: each lists one page of its jobs (SailPoint's uploads too, and a token now and then). */
+  const refreshes = () => gateway.sandbox.aws.calls.count('ListBackupJobs') + gateway.sandbox.sailPoint.calls.count('listBackups');
+
+  /** The refreshes made while `count` clients subscribe to the same filter for `ms`. */
+  async function costOf(count: number, ms: number): Promise<number> {
+    const subscriptions = await Promise.all(Array.from({ length: count }, () => subscribe(gateway.url, UPDATES)));
+    // Counted from the first refresh every subscriber waits for, so that both runs start alike.
+    await sleep(400);
+    gateway.sandbox.aws.calls.reset();
+    gateway.sandbox.sailPoint.calls.reset();
+    await sleep(ms);
+    const calls = refreshes();
+    for (const subscription of subscriptions) subscription.close();
+    await sleep(400);
+    return calls;
+  }
+
+  it('is the same for five subscribers of one filter as for one, and nothing once none is left', async () => {
+    const one = await costOf(1, 2_000);
+    const five = await costOf(5, 2_000);
+    // Four sources refreshed every 300 ms: about six refreshes each in 2 s, whoever subscribes.
+    expect(one).toBeGreaterThanOrEqual(4 * 4);
+    // A refresh more or less per source, as the 2 s fall against each source's refreshes.
+    expect(Math.abs(five - one)).toBeLessThanOrEqual(4);
+    gateway.sandbox.aws.calls.reset();
+    gateway.sandbox.sailPoint.calls.reset();
+    await sleep(1_500);
+    expect(upstreamCalls()).toBe(0);
+  }, 30_000);
+});
+
+describe('authorization and limits', () => {
+  const EAST = `east-${randomBytes(8).toString('hex')}`;
+  const TENANTS = `tenants-${randomBytes(8).toString('hex')}`;
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      configure: quick,
+      security: {
+        auth: { apiKeys: [keyed('east', EAST, ['aws-us-east-1']), keyed('tenants', TENANTS, ['sailpoint-*'])] },
+        limits: { maxSubscriptionsPerCaller: 2, maxSubscriptions: 3 },
+      },
+    });
+    await gateway.query('{ backupJobs(first: 1) { totalCount } }', {}, { 'x-api-key': EAST });
+  });
+  afterAll(() => gateway.close());
+
+  it('never sends a subscriber a job of a source its credential does not list, and treats naming one as naming none', async () => {
+    const east = await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': EAST });
+    const tenants = await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': TENANTS });
+    const named = await subscribe(gateway.url, UPDATES, { filter: { sourceNames: ['aws-us-east-1'] } }, { 'x-api-key': TENANTS });
+    try {
+      const started = await startJobs(gateway.sandbox.aws.url, 'us-east-1', 1, 'hidden');
+      expect(updatesOf(await east.next(1)).map((update) => update.job.backupJobId)).toEqual(started);
+      await sleep(700);
+      expect(tenants.events).toEqual([]);
+      const refusal = (await named.next(1))[0]!.data as { errors: { message: string; extensions: { code: string } }[] };
+      expect(refusal.errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+      expect(refusal.errors[0]!.message).toContain('does not serve: "aws-us-east-1"');
+    } finally {
+      east.close();
+      tenants.close();
+      named.close();
+    }
+  });
+
+  it('refuses a subscription past the limit of its caller, or of the process, with SUBSCRIPTION_LIMIT until one closes', async () => {
+    const refusalOf = async (key: string) => {
+      const refused = await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': key });
+      const events = await refused.next(1);
+      await sleep(50);
+      expect(refused.ended).toBe(true);
+      return (events[0]!.data as { errors: { extensions: { code: string; limit: string } }[] }).errors[0]!.extensions;
+    };
+    await sleep(300);
+    const held = [
+      await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': EAST }),
+      await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': EAST }),
+    ];
+    try {
+      expect(await refusalOf(EAST)).toEqual({ code: 'SUBSCRIPTION_LIMIT', limit: 'maxSubscriptionsPerCaller' });
+      held.push(await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': TENANTS }));
+      expect(await refusalOf(TENANTS)).toEqual({ code: 'SUBSCRIPTION_LIMIT', limit: 'maxSubscriptions' });
+      held.shift()!.close();
+      await sleep(300);
+      const again = await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': TENANTS });
+      held.push(again);
+      await sleep(300);
+      expect(again.ended).toBe(false);
+      expect(again.events).toEqual([]);
+    } finally {
+      for (const subscription of held) subscription.close();
+    }
+  });
+});
+
+describe('a large organization whose time passes', () => {
+  const REGION = 'us-east-1';
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      sandbox: { awsJobs: 20_000, awsAccounts: 20, awsRegions: 1, awsFrozenClock: true },
+      configure: (config) => ({
+        ...config,
+        sources: config.sources
+          .filter((source) => source.kind === 'aws')
+          .map((source) => ({ ...source, freshness: { refreshAfterMs: 200, maxStalenessMs: 60_000, staleIfErrorMs: 60_000 } })),
+      }),
+    });
+    // Read in full first: the jobs its first read fills in are not news.
+    for (let waited = 0; ; waited += 100) {
+      const answer = await gateway.query('{ backupJobs(first: 1) { sources { completeAfter } } }');
+      if (answer.data!.backupJobs.sources[0].completeAfter === null) break;
+      expect(waited).toBeLessThan(60_000);
+      await sleep(100);
+    }
+  }, 90_000);
+  afterAll(() => gateway.close());
+
+  it('sends the jobs that appear and the progress of running ones as the clock moves, each as the sandbox now describes it', async () => {
+    const running = await subscribe(gateway.url, UPDATES, { filter: { phases: ['RUNNING'] } });
+    const all = await subscribe(gateway.url, UPDATES);
+    try {
+      await sleep(400);
+      const before = gateway.sandbox.aws.clock.now();
+      gateway.sandbox.aws.clock.advance(30 * 60 * 1000);
+      await all.next(1);
+      await sleep(600);
+      const heard = updatesOf(all.events);
+      const created = [...gateway.sandbox.aws.store.created(REGION, { after: before })].map(({ record }) => record.BackupJobId);
+      expect(created.length).toBeGreaterThan(0);
+      const appeared = heard.filter((update) => update.changes.includes('APPEARED'));
+      expect(appeared.map((update) => update.job.backupJobId).sort()).toEqual(created.sort());
+      expect(appeared.every((update) => update.changes.length === 1)).toBe(true);
+      expect(heard.some((update) => update.changes.includes('PERCENT_DONE') || update.changes.includes('PHASE'))).toBe(true);
+      for (const update of heard) {
+        const { record } = gateway.sandbox.aws.store.job(REGION, update.job.backupJobId!)!;
+        expect(update.job.state).toBe(record.State);
+        expect(update.job.percentDone).toBe(record.PercentDone ?? null);
+      }
+      const onlyRunning = updatesOf(running.events);
+      expect(onlyRunning.length).toBe(heard.filter((update) => update.job.phase === 'RUNNING').length);
+      expect(onlyRunning.every((update) => update.job.phase === 'RUNNING')).toBe(true);
+    } finally {
+      running.close();
+      all.close();
+    }
+  }, 30_000);
 });
