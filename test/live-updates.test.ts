@@ -3,8 +3,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayConfig } from '../src/config/index.js';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { RedisState } from '../src/shared-state/redis.js';
 import { startJobs } from './support/aws-jobs.js';
-import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { SANDBOX_NOW, startTestGateway, type TestGateway } from './support/gateway.js';
+import { REDIS_AVAILABLE, startRedis, type RedisServer } from './support/redis.js';
 import { subscribe } from './support/sse.js';
 
 const UPDATES = `subscription Updates($filter: BackupJobFilter) {
@@ -235,4 +238,51 @@ describe('a large organization whose time passes', () => {
       all.close();
     }
   }, 30_000);
+});
+
+describe.skipIf(!REDIS_AVAILABLE)('replicas sharing one Redis', () => {
+  let redis: RedisServer;
+  let sandbox: Sandbox;
+  let states: RedisState[];
+  let storing: TestGateway;
+  let serving: TestGateway;
+  /** One source; the storing replica refreshes it every 200 ms when read, the serving one finds it fresh for a minute. */
+  const eastOnly = (refreshAfterMs: number) => (config: GatewayConfig) => ({
+    ...config,
+    sources: config.sources.filter((source) => source.name === 'aws-us-east-1').map((source) => ({ ...source, freshness: { refreshAfterMs, maxStalenessMs: 60_000, staleIfErrorMs: 60_000 } })),
+  });
+  beforeAll(async () => {
+    [redis, sandbox] = await Promise.all([startRedis(), startSandbox({ now: SANDBOX_NOW, sailPointFrozenClock: true })]);
+    states = [new RedisState(redis.url), new RedisState(redis.url)];
+    await Promise.all(states.map((state) => state.ready()));
+    [storing, serving] = await Promise.all([
+      startTestGateway({ over: sandbox, state: states[0]!, configure: eastOnly(200) }),
+      startTestGateway({ over: sandbox, state: states[1]!, configure: eastOnly(60_000) }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([storing?.close(), serving?.close()]);
+    await Promise.all((states ?? []).map((state) => state.close()));
+    await Promise.all([redis?.close(), sandbox?.close()]);
+  });
+
+  it('sends a subscriber on one replica the jobs another replica stored, through Redis pub/sub', async () => {
+    await storing.query('{ backupJobs(first: 1) { totalCount } }');
+    const subscriber = await subscribe(serving.url, `subscription { backupJobUpdated { changes job { createdAt ... on AwsBackupJob { backupJobId } } } }`);
+    try {
+      await sleep(300);
+      const started = await startJobs(sandbox.aws.url, 'us-east-1', 2, 'replica');
+      sandbox.aws.calls.reset();
+      // Read on the storing replica: its refresh stores the new jobs, and it publishes them.
+      await storing.query('{ backupJobs(first: 1) { totalCount } }');
+      const events = await subscriber.next(2);
+      expect(sandbox.aws.calls.count('ListBackupJobs')).toBe(1);
+      const updates = events.map((event) => (event.data as { data: { backupJobUpdated: { changes: string[]; job: { createdAt: string; backupJobId: string } } } }).data.backupJobUpdated);
+      expect(updates.map((update) => update.job.backupJobId).sort()).toEqual([...started].sort());
+      // Dates crossed Redis as Dates.
+      expect(updates.every((update) => update.changes.join() === 'APPEARED' && new Date(update.job.createdAt).toISOString() === update.job.createdAt)).toBe(true);
+    } finally {
+      subscriber.close();
+    }
+  });
 });

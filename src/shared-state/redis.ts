@@ -74,6 +74,8 @@ export class RedisState implements SharedState {
   private readonly url: string;
   /** The pub/sub connections, opened when something first publishes or subscribes. */
   private pubSub: { target: SharedEvents; clients: Redis[] } | undefined;
+  /** Set by close(): the unsubscriptions of the subscribers it ends then fail, and say nothing new. */
+  private closed = false;
 
   constructor(url: string) {
     const address = new URL(url);
@@ -113,7 +115,7 @@ export class RedisState implements SharedState {
         return client;
       };
       const clients = [open(), open()];
-      const [publishClient, subscribeClient] = clients.map(loggingFailures);
+      const [publishClient, subscribeClient] = clients.map((client) => loggingFailures(client, () => this.closed));
       this.pubSub = { target: createRedisEventTarget({ publishClient: publishClient!, subscribeClient: subscribeClient!, serializer: { stringify: encode, parse: decode } }), clients };
     }
     return this.pubSub.target;
@@ -204,6 +206,7 @@ export class RedisState implements SharedState {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all([...this.held].map((key) => this.release(key)));
     this.client.disconnect();
     for (const client of this.pubSub?.clients ?? []) client.disconnect();
@@ -212,16 +215,18 @@ export class RedisState implements SharedState {
 
 /**
  * The client as the event target sees it: it neither awaits nor catches what it sends, so a failed
- * publish or (un)subscribe is logged here rather than left an unhandled rejection.
+ * publish or (un)subscribe is logged here rather than left an unhandled rejection (unless `closing`).
  */
-function loggingFailures(client: Redis): Redis {
+function loggingFailures(client: Redis, closing: () => boolean): Redis {
   const sent = new Set<PropertyKey>(['publish', 'subscribe', 'unsubscribe']);
   return new Proxy(client, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (!sent.has(property) || typeof value !== 'function') return value;
       return (...args: unknown[]) =>
-        (value as (...args: unknown[]) => Promise<unknown>).apply(target, args).catch((error: unknown) => warnOnce(error instanceof Error ? error.name : 'Error'));
+        (value as (...args: unknown[]) => Promise<unknown>).apply(target, args).catch((error: unknown) => {
+          if (!closing()) warnOnce(error instanceof Error ? error.name : 'Error');
+        });
     },
   });
 }
