@@ -60,6 +60,19 @@ describe('backupJobUpdated', () => {
     }
   });
 
+  it('keeps an idle stream alive with yoga\'s keep-alive comments (every 300 ms under NODE_ENV=test, 12 s otherwise)', async () => {
+    expect(process.env.NODE_ENV).toBe('test');
+    const idle = await subscribe(gateway.url, UPDATES, { filter: { phases: ['EXPIRED'], createdAfter: '2100-01-01T00:00:00Z' } });
+    try {
+      await sleep(1_000);
+      expect(idle.pings).toBeGreaterThanOrEqual(3);
+      expect(idle.events).toEqual([]);
+      expect(idle.ended).toBe(false);
+    } finally {
+      idle.close();
+    }
+  });
+
   it('sends the SailPoint backups under way as they start and complete while the sandbox\'s time passes', async () => {
     const tenants = await subscribe(gateway.url, UPDATES, { filter: { sourceKinds: ['SAILPOINT'] } });
     try {
