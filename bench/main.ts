@@ -18,7 +18,7 @@ const USAGE = `npm run bench -- [options]
   --connections <n,..> connection counts to run each scenario at (default 1,50)
   --latency <ms>       delay of every upstream call in the sandbox (default 25)
   --scenario <name,..> dashboard, detail, federation, one-job, and the timed noisy-neighbour,
-                       traversal, polling, replicas (default all of these); and scale, which
+                       traversal, polling, replicas, live (default all of these); and scale, which
                        runs only when named, as it takes minutes (about 10 at its defaults)
   --scale-jobs <n,..>  scale: jobs in the 30-day window of each one-Region run
                        (default 1000,10000,100000,1000000)
@@ -33,6 +33,8 @@ const USAGE = `npm run bench -- [options]
                              the attacker (default 20)
   --polling-duration <s>     seconds of polling in polling and replicas (default 60)
   --polling-connections <n>  polling connections, each asking every 2 s (default 200)
+  --live-subscribers <n>     live: clients subscribed to one filter at once (default 500)
+  --live-duration <s>        live: seconds of each pass, one subscriber then many (default 60)
   --short              CI mode: 5 sequential requests per scenario, call counts only, no ceiling;
                        the timed scenarios cut to seconds, without replicas (it needs redis-server)
   --no-ceiling         skip the in-memory ceiling
@@ -55,6 +57,8 @@ const { values } = parseArgs({
     'neighbour-duration': { type: 'string', default: '20' },
     'polling-duration': { type: 'string', default: '60' },
     'polling-connections': { type: 'string', default: '200' },
+    'live-subscribers': { type: 'string', default: '500' },
+    'live-duration': { type: 'string', default: '60' },
     'scale-jobs': { type: 'string', default: '1000,10000,100000,1000000' },
     'scale-regions': { type: 'string', default: '1,4,17' },
     'scale-region-jobs': { type: 'string', default: '60000' },
@@ -96,6 +100,8 @@ const options: BenchOptions = {
   neighbourS: positive('neighbour-duration', values['neighbour-duration']),
   pollingS: positive('polling-duration', values['polling-duration']),
   pollingConnections: Math.round(positive('polling-connections', values['polling-connections'])),
+  liveSubscribers: Math.round(positive('live-subscribers', values['live-subscribers'])),
+  liveS: positive('live-duration', values['live-duration']),
   ...(others ? { scenarios: others } : {}),
   ceiling: !values['no-ceiling'],
   ...(values.profile ? { profileDir: 'bench-results/profiles' } : {}),

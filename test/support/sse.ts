@@ -3,6 +3,8 @@
 export interface SseEvent {
   event: string;
   data: unknown;
+  /** When it arrived (performance.now()). */
+  at: number;
 }
 
 export interface SseSubscription {
@@ -53,7 +55,7 @@ export async function subscribe(url: string, query: string, variables: Record<st
           }
           const fields = new Map(block.split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]));
           const data = fields.get('data') ?? '';
-          events.push({ event: fields.get('event') ?? 'message', data: data === '' ? null : JSON.parse(data) });
+          events.push({ event: fields.get('event') ?? 'message', data: data === '' ? null : JSON.parse(data), at: performance.now() });
           notify();
         }
       }
