@@ -21,14 +21,12 @@ export interface LiveOptions {
   durationS: number;
 }
 
-/** How often the sources are refreshed in this scenario: often enough that a refresh more or less in a pass is under 5 %. */
-const REFRESH_AFTER_MS = 1_000;
-/** A job starts in the sandbox this often during a pass. */
-const JOB_EVERY_MS = 2_500;
-/** What the upstream calls of the many may exceed those of the one by. */
-const CALLS_TOLERANCE = 0.05;
-/** What the event may take beyond one refresh interval, from the job's start to the client. */
-const DELIVERY_MS = 50;
+/**
+ * The sources are refreshed every second, often enough that a refresh more or less in a pass is
+ * under the 5 % the upstream calls of the many may differ from those of the one by; a job starts
+ * every 2.5 s; an event may take 50 ms beyond one refresh interval from the job's start to the client.
+ */
+const [REFRESH_AFTER_MS, JOB_EVERY_MS, CALLS_TOLERANCE, DELIVERY_MS] = [1_000, 2_500, 0.05, 50];
 
 const UPDATES = 'subscription Live { backupJobUpdated { changes job { sourceName phase ... on AwsBackupJob { backupJobId } } } }';
 
