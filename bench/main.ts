@@ -36,7 +36,7 @@ const USAGE = `npm run bench -- [options]
   --live-subscribers <n>     live: clients subscribed to one filter at once (default 500)
   --live-duration <s>        live: seconds of each pass, one subscriber then many (default 60)
   --short              CI mode: 5 sequential requests per scenario, call counts only, no ceiling;
-                       the timed scenarios cut to seconds, without replicas (it needs redis-server)
+                       the timed scenarios cut to seconds, without replicas (it needs redis-server) or live
   --no-ceiling         skip the in-memory ceiling
   --observability      serve and scrape metrics, export traces to a local OTLP sink, log JSON
                        (compare with a run without it for the overhead; see docs/observability.md)
