@@ -41,7 +41,6 @@ export class LiveUpdates {
   private readonly watchers = new Map<string, Watcher>();
   private readonly perCaller = new Map<string, number>();
   private open = 0;
-  private readonly stopListening: (() => void)[];
 
   constructor(
     private readonly registry: SourceRegistry,
@@ -50,15 +49,11 @@ export class LiveUpdates {
     const eventTarget = registry.state.events();
     this.pubSub = createPubSub<Record<string, [SourceUpdates]>>({ ...(eventTarget ? { eventTarget } : {}), repeaterBuffer: new SlidingBuffer(SUBSCRIBER_BUFFER) });
     // Every replica publishes what it stores, subscribed to or not: the subscribers may be on another.
-    this.stopListening = registry.all.map((source) => {
+    // They listen as long as the registry's read models live, which is as long as the gateway.
+    for (const source of registry.all) {
       const watched = WATCHED_BY_KIND.get(source.kind) ?? [];
-      return registry.readModel(source.name)!.onChange((change) => this.publish(change, watched));
-    });
-  }
-
-  /** Subscriptions open on this process: in all, and of one caller. */
-  openSubscriptions(caller?: string): number {
-    return caller === undefined ? this.open : (this.perCaller.get(caller) ?? 0);
+      registry.readModel(source.name)!.onChange((change) => this.publish(change, watched));
+    }
   }
 
   /**
@@ -115,13 +110,6 @@ export class LiveUpdates {
       },
     };
     return iterator;
-  }
-
-  /** Stops publishing and watching: the gateway is going away. */
-  close(): void {
-    for (const stop of this.stopListening) stop();
-    for (const watcher of this.watchers.values()) clearTimeout(watcher.timer);
-    this.watchers.clear();
   }
 
   private publish(change: SourceChange<BackupJobModel>, watched: readonly WatchedField[]): void {
