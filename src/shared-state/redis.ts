@@ -72,7 +72,7 @@ export class RedisState implements SharedState {
   /** Leases this replica holds, given back when it closes so that the others need not wait for them to run out. */
   private readonly held = new Set<string>();
   private readonly url: string;
-  /** The pub/sub connections, opened when something first publishes or subscribes. */
+  /** The pub/sub connections, opened when the gateway first asks for its event target. */
   private pubSub: { target: SharedEvents; clients: Redis[] } | undefined;
   /** Set by close(): the unsubscriptions of the subscribers it ends then fail, and say nothing new. */
   private closed = false;
