@@ -44,8 +44,8 @@ export const LAYERS = [
   },
   {
     name: 'server',
-    description: 'yoga and its plugins (auth, limits, health, errors, observability, GraphiQL), and npm start',
-    path: '^src/(main|server|health|security|document-limits|trusted-documents|graphiql|error-codes|lean-errors|partial-errors)[.]ts$|^src/observability/plugin[.]ts$',
+    description: 'yoga and its plugins (auth, limits, health, errors, observability, GraphiQL), and npm start on one process or several workers',
+    path: '^src/(main|server|workers|health|security|document-limits|trusted-documents|graphiql|error-codes|lean-errors|partial-errors)[.]ts$|^src/observability/plugin[.]ts$',
   },
 ];
 

@@ -8,9 +8,12 @@ import { formatTable, formatTimed, judgeTargets, missedGates } from './report.js
 import { reportOf, runBench, writeReport, writeText, type BenchOptions, type BenchRun } from './run.js';
 import { runScale } from './scale.js';
 import { formatScale, scalePlot } from './scale-report.js';
+import { formatSummaryBench, runSummaryBench } from './summary.js';
 
 /** The scenario that runs only when named. */
 const SCALE = 'scale';
+/** Runs on its own sandboxes and gateways, after the others; not in --short unless named. */
+const SUMMARY = 'summary';
 
 const USAGE = `npm run bench -- [options]
   --duration <s>       measured seconds per scenario and connection count (default 10)
@@ -18,8 +21,14 @@ const USAGE = `npm run bench -- [options]
   --connections <n,..> connection counts to run each scenario at (default 1,50)
   --latency <ms>       delay of every upstream call in the sandbox (default 25)
   --scenario <name,..> dashboard, detail, federation, one-job, and the timed noisy-neighbour,
-                       traversal, polling, replicas, live (default all of these); and scale, which
-                       runs only when named, as it takes minutes (about 10 at its defaults)
+                       traversal, polling, replicas, summary, all-cores and live (default all of
+                       these); and scale, which runs only when named, as it takes minutes (about 10 at its
+                       defaults)
+  --summary-jobs <n,..>      summary: also run over a large organization of this many jobs in
+                             one Region's 30-day window, each (default none: the seeded one only)
+  --summary-repeats <n>      summary: warm answers measured per way (default 5)
+  --summary-no-paging        summary: ask backupJobSummary only, without paging backupJobs (at
+                             10^6 jobs paging waits many minutes for the list's first read)
   --scale-jobs <n,..>  scale: jobs in the 30-day window of each one-Region run
                        (default 1000,10000,100000,1000000)
   --scale-regions <n,..>     scale: Region counts; 1 runs each of --scale-jobs, any other one
@@ -31,7 +40,7 @@ const USAGE = `npm run bench -- [options]
   --scale-plot <file>  scale: the SVG plot (default bench-results/scale.svg)
   --neighbour-duration <s>   seconds the noisy neighbour's victim is measured alone, then beside
                              the attacker (default 20)
-  --polling-duration <s>     seconds of polling in polling and replicas (default 60)
+  --polling-duration <s>     seconds of polling in polling, replicas and all-cores (default 60)
   --polling-connections <n>  polling connections, each asking every 2 s (default 200)
   --live-subscribers <n>     live: clients subscribed to one filter at once (default 500)
   --live-duration <s>        live: seconds of each pass, one subscriber then many (default 60)
@@ -65,6 +74,9 @@ const { values } = parseArgs({
     'scale-window': { type: 'string', default: '2' },
     'scale-refreshes': { type: 'string', default: '2' },
     'scale-plot': { type: 'string', default: 'bench-results/scale.svg' },
+    'summary-jobs': { type: 'string' },
+    'summary-repeats': { type: 'string', default: '5' },
+    'summary-no-paging': { type: 'boolean', default: false },
     short: { type: 'boolean', default: false },
     'no-ceiling': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
@@ -83,7 +95,7 @@ if (values.help) {
 }
 
 const scenarios = values.scenario?.split(',');
-const others = scenarios?.filter((name) => name !== SCALE);
+const others = scenarios?.filter((name) => name !== SCALE && name !== SUMMARY);
 const integers = (name: string, raw: string) => raw.split(',').map((count) => Math.round(positive(name, count)));
 const log = (line: string) => console.error(`bench: ${line}`);
 const failed = (error: unknown) => {
@@ -128,10 +140,23 @@ if (scenarios?.includes(SCALE)) {
   secrets.push(...scale.secrets);
   writeText(values['scale-plot'], scalePlot(scale.report));
 }
+if (scenarios ? scenarios.includes(SUMMARY) : !values.short) {
+  const summary = await runSummaryBench({
+    jobs: values['summary-jobs'] ? integers('summary-jobs', values['summary-jobs']) : [],
+    latencyMs: options.latencyMs,
+    repeats: Math.round(positive('summary-repeats', values['summary-repeats'])),
+    paging: !values['summary-no-paging'],
+    log,
+  }).catch(failed);
+  report.summary = summary.report;
+  gatewayOutput += `\n${summary.gatewayOutput}`;
+  secrets.push(...summary.secrets);
+}
 writeReport(report, values.out);
 
 if (report.results.length > 0) console.log(`${formatTable(report)}\n`);
 if (report.timed.length > 0) console.log(`${formatTimed(report)}\n`);
+if (report.summary) console.log(`${formatSummaryBench(report.summary)}\n`);
 if (report.scale) console.log(`${formatScale(report.scale)}\n\nplot: ${values['scale-plot']}\n`);
 if (report.observed) {
   const { scrapes, traceExports, traceBytes } = report.observed;

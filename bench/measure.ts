@@ -28,6 +28,8 @@ export interface Measurement {
 export interface Target {
   url: string;
   pid: number;
+  /** The processes whose CPU time counts (a gateway and its workers); `pid` alone when absent. */
+  pids?: readonly number[];
   /** Upstream calls so far, for telling when a target has gone quiet. */
   quietCheck: () => Promise<number>;
 }
@@ -64,7 +66,8 @@ export async function measure(
   if (!options.short) await quiet(target.quietCheck, options.settleMs);
   await resetCalls();
 
-  const cpuBefore = cpuMs(target.pid);
+  const cpuNow = () => (target.pids ?? [target.pid]).reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const cpuBefore = cpuNow();
   const rssAfterWarmupMb = rssMb(target.pid);
   const sampler = new RssSampler(target.pid);
   const from = performance.now();
@@ -85,7 +88,7 @@ export async function measure(
     ...(options.short ? { connections: 1, amount: SHORT_REQUESTS } : { connections, duration: options.durationS }),
     verifyBody: (body) => !hasErrors(body),
   });
-  const cpuUsedMs = cpuMs(target.pid) - cpuBefore;
+  const cpuUsedMs = cpuNow() - cpuBefore;
   const to = performance.now();
   // The requests under way when the load stopped make their upstream calls after it.
   const lastCallAt = options.short ? to : await quiet(target.quietCheck, options.settleMs);

@@ -63,6 +63,8 @@ export function spawnGateway(
   const { env, ...run } = options;
   const child = spawnTs('src/main.ts', {
     env: {
+      // One process unless asked for workers: the bench reads the CPU time of the process it started.
+      WORKERS: '1',
       ...env,
       NODE_ENV: 'production',
       GATEWAY_CONFIG: configPath,
@@ -133,6 +135,16 @@ export function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): P
     child.once('exit', () => resolve());
     child.kill(signal);
   });
+}
+
+/** The process and the processes it started (a gateway's workers), by pid. */
+export function withChildren(pid: number): number[] {
+  try {
+    return [pid, ...execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').map(Number)];
+  } catch {
+    // pgrep exits 1 when the process has no children.
+    return [pid];
+  }
 }
 
 /** User plus system CPU time the process has used so far, in milliseconds. */

@@ -17,11 +17,13 @@ import {
   spawnTs,
   startBenchRedis,
   stop,
+  withChildren,
   writeGatewayConfig,
   type GatewayProcess,
 } from './processes.js';
 import type { RedisServer } from '../test/support/redis.js';
 import type { SandboxReady, UpstreamCalls } from './sandbox-process.js';
+import type { SummaryBenchReport } from './summary.js';
 import type { ScaleReport } from './scale.js';
 import { buildScenarios, missedCallTargets, refreshesWithin, upstreamChainMs, type CallsPerOp, type Scenario, type UpstreamShape } from './scenarios.js';
 import { LIVE, liveUpdates } from './live.js';
@@ -102,6 +104,7 @@ export interface BenchReport {
   observed?: { scrapes: number; traceExports: number; traceBytes: number };
   /** The scale scenario's figures, per organization size (bench/scale.ts). */
   scale?: ScaleReport;
+  summary?: SummaryBenchReport;
 }
 
 /** The report, and what the gateways printed: kept off the report, for checking that no secret handed out is in it. */
@@ -262,7 +265,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
       sandbox,
       startGateway: async (run, config, extraEnv) => {
         const gateway = startGateway(run, writeGatewayConfig(mkdtempSync(join(work, `${run}-`)), config), extraEnv);
-        return { url: `http://127.0.0.1:${await gateway.port}/graphql`, pid: gateway.child.pid!, stop: () => stop(gateway.child) };
+        const url = `http://127.0.0.1:${await gateway.port}/graphql`;
+        return { url, pid: gateway.child.pid!, pids: withChildren(gateway.child.pid!), stop: () => stop(gateway.child) };
       },
       handOut: (secret) => handedOut.push(secret),
       quiet: () => quiet(callsNow),
@@ -270,6 +274,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
     };
     const timedOptions = {
       short: options.short,
+      warmupS: options.warmupS,
+      durationS: options.durationS,
       neighbourS: options.neighbourS ?? 20,
       pollingS: options.pollingS ?? 60,
       pollingConnections: options.pollingConnections ?? 200,

@@ -1,5 +1,7 @@
-// The scale scenario's upstream process: the AWS sandbox's large generated organization, with a per-call latency, counting calls for the driver over IPC.
-import { AWS_REGIONS, startAwsSandbox } from '../src/sandbox/aws/index.js';
+// The upstream process of the scale and summary scenarios: the AWS sandbox's large generated
+// organization (or, without BENCH_SCALE_JOBS, the seeded one), with a per-call latency, counting
+// calls for the driver over IPC.
+import { startAwsSandbox } from '../src/sandbox/aws/index.js';
 import { announceReady, answerQuestions } from './ipc.js';
 
 export interface ScaleSandboxReady {
@@ -11,22 +13,24 @@ export interface ScaleSandboxReady {
 }
 
 const number = (name: string) => Number(process.env[name]);
+const large = process.env.BENCH_SCALE_JOBS !== undefined;
 
 const startedAt = performance.now();
 const sandbox = await startAwsSandbox({
-  jobs: number('BENCH_SCALE_JOBS'),
-  accounts: number('BENCH_SCALE_ACCOUNTS'),
-  regions: number('BENCH_SCALE_REGIONS'),
+  ...(large ? { jobs: number('BENCH_SCALE_JOBS'), accounts: number('BENCH_SCALE_ACCOUNTS'), regions: number('BENCH_SCALE_REGIONS') } : {}),
   latencyMs: number('BENCH_LATENCY_MS'),
   now: new Date(process.env.BENCH_NOW ?? Date.now()),
   listOrder: 'shuffled',
+  frozenClock: process.env.BENCH_FROZEN_CLOCK === '1',
 });
 
 answerQuestions({
   /** ListBackupJobs calls since the last reset, every Region together. */
   lists: () => sandbox.calls.count('ListBackupJobs'),
   /** ListBackupJobs calls since the last reset, by Region. */
-  listsByRegion: () => Object.fromEntries(AWS_REGIONS.slice(0, sandbox.size!.regions).map((region) => [region, sandbox.calls.count('ListBackupJobs', region)])),
+  listsByRegion: () => Object.fromEntries(sandbox.store.regions.map((region) => [region, sandbox.calls.count('ListBackupJobs', region)])),
+  /** Calls since the last reset, by operation. */
+  calls: () => sandbox.calls.byOperation(),
   reset: () => {
     sandbox.calls.reset();
     return true;
@@ -35,7 +39,7 @@ answerQuestions({
 
 announceReady({
   url: sandbox.url,
-  regions: AWS_REGIONS.slice(0, sandbox.size!.regions),
+  regions: [...sandbox.store.regions],
   startMs: performance.now() - startedAt,
 } satisfies ScaleSandboxReady);
 

@@ -92,13 +92,13 @@ export interface ScaleReport {
 /** Like the real API: AWS answers a ListBackupJobs page in tens of milliseconds. */
 const LATENCY_MS = 50;
 /** Organizations of this size spread their jobs over many accounts. */
-const ACCOUNTS = 200;
+export const ACCOUNTS = 200;
 /**
  * 20 calls a second per source: AWS publishes no request rate for the Backup API, and one source
  * lists its pages one after another, at most 20 a second at this latency, so the budget shapes
  * neither the first read nor the fill; it is what a gateway sharing an account's API would allow.
  */
-const BUDGET = { calls: 100, perSeconds: 5 };
+export const BUDGET = { calls: 100, perSeconds: 5 };
 /** The default freshness: what a deployment that sets none gets. */
 const REFRESH_AFTER_MS = 5_000;
 /** A size whose window is not read in full within this long fails the run. */
@@ -274,7 +274,7 @@ async function refreshCalls(url: string, sandbox: Questioner, refreshes: number)
 }
 
 /** The data of one answer, which must carry no error. */
-async function answer(url: string, body: string): Promise<Record<string, any>> {
+export async function answer(url: string, body: string): Promise<Record<string, any>> {
   const outcome = await send(url, body);
   if ('lost' in outcome) throw new Error(`no answer (${outcome.lost})`);
   const parsed = JSON.parse(outcome.body) as { data?: Record<string, any>; errors?: unknown[] };

@@ -1,28 +1,35 @@
-// The scenarios of issue 11, each against gateways of its own and driven by the bench's own load
-// loop: a noisy neighbour beside a dashboard user, clients paging through the whole list at once,
-// dashboards polling for a minute, and the same polling on three replicas sharing a redis-server.
+// The timed scenarios, each against gateways of its own and driven by the bench's own load loop (or
+// autocannon): a noisy neighbour beside a dashboard user, clients paging through the whole list at
+// once, dashboards polling for a minute, the same polling on three replicas sharing a redis-server,
+// and one gateway on every core against one worker.
 // Each judges its targets from what the sandbox counted and what the clients got.
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AwsSourceConfig } from '../src/aws/config.js';
 import { parseSecurity, type SourceConfig } from '../src/config/index.js';
+import { availableCores } from '../src/config/workers.js';
 import type { Attack } from './attacker-process.js';
 import { load, percentile, send, type LoadResult } from './clients.js';
 import { Questioner } from './ipc.js';
+import { measure, type Measurement } from './measure.js';
 import { cpuMs, GRAPHQL_HEADERS, readyMessage, spawnTs, startBenchRedis, stop } from './processes.js';
 import type { SandboxReady, UpstreamCalls } from './sandbox-process.js';
 import { awsGlobalId, buildScenarios, refreshesWithin, sailPointGlobalId, type Scenario } from './scenarios.js';
 
-export const TIMED_SCENARIOS = ['noisy-neighbour', 'traversal', 'polling', 'replicas'] as const;
+export const TIMED_SCENARIOS = ['noisy-neighbour', 'traversal', 'polling', 'replicas', 'all-cores'] as const;
 
 /**
  * The timed scenarios a short run has, each cut to a few seconds with counts that are exact or
- * bounded. Not replicas: it needs a redis-server, and test/replicas.test.ts covers sharing in the suite.
+ * bounded. Not replicas: it needs a redis-server, and test/replicas.test.ts covers sharing in the suite;
+ * nor all-cores, which measures throughput (test/workers.test.ts covers the workers' sharing).
  */
 export const SHORT_TIMED_SCENARIOS: readonly string[] = ['noisy-neighbour', 'traversal', 'polling'];
 
 export interface TimedOptions {
   short: boolean;
+  /** Seconds of autocannon load before and during a measurement (all-cores' throughput, as the table's). */
+  warmupS: number;
+  durationS: number;
   /** Seconds of each phase of the noisy neighbour (the victim alone, then beside the attacker). */
   neighbourS: number;
   /** Seconds of polling, for the polling and replicas scenarios. */
@@ -53,6 +60,8 @@ export interface TimedResult {
 export interface StartedGateway {
   url: string;
   pid: number;
+  /** The gateway's process and its workers, if it has any. */
+  pids: number[];
   stop(): Promise<void>;
 }
 
@@ -83,6 +92,8 @@ export async function runTimedScenario(name: string, harness: TimedHarness, opti
       return polling(harness, options);
     case 'replicas':
       return replicas(harness, options);
+    case 'all-cores':
+      return allCores(harness, options);
     default:
       throw new Error(`Unknown timed scenario ${name}`);
   }
@@ -382,7 +393,7 @@ async function pollDashboards(harness: TimedHarness, gateways: readonly StartedG
   await harness.sandbox.ask('reset');
   const startedAt = performance.now();
   const { value: result, cpu } = await withCpu(
-    gateways.map((gateway) => gateway.pid),
+    gateways.flatMap((gateway) => gateway.pids),
     () =>
       load({
         url: (connection) => gateways[connection % gateways.length]!.url,
@@ -457,5 +468,73 @@ async function replicas(harness: TimedHarness, options: TimedOptions): Promise<T
       ...manyChecks.lines,
     ],
     verdicts: [cleanAnswers('1 replica', one.result), cleanAnswers(`${REPLICAS} replicas`, many.result), ...oneChecks.verdicts, ...manyChecks.verdicts],
+  };
+}
+
+/** The all-cores throughput: the dashboard at the table's busiest connection count. */
+const ALL_CORES_CONNECTIONS = 50;
+/** Workers of the all-cores upstream cost, against one. */
+const COST_WORKERS = 3;
+
+async function allCores(harness: TimedHarness, options: TimedOptions): Promise<TimedResult> {
+  const cores = availableCores();
+  const dashboard = dashboardOf(harness.fixtures);
+  /** A gateway of `workers` workers, for `use`, stopped after it. */
+  const onWorkers = async <T>(workers: number, what: string, use: (gateway: StartedGateway) => Promise<T>): Promise<T> => {
+    const gateway = await harness.startGateway(`all-cores-${what}-${workers}w`, { sources: harness.sources }, { WORKERS: String(workers) });
+    try {
+      return await use(gateway);
+    } finally {
+      await gateway.stop();
+    }
+  };
+  const throughput = (workers: number) =>
+    onWorkers(workers, 'throughput', async (gateway): Promise<Measurement> => {
+      harness.log(`all-cores: the dashboard at ${ALL_CORES_CONNECTIONS} connections on ${workers} worker(s)`);
+      await firstAnswer(gateway.url, dashboard);
+      const target = { url: gateway.url, pid: gateway.pid, pids: gateway.pids, quietCheck: async () => totalOf(await harness.sandbox.ask<UpstreamCalls>('calls')) };
+      return (await measure(target, dashboard, ALL_CORES_CONNECTIONS, { short: false, warmupS: options.warmupS, durationS: options.durationS }, () => harness.sandbox.ask('reset'))).measurement;
+    });
+  const cost = (workers: number) =>
+    onWorkers(workers, 'cost', (gateway) => {
+      harness.log(`all-cores: ${pollingTitle(options, `on ${workers} worker(s)`)}`);
+      return pollDashboards(harness, [gateway], options);
+    });
+
+  const one = await throughput(1);
+  const all = await throughput(cores);
+  const speedup = all.requestsPerSecond / one.requestsPerSecond;
+  const alone = await cost(1);
+  const many = await cost(COST_WORKERS);
+  const [aloneTotal, manyTotal] = [totalOf(alone.calls), totalOf(many.calls)];
+  // Per second of calls: refreshes follow the clock, and a loaded machine may stretch one poll's last answers longer than the other's.
+  const costRatio = manyTotal / many.ms / (aloneTotal / alone.ms);
+  const served = (workers: number, measurement: Measurement) =>
+    `dashboard at ${ALL_CORES_CONNECTIONS}c on ${workers} worker(s): ${round(measurement.requestsPerSecond)} req/s, p50 ${round(measurement.p50Ms, 0)} ms, p99 ${round(measurement.p99Ms, 0)} ms, CPU ${round(measurement.cpuMsPerOp, 2)} ms/op (every process of the gateway), ${measurement.failed} failed`;
+  return {
+    scenario: 'all-cores',
+    title: `one gateway on every core (${cores} workers, what WORKERS=auto starts here) against one worker; then ${pollingTitle(options, `on 1 worker and on ${COST_WORKERS}`)}, for what they cost the upstreams`,
+    figures: { cores, one, all, speedup, alone, many, costWorkers: COST_WORKERS, costRatio },
+    lines: [
+      served(1, one),
+      served(cores, all),
+      `polled on 1 worker: ${describeLoad(alone.result)}; ${describeCpu(alone.cpu)}`,
+      `polled on ${COST_WORKERS} workers: ${describeLoad(many.result)}; ${describeCpu(many.cpu)} (every process of the gateway)`,
+      `upstream calls: ${aloneTotal} on 1 worker in ${round(alone.ms / 1000)} s, ${manyTotal} on ${COST_WORKERS} workers in ${round(many.ms / 1000)} s`,
+    ],
+    verdicts: [
+      verdict(one.failed === 0 && all.failed === 0, `dashboard at ${ALL_CORES_CONNECTIONS}c: ${one.failed} failed on 1 worker, ${all.failed} on ${cores} (target: none)`),
+      verdict(
+        speedup >= 1.6,
+        `dashboard at ${ALL_CORES_CONNECTIONS}c: ${round(speedup, 2)}x one worker's rate on ${cores} workers (${round(all.requestsPerSecond)} over ${round(one.requestsPerSecond)} req/s; target 1.6)`,
+        false,
+      ),
+      cleanAnswers('1 worker polled', alone.result),
+      cleanAnswers(`${COST_WORKERS} workers polled`, many.result),
+      verdict(
+        costRatio <= 1.1,
+        `upstream calls per second: ${COST_WORKERS} workers cost ${round(costRatio, 2)}x one (${manyTotal} in ${round(many.ms / 1000)} s over ${aloneTotal} in ${round(alone.ms / 1000)} s; target at most 1.1)`,
+      ),
+    ],
   };
 }

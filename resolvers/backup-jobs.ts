@@ -3,16 +3,19 @@
 import { badUserInput, pageSizeOutOfRange, quoted } from '../src/model/errors.js';
 import type { BackupJobFilter, BackupJobModel, KindConditions, Warning } from '../src/model/job.js';
 import { toGraphQLError } from '../src/model/upstream-errors.js';
-import { floorPosition } from '../src/model/order.js';
-import type { SourcePart } from '../src/read-model/source-read-model.js';
+import { firstAfter, floorPosition } from '../src/model/order.js';
+import type { Snapshot, SourcePart } from '../src/read-model/source-read-model.js';
 import type { GatewaySource } from '../src/source-kind.js';
 import type { SourceKind } from '../src/sources.js';
 import type { GatewayContext } from './context.js';
-import { assemblePage, cursorScope, decodeCursor, encodeCursor, type Cursor } from './pagination.js';
+import { assemblePage, cursorScope, decodeCursor, encodeCursor, positionFor, type Cursor, type Page, type PagePart } from './pagination.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 
-/** Counts kept per snapshot, one per distinct filter. */
+/** Slices older than a source's retained window one page reads at most, per source. */
+const MAX_OLDER_SLICES = 8;
+
+/** Answers kept per snapshot (counts, summaries), one per distinct question. */
 const MAX_COUNTS_KEPT = 1_000;
 
 /** Unknown source names an error quotes at most: the request's own values come back short. */
@@ -89,12 +92,12 @@ export async function listBackupJobs(
 
   const bySource = new Map(sources.map((source) => [source.name, source]));
   const accept = acceptor(sources, filter);
-  const page = assemblePage(
-    parts.map((part) => ({ sourceName: part.sourceName, jobs: part.snapshot?.jobs ?? null, completeAfter: part.snapshot?.completeAfter ?? null })),
-    // Jobs created at or after createdBefore come first in the order and are all refused: skip them by a search.
-    { first, after, accept, from: filter.createdBefore ? floorPosition(filter.createdBefore.getTime() - 1) : null },
+  // Jobs created at or after createdBefore come first in the order and are all refused: skip them by a search.
+  const options = { first, after, accept, from: filter.createdBefore ? floorPosition(filter.createdBefore.getTime() - 1) : null };
+  const { page, failed } = await pageWithOlderJobs(context, parts, options, filter.createdAfter?.getTime() ?? null);
+  const pageSources = parts.map((part) =>
+    describePart(failed.has(part.sourceName) ? { ...part, error: failed.get(part.sourceName) } : part, bySource.get(part.sourceName)!, page.heldBack.has(part.sourceName), reportPartialError),
   );
-  const pageSources = parts.map((part) => describePart(part, bySource.get(part.sourceName)!, page.heldBack.has(part.sourceName), reportPartialError));
   const edges = page.items.map((node, index) => new PageEdge(page.cursors[index]!, node, scope));
   return {
     edges,
@@ -113,6 +116,55 @@ export async function listBackupJobs(
   };
 }
 
+/**
+ * The page, reaching past the retained window of the sources that keep one: a source the page
+ * went on without because it keeps no older jobs in memory gets the next older slice of its list,
+ * until the page is full or MAX_OLDER_SLICES were read. A slice that cannot be read leaves the
+ * source behind, as a missing part would, with its error.
+ */
+async function pageWithOlderJobs(
+  context: GatewayContext,
+  parts: readonly SourcePart<BackupJobModel>[],
+  options: Parameters<typeof assemblePage<BackupJobModel>>[1],
+  createdAfter: number | null,
+): Promise<{ page: Page<BackupJobModel>; failed: Map<string, unknown> }> {
+  // A part that holds every job the filter's lower bound lets through holds all the page needs of it.
+  const floorFor = (floor: number | null) => (floor === null || (createdAfter !== null && floor <= createdAfter) ? null : floor);
+  let pageParts: PagePart<BackupJobModel>[] = parts.map(({ sourceName, snapshot }) => ({
+    sourceName,
+    jobs: snapshot?.jobs ?? null,
+    completeAfter: snapshot ? floorFor(snapshot.completeAfter ?? snapshot.retainedAfter) : null,
+  }));
+  const failed = new Map<string, unknown>();
+  let page = assemblePage(pageParts, options);
+  // Only a source done filling and keeping a retained window reads older slices on demand.
+  const retained = new Set(parts.filter(({ snapshot }) => snapshot && snapshot.completeAfter === null && snapshot.retainedAfter !== null).map((part) => part.sourceName));
+  for (let round = 0; round < MAX_OLDER_SLICES; round++) {
+    const due = pageParts.filter((part) => retained.has(part.sourceName) && !failed.has(part.sourceName) && page.heldBack.has(part.sourceName) && part.completeAfter != null);
+    if (due.length === 0) break;
+    const extended = await Promise.all(
+      due.map(async (part): Promise<PagePart<BackupJobModel>> => {
+        const position = positionFor(options.after, part.sourceName);
+        const { from = null } = options;
+        // Older than the part's floor, than where the source stands, and than where the filter lets jobs start.
+        const bound = Math.min(part.completeAfter!, position?.createdAt ?? Number.POSITIVE_INFINITY, from?.createdAt ?? Number.POSITIVE_INFINITY);
+        try {
+          const older = await context.sources.readModel(part.sourceName)!.olderJobs(bound, context.reader);
+          const start = Math.max(firstAfter(part.jobs!, position), firstAfter(part.jobs!, from));
+          return { sourceName: part.sourceName, jobs: part.jobs!.slice(start).concat(older.jobs), completeAfter: floorFor(older.after) };
+        } catch (error) {
+          failed.set(part.sourceName, error);
+          return part;
+        }
+      }),
+    );
+    const byName = new Map(extended.map((part) => [part.sourceName, part]));
+    pageParts = pageParts.map((part) => byName.get(part.sourceName) ?? part);
+    page = assemblePage(pageParts, options);
+  }
+  return { page, failed };
+}
+
 /** A part's status on the page; a missing part's error also goes to `errors`, a stale one's does not (the data is there). */
 function describePart(part: SourcePart<BackupJobModel>, source: GatewaySource, heldBack: boolean, reportPartialError: (error: Error) => void): PageSource {
   const error = part.error === null ? null : toGraphQLError(part.error, part.sourceName);
@@ -129,26 +181,42 @@ function describePart(part: SourcePart<BackupJobModel>, source: GatewaySource, h
   };
 }
 
-/** Every job that meets the filter, over all pages; counted once per snapshot and filter. */
+/**
+ * Every job that meets the filter, over all pages; counted once per snapshot and filter. Null when
+ * a source is missing, still filling in, or keeps a retained window the filter reaches past.
+ */
 function countAll(parts: readonly SourcePart<BackupJobModel>[], filter: BackupJobFilter, accept: (job: BackupJobModel) => boolean): number | null {
-  if (parts.some((part) => !part.snapshot || part.snapshot.completeAfter !== null)) return null;
+  const createdAfter = filter.createdAfter?.getTime() ?? Number.NEGATIVE_INFINITY;
+  const counted = ({ snapshot }: SourcePart<BackupJobModel>) =>
+    snapshot !== null && snapshot.completeAfter === null && (snapshot.retainedAfter === null || createdAfter >= snapshot.retainedAfter);
+  if (!parts.every(counted)) return null;
   const key = `count ${JSON.stringify(filter)}`;
   let total = 0;
   for (const { snapshot } of parts) {
-    let count = snapshot!.memo.get(key) as number | undefined;
-    if (count === undefined) {
-      // Updated by what changed since the version before when that one was counted, else counted anew.
-      const before = snapshot!.since?.memo.get(key) as number | undefined;
-      count =
-        before === undefined
-          ? countAccepted(snapshot!.jobs, accept)
-          : before + countAccepted(snapshot!.since!.added, accept) - countAccepted(snapshot!.since!.dropped, accept);
-      // Filters are the client's to vary; past a bound, counts are made anew rather than kept.
-      if (snapshot!.memo.size < MAX_COUNTS_KEPT) snapshot!.memo.set(key, count);
-    }
-    total += count;
+    total += memoized(snapshot!, key, (jobs) => countAccepted(jobs, accept), (before, added, dropped) => before + added - dropped);
   }
   return total;
+}
+
+/**
+ * An answer derived from a snapshot's jobs, kept in its memo: updated by what changed since the
+ * version before when that one has it (`update` gets that answer, and the answers of the jobs added
+ * and dropped since), else made anew.
+ */
+export function memoized<T>(
+  snapshot: Snapshot<BackupJobModel>,
+  key: string,
+  derive: (jobs: readonly BackupJobModel[]) => T,
+  update: (before: T, added: T, dropped: T) => T,
+): T {
+  let answer = snapshot.memo.get(key) as T | undefined;
+  if (answer === undefined) {
+    const before = snapshot.since?.memo.get(key) as T | undefined;
+    answer = before === undefined ? derive(snapshot.jobs) : update(before, derive(snapshot.since!.added), derive(snapshot.since!.dropped));
+    // Filters are the client's to vary; past a bound, answers are made anew rather than kept.
+    if (snapshot.memo.size < MAX_COUNTS_KEPT) snapshot.memo.set(key, answer);
+  }
+  return answer;
 }
 
 function countAccepted(jobs: readonly BackupJobModel[], accept: (job: BackupJobModel) => boolean): number {
@@ -199,7 +267,7 @@ export function selectSources(context: GatewayContext, filter: BackupJobFilter, 
 }
 
 /** The conditions every kind of job understands. */
-function matchesCommon(job: BackupJobModel, filter: BackupJobFilter): boolean {
+export function matchesCommon(job: BackupJobModel, filter: BackupJobFilter): boolean {
   const createdAt = job.createdAt?.getTime();
   return (
     (!filter.phases || filter.phases.includes(job.phase)) &&

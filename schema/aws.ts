@@ -1,15 +1,30 @@
 // The AWS Backup side of the graph: AwsBackupJob with every DescribeBackupJob member, its nested
-// records, the root field that looks one up by its AWS id, its federation entity and the AWS
-// fields of a configured source.
+// records, the root field that looks one up by its AWS id, its federation entity, the AWS fields
+// of a configured source, and the records a job points at (recovery point, plan, vault), each
+// loaded per request through the source's shared cache and each a federation entity.
 import { jobLoader } from '../resolvers/loaders.js';
-import { AWS_BACKUP_JOB_STATES, awsJobKey, type AwsBackupJobModel, type AwsBackupJobState as State } from '../src/aws/mapper.js';
-import type { AwsJobConditions } from '../src/aws/source.js';
+import { AWS_BACKUP_JOB_STATES, awsJobKey, type AwsBackupJobModel, type AwsBackupJobState as State, type KeyValuePair } from '../src/aws/mapper.js';
+import type { GatewayContext } from '../resolvers/context.js';
+import type { AwsJobConditions } from '../src/aws/mapper.js';
+import type { AwsBackupSource } from '../src/aws/source.js';
+import {
+  awsRecordKey,
+  awsRecordRef,
+  type AwsBackupPlanModel,
+  type AwsBackupRuleModel,
+  type AwsBackupVaultModel,
+  type AwsRecordModel,
+  type AwsRecordRef,
+  type AwsRecoveryPointModel,
+} from '../src/aws/records.js';
 import { badUserInput, quoted } from '../src/model/errors.js';
 import type { BackupJobModel } from '../src/model/job.js';
+import { toGraphQLError } from '../src/model/upstream-errors.js';
 import { BackupJob, jobNodeRef, openEnum } from './backup-job.js';
 import { builder } from './builder.js';
 import { firstFound, globalIdKey, resolveJobReference } from './federation.js';
 import { addFilterFields } from './filter.js';
+import { addSummaryKeyFields } from './summary.js';
 import { addSourceFields } from './sources.js';
 
 const STATE_DESCRIPTIONS: Record<State, string> = {
@@ -242,12 +257,7 @@ builder.queryField('awsBackupJob', (t) =>
 builder.asEntity(AwsBackupJob, {
   key: [globalIdKey, builder.selection<{ accountId: string; region: string; backupJobId: string }>('accountId region backupJobId')],
   resolveReference: resolveJobReference(async ({ accountId, region, backupJobId }, context) => {
-    // Every source of that Region that can see the account may hold the job. A source of its own
-    // account knows that account from its list, which its lookups read first anyway: read, then
-    // leave out the sources that cannot hold the account, so that none is asked for another's job.
-    const regional = context.sources.ofKind('AWS_BACKUP').filter((source) => source.region === region);
-    await Promise.all(regional.map((source) => context.sources.readModel(source.name)?.read(context.reader)));
-    const candidates = regional.filter((source) => source.canMatch({ accountId }));
+    const candidates = await awsSourcesFor(context, region, accountId);
     const loader = AwsBackupJob.getDataloader(context);
     return firstFound(
       candidates.map((source) => loader.load(awsJobKey(source.name, backupJobId))),
@@ -255,6 +265,17 @@ builder.asEntity(AwsBackupJob, {
     );
   }),
 });
+
+/**
+ * The AWS sources that may hold what an account has in a Region (a job, a vault...). A source of
+ * its own account knows that account from its list, which its lookups read first anyway: read,
+ * then leave out the sources that cannot hold the account, so that none is asked for another's.
+ */
+async function awsSourcesFor(context: GatewayContext, region: string, accountId: string): Promise<AwsBackupSource[]> {
+  const regional = context.sources.ofKind('AWS_BACKUP').filter((source) => source.region === region);
+  await Promise.all(regional.map((source) => context.sources.readModel(source.name)?.read(context.reader)));
+  return regional.filter((source) => source.canMatch({ accountId }));
+}
 
 /**
  * An AWS resource as a reference for other subgraphs (an inventory service, say) to extend. This
@@ -325,3 +346,379 @@ addFilterFields(
     }
   },
 );
+
+// ---- the records a job points at: its recovery point, backup plan and vault ----------------------
+
+/**
+ * Records by key, one upstream call per distinct key per request (the loader) and per freshness
+ * window (the source's shared cache). A key of a source the caller may not see finds nothing; a
+ * failed read fails its own slot only.
+ */
+function loadRecords(keys: readonly string[], context: GatewayContext): Promise<(AwsRecordModel | null | Error)[]> {
+  return Promise.all(
+    keys.map(async (key) => {
+      const ref = awsRecordRef(key);
+      const source = context.sources.get(ref.sourceName);
+      const model = context.sources.readModel(ref.sourceName);
+      if (source?.kind !== 'AWS_BACKUP' || !model) return null;
+      try {
+        return await model.record(key, () => source.readRecord(ref), context.reader, (record) => source.recordTtlMs(record));
+      } catch (error) {
+        return toGraphQLError(error, ref.sourceName);
+      }
+    }),
+  );
+}
+
+function recordRef<Model extends AwsRecordModel>(name: string, kind: Model['record']) {
+  return builder.loadableObjectRef<Model | null | Error, string, string, Model>(name, {
+    load: async (keys, context: GatewayContext) =>
+      (await loadRecords(keys, context)).map((record) => (record === null || record instanceof Error || record.record === kind ? record : null)) as (
+        | Model
+        | null
+        | Error
+      )[],
+  });
+}
+
+/** The key of a record of the job's own source, or null when the job names none. */
+const keyOf = (ref: AwsRecordRef | null): string | null => (ref ? awsRecordKey(ref) : null);
+
+const AwsRecoveryPoint = recordRef<AwsRecoveryPointModel>('AwsRecoveryPoint', 'recoveryPoint');
+const AwsBackupPlan = recordRef<AwsBackupPlanModel>('AwsBackupPlan', 'plan');
+const AwsBackupVault = recordRef<AwsBackupVaultModel>('AwsBackupVault', 'vault');
+
+const RecoveryPointStatus = openEnum(
+  'AWS Backup',
+  'AwsRecoveryPointStatus',
+  'The state of a recovery point as AWS Backup reports it.',
+  {
+    CREATING: 'The backup job that makes it is still running.',
+    AVAILABLE: 'Made without issues and ready to restore from.',
+    COMPLETED: 'Made and ready to restore from.',
+    PARTIAL: 'A composite recovery point some of whose nested recovery points were not made.',
+    EXPIRED: 'Past its retention, but AWS Backup could not delete it (permissions, usually); it still costs storage.',
+    DELETING: 'Being deleted, at the end of its retention or on request.',
+    STOPPED: 'A continuous backup that stopped (lost permissions, versioning turned off, a changed retention); the next run of its rule starts a new one.',
+  },
+  'The recovery point',
+);
+
+const StorageClass = openEnum(
+  'AWS Backup',
+  'AwsRecoveryPointStorageClass',
+  'Where a recovery point is stored now, which sets what it costs and how fast it restores.',
+  {
+    WARM: 'Standard storage: restores start at once.',
+    COLD: 'Cold storage, after the lifecycle moved it there: cheaper, slower to restore, kept there at least 90 days.',
+    DELETED: 'No longer stored: its lifecycle deleted it.',
+  },
+  'The recovery point',
+);
+
+const AwsCalculatedLifecycle = builder.objectRef<NonNullable<AwsRecoveryPointModel['calculatedLifecycle']>>('AwsCalculatedLifecycle').implement({
+  description: 'The dates a recovery point’s lifecycle works out to, counted by AWS Backup from when the recovery point was made.',
+  fields: (t) => ({
+    moveToColdStorageAt: t.expose('moveToColdStorageAt', { type: 'DateTime', description: 'When it moves (or moved) to cold storage; null when it stays warm.' }),
+    deleteAt: t.expose('deleteAt', { type: 'DateTime', description: 'When it is (or was) deleted; null when it is kept until someone deletes it.' }),
+  }),
+});
+
+AwsRecoveryPoint.implement({
+  description:
+    'A recovery point: the backup an AWS Backup job made, stored in a vault, read with DescribeRecoveryPoint. Visible to callers who may see the source of the job that points at it.',
+  authScopes: (point) => ({ source: point.sourceName }),
+  fields: (t) => ({
+    sourceName: t.exposeString('sourceName', { nullable: false, description: 'The configured source that read it: the source of the job that points at it.' }),
+    region: t.exposeString('region', { nullable: false, description: 'The AWS Region it is stored in.' }),
+    accountId: t.exposeString('accountId', { description: 'The account that owns the vault holding it.' }),
+    recoveryPointArn: t.exposeString('recoveryPointArn', {
+      nullable: false,
+      description: 'Its ARN. Its form depends on the resource type: an EBS snapshot or an AMI for EBS and EC2, an RDS snapshot for RDS, a Backup ARN for fully managed types.',
+    }),
+    backupVaultName: t.exposeString('backupVaultName', { nullable: false, description: 'Name of the vault that holds it.' }),
+    backupVaultArn: t.exposeString('backupVaultArn', { description: 'ARN of that vault.' }),
+    backupVault: t.field({
+      type: AwsBackupVault,
+      description: 'The vault that holds it: the same record as the job’s `backupVault`, loaded once per request.',
+      resolve: (point) => keyOf({ record: 'vault', sourceName: point.sourceName, accountId: point.accountId, backupVaultName: point.backupVaultName }),
+    }),
+    sourceBackupVaultArn: t.exposeString('sourceBackupVaultArn', {
+      description: 'For a copy made from another account or Region, the vault it was copied from; null for an original.',
+    }),
+    resourceArn: t.exposeString('resourceArn', { description: 'ARN of the resource it backs up.' }),
+    resourceType: t.exposeString('resourceType', { description: 'Kind of that resource as AWS names it, such as `EBS` or `DynamoDB`.' }),
+    resourceName: t.exposeString('resourceName', { description: 'Name of that resource; not unique.' }),
+    createdBy: t.field({
+      type: AwsRecoveryPointCreator,
+      description: 'The backup plan and rule whose job made it; null for an on-demand backup.',
+      resolve: (point) => point.createdBy,
+    }),
+    iamRoleArn: t.exposeString('iamRoleArn', { description: 'The IAM role AWS Backup made it with.' }),
+    status: t.field({
+      type: RecoveryPointStatus.ref,
+      description: 'Whether it can be restored from now (see `AwsRecoveryPointStatus`).',
+      resolve: (point) => RecoveryPointStatus.read(point.status),
+    }),
+    statusRaw: t.exposeString('status', { description: 'The status exactly as AWS sent it, also one this gateway does not know yet.' }),
+    statusMessage: t.exposeString('statusMessage', { description: 'AWS’s explanation of the status, when it gives one.' }),
+    creationDate: t.expose('creationDate', { type: 'DateTime', description: 'When it was made; its lifecycle counts days from here.' }),
+    initiationDate: t.expose('initiationDate', { type: 'DateTime', description: 'When the job that made it was started.' }),
+    completionDate: t.expose('completionDate', { type: 'DateTime', description: 'When the job that made it finished.' }),
+    backupSizeInBytes: t.expose('backupSizeInBytes', { type: 'SafeInt', description: 'Its size in bytes, as the job reported it (RDS reports 0).' }),
+    calculatedLifecycle: t.field({
+      type: AwsCalculatedLifecycle,
+      description: 'The dates its lifecycle works out to: when it moves to cold storage and when it is deleted.',
+      resolve: (point) => point.calculatedLifecycle,
+    }),
+    lifecycle: t.field({
+      type: AwsRecoveryPointLifecycle,
+      description: 'Its lifecycle in days, as the plan rule or the on-demand job set it.',
+      resolve: (point) => point.lifecycle,
+    }),
+    storageClass: t.field({
+      type: StorageClass.ref,
+      description: 'Where it is stored now: warm, cold, or deleted.',
+      resolve: (point) => StorageClass.read(point.storageClass),
+    }),
+    encryptionKeyArn: t.exposeString('encryptionKeyArn', {
+      description: 'The KMS key it is encrypted with: the source resource’s key for snapshot-based types (EBS, EC2, RDS, FSx), the vault’s key for fully managed ones.',
+    }),
+    encryptionKeyType: t.exposeString('encryptionKeyType', {
+      description: 'Whose key that is: `CUSTOMER_MANAGED_KMS_KEY`, or `AWS_OWNED_KMS_KEY` for a key AWS owns.',
+    }),
+    isEncrypted: t.exposeBoolean('isEncrypted', { description: 'Whether it is encrypted.' }),
+    lastRestoreTime: t.expose('lastRestoreTime', { type: 'DateTime', description: 'When something was last restored from it; null when never.' }),
+    isParent: t.exposeBoolean('isParent', { description: 'Whether it is a composite recovery point (of a CloudFormation stack, say) holding nested ones.' }),
+    parentRecoveryPointArn: t.exposeString('parentRecoveryPointArn', { description: 'For a nested recovery point, the ARN of the composite one it belongs to.' }),
+    parentRecoveryPoint: t.field({
+      type: AwsRecoveryPoint,
+      description: 'For a nested recovery point, the composite one it belongs to, in the same vault (one DescribeRecoveryPoint call, shared by its siblings).',
+      resolve: (point) =>
+        keyOf(
+          point.parentRecoveryPointArn
+            ? { record: 'recoveryPoint', sourceName: point.sourceName, accountId: point.accountId, backupVaultName: point.backupVaultName, recoveryPointArn: point.parentRecoveryPointArn }
+            : null,
+        ),
+    }),
+    compositeMemberIdentifier: t.exposeString('compositeMemberIdentifier', {
+      description: 'For a nested recovery point, which member of the composite it is: the logical id of the resource in its CloudFormation template.',
+    }),
+    vaultType: t.exposeString('vaultType', { description: 'Kind of vault it is stored in: `BACKUP_VAULT` or `LOGICALLY_AIR_GAPPED_BACKUP_VAULT`.' }),
+    indexStatus: t.exposeString('indexStatus', {
+      description: 'State of the search index of its contents, where one was asked for: `PENDING`, `ACTIVE`, `FAILED` or `DELETING`.',
+    }),
+    indexStatusMessage: t.exposeString('indexStatusMessage', { description: 'AWS’s explanation of the index state.' }),
+  }),
+});
+
+const AwsBackupCopyAction = builder.objectRef<AwsBackupRuleModel['copyActions'][number]>('AwsBackupCopyAction').implement({
+  description: 'A copy a rule makes of each recovery point into another vault (of another Region or account, or an air-gapped one).',
+  fields: (t) => ({
+    destinationBackupVaultArn: t.exposeString('destinationBackupVaultArn', { description: 'The vault the copy goes to.' }),
+    lifecycle: t.field({ type: AwsRecoveryPointLifecycle, description: 'How long the copy is kept.', resolve: (copy) => copy.lifecycle }),
+  }),
+});
+
+const AwsBackupRule = builder.objectRef<AwsBackupRuleModel>('AwsBackupRule').implement({
+  description: 'One rule of a backup plan: when it starts jobs, how long they may take, and how long their recovery points are kept.',
+  fields: (t) => ({
+    ruleName: t.exposeString('ruleName', { description: 'Its name, which jobs show in `createdBy.backupRuleName`.' }),
+    ruleId: t.exposeString('ruleId', { description: 'Its id, which jobs show in `createdBy.backupRuleId`.' }),
+    targetBackupVaultName: t.exposeString('targetBackupVaultName', { description: 'The vault its jobs store into.' }),
+    targetLogicallyAirGappedBackupVaultArn: t.exposeString('targetLogicallyAirGappedBackupVaultArn', {
+      description: 'An air-gapped vault its jobs store into directly, where one is set.',
+    }),
+    scheduleExpression: t.exposeString('scheduleExpression', { description: 'When it starts jobs, as an AWS cron expression such as `cron(0 5 ? * * *)`.' }),
+    scheduleExpressionTimezone: t.exposeString('scheduleExpressionTimezone', { description: 'The time zone the schedule is read in; UTC when absent.' }),
+    startWindowMinutes: t.expose('startWindowMinutes', {
+      type: 'SafeInt',
+      description: 'Minutes after the scheduled time within which a job must start, or it ends EXPIRED (a Long in the AWS model).',
+    }),
+    completionWindowMinutes: t.expose('completionWindowMinutes', {
+      type: 'SafeInt',
+      description: 'Minutes after the scheduled time within which a job must finish, or AWS Backup stops it (a Long in the AWS model).',
+    }),
+    lifecycle: t.field({ type: AwsRecoveryPointLifecycle, description: 'How long its recovery points are kept, and when they move to cold storage.', resolve: (rule) => rule.lifecycle }),
+    recoveryPointTags: t.field({
+      type: [AwsBackupOption],
+      description: 'Tags it puts on its recovery points, as name/value pairs.',
+      resolve: (rule) => rule.recoveryPointTags,
+    }),
+    copyActions: t.field({
+      type: [AwsBackupCopyAction],
+      nullable: false,
+      description: 'Copies it makes of each recovery point; empty when it makes none.',
+      resolve: (rule) => rule.copyActions,
+    }),
+    enableContinuousBackup: t.exposeBoolean('enableContinuousBackup', {
+      description: 'Whether it keeps a continuous backup (point-in-time restore) for the types that support one.',
+    }),
+  }),
+});
+
+const AwsAdvancedBackupSetting = builder.objectRef<AwsBackupPlanModel['advancedBackupSettings'][number]>('AwsAdvancedBackupSetting').implement({
+  description: 'Options a plan sets for one resource type, such as Windows VSS for EC2.',
+  fields: (t) => ({
+    resourceType: t.exposeString('resourceType', { description: 'The resource type they apply to.' }),
+    backupOptions: t.field({
+      type: [AwsBackupOption],
+      description: 'The options, as name/value pairs.',
+      resolve: (setting) => setting.backupOptions as readonly KeyValuePair[] | null,
+    }),
+  }),
+});
+
+AwsBackupPlan.implement({
+  description:
+    'A backup plan (one version of it), read with GetBackupPlan: the rules that start scheduled jobs. Visible to callers who may see the source of the job that points at it.',
+  authScopes: (plan) => ({ source: plan.sourceName }),
+  fields: (t) => ({
+    sourceName: t.exposeString('sourceName', { nullable: false, description: 'The configured source that read it: the source of the job that points at it.' }),
+    region: t.exposeString('region', { nullable: false, description: 'The AWS Region of the plan.' }),
+    backupPlanId: t.exposeString('backupPlanId', { nullable: false, description: 'Its id.' }),
+    backupPlanArn: t.exposeString('backupPlanArn', { description: 'Its ARN.' }),
+    versionId: t.exposeString('versionId', { description: 'The version this is; every change of a plan makes a new version, and a job names the one that started it.' }),
+    backupPlanName: t.exposeString('backupPlanName', { description: 'Its name.' }),
+    rules: t.field({ type: [AwsBackupRule], nullable: false, description: 'Its rules, in the plan’s order.', resolve: (plan) => plan.rules }),
+    advancedBackupSettings: t.field({
+      type: [AwsAdvancedBackupSetting],
+      nullable: false,
+      description: 'Options it sets per resource type; empty when none.',
+      resolve: (plan) => plan.advancedBackupSettings,
+    }),
+    creatorRequestId: t.exposeString('creatorRequestId', { description: 'The idempotency token it was created with, where one was given.' }),
+    creationDate: t.expose('creationDate', { type: 'DateTime', description: 'When this version was made.' }),
+    deletionDate: t.expose('deletionDate', { type: 'DateTime', description: 'When the plan was deleted; null while it exists.' }),
+    lastExecutionDate: t.expose('lastExecutionDate', { type: 'DateTime', description: 'When it last started jobs.' }),
+  }),
+});
+
+AwsBackupVault.implement({
+  description:
+    'A backup vault, read with DescribeBackupVault: where recovery points are stored, with its encryption and lock. Visible to callers who may see the source of the job that points at it.',
+  authScopes: (vault) => ({ source: vault.sourceName }),
+  fields: (t) => ({
+    sourceName: t.exposeString('sourceName', { nullable: false, description: 'The configured source that read it: the source of the job that points at it.' }),
+    region: t.exposeString('region', { nullable: false, description: 'The AWS Region of the vault.' }),
+    accountId: t.exposeString('accountId', { description: 'The account that owns it.' }),
+    backupVaultName: t.exposeString('backupVaultName', { nullable: false, description: 'Its name, unique in its account and Region.' }),
+    backupVaultArn: t.exposeString('backupVaultArn', { description: 'Its ARN.' }),
+    vaultType: t.exposeString('vaultType', { description: 'Kind of vault: `BACKUP_VAULT`, or `LOGICALLY_AIR_GAPPED_BACKUP_VAULT` for an air-gapped one.' }),
+    vaultState: t.exposeString('vaultState', { description: 'Whether it can be used: `AVAILABLE`, `CREATING` or `FAILED`.' }),
+    encryptionKeyArn: t.exposeString('encryptionKeyArn', { description: 'The KMS key that encrypts the recovery points of fully managed resource types in it.' }),
+    encryptionKeyType: t.exposeString('encryptionKeyType', { description: 'Whose key that is: `CUSTOMER_MANAGED_KMS_KEY` or `AWS_OWNED_KMS_KEY`.' }),
+    creationDate: t.expose('creationDate', { type: 'DateTime', description: 'When it was created.' }),
+    creatorRequestId: t.exposeString('creatorRequestId', { description: 'The idempotency token it was created with, where one was given.' }),
+    numberOfRecoveryPoints: t.expose('numberOfRecoveryPoints', { type: 'SafeInt', description: 'How many recovery points it holds now (a Long in the AWS model).' }),
+    locked: t.exposeBoolean('locked', {
+      description: 'Whether a vault lock protects it: recovery points cannot be deleted before `minRetentionDays`, nor kept past `maxRetentionDays`.',
+    }),
+    minRetentionDays: t.expose('minRetentionDays', { type: 'SafeInt', description: 'Under a lock, the shortest retention a recovery point in it may have.' }),
+    maxRetentionDays: t.expose('maxRetentionDays', { type: 'SafeInt', description: 'Under a lock, the longest retention a recovery point in it may have.' }),
+    lockDate: t.expose('lockDate', {
+      type: 'DateTime',
+      description: 'When the lock became immutable (compliance mode): after it nobody, AWS included, can remove the lock. Null while it can still change.',
+    }),
+    sourceBackupVaultArn: t.exposeString('sourceBackupVaultArn', { description: 'For a vault restored from another, the vault it came from.' }),
+    mpaApprovalTeamArn: t.exposeString('mpaApprovalTeamArn', { description: 'The multi-party approval team that guards it, where one does.' }),
+    mpaSessionArn: t.exposeString('mpaSessionArn', { description: 'The multi-party approval session under way for it, if any.' }),
+  }),
+});
+
+builder.objectFields(AwsBackupJob, (t) => ({
+  recoveryPoint: t.field({
+    type: AwsRecoveryPoint,
+    description:
+      'The recovery point this job made, read with DescribeRecoveryPoint: one call per distinct recovery point per request, cached across requests (a settled one until its next lifecycle date). Null when the job made none (it failed, say) or AWS no longer has it.',
+    resolve: (job) =>
+      keyOf(
+        job.recoveryPointArn && job.backupVaultName
+          ? { record: 'recoveryPoint', sourceName: job.sourceName, accountId: job.accountId, backupVaultName: job.backupVaultName, recoveryPointArn: job.recoveryPointArn }
+          : null,
+      ),
+  }),
+  backupPlan: t.field({
+    type: AwsBackupPlan,
+    description:
+      'The version of the backup plan that started this job, read with GetBackupPlan: one call per distinct plan version per request and per freshness window. Null for an on-demand job.',
+    resolve: (job) =>
+      keyOf(
+        job.createdBy?.backupPlanId
+          ? { record: 'plan', sourceName: job.sourceName, backupPlanId: job.createdBy.backupPlanId, versionId: job.createdBy.backupPlanVersion }
+          : null,
+      ),
+  }),
+  backupVault: t.field({
+    type: AwsBackupVault,
+    description: 'The vault this job stores into, read with DescribeBackupVault: one call per distinct vault per request and per freshness window.',
+    resolve: (job) => keyOf(job.backupVaultName ? { record: 'vault', sourceName: job.sourceName, accountId: job.accountId, backupVaultName: job.backupVaultName } : null),
+  }),
+}));
+
+/** Region, account and the rest of an AWS Backup ARN (`arn:aws:backup:us-east-1:111122223333:backup-vault:Default`), if it is one of that kind. */
+function backupArn(arn: string, kind: 'backup-vault' | 'backup-plan'): { region: string; accountId: string; id: string } | undefined {
+  const match = /^arn:aws[a-z-]*:backup:([a-z0-9-]+):(\d{12}):([a-z-]+):(.+)$/.exec(arn);
+  return match && match[3] === kind ? { region: match[1]!, accountId: match[2]!, id: match[4]! } : undefined;
+}
+
+/** The record a reference names, asked of every source that may hold it; null when none has it. */
+async function resolveRecord<Model extends AwsRecordModel>(
+  context: GatewayContext,
+  arn: { region: string; accountId: string } | undefined,
+  loader: { load(key: string): Promise<Model | null> },
+  refOf: (sourceName: string) => AwsRecordRef,
+): Promise<Model | null> {
+  if (!arn) return null;
+  const candidates = await awsSourcesFor(context, arn.region, arn.accountId);
+  return firstFound(
+    candidates.map((source) => loader.load(awsRecordKey(refOf(source.name)))),
+    () => true,
+  );
+}
+
+builder.asEntity(AwsRecoveryPoint, {
+  key: builder.selection<{ backupVaultArn: string; recoveryPointArn: string }>('backupVaultArn recoveryPointArn'),
+  resolveReference: ({ backupVaultArn, recoveryPointArn }, context) => {
+    const vault = backupArn(backupVaultArn, 'backup-vault');
+    return resolveRecord(context, vault, AwsRecoveryPoint.getDataloader(context), (sourceName) => ({
+      record: 'recoveryPoint',
+      sourceName,
+      accountId: vault!.accountId,
+      backupVaultName: vault!.id,
+      recoveryPointArn,
+    }));
+  },
+});
+
+builder.asEntity(AwsBackupVault, {
+  key: builder.selection<{ backupVaultArn: string }>('backupVaultArn'),
+  resolveReference: ({ backupVaultArn }, context) => {
+    const vault = backupArn(backupVaultArn, 'backup-vault');
+    return resolveRecord(context, vault, AwsBackupVault.getDataloader(context), (sourceName) => ({
+      record: 'vault',
+      sourceName,
+      accountId: vault!.accountId,
+      backupVaultName: vault!.id,
+    }));
+  },
+});
+
+builder.asEntity(AwsBackupPlan, {
+  key: builder.selection<{ backupPlanArn: string; versionId: string | null }>('backupPlanArn versionId'),
+  resolveReference: ({ backupPlanArn, versionId }, context) => {
+    const plan = backupArn(backupPlanArn, 'backup-plan');
+    return resolveRecord(context, plan, AwsBackupPlan.getDataloader(context), (sourceName) => ({
+      record: 'plan',
+      sourceName,
+      backupPlanId: plan!.id,
+      versionId: versionId ?? null,
+    }));
+  },
+});
+
+addSummaryKeyFields({
+  accountId: { dimension: 'ACCOUNT_ID', description: 'The AWS account, when grouped by ACCOUNT_ID.' },
+  region: { dimension: 'REGION', description: 'The AWS Region, when grouped by REGION.' },
+  resourceType: { dimension: 'RESOURCE_TYPE', description: 'The AWS resource type, when grouped by RESOURCE_TYPE.' },
+});

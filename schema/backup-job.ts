@@ -23,13 +23,15 @@ export function openEnum<const Values extends readonly string[]>(
   name: string,
   description: string,
   values: { [Value in Values[number]]: string },
+  /** What carries the value, as the UNKNOWN value's description names it. */
+  holder = 'The job',
 ) {
   const ref = builder.enumType(name, {
     description,
     values: {
       ...Object.fromEntries(Object.entries(values).map(([value, text]) => [value, { description: text as string }])),
       UNKNOWN: {
-        description: `${upstream} sent a value this gateway version does not know yet (its enums grow over time). The job is still returned; upgrade the gateway to see the value.`,
+        description: `${upstream} sent a value this gateway version does not know yet (its enums grow over time). ${holder} is still returned; upgrade the gateway to see the value.`,
       },
     } as Record<Values[number] | 'UNKNOWN', { description: string }>,
   });

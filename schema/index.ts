@@ -7,6 +7,7 @@ import './backup-job.js';
 import './aws.js';
 import './sailpoint.js';
 import './jobs.js';
+import './summary.js';
 import './sources.js';
 import './live.js';
 

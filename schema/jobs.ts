@@ -1,6 +1,8 @@
 // Root fields that span every source: jobs by global id, the merged, filtered job list, and the
 // configured sources.
-import { GraphQLError, isObjectType, responsePathAsArray } from 'graphql';
+import { GraphQLError, isObjectType, responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
+import type { GatewayContext } from '../resolvers/context.js';
+import type { Warning } from '../src/model/job.js';
 import { DEFAULT_PAGE_SIZE, listBackupJobs, type PageSource } from '../resolvers/backup-jobs.js';
 import { jobLoader } from '../resolvers/loaders.js';
 import { badUserInput } from '../src/model/errors.js';
@@ -112,23 +114,26 @@ builder.queryFields((t) => ({
       after: t.arg.string({ description: 'Continue behind this cursor (a previous page `endCursor`).' }),
       filter: t.arg({ type: BackupJobFilter, description: 'Conditions every returned job meets.' }),
     },
-    resolve: (_root, args, context, info) =>
-      listBackupJobs(
-        context,
-        args,
-        kindConditions,
-        (error) => {
-          context.partialErrors.push(
-            new GraphQLError(error.message, {
-              path: responsePathAsArray(info.path),
-              extensions: error instanceof GraphQLError ? error.extensions : {},
-            }),
-          );
-        },
-        (warning) => context.warnings.push({ ...warning, path: responsePathAsArray(info.path) }),
-      ),
+    resolve: (_root, args, context, info) => {
+      const { reportPartialError, warn } = fieldReporters(context, info);
+      return listBackupJobs(context, args, kindConditions, reportPartialError, warn);
+    },
   }),
 }));
+
+/**
+ * How a root field over many sources reports, at its own path: a source's error beside the data
+ * that did arrive (the response's `errors`), and a note on its input (`extensions.warnings`).
+ */
+export function fieldReporters(context: GatewayContext, info: GraphQLResolveInfo): { reportPartialError: (error: Error) => void; warn: (warning: Warning) => void } {
+  const path = responsePathAsArray(info.path);
+  return {
+    reportPartialError: (error) => {
+      context.partialErrors.push(new GraphQLError(error.message, { path, extensions: error instanceof GraphQLError ? error.extensions : {} }));
+    },
+    warn: (warning) => context.warnings.push({ ...warning, path }),
+  };
+}
 
 builder.queryField('backupSources', (t) =>
   t.field({

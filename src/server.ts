@@ -30,17 +30,20 @@ export type Gateway = YogaServerInstance<ServerContext, GatewayContext>;
 
 const GRAPHQL_ENDPOINT = '/graphql';
 
+/** The gateway of one process; `workers`: how many processes serve it together (src/workers.ts), which split each caller's turns. */
 export function createGateway(
   sources: SourceRegistry,
   security: SecurityConfig = parseSecurity(),
   observability: ObservabilityConfig = parseObservability(),
+  workers = 1,
 ): Gateway {
   const posture = postureOf(security);
   const authenticator = security.auth ? new Authenticator(security.auth) : null;
   const authentication = useAuthentication(authenticator);
   const originOf = (request: Request, { req }: ServerContext): RequestOrigin => ({ caller: authentication.callerOf(request), clientAddress: req?.socket.remoteAddress });
   const callerBudget = new Budget(sources.state, 'caller', security.limits.callerBudget, false);
-  const turns = useCallerTurns<ServerContext>(new CallerTurns(security.limits.callerConcurrency), (request, serverContext) => callerKey(originOf(request, serverContext)));
+  // Turns guard one event loop, and every worker has its own: a caller's turns are split among them.
+  const turns = useCallerTurns<ServerContext>(new CallerTurns(Math.ceil(security.limits.callerConcurrency / workers)), (request, serverContext) => callerKey(originOf(request, serverContext)));
   const parseCache = boundedParseCache();
   const live = new LiveUpdates(sources, security.limits);
   return createYoga<ServerContext, GatewayContext>({

@@ -4,6 +4,7 @@
 import type { ZodDiscriminatedUnionOption, z } from 'zod';
 import type { WatchedField } from './model/changes.js';
 import type { BackupJobFilter, BackupJobModel } from './model/job.js';
+import type { KindDimension } from './model/summary.js';
 import type { SourceAdapter } from './read-model/source-read-model.js';
 import type { SharedState } from './shared-state/index.js';
 import type { CircuitName, SourceHealth } from './source-guard.js';
@@ -18,6 +19,11 @@ export interface GatewaySource<Kind extends string = string> extends SourceAdapt
   canMatch?(filter: BackupJobFilter): boolean;
   /** Whether a job meets the conditions its kind adds to the filter. Absent for a kind that adds none. */
   matches?(job: BackupJobModel, filter: BackupJobFilter): boolean;
+  /**
+   * The values of a job's kind-specific dimensions that job summaries group by (its account, Region,
+   * resource type). Absent for a kind whose jobs have none: they group under null.
+   */
+  dimensionsOf?(job: BackupJobModel): Partial<Record<KindDimension, string | null>>;
   /** Calls the source now with its cheapest call, past the read model. */
   ping(requestSignal?: AbortSignal): Promise<void>;
   readonly health: SourceHealth | undefined;

@@ -45,6 +45,7 @@ describe('configuration', () => {
       region: 'us-east-1',
       accountId: '111122223333',
       describeConcurrency: 8,
+      retainedWindowHours: 168,
       timeoutMs: 10_000,
       maxConcurrency: 16,
       circuitBreaker: { failures: 5, halfOpenAfterMs: 30_000 },

@@ -49,6 +49,9 @@ describe('subgraph', () => {
     expect(committed).toMatch(/type AwsBackupJob[^{]*@key\(fields: "accountId region backupJobId"\)/);
     expect(committed).toMatch(/type SailPointBackupJob[^{]*@key\(fields: "tenant jobId"\)/);
     expect(committed).toMatch(/type AwsResource[^{]*@key\(fields: "arn", resolvable: false\)/);
+    expect(committed).toMatch(/type AwsRecoveryPoint[^{]*@key\(fields: "backupVaultArn recoveryPointArn"\)/);
+    expect(committed).toMatch(/type AwsBackupPlan[^{]*@key\(fields: "backupPlanArn versionId"\)/);
+    expect(committed).toMatch(/type AwsBackupVault[^{]*@key\(fields: "backupVaultArn"\)/);
   });
 
   it('resolves 100 AWS representations, by id and by natural key, from the read models, with no call', async () => {

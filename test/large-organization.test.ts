@@ -1,7 +1,8 @@
 // The gateway over an organization of 100,000 jobs in one Region: the first page comes from the
 // newest slice while the rest fills in behind, a traversal delivers every job exactly once while
-// the sandbox's clock moves (jobs are created, run and finish during it), and once read, a refresh
-// costs the three listings of what changed, whatever the organization's size.
+// the sandbox's clock moves (jobs are created, run and finish during it), reaching past the week
+// kept in memory by slices read on demand, and once read, a refresh costs the three listings of
+// what changed, whatever the organization's size.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 
@@ -31,6 +32,10 @@ let gateway: TestGateway;
 beforeAll(async () => {
   gateway = await startTestGateway({
     sandbox: { awsJobs: JOBS, awsAccounts: 40, awsRegions: 1, awsFrozenClock: true },
+    // The test reads the sandbox's 100,000 jobs in this process between pages, which can hold the
+    // event loop for seconds on a loaded machine: an idle connection must outlast that, or the
+    // server closes it just as the next page is sent on it.
+    security: { limits: { keepAliveTimeoutMs: 120_000 } },
     // A page every few reads what changed (every one waits for it once it is due); the budget is
     // lifted, as a traversal of a thousand pages asks for it.
     configure: (config) => ({
@@ -104,23 +109,25 @@ describe('an organization of 100,000 jobs', () => {
       expect(waited).toBeLessThan(60_000);
       await sleep(100);
     }
+    const since = gateway.sandbox.aws.clock.now() - 3 * DAY;
     for (let refresh = 0; refresh < 3; refresh++) {
       gateway.sandbox.aws.clock.advance(60_000);
       await sleep(250);
       gateway.sandbox.aws.calls.reset();
       const current = await page();
       expect(gateway.sandbox.aws.calls.count('ListBackupJobs')).toBe(3);
-      expect(current.totalCount).toBeGreaterThan(JOBS * 0.99);
+      // Memory keeps the newest week of the 30 days AWS lists: a count over the whole window is not known.
+      expect(current.totalCount).toBeNull();
       const newest = [...gateway.sandbox.aws.store.created(REGION, { after: gateway.sandbox.aws.clock.now() - 60 * 60 * 1000 })]
         .map(({ record }) => record)
         .sort((a, b) => b.CreationDate - a.CreationDate)[0]!;
       expect(current.edges[0]!.node.backupJobId).toBe(newest.BackupJobId);
-      // A count kept from version to version, updated by what changed, against one counted anew
-      // (a filter never asked before: another lower bound, far before every job, each time).
+      // A count within the retained week kept from version to version, updated by what changed,
+      // against one counted anew (a filter never asked before: another lower bound each time).
       const counts = await gateway.query<{ kept: { totalCount: number }; anew: { totalCount: number } }>(
-        `query ($before: DateTime!) { kept: backupJobs(first: 1, filter: { phases: [FAILED, RUNNING] }) { totalCount }
-          anew: backupJobs(first: 1, filter: { phases: [FAILED, RUNNING], createdAfter: $before }) { totalCount } }`,
-        { before: new Date(Date.UTC(2000, 0, 1) + refresh).toISOString() },
+        `query ($since: DateTime!, $anew: DateTime!) { kept: backupJobs(first: 1, filter: { phases: [FAILED, RUNNING], createdAfter: $since }) { totalCount }
+          anew: backupJobs(first: 1, filter: { phases: [FAILED, RUNNING], createdAfter: $anew }) { totalCount } }`,
+        { since: new Date(since).toISOString(), anew: new Date(since + 1 + refresh).toISOString() },
       );
       expect(counts.data!.kept.totalCount).toBe(counts.data!.anew.totalCount);
       expect(counts.data!.kept.totalCount).toBeGreaterThan(0);

@@ -4,6 +4,7 @@ import { decodeGlobalId, encodeGlobalId } from '../resolvers/ids.js';
 // The schema registers each kind's job type, whose ids then decode.
 import '../schema/index.js';
 import { awsPhase, mapAwsBackupJob } from '../src/aws/mapper.js';
+import { awsRecordKey, awsRecordRef, awsRecordTtlMs, mapBackupPlan, mapBackupVault, mapRecoveryPoint, SETTLED_RECORD_TTL_MS, type AwsRecordRef } from '../src/aws/records.js';
 import { mapSailPointBackupJob, sailPointPhase } from '../src/sailpoint/mapper.js';
 
 describe('AWS phase table', () => {
@@ -125,5 +126,112 @@ describe('ids', () => {
   it('round-trips a global id', () => {
     const id = encodeGlobalId('AwsBackupJob', 'prod:ABC-1');
     expect(decodeGlobalId(id)).toEqual({ typename: 'AwsBackupJob', id: 'prod:ABC-1' });
+  });
+});
+
+describe('AWS records a job points at', () => {
+  const origin = { sourceName: 'aws-us-east-1', region: 'us-east-1' };
+  const pointRef = { record: 'recoveryPoint', sourceName: 'aws-us-east-1', accountId: '111122223333', backupVaultName: 'Default', recoveryPointArn: 'arn:aws:ec2:us-east-1::snapshot/snap-1' } as const;
+  const NOW = Date.UTC(2026, 10, 1);
+
+  it.each<AwsRecordRef>([
+    pointRef,
+    { record: 'plan', sourceName: 'aws-us-east-1', backupPlanId: 'p-1', versionId: null },
+    { record: 'vault', sourceName: 'a "quoted" name', accountId: null, backupVaultName: 'Default' },
+  ])('a key turns back into its reference: %j', (ref) => {
+    expect(awsRecordRef(awsRecordKey(ref))).toEqual(ref);
+  });
+
+  it('maps a recovery point, keeping what the request named where AWS leaves it out', () => {
+    const point = mapRecoveryPoint(
+      {
+        Status: 'COMPLETED',
+        StorageClass: 'COLD',
+        BackupSizeInBytes: 2 ** 41,
+        CalculatedLifecycle: { MoveToColdStorageAt: new Date(NOW - 1000) },
+        Lifecycle: { MoveToColdStorageAfterDays: 7, DeleteAfterDays: 97 },
+        CreatedBy: { BackupPlanId: 'p-1', BackupRuleName: 'WeeklyStack' },
+        ParentRecoveryPointArn: 'arn:aws:backup:us-east-1:111122223333:recovery-point:P',
+        IsParent: false,
+      },
+      origin,
+      pointRef,
+    );
+    expect(point).toMatchObject({
+      record: 'recoveryPoint',
+      sourceName: 'aws-us-east-1',
+      accountId: '111122223333',
+      recoveryPointArn: pointRef.recoveryPointArn,
+      backupVaultName: 'Default',
+      backupVaultArn: null,
+      status: 'COMPLETED',
+      storageClass: 'COLD',
+      backupSizeInBytes: 2 ** 41,
+      calculatedLifecycle: { moveToColdStorageAt: new Date(NOW - 1000), deleteAt: null },
+      lifecycle: { moveToColdStorageAfterDays: 7, deleteAfterDays: 97, optInToArchiveForSupportedResources: null, deleteAfterEvent: null },
+      createdBy: { backupPlanId: 'p-1', backupRuleName: 'WeeklyStack', backupPlanArn: null },
+      parentRecoveryPointArn: 'arn:aws:backup:us-east-1:111122223333:recovery-point:P',
+      compositeMemberIdentifier: null,
+    });
+  });
+
+  it('maps a plan with its rules, copies and per-type options', () => {
+    const plan = mapBackupPlan(
+      {
+        BackupPlanId: 'p-1',
+        VersionId: 'v-1',
+        BackupPlan: {
+          BackupPlanName: 'daily',
+          Rules: [
+            {
+              RuleName: 'Nightly',
+              TargetBackupVaultName: 'Default',
+              ScheduleExpression: 'cron(0 1 ? * * *)',
+              StartWindowMinutes: 120,
+              Lifecycle: { DeleteAfterDays: 7 },
+              CopyActions: [{ DestinationBackupVaultArn: 'arn:aws:backup:us-east-1:111122223333:backup-vault:airgapped-vault', Lifecycle: { DeleteAfterDays: 90 } }],
+              RecoveryPointTags: { team: 'orders' },
+            },
+          ],
+        },
+        AdvancedBackupSettings: [{ ResourceType: 'EC2', BackupOptions: { WindowsVSS: 'enabled' } }],
+      },
+      origin,
+      { record: 'plan', sourceName: 'aws-us-east-1', backupPlanId: 'p-1', versionId: null },
+    );
+    expect(plan).toMatchObject({ backupPlanId: 'p-1', versionId: 'v-1', backupPlanName: 'daily', advancedBackupSettings: [{ resourceType: 'EC2', backupOptions: [{ key: 'WindowsVSS', value: 'enabled' }] }] });
+    expect(plan.rules).toEqual([
+      expect.objectContaining({
+        ruleName: 'Nightly',
+        startWindowMinutes: 120,
+        completionWindowMinutes: null,
+        scheduleExpressionTimezone: null,
+        recoveryPointTags: [{ key: 'team', value: 'orders' }],
+        copyActions: [{ destinationBackupVaultArn: 'arn:aws:backup:us-east-1:111122223333:backup-vault:airgapped-vault', lifecycle: expect.objectContaining({ deleteAfterDays: 90 }) }],
+      }),
+    ]);
+  });
+
+  it('maps a vault with its lock', () => {
+    const vault = mapBackupVault(
+      { BackupVaultName: 'airgapped-vault', Locked: true, MinRetentionDays: 7, MaxRetentionDays: 3650, NumberOfRecoveryPoints: 9, LockDate: new Date(NOW) },
+      origin,
+      { record: 'vault', sourceName: 'aws-us-east-1', accountId: '111122223333', backupVaultName: 'airgapped-vault' },
+    );
+    expect(vault).toMatchObject({ record: 'vault', accountId: '111122223333', locked: true, minRetentionDays: 7, maxRetentionDays: 3650, numberOfRecoveryPoints: 9, lockDate: new Date(NOW), vaultType: null });
+  });
+
+  const HOUR = 3_600_000;
+  it.each([
+    ['a vault', mapBackupVault({}, origin, { record: 'vault', sourceName: 's', accountId: null, backupVaultName: 'Default' }), 5000],
+    ['nothing found', null, 5000],
+    ['a recovery point being made', mapRecoveryPoint({ Status: 'CREATING' }, origin, pointRef), 5000],
+    ['a settled recovery point with no lifecycle', mapRecoveryPoint({ Status: 'COMPLETED' }, origin, pointRef), SETTLED_RECORD_TTL_MS],
+    ['one that moves to cold storage in ten minutes', mapRecoveryPoint({ Status: 'COMPLETED', CalculatedLifecycle: { MoveToColdStorageAt: new Date(NOW + 600_000), DeleteAt: new Date(NOW + 90 * 24 * HOUR) } }, origin, pointRef), 600_000],
+    ['one already cold, deleted in a day', mapRecoveryPoint({ Status: 'COMPLETED', CalculatedLifecycle: { MoveToColdStorageAt: new Date(NOW - HOUR), DeleteAt: new Date(NOW + 24 * HOUR) } }, origin, pointRef), SETTLED_RECORD_TTL_MS],
+    ['one deleted in a second', mapRecoveryPoint({ Status: 'COMPLETED', CalculatedLifecycle: { DeleteAt: new Date(NOW + 1000) } }, origin, pointRef), 5000],
+    ['one being deleted', mapRecoveryPoint({ Status: 'DELETING' }, origin, pointRef), 5000],
+  ])('caches %s for as long as it cannot change', (_name, record, ttl) => {
+    expect(awsRecordTtlMs(record, 5000, NOW)).toBe(ttl);
   });
 });

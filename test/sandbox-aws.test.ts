@@ -511,7 +511,15 @@ describe('the wire', () => {
     await fetch(`${sandbox.url}/backup-jobs`);
     await rawFetch('/no-such-operation');
 
-    expect(sandbox.calls.byOperation()).toEqual({ ListBackupJobs: 3, DescribeBackupJob: 1, StartBackupJob: 1 });
+    expect(sandbox.calls.byOperation()).toEqual({
+      ListBackupJobs: 3,
+      ListBackupJobSummaries: 0,
+      DescribeBackupJob: 1,
+      StartBackupJob: 1,
+      DescribeRecoveryPoint: 0,
+      GetBackupPlan: 0,
+      DescribeBackupVault: 0,
+    });
     expect(sandbox.calls.count('ListBackupJobs')).toBe(3);
     expect(sandbox.calls.count('GetBackupPlan')).toBe(0);
     expect(sandbox.calls.count()).toBe(5);

@@ -21,6 +21,11 @@ export const awsSourceSchema = z
       .optional(),
     endpoint: urlSetting('the URL of an AWS Backup endpoint, such as http://127.0.0.1:4566').optional(),
     describeConcurrency: z.number().int().min(1).max(64).default(8),
+    /**
+     * Hours before its newest job that a source too large to read in full keeps in memory (the
+     * rest of AWS's 30-day list window is read on demand); 720 keeps the whole window.
+     */
+    retainedWindowHours: z.number().int().min(1).max(720).default(168),
     /** AWS publishes no request-rate quota for its Backup API; this keeps the gateway a polite neighbour of other tools. */
     budget: budgetSchema.default({ calls: 50, perSeconds: 5 }),
     ...guardKeys,

@@ -1,6 +1,6 @@
 // Pure mapping from an AWS Backup job record (as the SDK returns it) to the graph's AwsBackupJob,
 // and how AWS states map onto the source-neutral phases.
-import { BackupJobState, type BackupJob, type DescribeBackupJobOutput } from '@aws-sdk/client-backup';
+import { BackupJobState, type BackupJob, type DescribeBackupJobOutput, type Lifecycle, type RecoveryPointCreator } from '@aws-sdk/client-backup';
 import { shared, sharedRecord } from '../model/intern.js';
 import { jobKey, type BackupJobModel } from '../model/job.js';
 import type { BackupJobPhase } from '../model/phase.js';
@@ -67,6 +67,13 @@ export interface AwsRecoveryPointLifecycle {
   optInToArchiveForSupportedResources: boolean | null;
   deleteAfterEvent: string | null;
 }
+
+/** The conditions schema/aws.ts adds to the job filter (a type, not an interface: it fits the filter's open record of conditions). */
+export type AwsJobConditions = {
+  resourceType?: string | null;
+  backupVaultName?: string | null;
+  accountId?: string | null;
+};
 
 export interface AwsBackupJobModel extends BackupJobModel {
   sourceKind: 'AWS_BACKUP';
@@ -152,15 +159,7 @@ export function mapAwsBackupJob(
     vaultType: (shared(record.VaultType) as AwsBackupJobModel['vaultType']) ?? null,
     vaultLockState: shared(record.VaultLockState),
     recoveryPointArn: record.RecoveryPointArn ?? null,
-    recoveryPointLifecycle: record.RecoveryPointLifecycle
-      ? sharedRecord({
-          moveToColdStorageAfterDays: record.RecoveryPointLifecycle.MoveToColdStorageAfterDays ?? null,
-          deleteAfterDays: record.RecoveryPointLifecycle.DeleteAfterDays ?? null,
-          optInToArchiveForSupportedResources:
-            record.RecoveryPointLifecycle.OptInToArchiveForSupportedResources ?? null,
-          deleteAfterEvent: record.RecoveryPointLifecycle.DeleteAfterEvent ?? null,
-        })
-      : null,
+    recoveryPointLifecycle: mapLifecycle(record.RecoveryPointLifecycle),
     encryptionKeyArn: shared(record.EncryptionKeyArn),
     isEncrypted: record.IsEncrypted ?? null,
     resourceArn: shared(record.ResourceArn),
@@ -179,19 +178,8 @@ export function mapAwsBackupJob(
     backupSizeInBytes: record.BackupSizeInBytes ?? null,
     bytesTransferred: record.BytesTransferred ?? null,
     iamRoleArn: shared(record.IamRoleArn),
-    createdBy: record.CreatedBy
-      ? sharedRecord({
-          backupPlanId: record.CreatedBy.BackupPlanId ?? null,
-          backupPlanArn: record.CreatedBy.BackupPlanArn ?? null,
-          backupPlanName: record.CreatedBy.BackupPlanName ?? null,
-          backupPlanVersion: record.CreatedBy.BackupPlanVersion ?? null,
-          backupRuleId: record.CreatedBy.BackupRuleId ?? null,
-          backupRuleName: record.CreatedBy.BackupRuleName ?? null,
-          backupRuleCron: record.CreatedBy.BackupRuleCron ?? null,
-          backupRuleTimezone: record.CreatedBy.BackupRuleTimezone ?? null,
-        })
-      : null,
-    backupOptions: record.BackupOptions ? sharedRecord(Object.entries(record.BackupOptions).map(([key, value]) => ({ key, value }))) : null,
+    createdBy: mapCreator(record.CreatedBy),
+    backupOptions: keyValuePairs(record.BackupOptions),
     backupType: shared(record.BackupType),
     parentJobId: record.ParentJobId ?? null,
     isParent: record.IsParent ?? null,
@@ -205,6 +193,37 @@ export function mapAwsBackupJob(
     // A listed job that is not composite has no children; a composite one gets them from withChildCounts.
     childJobKeys: described ? null : [],
   };
+}
+
+/** A lifecycle as jobs and recovery points carry it. */
+export function mapLifecycle(lifecycle: Lifecycle | undefined): AwsRecoveryPointLifecycle | null {
+  if (!lifecycle) return null;
+  return sharedRecord({
+    moveToColdStorageAfterDays: lifecycle.MoveToColdStorageAfterDays ?? null,
+    deleteAfterDays: lifecycle.DeleteAfterDays ?? null,
+    optInToArchiveForSupportedResources: lifecycle.OptInToArchiveForSupportedResources ?? null,
+    deleteAfterEvent: lifecycle.DeleteAfterEvent ?? null,
+  });
+}
+
+/** The plan and rule that made a job or a recovery point. */
+export function mapCreator(creator: RecoveryPointCreator | undefined): AwsRecoveryPointCreator | null {
+  if (!creator) return null;
+  return sharedRecord({
+    backupPlanId: creator.BackupPlanId ?? null,
+    backupPlanArn: creator.BackupPlanArn ?? null,
+    backupPlanName: creator.BackupPlanName ?? null,
+    backupPlanVersion: creator.BackupPlanVersion ?? null,
+    backupRuleId: creator.BackupRuleId ?? null,
+    backupRuleName: creator.BackupRuleName ?? null,
+    backupRuleCron: creator.BackupRuleCron ?? null,
+    backupRuleTimezone: creator.BackupRuleTimezone ?? null,
+  });
+}
+
+/** A string map AWS sends (options, tags) as name/value pairs. */
+export function keyValuePairs(map: Record<string, string> | undefined): readonly KeyValuePair[] | null {
+  return map ? sharedRecord(Object.entries(map).map(([key, value]) => ({ key, value }))) : null;
 }
 
 /**

@@ -7,19 +7,27 @@ import {
   BackupClient,
   BackupServiceException,
   DescribeBackupJobCommand,
+  DescribeBackupVaultCommand,
+  DescribeRecoveryPointCommand,
+  GetBackupPlanCommand,
   ListBackupJobsCommand,
+  ListBackupJobSummariesCommand,
   ResourceNotFoundException,
   type BackupClientConfig,
   type ListBackupJobsInput,
+  type ListBackupJobSummariesInput,
 } from '@aws-sdk/client-backup';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import { BudgetExhausted, upstreamBudget } from '../budget.js';
 import { ErrorCode, SourceError } from '../model/errors.js';
-import type { SourceAdapter, TimeSlicedListing } from '../read-model/source-read-model.js';
+import type { KindDimension } from '../model/summary.js';
+import type { SourceAdapter, TimeSlicedListing, UpstreamSummaries } from '../read-model/source-read-model.js';
 import type { SharedState } from '../shared-state/index.js';
 import { SourceGuard, type CircuitName, type SourceHealth } from '../source-guard.js';
 import type { AwsSourceConfig } from './config.js';
-import { awsJobKey, mapAwsBackupJob, withChildCounts, type AwsBackupJobModel } from './mapper.js';
+import { awsJobKey, mapAwsBackupJob, withChildCounts, type AwsBackupJobModel, type AwsJobConditions } from './mapper.js';
+import { awsRecordTtlMs, mapBackupPlan, mapBackupVault, mapRecoveryPoint, type AwsRecordModel, type AwsRecordRef } from './records.js';
+import { planSummary, type SummaryRow } from './summaries.js';
 
 export type { SourceHealth };
 
@@ -48,21 +56,17 @@ class BackupRetryStrategy extends StandardRetryStrategy {
   }
 }
 
-/** The conditions schema/aws.ts adds to the job filter (a type, not an interface: it fits the filter's open record of conditions). */
-export type AwsJobConditions = {
-  resourceType?: string | null;
-  backupVaultName?: string | null;
-  accountId?: string | null;
-};
-
 /** The most ListBackupJobs returns in one call. */
 const PAGE_SIZE = 1000;
+/** The most ListBackupJobSummaries returns in one call, as its API reference states it. */
+const SUMMARY_PAGE_SIZE = 500;
 
-/** A Describe the identity may not make for that job: the guard sees a call that answered. */
+/** A Describe the identity may not make for that record: the guard sees a call that answered. */
 const DENIED = Symbol('denied');
 
+const HOUR_MS = 60 * 60 * 1000;
 /** How far back ListBackupJobs lists jobs. */
-const LIST_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
+const LIST_WINDOW_MS = 30 * 24 * HOUR_MS;
 
 /** States after which AWS never changes a job again. */
 const SETTLED_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'ABORTED', 'EXPIRED', 'PARTIAL']);
@@ -74,6 +78,11 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
   readonly accountId: string | undefined;
   readonly freshness: AwsSourceConfig['freshness'];
   readonly timeoutMs: number;
+  /**
+   * ListBackupJobs reads by creation and completion time, so the read model refreshes a large
+   * source by what changed and fills a first read in by time slices.
+   */
+  readonly byTime?: TimeSlicedListing<AwsBackupJobModel>;
   /**
    * Set only for a source that reads its own account's jobs. DescribeBackupJob takes no account,
    * and nothing documents that it answers from a management account for a member account's job,
@@ -96,6 +105,7 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
     this.accountId = config.accountId;
     this.freshness = config.freshness;
     this.timeoutMs = config.timeoutMs;
+    this.byTime = this.timeSliced(config.retainedWindowHours * HOUR_MS);
     this.guard = new SourceGuard(config.name, config);
     this.takeBudget = upstreamBudget(state, config);
     this.describeSlots = bulkhead(config.describeConcurrency, Number.POSITIVE_INFINITY);
@@ -122,31 +132,68 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
   }
 
   /**
-   * ListBackupJobs reads by creation and completion time, so the read model refreshes a large
-   * source by what changed and fills a first read in by time slices. Its bounds are exclusive; a
-   * slice's upper bound is sent one millisecond later, so that slices that meet leave no job out.
+   * The listings by time. ListBackupJobs' bounds are exclusive; a slice's upper bound is sent one
+   * millisecond later, so that slices that meet leave no job out.
    */
-  readonly byTime?: TimeSlicedListing<AwsBackupJobModel> = {
-    windowMs: LIST_WINDOW_MS,
-    listCreated: (after, before, maxPages) =>
-      this.list(
-        {
-          ...(after !== null ? { ByCreatedAfter: new Date(after) } : {}),
-          ...(before !== null ? { ByCreatedBefore: new Date(before + 1) } : {}),
-        },
-        maxPages,
-      ),
-    // Three listings at once, one round trip: jobs created since, jobs completed since, and the
-    // running ones, whose progress moves and which may have started since they were listed.
-    listChanged: async ({ createdAfter, completedAfter }) => {
-      const listings = await Promise.all([
-        this.list({ ByCreatedAfter: new Date(createdAfter) }),
-        this.list({ ByCompleteAfter: new Date(completedAfter) }),
-        this.list({ ByState: 'RUNNING' }),
-      ]);
-      return listings.flatMap(({ jobs }) => jobs);
-    },
+  private timeSliced(retainMs: number): TimeSlicedListing<AwsBackupJobModel> {
+    return {
+      retainMs,
+      windowMs: LIST_WINDOW_MS,
+      listCreated: (after, before, maxPages) =>
+        this.list(
+          {
+            ...(after !== null ? { ByCreatedAfter: new Date(after) } : {}),
+            ...(before !== null ? { ByCreatedBefore: new Date(before + 1) } : {}),
+          },
+          maxPages,
+        ),
+      // Three listings at once, one round trip: jobs created since, jobs completed since, and the
+      // running ones, whose progress moves and which may have started since they were listed.
+      listChanged: async ({ createdAfter, completedAfter }) => {
+        const listings = await Promise.all([
+          this.list({ ByCreatedAfter: new Date(createdAfter) }),
+          this.list({ ByCompleteAfter: new Date(completedAfter) }),
+          this.list({ ByState: 'RUNNING' }),
+        ]);
+        return listings.flatMap(({ jobs }) => jobs);
+      },
+    };
+  }
+
+  /** Job summaries from AWS's own daily counts, where they can answer (src/aws/summaries.ts). */
+  readonly summaries: UpstreamSummaries = {
+    plan: (request) => planSummary(request, this, (input) => this.listSummaries(input)),
   };
+
+  /** The values of a job that summaries group by, beside those every job has. */
+  dimensionsOf(job: AwsBackupJobModel): Record<KindDimension, string | null> {
+    return { ACCOUNT_ID: job.accountId, REGION: job.region, RESOURCE_TYPE: job.resourceType };
+  }
+
+  /** Every row of one ListBackupJobSummaries query, each page its own guarded call. */
+  private async listSummaries(input: ListBackupJobSummariesInput): Promise<SummaryRow[]> {
+    const rows: SummaryRow[] = [];
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const output = await this.call('ListBackupJobSummaries', undefined, (abortSignal) =>
+        this.client.send(new ListBackupJobSummariesCommand({ ...input, MaxResults: SUMMARY_PAGE_SIZE, ...(token ? { NextToken: token } : {}) }), { abortSignal }),
+      );
+      for (const row of output.BackupJobSummaries ?? []) {
+        rows.push({
+          region: row.Region ?? null,
+          accountId: row.AccountId ?? null,
+          state: row.State ?? null,
+          resourceType: row.ResourceType ?? null,
+          messageCategory: row.MessageCategory ?? null,
+          count: row.Count ?? 0,
+          startTime: row.StartTime?.getTime() ?? 0,
+        });
+      }
+      nextToken = output.NextToken;
+    } while (nextToken);
+    return rows;
+  }
 
   /** Every job ListBackupJobs returns for this source (AWS keeps them for its list window), each page its own guarded call. */
   async listJobs(): Promise<AwsBackupJobModel[]> {
@@ -223,24 +270,60 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
   private async describeJob(key: string): Promise<AwsBackupJobModel | null> {
     const backupJobId = key.slice(this.name.length + 1);
     if (key !== awsJobKey(this.name, backupJobId)) return null;
-    // A Describe first waits for one of its own slots, then takes one of the source's, so a fan-out
-    // never holds the source's slots idle while lists wait. As in the guard, the bulkhead gets no
-    // signal (cockatiel 3.2 loses a slot per aborted queued call).
+    return this.describe('DescribeBackupJob', async (abortSignal) =>
+      mapAwsBackupJob(await this.client.send(new DescribeBackupJobCommand({ BackupJobId: backupJobId }), { abortSignal }), this, true),
+    );
+  }
+
+  /** The recovery point, backup plan or vault a reference names (a job points at each); null when AWS does not know it. */
+  readRecord(ref: AwsRecordRef): Promise<AwsRecordModel | null> {
+    const origin = { sourceName: this.name, region: this.region };
+    const account = ref.record !== 'plan' && ref.accountId ? { BackupVaultAccountId: ref.accountId } : {};
+    switch (ref.record) {
+      case 'recoveryPoint':
+        return this.describe('DescribeRecoveryPoint', async (abortSignal) => {
+          const input = { BackupVaultName: ref.backupVaultName, RecoveryPointArn: ref.recoveryPointArn, ...account };
+          return mapRecoveryPoint(await this.client.send(new DescribeRecoveryPointCommand(input), { abortSignal }), origin, ref);
+        });
+      case 'plan':
+        return this.describe('GetBackupPlan', async (abortSignal) => {
+          const input = { BackupPlanId: ref.backupPlanId, ...(ref.versionId ? { VersionId: ref.versionId } : {}) };
+          return mapBackupPlan(await this.client.send(new GetBackupPlanCommand(input), { abortSignal }), origin, ref);
+        });
+      case 'vault':
+        return this.describe('DescribeBackupVault', async (abortSignal) => {
+          const input = { BackupVaultName: ref.backupVaultName, ...account };
+          return mapBackupVault(await this.client.send(new DescribeBackupVaultCommand(input), { abortSignal }), origin, ref);
+        });
+    }
+  }
+
+  /** How long a record read now may be served again (see awsRecordTtlMs). */
+  recordTtlMs(record: AwsRecordModel | null): number {
+    return awsRecordTtlMs(record, this.freshness.refreshAfterMs, Date.now());
+  }
+
+  /**
+   * One call that reads one record by its id: null when AWS does not know it. A Describe first
+   * waits for one of its own slots, then takes one of the source's, so a fan-out never holds the
+   * source's slots idle while lists wait. As in the guard, the bulkhead gets no signal (cockatiel
+   * 3.2 loses a slot per aborted queued call).
+   */
+  private async describe<T>(operation: string, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T | null> {
     const described = await this.describeSlots.execute(() =>
-      this.call('DescribeBackupJob', undefined, async (abortSignal): Promise<AwsBackupJobModel | null | typeof DENIED> => {
+      this.call(operation, undefined, async (abortSignal): Promise<T | null | typeof DENIED> => {
         try {
-          const record = await this.client.send(new DescribeBackupJobCommand({ BackupJobId: backupJobId }), { abortSignal });
-          return mapAwsBackupJob(record, this, true);
+          return await send(abortSignal);
         } catch (error) {
           if (error instanceof ResourceNotFoundException) return null;
-          // A job this identity may not describe (most likely another account's) is that job's
-          // answer, not the source's health: it fails its own lookup and never opens the circuit.
+          // A record this identity may not read (most likely another account's) is that record's
+          // answer, not the source's health: it fails its own read and never opens the circuit.
           if (errorName(error) === 'AccessDeniedException') return DENIED;
           throw error;
         }
       }),
     );
-    if (described === DENIED) throw new SourceError(ErrorCode.UPSTREAM_AUTH_FAILED, this.name, 'DescribeBackupJob', 'AccessDeniedException', 403);
+    if (described === DENIED) throw new SourceError(ErrorCode.UPSTREAM_AUTH_FAILED, this.name, operation, 'AccessDeniedException', 403);
     return described;
   }
 

@@ -7,6 +7,17 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 export const metricsRegistry = new Registry();
 
+/** The text /metrics serves: this process's registry, or every worker's together (see observability/cluster.ts). */
+let exposition: () => Promise<string> = () => metricsRegistry.metrics();
+
+export function metricsText(): Promise<string> {
+  return exposition();
+}
+
+export function exposeMetricsFrom(source: () => Promise<string>): void {
+  exposition = source;
+}
+
 /** Off until a gateway serves the metrics: until then every recorder returns at once. */
 let recording = false;
 
@@ -95,6 +106,8 @@ const upstreamBudget = new Gauge({
   help: "Requests per second each source's upstream budget allows, shared by every replica",
   labelNames: ['source'] as const,
   registers,
+  // Every worker holds the same configured budget: summing them would claim N times the calls.
+  aggregator: 'first',
 });
 
 const refusals = counter(
@@ -131,6 +144,8 @@ new Gauge({
   help: "Each source's circuit: 1 for the state it is in, 0 for the others",
   labelNames: ['source', 'state'] as const,
   registers,
+  // Each worker has its own circuit per source: across workers, 1 for each state any of them is in.
+  aggregator: 'max',
   collect() {
     this.reset();
     for (const source of watched?.all ?? []) {
@@ -144,6 +159,8 @@ new Gauge({
   help: "Age of each source's read model (absent before its first read)",
   labelNames: ['source'] as const,
   registers,
+  // The workers read one shared read model; the youngest copy any of them saw is its age.
+  aggregator: 'min',
   async collect() {
     this.reset();
     const sources = watched;

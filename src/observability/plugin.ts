@@ -9,7 +9,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { MetricsConfig } from '../config/index.js';
 import type { SourceRegistry } from '../source-registry.js';
 import { inRequest } from './log.js';
-import { metricsRegistry, recordGraphQLRequest, startRecording } from './metrics.js';
+import { metricsRegistry, metricsText, recordGraphQLRequest, startRecording } from './metrics.js';
 import { tracer } from './tracing.js';
 
 type Outcome = 'ok' | 'partial' | 'error';
@@ -72,7 +72,7 @@ export function useObservability(sources: SourceRegistry, graphqlEndpoint: strin
         endResponse(new fetchAPI.Response('Send the metrics token as "Authorization: Bearer <token>"\n', { status: 401, headers: { 'www-authenticate': 'Bearer' } }));
         return;
       }
-      endResponse(new fetchAPI.Response(await metricsRegistry.metrics(), { headers: { 'content-type': metricsRegistry.contentType, 'cache-control': 'no-store' } }));
+      endResponse(new fetchAPI.Response(await metricsText(), { headers: { 'content-type': metricsRegistry.contentType, 'cache-control': 'no-store' } }));
     },
     onValidate({ params: { documentAST }, context: { request, params } }) {
       const state = states.get(request);

@@ -5,7 +5,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { ErrorCode, SourceError, type UpstreamErrorCode } from '../model/errors.js';
-import { byPosition, type ReadableJob } from '../model/order.js';
+import { byPosition, firstAfter, floorPosition, type ReadableJob } from '../model/order.js';
+import type { SummaryCount, SummaryRequest } from '../model/summary.js';
 import { log } from '../observability/log.js';
 import { recordLookup, recordRead, type ReadResult } from '../observability/metrics.js';
 import { inSpan } from '../observability/tracing.js';
@@ -32,6 +33,11 @@ export interface TimeSlicedListing<Job extends ReadableJob = ReadableJob> {
   /** How far back the upstream lists jobs; older ones leave the read model. */
   readonly windowMs: number;
   /**
+   * How far back before its newest job a source too large to read in full is kept in memory; the
+   * older jobs of the window are read on demand, a slice at a time (see olderJobs).
+   */
+  readonly retainMs: number;
+  /**
    * Every job created after `after` and before `before` (epoch ms; null: no bound), in any order,
    * in at most `maxPages` upstream calls; `complete` says whether that was all of them.
    */
@@ -42,6 +48,29 @@ export interface TimeSlicedListing<Job extends ReadableJob = ReadableJob> {
    * (an upstream change it cannot ask for) the reconciliation finds.
    */
   listChanged(since: { createdAfter: number; completedAfter: number }): Promise<Job[]>;
+}
+
+/**
+ * One question a job summary asks of an upstream that counts its own jobs: the upstream query that
+ * answers it, and how its answer gives the summary's counts.
+ */
+export interface SummaryPlan<Answer = unknown> {
+  /** Names the upstream query: answers are cached under it, and serve every request that asks it. */
+  readonly key: string;
+  /** Asks the upstream (each call guarded and budgeted as a list call is); the answer is cached as JSON. */
+  fetch(): Promise<Answer>;
+  /**
+   * The counts the answer gives for the request, grouped by its dimensions but SOURCE and
+   * SOURCE_NAME (the read layer's to add), or null when the upstream did not count that far
+   * (the request then counts the source's jobs instead).
+   */
+  count(answer: Answer): SummaryCount[] | null;
+}
+
+/** What a source whose upstream counts its own jobs offers to job summaries. */
+export interface UpstreamSummaries {
+  /** The plan that answers `request` from the upstream's own counts, or null when they cannot. */
+  plan(request: SummaryRequest): SummaryPlan | null;
 }
 
 /**
@@ -69,6 +98,8 @@ export interface SourceAdapter<Job extends ReadableJob = ReadableJob> {
   lookupJob?(key: string): Promise<Job | null>;
   /** Whether a job can no longer change upstream; looked-up jobs that cannot are cached for long, listed ones are not read again. */
   isSettled(job: Job): boolean;
+  /** Present where the upstream counts its own jobs: job summaries then ask it instead of counting the list. */
+  readonly summaries?: UpstreamSummaries;
 }
 
 /** One source's jobs as fetched at one time, sorted in the merged order and indexed by key. */
@@ -81,6 +112,11 @@ export interface Snapshot<Job extends ReadableJob = ReadableJob> {
    * large source fills in its older jobs, the time (epoch ms) after which every created job is in.
    */
   readonly completeAfter: number | null;
+  /**
+   * Null when the snapshot keeps the source's whole window. Otherwise the time (epoch ms) at or
+   * before which it keeps no job: those are read on demand by olderJobs.
+   */
+  readonly retainedAfter: number | null;
   /** Answers derived from this snapshot (counts per filter), kept while the snapshot lives. */
   readonly memo: Map<string, unknown>;
   /**
@@ -131,10 +167,10 @@ export interface SourcePart<Job extends ReadableJob = ReadableJob> {
   error: unknown;
 }
 
-/** Who asks: the request's deadline, and the gate every upstream read on its behalf passes. */
-/** Why a read model goes upstream: a refresh of the source's list, or a lookup of one job by id. */
-export type UpstreamRead = 'refresh' | 'lookup';
+/** Why a read model goes upstream: a refresh of the source's list, a lookup of one job by id, or the upstream's own counts. */
+export type UpstreamRead = 'refresh' | 'lookup' | 'summary';
 
+/** Who asks: the request's deadline, and the gate every upstream read on its behalf passes. */
 export interface Reader {
   signal: AbortSignal;
   /**
@@ -181,6 +217,13 @@ const CHANGE_OVERLAP_MS = 2 * 60 * 1000;
 /** A reconciliation's newest slice reaches this far past the newest job seen. */
 const SLICE_OVERLAP_MS = 60 * 1000;
 const RECONCILE_AFTER_MS = 15 * 60 * 1000;
+/**
+ * Slices older jobs are read and kept by: a power of two of hours (so that every reader and replica
+ * cuts the same slices), chosen to hold about this many jobs at the rate the retained window shows.
+ */
+const OLDER_SLICE_JOBS = 1_000;
+const HOUR_MS = 60 * 60 * 1000;
+const MAX_OLDER_SLICE_MS = 64 * HOUR_MS;
 
 interface Failure {
   code: UpstreamErrorCode;
@@ -201,7 +244,11 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   /** The background listing of older slices or a reconciliation, while this replica runs one. */
   private sweeping: Promise<void> | undefined;
   private stopped = false;
-  private readonly lookups = new Map<string, Promise<Job | null>>();
+  /** Reads under way by cache key, jobs' and records' alike: a second reader waits for the first. */
+  private readonly lookups = new Map<string, Promise<unknown>>();
+  /** Slices older than the retained window being read, by shared-state key. */
+  private readonly olderSlices = new Map<string, Promise<Job[]>>();
+  private readonly summaries = new Map<string, Promise<Stored<unknown>>>();
   private readonly snapshotKey: string;
   private readonly spanAttributes: { 'backup_graph.source': string };
 
@@ -274,6 +321,47 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   }
 
   /**
+   * The jobs of a source kept for a retained window only that were created at or before `before`
+   * (epoch ms), older than that window: one slice of the upstream's list (see olderSliceMs), cut
+   * the same way by every reader and replica and shared by them for as long as a reconciliation
+   * would take to come back. `after` is where the slice begins (jobs created after it and at or before `before`
+   * are all in), null when it reaches back to where the upstream's window ends.
+   */
+  async olderJobs(before: number, reader: Reader): Promise<{ jobs: readonly Job[]; after: number | null }> {
+    const { byTime } = this.adapter;
+    const part = await this.read(reader);
+    const seen = part.snapshot ? this.decodedFrom?.seen.createdAt : undefined;
+    if (!byTime || seen === undefined) throw asError(part.error ?? new SourceError(ErrorCode.UPSTREAM_UNAVAILABLE, this.name, 'refresh', 'NoList', undefined, true));
+    const sliceMs = olderSliceMs(part.snapshot!, seen);
+    const slice = Math.ceil(before / sliceMs) - 1;
+    const windowStart = seen - byTime.windowMs;
+    const start = slice * sliceMs;
+    const after = start <= windowStart ? null : start;
+    const key = `older:${this.name}:${sliceMs}:${after === null ? 'edge' : slice}`;
+    let pending = this.olderSlices.get(key);
+    if (!pending) {
+      pending = this.olderSlice(key, after, start + sliceMs, reader).finally(() => this.olderSlices.delete(key));
+      this.olderSlices.set(key, pending);
+    }
+    const jobs = await reader.away(() => untilRequestDeadline(() => pending, reader.signal, this.name, 'refresh'));
+    return { jobs: jobs.filter((job) => (job.createdAt?.getTime() ?? 0) <= before), after };
+  }
+
+  private async olderSlice(key: string, after: number | null, before: number, reader: Reader): Promise<Job[]> {
+    const cached = await this.state.read<Job[]>(key);
+    if (cached) return cached.value;
+    await reader.charge(this.name, 'refresh');
+    const listed = await this.adapter.byTime!.listCreated(after, before).catch(async (error: unknown) => {
+      await reader.refund(this.name, 'refresh');
+      throw error;
+    });
+    // The slice's own jobs are its composite jobs' children: its counts are its own to relate.
+    const jobs = this.related(listed.jobs.sort(byPosition), null);
+    await this.state.write(key, { value: jobs, fetchedAt: this.now() }, this.reconcileAfterMs);
+    return jobs;
+  }
+
+  /**
    * Jobs by key: from the snapshot, else (where the upstream can) looked up one by one and cached,
    * settled jobs for long and missing ones (null) as long as a snapshot stays fresh.
    */
@@ -290,33 +378,85 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
         if (lookupJob) return this.lookupOne(key, lookupJob.bind(this.adapter), reader).catch((error: unknown) => asError(error));
         if (!part.snapshot) return asError(part.error);
         // While older slices fill in, a job the list lacks may be one not read yet: unknown, not absent.
-        return part.snapshot.completeAfter === null ? null : new SourceError(ErrorCode.UPSTREAM_UNAVAILABLE, this.name, 'lookup', 'StillFilling', undefined, true);
+        if (part.snapshot.completeAfter !== null) return new SourceError(ErrorCode.UPSTREAM_UNAVAILABLE, this.name, 'lookup', 'StillFilling', undefined, true);
+        // Older than what is kept in memory: the job may exist, and the list cannot tell.
+        return part.snapshot.retainedAfter === null ? null : new SourceError(ErrorCode.UPSTREAM_UNAVAILABLE, this.name, 'lookup', 'OutsideRetainedWindow', undefined, false);
       }),
     );
   }
 
-  private async lookupOne(key: string, lookupJob: (key: string) => Promise<Job | null>, reader: Reader): Promise<Job | null> {
-    const cacheKey = `job:${key}`;
-    const cached = await this.state.read<Job | null>(cacheKey);
-    recordLookup(this.name, cached ? 'hit' : 'miss');
+  /**
+   * The upstream's answer to a summary plan, cached in the shared state for the source's
+   * refreshAfterMs (counts no staler than its list), asked once at a time per plan in this replica,
+   * and charged to the reader as a refresh is: one call of its share, given back when it fails.
+   */
+  async summary<Answer>(plan: SummaryPlan<Answer>, reader: Reader): Promise<Stored<Answer>> {
+    const cacheKey = `summary:${this.name}:${plan.key}`;
+    const cached = await this.state.read<Answer>(cacheKey);
+    if (cached && this.now() - cached.fetchedAt <= this.adapter.freshness.refreshAfterMs) return cached;
+    let pending = this.summaries.get(cacheKey) as Promise<Stored<Answer>> | undefined;
+    if (!pending) {
+      await reader.charge(this.name, 'summary');
+      if (reader.signal.aborted) throw requestDeadline(this.name, 'summary');
+      pending = inSpan('read-model summary', { attributes: this.spanAttributes }, async () => {
+        const askedAt = this.now();
+        const answer = await plan.fetch().catch(async (error: unknown) => {
+          await reader.refund(this.name, 'summary');
+          throw error;
+        });
+        const stored = { value: answer, fetchedAt: askedAt };
+        await this.state.write(cacheKey, stored, Math.max(1, this.adapter.freshness.refreshAfterMs));
+        return stored;
+      }).finally(() => this.summaries.delete(cacheKey));
+      this.summaries.set(cacheKey, pending);
+    }
+    return reader.away(() => untilRequestDeadline(() => pending, reader.signal, this.name, 'summary'));
+  }
+
+  private lookupOne(key: string, lookupJob: (key: string) => Promise<Job | null>, reader: Reader): Promise<Job | null> {
+    const { maxStalenessMs } = this.adapter.freshness;
+    return this.readThrough(`job:${key}`, () => lookupJob(key), reader, {
+      ttlMs: (job) => (job !== null && this.adapter.isSettled(job) ? SETTLED_TTL_MS : maxStalenessMs),
+      counted: true,
+    });
+  }
+
+  /**
+   * A record a job points at (a vault, say), read by the source's adapter as the adapter alone
+   * knows how: cached in the shared state under `key` for as long as `ttlMs` says of it, one read
+   * at a time per key, and charged to the reader like a lookup of a job.
+   */
+  record<T>(key: string, read: () => Promise<T | null>, reader: Reader, ttlMs: (value: T | null) => number): Promise<T | null> {
+    return this.readThrough(`record:${key}`, read, reader, { ttlMs, counted: false });
+  }
+
+  private async readThrough<T>(
+    cacheKey: string,
+    read: () => Promise<T | null>,
+    reader: Reader,
+    options: { ttlMs: (value: T | null) => number; counted: boolean },
+  ): Promise<T | null> {
+    const cached = await this.state.read<T | null>(cacheKey);
+    if (options.counted) recordLookup(this.name, cached ? 'hit' : 'miss');
     if (cached) return cached.value;
-    let pending = this.lookups.get(key);
+    let pending = this.lookups.get(cacheKey) as Promise<T | null> | undefined;
     if (!pending) {
       await reader.charge(this.name, 'lookup');
       // A request past its deadline (the list it waited for may have taken all of it) starts nothing.
       if (reader.signal.aborted) throw requestDeadline(this.name, 'lookup');
       pending = inSpan('read-model lookup', { attributes: this.spanAttributes }, async () => {
-        const job = await lookupJob(key).catch(async (error: unknown) => {
+        const value = await read().catch(async (error: unknown) => {
           await reader.refund(this.name, 'lookup');
           throw error;
         });
-        const ttl = job === null ? this.adapter.freshness.maxStalenessMs : this.adapter.isSettled(job) ? SETTLED_TTL_MS : this.adapter.freshness.maxStalenessMs;
-        if (ttl > 0) await this.state.write(cacheKey, { value: job, fetchedAt: this.now() }, ttl);
-        return job;
-      }).finally(() => this.lookups.delete(key));
-      this.lookups.set(key, pending);
+        const ttl = options.ttlMs(value);
+        if (ttl > 0) await this.state.write(cacheKey, { value, fetchedAt: this.now() }, ttl);
+        return value;
+      }).finally(() => this.lookups.delete(cacheKey));
+      this.lookups.set(cacheKey, pending);
     }
-    return reader.away(() => untilRequestDeadline(() => pending, reader.signal, this.name, 'lookup'));
+    const shared = pending;
+    return reader.away(() => untilRequestDeadline(() => shared, reader.signal, this.name, 'lookup'));
   }
 
   /**
@@ -442,7 +582,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   private listedInFull(jobs: Job[], small = false): StoredJobs<Job> {
     jobs.sort(byPosition);
     const related = this.related(jobs, null);
-    return { jobs: related, completeAfter: null, sweep: null, seen: horizonOf(related), listedInFullAt: this.now(), small };
+    return { jobs: related, completeAfter: null, retainedAfter: null, sweep: null, seen: horizonOf(related), listedInFullAt: this.now(), small };
   }
 
   /**
@@ -454,7 +594,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     if (!before) return after;
     const edited = this.withChanges(before, after.jobs, { after: null, before: Number.POSITIVE_INFINITY });
     const changed = edited !== before;
-    if (!changed && before.completeAfter === after.completeAfter && before.small === after.small) return before;
+    if (!changed && before.completeAfter === after.completeAfter && before.retainedAfter === after.retainedAfter && before.small === after.small) return before;
     const next = { ...after, jobs: edited.jobs, seen: horizonOf(edited.jobs) };
     if (changed) this.changes.set(next, this.changes.get(edited)!);
     return next;
@@ -485,22 +625,25 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       newest = Math.max(newest, horizonOf(newer.jobs).createdAt);
       if (newer.complete) break;
     }
-    const windowStart = newest - byTime.windowMs;
+    const retainedAfter = retainedFloor(byTime, newest);
+    const windowStart = retainedAfter ?? newest - byTime.windowMs;
     // The newest slice, widened back until it holds a few pages of the graph or the whole window.
     let before: number | null = null;
     let after = newest - FIRST_SLICE_MS;
     let inSlices = 0;
     for (;;) {
-      // The oldest slice has no lower bound: where the window ends is the upstream's to say.
-      const slice = await byTime.listCreated(after <= windowStart ? null : after, before);
+      // The oldest slice of the whole window has no lower bound: where it ends is the upstream's to say.
+      const slice = await byTime.listCreated(after > windowStart ? after : retainedAfter, before);
       listed.push(...slice.jobs);
       inSlices += slice.jobs.length;
       if (inSlices >= FIRST_READ_JOBS || after <= windowStart) break;
       before = after;
       after -= 3 * (newest - after);
     }
-    // The pages and slices overlap: each job once.
-    return { ...this.listedInFull(editJobs([], { listed }).jobs), completeAfter: after <= windowStart ? null : after };
+    // The pages and slices overlap: each job once; the first pages may reach past the retained window.
+    const jobs = editJobs([], { listed }).jobs;
+    const kept = retainedAfter === null ? jobs : jobs.slice(0, firstAfter(jobs, floorPosition(retainedAfter)));
+    return { ...this.listedInFull(kept), completeAfter: after <= windowStart ? null : after, retainedAfter };
   }
 
   /** A stored list with the changes the upstream just listed: new and changed jobs in, aged ones out. */
@@ -513,9 +656,22 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       ...(sweptRange ? { sweptRange } : {}),
     };
     const { jobs, changed, dropped, removed } = editJobs(value.jobs, edit);
-    if (changed.length === 0 && removed === 0) return value;
-    const next = { ...value, jobs: this.related(jobs, changed), seen: later(value.seen, horizonOf(changed)) };
-    this.changes.set(next, { from: value, added: changed, dropped, backfill: false });
+    const seen = later(value.seen, horizonOf(changed));
+    // The retained window follows the newest job: what falls out of it leaves memory.
+    const retainedAfter = value.retainedAfter === null || !this.adapter.byTime ? value.retainedAfter : Math.max(value.retainedAfter, retainedFloor(this.adapter.byTime, seen.createdAt)!);
+    const keep = retainedAfter === null ? jobs.length : firstAfter(jobs, floorPosition(retainedAfter));
+    if (changed.length === 0 && removed === 0 && keep === jobs.length) return value;
+    let kept = jobs;
+    let added = changed;
+    if (keep < jobs.length) {
+      kept = jobs.slice(0, keep);
+      const listedNow = new Set(changed);
+      // Jobs of the list before that fell out of the window left it; jobs listed now below it never came in.
+      for (let index = keep; index < jobs.length; index++) if (!listedNow.has(jobs[index]!)) dropped.push(jobs[index]!);
+      added = changed.filter((job) => (job.createdAt?.getTime() ?? 0) > retainedAfter!);
+    }
+    const next = { ...value, jobs: this.related(kept, added), seen, retainedAfter };
+    this.changes.set(next, { from: value, added, dropped, backfill: false });
     return next;
   }
 
@@ -555,7 +711,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       const latest = await this.latestStored();
       if (!latest || latest.value.small) return;
       const value = latest.value;
-      const windowStart = value.seen.createdAt - byTime.windowMs;
+      const windowStart = value.retainedAfter ?? value.seen.createdAt - byTime.windowMs;
       const filling = value.completeAfter !== null;
       let before = filling ? value.completeAfter! : value.sweep?.before;
       if (before === undefined) {
@@ -565,15 +721,16 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       const after = Math.max(windowStart, before - sliceMs);
       const done = after <= windowStart;
       const askedAt = this.now();
-      // The oldest slice has no lower bound: where the window ends is the upstream's to say, and a
-      // reconciliation's oldest slice takes out what the upstream no longer lists there.
-      const slice = await byTime.listCreated(done ? null : after, before);
+      // The oldest slice of the whole window has no lower bound: where the window ends is the
+      // upstream's to say, and a reconciliation's oldest slice takes out what the upstream no longer lists there.
+      const lowest = done && value.retainedAfter === null ? null : after;
+      const slice = await byTime.listCreated(lowest, before);
       await this.underLease(async () => {
         const current = await this.latestStored();
         if (!current) return;
         const startedAt = value.sweep?.startedAt ?? askedAt;
         // A job created in the slice that it lacks is gone upstream, except one listed since the slice was asked.
-        const swept = filling ? undefined : { after: done ? null : after, before: Math.min(before, current.value.seen.createdAt - SLICE_OVERLAP_MS) };
+        const swept = filling ? undefined : { after: lowest, before: Math.min(before, current.value.seen.createdAt - SLICE_OVERLAP_MS) };
         const edited = this.withChanges(current.value, slice.jobs, swept);
         const next: StoredJobs<Job> = filling
           ? { ...edited, completeAfter: done ? null : after }
@@ -619,6 +776,9 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     }
     const change = this.changes.get(stored.value);
     const since = change && decoded && change.from === this.decodedFrom ? { memo: decoded.memo, added: change.added, dropped: change.dropped } : undefined;
+    // The version before has served its change: without this, each version's change would hold the
+    // one before it, and every version this replica ever made would stay in memory.
+    if (this.decodedFrom) this.changes.delete(this.decodedFrom);
     this.decodedFrom = stored.value;
     const { jobs } = stored.value;
     let byKey: Map<string, Job> | undefined;
@@ -630,6 +790,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       },
       fetchedAt: stored.fetchedAt,
       completeAfter: stored.value.completeAfter,
+      retainedAfter: stored.value.retainedAfter,
       memo: new Map(),
       ...(since ? { since } : {}),
     };
@@ -668,8 +829,22 @@ function refetched<Job extends ReadableJob>(snapshot: Snapshot<Job>, fetchedAt: 
     },
     fetchedAt,
     completeAfter: snapshot.completeAfter,
+    retainedAfter: snapshot.retainedAfter,
     memo: snapshot.memo,
   };
+}
+
+/** The length of the slices a source's jobs older than its retained window are read by (see OLDER_SLICE_JOBS). */
+function olderSliceMs(snapshot: Snapshot, newest: number): number {
+  const perHour = snapshot.jobs.length / Math.max(1, (newest - snapshot.retainedAfter!) / HOUR_MS);
+  let sliceMs = HOUR_MS;
+  while (sliceMs < MAX_OLDER_SLICE_MS && (perHour * 2 * sliceMs) / HOUR_MS <= OLDER_SLICE_JOBS) sliceMs *= 2;
+  return sliceMs;
+}
+
+/** Where the retained window of a source whose newest job was created at `newest` begins; null: it keeps the whole window. */
+function retainedFloor(byTime: TimeSlicedListing, newest: number): number | null {
+  return byTime.retainMs < byTime.windowMs ? newest - byTime.retainMs : null;
 }
 
 /** The newest creation and completion times a list holds (epoch ms). */
@@ -683,6 +858,8 @@ interface StoredJobs<Job extends ReadableJob> {
   jobs: Job[];
   /** See Snapshot.completeAfter. */
   completeAfter: number | null;
+  /** See Snapshot.retainedAfter. */
+  retainedAfter: number | null;
   /** A reconciliation under way: the slices created at or before `before` remain to be listed again. */
   sweep: { before: number; startedAt: number } | null;
   /** The newest times the upstream has shown; changes are asked for from there, less an overlap. */

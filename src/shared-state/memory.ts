@@ -34,13 +34,18 @@ export class MemoryState implements SharedState {
     this.entries.set(key, { stored, expiresAt: this.now() + ttlMs });
   }
 
+  /** Decided within one turn of the event loop, so that two callers asking together never both get it. */
   async lease(key: string, ttlMs: number): Promise<boolean> {
-    if (await this.leased(key)) return false;
+    if (this.isLeased(key)) return false;
     this.leases.set(key, this.now() + ttlMs);
     return true;
   }
 
   async leased(key: string): Promise<boolean> {
+    return this.isLeased(key);
+  }
+
+  private isLeased(key: string): boolean {
     const until = this.leases.get(key);
     if (until === undefined) return false;
     if (until > this.now()) return true;

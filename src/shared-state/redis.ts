@@ -63,6 +63,12 @@ function decode<T>(text: string): T {
   }) as T;
 }
 
+/** A Redis by its address without credentials, as the start-up line names it. */
+export function describeRedis(url: string): string {
+  const address = new URL(url);
+  return `redis ${address.hostname}:${address.port || '6379'}`;
+}
+
 export class RedisState implements SharedState {
   readonly description: string;
   failedWrites = 0;
@@ -78,8 +84,7 @@ export class RedisState implements SharedState {
   private closed = false;
 
   constructor(url: string) {
-    const address = new URL(url);
-    this.description = `redis ${address.hostname}:${address.port || '6379'}`;
+    this.description = describeRedis(url);
     this.url = url;
     this.client = new Redis(url, {
       // Fail fast while Redis is away instead of queueing every request behind a reconnect.

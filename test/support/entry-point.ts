@@ -27,7 +27,8 @@ async function spawnEntryPoint(
   const file = join(await mkdtemp(join(tmpdir(), 'backup-graph-entry-')), 'gateway.json');
   await writeFile(file, JSON.stringify(config), { mode: 0o600 });
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { PATH: process.env.PATH, PORT: '0', GATEWAY_CONFIG: file, AWS_EC2_METADATA_DISABLED: 'true', ...env },
+    // One process unless a test asks for workers: most tests look at one gateway, not at how it spreads.
+    env: { PATH: process.env.PATH, PORT: '0', GATEWAY_CONFIG: file, AWS_EC2_METADATA_DISABLED: 'true', WORKERS: '1', ...env },
   });
   let output = '';
   let stderr = '';

@@ -48,6 +48,36 @@ export type AwsBackupJobState =
   /** AWS Backup sent a value this gateway version does not know yet (its enums grow over time). The job is still returned; upgrade the gateway to see the value. */
   | 'UNKNOWN';
 
+/** The state of a recovery point as AWS Backup reports it. */
+export type AwsRecoveryPointStatus =
+  /** Made without issues and ready to restore from. */
+  | 'AVAILABLE'
+  /** Made and ready to restore from. */
+  | 'COMPLETED'
+  /** The backup job that makes it is still running. */
+  | 'CREATING'
+  /** Being deleted, at the end of its retention or on request. */
+  | 'DELETING'
+  /** Past its retention, but AWS Backup could not delete it (permissions, usually); it still costs storage. */
+  | 'EXPIRED'
+  /** A composite recovery point some of whose nested recovery points were not made. */
+  | 'PARTIAL'
+  /** A continuous backup that stopped (lost permissions, versioning turned off, a changed retention); the next run of its rule starts a new one. */
+  | 'STOPPED'
+  /** AWS Backup sent a value this gateway version does not know yet (its enums grow over time). The recovery point is still returned; upgrade the gateway to see the value. */
+  | 'UNKNOWN';
+
+/** Where a recovery point is stored now, which sets what it costs and how fast it restores. */
+export type AwsRecoveryPointStorageClass =
+  /** Cold storage, after the lifecycle moved it there: cheaper, slower to restore, kept there at least 90 days. */
+  | 'COLD'
+  /** No longer stored: its lifecycle deleted it. */
+  | 'DELETED'
+  /** AWS Backup sent a value this gateway version does not know yet (its enums grow over time). The recovery point is still returned; upgrade the gateway to see the value. */
+  | 'UNKNOWN'
+  /** Standard storage: restores start at once. */
+  | 'WARM';
+
 /** What made the gateway send a `BackupJobUpdate`: a new job, or a change to one of the fields subscribers are told of (the phase and completion of every job, progress and outcome fields of each kind). Changes to other fields send nothing. */
 export type BackupJobChange =
   /** The job is new: the gateway had not listed it before. */
@@ -70,6 +100,13 @@ export type BackupJobChange =
   | 'STATUS'
   /** An AWS job reported another `statusMessage`. */
   | 'STATUS_MESSAGE';
+
+/** How a source's jobs were counted for a summary. */
+export type BackupJobCountMethod =
+  /** By counting the source's jobs in its shared read model, as `backupJobs` pages them: no upstream call while the read model is fresh. */
+  | 'READ_MODEL'
+  /** From the counts the upstream keeps itself (AWS Backup's ListBackupJobSummaries): a few calls whatever the source's size, cached for the source's `refreshAfterMs`. */
+  | 'UPSTREAM_SUMMARY';
 
 /** Narrows `backupJobs`. Every condition must hold. The gateway applies them to the jobs each source's read model holds, so a page holds `first` jobs while matching ones remain, and no condition costs an upstream call. */
 export type BackupJobFilter = {
@@ -113,6 +150,23 @@ export type BackupJobPhase =
   | 'RUNNING'
   /** In a state this gateway does not know yet (upstreams add states): AWS `state` or SailPoint `status` is UNKNOWN, and `stateRaw` or `statusRaw` holds the value the upstream sent. `completedAt` tells whether it finished. */
   | 'UNKNOWN';
+
+/** What `backupJobSummary` can group jobs by. A job that has no value of a dimension counts in the group whose value is null. */
+export type BackupJobSummaryDimension =
+  /** The AWS account that owns the job; null for a job of another kind. */
+  | 'ACCOUNT_ID'
+  /** The UTC day the job was created on. */
+  | 'DAY'
+  /** The job's `phase`. */
+  | 'PHASE'
+  /** The AWS Region of the job; null for a job of another kind. */
+  | 'REGION'
+  /** The type of the AWS resource backed up (`EBS`, `RDS`, ...); null for a job of another kind. */
+  | 'RESOURCE_TYPE'
+  /** The kind of the job's source (`sourceKind`). */
+  | 'SOURCE'
+  /** The job's configured source (`sourceName`). */
+  | 'SOURCE_NAME';
 
 /** Which upstream system a source is, and so which API the gateway reads its jobs through. A configured source (`BackupSource`) has one kind; several sources can share it. */
 export type BackupSourceKind =

@@ -4,7 +4,8 @@ import { FaultTable, type FaultScope, type SandboxFault } from '../faults.js';
 import { SandboxClock } from './clock.js';
 import { DEFAULT_LIST_ORDER, type ListOrder } from './list-order.js';
 import { BackupOperations, DEFAULT_CROSS_ACCOUNT_DESCRIBE, OPERATIONS, type CrossAccountDescribe, type OperationName } from './operations.js';
-import { seedJobs } from './seed.js';
+import { RecordOperations } from './records.js';
+import { seededRules, seedJobs } from './seed.js';
 import { CallLog, createSandboxServer, type SandboxCallLog } from './server.js';
 import { MAX_ACCOUNTS, MAX_JOBS, MAX_REGIONS, Organization, type OrganizationSize } from './organization.js';
 import { JobStore, type AwsSandboxStore } from './store.js';
@@ -13,6 +14,7 @@ export type { SandboxCallLog } from './server.js';
 export { SandboxClock } from './clock.js';
 export { AWS_REGIONS, LIST_WINDOW_MS, MAX_ACCOUNTS, MAX_JOBS, MAX_REGIONS, SETTLES_WITHIN_MS } from './organization.js';
 export type { OrganizationSize } from './organization.js';
+export type { WireBackupPlan, WireBackupVault, WireRecoveryPoint } from './records.js';
 export type { AwsSandboxStore, CreationRange, SandboxJob, WireBackupJob, WireLifecycle, WireRecoveryPointCreator, BackupJobState } from './store.js';
 export { DEFAULT_LIST_ORDER, LIST_ORDERS, type ListOrder } from './list-order.js';
 export { CROSS_ACCOUNT_DESCRIBE, DEFAULT_CROSS_ACCOUNT_DESCRIBE, type CrossAccountDescribe } from './operations.js';
@@ -95,7 +97,12 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
   const calls = new CallLog();
   const faults = new FaultTable<OperationName>(store.regions, OPERATIONS);
   const operations = new BackupOperations(store, { crossAccountDescribe, clock: now });
-  const server = createSandboxServer({ operations, calls, caller: store.caller, latencyMs, faults, clock });
+  const rules = store instanceof Organization ? (account: string, region: string) => store.rules(account, region) : seededRules;
+  const records = new RecordOperations(
+    { accounts: store.accounts, jobs: (region) => store.jobs(region), job: (region, id) => store.job(region, id), rules },
+    { crossAccountDescribe, clock: now },
+  );
+  const server = createSandboxServer({ operations, records, calls, caller: store.caller, latencyMs, faults, clock });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

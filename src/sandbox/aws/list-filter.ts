@@ -1,6 +1,6 @@
 // What a ListBackupJobs request asks for, once parsed, and the page a job store answers it with.
 import { compareListKeys, type ListKey } from './list-order.js';
-import type { JobStore, ListedJob, SandboxJob, WireBackupJob } from './store.js';
+import type { DailyCount, JobStore, ListedJob, SandboxJob, WireBackupJob } from './store.js';
 
 export interface ListFilter {
   /** undefined: every account of the organization (accountId=*). */
@@ -23,9 +23,10 @@ export interface ListPage {
   next?: ListKey;
 }
 
-/** What ListBackupJobs, DescribeBackupJob and StartBackupJob need of a job store. */
+/** What ListBackupJobs, ListBackupJobSummaries, DescribeBackupJob and StartBackupJob need of a job store. */
 export interface PagedJobStore {
   page(region: string, filter: ListFilter, after: ListKey | undefined, size: number): ListPage;
+  countDaily(region: string, since: number): DailyCount[];
   job(region: string, backupJobId: string): SandboxJob | undefined;
   add(job: SandboxJob): void;
 }
@@ -34,6 +35,7 @@ export interface PagedJobStore {
 export function scanned(store: JobStore): PagedJobStore {
   return {
     page: (region, filter, after, size) => scanPage(store.regionJobs(region), filter, after, size),
+    countDaily: (region, since) => store.countDaily(region, since),
     job: (region, backupJobId) => store.job(region, backupJobId),
     add: (job) => store.add(job),
   };

@@ -1,13 +1,15 @@
-// ListBackupJobs, DescribeBackupJob and StartBackupJob over the job store, with AWS Backup's validation rules.
+// ListBackupJobs, ListBackupJobSummaries, DescribeBackupJob and StartBackupJob over the job store, with AWS Backup's validation rules.
 import { randomUUID } from 'node:crypto';
 import { accessDenied, invalidParameter, missingParameter, notFound } from './errors.js';
 import { scanned, type ListFilter, type PagedJobStore } from './list-filter.js';
 import type { ListKey } from './list-order.js';
 import { NextTokens } from './next-token.js';
 import { accountRegion, encryptionKeyFor, SPACED_RESOURCE_TYPES, type AccountRegion } from './seed.js';
-import { BACKUP_JOB_STATES, JobStore, listElement, wireRecord, type SandboxJob, type WireBackupJob, type WireLifecycle } from './store.js';
+import { LastAnswer, parseSummaryMaxResults, parseSummaryQuery, periodStart, summaryPage, summaryRows, type ListBackupJobSummariesAnswer, type SummaryRows } from './summaries.js';
+import { BACKUP_JOB_STATES, JobStore, listElement, wireRecord, type DailyCount, type SandboxJob, type WireBackupJob, type WireLifecycle } from './store.js';
 
-export const OPERATIONS = ['ListBackupJobs', 'DescribeBackupJob', 'StartBackupJob'] as const;
+/** The operations the sandbox answers: these here, the records jobs point at in records.ts. */
+export const OPERATIONS = ['ListBackupJobs', 'ListBackupJobSummaries', 'DescribeBackupJob', 'StartBackupJob', 'DescribeRecoveryPoint', 'GetBackupPlan', 'DescribeBackupVault'] as const;
 export type OperationName = (typeof OPERATIONS)[number];
 
 /**
@@ -49,6 +51,10 @@ export class BackupOperations {
   private readonly tokens = new NextTokens();
   private readonly environments = new Map<string, AccountRegion>();
   private readonly idempotent = new Map<string, SandboxJob>();
+  // The pages of one query at one instant (a frozen clock's) share their rows, and the queries of
+  // one period at one instant their counts: a large organization is counted once, not per page.
+  private readonly dailyCounts = new LastAnswer<DailyCount[]>();
+  private readonly summaryRows = new LastAnswer<SummaryRows>();
 
   private readonly store: PagedJobStore;
   private readonly clock: () => number;
@@ -76,6 +82,20 @@ export class BackupOperations {
       BackupJobs: page.records.map(listElement),
       ...(page.next ? { NextToken: this.tokens.issue(scope, page.next) } : {}),
     };
+  }
+
+  /** Counts of the jobs `list` lists now, by UTC day of creation: exact at the time of the call. */
+  summaries(caller: Caller, query: URLSearchParams): ListBackupJobSummariesAnswer {
+    const maxResults = parseSummaryMaxResults(query.get('MaxResults'));
+    const summary = parseSummaryQuery(query, caller.account);
+    const now = this.clock();
+    const scope = JSON.stringify(['summaries', caller.region, summary]);
+    const since = periodStart(summary.period, now);
+    const rows = this.summaryRows.get(JSON.stringify([scope, now]), () => {
+      const counts = this.dailyCounts.get(JSON.stringify([caller.region, since, now]), () => this.store.countDaily(caller.region, since));
+      return summaryRows(counts, caller.region, summary, now);
+    });
+    return summaryPage(rows, summary, { nextToken: query.get('NextToken'), maxResults, scope, tokens: this.tokens });
   }
 
   describe(caller: Caller, backupJobId: string): WireBackupJob {

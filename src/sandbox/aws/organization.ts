@@ -1,6 +1,6 @@
 // A large organization on demand: each job a pure function of (seed, Region, index) and the clock,
 // with compact per-chunk columns for ListBackupJobs' filters and wire records built when asked for.
-import { BACKUP_JOB_STATES, JobStore, type AwsSandboxStore, type CreationRange, type ListedJob, type SandboxJob, type WireBackupJob } from './store.js';
+import { BACKUP_JOB_STATES, DailyTally, JobStore, type AwsSandboxStore, type CreationRange, type DailyCount, type ListedJob, type SandboxJob, type WireBackupJob } from './store.js';
 import { categoryMatches, matches, type ListFilter, type ListPage, type PagedJobStore } from './list-filter.js';
 import { compareListKeys, type ListKey, type ListOrder } from './list-order.js';
 import { Rng, stringHash, unitHash } from './rng.js';
@@ -74,6 +74,9 @@ const CREATED_FOR = MINUTE;
 const ABORTING_FOR = 10 * MINUTE;
 
 const SALT = { arrival: 1, composite: 2, compositeAccount: 3, child: 4, id: 10, idTail: 20, rank: 30, permutation: 31 } as const;
+
+/** The category column's code for a job without a message category: the first code, taken before any name. */
+const NO_CATEGORY = 0;
 
 /** The id of a job in the columns, which need none; a record gets its own from jobId. */
 const UNNAMED = '';
@@ -443,7 +446,7 @@ class RegionJobs {
         columns.type[at] = this.org.types.of(draft.resource.type);
         columns.vault[at] = this.org.vaults.of(draft.vault.name);
         columns.resource[at] = estate.resources.indexOf(draft.resource);
-        columns.category[at] = sketch.category === undefined ? 0 : this.org.categories.of(sketch.category);
+        columns.category[at] = sketch.category === undefined ? NO_CATEGORY : this.org.categories.of(sketch.category);
         columns.family[at] = sketches.length === 1 ? 0 : member === 0 ? -(sketches.length - 1) : member;
       });
       slot += sketches.length;
@@ -458,6 +461,43 @@ class RegionJobs {
     const oldest = Math.floor(first / CHUNK);
     for (const chunk of this.chunks.keys()) if (chunk < oldest) this.chunks.delete(chunk);
     for (let chunk = oldest; chunk <= Math.floor(last / CHUNK); chunk++) this.columns(chunk);
+  }
+
+  /**
+   * The window's jobs created at or after `since`, counted per UTC day of creation, account, state
+   * at `now`, resource type and message category: one pass over the columns, no record built.
+   */
+  countDaily(since: number, now: number): DailyCount[] {
+    const { first, last } = this.window(now);
+    const sinceDay = Math.floor(since / DAY);
+    // Slots that share a day, account, type, state and category share one numeric key.
+    const counts = new Map<number, number>();
+    for (let index = Math.max(first, this.lastCreated(since - 1) + 1); index <= last; ) {
+      const chunk = Math.floor(index / CHUNK);
+      const columns = this.columns(chunk);
+      const stop = Math.min(last, chunk * CHUNK + CHUNK - 1);
+      for (; index <= stop; index++) {
+        const slot = index - chunk * CHUNK;
+        const created = columns.created[slot]!;
+        const settles = columns.settles[slot]!;
+        const state = stateAt(now, created, columns.started[slot]!, settles, columns.fate[slot]!, columns.family[slot]! < 0);
+        const category = now >= settles ? columns.category[slot]! : NO_CATEGORY;
+        const key = (((Math.floor(created / DAY) - sinceDay) * 256 + columns.account[slot]!) * 256 + columns.type[slot]!) * 16 * 256 + state * 256 + category;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+    const { org } = this;
+    const rows: DailyCount[] = [];
+    for (const [key, count] of counts) {
+      const category = key % 256;
+      const state = Math.floor(key / 256) % 16;
+      const type = Math.floor(key / (16 * 256)) % 256;
+      const account = Math.floor(key / (256 * 16 * 256)) % 256;
+      const day = sinceDay + Math.floor(key / (256 * 256 * 16 * 256));
+      const categoryName = category === NO_CATEGORY ? undefined : org.categories.names[category];
+      rows.push({ day: day * DAY, account: org.accounts[account]!, state: BACKUP_JOB_STATES[state]!, resourceType: org.types.names[type]!, category: categoryName, count });
+    }
+    return rows;
   }
 
   // ---- listing ---------------------------------------------------------------------------------------
@@ -505,7 +545,7 @@ class RegionJobs {
         const settled = now >= settles;
         if (completeAfter !== undefined && !(settled && settles > completeAfter)) return false;
         if (completeBefore !== undefined && !(settled && settles < completeBefore)) return false;
-        if (categories && !(settled && columns.category[slot]! > 0 && categories.has(columns.category[slot]!))) return false;
+        if (categories && !(settled && columns.category[slot]! !== NO_CATEGORY && categories.has(columns.category[slot]!))) return false;
         if (state === undefined) return true;
         return state === stateAt(now, columns.created[slot]!, columns.started[slot]!, settles, columns.fate[slot]!, columns.family[slot]! < 0);
       },
@@ -611,6 +651,8 @@ export class Organization implements AwsSandboxStore, PagedJobStore {
     this.accountShares = weights.map((w) => (sum += w / total));
     this.byRegion = new Map(this.regions.map((region) => [region, new RegionJobs(this, region)]));
     this.started = new JobStore([], order);
+    // No name may take NO_CATEGORY's code.
+    this.categories.of('');
     // The start pays for the window's columns rather than the first listing.
     const now = clock();
     for (const jobs of this.byRegion.values()) jobs.warm(now);
@@ -675,6 +717,15 @@ export class Organization implements AwsSandboxStore, PagedJobStore {
     this.started.add(job);
   }
 
+  /** The plan rules of an account in a Region: those its generated jobs were drafted with. */
+  rules(account: string, region: string): readonly Rule[] {
+    const index = this.accountIndex.get(account);
+    const jobs = this.byRegion.get(region);
+    if (index === undefined || !jobs) return [];
+    const { planRules, stackRule, spacedRules } = jobs.estate(index);
+    return [...planRules, stackRule, ...spacedRules];
+  }
+
   /** Every job listed now, Region by Region, in list order: a million records take tens of seconds. */
   jobs(region?: string): readonly SandboxJob[] {
     return (region === undefined ? this.regions : [region]).flatMap((r) =>
@@ -700,6 +751,16 @@ export class Organization implements AwsSandboxStore, PagedJobStore {
     const jobs = this.byRegion.get(region);
     const { lo, hi } = jobs ? this.indexRange(jobs, range, this.clock()) : { lo: 0, hi: -1 };
     return Math.max(0, hi - lo + 1) + this.startedIn(region, range).length;
+  }
+
+  countDaily(region: string, since: number): DailyCount[] {
+    const now = this.clock();
+    const started = new DailyTally().addRecords(this.startedIn(region, { after: since - 1 })).rows();
+    const jobs = this.byRegion.get(region);
+    if (!jobs) return started;
+    // Columns first: a chunk new to the window can bring a name the counts are keyed by.
+    jobs.warm(now);
+    return [...jobs.countDaily(since, now), ...started];
   }
 
   private indexRange(jobs: RegionJobs, range: CreationRange, now: number): { lo: number; hi: number } {

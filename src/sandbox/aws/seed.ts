@@ -118,7 +118,7 @@ export interface Rule {
 
 const WEEKDAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] as const;
 
-function cronOf(rule: Rule): string {
+export function cronOf(rule: Rule): string {
   return `cron(${rule.minute} ${rule.hour} ? * ${rule.weekday ?? '*'} *)`;
 }
 
@@ -763,6 +763,13 @@ export function spacedTypeRules(env: AccountRegion, rng: Rng, workload: Workload
     resources: [volume],
   });
   return [hanaRule, volumeRule];
+}
+
+/** Every plan rule of a seeded account in a Region, drawn from the same streams as its jobs: the plans its jobs name. */
+export function seededRules(account: string, region: string): Rule[] {
+  const env = accountRegion(account, region);
+  const { rules } = inventory(env, new Rng(`jobs/${account}/${region}`));
+  return [...rules, ...spacedTypeRules(env, new Rng(`spaced-types/${account}/${region}`), workloadOf(account))];
 }
 
 /** Every seeded job of the organization, for an anchor time ("now" as far as the data knows). */

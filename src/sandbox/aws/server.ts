@@ -18,8 +18,10 @@ import {
 import { mostWithin } from '../peak.js';
 import type { SandboxClock } from './clock.js';
 import { OPERATIONS, type BackupOperations, type Caller, type OperationName } from './operations.js';
+import type { RecordOperations } from './records.js';
 
 const JOBS_PATH = '/backup-jobs';
+const SUMMARIES_PATH = '/audit/backup-job-summaries';
 /** Reads the sandbox clock (GET) or moves it forward (POST {"advanceMs": n}), for a sandbox in another process. */
 export const CLOCK_PATH = '/__sandbox/clock';
 
@@ -87,11 +89,38 @@ export class CallLog implements SandboxCallLog {
 
 type Route =
   | { operation: 'ListBackupJobs' }
+  | { operation: 'ListBackupJobSummaries' }
   | { operation: 'DescribeBackupJob'; backupJobId: string }
-  | { operation: 'StartBackupJob' };
+  | { operation: 'StartBackupJob' }
+  | { operation: 'DescribeBackupVault'; vaultName: string }
+  | { operation: 'DescribeRecoveryPoint'; vaultName: string; recoveryPointArn: string }
+  | { operation: 'GetBackupPlan'; backupPlanId: string };
+
+/** The path's labels after a prefix, decoded one by one (a recovery point ARN arrives with its slashes escaped). */
+function labelsAfter(path: string, prefix: string): string[] | undefined {
+  if (!path.startsWith(prefix)) return undefined;
+  try {
+    return path.slice(prefix.length).split('/').map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+}
+
+function recordRouteOf(path: string): Route | undefined {
+  const plan = labelsAfter(path, '/backup/plans/');
+  if (plan?.length === 1 && plan[0]) return { operation: 'GetBackupPlan', backupPlanId: plan[0] };
+  const vault = labelsAfter(path, '/backup-vaults/');
+  const [vaultName, collection, recoveryPointArn] = vault ?? [];
+  if (!vaultName) return undefined;
+  if (vault!.length === 1) return { operation: 'DescribeBackupVault', vaultName };
+  if (vault!.length === 3 && collection === 'recovery-points' && recoveryPointArn) return { operation: 'DescribeRecoveryPoint', vaultName, recoveryPointArn };
+  return undefined;
+}
 
 function routeOf(method: string, pathname: string): Route | undefined {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
+  if (path === SUMMARIES_PATH) return method === 'GET' ? { operation: 'ListBackupJobSummaries' } : undefined;
+  if (method === 'GET' && !path.startsWith(JOBS_PATH)) return recordRouteOf(path);
   if (path === JOBS_PATH) {
     if (method === 'GET') return { operation: 'ListBackupJobs' };
     if (method === 'PUT') return { operation: 'StartBackupJob' };
@@ -125,13 +154,14 @@ function regionOf(req: IncomingMessage): string {
 
 export function createSandboxServer(deps: {
   operations: BackupOperations;
+  records: RecordOperations;
   calls: CallLog;
   caller: string;
   latencyMs: number;
   faults: FaultTable<OperationName>;
   clock: SandboxClock;
 }): Server {
-  const { operations, calls, latencyMs, faults } = deps;
+  const { operations, records, calls, latencyMs, faults } = deps;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
@@ -162,10 +192,18 @@ export function createSandboxServer(deps: {
       switch (route.operation) {
         case 'ListBackupJobs':
           return sendJson(res, 200, rewritten(operations.list(caller, url.searchParams), rewrite, (body) => (body as { BackupJobs: unknown[] }).BackupJobs));
+        case 'ListBackupJobSummaries':
+          return sendJson(res, 200, rewritten(operations.summaries(caller, url.searchParams), rewrite, (body) => (body as { BackupJobSummaries: unknown[] }).BackupJobSummaries));
         case 'DescribeBackupJob':
           return sendJson(res, 200, rewritten(operations.describe(caller, route.backupJobId), rewrite));
         case 'StartBackupJob':
           return sendJson(res, 200, operations.start(caller, await readJson(req)));
+        case 'DescribeBackupVault':
+          return sendJson(res, 200, rewritten(records.vault(caller, route.vaultName, url.searchParams), rewrite));
+        case 'DescribeRecoveryPoint':
+          return sendJson(res, 200, rewritten(records.recoveryPoint(caller, route.vaultName, route.recoveryPointArn, url.searchParams), rewrite));
+        case 'GetBackupPlan':
+          return sendJson(res, 200, rewritten(records.plan(caller, route.backupPlanId, url.searchParams), rewrite));
       }
     } catch (error) {
       sendError(res, error instanceof SandboxError ? error : internalFailure());

@@ -89,6 +89,53 @@ export interface AwsSandboxStore {
   created(region: string, range?: CreationRange): Iterable<SandboxJob>;
   /** How many jobs `created` yields, without building them. */
   countCreated(region: string, range?: CreationRange): number;
+  /**
+   * The region's jobs ListBackupJobs lists now, created at or after `since` (epoch ms), counted per
+   * UTC day of creation, without building them. Two rows may share a key; their counts add up.
+   */
+  countDaily(region: string, since: number): DailyCount[];
+}
+
+/** How many listed jobs of one UTC day share an account, a state, a resource type and a message category. */
+export interface DailyCount {
+  /** The day's first millisecond (epoch ms, UTC). */
+  readonly day: number;
+  readonly account: string;
+  readonly state: string;
+  readonly resourceType: string;
+  /** Absent for a job that has none (yet). */
+  readonly category: string | undefined;
+  readonly count: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The first millisecond of the UTC day that holds `at` (epoch ms). */
+export function utcDayOf(at: number): number {
+  return Math.floor(at / DAY_MS) * DAY_MS;
+}
+
+/** Tallies daily counts one job at a time, keyed by what tells them apart. */
+export class DailyTally {
+  private readonly counts = new Map<string, { row: Omit<DailyCount, 'count'>; count: number }>();
+
+  add(day: number, account: string, state: string, resourceType: string, category: string | undefined, count = 1): void {
+    const key = JSON.stringify([day, account, state, resourceType, category ?? null]);
+    const entry = this.counts.get(key);
+    if (entry) entry.count += count;
+    else this.counts.set(key, { row: { day, account, state, resourceType, category }, count });
+  }
+
+  addRecords(jobs: Iterable<SandboxJob>): this {
+    for (const { record } of jobs) {
+      this.add(utcDayOf(Math.round(record.CreationDate * 1000)), record.AccountId, record.State, record.ResourceType, record.MessageCategory);
+    }
+    return this;
+  }
+
+  rows(): DailyCount[] {
+    return [...this.counts.values()].map(({ row, count }) => ({ ...row, count }));
+  }
 }
 
 // DescribeBackupJobOutput's member order in the SDK's schema; records are built in it so that the
@@ -199,6 +246,10 @@ export class JobStore implements AwsSandboxStore {
 
   countCreated(region: string, range?: CreationRange): number {
     return this.created(region, range).length;
+  }
+
+  countDaily(region: string, since: number): DailyCount[] {
+    return new DailyTally().addRecords(this.created(region, { after: since - 1 })).rows();
   }
 
   /** The region's jobs in list order, with their keys, without a copy: callers only read it. */

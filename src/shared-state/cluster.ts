@@ -1,0 +1,288 @@
+// Shared state for the workers of one gateway (node:cluster) without Redis: the primary process
+// keeps the one MemoryState, and each worker reaches it over the IPC channel.
+//
+// A read must not cost a round trip: every request reads each source's snapshot. So the primary
+// tells every worker, as each write happens, which version a key now holds, when it was fetched and
+// when it expires; a worker keeps that table and the values it has seen, and reads locally while the
+// version it holds is current. A value crosses the channel once per version and worker, when first
+// read (or once, to the primary, when written). A refresh that found nothing new stores the same
+// value again with a new fetch time: that goes as a touch, without the value, and every worker keeps
+// the value object it has (and so what the read model built on it). Leases go to the primary and
+// back; limiters are rate-limiter-flexible's cluster limiters, counted in the primary. An event a
+// worker publishes goes to the primary, which hands it to every worker.
+import cluster, { type Worker } from 'node:cluster';
+import { RateLimiterCluster, RateLimiterClusterMaster, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { log } from '../observability/log.js';
+import type { SharedEvents, SharedState, Stored } from './index.js';
+import { MemoryState } from './memory.js';
+
+/** The channel of these messages on the IPC link, beside rate-limiter-flexible's and prom-client's. */
+const CHANNEL = 'backup-graph:state';
+/** Values kept per worker, as RedisState keeps its decoded values. */
+const MAX_VALUES = 1_000;
+/** Versions known per worker, as many as the primary keeps entries. */
+const MAX_VERSIONS = 50_000;
+
+/** Which value a key holds, as the primary announces it to every worker. */
+interface Version {
+  version: string;
+  fetchedAt: number;
+  expiresAt: number;
+}
+
+/** A value as the primary keeps it: the value and its version, under the fetch time of the Stored around it. */
+interface Versioned {
+  version: string;
+  value: unknown;
+  expiresAt: number;
+}
+
+type FromWorker =
+  | { channel: typeof CHANNEL; op: 'get'; id: number; key: string }
+  | { channel: typeof CHANNEL; op: 'write'; key: string; version: string; fetchedAt: number; expiresAt: number; value: unknown }
+  | { channel: typeof CHANNEL; op: 'touch'; key: string; version: string; fetchedAt: number; expiresAt: number }
+  | { channel: typeof CHANNEL; op: 'lease'; id: number; key: string; ttlMs: number }
+  | { channel: typeof CHANNEL; op: 'leased'; id: number; key: string }
+  | { channel: typeof CHANNEL; op: 'release'; key: string }
+  | { channel: typeof CHANNEL; op: 'publish'; topic: string; detail: unknown };
+
+type FromPrimary =
+  | { channel: typeof CHANNEL; op: 'reply'; id: number; result: unknown }
+  | ({ channel: typeof CHANNEL; op: 'set'; key: string } & Version)
+  | { channel: typeof CHANNEL; op: 'resend'; key: string; version: string }
+  | { channel: typeof CHANNEL; op: 'event'; topic: string; detail: unknown };
+
+function isOurs<T extends { channel: string }>(message: unknown): message is T {
+  return typeof message === 'object' && message !== null && (message as { channel?: unknown }).channel === CHANNEL;
+}
+
+/** Map.set, the oldest entry going first past `max`. */
+function setBounded<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  map.delete(key);
+  if (map.size >= max) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
+
+/**
+ * In the primary: answers the workers' state messages from one MemoryState, and counts their
+ * limiters. Messages are handled one after another, each to its end, so that a touch and a write
+ * of the same key never interleave.
+ */
+export function serveStateToWorkers(): void {
+  const state = new MemoryState();
+  new RateLimiterClusterMaster();
+  /** Which worker holds each lease, so that a worker that dies gives its leases back at once. */
+  const holders = new Map<string, number>();
+  let queue = Promise.resolve();
+
+  const toEveryWorker = (message: FromPrimary) => {
+    for (const worker of Object.values(cluster.workers ?? {})) if (worker?.isConnected()) worker.send(message);
+  };
+  const announce = (key: string, version: Version) => toEveryWorker({ channel: CHANNEL, op: 'set', key, ...version });
+
+  const store = async (key: string, versioned: Versioned, fetchedAt: number) => {
+    const ttlMs = versioned.expiresAt - Date.now();
+    if (ttlMs <= 0) return;
+    await state.write<Versioned>(key, { value: versioned, fetchedAt }, ttlMs);
+    announce(key, { version: versioned.version, fetchedAt, expiresAt: versioned.expiresAt });
+  };
+
+  const handle = async (worker: Worker, message: FromWorker): Promise<void> => {
+    const reply = (id: number, result: unknown) => worker.send({ channel: CHANNEL, op: 'reply', id, result } satisfies FromPrimary);
+    switch (message.op) {
+      case 'get': {
+        const stored = await state.read<Versioned>(message.key);
+        reply(message.id, stored ? { ...stored.value, fetchedAt: stored.fetchedAt } : null);
+        return;
+      }
+      case 'write':
+        await store(message.key, { version: message.version, value: message.value, expiresAt: message.expiresAt }, message.fetchedAt);
+        return;
+      case 'touch': {
+        const stored = await state.read<Versioned>(message.key);
+        // The value changed or expired since the worker read it: only the value itself will do.
+        if (stored?.value.version !== message.version) {
+          worker.send({ channel: CHANNEL, op: 'resend', key: message.key, version: message.version } satisfies FromPrimary);
+          return;
+        }
+        await store(message.key, { ...stored.value, expiresAt: message.expiresAt }, message.fetchedAt);
+        return;
+      }
+      case 'lease': {
+        const taken = await state.lease(message.key, message.ttlMs);
+        if (taken) holders.set(message.key, worker.id);
+        reply(message.id, taken);
+        return;
+      }
+      case 'leased':
+        reply(message.id, await state.leased(message.key));
+        return;
+      case 'release':
+        holders.delete(message.key);
+        await state.release(message.key);
+        return;
+      case 'publish':
+        toEveryWorker({ channel: CHANNEL, op: 'event', topic: message.topic, detail: message.detail });
+        return;
+    }
+  };
+
+  cluster.on('message', (worker, message: unknown) => {
+    if (!isOurs<FromWorker>(message)) return;
+    queue = queue
+      .then(() => handle(worker, message))
+      .catch((error: unknown) => log('error', 'shared-state', `[shared-state] a worker's ${message.op} failed in the primary: ${error instanceof Error ? error.message : String(error)}`));
+  });
+  cluster.on('exit', (worker) => {
+    for (const [key, holder] of holders) {
+      if (holder !== worker.id) continue;
+      holders.delete(key);
+      void state.release(key);
+    }
+  });
+}
+
+/** In a worker: the shared state the primary keeps (see serveStateToWorkers). */
+export class WorkerState implements SharedState {
+  readonly failedWrites = 0;
+  /** The version each key holds, as the primary last announced it (or this worker last wrote it). */
+  private readonly versions = new Map<string, Version>();
+  /** Values this worker has read or written, by key, each with its version. */
+  private readonly values = new Map<string, { version: string; stored: Stored<unknown> }>();
+  private readonly pending = new Map<number, (result: unknown) => void>();
+  /** Leases this worker holds, given back when it closes. */
+  private readonly held = new Set<string>();
+  private nextId = 0;
+  private nextVersion = 0;
+  /** Where this worker's subscribers listen; what it publishes goes through the primary to every worker. */
+  private relay: RelayedEvents | undefined;
+  private readonly listener = (message: unknown) => {
+    if (isOurs<FromPrimary>(message)) this.receive(message);
+  };
+
+  constructor(readonly description: string) {
+    process.on('message', this.listener);
+  }
+
+  async read<T>(key: string): Promise<Stored<T> | undefined> {
+    const version = this.versions.get(key);
+    if (version && version.expiresAt > Date.now()) {
+      const known = this.values.get(key);
+      if (known?.version === version.version) {
+        if (known.stored.fetchedAt !== version.fetchedAt) known.stored = { value: known.stored.value, fetchedAt: version.fetchedAt };
+        return known.stored as Stored<T>;
+      }
+    }
+    const entry = (await this.request({ op: 'get', key })) as (Versioned & { fetchedAt: number }) | null;
+    if (!entry) {
+      this.versions.delete(key);
+      return undefined;
+    }
+    const stored = { value: entry.value as T, fetchedAt: entry.fetchedAt };
+    this.learn(key, entry, stored);
+    return stored;
+  }
+
+  async write<T>(key: string, stored: Stored<T>, ttlMs: number): Promise<void> {
+    const expiresAt = Date.now() + ttlMs;
+    const known = this.values.get(key);
+    if (known && known.stored.value === stored.value && this.versions.get(key)?.version === known.version) {
+      this.send({ op: 'touch', key, version: known.version, fetchedAt: stored.fetchedAt, expiresAt });
+      this.learn(key, { version: known.version, fetchedAt: stored.fetchedAt, expiresAt }, stored);
+      return;
+    }
+    const version = `${process.pid}.${++this.nextVersion}`;
+    this.send({ op: 'write', key, version, fetchedAt: stored.fetchedAt, expiresAt, value: stored.value });
+    this.learn(key, { version, fetchedAt: stored.fetchedAt, expiresAt }, stored);
+  }
+
+  async lease(key: string, ttlMs: number): Promise<boolean> {
+    const taken = (await this.request({ op: 'lease', key, ttlMs })) as boolean;
+    if (taken) this.held.add(key);
+    return taken;
+  }
+
+  async leased(key: string): Promise<boolean> {
+    return (await this.request({ op: 'leased', key })) as boolean;
+  }
+
+  async release(key: string): Promise<void> {
+    this.held.delete(key);
+    this.send({ op: 'release', key });
+  }
+
+  events(): SharedEvents {
+    this.relay ??= new RelayedEvents((topic, detail) => this.send({ op: 'publish', topic, detail }));
+    return this.relay;
+  }
+
+  /** Counted in the primary; the options are part of the name, as the primary makes one limiter per name. */
+  limiter(name: string, points: number, durationSeconds: number): RateLimiterAbstract {
+    return new RateLimiterCluster({ keyPrefix: `${name}:${points}:${durationSeconds}`, points, duration: durationSeconds });
+  }
+
+  async close(): Promise<void> {
+    for (const key of [...this.held]) await this.release(key);
+    process.off('message', this.listener);
+  }
+
+  private learn(key: string, version: Version, stored: Stored<unknown>): void {
+    setBounded(this.versions, key, { version: version.version, fetchedAt: version.fetchedAt, expiresAt: version.expiresAt }, MAX_VERSIONS);
+    setBounded(this.values, key, { version: version.version, stored }, MAX_VALUES);
+  }
+
+  private receive(message: FromPrimary): void {
+    switch (message.op) {
+      case 'reply': {
+        const resolve = this.pending.get(message.id);
+        this.pending.delete(message.id);
+        resolve?.(message.result);
+        return;
+      }
+      case 'set':
+        setBounded(this.versions, message.key, { version: message.version, fetchedAt: message.fetchedAt, expiresAt: message.expiresAt }, MAX_VERSIONS);
+        return;
+      case 'resend': {
+        const known = this.values.get(message.key);
+        const version = this.versions.get(message.key);
+        if (known?.version !== message.version || version?.version !== message.version) return;
+        this.send({ op: 'write', key: message.key, version: message.version, fetchedAt: version.fetchedAt, expiresAt: version.expiresAt, value: known.stored.value });
+        return;
+      }
+      case 'event':
+        this.relay?.deliver(message.topic, message.detail);
+        return;
+    }
+  }
+
+  private send(message: DistributiveOmit<FromWorker, 'channel'>): void {
+    process.send!({ channel: CHANNEL, ...message });
+  }
+
+  /** One question to the primary; the channel is ordered, so the answer follows every announcement sent before it. */
+  private request(message: DistributiveOmit<Extract<FromWorker, { id: number }>, 'channel' | 'id'>): Promise<unknown> {
+    const id = ++this.nextId;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.send({ ...message, id } as DistributiveOmit<FromWorker, 'channel'>);
+    });
+  }
+}
+
+/** An event target whose events are dispatched by the primary, to every worker's listeners, this one's included. */
+class RelayedEvents extends EventTarget {
+  constructor(private readonly publish: (topic: string, detail: unknown) => void) {
+    super();
+  }
+
+  override dispatchEvent(event: Event): boolean {
+    this.publish(event.type, (event as CustomEvent<unknown>).detail);
+    return true;
+  }
+
+  deliver(topic: string, detail: unknown): void {
+    super.dispatchEvent(new CustomEvent(topic, { detail }));
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

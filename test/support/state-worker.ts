@@ -1,0 +1,72 @@
+// A cluster worker for test/cluster-state.test.ts: does on its WorkerState what the test asks over
+// IPC, and answers; a read also says whether it returned the very object the worker saw last, and
+// what it hears on a topic of its event target is kept until asked for.
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { WorkerState } from '../../src/shared-state/cluster.js';
+
+export interface StateQuestion {
+  question: number;
+  op: 'write' | 'rewrite' | 'read' | 'lease' | 'leased' | 'release' | 'consume' | 'listen' | 'publish' | 'heard';
+  key: string;
+  value?: unknown;
+  fetchedAt?: number;
+  ttlMs?: number;
+  limiter?: { name: string; points: number; durationSeconds: number };
+}
+
+const state = new WorkerState('test');
+/** The value object this worker last wrote or read, per key. */
+const seen = new Map<string, unknown>();
+const limiters = new Map<string, RateLimiterAbstract>();
+/** What this worker heard on each topic it listens to (`key`). */
+const heard = new Map<string, unknown[]>();
+
+async function answer(asked: StateQuestion): Promise<unknown> {
+  switch (asked.op) {
+    case 'write':
+      seen.set(asked.key, asked.value);
+      return state.write(asked.key, { value: asked.value, fetchedAt: asked.fetchedAt! }, asked.ttlMs!);
+    case 'rewrite':
+      // What a refresh that found nothing new stores: the same object, fetched later.
+      return state.write(asked.key, { value: seen.get(asked.key), fetchedAt: asked.fetchedAt! }, asked.ttlMs!);
+    case 'read': {
+      const stored = await state.read(asked.key);
+      if (!stored) return null;
+      const same = stored.value === seen.get(asked.key);
+      seen.set(asked.key, stored.value);
+      return { value: stored.value, fetchedAt: stored.fetchedAt, same };
+    }
+    case 'lease':
+      return state.lease(asked.key, asked.ttlMs!);
+    case 'leased':
+      return state.leased(asked.key);
+    case 'release':
+      return state.release(asked.key);
+    case 'listen':
+      heard.set(asked.key, []);
+      return state.events().addEventListener(asked.key, (event) => heard.get(asked.key)!.push((event as CustomEvent<unknown>).detail));
+    case 'publish':
+      return state.events().dispatchEvent(new CustomEvent(asked.key, { detail: asked.value }));
+    case 'heard':
+      return heard.get(asked.key) ?? [];
+    case 'consume': {
+      const { name, points, durationSeconds } = asked.limiter!;
+      let limiter = limiters.get(name);
+      if (!limiter) {
+        limiter = state.limiter(name, points, durationSeconds);
+        limiters.set(name, limiter);
+      }
+      return limiter.consume(asked.key).then(
+        () => true,
+        () => false,
+      );
+    }
+  }
+}
+
+process.on('message', (message: unknown) => {
+  const asked = message as Partial<StateQuestion>;
+  if (typeof asked?.question !== 'number') return;
+  void answer(asked as StateQuestion).then((result) => process.send!({ answer: asked.question, result: result ?? null }));
+});
+process.send!({ ready: true });
