@@ -29,8 +29,8 @@ export const LAYERS = [
   },
   {
     name: 'registry',
-    description: 'the registry of kinds, the configuration, callers, the configured sources and their probes',
-    path: '^src/(sources[.]ts$|source-registry[.]ts$|auth[.]ts$|probe[.]ts$|config/(?!(source|url)[.]ts$))',
+    description: 'the registry of kinds, the configuration, callers, the configured sources, their probes and live updates',
+    path: '^src/(sources[.]ts$|source-registry[.]ts$|live-updates[.]ts$|auth[.]ts$|probe[.]ts$|config/(?!(source|url)[.]ts$))',
   },
   {
     name: 'resolvers',

@@ -21,8 +21,8 @@ const USAGE = `npm run bench -- [options]
   --connections <n,..> connection counts to run each scenario at (default 1,50)
   --latency <ms>       delay of every upstream call in the sandbox (default 25)
   --scenario <name,..> dashboard, detail, federation, one-job, and the timed noisy-neighbour,
-                       traversal, polling, replicas, summary and all-cores (default all of these); and
-                       scale, which runs only when named, as it takes minutes (about 10 at its
+                       traversal, polling, replicas, summary, all-cores and live (default all of
+                       these); and scale, which runs only when named, as it takes minutes (about 10 at its
                        defaults)
   --summary-jobs <n,..>      summary: also run over a large organization of this many jobs in
                              one Region's 30-day window, each (default none: the seeded one only)
@@ -42,8 +42,10 @@ const USAGE = `npm run bench -- [options]
                              the attacker (default 20)
   --polling-duration <s>     seconds of polling in polling, replicas and all-cores (default 60)
   --polling-connections <n>  polling connections, each asking every 2 s (default 200)
+  --live-subscribers <n>     live: clients subscribed to one filter at once (default 500)
+  --live-duration <s>        live: seconds of each pass, one subscriber then many (default 60)
   --short              CI mode: 5 sequential requests per scenario, call counts only, no ceiling;
-                       the timed scenarios cut to seconds, without replicas (it needs redis-server)
+                       the timed scenarios cut to seconds, without replicas (it needs redis-server) or live
   --no-ceiling         skip the in-memory ceiling
   --observability      serve and scrape metrics, export traces to a local OTLP sink, log JSON
                        (compare with a run without it for the overhead; see docs/observability.md)
@@ -64,6 +66,8 @@ const { values } = parseArgs({
     'neighbour-duration': { type: 'string', default: '20' },
     'polling-duration': { type: 'string', default: '60' },
     'polling-connections': { type: 'string', default: '200' },
+    'live-subscribers': { type: 'string', default: '500' },
+    'live-duration': { type: 'string', default: '60' },
     'scale-jobs': { type: 'string', default: '1000,10000,100000,1000000' },
     'scale-regions': { type: 'string', default: '1,4,17' },
     'scale-region-jobs': { type: 'string', default: '60000' },
@@ -108,6 +112,8 @@ const options: BenchOptions = {
   neighbourS: positive('neighbour-duration', values['neighbour-duration']),
   pollingS: positive('polling-duration', values['polling-duration']),
   pollingConnections: Math.round(positive('polling-connections', values['polling-connections'])),
+  liveSubscribers: Math.round(positive('live-subscribers', values['live-subscribers'])),
+  liveS: positive('live-duration', values['live-duration']),
   ...(others ? { scenarios: others } : {}),
   ceiling: !values['no-ceiling'],
   ...(values.profile ? { profileDir: 'bench-results/profiles' } : {}),

@@ -26,7 +26,11 @@ import type { SandboxReady, UpstreamCalls } from './sandbox-process.js';
 import type { SummaryBenchReport } from './summary.js';
 import type { ScaleReport } from './scale.js';
 import { buildScenarios, missedCallTargets, refreshesWithin, upstreamChainMs, type CallsPerOp, type Scenario, type UpstreamShape } from './scenarios.js';
-import { runTimedScenario, SHORT_TIMED_SCENARIOS, TIMED_SCENARIOS, type TimedHarness, type TimedResult } from './timed.js';
+import { LIVE, liveUpdates } from './live.js';
+import { runTimedScenario, SHORT_TIMED_SCENARIOS, TIMED_SCENARIOS as TIMED_BY_LOAD, type TimedHarness, type TimedResult } from './timed.js';
+
+/** Every timed scenario: those of the load loop, and the live updates' subscribers (none has a short form but those SHORT_TIMED_SCENARIOS names). */
+const TIMED_SCENARIOS: readonly string[] = [...TIMED_BY_LOAD, LIVE];
 
 export interface BenchOptions {
   /** Seconds of measured load per scenario and connection count. */
@@ -48,6 +52,10 @@ export interface BenchOptions {
   pollingS?: number;
   /** Polling connections (default 200). */
   pollingConnections?: number;
+  /** Clients subscribed at once in the live scenario (default 500). */
+  liveSubscribers?: number;
+  /** Seconds of each pass of the live scenario (default 60). */
+  liveS?: number;
   /** Metrics served and scraped, traces exported, JSON logs (bench/observability.ts); otherwise none of them. */
   observability?: boolean;
   /** Every gateway keeps its shared state in Redis (a database of its own on one redis-server); otherwise in memory. */
@@ -158,7 +166,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
     const unknown = (options.scenarios ?? []).filter((name) => !knownNames.includes(name));
     if (unknown.length > 0) throw new Error(`Unknown scenario ${unknown.join(', ')}; known: ${knownNames.join(', ')}`);
     const timedNames = options.short ? SHORT_TIMED_SCENARIOS : TIMED_SCENARIOS;
-    const noShortForm = (options.scenarios ?? []).filter((name) => (TIMED_SCENARIOS as readonly string[]).includes(name) && !timedNames.includes(name));
+    const noShortForm = (options.scenarios ?? []).filter((name) => TIMED_SCENARIOS.includes(name) && !timedNames.includes(name));
     if (noShortForm.length > 0) throw new Error(`Scenario ${noShortForm.join(', ')} has no short form; run it without --short`);
     const scenarios = known.filter((scenario) => !options.scenarios || options.scenarios.includes(scenario.name));
     const timedScenarios = timedNames.filter((name) => !options.scenarios || options.scenarios.includes(name));
@@ -294,7 +302,11 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
     const timed: TimedResult[] = [];
     for (const name of timedScenarios) {
       log(`${name}: timed scenario`);
-      timed.push(await runTimedScenario(name, harness, timedOptions));
+      timed.push(
+        name === LIVE
+          ? await liveUpdates(harness, { subscribers: options.liveSubscribers ?? 500, durationS: options.liveS ?? 60 })
+          : await runTimedScenario(name, harness, timedOptions),
+      );
     }
     return {
       report: {

@@ -91,7 +91,7 @@ export async function listBackupJobs(
   const parts = await Promise.all(sources.map((source) => context.sources.readModel(source.name)!.read(context.reader)));
 
   const bySource = new Map(sources.map((source) => [source.name, source]));
-  const accept = (job: BackupJobModel) => matchesCommon(job, filter) && bySource.get(job.sourceName)!.matches?.(job, filter) !== false;
+  const accept = acceptor(sources, filter);
   // Jobs created at or after createdBefore come first in the order and are all refused: skip them by a search.
   const options = { first, after, accept, from: filter.createdBefore ? floorPosition(filter.createdBefore.getTime() - 1) : null };
   const { page, failed } = await pageWithOlderJobs(context, parts, options, filter.createdAfter?.getTime() ?? null);
@@ -223,6 +223,15 @@ function countAccepted(jobs: readonly BackupJobModel[], accept: (job: BackupJobM
   let count = 0;
   for (const job of jobs) if (accept(job)) count++;
   return count;
+}
+
+/** Whether a job is of one of the selected sources and meets the filter: the common conditions and its kind's. */
+export function acceptor(sources: readonly GatewaySource[], filter: BackupJobFilter): (job: BackupJobModel) => boolean {
+  const bySource = new Map(sources.map((source) => [source.name, source]));
+  return (job) => {
+    const source = bySource.get(job.sourceName);
+    return source !== undefined && matchesCommon(job, filter) && source.matches?.(job, filter) !== false;
+  };
 }
 
 export function validateFilter(filter: BackupJobFilter, kindConditions: readonly KindConditions[], warn: (warning: Warning) => void): BackupJobFilter {

@@ -1,5 +1,5 @@
 // What every resolver receives for one request: the caller, the sources that caller may see, the
-// request's deadline and upstream-read budget, and its partial errors. Loaders hang off this object,
+// request's deadline and upstream-read budget, its partial errors, and the live updates it may subscribe to. Loaders hang off this object,
 // so they live exactly as long as the request.
 import { setMaxListeners } from 'node:events';
 import { initContextCache } from '@pothos/core';
@@ -8,6 +8,7 @@ import { isAnonymous, type Caller } from '../src/auth.js';
 import { BudgetExhausted, type Budget } from '../src/budget.js';
 import type { OperationTurn } from '../src/caller-turns.js';
 import type { Limits } from '../src/config/index.js';
+import type { LiveUpdates } from '../src/live-updates.js';
 import { badUserInput, rateLimited } from '../src/model/errors.js';
 import type { Warning } from '../src/model/job.js';
 import type { Reader } from '../src/read-model/source-read-model.js';
@@ -21,6 +22,8 @@ export type ResolverLimits = Pick<Limits, 'maxPageSize' | 'maxRepresentations' |
 export interface GatewayContext {
   /** Who is asking; the schema's authorization rules read it. */
   caller: Caller;
+  /** The name the caller's shares (upstream reads, turns, subscriptions) are kept under (see callerKey). */
+  callerKey: string;
   /** This request's turn among its caller's requests (src/caller-turns.ts). */
   turn: OperationTurn;
   /** The configured sources this caller may see, and nothing else. */
@@ -43,6 +46,8 @@ export interface GatewayContext {
   reader: Reader;
   /** The latest call of each source this request's answer shows (`lastCall`), as shown: the answer stands while its outcome does. */
   lastCallsShown: Map<string, SourceHealth | undefined>;
+  /** What subscriptions listen to: the changes of the sources, published by whichever replica stored them. */
+  live: LiveUpdates;
 }
 
 
@@ -61,9 +66,9 @@ export function createContext(
   registry: SourceRegistry,
   origin: RequestOrigin,
   limits: ResolverLimits,
-  shares: { callerBudget: Budget; turn: OperationTurn },
+  shares: { callerBudget: Budget; turn: OperationTurn; live: LiveUpdates },
 ): GatewayContext {
-  const { callerBudget, turn } = shares;
+  const { callerBudget, turn, live } = shares;
   const deadline = AbortSignal.timeout(limits.requestTimeoutMs);
   // Every upstream call listens to it; a fan-out of more than Node's default 10 is expected, not a leak.
   setMaxListeners(limits.maxUpstreamCalls * 2 + 10, deadline);
@@ -91,6 +96,7 @@ export function createContext(
   const context: GatewayContext = {
     ...initContextCache(),
     caller: origin.caller,
+    callerKey: caller,
     turn,
     sources: registry.visibleTo(origin.caller),
     partialErrors: [],
@@ -99,6 +105,7 @@ export function createContext(
     deadline,
     upstreamCalls: 0,
     lastCallsShown: new Map(),
+    live,
     reader: {
       signal: deadline,
       parts: new Map(),

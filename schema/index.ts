@@ -9,6 +9,7 @@ import './sailpoint.js';
 import './jobs.js';
 import './summary.js';
 import './sources.js';
+import './live.js';
 
 /** The newest Federation v2 version the composition library knows (entity interfaces need 2.3 or later). */
 const FEDERATION_LINK = 'https://specs.apollo.dev/federation/v2.14';

@@ -23,6 +23,7 @@ import { useRequestErrorCodes } from './error-codes.js';
 import { EXAMPLE_QUERY, renderOfflineGraphiQL, useFavicon, useGraphiQLAssets } from './graphiql.js';
 import { useSourceReadiness } from './health.js';
 import { useLeanErrors } from './lean-errors.js';
+import { LiveUpdates } from './live-updates.js';
 import { yogaLogger } from './observability/log.js';
 import { useObservability } from './observability/plugin.js';
 import { usePartialErrors } from './partial-errors.js';
@@ -55,11 +56,12 @@ export function createGateway(
   // Turns guard one event loop, and every worker has its own: a caller's turns are split among them.
   const turns = useCallerTurns<ServerContext>(new CallerTurns(Math.ceil(security.limits.callerConcurrency / workers)), (request, serverContext) => callerKey(originOf(request, serverContext)));
   const parseCache = boundedParseCache();
+  const live = new LiveUpdates(sources, security.limits);
   return createYoga<ServerContext, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     context: (initial) =>
-      createContext(sources, originOf(initial.request, initial), security.limits, { callerBudget, turn: turns.turnOf(initial.request, initial) }),
+      createContext(sources, originOf(initial.request, initial), security.limits, { callerBudget, turn: turns.turnOf(initial.request, initial), live }),
     graphiql: posture.graphiql ? { title: 'Backup graph', defaultQuery: EXAMPLE_QUERY } : false,
     renderGraphiQL: renderOfflineGraphiQL,
     // Only GraphQLErrors (which carry an extensions.code) reach clients; anything else is masked.

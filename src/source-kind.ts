@@ -2,6 +2,7 @@
 // through, and a descriptor the registry (src/sources.ts) lists. docs/adding-a-source.md walks a
 // new kind through both.
 import type { ZodDiscriminatedUnionOption, z } from 'zod';
+import type { WatchedField } from './model/changes.js';
 import type { BackupJobFilter, BackupJobModel } from './model/job.js';
 import type { KindDimension } from './model/summary.js';
 import type { SourceAdapter } from './read-model/source-read-model.js';
@@ -80,6 +81,11 @@ export interface SourceKindModule<
    * one source as it is.
    */
   expand?(entry: z.output<Schema>): Config[] | { problem: string };
+  /**
+   * The fields of the kind's own jobs whose changes subscribers of `backupJobUpdated` hear of,
+   * beside those every job is watched for (phase, completion).
+   */
+  readonly watched?: readonly WatchedField[];
   /** The adapter of one configured source. */
   create(config: Config, state: SharedState): Source;
 }

@@ -1,6 +1,7 @@
 // The registry of kinds: the one place that lists the kinds of source, each kind's descriptor one
 // entry apiece, and what the rest of the gateway knows of them through it.
 import { awsBackup } from './aws/kind.js';
+import { COMMON_WATCHED, type WatchedField } from './model/changes.js';
 import { sailPoint } from './sailpoint/kind.js';
 import type { SharedState } from './shared-state/index.js';
 import type { SourceKindModule } from './source-kind.js';
@@ -28,3 +29,8 @@ const BY_CONFIG_KIND = new Map<string, SourceKindModule<SourceKind, RegisteredKi
 export function createSource(config: SourceConfig, state: SharedState): Source {
   return BY_CONFIG_KIND.get(config.kind)!.create(config, state);
 }
+
+/** The fields whose changes subscribers hear of on jobs of each kind: the common ones, then the kind's own. */
+export const WATCHED_BY_KIND: ReadonlyMap<string, readonly WatchedField[]> = new Map(
+  SOURCE_KINDS.map((kind) => [kind.kind, [...COMMON_WATCHED, ...(kind.watched ?? [])]]),
+);

@@ -12,6 +12,7 @@ import { callerFor, EVERYONE } from '../src/auth.js';
 import { Budget } from '../src/budget.js';
 import { CallerTurns, OperationTurn } from '../src/caller-turns.js';
 import { parseSecurity } from '../src/config/index.js';
+import { LiveUpdates } from '../src/live-updates.js';
 import { SourceRegistry } from '../src/source-registry.js';
 import { startTestGateway, uncached, type GraphQLResponse, type TestGateway } from './support/gateway.js';
 import { freePort } from './support/ports.js';
@@ -371,6 +372,7 @@ describe('the schema rule', () => {
       const shares = {
         callerBudget: new Budget(registry.state, 'caller', security.limits.callerBudget, false),
         turn: new OperationTurn(new CallerTurns(security.limits.callerConcurrency), callerKey(origin)),
+        live: new LiveUpdates(registry, security.limits),
       };
       const context = { ...createContext(registry, origin, security.limits, shares), caller: callerFor('mallory', ['aws-us-east-1']) };
       const result = await execute({

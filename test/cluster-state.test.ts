@@ -76,6 +76,17 @@ describe('shared state kept by the primary for its workers', () => {
     expect(read).toMatchObject({ value: { jobs: ['x'] }, fetchedAt: 3 });
   });
 
+  it('hands an event one worker publishes to the listeners of every worker, Dates included', async () => {
+    await Promise.all([ask(a, { op: 'listen', key: 'jobs:s' }), ask(b, { op: 'listen', key: 'jobs:s' })]);
+    const detail = { sourceName: 's', updates: [{ job: { key: 's:1', createdAt: new Date(1_000) }, changes: ['APPEARED'] }] };
+    await ask(a, { op: 'publish', key: 'jobs:s', value: detail });
+    const onB = await askUntil(b, { op: 'heard', key: 'jobs:s' }, (events) => events.length > 0);
+    expect(onB).toEqual([detail]);
+    expect(onB[0].updates[0].job.createdAt).toBeInstanceOf(Date);
+    expect(await askUntil(a, { op: 'heard', key: 'jobs:s' }, (events) => events.length > 0)).toEqual([detail]);
+    expect(await ask(b, { op: 'heard', key: 'jobs:other' })).toEqual([]);
+  });
+
   it('gives a lease to one worker at a time, and back when its holder releases it or dies', async () => {
     expect(await ask(a, { op: 'lease', key: 'refresh:s', ttlMs: 60_000 })).toBe(true);
     expect(await ask(b, { op: 'lease', key: 'refresh:s', ttlMs: 60_000 })).toBe(false);

@@ -1,8 +1,11 @@
 // The example frontend operations run against the gateway through the generated typed documents.
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../examples/frontend/client.js';
-import { DashboardDocument, FailedJobsDocument, JobDetailDocument } from '../examples/frontend/generated/graphql.js';
+import { DashboardDocument, FailedJobsDocument, JobDetailDocument, JobUpdatesDocument, type JobUpdatesSubscription } from '../examples/frontend/generated/graphql.js';
+import { startJobs } from './support/aws-jobs.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { subscribe } from './support/sse.js';
 import { rawJobs } from './support/wire.js';
 
 let gateway: TestGateway;
@@ -39,5 +42,20 @@ describe('example frontend operations', () => {
       .sort();
     expect(failed.data!.backupJobs.pageInfo.hasNextPage).toBe(false);
     expect(failed.data!.backupJobs.edges.map((edge) => edge!.node!.id).sort()).toEqual(expected);
+  });
+
+  it('JobUpdates streams a job started upstream, typed as the generated document says', async () => {
+    await request(gateway.url, DashboardDocument, { first: 1 });
+    const updates = await subscribe(gateway.url, print(JobUpdatesDocument), { filter: { sourceKinds: ['AWS_BACKUP'] } });
+    try {
+      const [started] = await startJobs(gateway.sandbox.aws.url, 'eu-west-1', 1, 'frontend');
+      // The sandbox's read models refresh every 5 s while anyone watches them.
+      const [event] = await updates.next(1, 15_000);
+      const { backupJobUpdated } = (event!.data as { data: JobUpdatesSubscription }).data;
+      expect(backupJobUpdated.changes).toEqual(['APPEARED']);
+      expect(backupJobUpdated.job).toMatchObject({ sourceName: 'aws-eu-west-1', phase: 'QUEUED', backupJobId: started });
+    } finally {
+      updates.close();
+    }
   });
 });

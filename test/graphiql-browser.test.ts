@@ -1,11 +1,13 @@
 // GraphiQL in a real browser (Debian's Chromium, driven by playwright-core) on a 1280x800 window:
 // the page renders with its own icon, opens with the whole example query in view, runs it against
 // the sandbox and shows jobs on the first screen of the answer, while every request to a host other
-// than the gateway is refused, as on a machine without internet access.
+// than the gateway is refused, as on a machine without internet access; and a subscription run in it
+// shows the job an operator starts with the AWS SDK as it appears.
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_QUERY } from '../src/graphiql.js';
+import { startJobs } from './support/aws-jobs.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -92,5 +94,33 @@ describe.skipIf(!HAS_CHROMIUM)('GraphiQL in Chromium', () => {
     expect(refused).toEqual([]);
     expect(outside).toEqual([]);
     await page.close();
+  }, 60_000);
+
+  it('runs a subscription over Server-Sent Events and shows a job started with the AWS SDK as it appears', async () => {
+    // The job list as it is before the job starts: what the event is told against.
+    await gateway.query('{ backupJobs(first: 1) { totalCount } }');
+    const subscription = 'subscription Live { backupJobUpdated(filter: { sourceNames: ["aws-us-east-1"] }) { changes job { displayName phase ... on AwsBackupJob { backupJobId } } } }';
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    try {
+      await page.goto(gateway.url);
+      const editor = page.locator('.graphiql-query-editor');
+      await expect.poll(() => editor.innerText(), { timeout: 20_000 }).toContain('RecentBackupJobs');
+      // As a person would: the example replaced by the subscription (inserted whole, as a paste is, so the editor adds no brackets).
+      await editor.locator('.view-lines').first().click();
+      await page.keyboard.press('ControlOrMeta+A');
+      await page.keyboard.insertText(subscription);
+      // GraphiQL takes an edit a moment after the editor shows it, and then writes it into the page's address.
+      await expect.poll(() => decodeURIComponent(page.url()), { timeout: 20_000 }).toContain('backupJobUpdated');
+      // GraphiQL subscribes with a GET that accepts text/event-stream, as EventSource does.
+      const streaming = page.waitForResponse((response) => response.url().includes('backupJobUpdated') && response.headers()['content-type'] === 'text/event-stream');
+      await page.locator('.graphiql-execute-button').click();
+      expect((await streaming).status()).toBe(200);
+      const [started] = await startJobs(gateway.sandbox.aws.url, 'us-east-1', 1, 'browser');
+      // The read model refreshes every 5 s while the subscription watches it: the event follows within that.
+      await expect.poll(() => page.locator('.graphiql-response').innerText(), { timeout: 20_000 }).toContain(started!);
+      expect(await page.locator('.graphiql-response').innerText()).toContain('APPEARED');
+    } finally {
+      await page.close();
+    }
   }, 60_000);
 });

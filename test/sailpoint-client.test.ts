@@ -22,7 +22,7 @@ const prod = () => sandbox.tenants[0]!;
 const provoked: SailPointError[] = [];
 
 beforeAll(async () => {
-  sandbox = await startSailPointSandbox({ now: NOW });
+  sandbox = await startSailPointSandbox({ now: NOW, frozenClock: true });
 });
 afterEach(() => {
   sandbox.faults.clear();

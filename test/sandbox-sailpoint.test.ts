@@ -11,7 +11,7 @@ const prod = () => sandbox.tenants[0]!;
 const other = () => sandbox.tenants[1]!;
 
 beforeAll(async () => {
-  sandbox = await startSailPointSandbox({ now: NOW });
+  sandbox = await startSailPointSandbox({ now: NOW, frozenClock: true });
 });
 afterAll(() => sandbox.close());
 
@@ -548,9 +548,34 @@ describe('seed', () => {
     }
   });
 
+  it('starts and completes its jobs under way as its clock passes, the same way for the same clock', async () => {
+    const [one, two] = await Promise.all([startSailPointSandbox({ now: NOW, frozenClock: true }), startSailPointSandbox({ now: NOW, frozenClock: true })]);
+    try {
+      const underWay = (target: SailPointSandbox) =>
+        target.tenants.flatMap((tenant) => [...target.store.backups(tenant.name), ...target.store.uploads(tenant.name)]).filter((record) => ['NOT_STARTED', 'IN_PROGRESS'].includes(String(record.status)));
+      const seeded = underWay(one);
+      expect(seeded.map((record) => record.status).sort()).toEqual(['IN_PROGRESS', 'IN_PROGRESS', 'IN_PROGRESS', 'IN_PROGRESS', 'NOT_STARTED', 'NOT_STARTED']);
+      // A test's own seconds change nothing, and a few minutes finish every one of them.
+      one.clock.advance(40_000);
+      expect(underWay(one)).toEqual(seeded);
+      for (const target of [one, two]) target.clock.advance(240_000 - (target === one ? 40_000 : 0));
+      expect(underWay(one)).toEqual([]);
+      for (const tenant of one.tenants) {
+        expect(one.store.backups(tenant.name)).toEqual(two.store.backups(tenant.name));
+        const completed = one.store.backups(tenant.name).filter((record) => seeded.some((running) => running.jobId === record.jobId));
+        for (const record of completed) {
+          expect(record).toMatchObject({ status: 'COMPLETE', fileExists: true, completed: record.modified });
+          expect(Date.parse(String(record.completed))).toBeLessThanOrEqual(NOW.getTime() + 240_000);
+        }
+      }
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+
   it('is deterministic for the same anchor time', async () => {
-    const again = await startSailPointSandbox({ now: new Date(NOW) });
-    const later = await startSailPointSandbox({ now: new Date(NOW.getTime() + 3_600_000) });
+    const again = await startSailPointSandbox({ now: new Date(NOW), frozenClock: true });
+    const later = await startSailPointSandbox({ now: new Date(NOW.getTime() + 3_600_000), frozenClock: true });
     try {
       for (const tenant of sandbox.tenants) {
         expect(again.store.backups(tenant.name)).toEqual(sandbox.store.backups(tenant.name));

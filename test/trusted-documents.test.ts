@@ -33,7 +33,7 @@ async function post(target: TestGateway, body: unknown): Promise<{ status: numbe
 describe('trusted documents', () => {
   it('writes a manifest of every example frontend operation, keyed by the SHA-256 of its text', async () => {
     const manifest = JSON.parse(await readFile(MANIFEST, 'utf8')) as Record<string, string>;
-    expect(Object.values(manifest).map((document) => /^query (\w+)/.exec(document)?.[1]).sort()).toEqual(['Dashboard', 'FailedJobs', 'JobDetail']);
+    expect(Object.values(manifest).map((document) => /^(?:query|subscription) (\w+)/.exec(document)?.[1]).sort()).toEqual(['Dashboard', 'FailedJobs', 'JobDetail', 'JobUpdates']);
     for (const [hash, document] of Object.entries(manifest)) expect(createHash('sha256').update(document).digest('hex')).toBe(hash);
   });
 

@@ -12,11 +12,13 @@ import { ConfigError, type SourceConfig } from '../src/config/index.js';
 import { cpusOfQuota, readWorkers } from '../src/config/workers.js';
 import type { Freshness } from '../src/read-model/source-read-model.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { startJobs } from './support/aws-jobs.js';
 import { refusedStart } from './support/entry-point.js';
 import { SANDBOX_NOW } from './support/gateway.js';
 import { poll as pollEach } from './support/poll.js';
 import { TEST_WRITE_API_KEY } from './support/secrets.js';
 import { freePort } from './support/ports.js';
+import { subscribe } from './support/sse.js';
 
 /** Each test starts gateway processes of several workers each: on a loaded 2-core machine that takes a while. */
 const WORKERS_TEST_TIMEOUT_MS = 120_000;
@@ -150,6 +152,25 @@ describe('a gateway on several workers', () => {
     expect(all.codes).toEqual([]);
     expect(oneCost).toBeGreaterThan(10);
     expect(threeCost).toBeLessThanOrEqual(oneCost * 1.2);
+  }, WORKERS_TEST_TIMEOUT_MS);
+
+  it('sends live updates to the subscribers of every worker, whichever worker stored the change', async () => {
+    const { url } = await gateway(2, 'live', { refreshAfterMs: 300, maxStalenessMs: 60_000, staleIfErrorMs: 60_000 });
+    await fetch(url, { method: 'POST', headers: GRAPHQL_HEADERS, body: JSON.stringify({ query: '{ backupJobs(first: 1) { totalCount } }' }) });
+    // Four connections, handed to the two workers in turn: two subscribers on each.
+    const query = 'subscription { backupJobUpdated(filter: { sourceNames: ["aws-us-east-1"] }) { changes job { ... on AwsBackupJob { backupJobId } } } }';
+    const subscriptions = await Promise.all(Array.from({ length: 4 }, () => subscribe(url, query)));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const [started] = await startJobs(sandbox.aws.url, 'us-east-1', 1, 'workers');
+      for (const subscription of subscriptions) {
+        const [event] = await subscription.next(1);
+        expect(event!.data).toEqual({ data: { backupJobUpdated: { changes: ['APPEARED'], job: { backupJobId: started } } } });
+      }
+    } finally {
+      for (const subscription of subscriptions) subscription.close();
+      await stopAll();
+    }
   }, WORKERS_TEST_TIMEOUT_MS);
 
   it("holds a caller's share of upstream reads across workers: refused past it, whichever worker answers", async () => {

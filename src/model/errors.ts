@@ -25,6 +25,11 @@ export const ErrorCode = {
    * read was refused without one. `extensions.retryAfterSeconds` and the Retry-After header say when to retry.
    */
   RATE_LIMITED: 'RATE_LIMITED',
+  /**
+   * A subscription was refused: its caller, or this gateway process, holds as many open
+   * subscriptions as `maxSubscriptionsPerCaller` or `maxSubscriptions` allow. `extensions.limit` says which.
+   */
+  SUBSCRIPTION_LIMIT: 'SUBSCRIPTION_LIMIT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -130,6 +135,14 @@ export function rateLimited(retryAfterMs: number): GraphQLError {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
   return clientError(`This caller has caused its share of upstream reads for now; retry in ${seconds} s`, {
     extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: seconds, http: { headers: { 'retry-after': String(seconds) } } },
+  });
+}
+
+/** A subscription past the caller's or the process's limit of open subscriptions. */
+export function subscriptionLimit(limit: 'maxSubscriptionsPerCaller' | 'maxSubscriptions', max: number): GraphQLError {
+  const holder = limit === 'maxSubscriptions' ? 'This gateway process holds' : 'This caller holds';
+  return clientError(`${holder} ${max} open subscriptions, as many as it may; close one before opening another`, {
+    extensions: { code: ErrorCode.SUBSCRIPTION_LIMIT, limit },
   });
 }
 

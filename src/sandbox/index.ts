@@ -35,6 +35,8 @@ export interface SandboxOptions {
   awsRegions?: number;
   /** Stops the AWS sandbox's clock at `now`: time then passes only as a test moves it (`aws.clock.advance`). */
   awsFrozenClock?: boolean;
+  /** Stops the SailPoint sandbox's clock where it starts: its jobs under way then progress only through `sailPoint.clock.advance`. */
+  sailPointFrozenClock?: boolean;
 }
 
 export interface Sandbox {
@@ -69,6 +71,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       port: options.sailPointPort ?? 0,
       ...(options.tokenTtlSeconds !== undefined ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}),
       ...(options.sailPointRateLimit ? { rateLimit: options.sailPointRateLimit } : {}),
+      ...(options.sailPointFrozenClock ? { frozenClock: true } : {}),
     }),
   ]);
   return {

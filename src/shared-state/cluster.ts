@@ -8,17 +8,20 @@
 // read (or once, to the primary, when written). A refresh that found nothing new stores the same
 // value again with a new fetch time: that goes as a touch, without the value, and every worker keeps
 // the value object it has (and so what the read model built on it). Leases go to the primary and
-// back; limiters are rate-limiter-flexible's cluster limiters, counted in the primary.
+// back; limiters are rate-limiter-flexible's cluster limiters, counted in the primary. An event a
+// worker publishes goes to the primary, which hands it to every worker.
 import cluster, { type Worker } from 'node:cluster';
 import { createInMemoryCache, type Cache } from '@graphql-yoga/plugin-response-cache';
 import type { CacheEntityRecord } from '@envelop/response-cache';
 import { RateLimiterCluster, RateLimiterClusterMaster, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { log } from '../observability/log.js';
-import type { SharedState, Stored } from './index.js';
+import type { SharedEvents, SharedState, Stored } from './index.js';
 import { MemoryState } from './memory.js';
 
 /** The channel of these messages on the IPC link, beside rate-limiter-flexible's and prom-client's. */
 const CHANNEL = 'backup-graph:state';
+/** The topic on which a worker that drops cached answers tells the others to drop theirs. */
+const INVALIDATE_ANSWERS = 'backup-graph:response-cache:invalidate';
 /** Values kept per worker, as RedisState keeps its decoded values. */
 const MAX_VALUES = 1_000;
 /** Versions known per worker, as many as the primary keeps entries. */
@@ -45,13 +48,13 @@ type FromWorker =
   | { channel: typeof CHANNEL; op: 'lease'; id: number; key: string; ttlMs: number }
   | { channel: typeof CHANNEL; op: 'leased'; id: number; key: string }
   | { channel: typeof CHANNEL; op: 'release'; key: string }
-  | { channel: typeof CHANNEL; op: 'broadcast'; topic: string; payload: unknown };
+  | { channel: typeof CHANNEL; op: 'publish'; topic: string; detail: unknown };
 
 type FromPrimary =
   | { channel: typeof CHANNEL; op: 'reply'; id: number; result: unknown }
   | ({ channel: typeof CHANNEL; op: 'set'; key: string } & Version)
   | { channel: typeof CHANNEL; op: 'resend'; key: string; version: string }
-  | { channel: typeof CHANNEL; op: 'broadcast'; topic: string; payload: unknown };
+  | { channel: typeof CHANNEL; op: 'event'; topic: string; detail: unknown };
 
 function isOurs<T extends { channel: string }>(message: unknown): message is T {
   return typeof message === 'object' && message !== null && (message as { channel?: unknown }).channel === CHANNEL;
@@ -76,10 +79,10 @@ export function serveStateToWorkers(): void {
   const holders = new Map<string, number>();
   let queue = Promise.resolve();
 
-  const announce = (key: string, version: Version) => {
-    const message: FromPrimary = { channel: CHANNEL, op: 'set', key, ...version };
+  const toEveryWorker = (message: FromPrimary) => {
     for (const worker of Object.values(cluster.workers ?? {})) if (worker?.isConnected()) worker.send(message);
   };
+  const announce = (key: string, version: Version) => toEveryWorker({ channel: CHANNEL, op: 'set', key, ...version });
 
   const store = async (key: string, versioned: Versioned, fetchedAt: number) => {
     const ttlMs = versioned.expiresAt - Date.now();
@@ -122,9 +125,8 @@ export function serveStateToWorkers(): void {
         holders.delete(message.key);
         await state.release(message.key);
         return;
-      case 'broadcast':
-        // To every other worker: the sender has acted on it already.
-        for (const other of Object.values(cluster.workers ?? {})) if (other && other !== worker && other.isConnected()) other.send(message);
+      case 'publish':
+        toEveryWorker({ channel: CHANNEL, op: 'event', topic: message.topic, detail: message.detail });
         return;
     }
   };
@@ -154,10 +156,10 @@ export class WorkerState implements SharedState {
   private readonly pending = new Map<number, (result: unknown) => void>();
   /** Leases this worker holds, given back when it closes. */
   private readonly held = new Set<string>();
-  /** What this worker does with each topic's broadcasts from the others. */
-  private readonly topics = new Map<string, (payload: unknown) => void>();
   private nextId = 0;
   private nextVersion = 0;
+  /** Where this worker's subscribers listen; what it publishes goes through the primary to every worker. */
+  private relay: RelayedEvents | undefined;
   private readonly listener = (message: unknown) => {
     if (isOurs<FromPrimary>(message)) this.receive(message);
   };
@@ -213,6 +215,11 @@ export class WorkerState implements SharedState {
     this.send({ op: 'release', key });
   }
 
+  events(): SharedEvents {
+    this.relay ??= new RelayedEvents((topic, detail) => this.send({ op: 'publish', topic, detail }));
+    return this.relay;
+  }
+
   /** Counted in the primary; the options are part of the name, as the primary makes one limiter per name. */
   limiter(name: string, points: number, durationSeconds: number): RateLimiterAbstract {
     return new RateLimiterCluster({ keyPrefix: `${name}:${points}:${durationSeconds}`, points, duration: durationSeconds });
@@ -224,14 +231,15 @@ export class WorkerState implements SharedState {
    */
   responseCache(maxEntries: number): Cache {
     const local = createInMemoryCache({ max: maxEntries });
-    const topic = 'response-cache:invalidate';
-    this.topics.set(topic, (entities) => void local.invalidate(entities as CacheEntityRecord[]));
+    const events = this.events();
+    events.addEventListener(INVALIDATE_ANSWERS, (event) => void local.invalidate((event as CustomEvent<CacheEntityRecord[]>).detail));
     return {
       get: (id) => local.get(id),
       set: (id, data, entities, ttl) => local.set(id, data, entities, ttl),
+      // Here at once, before the answer that caused it goes out; in the other workers as the primary relays it.
       invalidate: (entities) => {
         const records = [...entities];
-        this.send({ op: 'broadcast', topic, payload: records });
+        events.dispatchEvent(new CustomEvent(INVALIDATE_ANSWERS, { detail: records }));
         return local.invalidate(records);
       },
     };
@@ -258,9 +266,6 @@ export class WorkerState implements SharedState {
       case 'set':
         setBounded(this.versions, message.key, { version: message.version, fetchedAt: message.fetchedAt, expiresAt: message.expiresAt }, MAX_VERSIONS);
         return;
-      case 'broadcast':
-        this.topics.get(message.topic)?.(message.payload);
-        return;
       case 'resend': {
         const known = this.values.get(message.key);
         const version = this.versions.get(message.key);
@@ -268,6 +273,9 @@ export class WorkerState implements SharedState {
         this.send({ op: 'write', key: message.key, version: message.version, fetchedAt: version.fetchedAt, expiresAt: version.expiresAt, value: known.stored.value });
         return;
       }
+      case 'event':
+        this.relay?.deliver(message.topic, message.detail);
+        return;
     }
   }
 
@@ -282,6 +290,22 @@ export class WorkerState implements SharedState {
       this.pending.set(id, resolve);
       this.send({ ...message, id } as DistributiveOmit<FromWorker, 'channel'>);
     });
+  }
+}
+
+/** An event target whose events are dispatched by the primary, to every worker's listeners, this one's included. */
+class RelayedEvents extends EventTarget {
+  constructor(private readonly publish: (topic: string, detail: unknown) => void) {
+    super();
+  }
+
+  override dispatchEvent(event: Event): boolean {
+    this.publish(event.type, (event as CustomEvent<unknown>).detail);
+    return true;
+  }
+
+  deliver(topic: string, detail: unknown): void {
+    super.dispatchEvent(new CustomEvent(topic, { detail }));
   }
 }
 

@@ -1,6 +1,8 @@
-// State that every replica of the gateway must share: cached read models, refresh leases and
-// upstream budgets. One process keeps it in memory; with REDIS_URL, replicas share it through Redis.
+// State that every replica of the gateway must share: cached read models, refresh leases,
+// upstream budgets, whole answers, and the events replicas publish to each other's subscribers.
+// One process keeps it in memory; with REDIS_URL, replicas share it through Redis.
 import type { Cache } from '@graphql-yoga/plugin-response-cache';
+import type { PubSubEventTarget } from 'graphql-yoga';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
 /** A value as it was stored, with when its data was fetched upstream. */
@@ -8,6 +10,9 @@ export interface Stored<T> {
   value: T;
   fetchedAt: number;
 }
+
+/** Where a pub/sub's events travel: each topic carries one payload per event. */
+export type SharedEvents = PubSubEventTarget<Record<string, [unknown]>>;
 
 export interface SharedState {
   /** The value stored under `key`, if any; an implementation may keep decoded values to save work. */
@@ -30,6 +35,11 @@ export interface SharedState {
    * replica. Each entity an answer names keeps its own list of answers, which `invalidate` drops.
    */
   responseCache(maxEntries: number): Cache;
+  /**
+   * Where events published on one replica reach the subscribers of every replica; undefined when
+   * this process is alone (a pub/sub then keeps its events in memory).
+   */
+  events(): SharedEvents | undefined;
   /** Writes that did not reach the shared store since start (each also logged): replicas stop sharing while they fail. */
   readonly failedWrites: number;
   /** Where the state lives, for the start-up line: "memory" or the Redis address without credentials. */

@@ -1,7 +1,7 @@
 // The embedded default: shared state kept in this process, for a gateway that runs alone.
 import { createInMemoryCache, type Cache } from '@graphql-yoga/plugin-response-cache';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { SharedState, Stored } from './index.js';
+import type { SharedEvents, SharedState, Stored } from './index.js';
 
 /** Entries kept at most; the least recently written go first. */
 const MAX_ENTRIES = 50_000;
@@ -13,6 +13,11 @@ export class MemoryState implements SharedState {
   private readonly leases = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
+
+  /** One process: a pub/sub's own in-memory event target serves it. */
+  events(): SharedEvents | undefined {
+    return undefined;
+  }
 
   async read<T>(key: string): Promise<Stored<T> | undefined> {
     const entry = this.entries.get(key);

@@ -1,14 +1,16 @@
 // Shared state in Redis, for replicas behind one load balancer: every replica reads the read models
-// the others fetched, takes refresh leases from the others, and counts upstream calls with them.
+// the others fetched, takes refresh leases from the others, counts upstream calls with them, and
+// hears the events they publish (Redis pub/sub, through yoga's Redis event target).
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompress, constants } from 'node:zlib';
 import { createRedisCache } from '@envelop/response-cache-redis';
 import type { Cache } from '@graphql-yoga/plugin-response-cache';
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { log } from '../observability/log.js';
-import type { SharedState, Stored } from './index.js';
+import type { SharedEvents, SharedState, Stored } from './index.js';
 
 const PREFIX = 'backup-graph:';
 /** Decoded values kept per replica, so that an unchanged read model is parsed once, not per request. */
@@ -77,9 +79,15 @@ export class RedisState implements SharedState {
   private readonly decoded = new Map<string, { version: string; stored: Stored<unknown> }>();
   /** Leases this replica holds, given back when it closes so that the others need not wait for them to run out. */
   private readonly held = new Set<string>();
+  private readonly url: string;
+  /** The pub/sub connections, opened when the gateway first asks for its event target. */
+  private pubSub: { target: SharedEvents; clients: Redis[] } | undefined;
+  /** Set by close(): the unsubscriptions of the subscribers it ends then fail, and say nothing new. */
+  private closed = false;
 
   constructor(url: string) {
     this.description = describeRedis(url);
+    this.url = url;
     this.client = new Redis(url, {
       // Fail fast while Redis is away instead of queueing every request behind a reconnect.
       enableOfflineQueue: false,
@@ -99,6 +107,25 @@ export class RedisState implements SharedState {
       setTimeout(() => reject(new Error('Redis did not answer within 5 s')), 5_000).unref();
     });
     await this.client.ping();
+  }
+
+  /**
+   * Redis pub/sub: a connection that publishes and one that listens (a listening connection can
+   * do nothing else). Events carry Dates as the stored values do. Unlike the state's own commands,
+   * these wait for Redis while it is away rather than fail at once: an event is worth a delay.
+   */
+  events(): SharedEvents {
+    if (!this.pubSub) {
+      const open = () => {
+        const client = new Redis(this.url, { maxRetriesPerRequest: null });
+        client.on('error', (error: Error) => warnOnce(error.name));
+        return client;
+      };
+      const clients = [open(), open()];
+      const [publishClient, subscribeClient] = clients.map((client) => loggingFailures(client, () => this.closed));
+      this.pubSub = { target: createRedisEventTarget({ publishClient: publishClient!, subscribeClient: subscribeClient!, serializer: { stringify: encode, parse: decode } }), clients };
+    }
+    return this.pubSub.target;
   }
 
   /** A miss when Redis fails: the caller then fetches upstream, still within the budget. */
@@ -233,9 +260,29 @@ export class RedisState implements SharedState {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all([...this.held].map((key) => this.release(key)));
     this.client.disconnect();
+    for (const client of this.pubSub?.clients ?? []) client.disconnect();
   }
+}
+
+/**
+ * The client as the event target sees it: it neither awaits nor catches what it sends, so a failed
+ * publish or (un)subscribe is logged here rather than left an unhandled rejection (unless `closing`).
+ */
+function loggingFailures(client: Redis, closing: () => boolean): Redis {
+  const sent = new Set<PropertyKey>(['publish', 'subscribe', 'unsubscribe']);
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (!sent.has(property) || typeof value !== 'function') return value;
+      return (...args: unknown[]) =>
+        (value as (...args: unknown[]) => Promise<unknown>).apply(target, args).catch((error: unknown) => {
+          if (!closing()) warnOnce(error instanceof Error ? error.name : 'Error');
+        });
+    },
+  });
 }
 
 let lastWarning = 0;

@@ -5,6 +5,7 @@ import type { AwsSourceConfig } from '../../src/aws/config.js';
 import { parseSecurity, parseSource, type GatewayConfig } from '../../src/config/index.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { createGateway, createHttpServer } from '../../src/server.js';
+import type { SharedState } from '../../src/shared-state/index.js';
 import { SourceRegistry } from '../../src/source-registry.js';
 
 /** A fixed clock so that the seed data, and so every expectation, is the same on every run. */
@@ -79,13 +80,20 @@ export async function startTestGateway(
     /** The `security` section as a configuration file would hold it. */
     security?: unknown;
     /** How the AWS sandbox behaves where AWS documents nothing (list order, cross-account Describe); its defaults otherwise. */
-    sandbox?: Pick<SandboxOptions, 'awsListOrder' | 'awsCrossAccountDescribe' | 'sailPointRateLimit' | 'awsJobs' | 'awsAccounts' | 'awsRegions' | 'awsFrozenClock'>;
+    sandbox?: Pick<SandboxOptions, 'awsListOrder' | 'awsCrossAccountDescribe' | 'sailPointRateLimit' | 'awsJobs' | 'awsAccounts' | 'awsRegions' | 'awsFrozenClock' | 'sailPointFrozenClock'>;
+    /** A sandbox another gateway already reads (replicas): used as it is, and left running by close(). */
+    over?: Sandbox;
+    /** The shared state of the gateway (replicas share one Redis); the caller closes it. */
+    state?: SharedState;
   } = {},
 ): Promise<TestGateway> {
-  const sandbox = await startSandbox({ now: SANDBOX_NOW, ...options.sandbox, ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) });
+  // SailPoint's jobs under way stay as seeded unless a test moves its clock: expectations stay exact however slowly a file runs.
+  const sandbox =
+    options.over ??
+    (await startSandbox({ now: SANDBOX_NOW, sailPointFrozenClock: true, ...options.sandbox, ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) }));
   const configured = options.configure ? options.configure(sandbox.config) : sandbox.config;
   const config = { ...configured, security: parseSecurity(withTestCallerLimits(options.security)) };
-  const sources = SourceRegistry.fromConfig(config);
+  const sources = SourceRegistry.fromConfig(config, options.state);
   const server = createHttpServer(createGateway(sources, config.security), config.security.limits);
   await listen(server);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
@@ -105,7 +113,7 @@ export async function startTestGateway(
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       sources.destroy();
-      await sandbox.close();
+      if (!options.over) await sandbox.close();
     },
   };
 }

@@ -1,11 +1,12 @@
 // A cluster worker for test/cluster-state.test.ts: does on its WorkerState what the test asks over
-// IPC, and answers; a read also says whether it returned the very object the worker saw last.
+// IPC, and answers; a read also says whether it returned the very object the worker saw last, and
+// what it hears on a topic of its event target is kept until asked for.
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { WorkerState } from '../../src/shared-state/cluster.js';
 
 export interface StateQuestion {
   question: number;
-  op: 'write' | 'rewrite' | 'read' | 'lease' | 'leased' | 'release' | 'consume';
+  op: 'write' | 'rewrite' | 'read' | 'lease' | 'leased' | 'release' | 'consume' | 'listen' | 'publish' | 'heard';
   key: string;
   value?: unknown;
   fetchedAt?: number;
@@ -17,6 +18,8 @@ const state = new WorkerState('test');
 /** The value object this worker last wrote or read, per key. */
 const seen = new Map<string, unknown>();
 const limiters = new Map<string, RateLimiterAbstract>();
+/** What this worker heard on each topic it listens to (`key`). */
+const heard = new Map<string, unknown[]>();
 
 async function answer(asked: StateQuestion): Promise<unknown> {
   switch (asked.op) {
@@ -39,6 +42,13 @@ async function answer(asked: StateQuestion): Promise<unknown> {
       return state.leased(asked.key);
     case 'release':
       return state.release(asked.key);
+    case 'listen':
+      heard.set(asked.key, []);
+      return state.events().addEventListener(asked.key, (event) => heard.get(asked.key)!.push((event as CustomEvent<unknown>).detail));
+    case 'publish':
+      return state.events().dispatchEvent(new CustomEvent(asked.key, { detail: asked.value }));
+    case 'heard':
+      return heard.get(asked.key) ?? [];
     case 'consume': {
       const { name, points, durationSeconds } = asked.limiter!;
       let limiter = limiters.get(name);

@@ -15,9 +15,11 @@ import {
   type FaultScope,
   type SandboxFault,
 } from '../faults.js';
+import { SandboxClock } from '../aws/clock.js';
 import { mostWithin } from '../peak.js';
 import { parseStatusFilter } from './filters.js';
 import {
+  recordAt,
   SAILPOINT_SANDBOX_TENANTS,
   seedTenant,
   type SailPointSandboxTenant,
@@ -31,8 +33,13 @@ export interface SailPointSandboxOptions {
   /** 0 picks a free port (the default). */
   port?: number;
   host?: string;
-  /** Anchor of the seed's timestamps; defaults to the current time truncated to the hour (UTC). */
+  /**
+   * Anchor of the seed's timestamps (defaults to the current time truncated to the hour, UTC), and
+   * where the clock the jobs under way progress by starts (default: the real clock).
+   */
   now?: Date;
+  /** Stops the clock where it starts: the jobs under way then progress only through `clock.advance`. */
+  frozenClock?: boolean;
   /** Delay before every answer. */
   latencyMs?: number;
   /** Access token lifetime (default 720 s, SailPoint's usual 12 minutes). */
@@ -66,6 +73,8 @@ export interface SailPointSandbox {
   tenantUrl(tenant: string): string;
   readonly tenants: readonly SailPointSandboxTenant[];
   readonly calls: SailPointCallLog;
+  /** The time the jobs under way progress by: they start and complete within minutes of the start. */
+  readonly clock: SandboxClock;
   /** The raw wire records each tenant serves now (a deleted one is gone from them). */
   readonly store: {
     backups(tenant: string): readonly WireRecord[];
@@ -121,8 +130,10 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
   const tokenTtlSeconds = options.tokenTtlSeconds ?? 720;
   const rateLimit = options.rateLimit ?? { requests: 100, windowMs: 10_000 };
   const tenants = new Map(SAILPOINT_SANDBOX_TENANTS.map((tenant) => [tenant.name, tenant]));
+  const clock = new SandboxClock(options.now?.getTime(), options.frozenClock);
+  const startedAt = clock.now();
   const seeds = new Map<string, TenantSeed>(
-    SAILPOINT_SANDBOX_TENANTS.map((tenant) => [tenant.name, seedTenant(tenant.name, now)]),
+    SAILPOINT_SANDBOX_TENANTS.map((tenant) => [tenant.name, seedTenant(tenant.name, now, startedAt)]),
   );
   const tokens = new Map<string, IssuedToken>();
   const faults = new FaultTable<SailPointOperation>([...tenants.keys()], OPERATIONS);
@@ -133,6 +144,13 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
     const seed = seeds.get(tenant);
     if (!seed) throw new Error(`Unknown SailPoint sandbox tenant "${tenant}"`);
     return seed;
+  }
+
+  /** A tenant's records of one collection as they stand at the clock's now. */
+  function recordsOf(tenant: string, collection: 'backups' | 'uploads'): WireRecord[] {
+    const seed = seedOf(tenant);
+    const at = clock.now();
+    return seed[collection].map((record) => recordAt(record, seed.progress, at));
   }
 
   function resetCalls(): void {
@@ -177,7 +195,7 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
 
     const seed = seedOf(tenant);
     if (operation === 'getUpload') {
-      const upload = seed.uploads.find((record) => record.jobId === id);
+      const upload = recordsOf(tenant, 'uploads').find((record) => record.jobId === id);
       return upload ? sendJson(res, 200, rewritten(upload, rewrite)) : sendError(res, 404, `No uploaded configuration has the id '${id}'.`);
     }
     if (operation === 'deleteBackup' || operation === 'deleteUpload') {
@@ -192,7 +210,7 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
     }
     const filter = parseStatusFilter(url.searchParams.get('filters'));
     if ('unsupported' in filter) return sendError(res, 400, filter.unsupported);
-    const records = operation === 'listBackups' ? seed.backups : seed.uploads;
+    const records = recordsOf(tenant, operation === 'listBackups' ? 'backups' : 'uploads');
     const listed = filter.status ? records.filter((record) => record.status === filter.status) : records;
     sendJson(res, 200, rewritten(listed, rewrite, (body) => body as unknown[]));
   }
@@ -296,6 +314,7 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
     url,
     tenantUrl: (tenant) => `${url}/${tenant}`,
     tenants: SAILPOINT_SANDBOX_TENANTS,
+    clock,
     calls: {
       count: countCalls,
       byOperation: () =>
@@ -313,8 +332,8 @@ export async function startSailPointSandbox(options: SailPointSandboxOptions = {
       reset: resetCalls,
     },
     store: {
-      backups: (tenant) => seedOf(tenant).backups,
-      uploads: (tenant) => seedOf(tenant).uploads,
+      backups: (tenant) => recordsOf(tenant, 'backups'),
+      uploads: (tenant) => recordsOf(tenant, 'uploads'),
     },
     faults: { set: (tenant, fault) => faults.set(tenant, fault), clear: () => faults.clear() },
     revokeTokens(tenant) {

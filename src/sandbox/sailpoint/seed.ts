@@ -1,4 +1,5 @@
-// Deterministic Configuration Hub records for the SailPoint sandbox tenants: the same anchor time gives the same records.
+// Deterministic Configuration Hub records for the SailPoint sandbox tenants: the same anchor time gives
+// the same records, and the same clock the same progress of the jobs still under way.
 import type { SailPointBackupStatus, SailPointObjectType } from '../../sailpoint/records.js';
 
 export interface SailPointSandboxTenant {
@@ -27,7 +28,23 @@ export interface TenantSeed {
    * A gateway that wants both therefore lists both.
    */
   uploads: WireRecord[];
+  /** What becomes of the jobs under way as the sandbox's clock passes each step, by job id. */
+  progress: ReadonlyMap<string, readonly ProgressStep[]>;
 }
+
+/** From `at` (epoch ms of the sandbox's clock) on, a job's record holds `members` too. */
+export interface ProgressStep {
+  readonly at: number;
+  readonly members: WireRecord;
+}
+
+/**
+ * When the jobs under way move, after the clock's start: a backup not started yet starts, the
+ * running backup and upload complete, then the other backup. Far enough that a test's own seconds
+ * see none of it, near enough that a person watching sees each within minutes.
+ */
+const STARTS_AFTER_MS = 45_000;
+const COMPLETES_AFTER_MS = [90_000, 120_000, 240_000] as const;
 
 interface TenantProfile {
   backups: number;
@@ -101,7 +118,8 @@ const HOUR = 60 * MINUTE;
 const BACKUPS_WITHOUT_FILE = 4;
 
 /** The records of one tenant. Structure depends only on the tenant's name; times count back from `now`. */
-export function seedTenant(tenant: string, now: Date): TenantSeed {
+/** The records of a tenant at `now`; the jobs under way progress from `progressFrom` (epoch ms of the clock) on. */
+export function seedTenant(tenant: string, now: Date, progressFrom: number = now.getTime()): TenantSeed {
   const profile = PROFILES[tenant];
   if (!profile) throw new Error(`No sandbox profile for SailPoint tenant "${tenant}"`);
   const random = new Random(`${tenant}/records`);
@@ -124,7 +142,39 @@ export function seedTenant(tenant: string, now: Date): TenantSeed {
     },
     backups: newestFirst(backups),
     uploads: newestFirst(uploads),
+    progress: progressOf([...backups, ...uploads], new Random(`${tenant}/progress`), progressFrom),
   };
+}
+
+/** Each job under way starts (if queued) and completes, in the order it was created, at the steps' times. */
+function progressOf(records: readonly WireRecord[], random: Random, from: number): Map<string, ProgressStep[]> {
+  const underWay = records.filter((record) => record.status === 'IN_PROGRESS' || record.status === 'NOT_STARTED');
+  // The running ones first, so that the queued one completes last.
+  underWay.sort((a, b) => Number(b.status === 'IN_PROGRESS') - Number(a.status === 'IN_PROGRESS') || String(a.created).localeCompare(String(b.created)));
+  return new Map(
+    underWay.map((record, index) => {
+      const completedAt = from + COMPLETES_AFTER_MS[Math.min(index, COMPLETES_AFTER_MS.length - 1)]!;
+      const steps: ProgressStep[] = record.status === 'NOT_STARTED' ? [{ at: from + STARTS_AFTER_MS, members: { status: 'IN_PROGRESS', modified: iso(from + STARTS_AFTER_MS) } }] : [];
+      steps.push({
+        at: completedAt,
+        members: {
+          status: 'COMPLETE',
+          completed: iso(completedAt),
+          modified: iso(completedAt),
+          fileExists: true,
+          totalObjectCount: record.backupType === 'UPLOADED' ? random.int(12, 320) : random.int(350, 1_800),
+        },
+      });
+      return [String(record.jobId), steps];
+    }),
+  );
+}
+
+/** A record as it stands at `now`: its seeded members with those of each progress step reached. */
+export function recordAt(record: WireRecord, progress: TenantSeed['progress'], now: number): WireRecord {
+  const steps = progress.get(String(record.jobId));
+  if (!steps || steps[0]!.at > now) return record;
+  return Object.assign({}, record, ...steps.filter((step) => step.at <= now).map((step) => step.members)) as WireRecord;
 }
 
 function backupRecord(

@@ -1,0 +1,175 @@
+// Live updates of backup jobs: what each new version of a source's list changed, published once by
+// the replica that stored it to the subscribers of every replica; and, while anyone here subscribes
+// to a source, a watcher that reads it through its read model as often as it may be refreshed, so
+// that subscribers cost the upstream what one reader does, and nothing when there are none.
+import { createPubSub, Repeater, SlidingBuffer, type PubSub } from 'graphql-yoga';
+import type { Limits } from './config/index.js';
+import { jobUpdates, type JobUpdate, type WatchedField } from './model/changes.js';
+import { subscriptionLimit } from './model/errors.js';
+import type { BackupJobModel } from './model/job.js';
+import type { Reader, SourceChange } from './read-model/source-read-model.js';
+import type { SourceRegistry } from './source-registry.js';
+import { WATCHED_BY_KIND } from './sources.js';
+
+/** What one new version of a source's list changed, as its subscribers receive it. */
+export interface SourceUpdates {
+  readonly sourceName: string;
+  readonly updates: readonly JobUpdate[];
+}
+
+export type SubscriptionLimits = Pick<Limits, 'maxSubscriptions' | 'maxSubscriptionsPerCaller'>;
+
+/** The pub/sub channel of one source (a Redis channel with REDIS_URL): one per source, so that a replica hears only what its subscribers watch. */
+const topicOf = (sourceName: string) => `backup-graph:jobs:${sourceName}`;
+
+/** Updates kept for a subscriber that reads slower than they come; past it, the oldest go. */
+const SUBSCRIBER_BUFFER = 100;
+/** A watcher reads a source at most this often, however short its refreshAfterMs. */
+const MIN_WATCH_MS = 100;
+/** How long after a snapshot turns due a watcher reads it: the read must find it due. */
+const DUE_MARGIN_MS = 5;
+/** While a refresh a watcher started is under way, how often it looks for its result. */
+const POLL_MS = 50;
+
+interface Watcher {
+  subscribers: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class LiveUpdates {
+  private readonly pubSub: PubSub<Record<string, [SourceUpdates]>>;
+  private readonly watchers = new Map<string, Watcher>();
+  private readonly perCaller = new Map<string, number>();
+  private open = 0;
+
+  constructor(
+    private readonly registry: SourceRegistry,
+    private readonly limits: SubscriptionLimits,
+  ) {
+    const eventTarget = registry.state.events();
+    this.pubSub = createPubSub<Record<string, [SourceUpdates]>>({ ...(eventTarget ? { eventTarget } : {}), repeaterBuffer: new SlidingBuffer(SUBSCRIBER_BUFFER) });
+    // Every replica publishes what it stores, subscribed to or not: the subscribers may be on another.
+    // They listen as long as the registry's read models live, which is as long as the gateway.
+    for (const source of registry.all) {
+      const watched = WATCHED_BY_KIND.get(source.kind) ?? [];
+      registry.readModel(source.name)!.onChange((change) => this.publish(change, watched));
+    }
+  }
+
+  /**
+   * The updates of the given sources, each passed through `select` (which filters and flattens
+   * them), until the iterator is returned. Refused with SUBSCRIPTION_LIMIT past the limits.
+   */
+  subscribe<T>(caller: string, sourceNames: readonly string[], select: (updates: SourceUpdates) => readonly T[]): AsyncIterableIterator<T> {
+    const held = this.perCaller.get(caller) ?? 0;
+    if (held >= this.limits.maxSubscriptionsPerCaller) throw subscriptionLimit('maxSubscriptionsPerCaller', this.limits.maxSubscriptionsPerCaller);
+    if (this.open >= this.limits.maxSubscriptions) throw subscriptionLimit('maxSubscriptions', this.limits.maxSubscriptions);
+    this.perCaller.set(caller, held + 1);
+    this.open += 1;
+    const unwatch = sourceNames.map((name) => this.watch(name));
+    const merged = Repeater.merge(sourceNames.map((name) => this.pubSub.subscribe(topicOf(name))));
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      for (const stop of unwatch) stop();
+      this.open -= 1;
+      const left = this.perCaller.get(caller)! - 1;
+      if (left === 0) this.perCaller.delete(caller);
+      else this.perCaller.set(caller, left);
+    };
+    const pending: T[] = [];
+    const done = (): IteratorReturnResult<undefined> => ({ done: true, value: undefined });
+    // An iterator of its own rather than an async generator: a generator waiting for the next
+    // update cannot be returned until one comes, and a client that left would hold its slot till then.
+    const iterator: AsyncIterableIterator<T> = {
+      async next() {
+        while (pending.length === 0) {
+          if (closed) return done();
+          const result = await merged.next();
+          if (result.done) {
+            close();
+            return done();
+          }
+          pending.push(...select(result.value));
+        }
+        return { done: false, value: pending.shift()! };
+      },
+      async return() {
+        close();
+        await merged.return();
+        return done();
+      },
+      async throw(error: unknown) {
+        close();
+        await merged.return();
+        throw error;
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
+  private publish(change: SourceChange<BackupJobModel>, watched: readonly WatchedField[]): void {
+    // A first read filling in older jobs lists them for the first time; nothing happened to them.
+    if (change.backfill) return;
+    const updates = jobUpdates(change.added, change.dropped, watched);
+    if (updates.length > 0) this.pubSub.publish(topicOf(change.sourceName), { sourceName: change.sourceName, updates });
+  }
+
+  /** Keeps a watcher on the source while the returned function has not been called. */
+  private watch(sourceName: string): () => void {
+    let watcher = this.watchers.get(sourceName);
+    if (!watcher) {
+      watcher = { subscribers: 0, timer: undefined };
+      this.watchers.set(sourceName, watcher);
+      void this.tick(sourceName, watcher);
+    }
+    watcher.subscribers += 1;
+    const held = watcher;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      held.subscribers -= 1;
+      if (held.subscribers > 0) return;
+      clearTimeout(held.timer);
+      if (this.watchers.get(sourceName) === held) this.watchers.delete(sourceName);
+    };
+  }
+
+  /**
+   * Reads the source as any reader would, which refreshes it once it is due (on whichever replica
+   * takes the refresh lease, within the source's upstream budget), and comes back when the
+   * snapshot it finds turns due again.
+   */
+  private async tick(sourceName: string, watcher: Watcher): Promise<void> {
+    const model = this.registry.readModel(sourceName)!;
+    await model.read(systemReader());
+    if (this.watchers.get(sourceName) !== watcher) return;
+    const fetchedAt = await model.fetchedAt();
+    if (this.watchers.get(sourceName) !== watcher) return;
+    const now = Date.now();
+    const due = fetchedAt === null ? now : fetchedAt + Math.max(MIN_WATCH_MS, model.adapter.freshness.refreshAfterMs) + DUE_MARGIN_MS;
+    watcher.timer = setTimeout(() => void this.tick(sourceName, watcher), Math.max(POLL_MS, due - now));
+    watcher.timer.unref();
+  }
+}
+
+/**
+ * The gateway itself as a reader: no caller's share to charge (the source's upstream budget still
+ * bounds its calls) and no deadline of a request (each upstream call has its own).
+ */
+function systemReader(): Reader {
+  return {
+    signal: new AbortController().signal,
+    parts: new Map(),
+    served: [],
+    beyondSnapshot: false,
+    charge: async () => undefined,
+    refund: async () => undefined,
+    away: (wait) => wait(),
+  };
+}
