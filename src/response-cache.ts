@@ -122,7 +122,8 @@ export function useSnapshotResponseCache(sources: SourceRegistry, config: Respon
           ttlPerSchemaCoordinate: { 'BackupSource.circuit': 0, 'BackupSource.health': 0, 'BackupSource.fetchedAt': 0, 'SourceLastCall.checkedAt': 0 },
           // Entities are the sources an answer read, not the objects it holds: no ids to add to the document.
           idFields: [],
-          invalidateViaMutation: false,
+          // Mutations are never kept: the plugin runs them apart (and with this off, it would key and keep them as queries).
+          invalidateViaMutation: true,
           onTtl: ({ ttl, context }) => {
             const kept = Math.min(ttl, validity(context as WithReads));
             const { reader, lastCallsShown } = context as WithReads;

@@ -104,6 +104,15 @@ describe('a repeated answer', () => {
     expect(hit.etag).toBeNull();
   });
 
+  it('is never a mutation: the same action sent twice reaches the upstream twice', async () => {
+    const stop = 'mutation ($input: StopAwsBackupJobInput!) { stopAwsBackupJob(input: $input) { errors { __typename } } }';
+    const input = { sourceName: 'aws-us-east-1', backupJobId: '00000000-0000-0000-0000-000000000000' };
+    gateway.sandbox.aws.calls.reset();
+    const answers = [await ask(gateway.url, stop, { input }), await ask(gateway.url, stop, { input })];
+    expect(answers.map((answer) => answer.hit)).toEqual([false, false]);
+    expect(gateway.sandbox.aws.calls.count('StopBackupJob')).toBe(2);
+  });
+
   it('is not kept when it reads fields of the sources that move with time or every call (circuits, probes, fetch times)', async () => {
     for (const query of ['{ backupSources { name circuit } }', '{ backupSources { fetchedAt } }', '{ backupSources { lastCall { checkedAt } } }']) {
       await ask(gateway.url, query);
@@ -165,7 +174,8 @@ describe('a cached answer and the read model', () => {
         ...config,
         sources: config.sources
           .filter((source) => source.kind === 'aws')
-          .map((source) => ({ ...source, budget: { calls: 1_000_000, perSeconds: 1 }, freshness: { refreshAfterMs: 120_000, maxStalenessMs: 120_000, staleIfErrorMs: 120_000 } })),
+          // The whole window kept in memory: a count of every job is known once the fill is done.
+          .map((source) => ({ ...source, retainedWindowHours: 720, budget: { calls: 1_000_000, perSeconds: 1 }, freshness: { refreshAfterMs: 120_000, maxStalenessMs: 120_000, staleIfErrorMs: 120_000 } })),
       }),
     });
     try {

@@ -256,14 +256,12 @@ describe('malformed requests', () => {
     }
   });
 
-  it('answers a mutation the schema does not have as the client\'s mistake, as it answers an unknown field', async () => {
-    const answer = await post(gateway.url, { query: 'mutation { deleteEverything }' });
+  it.each([
+    ['a mutation', 'mutation { deleteEverything }'],
+    ['a subscription', 'subscription { backupJobs { totalCount } }'],
+  ])('answers %s the schema does not have as the client\'s mistake, as it answers an unknown field', async (_name, query) => {
+    const answer = await post(gateway.url, { query });
     expect(codes(answer)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
-  });
-
-  it('answers a subscription, which this schema has no root type for, as the client\'s mistake', async () => {
-    const answer = await post(gateway.url, { query: 'subscription { backupJobs { totalCount } }' });
-    expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
   });
 
   const LONG = 'Q'.repeat(200_000);
