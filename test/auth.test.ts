@@ -1,6 +1,5 @@
 // Who may see what: JWTs verified against a JWKS served over loopback HTTP, API keys, and the
 // per-source rule, each tested with a caller that may and one that may not.
-import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { execute, parse } from 'graphql';
@@ -16,7 +15,7 @@ import { LiveUpdates } from '../src/live-updates.js';
 import { SourceRegistry } from '../src/source-registry.js';
 import { startTestGateway, uncached, type GraphQLResponse, type TestGateway } from './support/gateway.js';
 import { freePort } from './support/ports.js';
-import { TEST_API_KEY, TEST_WRITE_API_KEY } from './support/secrets.js';
+import { apiKeyEntry, TEST_API_KEY, TEST_WRITE_API_KEY } from './support/secrets.js';
 
 /** A loopback port nothing listens on, for sources that must be unreachable. */
 const CLOSED_PORT = await freePort();
@@ -49,8 +48,8 @@ beforeAll(async () => {
       auth: {
         jwt: { jwksUrl, issuer: ISSUER, audience: AUDIENCE },
         apiKeys: [
-          { name: 'dashboard', sha256: createHash('sha256').update(TEST_API_KEY).digest('hex'), sources: ['sailpoint-*'] },
-          { name: 'operator', sha256: createHash('sha256').update(TEST_WRITE_API_KEY).digest('hex'), sources: ['*'], write: ['sailpoint-acme-sandbox'] },
+          apiKeyEntry('dashboard', TEST_API_KEY, ['sailpoint-*']),
+          apiKeyEntry('operator', TEST_WRITE_API_KEY, ['*'], ['sailpoint-acme-sandbox']),
         ],
       },
     },

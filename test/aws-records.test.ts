@@ -1,18 +1,17 @@
 // The records an AWS job points at (recovery point, backup plan, vault), read through the gateway
 // over real HTTP from the sandbox: their values, what they cost upstream, federation, authorization
 // and a failing Describe.
-import { createHash } from 'node:crypto';
 import { BackupClient, DescribeBackupVaultCommand } from '@aws-sdk/client-backup';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SANDBOX_AWS_CREDENTIALS, type WireBackupJob } from '../src/sandbox/aws/index.js';
 import { startTestGateway, steady, type TestGateway } from './support/gateway.js';
+import { apiKeyEntry } from './support/secrets.js';
 
 const CALLER = '111122223333';
 const OTHER = '444455556666';
 const REGION = 'us-east-1';
 const SOURCE = 'aws-us-east-1';
 const KEYS = { all: 'records-all-0123456789abcdef', europe: 'records-eu-0123456789abcdef' };
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 let gateway: TestGateway;
 beforeAll(async () => {
@@ -21,8 +20,8 @@ beforeAll(async () => {
     security: {
       auth: {
         apiKeys: [
-          { name: 'all', sha256: sha256(KEYS.all), sources: ['*'] },
-          { name: 'europe', sha256: sha256(KEYS.europe), sources: ['aws-eu-west-1'] },
+          apiKeyEntry('all', KEYS.all, ['*']),
+          apiKeyEntry('europe', KEYS.europe, ['aws-eu-west-1']),
         ],
       },
     },

@@ -7,6 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEntryPoint, type EntryPoint } from './support/entry-point.js';
 import { freePort } from './support/ports.js';
+import { apiKeyEntry } from './support/secrets.js';
 
 const API_KEY = `peraddress-${randomBytes(12).toString('hex')}`;
 /** Above the default share of one address (250), below the crowd below. */
@@ -18,7 +19,7 @@ beforeAll(async () => {
   gateway = await startEntryPoint({
     security: {
       limits: { maxConnections: MAX_CONNECTIONS },
-      auth: { apiKeys: [{ name: 'per-address', sha256: createHash('sha256').update(API_KEY).digest('hex'), sources: ['*'] }] },
+      auth: { apiKeys: [apiKeyEntry('per-address', API_KEY, ['*'])] },
     },
     // No request of this test reaches a source: the port is closed.
     sources: [{ kind: 'aws', name: 'aws-idle', region: 'us-east-1', endpoint: `http://127.0.0.1:${await freePort()}` }],

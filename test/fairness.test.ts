@@ -1,14 +1,13 @@
 // Each caller may cause only its share of upstream reads: past it, what needs a new read is
 // refused with RATE_LIMITED (extensions and Retry-After) without calling upstream, what the read
 // models hold still comes back, and other callers are not affected.
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallerTurns, OperationTurn } from '../src/caller-turns.js';
 import { metricsRegistry, startRecording } from '../src/observability/metrics.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { apiKeyEntry } from './support/secrets.js';
 
 const KEYS = { busy: 'bgk_busy_caller_41c9', calm: 'bgk_calm_caller_8e2d', polite: 'bgk_polite_caller_7a13' };
-const sha256 = (key: string) => createHash('sha256').update(key).digest('hex');
 
 let gateway: TestGateway;
 beforeAll(async () => {
@@ -25,7 +24,7 @@ beforeAll(async () => {
       })),
     }),
     security: {
-      auth: { apiKeys: Object.entries(KEYS).map(([name, key]) => ({ name, sha256: sha256(key), sources: ['*'] })) },
+      auth: { apiKeys: Object.entries(KEYS).map(([name, key]) => apiKeyEntry(name, key, ['*'])) },
       limits: { callerBudget: { calls: 2, perSeconds: 60 } },
     },
   });
@@ -117,7 +116,7 @@ describe('turns per caller', () => {
         ),
       }),
       security: {
-        auth: { apiKeys: Object.entries(KEYS).map(([name, key]) => ({ name, sha256: sha256(key), sources: ['*'] })) },
+        auth: { apiKeys: Object.entries(KEYS).map(([name, key]) => apiKeyEntry(name, key, ['*'])) },
         limits: { callerConcurrency: 1 },
       },
     });

@@ -9,6 +9,7 @@ import { startJobs } from './support/aws-jobs.js';
 import { SANDBOX_NOW, startTestGateway, type TestGateway } from './support/gateway.js';
 import { REDIS_AVAILABLE, startRedis, type RedisServer } from './support/redis.js';
 import { subscribe } from './support/sse.js';
+import { apiKeyEntry } from './support/secrets.js';
 
 const UPDATES = `subscription Updates($filter: BackupJobFilter) {
   backupJobUpdated(filter: $filter) {
@@ -31,7 +32,6 @@ interface Update {
 
 const updatesOf = (events: { data: unknown }[]) => events.map((event) => (event.data as { data: { backupJobUpdated: Update } }).data.backupJobUpdated);
 
-const keyed = (name: string, key: string, sources: string[]) => ({ name, sha256: createHash('sha256').update(key).digest('hex'), sources });
 
 describe('backupJobUpdated', () => {
   let gateway: TestGateway;
@@ -142,7 +142,7 @@ describe('authorization and limits', () => {
     gateway = await startTestGateway({
       configure: quick,
       security: {
-        auth: { apiKeys: [keyed('east', EAST, ['aws-us-east-1']), keyed('tenants', TENANTS, ['sailpoint-*'])] },
+        auth: { apiKeys: [apiKeyEntry('east', EAST, ['aws-us-east-1']), apiKeyEntry('tenants', TENANTS, ['sailpoint-*'])] },
         limits: { maxSubscriptionsPerCaller: 2, maxSubscriptions: 3 },
       },
     });

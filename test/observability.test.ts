@@ -15,6 +15,7 @@ import { ConfigError, parseConfig, readTracesExport } from '../src/config/index.
 import { SANDBOX_AWS_CREDENTIALS } from '../src/sandbox/aws/index.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { SANDBOX_NOW, startTestGateway } from './support/gateway.js';
+import { apiKeyEntry } from './support/secrets.js';
 
 const API_KEY = `obs-key-${randomBytes(12).toString('hex')}`;
 const METRICS_TOKEN = `obs-metrics-${randomBytes(12).toString('hex')}`;
@@ -68,7 +69,7 @@ beforeAll(async () => {
   });
   const config = {
     security: {
-      auth: { apiKeys: [{ name: 'observability-test', sha256: sha256(API_KEY), sources: ['*'] }] },
+      auth: { apiKeys: [apiKeyEntry('observability-test', API_KEY, ['*'])] },
       limits: { callerBudget: { calls: 1_000_000, perSeconds: 1 } },
     },
     observability: { metrics: { sha256: sha256(METRICS_TOKEN), maxOperationNames: 3 } },
@@ -357,7 +358,7 @@ describe('settings', () => {
   });
 
   it('serve no metrics on a gateway with authentication and no metrics token, and take a request id only when it is a plain token', async () => {
-    const guarded = await startTestGateway({ security: { auth: { apiKeys: [{ name: 'k', sha256: sha256('k'), sources: ['*'] }] } } });
+    const guarded = await startTestGateway({ security: { auth: { apiKeys: [apiKeyEntry('k', 'k', ['*'])] } } });
     const open = await startTestGateway();
     try {
       expect((await fetch(guarded.url.replace('/graphql', '/metrics'))).status).toBe(404);

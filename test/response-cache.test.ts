@@ -2,7 +2,6 @@
 // query, goes when its source's snapshot is due or changes, never reaches a caller who may not see
 // one of its sources, is never kept with errors or with jobs looked up beyond a snapshot, and with
 // Redis is shared by replicas.
-import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
@@ -17,6 +16,7 @@ import { startJobs } from './support/aws-jobs.js';
 import { ownAccountOnly, SANDBOX_NOW, startTestGateway, steady, uncached, type TestGateway } from './support/gateway.js';
 import { freePort } from './support/ports.js';
 import { REDIS_AVAILABLE, startRedis, type RedisServer } from './support/redis.js';
+import { apiKeyEntry } from './support/secrets.js';
 
 const DASHBOARD = `query Dashboard($first: Int!) {
   backupJobs(first: $first) {
@@ -229,7 +229,6 @@ describe('a cached answer and the read model', () => {
 
 describe('authorization through the cache', () => {
   const keys = { all: 'rc-key-all-sources', sailPoint: 'rc-key-sailpoint-only', alsoSailPoint: 'rc-key-sailpoint-too' };
-  const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
   let gateway: TestGateway;
   beforeAll(async () => {
     gateway = await startTestGateway({
@@ -237,9 +236,9 @@ describe('authorization through the cache', () => {
       security: {
         auth: {
           apiKeys: [
-            { name: 'operator', sha256: sha256(keys.all), sources: ['*'] },
-            { name: 'dashboard', sha256: sha256(keys.sailPoint), sources: ['sailpoint-*'] },
-            { name: 'report', sha256: sha256(keys.alsoSailPoint), sources: ['sailpoint-*'] },
+            apiKeyEntry('operator', keys.all, ['*']),
+            apiKeyEntry('dashboard', keys.sailPoint, ['sailpoint-*']),
+            apiKeyEntry('report', keys.alsoSailPoint, ['sailpoint-*']),
           ],
         },
       },

@@ -7,6 +7,7 @@ import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { startEntryPoint, type EntryPoint } from './support/entry-point.js';
 import { SANDBOX_NOW } from './support/gateway.js';
 import { freePort } from './support/ports.js';
+import { apiKeyEntry } from './support/secrets.js';
 
 /** A loopback port nothing listens on, for sources that must be unreachable. */
 const CLOSED_PORT = await freePort();
@@ -30,7 +31,7 @@ beforeAll(async () => {
   const [prod, sandboxTenant] = sandbox.sailPoint.tenants;
   const config = {
     security: {
-      auth: { apiKeys: [{ name: 'grep-test', sha256: createHash('sha256').update(SECRETS.apiKey).digest('hex'), sources: ['*'] }] },
+      auth: { apiKeys: [apiKeyEntry('grep-test', SECRETS.apiKey, ['*'])] },
     },
     sources: [
       { kind: 'aws', name: 'aws-us-east-1', region: 'us-east-1', accountId: '*', endpoint: sandbox.aws.url, timeoutMs: 1_000 },

@@ -7,6 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEntryPoint, type EntryPoint } from './support/entry-point.js';
 import { freePort } from './support/ports.js';
+import { apiKeyEntry } from './support/secrets.js';
 
 /** A loopback port nothing listens on, for sources that must be unreachable. */
 const CLOSED_PORT = await freePort();
@@ -27,7 +28,7 @@ function configWith(limits: Record<string, number>) {
   return {
     security: {
       limits,
-      auth: { apiKeys: [{ name: 'slow-test', sha256: createHash('sha256').update(API_KEY).digest('hex'), sources: ['*'] }] },
+      auth: { apiKeys: [apiKeyEntry('slow-test', API_KEY, ['*'])] },
     },
     // No request of this test reaches a source: the port is closed.
     sources: [{ kind: 'aws', name: 'aws-idle', region: 'us-east-1', endpoint: `http://127.0.0.1:${CLOSED_PORT}` }],

@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { apiKeyEntry } from './support/secrets.js';
 
 const API_KEY = `ready-${randomBytes(12).toString('hex')}`;
 
@@ -14,7 +15,7 @@ beforeAll(async () => {
   [open, guarded] = await Promise.all([
     startTestGateway(),
     startTestGateway({
-      security: { auth: { apiKeys: [{ name: 'aws-board', sha256: createHash('sha256').update(API_KEY).digest('hex'), sources: ['aws-*'] }] } },
+      security: { auth: { apiKeys: [apiKeyEntry('aws-board', API_KEY, ['aws-*'])] } },
     }),
   ]);
 });

@@ -1,7 +1,6 @@
 // One gateway on several workers (WORKERS): how many it starts, that the workers share the load, and
 // that they share what the upstreams see (read models, leases, budgets) through the primary, so N
 // workers cost the upstreams what one costs and a caller's share holds whichever worker serves it.
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -16,7 +15,7 @@ import { startJobs } from './support/aws-jobs.js';
 import { refusedStart } from './support/entry-point.js';
 import { SANDBOX_NOW } from './support/gateway.js';
 import { poll as pollEach } from './support/poll.js';
-import { TEST_WRITE_API_KEY } from './support/secrets.js';
+import { apiKeyEntry, TEST_WRITE_API_KEY } from './support/secrets.js';
 import { freePort } from './support/ports.js';
 import { subscribe } from './support/sse.js';
 
@@ -189,7 +188,7 @@ describe('a gateway on several workers', () => {
 
   it('drops, on every worker, the cached answers an action on one of them made wrong', async () => {
     const operator = { 'x-api-key': TEST_WRITE_API_KEY };
-    const auth = { apiKeys: [{ name: 'operator', sha256: createHash('sha256').update(TEST_WRITE_API_KEY).digest('hex'), sources: ['*'], write: ['*'] }] };
+    const auth = { apiKeys: [apiKeyEntry('operator', TEST_WRITE_API_KEY, ['*'], ['*'])] };
     // Fresh for a minute: only the action's own change can make a cached page wrong before then.
     const { url } = await gateway(2, 'cached', { refreshAfterMs: 60_000, maxStalenessMs: 60_000, staleIfErrorMs: 60_000 }, undefined, auth);
     const page = '{ backupJobs(first: 1, filter: { sourceNames: ["aws-us-east-1"] }) { edges { node { ... on AwsBackupJob { backupJobId } } } } }';

@@ -1,5 +1,6 @@
 // Every credential the suite hands to a gateway, in one place, so that the reporter that reads all
 // the suite printed can look for each of them (test/support/secret-scan-reporter.ts).
+import { createHash } from 'node:crypto';
 import { SANDBOX_AWS_CREDENTIALS } from '../../src/sandbox/aws/index.js';
 import { SAILPOINT_SANDBOX_TENANTS } from '../../src/sandbox/sailpoint/index.js';
 
@@ -22,3 +23,8 @@ export const SECRETS_NEVER_PRINTED: readonly string[] = [
   TEST_API_KEY,
   TEST_WRITE_API_KEY,
 ];
+
+/** An `apiKeys` entry of the security configuration for `key`, which a configuration holds only as its SHA-256. */
+export function apiKeyEntry(name: string, key: string, sources: readonly string[], write?: readonly string[]) {
+  return { name, sha256: createHash('sha256').update(key).digest('hex'), sources, ...(write ? { write } : {}) };
+}
