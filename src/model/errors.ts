@@ -168,7 +168,7 @@ export function upstreamError(code: UpstreamErrorCode, sourceName: string, retry
 const UPSTREAM_MESSAGES: Record<UpstreamErrorCode, string> = {
   UPSTREAM_UNAVAILABLE: 'The upstream is unavailable',
   UPSTREAM_THROTTLED: 'The upstream is throttling requests',
-  UPSTREAM_AUTH_FAILED: 'The upstream rejected the gateway credentials',
+  UPSTREAM_AUTH_FAILED: 'The upstream refused the gateway credentials, or their access to what was asked',
   UPSTREAM_TIMEOUT: 'The upstream did not answer in time',
   UPSTREAM_BAD_RESPONSE: 'The upstream sent an answer the gateway could not read',
 };
