@@ -248,11 +248,8 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   /** The background listing of older slices or a reconciliation, while this replica runs one. */
   private sweeping: Promise<void> | undefined;
   private stopped = false;
-  /** Reads under way by cache key, jobs' and records' alike: a second reader waits for the first. */
-  private readonly lookups = new Map<string, Promise<unknown>>();
-  /** Slices older than the retained window being read, by shared-state key. */
-  private readonly olderSlices = new Map<string, Promise<Job[]>>();
-  private readonly summaries = new Map<string, Promise<Stored<unknown>>>();
+  /** Reads under way by cache key (jobs, records, summaries, older slices): a second reader waits for the first. */
+  private readonly reads = new Map<string, Promise<Stored<unknown>>>();
   private readonly snapshotKey: string;
   private readonly spanAttributes: { 'backup_graph.source': string };
 
@@ -349,27 +346,14 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     const start = slice * sliceMs;
     const after = start <= windowStart ? null : start;
     const key = `older:${this.name}:${sliceMs}:${after === null ? 'edge' : slice}`;
-    let pending = this.olderSlices.get(key);
-    if (!pending) {
-      pending = this.olderSlice(key, after, start + sliceMs, reader).finally(() => this.olderSlices.delete(key));
-      this.olderSlices.set(key, pending);
-    }
-    const jobs = await reader.away(() => untilRequestDeadline(() => pending, reader.signal, this.name, 'refresh'));
+    const { value: jobs } = await this.readThrough(
+      key,
+      // The slice's own jobs are its composite jobs' children: its counts are its own to relate.
+      async () => this.related((await byTime.listCreated(after, start + sliceMs)).jobs.sort(byPosition), null),
+      reader,
+      { kind: 'refresh', span: 'older slice', ttlMs: () => this.reconcileAfterMs },
+    );
     return { jobs: jobs.filter((job) => (job.createdAt?.getTime() ?? 0) <= before), after };
-  }
-
-  private async olderSlice(key: string, after: number | null, before: number, reader: Reader): Promise<Job[]> {
-    const cached = await this.state.read<Job[]>(key);
-    if (cached) return cached.value;
-    await reader.charge(this.name, 'refresh');
-    const listed = await this.adapter.byTime!.listCreated(after, before).catch(async (error: unknown) => {
-      await reader.refund(this.name, 'refresh');
-      throw error;
-    });
-    // The slice's own jobs are its composite jobs' children: its counts are its own to relate.
-    const jobs = this.related(listed.jobs.sort(byPosition), null);
-    await this.state.write(key, { value: jobs, fetchedAt: this.now() }, this.reconcileAfterMs);
-    return jobs;
   }
 
   /**
@@ -404,35 +388,23 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
    * refreshAfterMs (counts no staler than its list), asked once at a time per plan in this replica,
    * and charged to the reader as a refresh is: one call of its share, given back when it fails.
    */
-  async summary<Answer>(plan: SummaryPlan<Answer>, reader: Reader): Promise<Stored<Answer>> {
-    const cacheKey = `summary:${this.name}:${plan.key}`;
-    const cached = await this.state.read<Answer>(cacheKey);
-    if (cached && this.now() - cached.fetchedAt <= this.adapter.freshness.refreshAfterMs) return cached;
-    let pending = this.summaries.get(cacheKey) as Promise<Stored<Answer>> | undefined;
-    if (!pending) {
-      await reader.charge(this.name, 'summary');
-      if (reader.signal.aborted) throw requestDeadline(this.name, 'summary');
-      pending = inSpan('read-model summary', { attributes: this.spanAttributes }, async () => {
-        const askedAt = this.now();
-        const answer = await plan.fetch().catch(async (error: unknown) => {
-          await reader.refund(this.name, 'summary');
-          throw error;
-        });
-        const stored = { value: answer, fetchedAt: askedAt };
-        await this.state.write(cacheKey, stored, Math.max(1, this.adapter.freshness.refreshAfterMs));
-        return stored;
-      }).finally(() => this.summaries.delete(cacheKey));
-      this.summaries.set(cacheKey, pending);
-    }
-    return reader.away(() => untilRequestDeadline(() => pending, reader.signal, this.name, 'summary'));
+  summary<Answer>(plan: SummaryPlan<Answer>, reader: Reader): Promise<Stored<Answer>> {
+    return this.readThrough(`summary:${this.name}:${plan.key}`, () => plan.fetch(), reader, {
+      kind: 'summary',
+      span: 'summary',
+      ttlMs: () => this.adapter.freshness.refreshAfterMs,
+    });
   }
 
   private lookupOne(key: string, lookupJob: (key: string) => Promise<Job | null>, reader: Reader): Promise<Job | null> {
     const { maxStalenessMs } = this.adapter.freshness;
-    return this.readThrough(`job:${key}`, () => lookupJob(key), reader, {
+    const read = this.readThrough<Job | null>(`job:${key}`, () => lookupJob(key), reader, {
+      kind: 'lookup',
+      span: 'lookup',
       ttlMs: (job) => (job !== null && this.adapter.isSettled(job) ? SETTLED_TTL_MS : maxStalenessMs),
       counted: true,
     });
+    return read.then(({ value }) => value);
   }
 
   /**
@@ -440,37 +412,46 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
    * knows how: cached in the shared state under `key` for as long as `ttlMs` says of it, one read
    * at a time per key, and charged to the reader like a lookup of a job.
    */
-  record<T>(key: string, read: () => Promise<T | null>, reader: Reader, ttlMs: (value: T | null) => number): Promise<T | null> {
-    return this.readThrough(`record:${key}`, read, reader, { ttlMs, counted: false });
+  async record<T>(key: string, read: () => Promise<T | null>, reader: Reader, ttlMs: (value: T | null) => number): Promise<T | null> {
+    return (await this.readThrough(`record:${key}`, read, reader, { kind: 'lookup', span: 'lookup', ttlMs })).value;
   }
 
+  /**
+   * One upstream read kept in the shared state under `cacheKey` (every replica shares it) until
+   * `ttlMs` of its value has passed since it was asked, one read at a time per key here, charged
+   * to the reader as `kind` and given back when it fails.
+   */
   private async readThrough<T>(
     cacheKey: string,
-    read: () => Promise<T | null>,
+    read: () => Promise<T>,
     reader: Reader,
-    options: { ttlMs: (value: T | null) => number; counted: boolean },
-  ): Promise<T | null> {
-    const cached = await this.state.read<T | null>(cacheKey);
+    options: { kind: UpstreamRead; span: string; ttlMs: (value: T) => number; counted?: boolean },
+  ): Promise<Stored<T>> {
+    const { kind } = options;
+    const cached = await this.state.read<T>(cacheKey);
     if (options.counted) recordLookup(this.name, cached ? 'hit' : 'miss');
-    if (cached) return cached.value;
-    let pending = this.lookups.get(cacheKey) as Promise<T | null> | undefined;
+    if (cached) return cached;
+    let pending = this.reads.get(cacheKey) as Promise<Stored<T>> | undefined;
     if (!pending) {
-      await reader.charge(this.name, 'lookup');
+      await reader.charge(this.name, kind);
       // A request past its deadline (the list it waited for may have taken all of it) starts nothing.
-      if (reader.signal.aborted) throw requestDeadline(this.name, 'lookup');
-      pending = inSpan('read-model lookup', { attributes: this.spanAttributes }, async () => {
+      if (reader.signal.aborted) throw requestDeadline(this.name, kind);
+      pending = inSpan(`read-model ${options.span}`, { attributes: this.spanAttributes }, async () => {
+        // The value is as old as the moment the upstream was asked.
+        const askedAt = this.now();
         const value = await read().catch(async (error: unknown) => {
-          await reader.refund(this.name, 'lookup');
+          await reader.refund(this.name, kind);
           throw error;
         });
-        const ttl = options.ttlMs(value);
-        if (ttl > 0) await this.state.write(cacheKey, { value, fetchedAt: this.now() }, ttl);
-        return value;
-      }).finally(() => this.lookups.delete(cacheKey));
-      this.lookups.set(cacheKey, pending);
+        const stored = { value, fetchedAt: askedAt };
+        const ttl = options.ttlMs(value) - (this.now() - askedAt);
+        if (ttl > 0) await this.state.write(cacheKey, stored, ttl);
+        return stored;
+      }).finally(() => this.reads.delete(cacheKey));
+      this.reads.set(cacheKey, pending);
     }
     const shared = pending;
-    return reader.away(() => untilRequestDeadline(() => shared, reader.signal, this.name, 'lookup'));
+    return reader.away(() => untilRequestDeadline(() => shared, reader.signal, this.name, kind));
   }
 
   /**
