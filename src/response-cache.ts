@@ -47,8 +47,14 @@ export const sourceEntity = (sourceName: string) => ({ typename: SOURCE_ENTITY, 
  */
 export function useSnapshotResponseCache(sources: SourceRegistry, config: ResponseCacheConfig, callerOf: (request: Request) => Caller): Plugin {
   const store = sources.state.responseCache(config.maxEntries);
+  /** Drops of a source's answers under way (in Redis, or in the other workers): answers wait for them to end. */
+  const dropping = new Set<Promise<void>>();
   for (const source of sources.all) {
-    const drop = () => void store.invalidate([sourceEntity(source.name)]);
+    const drop = () => {
+      const dropped = Promise.resolve(store.invalidate([sourceEntity(source.name)])).catch(() => undefined);
+      dropping.add(dropped);
+      void dropped.finally(() => dropping.delete(dropped));
+    };
     sources.readModel(source.name)!.onChange(drop);
     source.onHealthChange(drop);
   }
@@ -139,9 +145,13 @@ export function useSnapshotResponseCache(sources: SourceRegistry, config: Respon
       );
     },
     onResultProcess({ request, result }) {
-      if (Array.isArray(result) || !(SERVED_FROM_CACHE in result)) return;
-      hits.add(request);
-      recordResponseCache('hit');
+      if (!Array.isArray(result) && SERVED_FROM_CACHE in result) {
+        hits.add(request);
+        recordResponseCache('hit');
+      }
+      // An answer that changed a source (an action) goes out once the answers it made wrong are gone
+      // everywhere, so that the caller's next request finds none of them on any worker or replica.
+      return dropping.size > 0 ? Promise.all(dropping).then(() => undefined) : undefined;
     },
     onResponse({ request, response }) {
       if (hits.has(request)) response.headers.set(RESPONSE_CACHE_HEADER, 'hit');

@@ -48,7 +48,8 @@ type FromWorker =
   | { channel: typeof CHANNEL; op: 'lease'; id: number; key: string; ttlMs: number }
   | { channel: typeof CHANNEL; op: 'leased'; id: number; key: string }
   | { channel: typeof CHANNEL; op: 'release'; key: string }
-  | { channel: typeof CHANNEL; op: 'publish'; topic: string; detail: unknown };
+  | { channel: typeof CHANNEL; op: 'publish'; topic: string; detail: unknown }
+  | { channel: typeof CHANNEL; op: 'publishAcked'; id: number; topic: string; detail: unknown };
 
 type FromPrimary =
   | { channel: typeof CHANNEL; op: 'reply'; id: number; result: unknown }
@@ -127,6 +128,12 @@ export function serveStateToWorkers(): void {
         return;
       case 'publish':
         toEveryWorker({ channel: CHANNEL, op: 'event', topic: message.topic, detail: message.detail });
+        return;
+      case 'publishAcked':
+        // The reply goes after the event on every worker's channel, so whatever the primary hands a
+        // worker later (a new connection) reaches it after the event.
+        toEveryWorker({ channel: CHANNEL, op: 'event', topic: message.topic, detail: message.detail });
+        reply(message.id, true);
         return;
     }
   };
@@ -236,11 +243,13 @@ export class WorkerState implements SharedState {
     return {
       get: (id) => local.get(id),
       set: (id, data, entities, ttl) => local.set(id, data, entities, ttl),
-      // Here at once, before the answer that caused it goes out; in the other workers as the primary relays it.
-      invalidate: (entities) => {
+      // Here at once; in the other workers before the primary answers, so before any connection it
+      // hands them after: the answer that caused it waits for that (see useSnapshotResponseCache).
+      invalidate: async (entities) => {
         const records = [...entities];
-        events.dispatchEvent(new CustomEvent(INVALIDATE_ANSWERS, { detail: records }));
-        return local.invalidate(records);
+        const relayed = this.request({ op: 'publishAcked', topic: INVALIDATE_ANSWERS, detail: records });
+        await local.invalidate(records);
+        await relayed;
       },
     };
   }
