@@ -162,7 +162,7 @@ export class LiveUpdates {
  * The gateway itself as a reader: no caller's share to charge (the source's upstream budget still
  * bounds its calls) and no deadline of a request (each upstream call has its own).
  */
-function systemReader(): Reader {
+export function systemReader(): Reader {
   return {
     signal: new AbortController().signal,
     parts: new Map(),

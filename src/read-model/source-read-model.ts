@@ -2,6 +2,7 @@
 // order, shared by every request and (through the shared state) every replica. Readers get it
 // fresh, or stale within bounds the source's configuration sets; refreshes run one at a time per
 // source across all replicas, and every upstream call they make is counted against budgets.
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { ErrorCode, SourceError, type UpstreamErrorCode } from '../model/errors.js';
@@ -10,7 +11,7 @@ import type { SummaryCount, SummaryRequest } from '../model/summary.js';
 import { log } from '../observability/log.js';
 import { recordLookup, recordRead, type ReadResult } from '../observability/metrics.js';
 import { inSpan } from '../observability/tracing.js';
-import type { SharedState, Stored } from '../shared-state/index.js';
+import type { SharedState, Slice, Sliced, Stored } from '../shared-state/index.js';
 import { requestDeadline, untilRequestDeadline } from '../source-guard.js';
 import { editJobs, type ListEdit } from './job-set.js';
 
@@ -244,6 +245,9 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   private decodedFrom: StoredJobs<Job> | undefined;
   /** How this replica made a stored value from the one before, while that value lives. */
   private readonly changes = new WeakMap<StoredJobs<Job>, VersionChange<Job>>();
+  /** Each stored list this replica read or wrote, as the shared state keeps it (cut in slices), and back. */
+  private readonly slicedAs = new WeakMap<StoredJobs<Job>, Sliced<JobsHead, Job>>();
+  private readonly assembled = new WeakMap<Sliced<JobsHead, Job>, StoredJobs<Job>>();
   private readonly listeners = new Set<SourceChangeListener<Job>>();
   /** The background listing of older slices or a reconciliation, while this replica runs one. */
   private sweeping: Promise<void> | undefined;
@@ -501,7 +505,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       if (await this.state.lease(leaseKey, leaseMs)) {
         try {
           // Another replica may have stored a newer snapshot since this one looked.
-          const stored = await this.state.read<StoredJobs<Job>>(this.snapshotKey);
+          const stored = await this.readStored();
           const latest = stored ? this.snapshotOf(stored) : undefined;
           if (newer(latest)) return latest;
           return await this.fetchAndStore(await this.latestStored(stored));
@@ -551,7 +555,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
    */
   private async store(stored: Stored<StoredJobs<Job>>): Promise<Snapshot<Job>> {
     // Kept for as long as it may be served at all: stale-if-error is the longest of the bounds.
-    await this.state.write(this.snapshotKey, stored, Math.max(1, this.adapter.freshness.staleIfErrorMs));
+    await this.state.writeSliced(this.snapshotKey, { value: this.sliced(stored.value), fetchedAt: stored.fetchedAt }, Math.max(1, this.adapter.freshness.staleIfErrorMs));
     const known = this.decodedFrom;
     const snapshot = this.snapshotOf(stored);
     const change = this.changes.get(stored.value);
@@ -699,8 +703,9 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       for (let index = keep; index < jobs.length; index++) if (!listedNow.has(jobs[index]!)) dropped.push(jobs[index]!);
       added = changed.filter((job) => (job.createdAt?.getTime() ?? 0) > retainedAfter!);
     }
-    const next = { ...value, jobs: this.related(kept, added), seen, retainedAfter };
-    this.changes.set(next, { from: value, added, dropped, backfill: false });
+    const related = this.related(kept, added);
+    const next = { ...value, jobs: related, seen, retainedAfter };
+    this.changes.set(next, { from: value, added, dropped, touched: [...added, ...dropped, ...replaced(kept, related)], backfill: false });
     return next;
   }
 
@@ -789,7 +794,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   }
 
   private async cached(): Promise<Snapshot<Job> | undefined> {
-    const stored = await this.state.read<StoredJobs<Job>>(this.snapshotKey);
+    const stored = await this.readStored();
     return stored ? this.snapshotOf(stored) : undefined;
   }
 
@@ -826,13 +831,66 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     return this.decoded;
   }
 
+  /** The stored list, assembled from its slices once per version the shared state hands this replica. */
+  private async readStored(): Promise<Stored<StoredJobs<Job>> | undefined> {
+    const stored = await this.state.readSliced<JobsHead, Job>(this.snapshotKey);
+    if (!stored) return undefined;
+    let value = this.assembled.get(stored.value);
+    if (!value) {
+      const { sliceMs: _, ...head } = stored.value.head;
+      value = { ...head, jobs: stored.value.slices.flatMap((slice) => slice.items) };
+      this.assembled.set(stored.value, value);
+      this.slicedAs.set(value, stored.value);
+    }
+    return { value, fetchedAt: stored.fetchedAt };
+  }
+
+  /**
+   * A list cut into its creation-time slices for the shared state: the slices of the version it
+   * was made from, reused (same version, same jobs) where its change touched none of their jobs,
+   * new ones (a new version) where it did. Costs a binary search per slice and a copy of the
+   * touched slices, not a pass over the list.
+   */
+  private sliced(value: StoredJobs<Job>): Sliced<JobsHead, Job> {
+    const known = this.slicedAs.get(value);
+    if (known) return known;
+    const change = this.changes.get(value);
+    const from = change?.from ?? this.decodedFrom;
+    const before = from ? this.slicedAs.get(from) : undefined;
+    const { jobs } = value;
+    const ideal = sliceMsFor(jobs);
+    // A width kept while the rate of jobs stays within four times what it was cut for: a new width rewrites every slice.
+    const sliceMs = before && before.head.sliceMs * 4 > ideal && before.head.sliceMs < ideal * 4 ? before.head.sliceMs : ideal;
+    const reusable = new Map(before && before.head.sliceMs === sliceMs ? before.slices.map((slice) => [slice.id, slice]) : []);
+    // Without a change made from the version before, only a list of the very same jobs reuses its slices.
+    let touched: Set<string> | null = null;
+    if (from && from.jobs === jobs) touched = new Set();
+    else if (change && change.from === from) touched = new Set(change.touched.map((job) => String(sliceOf(job, sliceMs))));
+    const slices: Slice<Job>[] = [];
+    for (let start = 0; start < jobs.length; ) {
+      const number = sliceOf(jobs[start]!, sliceMs);
+      const end = firstAfter(jobs, floorPosition(number * sliceMs));
+      const id = String(number);
+      const kept = touched && !touched.has(id) ? reusable.get(id) : undefined;
+      // A slice kept is the same jobs: its bounds are the cheap proof that nothing was missed.
+      if (kept && kept.items.length === end - start && kept.items[0] === jobs[start] && kept.items.at(-1) === jobs[end - 1]) slices.push(kept);
+      else slices.push({ id, version: randomUUID(), items: jobs.slice(start, end) });
+      start = end;
+    }
+    const { jobs: _, ...head } = value;
+    const sliced = { head: { ...head, sliceMs }, slices };
+    this.slicedAs.set(value, sliced);
+    this.assembled.set(sliced, value);
+    return sliced;
+  }
+
   /**
    * The latest stored list, or once the shared state no longer serves it (its staleness bounds may
    * be short), this replica's latest, while a reconciliation would not yet be due: what a refresh
    * or a slice of a source read by time builds on.
    */
   private async latestStored(known?: Stored<StoredJobs<Job>>): Promise<Stored<StoredJobs<Job>> | undefined> {
-    const stored = known ?? (await this.state.read<StoredJobs<Job>>(this.snapshotKey));
+    const stored = known ?? (await this.readStored());
     if (stored) return stored;
     const value = this.decodedFrom;
     if (!value || !this.decoded || this.now() - this.decoded.fetchedAt >= this.reconcileAfterMs) return undefined;
@@ -846,6 +904,8 @@ interface VersionChange<Job extends ReadableJob> {
   readonly from: StoredJobs<Job>;
   readonly added: readonly Job[];
   readonly dropped: readonly Job[];
+  /** Every job whose slice the change rewrote: those added and dropped, and those their neighbours changed (see SourceAdapter.relate). */
+  readonly touched: readonly Job[];
   readonly backfill: boolean;
 }
 
@@ -881,6 +941,38 @@ interface Horizon {
   createdAt: number;
   completedAt: number;
 }
+
+/** A stored list's slices hold this many jobs, about: see sliceMsFor. */
+const SLICE_JOBS = 1_000;
+const MAX_STORED_SLICE_MS = 1_024 * HOUR_MS;
+
+/**
+ * How long a slice of the shared list lasts: a power of two of hours (one to 1,024), so that a
+ * slice holds about SLICE_JOBS at the rate the list shows. A slice is what a write rewrites when
+ * one of its jobs changes, and what compresses as one: a refresh at steady state rewrites the
+ * newest slice, those whose jobs settled and the oldest, so a slice should be a small part of the
+ * list, but large enough to compress well and to keep the keys few.
+ */
+function sliceMsFor(jobs: readonly ReadableJob[]): number {
+  const spanMs = (jobs[0]?.createdAt?.getTime() ?? 0) - (jobs.at(-1)?.createdAt?.getTime() ?? 0);
+  const perHour = jobs.length / Math.max(1, spanMs / HOUR_MS);
+  const hours = 2 ** Math.round(Math.log2(Math.max(1, SLICE_JOBS / Math.max(perHour, 1e-9))));
+  return Math.min(MAX_STORED_SLICE_MS, hours * HOUR_MS);
+}
+
+/** The number of the slice that holds a job: slice n holds the jobs created after n × sliceMs and at or before (n + 1) × sliceMs. */
+function sliceOf(job: ReadableJob, sliceMs: number): number {
+  return Math.ceil((job.createdAt?.getTime() ?? 0) / sliceMs) - 1;
+}
+
+/** The jobs of `after` that are not those of `before` at the same place (both lists the same length). */
+function replaced<Job>(before: readonly Job[], after: readonly Job[]): Job[] {
+  if (before === after) return [];
+  return after.filter((job, index) => job !== before[index]);
+}
+
+/** A stored list's head as the shared state keeps it: all but its jobs, and the width of its slices. */
+type JobsHead = Omit<StoredJobs<ReadableJob>, 'jobs'> & { sliceMs: number };
 
 /** A source's jobs as the shared state keeps them, with where its background listing stands. */
 interface StoredJobs<Job extends ReadableJob> {

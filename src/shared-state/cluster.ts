@@ -7,7 +7,9 @@
 // version it holds is current. A value crosses the channel once per version and worker, when first
 // read (or once, to the primary, when written). A refresh that found nothing new stores the same
 // value again with a new fetch time: that goes as a touch, without the value, and every worker keeps
-// the value object it has (and so what the read model built on it). Leases go to the primary and
+// the value object it has (and so what the read model built on it). A sliced value (a source's job
+// list) crosses by slice: a write sends the slices the primary lacks, a read the slices the worker
+// lacks, and a slice whose version both hold stays the objects each already has. Leases go to the primary and
 // back; limiters are rate-limiter-flexible's cluster limiters, counted in the primary. An event a
 // worker publishes goes to the primary, which hands it to every worker.
 import cluster, { type Worker } from 'node:cluster';
@@ -15,7 +17,7 @@ import { createInMemoryCache, type Cache } from '@graphql-yoga/plugin-response-c
 import type { CacheEntityRecord } from '@envelop/response-cache';
 import { RateLimiterCluster, RateLimiterClusterMaster, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { log } from '../observability/log.js';
-import type { SharedEvents, SharedState, Stored } from './index.js';
+import type { SharedEvents, SharedState, Slice, Sliced, Stored } from './index.js';
 import { MemoryState } from './memory.js';
 
 /** The channel of these messages on the IPC link, beside rate-limiter-flexible's and prom-client's. */
@@ -41,8 +43,23 @@ interface Versioned {
   expiresAt: number;
 }
 
+/** A slice as it crosses the channel: without its items where the other side holds its version. */
+interface SliceOnTheWire {
+  id: string;
+  version: string;
+  items?: readonly unknown[];
+}
+
+/** A sliced value as it crosses the channel. */
+interface SlicedOnTheWire {
+  head: unknown;
+  slices: SliceOnTheWire[];
+}
+
 type FromWorker =
   | { channel: typeof CHANNEL; op: 'get'; id: number; key: string }
+  | { channel: typeof CHANNEL; op: 'getSliced'; id: number; key: string; held: string[] }
+  | ({ channel: typeof CHANNEL; op: 'writeSliced'; key: string; version: string; fetchedAt: number; expiresAt: number } & SlicedOnTheWire)
   | { channel: typeof CHANNEL; op: 'write'; key: string; version: string; fetchedAt: number; expiresAt: number; value: unknown }
   | { channel: typeof CHANNEL; op: 'touch'; key: string; version: string; fetchedAt: number; expiresAt: number }
   | { channel: typeof CHANNEL; op: 'lease'; id: number; key: string; ttlMs: number }
@@ -59,6 +76,12 @@ type FromPrimary =
 
 function isOurs<T extends { channel: string }>(message: unknown): message is T {
   return typeof message === 'object' && message !== null && (message as { channel?: unknown }).channel === CHANNEL;
+}
+
+/** The slices of a value by version; none when the value is not sliced. */
+function slicesOf(value: unknown): Map<string, Slice<unknown>> {
+  const slices = (value as Partial<Sliced<unknown, unknown>> | undefined)?.slices;
+  return new Map(Array.isArray(slices) ? slices.map((slice) => [slice.version, slice]) : []);
 }
 
 /** Map.set, the oldest entry going first past `max`. */
@@ -98,6 +121,29 @@ export function serveStateToWorkers(): void {
       case 'get': {
         const stored = await state.read<Versioned>(message.key);
         reply(message.id, stored ? { ...stored.value, fetchedAt: stored.fetchedAt } : null);
+        return;
+      }
+      case 'getSliced': {
+        const stored = await state.read<Versioned>(message.key);
+        if (!stored) {
+          reply(message.id, null);
+          return;
+        }
+        const { head, slices } = stored.value.value as Sliced<unknown, unknown>;
+        const held = new Set(message.held);
+        const value: SlicedOnTheWire = { head, slices: slices.map((slice) => (held.has(slice.version) ? { id: slice.id, version: slice.version } : slice)) };
+        reply(message.id, { ...stored.value, value, fetchedAt: stored.fetchedAt });
+        return;
+      }
+      case 'writeSliced': {
+        const held = slicesOf((await state.read<Versioned>(message.key))?.value.value);
+        const slices = message.slices.map((slice) => (slice.items ? (slice as Slice<unknown>) : held.get(slice.version)));
+        // A slice the primary no longer holds (another worker wrote since, or the value expired): only the whole value will do.
+        if (slices.some((slice) => slice === undefined)) {
+          worker.send({ channel: CHANNEL, op: 'resend', key: message.key, version: message.version } satisfies FromPrimary);
+          return;
+        }
+        await store(message.key, { version: message.version, value: { head: message.head, slices }, expiresAt: message.expiresAt }, message.fetchedAt);
         return;
       }
       case 'write':
@@ -176,14 +222,8 @@ export class WorkerState implements SharedState {
   }
 
   async read<T>(key: string): Promise<Stored<T> | undefined> {
-    const version = this.versions.get(key);
-    if (version && version.expiresAt > Date.now()) {
-      const known = this.values.get(key);
-      if (known?.version === version.version) {
-        if (known.stored.fetchedAt !== version.fetchedAt) known.stored = { value: known.stored.value, fetchedAt: version.fetchedAt };
-        return known.stored as Stored<T>;
-      }
-    }
+    const local = this.local<T>(key);
+    if (local) return local;
     const entry = (await this.request({ op: 'get', key })) as (Versioned & { fetchedAt: number }) | null;
     if (!entry) {
       this.versions.delete(key);
@@ -192,6 +232,42 @@ export class WorkerState implements SharedState {
     const stored = { value: entry.value as T, fetchedAt: entry.fetchedAt };
     this.learn(key, entry, stored);
     return stored;
+  }
+
+  /** The value as this worker holds it, while that is the version the primary announced last. */
+  private local<T>(key: string): Stored<T> | undefined {
+    const version = this.versions.get(key);
+    if (!version || version.expiresAt <= Date.now()) return undefined;
+    const known = this.values.get(key);
+    if (known?.version !== version.version) return undefined;
+    if (known.stored.fetchedAt !== version.fetchedAt) known.stored = { value: known.stored.value, fetchedAt: version.fetchedAt };
+    return known.stored as Stored<T>;
+  }
+
+  /** Asks the primary for the slices this worker does not hold; the others stay the objects it has. */
+  async readSliced<Head, Item>(key: string): Promise<Stored<Sliced<Head, Item>> | undefined> {
+    const local = this.local<Sliced<Head, Item>>(key);
+    if (local) return local;
+    const held = slicesOf(this.values.get(key)?.stored.value);
+    const entry = (await this.request({ op: 'getSliced', key, held: [...held.keys()] })) as (Version & { value: SlicedOnTheWire }) | null;
+    if (!entry) {
+      this.versions.delete(key);
+      return undefined;
+    }
+    const slices = entry.value.slices.map((slice) => (slice.items ? slice : held.get(slice.version)!) as Slice<Item>);
+    const stored = { value: { head: entry.value.head as Head, slices }, fetchedAt: entry.fetchedAt };
+    this.learn(key, entry, stored);
+    return stored;
+  }
+
+  /** Sends the slices the primary lacks as far as this worker knows; should it lack more, it asks for the whole value (resend). */
+  async writeSliced<Head, Item>(key: string, stored: Stored<Sliced<Head, Item>>, ttlMs: number): Promise<void> {
+    const expiresAt = Date.now() + ttlMs;
+    const held = slicesOf(this.values.get(key)?.stored.value);
+    const version = `${process.pid}.${++this.nextVersion}`;
+    const slices = stored.value.slices.map((slice) => (held.has(slice.version) ? { id: slice.id, version: slice.version } : slice));
+    this.send({ op: 'writeSliced', key, version, fetchedAt: stored.fetchedAt, expiresAt, head: stored.value.head, slices });
+    this.learn(key, { version, fetchedAt: stored.fetchedAt, expiresAt }, stored);
   }
 
   async write<T>(key: string, stored: Stored<T>, ttlMs: number): Promise<void> {

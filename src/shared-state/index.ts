@@ -11,6 +11,26 @@ export interface Stored<T> {
   fetchedAt: number;
 }
 
+/**
+ * A large value kept in slices (a source's job list cut by creation time): a small head, and slices
+ * each named by a version. A slice's version names its items for good: whoever changes a slice's
+ * items gives it a new version, and a slice whose version is unchanged is the same items. So a
+ * store writes only the slices whose version it does not hold, a reader fetches and decodes only
+ * those, and the items of the others stay the very objects it already had.
+ */
+export interface Sliced<Head, Item> {
+  readonly head: Head;
+  readonly slices: readonly Slice<Item>[];
+}
+
+export interface Slice<Item> {
+  /** Unique among a value's slices (a creation-time slice's number, say). */
+  readonly id: string;
+  /** Unique across every writer and every version of the value (a random id). */
+  readonly version: string;
+  readonly items: readonly Item[];
+}
+
 /** Where a pub/sub's events travel: each topic carries one payload per event. */
 export type SharedEvents = PubSubEventTarget<Record<string, [unknown]>>;
 
@@ -19,6 +39,13 @@ export interface SharedState {
   read<T>(key: string): Promise<Stored<T> | undefined>;
   /** Stores a value for `ttlMs`, replacing what was there. */
   write<T>(key: string, stored: Stored<T>, ttlMs: number): Promise<void>;
+  /**
+   * A sliced value, assembled from the slices its head names, all of one version of the value:
+   * never a mix of two versions, and never with a slice missing (that is a miss).
+   */
+  readSliced<Head, Item>(key: string): Promise<Stored<Sliced<Head, Item>> | undefined>;
+  /** Stores a sliced value for `ttlMs`, sending only the slices whose versions the store lacks. */
+  writeSliced<Head, Item>(key: string, stored: Stored<Sliced<Head, Item>>, ttlMs: number): Promise<void>;
   /**
    * Takes the lease on `key` for `ttlMs` if nobody holds it: true when this caller now holds it.
    * A lease is how replicas agree on who refreshes a read model, so that only one of them calls upstream.

@@ -1,7 +1,7 @@
 // The embedded default: shared state kept in this process, for a gateway that runs alone.
 import { createInMemoryCache, type Cache } from '@graphql-yoga/plugin-response-cache';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { SharedEvents, SharedState, Stored } from './index.js';
+import type { SharedEvents, SharedState, Sliced, Stored } from './index.js';
 
 /** Entries kept at most; the least recently written go first. */
 const MAX_ENTRIES = 50_000;
@@ -33,6 +33,15 @@ export class MemoryState implements SharedState {
     this.entries.delete(key);
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, { stored, expiresAt: this.now() + ttlMs });
+  }
+
+  /** One process: a sliced value is kept as it is, its slices shared by reference. */
+  readSliced<Head, Item>(key: string): Promise<Stored<Sliced<Head, Item>> | undefined> {
+    return this.read(key);
+  }
+
+  writeSliced<Head, Item>(key: string, stored: Stored<Sliced<Head, Item>>, ttlMs: number): Promise<void> {
+    return this.write(key, stored, ttlMs);
   }
 
   /** Decided within one turn of the event loop, so that two callers asking together never both get it. */

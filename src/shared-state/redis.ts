@@ -10,7 +10,7 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { log } from '../observability/log.js';
-import type { SharedEvents, SharedState, Stored } from './index.js';
+import type { SharedEvents, SharedState, Sliced, Stored } from './index.js';
 
 const PREFIX = 'backup-graph:';
 /** Decoded values kept per replica, so that an unchanged read model is parsed once, not per request. */
@@ -18,10 +18,20 @@ const MAX_DECODED = 1_000;
 /** A Redis command that takes longer fails; the gateway then acts on its own (see each method). */
 const COMMAND_TIMEOUT_MS = 1_000;
 /**
- * Values past this many bytes of JSON are stored compressed: a large source's read model repeats
- * its member names, accounts, vaults and plans on every job, and compresses tenfold.
+ * Values past this many bytes of JSON are stored compressed: a source's jobs repeat their member
+ * names, accounts, vaults and plans on every job, and a slice of them compresses tenfold.
  */
-const COMPRESS_FROM_BYTES = 64 * 1024;
+const COMPRESS_FROM_BYTES = 8 * 1024;
+/**
+ * A slice outlives the head that names it by this much, its time to live renewed at each write of
+ * a head that still names it: a reader that holds a head finds its slices.
+ */
+const SLICE_MARGIN_MS = 60_000;
+/**
+ * A slice a new version of its value no longer names lives this much longer, for the readers that
+ * read the head before; one that reads it later reads the head again.
+ */
+const REPLACED_SLICE_MS = 10_000;
 /** The first byte of a compressed value; JSON never starts with it. */
 const COMPRESSED = 0x00;
 
@@ -65,15 +75,35 @@ function decode<T>(text: string): T {
   }) as T;
 }
 
+function sliceKey(key: string, version: string): string {
+  return `${PREFIX}${key}:slice:${version}`;
+}
+
+/** A transaction's replies, or its first command's error: EXEC reports those per command, without failing. */
+async function checked(batch: ReturnType<Redis['multi']>): Promise<unknown[]> {
+  const replies = (await batch.exec()) ?? [];
+  const failed = replies.find(([error]) => error);
+  if (failed) throw failed[0]!;
+  return replies.map(([, reply]) => reply);
+}
+
 /** A Redis by its address without credentials, as the start-up line names it. */
 export function describeRedis(url: string): string {
   const address = new URL(url);
   return `redis ${address.hostname}:${address.port || '6379'}`;
 }
 
+/** What Redis keeps under a sliced value's own key: its head, and the version of each slice, each under a key of its own. */
+interface SlicedHead<Head> {
+  head: Head;
+  slices: { id: string; version: string }[];
+}
+
 export class RedisState implements SharedState {
   readonly description: string;
   failedWrites = 0;
+  /** Slices this replica wrote to Redis since start: what a write of a sliced value cost beyond its head. */
+  slicesWritten = 0;
   private readonly client: Redis;
   /** Decoded values by key, each with the version its `:version` key named when it was read or written. */
   private readonly decoded = new Map<string, { version: string; stored: Stored<unknown> }>();
@@ -159,11 +189,80 @@ export class RedisState implements SharedState {
         .exec();
       this.remember(key, version, stored);
     } catch (error) {
-      // The next reader finds nothing and refreshes, the budget still bounding what that costs; but
-      // replicas no longer share this value, which an operator must be able to see.
-      this.failedWrites++;
-      const name = error instanceof Error ? error.name : 'Error';
-      log('warn', 'shared-state', `[shared-state] a write to Redis failed (${name}); replicas do not share this value until one succeeds`, { error: name, key: key.split(':')[0] });
+      this.failedWrite(error, key);
+    }
+  }
+
+  /**
+   * The next reader finds nothing and refreshes, the budget still bounding what that costs; but
+   * replicas no longer share this value, which an operator must be able to see.
+   */
+  private failedWrite(error: unknown, key: string): void {
+    this.failedWrites++;
+    const name = error instanceof Error ? error.name : 'Error';
+    log('warn', 'shared-state', `[shared-state] a write to Redis failed (${name}); replicas do not share this value until one succeeds`, { error: name, key: key.split(':')[0] });
+  }
+
+  /**
+   * The head, then only the slices this replica does not hold. A slice that is gone (replaced by a
+   * newer version since the head was read, or expired) sends the reader back to the head once; a
+   * second miss is a miss of the whole value, never a list with a hole.
+   */
+  async readSliced<Head, Item>(key: string): Promise<Stored<Sliced<Head, Item>> | undefined> {
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const version = await this.client.get(`${PREFIX}${key}:version`);
+        if (version === null) return undefined;
+        const memo = this.decoded.get(key) as { version: string; stored: Stored<Sliced<Head, Item>> } | undefined;
+        if (memo?.version === version) return memo.stored;
+        const packed = await this.client.getBuffer(`${PREFIX}${key}`);
+        if (packed === null) return undefined;
+        const { value, fetchedAt } = await unpack<Stored<SlicedHead<Head>>>(packed);
+        const held = new Map(memo?.stored.value.slices.map((slice) => [slice.version, slice]));
+        const missing = value.slices.filter((slice) => !held.has(slice.version));
+        const fetched = missing.length === 0 ? [] : await this.client.mgetBuffer(missing.map((slice) => sliceKey(key, slice.version)));
+        if (fetched.some((bytes) => bytes === null)) continue;
+        const items = await Promise.all(fetched.map((bytes) => unpack<Item[]>(bytes!)));
+        items.forEach((list, index) => held.set(missing[index]!.version, { ...missing[index]!, items: list }));
+        const stored = { value: { head: value.head, slices: value.slices.map((slice) => held.get(slice.version)!) }, fetchedAt };
+        // Under the version read first: should the value have changed between the two reads, the next read fetches it again.
+        this.remember(key, version, stored);
+        return stored;
+      }
+      return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Writes the slices Redis lacks (those this replica did not read or write there, and those that
+   * expired), renews the others, then the head that names them, in that order: a reader never
+   * finds a head whose slices were not written. The slices the value no longer names go soon after.
+   */
+  async writeSliced<Head, Item>(key: string, stored: Stored<Sliced<Head, Item>>, ttlMs: number): Promise<void> {
+    const ttl = Math.max(1, Math.round(ttlMs));
+    try {
+      const memo = this.decoded.get(key) as { stored: Stored<Sliced<Head, Item>> } | undefined;
+      const before = new Set(memo?.stored.value.slices.map((slice) => slice.version));
+      const { head, slices } = stored.value;
+      const held = slices.filter((slice) => before.has(slice.version));
+      const renewed = held.length === 0 ? [] : await checked(held.reduce((batch, slice) => batch.pexpire(sliceKey(key, slice.version), ttl + SLICE_MARGIN_MS), this.client.multi()));
+      const gone = new Set(held.filter((_, index) => renewed[index] === 0));
+      const missing = slices.filter((slice) => !before.has(slice.version) || gone.has(slice));
+      const packed = await Promise.all(missing.map((slice) => pack(slice.items)));
+      const version = randomUUID();
+      const named = new Set(slices.map((slice) => slice.version));
+      const batch = this.client.multi();
+      missing.forEach((slice, index) => batch.set(sliceKey(key, slice.version), packed[index]!, 'PX', ttl + SLICE_MARGIN_MS));
+      const headOnly: Stored<SlicedHead<Head>> = { value: { head, slices: slices.map(({ id, version: sliceVersion }) => ({ id, version: sliceVersion })) }, fetchedAt: stored.fetchedAt };
+      batch.set(`${PREFIX}${key}`, await pack(headOnly), 'PX', ttl).set(`${PREFIX}${key}:version`, version, 'PX', ttl);
+      for (const old of before) if (!named.has(old)) batch.pexpire(sliceKey(key, old), REPLACED_SLICE_MS, 'LT');
+      await checked(batch);
+      this.slicesWritten += missing.length;
+      this.remember(key, version, stored);
+    } catch (error) {
+      this.failedWrite(error, key);
     }
   }
 
