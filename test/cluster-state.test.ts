@@ -76,6 +76,30 @@ describe('shared state kept by the primary for its workers', () => {
     expect(read).toMatchObject({ value: { jobs: ['x'] }, fetchedAt: 3 });
   });
 
+  it('passes a sliced value by slice: the slices a worker holds stay its objects, and a slice the primary lost is sent again', async () => {
+    const slice = (id: string, version: string, items: unknown[]) => ({ id, version, items });
+    const newer = slice('1', 'v1', [{ key: 'j2', createdAt: new Date(2_000) }]);
+    const older = slice('0', 'v0', [{ key: 'j1', createdAt: new Date(1_000) }]);
+    await ask(a, { op: 'writeSliced', key: 'list:s', value: { head: { small: false }, slices: [newer, older] }, fetchedAt: 1, ttlMs: 60_000 });
+    const first = await askUntil(b, { op: 'readSliced', key: 'list:s' }, (read) => read !== null);
+    expect(first).toEqual({ value: { head: { small: false }, slices: [newer, older] }, fetchedAt: 1, same: [false, false] });
+    expect(first.value.slices[0].items[0].createdAt).toBeInstanceOf(Date);
+
+    // A new job in the newest slice: the other worker keeps the older slice as it had it.
+    const changed = slice('1', 'v2', [{ key: 'j3', createdAt: new Date(2_500) }, ...newer.items]);
+    await ask(a, { op: 'writeSliced', key: 'list:s', value: { head: { small: false }, slices: [changed, older] }, fetchedAt: 2, ttlMs: 60_000 });
+    const second = await askUntil(b, { op: 'readSliced', key: 'list:s' }, (read) => read?.fetchedAt === 2);
+    expect(second).toEqual({ value: { head: { small: false }, slices: [changed, older] }, fetchedAt: 2, same: [false, true] });
+
+    // The primary's copy expired: a write that names the slices it had must send them again.
+    await ask(a, { op: 'writeSliced', key: 'list:short', value: { head: 1, slices: [older] }, fetchedAt: 1, ttlMs: 50 });
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(await ask(b, { op: 'readSliced', key: 'list:short' })).toBeNull();
+    await ask(a, { op: 'writeSliced', key: 'list:short', value: { head: 2, slices: [older] }, fetchedAt: 3, ttlMs: 60_000 });
+    const read = await askUntil(b, { op: 'readSliced', key: 'list:short' }, (result) => result !== null);
+    expect(read).toMatchObject({ value: { head: 2, slices: [older] }, fetchedAt: 3 });
+  });
+
   it('hands an event one worker publishes to the listeners of every worker, Dates included', async () => {
     await Promise.all([ask(a, { op: 'listen', key: 'jobs:s' }), ask(b, { op: 'listen', key: 'jobs:s' })]);
     const detail = { sourceName: 's', updates: [{ job: { key: 's:1', createdAt: new Date(1_000) }, changes: ['APPEARED'] }] };

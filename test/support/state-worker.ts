@@ -3,10 +3,11 @@
 // what it hears on a topic of its event target is kept until asked for.
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { WorkerState } from '../../src/shared-state/cluster.js';
+import type { Slice, Sliced } from '../../src/shared-state/index.js';
 
 export interface StateQuestion {
   question: number;
-  op: 'write' | 'rewrite' | 'read' | 'lease' | 'leased' | 'release' | 'consume' | 'listen' | 'publish' | 'heard';
+  op: 'write' | 'rewrite' | 'read' | 'writeSliced' | 'readSliced' | 'lease' | 'leased' | 'release' | 'consume' | 'listen' | 'publish' | 'heard';
   key: string;
   value?: unknown;
   fetchedAt?: number;
@@ -18,6 +19,8 @@ const state = new WorkerState('test');
 /** The value object this worker last wrote or read, per key. */
 const seen = new Map<string, unknown>();
 const limiters = new Map<string, RateLimiterAbstract>();
+/** The items of each slice version this worker last wrote or read. */
+const seenSlices = new Map<string, readonly unknown[]>();
 /** What this worker heard on each topic it listens to (`key`). */
 const heard = new Map<string, unknown[]>();
 
@@ -34,6 +37,20 @@ async function answer(asked: StateQuestion): Promise<unknown> {
       if (!stored) return null;
       const same = stored.value === seen.get(asked.key);
       seen.set(asked.key, stored.value);
+      return { value: stored.value, fetchedAt: stored.fetchedAt, same };
+    }
+    case 'writeSliced': {
+      // A slice whose version the worker saw is its own items, as a read model's unchanged slice is.
+      const { head, slices } = asked.value as Sliced<unknown, unknown>;
+      const own = slices.map((slice): Slice<unknown> => ({ ...slice, items: seenSlices.get(slice.version) ?? slice.items }));
+      for (const slice of own) seenSlices.set(slice.version, slice.items);
+      return state.writeSliced(asked.key, { value: { head, slices: own }, fetchedAt: asked.fetchedAt! }, asked.ttlMs!);
+    }
+    case 'readSliced': {
+      const stored = await state.readSliced(asked.key);
+      if (!stored) return null;
+      const same = stored.value.slices.map((slice) => seenSlices.get(slice.version) === slice.items);
+      for (const slice of stored.value.slices) seenSlices.set(slice.version, slice.items);
       return { value: stored.value, fetchedAt: stored.fetchedAt, same };
     }
     case 'lease':
