@@ -38,6 +38,8 @@ const USAGE = `npm run bench -- [options]
                        get half (default 2)
   --scale-refreshes <n>      scale: refreshes counted at steady state per size (default 2)
   --scale-plot <file>  scale: the SVG plot (default bench-results/scale.svg)
+  --scale-retained-hours <n> scale: the sources' retainedWindowHours (default theirs, a week;
+                             720 keeps the whole 30-day window)
   --neighbour-duration <s>   seconds the noisy neighbour's victim is measured alone, then beside
                              the attacker (default 20)
   --polling-duration <s>     seconds of polling in polling, replicas and all-cores (default 60)
@@ -74,6 +76,7 @@ const { values } = parseArgs({
     'scale-window': { type: 'string', default: '2' },
     'scale-refreshes': { type: 'string', default: '2' },
     'scale-plot': { type: 'string', default: 'bench-results/scale.svg' },
+    'scale-retained-hours': { type: 'string' },
     'summary-jobs': { type: 'string' },
     'summary-repeats': { type: 'string', default: '5' },
     'summary-no-paging': { type: 'boolean', default: false },
@@ -132,6 +135,7 @@ if (scenarios?.includes(SCALE)) {
     regionJobs: Math.round(positive('scale-region-jobs', values['scale-region-jobs'])),
     windowS: positive('scale-window', values['scale-window']),
     refreshes: Math.round(positive('scale-refreshes', values['scale-refreshes'])),
+    ...(values['scale-retained-hours'] ? { retainedHours: Math.round(positive('scale-retained-hours', values['scale-retained-hours'])) } : {}),
     redis: values.redis,
     log,
   }).catch(failed);

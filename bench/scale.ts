@@ -31,6 +31,8 @@ export interface ScaleOptions {
   refreshes: number;
   /** The gateway keeps its shared state in a redis-server the run starts, whose memory per job is then measured. */
   redis: boolean;
+  /** The sources' retainedWindowHours; absent, their default. */
+  retainedHours?: number;
   log: (line: string) => void;
 }
 
@@ -109,6 +111,10 @@ const graphql = (query: string, variables: Record<string, unknown> = {}) => JSON
 const FIRST_PAGE = graphql(`{ backupJobs(first: 20) { edges { node { id displayName phase createdAt } } sources { sourceName complete } pageInfo { endCursor } } }`);
 const FILL_STATE = graphql(`{ backupJobs(first: 1) { sources { completeAfter } } }`);
 const TOTAL = graphql(`{ backupJobs(first: 1) { totalCount } }`);
+const NEWEST = graphql(`{ backupJobs(first: 1) { edges { node { createdAt } } } }`);
+const RETAINED = `query ($after: DateTime!) { backupJobs(first: 1, filter: { createdAfter: $after }) { totalCount } }`;
+/** An AWS source's retainedWindowHours when the configuration sets none. */
+const DEFAULT_RETAINED_HOURS = 168;
 const IDS = graphql(`{ backupJobs(first: 50) { edges { node { id } } } }`);
 const LOOKUPS = `query ($ids: [ID!]!) { nodes(ids: $ids) { id ... on AwsBackupJob { backupJobId state createdAt } } }`;
 const DEEP_PAGE = `query ($before: DateTime!) { backupJobs(first: 20, filter: { createdBefore: $before }) { edges { node { id createdAt } } pageInfo { endCursor } } }`;
@@ -171,7 +177,7 @@ async function runSize(
     const sandbox = new Questioner(sandboxProcess);
     const lists = () => sandbox.ask<number>('lists');
     const sources: SourceConfig[] = ready.regions.map((region) =>
-      parseSource({ kind: 'aws', name: `aws-${region}`, region, accountId: '*', endpoint: ready.url, budget: BUDGET }),
+      parseSource({ kind: 'aws', name: `aws-${region}`, region, accountId: '*', endpoint: ready.url, budget: BUDGET, ...(options.retainedHours ? { retainedWindowHours: options.retainedHours } : {}) }),
     );
     const redisBefore = redisClient ? await usedMemory(redisClient) : 0;
 
@@ -202,7 +208,8 @@ async function runSize(
     const totalCount = (await answer(url, TOTAL)).backupJobs.totalCount as number | null;
     await quiet(lists);
     const rssAtRestMb = rssMb(pid);
-    const redisBytesPerJob = redisClient && totalCount ? ((await usedMemory(redisClient)) - redisBefore) / totalCount : undefined;
+    const held = redisClient ? (totalCount ?? (await retainedJobs(url, options.retainedHours ?? DEFAULT_RETAINED_HOURS))) : null;
+    const redisBytesPerJob = redisClient && held ? ((await usedMemory(redisClient)) - redisBefore) / held : undefined;
 
     options.log(`scale ${label}: loads`);
     const target: Target = { url, pid, quietCheck: lists };
@@ -280,6 +287,16 @@ export async function answer(url: string, body: string): Promise<Record<string, 
   const parsed = JSON.parse(outcome.body) as { data?: Record<string, any>; errors?: unknown[] };
   if (parsed.errors || !parsed.data) throw new Error(`an answer with errors: ${outcome.body.slice(0, 300)}`);
   return parsed.data;
+}
+
+/**
+ * The jobs the gateway holds when its window is retained (the unfiltered totalCount is then null):
+ * those created within the retained hours before the newest, which it counts exactly.
+ */
+async function retainedJobs(url: string, hours: number): Promise<number | null> {
+  const newest = Date.parse((await answer(url, NEWEST)).backupJobs.edges[0].node.createdAt as string);
+  const after = new Date(newest - hours * 60 * 60 * 1000 + 1).toISOString();
+  return (await answer(url, graphql(RETAINED, { after }))).backupJobs.totalCount as number | null;
 }
 
 /** Asks again and again (each time after the last answer, and `pauseMs`) until an answer without errors satisfies `done`. */

@@ -245,8 +245,9 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   private decodedFrom: StoredJobs<Job> | undefined;
   /** How this replica made a stored value from the one before, while that value lives. */
   private readonly changes = new WeakMap<StoredJobs<Job>, VersionChange<Job>>();
-  /** Each stored list this replica read or wrote, as the shared state keeps it (cut in slices), and back. */
-  private readonly slicedAs = new WeakMap<StoredJobs<Job>, Sliced<JobsHead, Job>>();
+  /** The slices of each list of jobs this replica read or wrote: a version that keeps the same jobs keeps its slices. */
+  private readonly cuts = new WeakMap<readonly Job[], Cut<Job>>();
+  /** The list each sliced value this replica read or wrote stands for. */
   private readonly assembled = new WeakMap<Sliced<JobsHead, Job>, StoredJobs<Job>>();
   private readonly listeners = new Set<SourceChangeListener<Job>>();
   /** The background listing of older slices or a reconciliation, while this replica runs one. */
@@ -837,51 +838,55 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     if (!stored) return undefined;
     let value = this.assembled.get(stored.value);
     if (!value) {
-      const { sliceMs: _, ...head } = stored.value.head;
-      value = { ...head, jobs: stored.value.slices.flatMap((slice) => slice.items) };
+      const { sliceMs, ...head } = stored.value.head;
+      const { slices } = stored.value;
+      value = { ...head, jobs: slices.flatMap((slice) => slice.items) };
       this.assembled.set(stored.value, value);
-      this.slicedAs.set(value, stored.value);
+      this.cuts.set(value.jobs, { sliceMs, slices });
     }
     return { value, fetchedAt: stored.fetchedAt };
   }
 
-  /**
-   * A list cut into its creation-time slices for the shared state: the slices of the version it
-   * was made from, reused (same version, same jobs) where its change touched none of their jobs,
-   * new ones (a new version) where it did. Costs a binary search per slice and a copy of the
-   * touched slices, not a pass over the list.
-   */
+  /** A list as the shared state keeps it: its head, and its jobs cut into creation-time slices (see cut). */
   private sliced(value: StoredJobs<Job>): Sliced<JobsHead, Job> {
-    const known = this.slicedAs.get(value);
+    const { sliceMs, slices } = this.cut(value);
+    const { jobs: _, ...head } = value;
+    const sliced = { head: { ...head, sliceMs }, slices };
+    this.assembled.set(sliced, value);
+    return sliced;
+  }
+
+  /**
+   * A list's jobs in their creation-time slices: the slices of the version it was made from, reused
+   * (same version, same jobs) where its change touched none of their jobs, new ones (a new version)
+   * where it did. Costs a binary search per slice and a copy of the touched slices, not a pass
+   * over the list; without a change from a version this replica holds, every slice is new.
+   */
+  private cut(value: StoredJobs<Job>): Cut<Job> {
+    const { jobs } = value;
+    const known = this.cuts.get(jobs);
     if (known) return known;
     const change = this.changes.get(value);
-    const from = change?.from ?? this.decodedFrom;
-    const before = from ? this.slicedAs.get(from) : undefined;
-    const { jobs } = value;
+    const before = change ? this.cuts.get(change.from.jobs) : undefined;
     const ideal = sliceMsFor(jobs);
     // A width kept while the rate of jobs stays within four times what it was cut for: a new width rewrites every slice.
-    const sliceMs = before && before.head.sliceMs * 4 > ideal && before.head.sliceMs < ideal * 4 ? before.head.sliceMs : ideal;
-    const reusable = new Map(before && before.head.sliceMs === sliceMs ? before.slices.map((slice) => [slice.id, slice]) : []);
-    // Without a change made from the version before, only a list of the very same jobs reuses its slices.
-    let touched: Set<string> | null = null;
-    if (from && from.jobs === jobs) touched = new Set();
-    else if (change && change.from === from) touched = new Set(change.touched.map((job) => String(sliceOf(job, sliceMs))));
+    const sliceMs = before && before.sliceMs * 4 > ideal && before.sliceMs < ideal * 4 ? before.sliceMs : ideal;
+    const reusable = new Map(before?.sliceMs === sliceMs ? before.slices.map((slice) => [slice.id, slice]) : []);
+    const touched = new Set(change?.touched.map((job) => String(sliceOf(job, sliceMs))));
     const slices: Slice<Job>[] = [];
     for (let start = 0; start < jobs.length; ) {
       const number = sliceOf(jobs[start]!, sliceMs);
       const end = firstAfter(jobs, floorPosition(number * sliceMs));
       const id = String(number);
-      const kept = touched && !touched.has(id) ? reusable.get(id) : undefined;
+      const kept = touched.has(id) ? undefined : reusable.get(id);
       // A slice kept is the same jobs: its bounds are the cheap proof that nothing was missed.
       if (kept && kept.items.length === end - start && kept.items[0] === jobs[start] && kept.items.at(-1) === jobs[end - 1]) slices.push(kept);
       else slices.push({ id, version: randomUUID(), items: jobs.slice(start, end) });
       start = end;
     }
-    const { jobs: _, ...head } = value;
-    const sliced = { head: { ...head, sliceMs }, slices };
-    this.slicedAs.set(value, sliced);
-    this.assembled.set(sliced, value);
-    return sliced;
+    const cut = { sliceMs, slices };
+    this.cuts.set(jobs, cut);
+    return cut;
   }
 
   /**
@@ -969,6 +974,12 @@ function sliceOf(job: ReadableJob, sliceMs: number): number {
 function replaced<Job>(before: readonly Job[], after: readonly Job[]): Job[] {
   if (before === after) return [];
   return after.filter((job, index) => job !== before[index]);
+}
+
+/** A list's jobs cut into slices of `sliceMs` of creation time, newest first. */
+interface Cut<Job> {
+  readonly sliceMs: number;
+  readonly slices: readonly Slice<Job>[];
 }
 
 /** A stored list's head as the shared state keeps it: all but its jobs, and the width of its slices. */
