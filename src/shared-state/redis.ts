@@ -29,9 +29,12 @@ const COMPRESS_FROM_BYTES = 8 * 1024;
 const SLICE_MARGIN_MS = 60_000;
 /**
  * A slice a new version of its value no longer names lives this much longer, for the readers that
- * read the head before; one that reads it later reads the head again.
+ * read the head before; one that reads it later reads the head again. Short: until then Redis holds
+ * both versions of each slice a write replaced.
  */
-const REPLACED_SLICE_MS = 10_000;
+const REPLACED_SLICE_MS = 2_000;
+/** Reads of the head a reader makes when slices it names are gone, before it takes the value for missing. */
+const HEAD_READS = 3;
 /** The first byte of a compressed value; JSON never starts with it. */
 const COMPRESSED = 0x00;
 
@@ -205,12 +208,12 @@ export class RedisState implements SharedState {
 
   /**
    * The head, then only the slices this replica does not hold. A slice that is gone (replaced by a
-   * newer version since the head was read, or expired) sends the reader back to the head once; a
-   * second miss is a miss of the whole value, never a list with a hole.
+   * newer version since the head was read, or expired) sends the reader back to the head; should
+   * slices still be gone after HEAD_READS, the value is missing, never a list with a hole.
    */
   async readSliced<Head, Item>(key: string): Promise<Stored<Sliced<Head, Item>> | undefined> {
     try {
-      for (let attempt = 0; attempt < 2; attempt++) {
+      for (let attempt = 0; attempt < HEAD_READS; attempt++) {
         const version = await this.client.get(`${PREFIX}${key}:version`);
         if (version === null) return undefined;
         const memo = this.decoded.get(key) as { version: string; stored: Stored<Sliced<Head, Item>> } | undefined;
