@@ -8,7 +8,7 @@ import { ErrorCode, SourceError, type UpstreamErrorCode } from '../model/errors.
 import { byPosition, firstAfter, floorPosition, type ReadableJob } from '../model/order.js';
 import type { SummaryCount, SummaryRequest } from '../model/summary.js';
 import { log } from '../observability/log.js';
-import { recordLookup, recordRead, type ReadResult } from '../observability/metrics.js';
+import { recordLookup, recordRead, recordRecordRead, type ReadResult } from '../observability/metrics.js';
 import { inSpan } from '../observability/tracing.js';
 import type { SharedState, Stored } from '../shared-state/index.js';
 import { requestDeadline, untilRequestDeadline } from '../source-guard.js';
@@ -402,7 +402,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       kind: 'lookup',
       span: 'lookup',
       ttlMs: (job) => (job !== null && this.adapter.isSettled(job) ? SETTLED_TTL_MS : maxStalenessMs),
-      counted: true,
+      counted: recordLookup,
     });
     return read.then(({ value }) => value);
   }
@@ -413,7 +413,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
    * at a time per key, and charged to the reader like a lookup of a job.
    */
   async record<T>(key: string, read: () => Promise<T | null>, reader: Reader, ttlMs: (value: T | null) => number): Promise<T | null> {
-    return (await this.readThrough(`record:${key}`, read, reader, { kind: 'lookup', span: 'lookup', ttlMs })).value;
+    return (await this.readThrough(`record:${key}`, read, reader, { kind: 'lookup', span: 'lookup', ttlMs, counted: recordRecordRead })).value;
   }
 
   /**
@@ -425,11 +425,11 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     cacheKey: string,
     read: () => Promise<T>,
     reader: Reader,
-    options: { kind: UpstreamRead; span: string; ttlMs: (value: T) => number; counted?: boolean },
+    options: { kind: UpstreamRead; span: string; ttlMs: (value: T) => number; counted?: (source: string, result: 'hit' | 'miss') => void },
   ): Promise<Stored<T>> {
     const { kind } = options;
     const cached = await this.state.read<T>(cacheKey);
-    if (options.counted) recordLookup(this.name, cached ? 'hit' : 'miss');
+    options.counted?.(this.name, cached ? 'hit' : 'miss');
     if (cached) return cached;
     let pending = this.reads.get(cacheKey) as Promise<Stored<T>> | undefined;
     if (!pending) {
