@@ -62,6 +62,8 @@ export interface StartedGateway {
   pid: number;
   /** The gateway's process and its workers, if it has any. */
   pids: number[];
+  /** Marks the phase its figures come from (performance.now() of the bench), for the profile summary of a profiled run. */
+  measured(from: number, to: number): void;
   stop(): Promise<void>;
 }
 
@@ -261,7 +263,9 @@ async function noisyNeighbour(harness: TimedHarness, options: TimedOptions): Pro
     };
     const attacking = attackerProcess.questions.ask<LoadResult>('attack', attack);
     await sleep(headStartS * 1000);
+    const besideFrom = performance.now();
     const { value: beside, cpu: besideCpu } = await withCpu([gateway.pid], victim, [attackerProcess.pid]);
+    gateway.measured(besideFrom, performance.now());
     await attackerProcess.questions.ask('stop');
     const attacker = await attacking;
     const attackMs = (await harness.quiet()) - attackStartedAt;
@@ -514,7 +518,9 @@ async function allCores(harness: TimedHarness, options: TimedOptions): Promise<T
       harness.log(`all-cores: the dashboard at ${ALL_CORES_CONNECTIONS} connections on ${workers} worker(s)`);
       await firstAnswer(gateway.url, dashboard);
       const target = { url: gateway.url, pid: gateway.pid, pids: gateway.pids, quietCheck: async () => totalOf(await harness.sandbox.ask<UpstreamCalls>('calls')) };
-      return (await measure(target, dashboard, ALL_CORES_CONNECTIONS, { short: false, warmupS: options.warmupS, durationS: options.durationS }, () => harness.sandbox.ask('reset'))).measurement;
+      const measured = await measure(target, dashboard, ALL_CORES_CONNECTIONS, { short: false, warmupS: options.warmupS, durationS: options.durationS }, () => harness.sandbox.ask('reset'));
+      gateway.measured(measured.from, measured.to);
+      return measured.measurement;
     });
   const cost = (workers: number) =>
     onWorkers(workers, 'cost', (gateway) => {
