@@ -39,7 +39,7 @@ const USAGE = `npm run bench -- [options]
   --scale-refreshes <n>      scale: refreshes counted at steady state per size (default 2)
   --scale-plot <file>  scale: the SVG plot (default bench-results/scale.svg)
   --neighbour-duration <s>   seconds the noisy neighbour's victim is measured alone, then beside
-                             the attacker (default 20)
+                             the attacker: 20 answers a second, as many in each phase (default 20)
   --polling-duration <s>     seconds of polling in polling, replicas and all-cores (default 60)
   --polling-connections <n>  polling connections, each asking every 2 s (default 200)
   --live-subscribers <n>     live: clients subscribed to one filter at once (default 500)

@@ -81,7 +81,7 @@ export function createGateway(
       useFavicon(),
       authentication,
       turns,
-      ...limitPlugins(security, posture),
+      ...limitPlugins(security, posture, (source) => parseCache.has(source)),
       parseCache.plugin,
       ...(posture.graphiql ? [useGraphiQLAssets()] : []),
       useSourceReadiness(sources, authenticator),
