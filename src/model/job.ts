@@ -6,7 +6,7 @@ import type { BackupJobPhase } from './phase.js';
 /**
  * What every kind's job model holds: what the list, merge, paging and the `BackupJob` interface read.
  * Times are epoch milliseconds, made Dates only by the graph's DateTime scalar: a read model holds
- * hundreds of thousands of jobs, and a number costs a job a sixth of what a Date does.
+ * hundreds of thousands of jobs, and a number costs a job a fifth of what a Date does.
  */
 export interface BackupJobModel {
   /** The kind of the source that reported the job: a `kind` of the registry (src/sources.ts). */
