@@ -41,9 +41,9 @@ describe('a source larger than one page', () => {
 });
 
 describe('an edit of a sorted job list', () => {
-  const job = (key: string, createdAt: number, state = 'RUNNING') => ({ key, sourceName: 's', createdAt: new Date(createdAt), state });
+  const job = (key: string, createdAt: number, state = 'RUNNING') => ({ key, sourceName: 's', createdAt, state });
   type Job = ReadableJob & { state: string };
-  const keys = (jobs: readonly Job[]) => jobs.map((one) => `${one.key}@${one.createdAt!.getTime()}:${one.state}`);
+  const keys = (jobs: readonly Job[]) => jobs.map((one) => `${one.key}@${one.createdAt}:${one.state}`);
   const sorted = [job('e', 50), job('d', 40), job('c', 30), job('b', 20), job('a', 10)];
 
   it('replaces changed jobs, inserts new ones in order and leaves the others as they were', () => {

@@ -25,7 +25,7 @@ export interface EditResult<Job extends ReadableJob> {
   readonly removed: number;
 }
 
-const createdAtOf = (job: ReadableJob): number => job.createdAt?.getTime() ?? 0;
+const createdAtOf = (job: ReadableJob): number => job.createdAt ?? 0;
 
 /**
  * Applies an edit to a list sorted in the merged order. Costs one pass over the list and a sort of

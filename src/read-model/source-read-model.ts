@@ -353,7 +353,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       reader,
       { kind: 'refresh', span: 'older slice', ttlMs: () => this.reconcileAfterMs },
     );
-    return { jobs: jobs.filter((job) => (job.createdAt?.getTime() ?? 0) <= before), after };
+    return { jobs: jobs.filter((job) => (job.createdAt ?? 0) <= before), after };
   }
 
   /**
@@ -697,7 +697,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       const listedNow = new Set(changed);
       // Jobs of the list before that fell out of the window left it; jobs listed now below it never came in.
       for (let index = keep; index < jobs.length; index++) if (!listedNow.has(jobs[index]!)) dropped.push(jobs[index]!);
-      added = changed.filter((job) => (job.createdAt?.getTime() ?? 0) > retainedAfter!);
+      added = changed.filter((job) => (job.createdAt ?? 0) > retainedAfter!);
     }
     const next = { ...value, jobs: this.related(kept, added), seen, retainedAfter };
     this.changes.set(next, { from: value, added, dropped, backfill: false });
@@ -903,8 +903,8 @@ function horizonOf(jobs: readonly ReadableJob[]): Horizon {
   let createdAt = 0;
   let completedAt = 0;
   for (const job of jobs) {
-    createdAt = Math.max(createdAt, job.createdAt?.getTime() ?? 0);
-    completedAt = Math.max(completedAt, job.completedAt?.getTime() ?? 0);
+    createdAt = Math.max(createdAt, job.createdAt ?? 0);
+    completedAt = Math.max(completedAt, job.completedAt ?? 0);
   }
   return { createdAt, completedAt };
 }
