@@ -137,16 +137,18 @@ describe('backupJobUpdated', () => {
 describe('authorization and limits', () => {
   const EAST = `east-${randomBytes(8).toString('hex')}`;
   const TENANTS = `tenants-${randomBytes(8).toString('hex')}`;
+  const WEST = `west-${randomBytes(8).toString('hex')}`;
   let gateway: TestGateway;
   beforeAll(async () => {
     gateway = await startTestGateway({
       configure: quick,
       security: {
-        auth: { apiKeys: [apiKeyEntry('east', EAST, ['aws-us-east-1']), apiKeyEntry('tenants', TENANTS, ['sailpoint-*'])] },
+        auth: { apiKeys: [apiKeyEntry('east', EAST, ['aws-us-east-1']), apiKeyEntry('tenants', TENANTS, ['sailpoint-*']), apiKeyEntry('west', WEST, ['aws-eu-west-1'])] },
         limits: { maxSubscriptionsPerCaller: 2, maxSubscriptions: 3 },
       },
     });
     await gateway.query('{ backupJobs(first: 1) { totalCount } }', {}, { 'x-api-key': EAST });
+    await gateway.query('{ backupJobs(first: 1) { totalCount } }', {}, { 'x-api-key': WEST });
   });
   afterAll(() => gateway.close());
 
@@ -166,6 +168,26 @@ describe('authorization and limits', () => {
       east.close();
       tenants.close();
       named.close();
+    }
+  });
+
+  it('sends two callers of one document, each seeing other sources, only the jobs of their own', async () => {
+    const east = await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': EAST });
+    const west = await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': WEST });
+    try {
+      const [startedEast, startedWest] = await Promise.all([
+        startJobs(gateway.sandbox.aws.url, 'us-east-1', 1, 'seen-east'),
+        startJobs(gateway.sandbox.aws.url, 'eu-west-1', 1, 'seen-west'),
+      ]);
+      const heardBy = async (subscription: typeof east) => updatesOf(await subscription.next(1)).map((update) => [update.job.sourceName, update.job.backupJobId]);
+      expect(await heardBy(east)).toEqual([['aws-us-east-1', startedEast![0]]]);
+      expect(await heardBy(west)).toEqual([['aws-eu-west-1', startedWest![0]]]);
+      await sleep(700);
+      expect(updatesOf(east.events).map((update) => update.job.sourceName)).toEqual(['aws-us-east-1']);
+      expect(updatesOf(west.events).map((update) => update.job.sourceName)).toEqual(['aws-eu-west-1']);
+    } finally {
+      east.close();
+      west.close();
     }
   });
 
