@@ -8,7 +8,7 @@ import { RedisState } from '../src/shared-state/redis.js';
 import { startJobs } from './support/aws-jobs.js';
 import { SANDBOX_NOW, startTestGateway, type TestGateway } from './support/gateway.js';
 import { REDIS_AVAILABLE, startRedis, type RedisServer } from './support/redis.js';
-import { subscribe } from './support/sse.js';
+import { refusalOf, subscribe } from './support/sse.js';
 import { apiKeyEntry } from './support/secrets.js';
 
 const UPDATES = `subscription Updates($filter: BackupJobFilter) {
@@ -191,23 +191,17 @@ describe('authorization and limits', () => {
     }
   });
 
-  it('refuses a subscription past the limit of its caller, or of the process, with SUBSCRIPTION_LIMIT until one closes', async () => {
-    const refusalOf = async (key: string) => {
-      const refused = await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': key });
-      const events = await refused.next(1);
-      await sleep(50);
-      expect(refused.ended).toBe(true);
-      return (events[0]!.data as { errors: { extensions: { code: string; limit: string } }[] }).errors[0]!.extensions;
-    };
+  it('refuses a subscription past the limit of its caller, or of the gateway, with SUBSCRIPTION_LIMIT until one closes', async () => {
+    const refusal = (key: string) => refusalOf(gateway.url, UPDATES, { 'x-api-key': key });
     await sleep(300);
     const held = [
       await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': EAST }),
       await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': EAST }),
     ];
     try {
-      expect(await refusalOf(EAST)).toEqual({ code: 'SUBSCRIPTION_LIMIT', limit: 'maxSubscriptionsPerCaller' });
+      expect(await refusal(EAST)).toEqual({ code: 'SUBSCRIPTION_LIMIT', limit: 'maxSubscriptionsPerCaller' });
       held.push(await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': TENANTS }));
-      expect(await refusalOf(TENANTS)).toEqual({ code: 'SUBSCRIPTION_LIMIT', limit: 'maxSubscriptions' });
+      expect(await refusal(TENANTS)).toEqual({ code: 'SUBSCRIPTION_LIMIT', limit: 'maxSubscriptions' });
       held.shift()!.close();
       await sleep(300);
       const again = await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': TENANTS });
