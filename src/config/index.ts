@@ -52,9 +52,9 @@ const limitsSchema = z
     maxConnections: z.number().int().min(1).max(100_000).default(1_000),
     /** Connections one client address holds open at once, so that one address cannot take every connection. */
     maxConnectionsPerAddress: z.number().int().min(1).max(100_000).default(250),
-    /** Subscriptions one caller holds open at once on one gateway process (each is also a connection). */
+    /** Subscriptions one caller holds open at once on the gateway, every worker and replica sharing its state counted (each is also a connection). */
     maxSubscriptionsPerCaller: z.number().int().min(1).max(100_000).default(20),
-    /** Subscriptions one gateway process holds open at once, of every caller. */
+    /** Subscriptions the gateway holds open at once, of every caller, counted as maxSubscriptionsPerCaller is. */
     maxSubscriptions: z.number().int().min(1).max(100_000).default(500),
   })
   .strict()

@@ -147,9 +147,9 @@ export function rateLimited(retryAfterMs: number): GraphQLError {
   });
 }
 
-/** A subscription past the caller's or the process's limit of open subscriptions. */
+/** A subscription past the caller's or the gateway's limit of open subscriptions. */
 export function subscriptionLimit(limit: 'maxSubscriptionsPerCaller' | 'maxSubscriptions', max: number): GraphQLError {
-  const holder = limit === 'maxSubscriptions' ? 'This gateway process holds' : 'This caller holds';
+  const holder = limit === 'maxSubscriptions' ? 'This gateway holds' : 'This caller holds';
   return clientError(`${holder} ${max} open subscriptions, as many as it may; close one before opening another`, {
     extensions: { code: ErrorCode.SUBSCRIPTION_LIMIT, limit },
   });

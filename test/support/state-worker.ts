@@ -6,18 +6,22 @@ import { WorkerState } from '../../src/shared-state/cluster.js';
 
 export interface StateQuestion {
   question: number;
-  op: 'write' | 'rewrite' | 'read' | 'lease' | 'leased' | 'release' | 'consume' | 'listen' | 'publish' | 'heard';
+  op: 'write' | 'rewrite' | 'read' | 'lease' | 'leased' | 'release' | 'consume' | 'listen' | 'publish' | 'heard' | 'takeSlot' | 'releaseSlot';
   key: string;
   value?: unknown;
   fetchedAt?: number;
   ttlMs?: number;
   limiter?: { name: string; points: number; durationSeconds: number };
+  /** takeSlot: how many slots `key` has. */
+  limit?: number;
 }
 
 const state = new WorkerState('test');
 /** The value object this worker last wrote or read, per key. */
 const seen = new Map<string, unknown>();
 const limiters = new Map<string, RateLimiterAbstract>();
+/** The releases of the slots this worker holds, per key, the latest last. */
+const slotsHeld = new Map<string, (() => void)[]>();
 /** What this worker heard on each topic it listens to (`key`). */
 const heard = new Map<string, unknown[]>();
 
@@ -49,6 +53,14 @@ async function answer(asked: StateQuestion): Promise<unknown> {
       return state.events().dispatchEvent(new CustomEvent(asked.key, { detail: asked.value }));
     case 'heard':
       return heard.get(asked.key) ?? [];
+    case 'takeSlot': {
+      const slots = await state.takeSlots([{ key: asked.key, limit: asked.limit! }]);
+      if (!slots.taken) return false;
+      slotsHeld.set(asked.key, [...(slotsHeld.get(asked.key) ?? []), slots.release]);
+      return true;
+    }
+    case 'releaseSlot':
+      return slotsHeld.get(asked.key)?.pop()?.();
     case 'consume': {
       const { name, points, durationSeconds } = asked.limiter!;
       let limiter = limiters.get(name);
