@@ -240,5 +240,7 @@ describe('configuration', () => {
       new ConfigError('SANDBOX_AWS_LIST_ORDER must be one of newest-first, shuffled, got "oldest-first"'),
     );
     expect(() => sandboxOptionsFromEnv({ SANDBOX_AWS_CROSS_ACCOUNT_DESCRIBE: 'DENY' })).toThrow('must be one of allow, deny');
+    expect(sandboxOptionsFromEnv({ SANDBOX_AWS_ENABLED_REGIONS: 'us-east-1, af-south-1' })).toMatchObject({ awsEnabledRegions: ['us-east-1', 'af-south-1'] });
+    expect(() => sandboxOptionsFromEnv({ SANDBOX_AWS_ENABLED_REGIONS: 'us-east-1,mars-1' })).toThrow(/^SANDBOX_AWS_ENABLED_REGIONS must list Regions separated by commas, each one of .*; got "mars-1"$/);
   });
 });

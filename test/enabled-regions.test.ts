@@ -69,6 +69,20 @@ describe('regions: "enabled"', () => {
     }
   }, 60_000);
 
+  it('asks once however many workers serve: the primary hands every worker the sources', async () => {
+    sandbox.calls.reset();
+    const gateway = await startEntryPoint({ sources: [entry()] }, { ...CREDENTIALS, WORKERS: '2' });
+    try {
+      for (let request = 0; request < 4; request++) {
+        const sources = await query(gateway.url, '{ backupSources { name } }');
+        expect(sources.backupSources).toEqual([{ name: 'org-eu-west-1' }, { name: 'org-us-east-1' }, { name: 'org-us-east-2' }]);
+      }
+      expect(sandbox.calls.count('ListRegions')).toBe(1);
+    } finally {
+      await gateway.stop();
+    }
+  }, 60_000);
+
   it('stops the start when ListRegions is refused, naming the entry and what it needs, never a credential', async () => {
     sandbox.faults.set('us-east-1', { kind: 'denied', operation: 'ListRegions' });
     try {
