@@ -53,6 +53,17 @@ describe('an edit of a sorted job list', () => {
     expect(result.jobs[1]).toBe(sorted[0]);
   });
 
+  it('edits jobs the list holds in their places, reporting them in the list\'s order; a job listed at another time than the list holds it is moved, never doubled', () => {
+    const result = editJobs<Job>(sorted, { listed: [job('b', 20, 'COMPLETED'), job('d', 40, 'FAILED'), job('b', 20, 'EXPIRED')] });
+    expect(keys(result.jobs)).toEqual(['e@50:RUNNING', 'd@40:FAILED', 'c@30:RUNNING', 'b@20:EXPIRED', 'a@10:RUNNING']);
+    expect(result.changed.map((one) => one.key)).toEqual(['d', 'b']);
+    expect(result.dropped).toEqual([sorted[1], sorted[3]]);
+    expect(result.jobs).not.toBe(sorted);
+    expect(result.jobs[2]).toBe(sorted[2]);
+    const moved = editJobs<Job>(sorted, { listed: [job('d', 40, 'FAILED'), job('b', 45)] });
+    expect(keys(moved.jobs)).toEqual(['e@50:RUNNING', 'b@45:RUNNING', 'd@40:FAILED', 'c@30:RUNNING', 'a@10:RUNNING']);
+  });
+
   it('keeps the version `prefer` chooses, and reports no change for it', () => {
     const settledFirst = (kept: Job, listed: Job) => (kept.state === 'COMPLETED' && listed.state !== 'COMPLETED' ? kept : listed);
     const done = editJobs<Job>(sorted, { listed: [job('d', 40, 'COMPLETED')] }).jobs;

@@ -245,8 +245,13 @@ export function withChildCounts(jobs: AwsBackupJobModel[], changed: readonly Aws
     }
     if (families.size === 0) return jobs;
   }
+  // One pass over the list, which may hold a week of a large organization: each family's children,
+  // and where the composite jobs to count stand.
   const children = new Map<string, AwsBackupJobModel[]>();
-  for (const job of jobs) {
+  const parents: number[] = [];
+  for (let index = 0; index < jobs.length; index++) {
+    const job = jobs[index]!;
+    if (job.isParent && (!families || families.has(familyOf(job.accountId, job.backupJobId)))) parents.push(index);
     if (!job.parentJobId) continue;
     const family = familyOf(job.accountId, job.parentJobId);
     if (families && !families.has(family)) continue;
@@ -254,19 +259,22 @@ export function withChildCounts(jobs: AwsBackupJobModel[], changed: readonly Aws
     if (members) members.push(job);
     else children.set(family, [job]);
   }
-  return jobs.map((job) => {
-    if (!job.isParent || (families && !families.has(familyOf(job.accountId, job.backupJobId)))) return job;
+  if (parents.length === 0) return jobs;
+  const counted = jobs.slice();
+  for (const index of parents) {
+    const job = jobs[index]!;
     // The list is sorted, so each family's children are already in the merged order.
     const family = children.get(familyOf(job.accountId, job.backupJobId)) ?? [];
     const counts = new Map<AwsBackupJobState, number>();
     for (const child of family) if (child.state) counts.set(child.state, (counts.get(child.state) ?? 0) + 1);
-    return {
+    counted[index] = {
       ...job,
       numberOfChildJobs: family.length,
       childJobsInState: AWS_BACKUP_JOB_STATES.filter((state) => counts.has(state)).map((state) => ({ state, count: counts.get(state)! })),
       childJobKeys: family.map((child) => child.key),
     };
-  });
+  }
+  return counted;
 }
 
 function epochMs(date: Date | undefined): number | null {
