@@ -1,6 +1,7 @@
 // The noisy neighbour's attacker, in a process of its own: a client that floods the gateway must not
 // slow down the victim's client by sharing its event loop and connection pool, as it would in the
-// driver. It answers one question, `attack`, with its load loop's result.
+// driver. It answers `attack` with its load loop's result once the attack's time is up or the
+// driver has asked `stop` (when the victim has all its answers).
 import { randomUUID } from 'node:crypto';
 import { load, type LoadResult } from './clients.js';
 import { announceReady, answerQuestions } from './ipc.js';
@@ -29,9 +30,12 @@ function unknownJobs(sourceName: string, ids: number): string {
   return JSON.stringify({ query: ENTITIES, variables: { representations } });
 }
 
+let stopping = new AbortController();
+
 answerQuestions({
   attack: (about): Promise<LoadResult> => {
     const attack = about as Attack;
+    stopping = new AbortController();
     return load({
       url: () => attack.url,
       connections: attack.connections,
@@ -39,7 +43,12 @@ answerQuestions({
       headers: { 'x-api-key': attack.apiKey },
       // Turn by turn: a small SailPoint page, then unknown AWS ids.
       body: (_connection, turn) => (turn % 2 === 0 ? SAILPOINT_PAGE : unknownJobs(attack.sourceName, attack.ids)),
+      stop: stopping.signal,
     });
+  },
+  stop: () => {
+    stopping.abort();
+    return true;
   },
 });
 announceReady(true);

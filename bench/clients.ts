@@ -47,6 +47,10 @@ export interface LoadOptions {
    * absent, each sends its next request as soon as it has the answer.
    */
   intervalMs?: number;
+  /** Each connection sends at most this many requests (absent: as many as the duration allows). */
+  requests?: number;
+  /** No request is sent once this is aborted; the ones under way are awaited as at the end of the duration. */
+  stop?: AbortSignal;
 }
 
 /**
@@ -74,9 +78,10 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   const endAt = startedAt + options.durationS * 1000;
   const worker = async (connection: number) => {
     let nextAt = startedAt + (intervalMs === undefined ? 0 : (connection * intervalMs) / connections);
-    for (let turn = 0; nextAt < endAt; turn++) {
+    for (let turn = 0; nextAt < endAt && turn < (options.requests ?? Infinity); turn++) {
       const wait = nextAt - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (options.stop?.aborted) break;
       result.sent++;
       const sentAt = performance.now();
       const outcome = await send(options.url(connection), options.body(connection, turn), headers);

@@ -41,7 +41,7 @@ const USAGE = `npm run bench -- [options]
   --scale-retained-hours <n> scale: the sources' retainedWindowHours (default theirs, a week;
                              720 keeps the whole 30-day window)
   --neighbour-duration <s>   seconds the noisy neighbour's victim is measured alone, then beside
-                             the attacker (default 20)
+                             the attacker: 20 answers a second, as many in each phase (default 20)
   --polling-duration <s>     seconds of polling in polling, replicas and all-cores (default 60)
   --polling-connections <n>  polling connections, each asking every 2 s (default 200)
   --live-subscribers <n>     live: clients subscribed to one filter at once (default 500)

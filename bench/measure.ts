@@ -19,6 +19,11 @@ export interface Measurement {
   failed: number;
   /** The process's CPU time during the measured load over the requests served. */
   cpuMsPerOp: number;
+  /**
+   * The load generator's CPU time (autocannon, in the bench's own process) over the requests served:
+   * on loopback it shares the machine's cores with the target.
+   */
+  loadCpuMsPerOp: number;
   peakRssMb: number;
   rssAfterWarmupMb: number;
   rssEndMb: number;
@@ -68,6 +73,7 @@ export async function measure(
 
   const cpuNow = () => (target.pids ?? [target.pid]).reduce((sum, pid) => sum + cpuMs(pid), 0);
   const cpuBefore = cpuNow();
+  const loadCpuBefore = process.cpuUsage();
   const rssAfterWarmupMb = rssMb(target.pid);
   const sampler = new RssSampler(target.pid);
   const from = performance.now();
@@ -89,6 +95,7 @@ export async function measure(
     verifyBody: (body) => !hasErrors(body),
   });
   const cpuUsedMs = cpuNow() - cpuBefore;
+  const loadCpu = process.cpuUsage(loadCpuBefore);
   const to = performance.now();
   // The requests under way when the load stopped make their upstream calls after it.
   const lastCallAt = options.short ? to : await quiet(target.quietCheck, options.settleMs);
@@ -106,6 +113,7 @@ export async function measure(
       p99Ms: result.latency.p99,
       failed: result.non2xx + result.mismatches + result.errors,
       cpuMsPerOp: served > 0 ? cpuUsedMs / served : Number.NaN,
+      loadCpuMsPerOp: served > 0 ? (loadCpu.user + loadCpu.system) / 1000 / served : Number.NaN,
       peakRssMb,
       rssAfterWarmupMb,
       rssEndMb: rssMb(target.pid),

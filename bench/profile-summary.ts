@@ -1,6 +1,7 @@
-// `npx tsx bench/profile-summary.ts <folder>...`: self time of a gateway's V8 CPU profile during the
-// bench's measured phase, by owner (ours, a package, Node, V8) and by function.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// `npx tsx bench/profile-summary.ts <folder>...`: self time of a gateway's V8 CPU profiles (one per
+// process: its primary and each worker) during the bench's measured phase, by owner (ours, a
+// package, Node, V8) and by function.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface ProfileNode {
@@ -15,7 +16,7 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-/** The measured phase, in milliseconds after the gateway process was spawned. */
+/** The measured phase, in milliseconds of the monotonic clock (process.hrtime, the clock of a profile's startTime). */
 export interface ProfileWindow {
   fromMs: number;
   toMs: number;
@@ -40,8 +41,8 @@ function summarize(profile: CpuProfile, window: ProfileWindow | null, top = 25):
   profile.samples.forEach((id, index) => {
     const us = profile.timeDeltas[index] ?? 0;
     elapsedUs += us;
-    // The profiler starts a few milliseconds after spawn; the window is that much early, which the load's length dwarfs.
-    if (window && (elapsedUs < window.fromMs * 1000 || elapsedUs > window.toMs * 1000)) return;
+    const atUs = profile.startTime + elapsedUs;
+    if (window && (atUs < window.fromMs * 1000 || atUs > window.toMs * 1000)) return;
     const frame = byId.get(id)!.callFrame;
     if (frame.functionName === '(idle)' || frame.functionName === '(program)') return;
     busy += us;
@@ -63,22 +64,25 @@ function summarize(profile: CpuProfile, window: ProfileWindow | null, top = 25):
   ].join('\n');
 }
 
-/** The main thread's profile of a run folder: the largest one (tsx's loader thread writes a small one too). */
-function mainProfile(folder: string): string {
-  const files = readdirSync(folder).filter((file) => file.endsWith('.cpuprofile'));
-  const largest = files.sort((a, b) => statSync(join(folder, b)).size - statSync(join(folder, a)).size)[0];
-  if (!largest) throw new Error(`No .cpuprofile in ${folder}`);
-  return join(folder, largest);
+/**
+ * The main threads' profiles of a run folder, one per process of the gateway (its primary and each
+ * worker); named CPU.<date>.<time>.<pid>.<thread>.<n>, where tsx's loader thread writes one of its own.
+ */
+function mainProfiles(folder: string): string[] {
+  const files = readdirSync(folder).filter((file) => /\.\d+\.0\.\d+\.cpuprofile$/.test(file));
+  if (files.length === 0) throw new Error(`No main-thread .cpuprofile in ${folder}`);
+  return files.sort().map((file) => join(folder, file));
 }
 
 for (const folder of process.argv.slice(2)) {
-  const file = mainProfile(folder);
   let window: ProfileWindow | null = null;
   try {
     window = JSON.parse(readFileSync(join(folder, 'window.json'), 'utf8')) as ProfileWindow;
   } catch {
     window = null;
   }
-  console.log(`== ${file}`);
-  console.log(summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, window));
+  for (const file of mainProfiles(folder)) {
+    console.log(`== ${file}`);
+    console.log(summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, window));
+  }
 }

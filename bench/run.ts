@@ -215,15 +215,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
         const measured = await measure(target, scenario, connections, options, () => sandbox.ask('reset')).finally(stopScraping);
         ({ measurement: gateway, sent, callsS } = measured);
         calls = await sandbox.ask<UpstreamCalls>('calls');
-        if (gatewayProcess.profileDir) {
-          // The profile spans the whole process; the summary keeps the measured phase only.
-          const window: ProfileWindow = {
-            fromMs: measured.from - gatewayProcess.spawnedAt,
-            toMs: measured.to - gatewayProcess.spawnedAt,
-          };
-          mkdirSync(gatewayProcess.profileDir, { recursive: true });
-          writeFileSync(join(gatewayProcess.profileDir, 'window.json'), JSON.stringify(window));
-        }
+        markMeasured(gatewayProcess.profileDir, measured.from, measured.to);
       } finally {
         await stop(gatewayProcess.child);
       }
@@ -285,7 +277,13 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
       startGateway: async (run, config, extraEnv) => {
         const gateway = startGateway(run, writeGatewayConfig(mkdtempSync(join(work, `${run}-`)), config), extraEnv);
         const url = `http://127.0.0.1:${await gateway.port}/graphql`;
-        return { url, pid: gateway.child.pid!, pids: withChildren(gateway.child.pid!), stop: () => stop(gateway.child) };
+        return {
+          url,
+          pid: gateway.child.pid!,
+          pids: withChildren(gateway.child.pid!),
+          measured: (from, to) => markMeasured(gateway.profileDir, from, to),
+          stop: () => stop(gateway.child),
+        };
       },
       handOut: (secret) => handedOut.push(secret),
       quiet: () => quiet(callsNow),
@@ -377,3 +375,15 @@ export function writeText(path: string, text: string): void {
   writeFileSync(path, text);
 }
 
+/**
+ * Writes a profiled gateway's measured phase (from and to, performance.now() of this process) beside
+ * its profiles, on the monotonic clock V8 stamps profiles with, so that it holds for every process of
+ * the gateway (its workers start later than it); the summary keeps that phase only.
+ */
+function markMeasured(profileDir: string | undefined, from: number, to: number): void {
+  if (!profileDir) return;
+  const offset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+  const window: ProfileWindow = { fromMs: from + offset, toMs: to + offset };
+  mkdirSync(profileDir, { recursive: true });
+  writeFileSync(join(profileDir, 'window.json'), JSON.stringify(window));
+}

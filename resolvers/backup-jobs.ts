@@ -268,10 +268,10 @@ export function selectSources(context: GatewayContext, filter: BackupJobFilter, 
 
 /** The conditions every kind of job understands. */
 export function matchesCommon(job: BackupJobModel, filter: BackupJobFilter): boolean {
-  const createdAt = job.createdAt?.getTime();
+  const { createdAt } = job;
   return (
     (!filter.phases || filter.phases.includes(job.phase)) &&
-    (!filter.createdAfter || (createdAt !== undefined && createdAt > filter.createdAfter.getTime())) &&
-    (!filter.createdBefore || (createdAt !== undefined && createdAt < filter.createdBefore.getTime()))
+    (!filter.createdAfter || (createdAt !== null && createdAt > filter.createdAfter.getTime())) &&
+    (!filter.createdBefore || (createdAt !== null && createdAt < filter.createdBefore.getTime()))
   );
 }

@@ -57,6 +57,16 @@ export interface RequestOrigin {
   clientAddress: string | undefined;
 }
 
+/**
+ * All of a request's context that can change what the graph answers it, beside its document and
+ * variables: the sources its caller may see and those it may act on. Two requests with the same
+ * view may share one execution (src/shared-subscription-events.ts).
+ */
+export function answerViewOf(context: GatewayContext): string {
+  const names = context.sources.all.map((source) => source.name);
+  return JSON.stringify([names, names.filter((name) => context.caller.mayWrite(name))]);
+}
+
 /** The name a caller's share of upstream reads and its turns are kept under. */
 export function callerKey(origin: RequestOrigin): string {
   return isAnonymous(origin.caller) ? `address ${origin.clientAddress ?? 'unknown'}` : origin.caller.name;

@@ -10,7 +10,7 @@ export function subscribeToJobUpdates(
   context: GatewayContext,
   filter: BackupJobFilter | null | undefined,
   kindConditions: readonly KindConditions[],
-): AsyncIterableIterator<JobUpdate> {
+): Promise<AsyncIterableIterator<JobUpdate>> {
   const valid = validateFilter(filter ?? {}, kindConditions, (warning) => context.warnings.push(warning));
   // Only sources this caller may see: the view the context holds lists no other.
   const sources = selectSources(context, valid, kindConditions);

@@ -142,7 +142,7 @@ export function assemblePage<Job extends ReadableJob>(
     for (let index = start; index < part.jobs.length && taken <= first; index++) {
       const job = part.jobs[index]!;
       // Below its floor a part may lack jobs: what it holds there waits until the part is read that far.
-      if (floor !== null && (job.createdAt?.getTime() ?? 0) <= floor) break;
+      if (floor !== null && (job.createdAt ?? 0) <= floor) break;
       if (!accept(job)) continue;
       candidates.push(job);
       taken++;

@@ -173,7 +173,7 @@ function valuesOf(job: BackupJobModel, source: GatewaySource, groupBy: readonly 
   const values: SummaryValues = {};
   for (const dimension of groupBy) {
     if (dimension === 'PHASE') values.PHASE = job.phase;
-    else if (dimension === 'DAY') values.DAY = job.createdAt ? utcDay(job.createdAt.getTime()) : null;
+    else if (dimension === 'DAY') values.DAY = job.createdAt === null ? null : utcDay(job.createdAt);
     else if (dimension === 'SOURCE' || dimension === 'SOURCE_NAME') continue;
     else values[dimension] = kindValues[dimension] ?? null;
   }

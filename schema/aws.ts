@@ -148,8 +148,8 @@ AwsBackupJob.implement({
       description:
         'Kind of resource, as AWS names it, case-sensitive: `EBS`, `RDS`, `EFS`, `DynamoDB`, `S3`, `EC2`, `Aurora`, `FSx`, ... Some names hold spaces, such as `SAP HANA on Amazon EC2` and `Storage Gateway`.',
     }),
-    creationDate: t.expose('creationDate', { type: 'DateTime', description: 'When AWS created the job.' }),
-    completionDate: t.expose('completionDate', { type: 'DateTime', description: 'When the job finished.' }),
+    creationDate: t.field({ type: 'DateTime', description: 'When AWS created the job.', resolve: (job) => job.createdAt }),
+    completionDate: t.field({ type: 'DateTime', description: 'When the job finished.', resolve: (job) => job.completedAt }),
     expectedCompletionDate: t.expose('expectedCompletionDate', {
       type: 'DateTime',
       description: 'When AWS expects a running job to finish.',

@@ -24,7 +24,8 @@ export const builder = new SchemaBuilder<{
   DefaultEdgesNullability: { list: false; items: true };
   Connection: { totalCount: number | null; sources: PageSource[] };
   Scalars: {
-    DateTime: { Input: Date; Output: Date };
+    // Output: a Date, or epoch milliseconds (how job models keep times), which the scalar serializes as one.
+    DateTime: { Input: Date; Output: Date | number };
     SafeInt: { Input: number; Output: number };
   };
 }>({

@@ -1,9 +1,9 @@
 // Apollo Federation: which types other subgraphs can reference or extend, by which keys, and how
 // a reference turns back into a job through the same loaders as everything else.
 // Each kind's schema file makes its job type an entity with the helpers here.
-import { isInterfaceType, isUnionType, type GraphQLSchema } from 'graphql';
+import { GraphQLError, isInterfaceType, isUnionType, responsePathAsArray, type FieldNode, type GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../resolvers/context.js';
-import { badUserInput } from '../src/model/errors.js';
+import { badUserInput, clientError } from '../src/model/errors.js';
 import type { BackupJobModel } from '../src/model/job.js';
 import { BackupJob, loadByGlobalId } from './backup-job.js';
 import { builder } from './builder.js';
@@ -65,7 +65,23 @@ export function guardEntityRepresentations(schema: GraphQLSchema): GraphQLSchema
         throw badUserInput(`representations[${index}] must be an object whose __typename names an entity of this subgraph`);
       }
     });
-    return resolve(root, args, context, info);
+    const found: unknown = resolve(root, args, context, info);
+    if (!Array.isArray(found)) return found;
+    const path = responsePathAsArray(info.path);
+    return found.map((entity: unknown, index) => locatingFailure(entity, [...path, index], info.fieldNodes));
   };
   return schema;
+}
+
+/**
+ * An entity's lookup whose client error (a refusal, a bad id) comes out already at its place in the
+ * answer. Left to the executor, each of a refused caller's hundreds of failed lookups would be
+ * copied with a stack trace captured and formatted for nothing (see withoutStackTraces).
+ */
+function locatingFailure(entity: unknown, path: (string | number)[], nodes: readonly FieldNode[]): unknown {
+  if (!(entity instanceof Promise)) return entity;
+  return entity.catch((error: unknown) => {
+    if (!(error instanceof GraphQLError) || error.path) throw error;
+    throw clientError(error.message, { nodes, path, extensions: error.extensions });
+  });
 }

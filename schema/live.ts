@@ -45,7 +45,7 @@ builder.subscriptionField('backupJobUpdated', (t) =>
     type: BackupJobUpdate,
     nullable: false,
     description:
-      "An event whenever a refresh of a selected source finds a job that is new or whose phase, completion or progress changed, for the jobs the filter accepts among the sources the caller may see. Costs no upstream call of its own: while anyone subscribes to a source, the gateway reads it once per its `refreshAfterMs` however many subscribe, on whichever replica; a job that changes and changes back between two refreshes sends nothing. Each caller and gateway process may hold a limited number of subscriptions (`SUBSCRIPTION_LIMIT`).",
+      "An event whenever a refresh of a selected source finds a job that is new or whose phase, completion or progress changed, for the jobs the filter accepts among the sources the caller may see. Costs no upstream call of its own: while anyone subscribes to a source, the gateway reads it once per its `refreshAfterMs` however many subscribe, on whichever replica; a job that changes and changes back between two refreshes sends nothing. Each caller, and the gateway with all its workers and replicas, may hold a limited number of subscriptions (`SUBSCRIPTION_LIMIT`).",
     args: {
       filter: t.arg({ type: BackupJobFilter, description: 'Conditions every job an event carries meets.' }),
     },

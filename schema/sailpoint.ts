@@ -129,9 +129,9 @@ SailPointBackupJob.implement({
       description:
         'Whether SailPoint still holds a file for this backup (true when SailPoint omits it). It is not an outcome: a file removed after a good run leaves a COMPLETE job with false here, so `phase` does not look at it.',
     }),
-    created: t.expose('created', { type: 'DateTime', description: 'When the job started.' }),
+    created: t.field({ type: 'DateTime', description: 'When the job started.', resolve: (job) => job.createdAt }),
     modified: t.expose('modified', { type: 'DateTime', description: 'When the job last changed.' }),
-    completed: t.expose('completed', { type: 'DateTime', description: 'When the job finished.' }),
+    completed: t.field({ type: 'DateTime', description: 'When the job finished.', resolve: (job) => job.completedAt }),
     name: t.exposeString('name', { description: 'The name given to the backup or uploaded file.' }),
     userCanDelete: t.exposeBoolean('userCanDelete', {
       nullable: false,

@@ -39,8 +39,6 @@ interface Watcher {
 export class LiveUpdates {
   private readonly pubSub: PubSub<Record<string, [SourceUpdates]>>;
   private readonly watchers = new Map<string, Watcher>();
-  private readonly perCaller = new Map<string, number>();
-  private open = 0;
 
   constructor(
     private readonly registry: SourceRegistry,
@@ -58,14 +56,16 @@ export class LiveUpdates {
 
   /**
    * The updates of the given sources, each passed through `select` (which filters and flattens
-   * them), until the iterator is returned. Refused with SUBSCRIPTION_LIMIT past the limits.
+   * them), until the iterator is returned. Refused with SUBSCRIPTION_LIMIT past the limits, which
+   * count the subscriptions of every process sharing the registry's state (see takeSlots).
    */
-  subscribe<T>(caller: string, sourceNames: readonly string[], select: (updates: SourceUpdates) => readonly T[]): AsyncIterableIterator<T> {
-    const held = this.perCaller.get(caller) ?? 0;
-    if (held >= this.limits.maxSubscriptionsPerCaller) throw subscriptionLimit('maxSubscriptionsPerCaller', this.limits.maxSubscriptionsPerCaller);
-    if (this.open >= this.limits.maxSubscriptions) throw subscriptionLimit('maxSubscriptions', this.limits.maxSubscriptions);
-    this.perCaller.set(caller, held + 1);
-    this.open += 1;
+  async subscribe<T>(caller: string, sourceNames: readonly string[], select: (updates: SourceUpdates) => readonly T[]): Promise<AsyncIterableIterator<T>> {
+    const { maxSubscriptionsPerCaller, maxSubscriptions } = this.limits;
+    const slots = await this.registry.state.takeSlots([
+      { key: `subscriptions:caller:${caller}`, limit: maxSubscriptionsPerCaller },
+      { key: 'subscriptions', limit: maxSubscriptions },
+    ]);
+    if (!slots.taken) throw slots.full === 0 ? subscriptionLimit('maxSubscriptionsPerCaller', maxSubscriptionsPerCaller) : subscriptionLimit('maxSubscriptions', maxSubscriptions);
     const unwatch = sourceNames.map((name) => this.watch(name));
     const merged = Repeater.merge(sourceNames.map((name) => this.pubSub.subscribe(topicOf(name))));
     let closed = false;
@@ -73,10 +73,7 @@ export class LiveUpdates {
       if (closed) return;
       closed = true;
       for (const stop of unwatch) stop();
-      this.open -= 1;
-      const left = this.perCaller.get(caller)! - 1;
-      if (left === 0) this.perCaller.delete(caller);
-      else this.perCaller.set(caller, left);
+      slots.release();
     };
     const pending: T[] = [];
     const done = (): IteratorReturnResult<undefined> => ({ done: true, value: undefined });

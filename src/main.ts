@@ -83,11 +83,9 @@ function onSignal(shutdown: () => Promise<unknown>): void {
 /** A worker: the configuration as the primary read it, the shared state in Redis or in the primary. */
 async function worker(): Promise<void> {
   const start = await workerStart();
-  const config = (await loadConfig()) ?? start.sandboxConfig;
-  if (!config) throw new ConfigError('A worker found no configuration and was handed no sandbox');
   const state = await sharedState(process.env, () => new WorkerState('memory of the primary process'));
   exposeEveryWorkersMetrics();
-  const served = await serve(config, state, hostOf(start.sandboxConfig !== null), start.workers);
+  const served = await serve(start.config, state, hostOf(start.sandbox), start.workers);
   onSignal(() => served.close());
 }
 
@@ -107,7 +105,7 @@ async function main(): Promise<void> {
   let port: number;
   let shutdown: () => Promise<unknown>;
   if (workers > 1) {
-    const fleet = await startWorkers(workers, { sandboxConfig: sandbox ? config : null, workers, stateInPrimary: !redis });
+    const fleet = await startWorkers(workers, { config, sandbox: sandbox !== undefined, workers, stateInPrimary: !redis });
     port = fleet.port;
     shutdown = () => Promise.all([fleet.close(), sandbox?.close()]);
   } else {

@@ -35,13 +35,13 @@ export function postureOf(security: SecurityConfig, env: NodeJS.ProcessEnv = pro
 const CSRF_HEADERS = ['x-graphql-csrf', 'apollo-require-preflight'];
 
 /** Query limits; every rejection is a GraphQL error with BAD_USER_INPUT, before anything runs. */
-export function limitPlugins(security: SecurityConfig, posture: SecurityPosture): Plugin[] {
+export function limitPlugins(security: SecurityConfig, posture: SecurityPosture, parsed?: (source: string) => boolean): Plugin[] {
   const { limits } = security;
   const onReject = [(_context: unknown, error: GraphQLError) => tagAsBadInput(error)];
   return [
     // First: an untrusted document is refused before anything else reads it.
     ...(security.trustedDocuments ? [useTrustedDocuments(security.trustedDocuments, posture.production && !posture.graphiql)] : []),
-    useDocumentLimits(limits),
+    useDocumentLimits(limits, parsed),
     // Before the cost limit, which multiplies by a written `first`: a client asking for 100,000
     // jobs learns the range it may ask for, not a cost it cannot make sense of.
     useValidationRule(pageSizeInRange(limits.maxPageSize)),

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { callerKey, createContext, type GatewayContext, type RequestOrigin } from '../resolvers/context.js';
+import { answerViewOf, callerKey, createContext, type GatewayContext, type RequestOrigin } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import { Authenticator, useAuthentication } from './auth.js';
 import { Budget } from './budget.js';
@@ -29,6 +29,7 @@ import { useObservability } from './observability/plugin.js';
 import { usePartialErrors } from './partial-errors.js';
 import { useSnapshotResponseCache } from './response-cache.js';
 import { corsOf, limitPlugins, postureOf } from './security.js';
+import { useSharedSubscriptionEvents } from './shared-subscription-events.js';
 import type { SourceRegistry } from './source-registry.js';
 
 /** What Node's HTTP server hands yoga with each request. */
@@ -81,11 +82,12 @@ export function createGateway(
       useFavicon(),
       authentication,
       turns,
-      ...limitPlugins(security, posture),
+      ...limitPlugins(security, posture, (source) => parseCache.has(source)),
       parseCache.plugin,
       ...(posture.graphiql ? [useGraphiQLAssets()] : []),
       useSourceReadiness(sources, authenticator),
       usePartialErrors(),
+      useSharedSubscriptionEvents(answerViewOf),
       useLeanErrors(),
       useRequestErrorCodes(),
       // Last: it keeps an answer as the plugins above left it, and serves one only to a request that

@@ -58,6 +58,13 @@ export interface SourceEnvironment {
   readonly defaultName: string;
 }
 
+/**
+ * What one entry of the configuration file stands for: its sources; why it stands for none; or,
+ * for an entry whose sources only its upstream can tell (an AWS entry for every enabled Region),
+ * how to ask the upstream, once, at start: the entry as it would have named them, or why not.
+ */
+export type Expansion<Entry, Config> = Config[] | { problem: string } | { ask(): Promise<Entry | { problem: string }> };
+
 /** One kind of upstream, as the registry lists it. */
 export interface SourceKindModule<
   Kind extends string = string,
@@ -77,10 +84,9 @@ export interface SourceKindModule<
   readonly environment?: SourceEnvironment;
   /**
    * The sources one entry of the configuration file stands for (an AWS entry that names several
-   * Regions stands for one source per Region), or why it stands for none. Absent: the entry is
-   * one source as it is.
+   * Regions stands for one source per Region). Absent: the entry is one source as it is.
    */
-  expand?(entry: z.output<Schema>): Config[] | { problem: string };
+  expand?(entry: z.output<Schema>): Expansion<z.output<Schema>, Config>;
   /**
    * The fields of the kind's own jobs whose changes subscribers of `backupJobUpdated` hear of,
    * beside those every job is watched for (phase, completion).

@@ -1,7 +1,7 @@
 // One gateway on several cores: the primary process forks N workers (node:cluster) that share the
-// listening port, hands them what they cannot make themselves (the sandbox's configuration; the
-// sandbox runs once, here), keeps their shared state when there is no Redis, gathers their metrics,
-// and replaces a worker that dies.
+// listening port, hands them the configuration it read (the sandbox runs once, here, and what AWS
+// said of the enabled Regions is asked once), keeps their shared state when there is no Redis,
+// gathers their metrics, and replaces a worker that dies.
 import cluster, { type Worker } from 'node:cluster';
 import type { GatewayConfig } from './config/index.js';
 import { gatherWorkerMetrics } from './observability/cluster.js';
@@ -12,8 +12,10 @@ const CHANNEL = 'backup-graph:start';
 
 /** What a worker needs from the primary before it serves. */
 export interface WorkerStart {
-  /** The sandbox's sources, when the primary runs it; null when the worker reads the configuration itself. */
-  sandboxConfig: GatewayConfig | null;
+  /** The configuration as the primary read and resolved it, so that every worker, and one started later, serves the same sources. */
+  config: GatewayConfig;
+  /** Whether that is the sandbox's, which the primary runs. */
+  sandbox: boolean;
   workers: number;
   /** Whether the primary keeps the shared state (no REDIS_URL). */
   stateInPrimary: boolean;

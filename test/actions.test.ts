@@ -77,7 +77,7 @@ describe('startAwsBackupJob', () => {
     const after = await page('aws-us-east-1');
     expect(after.totalCount).toBe(before.totalCount + 1);
     expect(after.edges[0]!.node).toEqual({ id: job.id, backupJobId: job.backupJobId, state: 'CREATED' });
-    expect(gateway.sandbox.aws.calls.byOperation()).toEqual({ ListBackupJobs: 0, DescribeBackupJob: 1, StartBackupJob: 1, StopBackupJob: 0, ListBackupJobSummaries: 0, DescribeRecoveryPoint: 0, GetBackupPlan: 0, DescribeBackupVault: 0 });
+    expect(gateway.sandbox.aws.calls.byOperation()).toEqual({ ListBackupJobs: 0, DescribeBackupJob: 1, StartBackupJob: 1, StopBackupJob: 0, ListBackupJobSummaries: 0, DescribeRecoveryPoint: 0, GetBackupPlan: 0, DescribeBackupVault: 0, ListRegions: 0 });
 
     expect(audits()).toHaveLength(1);
     expect(audits()[0]).toMatch(
@@ -160,7 +160,7 @@ describe('stopAwsBackupJob', () => {
     expect(stopped.data!.stopAwsBackupJob).toEqual({ clientMutationId: 'stop-1', job: { backupJobId: started.backupJobId, state: 'ABORTING' }, errors: [] });
     const shown = (await page('aws-us-east-1')).edges.find((edge) => edge.node.backupJobId === started.backupJobId)!;
     expect(shown.node.state).toBe('ABORTING');
-    expect(gateway.sandbox.aws.calls.byOperation()).toEqual({ ListBackupJobs: 0, DescribeBackupJob: 1, StartBackupJob: 0, StopBackupJob: 1, ListBackupJobSummaries: 0, DescribeRecoveryPoint: 0, GetBackupPlan: 0, DescribeBackupVault: 0 });
+    expect(gateway.sandbox.aws.calls.byOperation()).toEqual({ ListBackupJobs: 0, DescribeBackupJob: 1, StartBackupJob: 0, StopBackupJob: 1, ListBackupJobSummaries: 0, DescribeRecoveryPoint: 0, GetBackupPlan: 0, DescribeBackupVault: 0, ListRegions: 0 });
     expect(audits()).toEqual([expect.stringMatching(`action=stopAwsBackupJob source="aws-us-east-1" job="${started.backupJobId}" result=OK requestId=`)]);
 
     const again = await gateway.query(STOP, { input: { sourceName: 'aws-us-east-1', backupJobId: started.backupJobId } });

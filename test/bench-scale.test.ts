@@ -6,7 +6,7 @@ import { judgeScale, scaleSizes, type ScaleResult, type ScaleSize } from '../ben
 import { scalePlot } from '../bench/scale-report.js';
 
 function load(p99Ms: number): Measurement {
-  return { requests: 100, requestsPerSecond: 50, p50Ms: 1, p99Ms, failed: 0, cpuMsPerOp: 1, peakRssMb: 300, rssAfterWarmupMb: 200, rssEndMb: 200 };
+  return { requests: 100, requestsPerSecond: 50, p50Ms: 1, p99Ms, failed: 0, cpuMsPerOp: 1, loadCpuMsPerOp: 1, peakRssMb: 300, rssAfterWarmupMb: 200, rssEndMb: 200 };
 }
 
 function result(size: ScaleSize, figures: { firstPageMs?: number; p99Ms?: number; listsPerRefresh?: number; rssAtRestMb?: number } = {}): ScaleResult {

@@ -125,6 +125,22 @@ describe('shared state kept by the primary for its workers', () => {
     b = await startWorker();
   }, 60_000);
 
+  it('counts slots across workers, and gives back those released and those of a worker that dies', async () => {
+    const take = (worker: Worker) => ask(worker, { op: 'takeSlot', key: 'subscriptions', limit: 3 });
+    expect([await take(a), await take(b), await take(a), await take(b)]).toEqual([true, true, true, false]);
+    await ask(a, { op: 'releaseSlot', key: 'subscriptions' });
+    expect(await askUntil(b, { op: 'takeSlot', key: 'subscriptions', limit: 3 }, (taken) => taken === true)).toBe(true);
+    expect(await take(a)).toBe(false);
+    // b holds two of the three: they come back when it dies, and no more than they.
+    const exited = new Promise((resolve) => b.once('exit', resolve));
+    b.process.kill('SIGKILL');
+    await exited;
+    expect(await askUntil(a, { op: 'takeSlot', key: 'subscriptions', limit: 3 }, (taken) => taken === true)).toBe(true);
+    expect(await take(a)).toBe(true);
+    expect(await take(a)).toBe(false);
+    b = await startWorker();
+  }, 60_000);
+
   it("counts a limiter's points across workers", async () => {
     const consume = (worker: Worker) => ask(worker, { op: 'consume', key: 'caller-1', limiter: { name: 'caller', points: 3, durationSeconds: 60 } });
     expect([await consume(a), await consume(b), await consume(a), await consume(b)]).toEqual([true, true, true, false]);

@@ -22,8 +22,19 @@ describe('configuration', () => {
     ['neither', {}, 'must set exactly one of "region" and "regions"'],
     ['a Region twice', { regions: ['us-east-1', 'us-east-1'] }, '"regions" names a Region twice'],
     ['a Region that is none', { regions: ['us-east-1', 'mars'] }, 'must be an AWS region'],
+    ['"regions" that is neither a list nor "enabled"', { regions: 'all' }, 'sources.0.regions: must be a list of AWS Regions such as ["us-east-1", "eu-west-1"], or "enabled" for every Region enabled for the account'],
+    ['both "region" and every enabled Region', { region: 'us-east-1', regions: 'enabled' }, 'sources.0: must set exactly one of "region" and "regions"'],
   ])('refuses an AWS entry with %s', (_case, keys, message) => {
     expect(() => parseConfig({ sources: [{ kind: 'aws', name: 'org', ...keys }] })).toThrow(message);
+  });
+
+  it('leaves every enabled Region to the start, which asks AWS: parsing alone refuses to guess them', () => {
+    const input = { sources: [{ kind: 'aws', name: 'org', accountId: '*', regions: 'enabled', timeoutMs: 20_000 }] };
+    // The entry's other keys are checked before anything is asked.
+    expect(() => parseConfig(input)).toThrow('sources.0.timeoutMs: must be shorter than security.limits.requestTimeoutMs');
+    expect(() => parseConfig({ sources: [{ ...input.sources[0], timeoutMs: 5_000 }] })).toThrow(
+      'sources.0: stands for sources only its upstream can list, which the gateway asks at start',
+    );
   });
 
   it('refuses Regions that expand into the name of another source', () => {
@@ -229,5 +240,7 @@ describe('configuration', () => {
       new ConfigError('SANDBOX_AWS_LIST_ORDER must be one of newest-first, shuffled, got "oldest-first"'),
     );
     expect(() => sandboxOptionsFromEnv({ SANDBOX_AWS_CROSS_ACCOUNT_DESCRIBE: 'DENY' })).toThrow('must be one of allow, deny');
+    expect(sandboxOptionsFromEnv({ SANDBOX_AWS_ENABLED_REGIONS: 'us-east-1, af-south-1' })).toMatchObject({ awsEnabledRegions: ['us-east-1', 'af-south-1'] });
+    expect(() => sandboxOptionsFromEnv({ SANDBOX_AWS_ENABLED_REGIONS: 'us-east-1,mars-1' })).toThrow(/^SANDBOX_AWS_ENABLED_REGIONS must list Regions separated by commas, each one of .*; got "mars-1"$/);
   });
 });

@@ -32,6 +32,7 @@ const kinds: [string, string, SandboxFault][] = [
   ['a connection reset', 'UPSTREAM_UNAVAILABLE', { kind: 'reset' }],
   ['a malformed body', 'UPSTREAM_BAD_RESPONSE', { kind: 'malformed' }],
   ['expired or revoked credentials', 'UPSTREAM_AUTH_FAILED', { kind: 'credentials' }],
+  ['an identity without the right to call', 'UPSTREAM_AUTH_FAILED', { kind: 'denied' }],
   // Last: the gateway then calls the tenant no more for the 30 s its Retry-After asks.
   ['throttling', 'UPSTREAM_THROTTLED', { kind: 'throttle', retryAfterSeconds: 30 }],
 ];

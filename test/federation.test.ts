@@ -121,6 +121,8 @@ describe('subgraph', () => {
     expect(result.data!._entities[0]).toBeNull();
     expect(result.data!._entities[1].id).toBe(id);
     expect(result.errors?.map((error) => [error.path, error.extensions?.code])).toEqual([[['_entities', 0], 'BAD_USER_INPUT']]);
+    // Located by the gateway rather than the executor: still at the field that asked.
+    expect(result.errors?.[0]?.locations).toEqual([{ line: 2, column: 3 }]);
   });
 
   it.each([

@@ -41,9 +41,9 @@ describe('a source larger than one page', () => {
 });
 
 describe('an edit of a sorted job list', () => {
-  const job = (key: string, createdAt: number, state = 'RUNNING') => ({ key, sourceName: 's', createdAt: new Date(createdAt), state });
+  const job = (key: string, createdAt: number, state = 'RUNNING') => ({ key, sourceName: 's', createdAt, state });
   type Job = ReadableJob & { state: string };
-  const keys = (jobs: readonly Job[]) => jobs.map((one) => `${one.key}@${one.createdAt!.getTime()}:${one.state}`);
+  const keys = (jobs: readonly Job[]) => jobs.map((one) => `${one.key}@${one.createdAt}:${one.state}`);
   const sorted = [job('e', 50), job('d', 40), job('c', 30), job('b', 20), job('a', 10)];
 
   it('replaces changed jobs, inserts new ones in order and leaves the others as they were', () => {
@@ -51,6 +51,17 @@ describe('an edit of a sorted job list', () => {
     expect(keys(result.jobs)).toEqual(['g@60:RUNNING', 'e@50:RUNNING', 'd@40:RUNNING', 'f@35:RUNNING', 'c@30:COMPLETED', 'b@20:RUNNING', 'a@10:RUNNING']);
     expect(result.changed.map((one) => one.key).sort()).toEqual(['c', 'f', 'g']);
     expect(result.jobs[1]).toBe(sorted[0]);
+  });
+
+  it('edits jobs the list holds in their places, reporting them in the list\'s order; a job listed at another time than the list holds it is moved, never doubled', () => {
+    const result = editJobs<Job>(sorted, { listed: [job('b', 20, 'COMPLETED'), job('d', 40, 'FAILED'), job('b', 20, 'EXPIRED')] });
+    expect(keys(result.jobs)).toEqual(['e@50:RUNNING', 'd@40:FAILED', 'c@30:RUNNING', 'b@20:EXPIRED', 'a@10:RUNNING']);
+    expect(result.changed.map((one) => one.key)).toEqual(['d', 'b']);
+    expect(result.dropped).toEqual([sorted[1], sorted[3]]);
+    expect(result.jobs).not.toBe(sorted);
+    expect(result.jobs[2]).toBe(sorted[2]);
+    const moved = editJobs<Job>(sorted, { listed: [job('d', 40, 'FAILED'), job('b', 45)] });
+    expect(keys(moved.jobs)).toEqual(['e@50:RUNNING', 'b@45:RUNNING', 'd@40:FAILED', 'c@30:RUNNING', 'a@10:RUNNING']);
   });
 
   it('keeps the version `prefer` chooses, and reports no change for it', () => {

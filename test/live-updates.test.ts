@@ -8,7 +8,7 @@ import { RedisState } from '../src/shared-state/redis.js';
 import { startJobs } from './support/aws-jobs.js';
 import { SANDBOX_NOW, startTestGateway, type TestGateway } from './support/gateway.js';
 import { REDIS_AVAILABLE, startRedis, type RedisServer } from './support/redis.js';
-import { subscribe } from './support/sse.js';
+import { refusalOf, subscribe } from './support/sse.js';
 import { apiKeyEntry } from './support/secrets.js';
 
 const UPDATES = `subscription Updates($filter: BackupJobFilter) {
@@ -137,16 +137,18 @@ describe('backupJobUpdated', () => {
 describe('authorization and limits', () => {
   const EAST = `east-${randomBytes(8).toString('hex')}`;
   const TENANTS = `tenants-${randomBytes(8).toString('hex')}`;
+  const WEST = `west-${randomBytes(8).toString('hex')}`;
   let gateway: TestGateway;
   beforeAll(async () => {
     gateway = await startTestGateway({
       configure: quick,
       security: {
-        auth: { apiKeys: [apiKeyEntry('east', EAST, ['aws-us-east-1']), apiKeyEntry('tenants', TENANTS, ['sailpoint-*'])] },
+        auth: { apiKeys: [apiKeyEntry('east', EAST, ['aws-us-east-1']), apiKeyEntry('tenants', TENANTS, ['sailpoint-*']), apiKeyEntry('west', WEST, ['aws-eu-west-1'])] },
         limits: { maxSubscriptionsPerCaller: 2, maxSubscriptions: 3 },
       },
     });
     await gateway.query('{ backupJobs(first: 1) { totalCount } }', {}, { 'x-api-key': EAST });
+    await gateway.query('{ backupJobs(first: 1) { totalCount } }', {}, { 'x-api-key': WEST });
   });
   afterAll(() => gateway.close());
 
@@ -169,23 +171,37 @@ describe('authorization and limits', () => {
     }
   });
 
-  it('refuses a subscription past the limit of its caller, or of the process, with SUBSCRIPTION_LIMIT until one closes', async () => {
-    const refusalOf = async (key: string) => {
-      const refused = await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': key });
-      const events = await refused.next(1);
-      await sleep(50);
-      expect(refused.ended).toBe(true);
-      return (events[0]!.data as { errors: { extensions: { code: string; limit: string } }[] }).errors[0]!.extensions;
-    };
+  it('sends two callers of one document, each seeing other sources, only the jobs of their own', async () => {
+    const east = await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': EAST });
+    const west = await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': WEST });
+    try {
+      const [startedEast, startedWest] = await Promise.all([
+        startJobs(gateway.sandbox.aws.url, 'us-east-1', 1, 'seen-east'),
+        startJobs(gateway.sandbox.aws.url, 'eu-west-1', 1, 'seen-west'),
+      ]);
+      const heardBy = async (subscription: typeof east) => updatesOf(await subscription.next(1)).map((update) => [update.job.sourceName, update.job.backupJobId]);
+      expect(await heardBy(east)).toEqual([['aws-us-east-1', startedEast![0]]]);
+      expect(await heardBy(west)).toEqual([['aws-eu-west-1', startedWest![0]]]);
+      await sleep(700);
+      expect(updatesOf(east.events).map((update) => update.job.sourceName)).toEqual(['aws-us-east-1']);
+      expect(updatesOf(west.events).map((update) => update.job.sourceName)).toEqual(['aws-eu-west-1']);
+    } finally {
+      east.close();
+      west.close();
+    }
+  });
+
+  it('refuses a subscription past the limit of its caller, or of the gateway, with SUBSCRIPTION_LIMIT until one closes', async () => {
+    const refusal = (key: string) => refusalOf(gateway.url, UPDATES, { 'x-api-key': key });
     await sleep(300);
     const held = [
       await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': EAST }),
       await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': EAST }),
     ];
     try {
-      expect(await refusalOf(EAST)).toEqual({ code: 'SUBSCRIPTION_LIMIT', limit: 'maxSubscriptionsPerCaller' });
+      expect(await refusal(EAST)).toEqual({ code: 'SUBSCRIPTION_LIMIT', limit: 'maxSubscriptionsPerCaller' });
       held.push(await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': TENANTS }));
-      expect(await refusalOf(TENANTS)).toEqual({ code: 'SUBSCRIPTION_LIMIT', limit: 'maxSubscriptions' });
+      expect(await refusal(TENANTS)).toEqual({ code: 'SUBSCRIPTION_LIMIT', limit: 'maxSubscriptions' });
       held.shift()!.close();
       await sleep(300);
       const again = await subscribe(gateway.url, UPDATES, {}, { 'x-api-key': TENANTS });

@@ -79,7 +79,7 @@ describe('mapSailPointBackupJob', () => {
       isPartial: false,
       phase: 'COMPLETED',
       displayName: 'j-1',
-      completedAt: new Date('2026-10-01T10:05:00.123Z'),
+      completedAt: Date.parse('2026-10-01T10:05:00.123Z'),
       options: { includeTypes: ['SOURCE'], objectOptions: [{ objectType: 'SOURCE', includedNames: ['Active Directory'] }] },
     });
   });
@@ -109,6 +109,38 @@ describe('mapAwsBackupJob', () => {
     const listed = mapAwsBackupJob(record, source, false);
     expect(listed.numberOfChildJobs).toBeNull();
     expect(listed.childJobsInState).toBeNull();
+  });
+
+  it('keeps every time as epoch milliseconds and the job id as the end of its key', () => {
+    const created = new Date('2026-10-01T10:00:00.123Z');
+    const job = mapAwsBackupJob(
+      {
+        BackupJobId: 'D3F0C2A4-1B2C-4D5E-8F90-123456789ABC',
+        CreationDate: created,
+        CompletionDate: new Date('2026-10-01T10:05:00Z'),
+        ExpectedCompletionDate: new Date('2026-10-01T11:00:00Z'),
+        StartBy: new Date('2026-10-01T18:00:00Z'),
+        InitiationDate: new Date('2026-10-01T10:00:01Z'),
+        PercentDone: '100.0',
+      },
+      source,
+      false,
+    );
+    expect(job).toMatchObject({
+      key: 'prod:D3F0C2A4-1B2C-4D5E-8F90-123456789ABC',
+      backupJobId: 'D3F0C2A4-1B2C-4D5E-8F90-123456789ABC',
+      createdAt: created.getTime(),
+      completedAt: Date.parse('2026-10-01T10:05:00Z'),
+      expectedCompletionDate: Date.parse('2026-10-01T11:00:00Z'),
+      startBy: Date.parse('2026-10-01T18:00:00Z'),
+      initiationDate: Date.parse('2026-10-01T10:00:01Z'),
+      percentDone: '100.0',
+      childJobKeys: [],
+    });
+    const other = mapAwsBackupJob({ BackupJobId: 'J9', PercentDone: '100.0' }, source, false);
+    // Values every listed job repeats are one copy each.
+    expect(other.childJobKeys).toBe(job.childJobKeys);
+    expect(Object.isFrozen(other.childJobKeys)).toBe(true);
   });
 
   it('maps absent members to null, not undefined', () => {

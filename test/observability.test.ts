@@ -160,6 +160,7 @@ const UPSTREAM_CALLS = 'backup_graph_upstream_call_duration_seconds_count';
 const FAILURES = 'backup_graph_upstream_call_failures_total';
 const HTTP_REQUESTS = 'backup_graph_upstream_requests_total';
 const READS = 'backup_graph_read_model_reads_total';
+const RECORD_READS = 'backup_graph_read_model_record_reads_total';
 
 describe('metrics', () => {
   it('are served only to a scraper with the metrics token', async () => {
@@ -234,6 +235,27 @@ describe('metrics', () => {
     } finally {
       sandbox.sailPoint.faults.clear();
     }
+  });
+
+  it('count reads of the records a job points at apart from lookups of jobs: a miss asks upstream, a hit is cached', async () => {
+    // A completed job of the gateway's own account, whose vault the sandbox lets it describe.
+    const job = sandbox.aws.store
+      .jobs('us-east-1')
+      .map((stored) => stored.record)
+      .find((record) => record.AccountId === '111122223333' && record.State === 'COMPLETED')!;
+    const query = `{ awsBackupJob(backupJobId: "${job.BackupJobId}", sourceName: "aws-us-east-1") { backupVault { backupVaultName } } }`;
+    const labels = (result: string) => ({ source: 'aws-us-east-1', result });
+    const start = await scrape();
+    const first = await graphql(query);
+    expect(first.body.errors).toBeUndefined();
+    // Another document, so that the response cache does not answer it whole.
+    const second = await graphql(query.replace('backupVaultName', 'backupVaultName __typename'));
+    expect(second.body.errors).toBeUndefined();
+    const delta = moved(start, await scrape());
+    expect(delta(RECORD_READS, labels('miss'))).toBe(1);
+    expect(delta(RECORD_READS, labels('hit'))).toBe(1);
+    expect(delta(UPSTREAM_CALLS, { source: 'aws-us-east-1', operation: 'DescribeBackupVault', outcome: 'ok' })).toBe(1);
+    expect(delta('backup_graph_read_model_lookups_total', labels('miss')) + delta('backup_graph_read_model_lookups_total', labels('hit'))).toBe(2);
   });
 
   it('label operations by name, a bounded number of them', async () => {

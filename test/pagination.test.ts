@@ -7,13 +7,13 @@ type Job = ReadableJob & { ok?: boolean };
 const job = (createdAt: number, sourceName: string, id = `${sourceName}${createdAt}`, ok = true): Job => ({
   key: `${sourceName}:${id}`,
   sourceName,
-  createdAt: new Date(createdAt),
+  createdAt,
   ok,
 });
 /** A source's part as the read model hands it over: sorted newest first. */
 const part = (sourceName: string, jobs: Job[] | null): PagePart<Job> => ({
   sourceName,
-  jobs: jobs && [...jobs].sort((a, b) => b.createdAt!.getTime() - a.createdAt!.getTime() || (a.key < b.key ? -1 : 1)),
+  jobs: jobs && [...jobs].sort((a, b) => b.createdAt! - a.createdAt! || (a.key < b.key ? -1 : 1)),
 });
 const page = (parts: PagePart<Job>[], first: number, after: Cursor | null = null) =>
   assemblePage(parts, { first, after, accept: (j) => j.ok !== false });
@@ -45,7 +45,7 @@ describe('assemblePage', () => {
   it('pages the same jobs when it starts from a creation-time bound, found by a search, as when it walks to them', () => {
     const a = part('a', [job(9, 'a'), job(7, 'a'), job(5, 'a'), job(3, 'a')]);
     const b = part('b', [job(8, 'b'), job(6, 'b'), job(4, 'b')]);
-    const before6 = (j: Job) => j.createdAt!.getTime() < 6;
+    const before6 = (j: Job) => j.createdAt! < 6;
     const one = assemblePage([a, b], { first: 2, after: null, accept: before6, from: floorPosition(5) });
     expect(keys(one.items)).toEqual(['a5', 'b4']);
     const two = assemblePage([a, b], { first: 2, after: one.endCursor, accept: before6, from: floorPosition(5) });

@@ -43,7 +43,7 @@ class CountingAdapter implements SourceAdapter<Job> {
 }
 
 function job(n: number, settled = true): Job {
-  return { key: `src:${n}`, sourceName: 'src', createdAt: new Date(n * 1000), settled };
+  return { key: `src:${n}`, sourceName: 'src', createdAt: n * 1000, settled };
 }
 
 function setup(withLookups = false) {

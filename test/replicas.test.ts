@@ -89,6 +89,36 @@ describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
     }
   });
 
+  it('counts slots across replicas, gives back those released, and not those a replica stopped renewing', async () => {
+    const [one, two] = [new RedisState(redis.url), new RedisState(redis.url)];
+    const client = new Redis(redis.url);
+    try {
+      await Promise.all([one.ready(), two.ready()]);
+      const mine = [{ key: 't:caller:a', limit: 2 }, { key: 't:all', limit: 3 }];
+      const theirs = [{ key: 't:caller:b', limit: 2 }, { key: 't:all', limit: 3 }];
+      const first = await one.takeSlots(mine);
+      expect(first.taken).toBe(true);
+      expect((await two.takeSlots(mine)).taken).toBe(true);
+      expect(await one.takeSlots(mine)).toEqual({ taken: false, full: 0 });
+      expect((await two.takeSlots(theirs)).taken).toBe(true);
+      expect(await one.takeSlots(theirs)).toEqual({ taken: false, full: 1 });
+      if (first.taken) first.release();
+      let again = await two.takeSlots(theirs);
+      for (let waited = 0; !again.taken && waited < 2_000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        again = await two.takeSlots(theirs);
+      }
+      expect(again.taken).toBe(true);
+      // What a replica that died leaves: a slot it no longer renews, whose time has run out.
+      await client.zadd('backup-graph:slots:t:dead', 1, 'gone:1');
+      expect((await one.takeSlots([{ key: 't:dead', limit: 1 }])).taken).toBe(true);
+      expect(await two.takeSlots([{ key: 't:dead', limit: 1 }])).toEqual({ taken: false, full: 0 });
+    } finally {
+      client.disconnect();
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+
   it('share the records jobs point at: a recovery point, plan and vault one replica read cost the other nothing', async () => {
     const [first, second] = await replicas(2, 'records', { refreshAfterMs: 60_000, maxStalenessMs: 60_000, staleIfErrorMs: 300_000 });
     const job = sandbox.aws.store

@@ -67,6 +67,10 @@ describe('a repeated answer', () => {
     const again = await ask(gateway.url, DASHBOARD, { first: 20 });
     expect(again.hit).toBe(true);
     expect(again.data).toEqual(first.data);
+    // A later hit is served the text written for the first one.
+    const third = await ask(gateway.url, DASHBOARD, { first: 20 });
+    expect(third.hit).toBe(true);
+    expect(third.data).toEqual(first.data);
     expect(gateway.sandbox.aws.calls.count() + gateway.sandbox.sailPoint.calls.count()).toBe(0);
     // Other variables are another answer.
     const more = await ask(gateway.url, DASHBOARD, { first: 21 });

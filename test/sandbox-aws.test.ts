@@ -520,6 +520,7 @@ describe('the wire', () => {
       DescribeRecoveryPoint: 0,
       GetBackupPlan: 0,
       DescribeBackupVault: 0,
+      ListRegions: 0,
     });
     expect(sandbox.calls.count('ListBackupJobs')).toBe(3);
     expect(sandbox.calls.count('GetBackupPlan')).toBe(0);

@@ -1,6 +1,7 @@
 // One gateway on several workers (WORKERS): how many it starts, that the workers share the load, and
 // that they share what the upstreams see (read models, leases, budgets) through the primary, so N
 // workers cost the upstreams what one costs and a caller's share holds whichever worker serves it.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ import { SANDBOX_NOW } from './support/gateway.js';
 import { poll as pollEach } from './support/poll.js';
 import { apiKeyEntry, TEST_WRITE_API_KEY } from './support/secrets.js';
 import { freePort } from './support/ports.js';
-import { subscribe } from './support/sse.js';
+import { refusalOf, subscribe, type SseSubscription } from './support/sse.js';
 
 /** Each test starts gateway processes of several workers each: on a loaded 2-core machine that takes a while. */
 const WORKERS_TEST_TIMEOUT_MS = 120_000;
@@ -86,9 +87,10 @@ describe('a gateway on several workers', () => {
     freshness: Freshness,
     callerBudget = { calls: 1_000_000, perSeconds: 1 },
     auth?: unknown,
+    limits: Record<string, number> = {},
   ): Promise<{ url: string; process: GatewayProcess }> {
     const sources = sandbox.config.sources.map(({ credentials: _static, ...source }: SourceConfig & { credentials?: unknown }) => ({ ...source, freshness }));
-    const path = writeGatewayConfig(mkdtempSync(join(folder, `${name}-`)), { sources, security: { limits: { callerBudget }, ...(auth ? { auth } : {}) } });
+    const path = writeGatewayConfig(mkdtempSync(join(folder, `${name}-`)), { sources, security: { limits: { callerBudget, ...limits }, ...(auth ? { auth } : {}) } });
     const started = spawnGateway(path, { env: { WORKERS: String(workers) } });
     running.push(started);
     const url = `http://127.0.0.1:${await started.port}/graphql`;
@@ -168,6 +170,43 @@ describe('a gateway on several workers', () => {
       }
     } finally {
       for (const subscription of subscriptions) subscription.close();
+      await stopAll();
+    }
+  }, WORKERS_TEST_TIMEOUT_MS);
+
+  it('counts the subscriptions of every worker against the limits, and gives back those that end (test/cluster-state.test.ts: those of a worker that dies)', async () => {
+    const [first, second] = [`first-${randomBytes(8).toString('hex')}`, `second-${randomBytes(8).toString('hex')}`];
+    const auth = { apiKeys: [apiKeyEntry('first', first, ['*']), apiKeyEntry('second', second, ['*'])] };
+    const { url } = await gateway(2, 'slots', { refreshAfterMs: 60_000, maxStalenessMs: 60_000, staleIfErrorMs: 60_000 }, undefined, auth, {
+      maxSubscriptionsPerCaller: 3,
+      maxSubscriptions: 4,
+    });
+    const query = 'subscription { backupJobUpdated { changes } }';
+    const open = async (key: string) => {
+      const subscription = await subscribe(url, query, {}, { 'x-api-key': key });
+      expect(subscription.status).toBe(200);
+      return subscription;
+    };
+    const held: SseSubscription[] = [];
+    /** Each caller to the limits (each subscription on a connection of its own, which the workers take in turn), and one more of each refused. */
+    const fill = async () => {
+      for (let opened = 0; opened < 3; opened++) held.push(await open(first));
+      expect(await refusalOf(url, query, { 'x-api-key': first })).toEqual({ code: 'SUBSCRIPTION_LIMIT', limit: 'maxSubscriptionsPerCaller' });
+      held.push(await open(second));
+      expect(await refusalOf(url, query, { 'x-api-key': second })).toEqual({ code: 'SUBSCRIPTION_LIMIT', limit: 'maxSubscriptions' });
+      expect(held.some((subscription) => subscription.ended)).toBe(false);
+    };
+    const closeAll = async () => {
+      for (const subscription of held.splice(0)) subscription.close();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    };
+    try {
+      await fill();
+      await closeAll();
+      // Every slot came back, and no more than that: the limits hold as they did.
+      await fill();
+    } finally {
+      for (const subscription of held) subscription.close();
       await stopAll();
     }
   }, WORKERS_TEST_TIMEOUT_MS);

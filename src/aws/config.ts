@@ -1,20 +1,33 @@
-// The configuration of AWS Backup sources: one entry names a Region, or several, each then a source
-// of its own; and optionally an account or the whole organization.
+// The configuration of AWS Backup sources: one entry names a Region, or several, or every Region
+// enabled for the account, each then a source of its own; and optionally an account or the whole organization.
 import { z } from 'zod';
 import { budgetSchema, guardKeys, sourceName } from '../config/source.js';
 import { urlSetting } from '../config/url.js';
+import type { Expansion } from '../source-kind.js';
+import { enabledRegions, RegionsUnknown } from './regions.js';
+import type { AwsCredentials } from './sdk.js';
 
 const regionName = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1');
 
 /** AWS has fewer Regions than this; an entry naming more is a mistake. */
 const MAX_REGIONS = 40;
 
+/** `regions` for every Region enabled for the account, as AWS Account Management lists them at start. */
+export const ENABLED_REGIONS = 'enabled';
+
+const regionsSetting = z.union([z.array(regionName).min(1).max(MAX_REGIONS), z.literal(ENABLED_REGIONS)], {
+  errorMap: (issue, context) =>
+    issue.code === z.ZodIssueCode.invalid_union
+      ? { message: `must be a list of AWS Regions such as ["us-east-1", "eu-west-1"], or "${ENABLED_REGIONS}" for every Region enabled for the account` }
+      : { message: context.defaultError },
+});
+
 export const awsSourceSchema = z
   .object({
     kind: z.literal('aws'),
     name: sourceName,
     region: regionName.optional(),
-    regions: z.array(regionName).min(1).max(MAX_REGIONS).optional(),
+    regions: regionsSetting.optional(),
     accountId: z
       .string()
       .regex(/^(\d{12}|\*)$/, 'must be a 12-digit AWS account id, or "*" for every account of the organization')
@@ -32,11 +45,6 @@ export const awsSourceSchema = z
   })
   .strict();
 
-export interface AwsCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-}
-
 /** One AWS entry of the configuration file: `region`, or `regions` for one source per Region. */
 export type AwsSourceEntry = z.infer<typeof awsSourceSchema>;
 
@@ -52,11 +60,24 @@ export type AwsSourceConfig = Omit<AwsSourceEntry, 'region' | 'regions'> & {
 
 /**
  * The sources one AWS entry stands for: itself for `region`; for `regions`, one source per Region,
- * named `<name>-<region>`, each with its own guard and budget.
+ * named `<name>-<region>`, each with its own guard and budget. For every enabled Region, how to ask
+ * AWS which they are: the entry then names them.
  */
-export function expandAwsEntry({ region, regions, ...entry }: AwsSourceEntry): AwsSourceConfig[] | { problem: string } {
+export function expandAwsEntry({ region, regions, ...entry }: AwsSourceEntry): Expansion<AwsSourceEntry, AwsSourceConfig> {
   if ((region === undefined) === (regions === undefined)) return { problem: 'must set exactly one of "region" and "regions"' };
   if (region !== undefined) return [{ ...entry, region }];
+  if (regions === ENABLED_REGIONS) return { ask: () => askEnabledRegions(entry) };
   if (new Set(regions).size !== regions!.length) return { problem: '"regions" names a Region twice' };
   return regions!.map((one) => ({ ...entry, name: `${entry.name}-${one}`, region: one }));
+}
+
+async function askEnabledRegions(entry: Omit<AwsSourceEntry, 'region' | 'regions'>): Promise<AwsSourceEntry | { problem: string }> {
+  let regions: string[];
+  try {
+    regions = await enabledRegions(entry);
+  } catch (error) {
+    if (!(error instanceof RegionsUnknown)) throw error;
+    return { problem: `could not list the Regions enabled for the account: ${error.message}; or name the Regions in "regions"` };
+  }
+  return regions.length > 0 ? { ...entry, regions } : { problem: 'AWS Account Management lists no Region enabled for the account' };
 }

@@ -2,7 +2,7 @@
 // and how AWS states map onto the source-neutral phases.
 import { BackupJobState, type BackupJob, type DescribeBackupJobOutput, type Lifecycle, type RecoveryPointCreator } from '@aws-sdk/client-backup';
 import { shared, sharedRecord } from '../model/intern.js';
-import { jobKey, type BackupJobModel } from '../model/job.js';
+import { jobKey, localIdOf, type BackupJobModel } from '../model/job.js';
 import type { BackupJobPhase } from '../model/phase.js';
 
 export type AwsBackupJobState = BackupJobState;
@@ -83,8 +83,10 @@ export interface AwsBackupJobModel extends BackupJobModel {
   key: string;
   phase: BackupJobPhase;
   displayName: string;
-  createdAt: Date | null;
-  completedAt: Date | null;
+  /** AWS's CreationDate (epoch ms, as every time here), which the graph also names `creationDate`. */
+  createdAt: number | null;
+  /** AWS's CompletionDate, which the graph also names `completionDate`. */
+  completedAt: number | null;
   accountId: string | null;
   backupJobId: string;
   backupVaultName: string | null;
@@ -98,11 +100,9 @@ export interface AwsBackupJobModel extends BackupJobModel {
   resourceArn: string | null;
   resourceName: string | null;
   resourceType: string | null;
-  creationDate: Date | null;
-  completionDate: Date | null;
-  expectedCompletionDate: Date | null;
-  startBy: Date | null;
-  initiationDate: Date | null;
+  expectedCompletionDate: number | null;
+  startBy: number | null;
+  initiationDate: number | null;
   state: AwsBackupJobState | null;
   /** The state as AWS sent it, also one this gateway does not know yet. */
   stateRaw: string | null;
@@ -120,8 +120,11 @@ export interface AwsBackupJobModel extends BackupJobModel {
   numberOfChildJobs: number | null;
   childJobsInState: ChildJobStateCount[] | null;
   /** Keys of the child jobs listed with a composite job, newest first; null when only DescribeBackupJob was read. */
-  childJobKeys: string[] | null;
+  childJobKeys: readonly string[] | null;
 }
+
+/** The child keys of every listed job that is not composite: one array, not one per job. */
+const NO_CHILDREN: readonly string[] = Object.freeze([]);
 
 export interface AwsSourceRef {
   name: string;
@@ -142,16 +145,17 @@ export function mapAwsBackupJob(
   described: boolean,
 ): AwsBackupJobModel {
   const detail = record as DescribeBackupJobOutput;
-  const backupJobId = record.BackupJobId ?? '';
+  const key = awsJobKey(source.name, record.BackupJobId ?? '');
+  const backupJobId = localIdOf(key, source.name);
   return {
     sourceKind: 'AWS_BACKUP',
     sourceName: source.name,
     region: source.region,
-    key: awsJobKey(source.name, backupJobId),
+    key,
     phase: awsPhase(record.State, record.MessageCategory),
     displayName: shared(record.ResourceName ?? lastArnSegment(record.ResourceArn)) ?? backupJobId,
-    createdAt: record.CreationDate ?? null,
-    completedAt: record.CompletionDate ?? null,
+    createdAt: epochMs(record.CreationDate),
+    completedAt: epochMs(record.CompletionDate),
     accountId: shared(record.AccountId),
     backupJobId,
     backupVaultName: shared(record.BackupVaultName),
@@ -165,16 +169,14 @@ export function mapAwsBackupJob(
     resourceArn: shared(record.ResourceArn),
     resourceName: shared(record.ResourceName),
     resourceType: shared(record.ResourceType),
-    creationDate: record.CreationDate ?? null,
-    completionDate: record.CompletionDate ?? null,
-    expectedCompletionDate: record.ExpectedCompletionDate ?? null,
-    startBy: record.StartBy ?? null,
-    initiationDate: record.InitiationDate ?? null,
+    expectedCompletionDate: epochMs(record.ExpectedCompletionDate),
+    startBy: epochMs(record.StartBy),
+    initiationDate: epochMs(record.InitiationDate),
     state: isAwsBackupJobState(record.State) ? record.State : null,
     stateRaw: shared(record.State),
     statusMessage: shared(record.StatusMessage),
     messageCategory: shared(record.MessageCategory),
-    percentDone: record.PercentDone ?? null,
+    percentDone: shared(record.PercentDone),
     backupSizeInBytes: record.BackupSizeInBytes ?? null,
     bytesTransferred: record.BytesTransferred ?? null,
     iamRoleArn: shared(record.IamRoleArn),
@@ -191,7 +193,7 @@ export function mapAwsBackupJob(
           )
         : null,
     // A listed job that is not composite has no children; a composite one gets them from withChildCounts.
-    childJobKeys: described ? null : [],
+    childJobKeys: described ? null : NO_CHILDREN,
   };
 }
 
@@ -243,8 +245,13 @@ export function withChildCounts(jobs: AwsBackupJobModel[], changed: readonly Aws
     }
     if (families.size === 0) return jobs;
   }
+  // One pass over the list, which may hold a week of a large organization: each family's children,
+  // and where the composite jobs to count stand.
   const children = new Map<string, AwsBackupJobModel[]>();
-  for (const job of jobs) {
+  const parents: number[] = [];
+  for (let index = 0; index < jobs.length; index++) {
+    const job = jobs[index]!;
+    if (job.isParent && (!families || families.has(familyOf(job.accountId, job.backupJobId)))) parents.push(index);
     if (!job.parentJobId) continue;
     const family = familyOf(job.accountId, job.parentJobId);
     if (families && !families.has(family)) continue;
@@ -252,19 +259,26 @@ export function withChildCounts(jobs: AwsBackupJobModel[], changed: readonly Aws
     if (members) members.push(job);
     else children.set(family, [job]);
   }
-  return jobs.map((job) => {
-    if (!job.isParent || (families && !families.has(familyOf(job.accountId, job.backupJobId)))) return job;
+  if (parents.length === 0) return jobs;
+  const counted = jobs.slice();
+  for (const index of parents) {
+    const job = jobs[index]!;
     // The list is sorted, so each family's children are already in the merged order.
     const family = children.get(familyOf(job.accountId, job.backupJobId)) ?? [];
     const counts = new Map<AwsBackupJobState, number>();
     for (const child of family) if (child.state) counts.set(child.state, (counts.get(child.state) ?? 0) + 1);
-    return {
+    counted[index] = {
       ...job,
       numberOfChildJobs: family.length,
       childJobsInState: AWS_BACKUP_JOB_STATES.filter((state) => counts.has(state)).map((state) => ({ state, count: counts.get(state)! })),
       childJobKeys: family.map((child) => child.key),
     };
-  });
+  }
+  return counted;
+}
+
+function epochMs(date: Date | undefined): number | null {
+  return date ? date.getTime() : null;
 }
 
 /** `arn:aws:ec2:us-east-1:111122223333:volume/vol-0abc` -> `vol-0abc`. */

@@ -15,7 +15,6 @@ import {
   ResourceNotFoundException,
   StartBackupJobCommand,
   StopBackupJobCommand,
-  type BackupClientConfig,
   type ListBackupJobsInput,
   type ListBackupJobSummariesInput,
 } from '@aws-sdk/client-backup';
@@ -30,6 +29,7 @@ import { SourceGuard, type CircuitName, type SourceHealth } from '../source-guar
 import type { AwsSourceConfig } from './config.js';
 import { awsJobKey, mapAwsBackupJob, withChildCounts, type AwsBackupJobModel, type AwsJobConditions } from './mapper.js';
 import { awsRecordTtlMs, mapBackupPlan, mapBackupVault, mapRecoveryPoint, type AwsRecordModel, type AwsRecordRef } from './records.js';
+import { clientOptions } from './sdk.js';
 import { planSummary, type SummaryRow } from './summaries.js';
 
 export type { SourceHealth };
@@ -39,13 +39,6 @@ export type { SourceHealth };
 // means for an upgrade; a value the operator set (to see the notice, "false") is kept. The SDK
 // reads the variable when the first client is built, which happens after this module has loaded.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-/**
- * The SDK's logger middleware builds a redacted deep copy of every answer for `logger.info`, even
- * for its default no-op logger; a logger without `info` skips that work (6-14% of the CPU of one
- * operation in the benchmark).
- */
-const QUIET_LOGGER = { debug: () => undefined, warn: () => undefined, error: () => undefined } as unknown as BackupClientConfig['logger'];
 
 /**
  * The SDK's standard retries (throttling, 5xx and dropped connections, with backoff and jitter),
@@ -124,14 +117,9 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
     this.takeBudget = upstreamBudget(state, config);
     this.describeSlots = bulkhead(config.describeConcurrency, Number.POSITIVE_INFINITY);
     this.client = new BackupClient({
-      region: config.region,
-      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-      ...(config.credentials ? { credentials: config.credentials } : {}),
+      ...clientOptions(config),
       // The guard's deadline bounds the whole, retries included.
       retryStrategy: new BackupRetryStrategy(3),
-      // Without throwOnRequestTimeout the SDK only logs a request that overruns requestTimeout.
-      requestHandler: { connectionTimeout: Math.min(3_000, config.timeoutMs), requestTimeout: config.timeoutMs, throwOnRequestTimeout: true },
-      logger: QUIET_LOGGER,
     });
     // Inside the retry middleware, so that every attempt the SDK sends, retries included, takes a call from the budget.
     this.client.middlewareStack.add(

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { unusableKeys } from '../auth.js';
 import type { OtlpProtocol } from '../observability/tracing.js';
-import type { SourceEnvironment } from '../source-kind.js';
+import type { Expansion, SourceEnvironment } from '../source-kind.js';
 import { SOURCE_KINDS, type SourceConfig } from '../sources.js';
 import { authSchema } from './auth.js';
 import { callsPerWindow } from './source.js';
@@ -52,9 +52,9 @@ const limitsSchema = z
     maxConnections: z.number().int().min(1).max(100_000).default(1_000),
     /** Connections one client address holds open at once, so that one address cannot take every connection. */
     maxConnectionsPerAddress: z.number().int().min(1).max(100_000).default(250),
-    /** Subscriptions one caller holds open at once on one gateway process (each is also a connection). */
+    /** Subscriptions one caller holds open at once on the gateway, every worker and replica sharing its state counted (each is also a connection). */
     maxSubscriptionsPerCaller: z.number().int().min(1).max(100_000).default(20),
-    /** Subscriptions one gateway process holds open at once, of every caller. */
+    /** Subscriptions the gateway holds open at once, of every caller, counted as maxSubscriptionsPerCaller is. */
     maxSubscriptions: z.number().int().min(1).max(100_000).default(500),
   })
   .strict()
@@ -145,13 +145,17 @@ const sourceSchema = z.discriminatedUnion('kind', SOURCE_KINDS.map((kind) => kin
 
 type SourceEntry = z.output<typeof sourceSchema>;
 
-/** The sources one entry stands for, as its kind expands it; a string says why it stands for none. */
-function expandEntry(entry: SourceEntry): SourceConfig[] | string {
-  const kind = SOURCE_KINDS.find(({ configKind }) => configKind === entry.kind) as { expand?: (entry: SourceEntry) => SourceConfig[] | { problem: string } } | undefined;
-  const expanded = kind?.expand ? kind.expand(entry) : [entry as SourceConfig];
-  return Array.isArray(expanded) ? expanded : expanded.problem;
+/** What one entry stands for, as its kind expands it. */
+function expandEntry(entry: SourceEntry): Expansion<SourceEntry, SourceConfig> {
+  const kind = SOURCE_KINDS.find(({ configKind }) => configKind === entry.kind) as { expand?: (entry: SourceEntry) => Expansion<SourceEntry, SourceConfig> } | undefined;
+  return kind?.expand ? kind.expand(entry) : [entry as SourceConfig];
 }
 
+/** A problem of one entry, at its path. */
+interface Problem {
+  path: (string | number)[];
+  message: string;
+}
 
 const configFileSchema = z
   .object({
@@ -163,33 +167,49 @@ const configFileSchema = z
   .strict()
   .superRefine((config, ctx) => {
     if (config.security.production ?? true) productionUrlProblems(config, ctx);
-    const seen = new Set<string>();
-    config.sources.forEach((entry, index) => {
-      const expanded = expandEntry(entry);
-      if (typeof expanded === 'string') ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['sources', index], message: expanded });
-      else for (const source of expanded) checkSource(source, index);
+    const expansions = config.sources.map(expandEntry);
+    const problems = config.sources.flatMap((entry, index): Problem[] => {
+      const expanded = expansions[index]!;
+      if ('problem' in expanded) return [{ path: ['sources', index], message: expanded.problem }];
+      return timeoutProblem(entry, index, config.security.limits.requestTimeoutMs);
     });
-    function checkSource(source: SourceConfig, index: number): void {
-      if (seen.has(source.name)) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ['sources', index, 'name'],
-          message: `"${source.name}" is used by more than one source; names must be unique`,
-        });
-      }
+    // Sources an entry must ask its upstream for have no names yet: resolveConfig checks them once it has.
+    const known = expansions.map((expanded) => (Array.isArray(expanded) ? expanded : []));
+    for (const problem of [...problems, ...duplicateNames(known)]) ctx.addIssue({ code: z.ZodIssueCode.custom, ...problem });
+  });
+
+type CheckedConfig = z.output<typeof configFileSchema>;
+
+function timeoutProblem(entry: SourceEntry, index: number, requestTimeoutMs: number): Problem[] {
+  if (entry.timeoutMs < requestTimeoutMs) return [];
+  return [
+    {
+      path: ['sources', index, 'timeoutMs'],
+      message:
+        "must be shorter than security.limits.requestTimeoutMs: a call cut by the request's deadline says nothing about the source, so a source that hangs would never open its circuit",
+    },
+  ];
+}
+
+/** A name that more than one source takes, at the entry of its second source; `sources` lists each entry's sources. */
+function duplicateNames(sources: readonly (readonly SourceConfig[])[]): Problem[] {
+  const seen = new Set<string>();
+  return sources.flatMap((ofEntry, index) =>
+    ofEntry.flatMap((source): Problem[] => {
+      const taken = seen.has(source.name);
       seen.add(source.name);
-      if (source.timeoutMs >= config.security.limits.requestTimeoutMs) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ['sources', index, 'timeoutMs'],
-          message:
-            "must be shorter than security.limits.requestTimeoutMs: a call cut by the request's deadline says nothing about the source, so a source that hangs would never open its circuit",
-        });
-      }
-    }
-  })
-  // Once valid, each entry becomes the sources it stands for.
-  .transform((config) => ({ ...config, sources: config.sources.flatMap((entry) => expandEntry(entry) as SourceConfig[]) }));
+      return taken ? [{ path: ['sources', index, 'name'], message: `"${source.name}" is used by more than one source; names must be unique` }] : [];
+    }),
+  );
+}
+
+/** The configuration once every entry has become the sources it stands for. */
+function withSources(config: CheckedConfig, sources: readonly (readonly SourceConfig[])[], origin: string): GatewayConfig {
+  const duplicates = duplicateNames(sources);
+  if (duplicates.length > 0) throw invalid(origin, duplicates);
+  config.security.production ??= true;
+  return { ...config, sources: sources.flat() };
+}
 
 /** Every URL setting of a production configuration that production mode refuses (see ./url.ts). */
 function productionUrlProblems(config: { security: z.infer<typeof securitySchema>; sources: readonly SourceEntry[] }, ctx: z.RefinementCtx): void {
@@ -234,7 +254,7 @@ export interface GatewayConfig {
 /** One source from its JSON form, every default filled in; for configurations built in code (the sandbox, tests). */
 export function parseSource(input: unknown): SourceConfig {
   const expanded = expandEntry(sourceSchema.parse(input));
-  if (typeof expanded === 'string' || expanded.length !== 1) throw new ConfigError(`a source: ${typeof expanded === 'string' ? expanded : 'stands for more than one source'}`);
+  if (!Array.isArray(expanded) || expanded.length !== 1) throw new ConfigError(`a source: ${'problem' in expanded ? expanded.problem : 'stands for more than one source'}`);
   return expanded[0]!;
 }
 
@@ -263,17 +283,58 @@ export class ConfigError extends Error {
 }
 
 /** Validates a parsed configuration object, naming every bad key and why. */
-export function parseConfig(input: unknown, origin = 'configuration'): GatewayConfig {
+function checkConfig(input: unknown, origin: string): CheckedConfig {
   const result = configFileSchema.safeParse(input);
   if (!result.success) throw invalid(origin, result.error.issues);
-  result.data.security.production ??= true;
   return result.data;
+}
+
+/**
+ * Validates a parsed configuration object, naming every bad key and why, and turns each entry into
+ * the sources it stands for. An entry that must ask its upstream which they are (an AWS entry for
+ * every enabled Region) is refused here: only `resolveConfig` asks.
+ */
+export function parseConfig(input: unknown, origin = 'configuration'): GatewayConfig {
+  const config = checkConfig(input, origin);
+  const sources = config.sources.map((entry, index) => {
+    const expanded = expandEntry(entry);
+    if (!Array.isArray(expanded)) throw invalid(origin, [{ path: ['sources', index], message: 'stands for sources only its upstream can list, which the gateway asks at start' }]);
+    return expanded;
+  });
+  return withSources(config, sources, origin);
+}
+
+/**
+ * `parseConfig`, except that an entry whose sources only its upstream can tell asks it, once: the
+ * gateway's start. An upstream that does not answer stops the start, naming the entry and why.
+ */
+export async function resolveConfig(input: unknown, origin = 'configuration'): Promise<GatewayConfig> {
+  const config = checkConfig(input, origin);
+  const outcomes = await Promise.all(
+    config.sources.map(async (entry): Promise<SourceConfig[] | { problem: string }> => {
+      const expanded = expandEntry(entry);
+      if (!('ask' in expanded)) return expanded as SourceConfig[];
+      const answered = await expanded.ask();
+      return 'problem' in answered ? answered : (expandEntry(answered) as SourceConfig[] | { problem: string });
+    }),
+  );
+  const problems = outcomes.flatMap((outcome, index) => ('problem' in outcome ? [{ path: ['sources', index], message: `("${config.sources[index]!.name}") ${outcome.problem}` }] : []));
+  if (problems.length > 0) throw unresolved(origin, problems);
+  return withSources(config, outcomes as SourceConfig[][], origin);
 }
 
 /** The one form of every configuration error: each bad key by its path and why, never its value. */
 function invalid(origin: string, problems: readonly { path: readonly (string | number)[]; message: string }[]): ConfigError {
-  const lines = problems.map(({ path, message }) => `  - ${path.length > 0 ? path.join('.') : '(top level)'}: ${message}`);
-  return new ConfigError(`Invalid ${origin}:\n${lines.join('\n')}`);
+  return new ConfigError(`Invalid ${origin}:\n${problemLines(problems)}`);
+}
+
+/** A valid configuration whose upstreams could not say what some of its entries stand for. */
+function unresolved(origin: string, problems: readonly Problem[]): ConfigError {
+  return new ConfigError(`Cannot start over ${origin}:\n${problemLines(problems)}`);
+}
+
+function problemLines(problems: readonly { path: readonly (string | number)[]; message: string }[]): string {
+  return problems.map(({ path, message }) => `  - ${path.length > 0 ? path.join('.') : '(top level)'}: ${message}`).join('\n');
 }
 
 /**
@@ -297,7 +358,7 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
       ? `configuration (GATEWAY_CONFIG file ${file} plus ${variables})`
       : variables;
   const json = fromEnv.length === 0 ? fromFile : fromEnv.reduce((merged: unknown, source) => withEnvSource(merged, source, origin), fromFile ?? {});
-  const config = parseConfig(json, origin);
+  const config = await resolveConfig(json, origin);
   const jwt = config.security.auth?.jwt;
   const unusable = jwt ? await unusableKeys(jwt) : [];
   if (unusable.length > 0) {

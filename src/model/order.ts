@@ -15,12 +15,13 @@ export interface ReadableJob {
   /** `<sourceName>:<the source's own id>`: unique across the gateway. */
   key: string;
   sourceName: string;
-  createdAt: Date | null;
-  completedAt?: Date | null;
+  /** Epoch milliseconds. */
+  createdAt: number | null;
+  completedAt?: number | null;
 }
 
 export function positionOf(job: ReadableJob): Position {
-  return { createdAt: job.createdAt?.getTime() ?? 0, sourceName: job.sourceName, jobId: job.key };
+  return { createdAt: job.createdAt ?? 0, sourceName: job.sourceName, jobId: job.key };
 }
 
 /** Negative when `a` comes first in the merged order. */

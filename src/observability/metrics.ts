@@ -126,6 +126,12 @@ const reads = counter(
 
 const lookups = counter('backup_graph_read_model_lookups_total', 'Jobs looked up by id: hit (in the list or cached), miss (asked upstream)', ['source', 'result']);
 
+const recordReads = counter(
+  'backup_graph_read_model_record_reads_total',
+  'Records a job points at (recovery point, plan, vault), read by id: hit (cached), miss (asked upstream)',
+  ['source', 'result'],
+);
+
 const responseCache = counter(
   'backup_graph_response_cache_answers_total',
   'Answers of the response cache: hit (served from it, the query not run), kept (run, then kept for the requests after it)',
@@ -215,6 +221,10 @@ export function recordRead(source: string, result: ReadResult): void {
 
 export function recordLookup(source: string, result: 'hit' | 'miss'): void {
   if (recording) lookups.inc({ source, result });
+}
+
+export function recordRecordRead(source: string, result: 'hit' | 'miss'): void {
+  if (recording) recordReads.inc({ source, result });
 }
 
 export function recordResponseCache(result: 'hit' | 'kept'): void {

@@ -1,6 +1,6 @@
 // Pure edits of a source's sorted job list: what an incremental refresh or one time slice of a
 // reconciliation changes in it, without re-sorting or copying the jobs it leaves alone.
-import { byPosition, type ReadableJob } from '../model/order.js';
+import { byPosition, firstAfter, positionOf, type ReadableJob } from '../model/order.js';
 
 export interface ListEdit<Job extends ReadableJob> {
   /** Jobs as the upstream just listed them; each replaces the list's job of the same key, if `prefer` lets it. */
@@ -25,13 +25,42 @@ export interface EditResult<Job extends ReadableJob> {
   readonly removed: number;
 }
 
-const createdAtOf = (job: ReadableJob): number => job.createdAt?.getTime() ?? 0;
+const createdAtOf = (job: ReadableJob): number => job.createdAt ?? 0;
 
 /**
- * Applies an edit to a list sorted in the merged order. Costs one pass over the list and a sort of
- * the listed jobs: a list of a million jobs edited by a hundred costs a copy of the array, not a sort.
+ * Applies an edit to a list sorted in the merged order. An edit of jobs the list already holds (a
+ * refresh of the jobs in flight, the most frequent) costs a search per job listed and a copy of
+ * the array; any other, one pass over the list and a sort of the listed jobs: a list of a million
+ * jobs edited by a hundred costs a copy of the array, not a sort.
  */
 export function editJobs<Job extends ReadableJob>(sorted: readonly Job[], edit: ListEdit<Job>): EditResult<Job> {
+  return (edit.sweptRange === undefined && edit.removedKeys === undefined && replacedInPlace(sorted, edit)) || editByPass(sorted, edit);
+}
+
+/**
+ * The edit when every job listed is in the list already, at its place: each found by a binary
+ * search, so that the pass, which touches every job of the list, is left out. Null when one is
+ * not found there: only the pass can tell a new job from one the list holds elsewhere.
+ */
+function replacedInPlace<Job extends ReadableJob>(sorted: readonly Job[], { listed, prefer }: ListEdit<Job>): EditResult<Job> | null {
+  const latest = new Map<string, Job>();
+  for (const job of listed) latest.set(job.key, job);
+  const replaced: { at: number; chosen: Job }[] = [];
+  for (const fresh of latest.values()) {
+    const at = firstAfter(sorted, positionOf(fresh)) - 1;
+    const stored = sorted[at];
+    if (stored?.key !== fresh.key) return null;
+    const chosen = prefer ? prefer(stored, fresh) : fresh;
+    if (chosen !== stored) replaced.push({ at, chosen });
+  }
+  // In the list's order, as the pass reports them.
+  replaced.sort((a, b) => a.at - b.at);
+  const jobs = sorted.slice();
+  for (const { at, chosen } of replaced) jobs[at] = chosen;
+  return { jobs, changed: replaced.map(({ chosen }) => chosen), dropped: replaced.map(({ at }) => sorted[at]!), removed: 0 };
+}
+
+function editByPass<Job extends ReadableJob>(sorted: readonly Job[], edit: ListEdit<Job>): EditResult<Job> {
   const listed = new Map<string, Job>();
   for (const job of edit.listed) listed.set(job.key, job);
   const { prefer, sweptRange, removedKeys } = edit;

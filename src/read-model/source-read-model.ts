@@ -9,7 +9,7 @@ import { ErrorCode, SourceError, type UpstreamErrorCode } from '../model/errors.
 import { byPosition, firstAfter, floorPosition, type ReadableJob } from '../model/order.js';
 import type { SummaryCount, SummaryRequest } from '../model/summary.js';
 import { log } from '../observability/log.js';
-import { recordLookup, recordRead, type ReadResult } from '../observability/metrics.js';
+import { recordLookup, recordRead, recordRecordRead, type ReadResult } from '../observability/metrics.js';
 import { inSpan } from '../observability/tracing.js';
 import type { SharedState, Slice, Sliced, Stored } from '../shared-state/index.js';
 import { requestDeadline, untilRequestDeadline } from '../source-guard.js';
@@ -358,7 +358,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       reader,
       { kind: 'refresh', span: 'older slice', ttlMs: () => this.reconcileAfterMs },
     );
-    return { jobs: jobs.filter((job) => (job.createdAt?.getTime() ?? 0) <= before), after };
+    return { jobs: jobs.filter((job) => (job.createdAt ?? 0) <= before), after };
   }
 
   /**
@@ -407,7 +407,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       kind: 'lookup',
       span: 'lookup',
       ttlMs: (job) => (job !== null && this.adapter.isSettled(job) ? SETTLED_TTL_MS : maxStalenessMs),
-      counted: true,
+      counted: recordLookup,
     });
     return read.then(({ value }) => value);
   }
@@ -418,7 +418,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
    * at a time per key, and charged to the reader like a lookup of a job.
    */
   async record<T>(key: string, read: () => Promise<T | null>, reader: Reader, ttlMs: (value: T | null) => number): Promise<T | null> {
-    return (await this.readThrough(`record:${key}`, read, reader, { kind: 'lookup', span: 'lookup', ttlMs })).value;
+    return (await this.readThrough(`record:${key}`, read, reader, { kind: 'lookup', span: 'lookup', ttlMs, counted: recordRecordRead })).value;
   }
 
   /**
@@ -430,11 +430,11 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     cacheKey: string,
     read: () => Promise<T>,
     reader: Reader,
-    options: { kind: UpstreamRead; span: string; ttlMs: (value: T) => number; counted?: boolean },
+    options: { kind: UpstreamRead; span: string; ttlMs: (value: T) => number; counted?: (source: string, result: 'hit' | 'miss') => void },
   ): Promise<Stored<T>> {
     const { kind } = options;
     const cached = await this.state.read<T>(cacheKey);
-    if (options.counted) recordLookup(this.name, cached ? 'hit' : 'miss');
+    options.counted?.(this.name, cached ? 'hit' : 'miss');
     if (cached) return cached;
     let pending = this.reads.get(cacheKey) as Promise<Stored<T>> | undefined;
     if (!pending) {
@@ -702,7 +702,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       const listedNow = new Set(changed);
       // Jobs of the list before that fell out of the window left it; jobs listed now below it never came in.
       for (let index = keep; index < jobs.length; index++) if (!listedNow.has(jobs[index]!)) dropped.push(jobs[index]!);
-      added = changed.filter((job) => (job.createdAt?.getTime() ?? 0) > retainedAfter!);
+      added = changed.filter((job) => (job.createdAt ?? 0) > retainedAfter!);
     }
     const related = this.related(kept, added);
     const next = { ...value, jobs: related, seen, retainedAfter };
@@ -959,7 +959,7 @@ const MAX_STORED_SLICE_MS = 1_024 * HOUR_MS;
  * list, but large enough to compress well and to keep the keys few.
  */
 function sliceMsFor(jobs: readonly ReadableJob[]): number {
-  const spanMs = (jobs[0]?.createdAt?.getTime() ?? 0) - (jobs.at(-1)?.createdAt?.getTime() ?? 0);
+  const spanMs = (jobs[0]?.createdAt ?? 0) - (jobs.at(-1)?.createdAt ?? 0);
   const perHour = jobs.length / Math.max(1, spanMs / HOUR_MS);
   const hours = 2 ** Math.round(Math.log2(Math.max(1, SLICE_JOBS / Math.max(perHour, 1e-9))));
   return Math.min(MAX_STORED_SLICE_MS, hours * HOUR_MS);
@@ -967,7 +967,7 @@ function sliceMsFor(jobs: readonly ReadableJob[]): number {
 
 /** The number of the slice that holds a job: slice n holds the jobs created after n × sliceMs and at or before (n + 1) × sliceMs. */
 function sliceOf(job: ReadableJob, sliceMs: number): number {
-  return Math.ceil((job.createdAt?.getTime() ?? 0) / sliceMs) - 1;
+  return Math.ceil((job.createdAt ?? 0) / sliceMs) - 1;
 }
 
 /** The jobs of `after` that are not those of `before` at the same place (both lists the same length). */
@@ -1006,8 +1006,8 @@ function horizonOf(jobs: readonly ReadableJob[]): Horizon {
   let createdAt = 0;
   let completedAt = 0;
   for (const job of jobs) {
-    createdAt = Math.max(createdAt, job.createdAt?.getTime() ?? 0);
-    completedAt = Math.max(completedAt, job.completedAt?.getTime() ?? 0);
+    createdAt = Math.max(createdAt, job.createdAt ?? 0);
+    completedAt = Math.max(completedAt, job.completedAt ?? 0);
   }
   return { createdAt, completedAt };
 }

@@ -44,17 +44,17 @@ export interface SailPointBackupJobModel extends BackupJobModel {
   key: string;
   phase: BackupJobPhase;
   displayName: string;
-  createdAt: Date | null;
-  completedAt: Date | null;
+  /** SailPoint's `created` (epoch ms, as every time here), which the graph also names `created`. */
+  createdAt: number | null;
+  /** SailPoint's `completed`, which the graph also names `completed`. */
+  completedAt: number | null;
   jobId: string;
   status: string | null;
   type: string | null;
   tenant: string | null;
   requesterName: string | null;
   fileExists: boolean;
-  created: Date | null;
-  modified: Date | null;
-  completed: Date | null;
+  modified: number | null;
   name: string | null;
   userCanDelete: boolean;
   isPartial: boolean;
@@ -76,8 +76,6 @@ export function mapSailPointBackupJob(
   collection: SailPointCollection,
 ): SailPointBackupJobModel {
   const jobId = record.jobId ?? '';
-  const created = parseDate(record.created);
-  const completed = parseDate(record.completed);
   return {
     sourceKind: 'SAILPOINT',
     sourceName,
@@ -85,17 +83,15 @@ export function mapSailPointBackupJob(
     key: sailPointJobKey(sourceName, collection, jobId),
     phase: sailPointPhase(record.status, record.cloudStorageStatus),
     displayName: record.name ?? jobId,
-    createdAt: created,
-    completedAt: completed,
+    createdAt: epochMs(record.created),
+    completedAt: epochMs(record.completed),
     jobId,
     status: record.status ?? null,
     type: record.type ?? null,
     tenant: record.tenant ?? null,
     requesterName: record.requesterName ?? null,
     fileExists: record.fileExists ?? true,
-    created,
-    modified: parseDate(record.modified),
-    completed,
+    modified: epochMs(record.modified),
     name: record.name ?? null,
     userCanDelete: record.userCanDelete ?? true,
     isPartial: record.isPartial ?? false,
@@ -117,8 +113,9 @@ export function mapSailPointBackupJob(
   };
 }
 
-function parseDate(value: string | undefined): Date | null {
+/** An ISO 8601 time as epoch milliseconds; null when absent or unreadable. */
+function epochMs(value: string | undefined): number | null {
   if (value === undefined) return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? null : time;
 }

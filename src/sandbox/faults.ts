@@ -30,6 +30,8 @@ const faultKindSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rewrite'), member: z.string().min(1), value: z.unknown() }),
   /** The credentials are refused: AWS ExpiredTokenException, SailPoint 401 (an expired or revoked token or client). */
   z.object({ kind: z.literal('credentials') }),
+  /** The identity may not make the call: AWS AccessDeniedException, SailPoint 403 (a token without the rights). */
+  z.object({ kind: z.literal('denied') }),
   /** Clears the faults of this target (and operation, when one is named). */
   z.object({ kind: z.literal('none') }),
 ]);
@@ -108,7 +110,7 @@ export function rewritten(body: unknown, fault: RewriteFault | undefined, record
 }
 
 /** The faults each upstream answers in its own way; the others look the same on every wire. */
-export type AnsweredFault = Extract<ActiveFault, { kind: 'error' | 'throttle' | 'limit' | 'malformed' | 'credentials' }>;
+export type AnsweredFault = Extract<ActiveFault, { kind: 'error' | 'throttle' | 'limit' | 'malformed' | 'credentials' | 'denied' }>;
 
 /**
  * Plays the faults that happen below the HTTP answer, alike for every upstream. 'done': the call

@@ -2,11 +2,13 @@
 // configuration that points at them.
 import { ConfigError, parseObservability, parseResponseCache, parseSecurity, parseSource, readPort, type GatewayConfig } from '../config/index.js';
 import {
+  AWS_REGIONS,
   CROSS_ACCOUNT_DESCRIBE,
   LIST_ORDERS,
   MAX_ACCOUNTS,
   MAX_JOBS,
   MAX_REGIONS,
+  OPT_IN_REGIONS,
   SANDBOX_AWS_CREDENTIALS,
   startAwsSandbox,
   type AwsSandbox,
@@ -33,6 +35,8 @@ export interface SandboxOptions {
   awsJobs?: number;
   awsAccounts?: number;
   awsRegions?: number;
+  /** The Regions the AWS sandbox's ListRegions says are enabled; unset, those it serves jobs in. */
+  awsEnabledRegions?: readonly string[];
   /** Stops the AWS sandbox's clock at `now`: time then passes only as a test moves it (`aws.clock.advance`). */
   awsFrozenClock?: boolean;
   /** Stops the SailPoint sandbox's clock where it starts: its jobs under way then progress only through `sailPoint.clock.advance`. */
@@ -65,6 +69,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...(options.awsAccounts !== undefined ? { accounts: options.awsAccounts } : {}),
       ...(options.awsRegions !== undefined ? { regions: options.awsRegions } : {}),
       ...(options.awsFrozenClock ? { frozenClock: true } : {}),
+      ...(options.awsEnabledRegions ? { enabledRegions: options.awsEnabledRegions } : {}),
     }),
     startSailPointSandbox({
       ...shared,
@@ -95,7 +100,19 @@ export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): San
     awsJobs: readCount(env, 'SANDBOX_AWS_JOBS', MAX_JOBS),
     awsAccounts: readCount(env, 'SANDBOX_AWS_ACCOUNTS', MAX_ACCOUNTS),
     awsRegions: readCount(env, 'SANDBOX_AWS_REGIONS', MAX_REGIONS),
+    awsEnabledRegions: readRegions(env, 'SANDBOX_AWS_ENABLED_REGIONS'),
   };
+}
+
+/** Region names separated by commas, each one ListRegions knows. */
+function readRegions(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const regions = raw.split(',').map((region) => region.trim());
+  const known: readonly string[] = [...AWS_REGIONS, ...OPT_IN_REGIONS];
+  const unknown = regions.filter((region) => !known.includes(region));
+  if (unknown.length > 0) throw new ConfigError(`${name} must list Regions separated by commas, each one of ${known.join(', ')}; got "${unknown.join('", "')}"`);
+  return regions;
 }
 
 /** A whole number from 1 to max, written with or without digit-group underscores (1_000_000). */

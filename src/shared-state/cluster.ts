@@ -9,15 +9,16 @@
 // value again with a new fetch time: that goes as a touch, without the value, and every worker keeps
 // the value object it has (and so what the read model built on it). A sliced value (a source's job
 // list) crosses by slice: a write sends the slices the primary lacks, a read the slices the worker
-// lacks, and a slice whose version both hold stays the objects each already has. Leases go to the primary and
-// back; limiters are rate-limiter-flexible's cluster limiters, counted in the primary. An event a
-// worker publishes goes to the primary, which hands it to every worker.
+// lacks, and a slice whose version both hold stays the objects each already has. Leases go to the
+// primary and back; so do slots, which the primary gives back for a worker that dies; limiters are
+// rate-limiter-flexible's cluster limiters, counted in the primary. An event a worker publishes
+// goes to the primary, which hands it to every worker.
 import cluster, { type Worker } from 'node:cluster';
 import { createInMemoryCache, type Cache } from '@graphql-yoga/plugin-response-cache';
 import type { CacheEntityRecord } from '@envelop/response-cache';
 import { RateLimiterCluster, RateLimiterClusterMaster, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { log } from '../observability/log.js';
-import type { SharedEvents, SharedState, Slice, Sliced, Stored } from './index.js';
+import { heldSlots, type SharedEvents, type SharedState, type Slice, type Sliced, type SlotClaim, type Slots, type Stored } from './index.js';
 import { MemoryState } from './memory.js';
 
 /** The channel of these messages on the IPC link, beside rate-limiter-flexible's and prom-client's. */
@@ -65,6 +66,8 @@ type FromWorker =
   | { channel: typeof CHANNEL; op: 'lease'; id: number; key: string; ttlMs: number }
   | { channel: typeof CHANNEL; op: 'leased'; id: number; key: string }
   | { channel: typeof CHANNEL; op: 'release'; key: string }
+  | { channel: typeof CHANNEL; op: 'takeSlots'; id: number; hold: number; claims: readonly SlotClaim[] }
+  | { channel: typeof CHANNEL; op: 'releaseSlots'; hold: number }
   | { channel: typeof CHANNEL; op: 'publish'; topic: string; detail: unknown }
   | { channel: typeof CHANNEL; op: 'publishAcked'; id: number; topic: string; detail: unknown };
 
@@ -101,6 +104,8 @@ export function serveStateToWorkers(): void {
   new RateLimiterClusterMaster();
   /** Which worker holds each lease, so that a worker that dies gives its leases back at once. */
   const holders = new Map<string, number>();
+  /** The slots each worker holds, by the number it gave them, given back when it dies. */
+  const slotsHeld = new Map<number, Map<number, () => void>>();
   let queue = Promise.resolve();
 
   const toEveryWorker = (message: FromPrimary) => {
@@ -172,6 +177,21 @@ export function serveStateToWorkers(): void {
         holders.delete(message.key);
         await state.release(message.key);
         return;
+      case 'takeSlots': {
+        const slots = await state.takeSlots(message.claims);
+        // A worker that died while its request waited here has been cleared already: nothing to hold for it.
+        if (slots.taken && worker.isDead()) slots.release();
+        else if (slots.taken) {
+          const held = slotsHeld.get(worker.id) ?? new Map<number, () => void>();
+          slotsHeld.set(worker.id, held.set(message.hold, slots.release));
+        }
+        reply(message.id, slots.taken ? null : slots.full);
+        return;
+      }
+      case 'releaseSlots':
+        slotsHeld.get(worker.id)?.get(message.hold)?.();
+        slotsHeld.get(worker.id)?.delete(message.hold);
+        return;
       case 'publish':
         toEveryWorker({ channel: CHANNEL, op: 'event', topic: message.topic, detail: message.detail });
         return;
@@ -196,6 +216,8 @@ export function serveStateToWorkers(): void {
       holders.delete(key);
       void state.release(key);
     }
+    for (const release of slotsHeld.get(worker.id)?.values() ?? []) release();
+    slotsHeld.delete(worker.id);
   });
 }
 
@@ -211,6 +233,7 @@ export class WorkerState implements SharedState {
   private readonly held = new Set<string>();
   private nextId = 0;
   private nextVersion = 0;
+  private nextHold = 0;
   /** Where this worker's subscribers listen; what it publishes goes through the primary to every worker. */
   private relay: RelayedEvents | undefined;
   private readonly listener = (message: unknown) => {
@@ -296,6 +319,14 @@ export class WorkerState implements SharedState {
   async release(key: string): Promise<void> {
     this.held.delete(key);
     this.send({ op: 'release', key });
+  }
+
+  /** Counted in the primary, which knows each hold by the number this worker gave it. */
+  async takeSlots(claims: readonly SlotClaim[]): Promise<Slots> {
+    const hold = ++this.nextHold;
+    const full = (await this.request({ op: 'takeSlots', hold, claims })) as number | null;
+    if (full !== null) return { taken: false, full };
+    return heldSlots(() => this.send({ op: 'releaseSlots', hold }));
   }
 
   events(): SharedEvents {

@@ -1,5 +1,6 @@
 // State that every replica of the gateway must share: cached read models, refresh leases,
-// upstream budgets, whole answers, and the events replicas publish to each other's subscribers.
+// upstream budgets, whole answers, subscription slots, and the events replicas publish to each
+// other's subscribers.
 // One process keeps it in memory; with REDIS_URL, replicas share it through Redis.
 import type { Cache } from '@graphql-yoga/plugin-response-cache';
 import type { PubSubEventTarget } from 'graphql-yoga';
@@ -31,6 +32,28 @@ export interface Slice<Item> {
   readonly items: readonly Item[];
 }
 
+/** One count a slot is taken from, and how many slots it has. */
+export interface SlotClaim {
+  key: string;
+  limit: number;
+}
+
+/** What taking slots gave: the slots, held until released; or the index of the first claim that had none left. */
+export type Slots = { taken: true; release(): void } | { taken: false; full: number };
+
+/** Slots taken, whose `giveBack` runs once however often they are released. */
+export function heldSlots(giveBack: () => void): Slots {
+  let released = false;
+  return {
+    taken: true,
+    release: () => {
+      if (released) return;
+      released = true;
+      giveBack();
+    },
+  };
+}
+
 /** Where a pub/sub's events travel: each topic carries one payload per event. */
 export type SharedEvents = PubSubEventTarget<Record<string, [unknown]>>;
 
@@ -54,6 +77,12 @@ export interface SharedState {
   /** Whether anybody holds the lease on `key`. */
   leased(key: string): Promise<boolean>;
   release(key: string): Promise<void>;
+  /**
+   * One slot of each claim, all or none, counted by every process sharing this state; held until
+   * released, or until the process holding them ends (a worker that dies, a replica that stops
+   * renewing them), so that nothing that ended keeps a slot.
+   */
+  takeSlots(claims: readonly SlotClaim[]): Promise<Slots>;
   /** A limiter of `points` per window of `durationSeconds`, counted by every replica together. */
   limiter(name: string, points: number, durationSeconds: number): RateLimiterAbstract;
   /**

@@ -1,7 +1,7 @@
 // The embedded default: shared state kept in this process, for a gateway that runs alone.
 import { createInMemoryCache, type Cache } from '@graphql-yoga/plugin-response-cache';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { SharedEvents, SharedState, Sliced, Stored } from './index.js';
+import { heldSlots, type SharedEvents, type SharedState, type Sliced, type SlotClaim, type Slots, type Stored } from './index.js';
 
 /** Entries kept at most; the least recently written go first. */
 const MAX_ENTRIES = 50_000;
@@ -11,6 +11,8 @@ export class MemoryState implements SharedState {
   readonly failedWrites = 0;
   private readonly entries = new Map<string, { stored: Stored<unknown>; expiresAt: number }>();
   private readonly leases = new Map<string, number>();
+  /** Slots taken, by claim key; a key whose slots are all back is gone. */
+  private readonly slots = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -65,6 +67,20 @@ export class MemoryState implements SharedState {
 
   async release(key: string): Promise<void> {
     this.leases.delete(key);
+  }
+
+  /** Decided within one turn of the event loop, as leases are. */
+  async takeSlots(claims: readonly SlotClaim[]): Promise<Slots> {
+    const full = claims.findIndex(({ key, limit }) => (this.slots.get(key) ?? 0) >= limit);
+    if (full >= 0) return { taken: false, full };
+    for (const { key } of claims) this.slots.set(key, (this.slots.get(key) ?? 0) + 1);
+    return heldSlots(() => {
+      for (const { key } of claims) {
+        const left = this.slots.get(key)! - 1;
+        if (left === 0) this.slots.delete(key);
+        else this.slots.set(key, left);
+      }
+    });
   }
 
   limiter(name: string, points: number, durationSeconds: number): RateLimiterAbstract {

@@ -10,7 +10,8 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { log } from '../observability/log.js';
-import type { SharedEvents, SharedState, Sliced, Stored } from './index.js';
+import { heldSlots, type SharedEvents, type SharedState, type Sliced, type SlotClaim, type Slots, type Stored } from './index.js';
+import { MemoryState } from './memory.js';
 
 const PREFIX = 'backup-graph:';
 /** Decoded values kept per replica, so that an unchanged read model is parsed once, not per request. */
@@ -37,6 +38,40 @@ const REPLACED_SLICE_MS = 2_000;
 const HEAD_READS = 3;
 /** The first byte of a compressed value; JSON never starts with it. */
 const COMPRESSED = 0x00;
+/**
+ * A replica renews the slots it holds this often, and a slot not renewed for three times as long
+ * goes back: the slots of a replica that died without releasing them return within that.
+ */
+const SLOT_RENEW_MS = 10_000;
+const SLOT_TTL_MS = 3 * SLOT_RENEW_MS;
+
+/**
+ * Each claim is a sorted set of the slots taken from it, scored by when each runs out (Redis' own
+ * clock, so replicas' clocks need not agree). KEYS: the claims; ARGV: the time to live, the slot's
+ * name, then each claim's limit. Returns the index of the first full claim, or -1 once taken.
+ */
+const TAKE_SLOTS = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  if redis.call('ZCARD', key) >= tonumber(ARGV[i + 2]) then return i - 1 end
+end
+for _, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now + tonumber(ARGV[1]), ARGV[2])
+  redis.call('PEXPIRE', key, ARGV[1])
+end
+return -1`;
+
+/** KEYS: claims; ARGV: the time to live, then the name of the slot held in each claim. Pushes back when they run out. */
+const RENEW_SLOTS = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, 'XX', now + tonumber(ARGV[1]), ARGV[i + 1])
+  redis.call('PEXPIRE', key, ARGV[1])
+end
+return 0`;
 
 /**
  * Dates travel as `{"$date": epochMs}`: read models hold Date fields, which plain JSON would turn into strings.
@@ -117,6 +152,13 @@ export class RedisState implements SharedState {
   private pubSub: { target: SharedEvents; clients: Redis[] } | undefined;
   /** Set by close(): the unsubscriptions of the subscribers it ends then fail, and say nothing new. */
   private closed = false;
+  /** The slots this replica holds in Redis, by name, with their claims' keys; renewed while held. */
+  private readonly slotsHeld = new Map<string, readonly string[]>();
+  private readonly replicaId = randomUUID();
+  private slotsTaken = 0;
+  private renewal: NodeJS.Timeout | undefined;
+  /** Where slots are counted while Redis is away: each replica on its own, as its limiters then are. */
+  private readonly localSlots = new MemoryState();
 
   constructor(url: string) {
     this.description = describeRedis(url);
@@ -303,6 +345,45 @@ export class RedisState implements SharedState {
     }
   }
 
+  /** Counted in Redis for every replica; while Redis is away, each replica counts its own. */
+  async takeSlots(claims: readonly SlotClaim[]): Promise<Slots> {
+    const keys = claims.map(({ key }) => `${PREFIX}slots:${key}`);
+    const name = `${this.replicaId}:${++this.slotsTaken}`;
+    let full: number;
+    try {
+      full = (await this.client.eval(TAKE_SLOTS, keys.length, ...keys, SLOT_TTL_MS, name, ...claims.map(({ limit }) => limit))) as number;
+    } catch {
+      return this.localSlots.takeSlots(claims);
+    }
+    if (full >= 0) return { taken: false, full };
+    this.slotsHeld.set(name, keys);
+    this.renewal ??= setInterval(() => void this.renewSlots(), SLOT_RENEW_MS).unref();
+    return heldSlots(() => void this.releaseSlots(name));
+  }
+
+  private async renewSlots(): Promise<void> {
+    const held = [...this.slotsHeld];
+    if (held.length === 0) return;
+    const renewing = this.client.multi();
+    for (const [name, keys] of held) renewing.eval(RENEW_SLOTS, keys.length, ...keys, SLOT_TTL_MS, ...keys.map(() => name));
+    try {
+      await renewing.exec();
+    } catch {
+      // Tried again in SLOT_RENEW_MS, well before the slots run out.
+    }
+  }
+
+  private async releaseSlots(name: string): Promise<void> {
+    const keys = this.slotsHeld.get(name);
+    if (!keys) return;
+    this.slotsHeld.delete(name);
+    try {
+      await Promise.all(keys.map((key) => this.client.zrem(key, name)));
+    } catch {
+      // They run out by themselves once no longer renewed.
+    }
+  }
+
   /** While Redis is away, each replica counts on its own (rate-limiter-flexible's insurance limiter). */
   limiter(name: string, points: number, durationSeconds: number): RateLimiterAbstract {
     return new RateLimiterRedis({
@@ -363,7 +444,9 @@ export class RedisState implements SharedState {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.renewal);
     await Promise.all([...this.held].map((key) => this.release(key)));
+    await Promise.all([...this.slotsHeld.keys()].map((name) => this.releaseSlots(name)));
     this.client.disconnect();
     for (const client of this.pubSub?.clients ?? []) client.disconnect();
   }

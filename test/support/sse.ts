@@ -105,3 +105,14 @@ export async function subscribe(url: string, query: string, variables: Record<st
     },
   };
 }
+
+/** The extensions of the error a refused subscription sends before the server ends its stream. */
+export async function refusalOf(url: string, query: string, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  const refused = await subscribe(url, query, {}, headers);
+  const [event] = await refused.next(1);
+  for (let waited = 0; !refused.ended; waited += 10) {
+    if (waited >= 5_000) throw new Error('the refused subscription was not ended');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return (event!.data as { errors: { extensions: Record<string, unknown> }[] }).errors[0]!.extensions;
+}

@@ -7,12 +7,14 @@ import type { Slice, Sliced } from '../../src/shared-state/index.js';
 
 export interface StateQuestion {
   question: number;
-  op: 'write' | 'rewrite' | 'read' | 'writeSliced' | 'readSliced' | 'lease' | 'leased' | 'release' | 'consume' | 'listen' | 'publish' | 'heard';
+  op: 'write' | 'rewrite' | 'read' | 'writeSliced' | 'readSliced' | 'lease' | 'leased' | 'release' | 'consume' | 'listen' | 'publish' | 'heard' | 'takeSlot' | 'releaseSlot';
   key: string;
   value?: unknown;
   fetchedAt?: number;
   ttlMs?: number;
   limiter?: { name: string; points: number; durationSeconds: number };
+  /** takeSlot: how many slots `key` has. */
+  limit?: number;
 }
 
 const state = new WorkerState('test');
@@ -21,6 +23,8 @@ const seen = new Map<string, unknown>();
 const limiters = new Map<string, RateLimiterAbstract>();
 /** The items of each slice version this worker last wrote or read. */
 const seenSlices = new Map<string, readonly unknown[]>();
+/** The releases of the slots this worker holds, per key, the latest last. */
+const slotsHeld = new Map<string, (() => void)[]>();
 /** What this worker heard on each topic it listens to (`key`). */
 const heard = new Map<string, unknown[]>();
 
@@ -66,6 +70,14 @@ async function answer(asked: StateQuestion): Promise<unknown> {
       return state.events().dispatchEvent(new CustomEvent(asked.key, { detail: asked.value }));
     case 'heard':
       return heard.get(asked.key) ?? [];
+    case 'takeSlot': {
+      const slots = await state.takeSlots([{ key: asked.key, limit: asked.limit! }]);
+      if (!slots.taken) return false;
+      slotsHeld.set(asked.key, [...(slotsHeld.get(asked.key) ?? []), slots.release]);
+      return true;
+    }
+    case 'releaseSlot':
+      return slotsHeld.get(asked.key)?.pop()?.();
     case 'consume': {
       const { name, points, durationSeconds } = asked.limiter!;
       let limiter = limiters.get(name);

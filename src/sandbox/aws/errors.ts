@@ -1,4 +1,5 @@
-// AWS Backup's error answers: an HTTP status, the name in x-amzn-ErrorType, and the {Message, Code, Type} body.
+// AWS Backup's error answers: an HTTP status, the name in x-amzn-ErrorType, and the {Message, Code, Type} body;
+// and Account Management's, whose body is {message} with the error's own members.
 
 export type SandboxErrorName =
   | 'AccessDeniedException'
@@ -13,7 +14,11 @@ export type SandboxErrorName =
   | 'MissingAuthenticationTokenException'
   | 'InvalidSignatureException'
   | 'UnknownOperationException'
-  | 'SerializationException';
+  | 'SerializationException'
+  // Account Management's names for a throttle, a server fault and a refused member.
+  | 'TooManyRequestsException'
+  | 'InternalServerException'
+  | 'ValidationException';
 
 /** An answer other than success. The SDK picks its exception class from `name` alone. */
 export class SandboxError extends Error {
@@ -23,17 +28,37 @@ export class SandboxError extends Error {
     message: string,
     /** AWS Backup's `Context` member: the parameter or resource the error is about. */
     readonly context?: string,
+    /** Account Management's members beside `message` (a ValidationException's `reason` and `fieldList`). */
+    readonly members: Record<string, unknown> = {},
   ) {
     super(message);
   }
 
-  body(): Record<string, string> {
+  /** The body in the shape of the service that answers. */
+  body(service: 'backup' | 'account' = 'backup'): Record<string, unknown> {
+    if (service === 'account') return { message: this.message, ...this.members };
     return {
       Code: this.name,
       ...(this.context !== undefined ? { Context: this.context } : {}),
       Message: this.message,
       Type: this.status >= 500 ? 'Server' : 'User',
     };
+  }
+}
+
+/** Account Management's names for what AWS Backup calls otherwise; the errors every AWS service shares stay as they are. */
+export function asAccountError(error: SandboxError): SandboxError {
+  switch (error.name) {
+    case 'ThrottlingException':
+      return new SandboxError('TooManyRequestsException', 429, error.message);
+    case 'ServiceUnavailableException':
+      return new SandboxError('InternalServerException', error.status, error.message);
+    case 'LimitExceededException':
+    case 'InvalidParameterValueException':
+    case 'SerializationException':
+      return new SandboxError('ValidationException', 400, error.message, undefined, { reason: 'fieldValidationFailed' });
+    default:
+      return error;
   }
 }
 

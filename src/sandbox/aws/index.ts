@@ -1,5 +1,6 @@
-// A local AWS Backup endpoint for the unmodified @aws-sdk/client-backup: the seeded two-account, two-Region organization, or a large generated one.
+// A local AWS Backup endpoint for the unmodified @aws-sdk/client-backup (and Account Management's ListRegions for @aws-sdk/client-account): the seeded two-account, two-Region organization, or a large generated one.
 import type { AddressInfo } from 'node:net';
+import { AccountOperations } from './account.js';
 import { FaultTable, type FaultScope, type SandboxFault } from '../faults.js';
 import { SandboxClock } from './clock.js';
 import { DEFAULT_LIST_ORDER, type ListOrder } from './list-order.js';
@@ -17,6 +18,7 @@ export type { OrganizationSize } from './organization.js';
 export type { WireBackupPlan, WireBackupVault, WireRecoveryPoint } from './records.js';
 export type { AwsSandboxStore, CreationRange, SandboxJob, WireBackupJob, WireLifecycle, WireRecoveryPointCreator, BackupJobState } from './store.js';
 export { DEFAULT_LIST_ORDER, LIST_ORDERS, type ListOrder } from './list-order.js';
+export { OPT_IN_REGIONS } from './account.js';
 export { CROSS_ACCOUNT_DESCRIBE, DEFAULT_CROSS_ACCOUNT_DESCRIBE, type CrossAccountDescribe } from './operations.js';
 
 export interface AwsSandboxOptions {
@@ -45,6 +47,11 @@ export interface AwsSandboxOptions {
   listOrder?: ListOrder;
   /** Whether DescribeBackupJob answers for another account's job (default DEFAULT_CROSS_ACCOUNT_DESCRIBE). */
   crossAccountDescribe?: CrossAccountDescribe;
+  /**
+   * The Regions Account Management's ListRegions says are enabled (default: the Regions the sandbox
+   * serves jobs in); an opt-in Region (OPT_IN_REGIONS) among them serves no jobs.
+   */
+  enabledRegions?: readonly string[];
 }
 
 export interface AwsSandbox {
@@ -61,6 +68,8 @@ export interface AwsSandbox {
   readonly clock: SandboxClock;
   /** The large organization's size, or undefined when the sandbox serves the seeded one. */
   readonly size: OrganizationSize | undefined;
+  /** The Regions ListRegions says are enabled. */
+  readonly enabledRegions: readonly string[];
   /** Faults by Region (a gateway source reads one Region), for every operation or one. */
   readonly faults: {
     set(region: string, fault: SandboxFault & FaultScope<OperationName>): void;
@@ -105,7 +114,9 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
     { accounts: store.accounts, jobs: (region) => store.jobs(region), job: (region, id) => store.job(region, id), rules },
     { crossAccountDescribe, clock: now },
   );
-  const server = createSandboxServer({ operations, records, calls, caller: store.caller, latencyMs, faults, clock });
+  const enabledRegions = options.enabledRegions ?? store.regions;
+  const account = new AccountOperations(store.accounts, enabledRegions);
+  const server = createSandboxServer({ operations, records, account, calls, caller: store.caller, latencyMs, faults, clock });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -126,6 +137,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
     crossAccountDescribe,
     clock,
     size: store instanceof Organization ? store.size : undefined,
+    enabledRegions,
     faults: { set: (region, fault) => faults.set(region, fault), clear: () => faults.clear() },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -9,8 +9,8 @@ import { accountRegion, encryptionKeyFor, SPACED_RESOURCE_TYPES, type AccountReg
 import { LastAnswer, parseSummaryMaxResults, parseSummaryQuery, periodStart, summaryPage, summaryRows, type ListBackupJobSummariesAnswer, type SummaryRows } from './summaries.js';
 import { BACKUP_JOB_STATES, JobStore, listElement, wireRecord, type DailyCount, type SandboxJob, type WireBackupJob, type WireLifecycle } from './store.js';
 
-/** The operations the sandbox answers: these here, the records jobs point at in records.ts. */
-export const OPERATIONS = ['ListBackupJobs', 'ListBackupJobSummaries', 'DescribeBackupJob', 'StartBackupJob', 'StopBackupJob', 'DescribeRecoveryPoint', 'GetBackupPlan', 'DescribeBackupVault'] as const;
+/** The operations the sandbox answers: these here, the records jobs point at in records.ts, and Account Management's ListRegions in account.ts. */
+export const OPERATIONS = ['ListBackupJobs', 'ListBackupJobSummaries', 'DescribeBackupJob', 'StartBackupJob', 'StopBackupJob', 'DescribeRecoveryPoint', 'GetBackupPlan', 'DescribeBackupVault', 'ListRegions'] as const;
 export type OperationName = (typeof OPERATIONS)[number];
 
 /**

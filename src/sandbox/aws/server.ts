@@ -1,10 +1,13 @@
-// The sandbox's HTTP face: restJson1 routing, SigV4 credential scope, call counting, latency,
-// injected faults and error answers.
+// The sandbox's HTTP face: restJson1 routing (AWS Backup, and Account Management's ListRegions),
+// SigV4 credential scope, call counting, latency, injected faults and error answers.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CALLS_PATH, FAULTS_PATH, handleAdmin, playConnectionFault, readSmallBody, rewritten, type AnsweredFault, type FaultTable } from '../faults.js';
+import { ACCOUNT_API_REGION, type AccountOperations } from './account.js';
 import {
+  accessDenied,
+  asAccountError,
   expiredToken,
   internalFailure,
   missingAuthentication,
@@ -22,6 +25,7 @@ import type { RecordOperations } from './records.js';
 
 const JOBS_PATH = '/backup-jobs';
 const SUMMARIES_PATH = '/audit/backup-job-summaries';
+const LIST_REGIONS_PATH = '/listRegions';
 /** Reads the sandbox clock (GET) or moves it forward (POST {"advanceMs": n}), for a sandbox in another process. */
 export const CLOCK_PATH = '/__sandbox/clock';
 
@@ -95,7 +99,13 @@ type Route =
   | { operation: 'StopBackupJob'; backupJobId: string }
   | { operation: 'DescribeBackupVault'; vaultName: string }
   | { operation: 'DescribeRecoveryPoint'; vaultName: string; recoveryPointArn: string }
-  | { operation: 'GetBackupPlan'; backupPlanId: string };
+  | { operation: 'GetBackupPlan'; backupPlanId: string }
+  | { operation: 'ListRegions' };
+
+/** The service a request must be signed for, which also decides the shape of its errors. */
+type Service = 'backup' | 'account';
+
+const serviceOf = (route: Route | undefined): Service => (route?.operation === 'ListRegions' ? 'account' : 'backup');
 
 /** The path's labels after a prefix, decoded one by one (a recovery point ARN arrives with its slashes escaped). */
 function labelsAfter(path: string, prefix: string): string[] | undefined {
@@ -120,6 +130,7 @@ function recordRouteOf(path: string): Route | undefined {
 
 function routeOf(method: string, pathname: string): Route | undefined {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
+  if (path === LIST_REGIONS_PATH) return method === 'POST' ? { operation: 'ListRegions' } : undefined;
   if (path === SUMMARIES_PATH) return method === 'GET' ? { operation: 'ListBackupJobSummaries' } : undefined;
   if (method === 'GET' && !path.startsWith(JOBS_PATH)) return recordRouteOf(path);
   if (path === JOBS_PATH) {
@@ -143,13 +154,19 @@ function routeOf(method: string, pathname: string): Route | undefined {
 // AWS4-HMAC-SHA256 Credential=AKID/20261101/us-east-1/backup/aws4_request, SignedHeaders=..., Signature=...
 const SIGV4 = /^AWS4-HMAC-SHA256\s+Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request\s*,/;
 
-/** The region of the request's credential scope. The signature itself is not verified. */
-function regionOf(req: IncomingMessage): string {
+/**
+ * The region of the request's credential scope, which must name the service that answers (and, for
+ * Account Management's global endpoint, us-east-1). The signature itself is not verified.
+ */
+function regionOf(req: IncomingMessage, expected: Service): string {
   const match = SIGV4.exec(req.headers.authorization ?? '');
   if (!match) throw missingAuthentication();
   const [, region = '', service] = match;
-  if (service !== 'backup') {
-    throw new SandboxError('InvalidSignatureException', 403, `Credential should be scoped to correct service: 'backup'.`);
+  if (service !== expected) {
+    throw new SandboxError('InvalidSignatureException', 403, `Credential should be scoped to correct service: '${expected}'.`);
+  }
+  if (expected === 'account' && region !== ACCOUNT_API_REGION) {
+    throw new SandboxError('InvalidSignatureException', 403, `Credential should be scoped to a valid region, not '${region}'.`);
   }
   return region;
 }
@@ -157,6 +174,7 @@ function regionOf(req: IncomingMessage): string {
 export function createSandboxServer(deps: {
   operations: BackupOperations;
   records: RecordOperations;
+  account: AccountOperations;
   calls: CallLog;
   caller: string;
   latencyMs: number;
@@ -183,13 +201,14 @@ export function createSandboxServer(deps: {
     if (route) res.once('close', calls.record(route.operation, SIGV4.exec(req.headers.authorization ?? '')?.[1]));
     if (latencyMs > 0) await sleep(latencyMs);
 
+    const service = serviceOf(route);
     try {
-      const caller: Caller = { account: deps.caller, region: regionOf(req) };
+      const caller: Caller = { account: deps.caller, region: regionOf(req, service) };
       if (!route) throw unknownOperation(method, url.pathname);
       const fault = faults.take(caller.region, route.operation);
       const played = fault ? await playConnectionFault(fault, req) : 'go on';
       if (played === 'done') return;
-      if (played !== 'go on') return answerFault(played, res);
+      if (played !== 'go on') return answerFault(played, res, caller, `${service}:${route.operation}`, service);
       const rewrite = fault?.kind === 'rewrite' ? fault : undefined;
       switch (route.operation) {
         case 'ListBackupJobs':
@@ -208,9 +227,11 @@ export function createSandboxServer(deps: {
           return sendJson(res, 200, rewritten(records.recoveryPoint(caller, route.vaultName, route.recoveryPointArn, url.searchParams), rewrite));
         case 'GetBackupPlan':
           return sendJson(res, 200, rewritten(records.plan(caller, route.backupPlanId, url.searchParams), rewrite));
+        case 'ListRegions':
+          return sendJson(res, 200, rewritten(deps.account.listRegions(await readJson(req)), rewrite, (body) => (body as { Regions: unknown[] }).Regions));
       }
     } catch (error) {
-      sendError(res, error instanceof SandboxError ? error : internalFailure());
+      sendError(res, error instanceof SandboxError ? error : internalFailure(), service);
     }
   }
 
@@ -239,20 +260,22 @@ async function handleClock(req: IncomingMessage, res: ServerResponse, clock: San
 }
 
 /** A fault in AWS's own shapes: its error names the SDK classifies, or a body that is not JSON. */
-function answerFault(fault: AnsweredFault, res: ServerResponse): void {
+function answerFault(fault: AnsweredFault, res: ServerResponse, caller: Caller, action: string, service: Service): void {
   switch (fault.kind) {
     case 'malformed':
       res.writeHead(200, { 'Content-Type': 'application/json', 'x-amzn-RequestId': randomUUID() });
       res.end('{"BackupJobs": [{"BackupJobId": "trunc');
       return;
     case 'throttle':
-      return sendError(res, throttled());
+      return sendError(res, throttled(), service);
     case 'limit':
-      return sendError(res, limitExceeded());
+      return sendError(res, limitExceeded(), service);
     case 'credentials':
-      return sendError(res, expiredToken());
+      return sendError(res, expiredToken(), service);
+    case 'denied':
+      return sendError(res, accessDenied(`User: arn:aws:iam::${caller.account}:user/sandbox is not authorized to perform: ${action}`), service);
     case 'error':
-      return sendError(res, serviceUnavailable(fault.status));
+      return sendError(res, serviceUnavailable(fault.status), service);
   }
 }
 
@@ -282,6 +305,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(text);
 }
 
-function sendError(res: ServerResponse, error: SandboxError): void {
-  sendJson(res, error.status, error.body(), { 'x-amzn-ErrorType': error.name });
+function sendError(res: ServerResponse, error: SandboxError, service: Service): void {
+  const answered = service === 'account' ? asAccountError(error) : error;
+  sendJson(res, answered.status, answered.body(service), { 'x-amzn-ErrorType': answered.name });
 }

@@ -113,7 +113,9 @@ export function summaryRows(counts: readonly DailyCount[], region: string, query
     const state = shown(query.state, count.state);
     const type = shown(query.resourceType, count.resourceType);
     const category = shown(query.messageCategory, count.category);
-    const key = JSON.stringify([start, account ?? null, state ?? null, type ?? null, category ?? null]);
+    // Joined rather than JSON.stringify'd: this runs once per daily count, tens of thousands of
+    // them per query in a large organization. A left-out member is a character no value holds.
+    const key = `${start}|${account ?? '\u0000'}|${state ?? '\u0000'}|${type ?? '\u0000'}|${category ?? '\u0000'}`;
     const row = rows.get(key);
     if (row) row.count += count.count;
     else rows.set(key, { start, end, account, state, type, category, count: count.count });

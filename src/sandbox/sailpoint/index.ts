@@ -384,6 +384,8 @@ function answerFault(fault: AnsweredFault, operation: SailPointOperation, res: S
         401,
         operation === 'token' ? { error: 'unauthorized', error_description: 'Bad credentials' } : { error: 'JWT validation failed: JWT is expired' },
       );
+    case 'denied':
+      return sendError(res, 403, 'The server understood the request but refuses to authorize it.');
     case 'error':
       return sendError(res, fault.status ?? 503);
   }
