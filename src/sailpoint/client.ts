@@ -3,7 +3,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BudgetExhausted } from '../budget.js';
 import type { UpstreamErrorCode } from '../model/errors.js';
+import type { SharedState } from '../shared-state/index.js';
+import { MemoryState } from '../shared-state/memory.js';
 import { readBackupList, type SailPointBackupList, type SailPointBackupRecord, type SailPointBackupStatus } from './records.js';
+import { SharedToken, type Session } from './shared-token.js';
 
 export interface SailPointTenantConfig {
   /** The gateway's name for this tenant; it appears in error messages. */
@@ -28,6 +31,12 @@ export interface SailPointClientOptions {
   maxThrottleWaitMs?: number;
   /** Further tries of a call answered with a 5xx or a dropped connection (default 2). */
   retries?: number;
+  /**
+   * Where the workers and replicas of a gateway share the tenant's access token (encrypted under a
+   * key derived from the client secret), so that one token request serves them all. Absent: this
+   * client keeps its token to itself.
+   */
+  state?: SharedState;
 }
 
 export interface SailPointListFilter {
@@ -65,11 +74,6 @@ export class SailPointError extends Error {
   }
 }
 
-interface Session {
-  token: string;
-  renewAt: number;
-}
-
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_THROTTLE_WAIT_MS = 5_000;
 const DEFAULT_RETRIES = 2;
@@ -93,6 +97,7 @@ export class SailPointClient {
   private readonly budget: ((signal?: AbortSignal) => Promise<void>) | undefined;
   private readonly maxThrottleWaitMs: number;
   private readonly retries: number;
+  private readonly sharedToken: SharedToken;
   private session: Session | undefined;
   private renewal: Promise<Session> | undefined;
 
@@ -110,6 +115,7 @@ export class SailPointClient {
     this.budget = options.budget;
     this.maxThrottleWaitMs = options.maxThrottleWaitMs ?? DEFAULT_MAX_THROTTLE_WAIT_MS;
     this.retries = options.retries ?? DEFAULT_RETRIES;
+    this.sharedToken = new SharedToken(options.state ?? new MemoryState(), config, this.timeoutMs);
   }
 
   /**
@@ -162,13 +168,16 @@ export class SailPointClient {
     return outcome;
   }
 
-  /** One API exchange; a 401 means the token died early, so it is renewed and the call tried once more. */
+  /**
+   * One API exchange; a 401 means the token died early, so it is renewed (once for every process
+   * sharing it) and the call tried once more.
+   */
   private async authorized(operation: Operation, url: string, signal: AbortSignal | undefined, method = 'GET'): Promise<Response> {
     const stale = await this.currentSession();
     const first = await this.send(operation, url, () => this.apiRequest(stale, method), signal);
     if (first.status !== 401) return first;
     await discardBody(first);
-    this.forget(stale);
+    await this.forget(stale);
     const fresh = await this.currentSession();
     const second = await this.send(operation, url, () => this.apiRequest(fresh, method), signal);
     if (second.status !== 401) return second;
@@ -210,15 +219,17 @@ export class SailPointClient {
     const session = this.session;
     if (session && Date.now() < session.renewAt) return Promise.resolve(session);
     // Every caller that finds the token stale joins the one renewal under way.
-    this.renewal ??= this.requestToken()
+    this.renewal ??= this.sharedToken
+      .current(() => this.requestToken())
       .then((fresh) => (this.session = fresh))
       .finally(() => (this.renewal = undefined));
     return this.renewal;
   }
 
-  /** Drops a token that answered 401, unless a concurrent caller has already replaced it. */
-  private forget(stale: Session): void {
+  /** Drops a token that answered 401, here and for every process sharing it, unless a concurrent caller has already replaced it. */
+  private async forget(stale: Session): Promise<void> {
     if (this.session === stale) this.session = undefined;
+    await this.sharedToken.drop(stale);
   }
 
   private async requestToken(): Promise<Session> {
@@ -245,6 +256,7 @@ export class SailPointClient {
     return {
       token: accessToken,
       renewAt: requestedAt + ttlMs - Math.min(MAX_RENEWAL_MARGIN_MS, ttlMs / 10),
+      expiresAt: requestedAt + ttlMs,
     };
   }
 

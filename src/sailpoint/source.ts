@@ -39,7 +39,7 @@ export class SailPointSource implements SourceAdapter<SailPointBackupJobModel> {
     this.guard = new SourceGuard(config.name, config);
     this.client = new SailPointClient(
       { name: config.name, baseUrl: config.baseUrl, clientId: config.clientId, clientSecret: config.clientSecret, timeoutMs: config.timeoutMs },
-      { budget: upstreamBudget(state, config) },
+      { budget: upstreamBudget(state, config), state },
     );
   }
 
