@@ -203,6 +203,51 @@ describe('access token', () => {
   });
 });
 
+describe('access token shared through the shared state', () => {
+  it('is requested once for every client sharing the state, and renewed once for all after a 401', async () => {
+    const state = new MemoryState();
+    const clients = [clientFor(sandbox, {}, { state }), clientFor(sandbox, {}, { state }), clientFor(sandbox, {}, { state })];
+    await Promise.all(clients.map((client) => client.listBackups()));
+    expect(sandbox.calls.count('token')).toBe(1);
+
+    sandbox.revokeTokens();
+    const results = await Promise.all(clients.flatMap((client) => [client.listBackups(), client.listUploads()]));
+    expect(results.every((records) => records.length > 0)).toBe(true);
+    expect(sandbox.calls.count('token')).toBe(2);
+    // Each call met the 401 once and was tried once more with the one new token.
+    expect(sandbox.calls.byOperation()).toMatchObject({ listBackups: 3 + 6, listUploads: 6 });
+  });
+
+  it('is not taken by a client with another secret, whose failed renewal leaves it to the others', async () => {
+    const state = new MemoryState();
+    const right = clientFor(sandbox, {}, { state });
+    await right.listBackups();
+    sandbox.revokeTokens();
+    // A replica still holding a rotated-out secret: it cannot open the shared token, and asks for its own.
+    const stale = clientFor(sandbox, { clientSecret: 'rotated-out-secret' }, { state });
+    const [refused, listed] = await Promise.allSettled([stale.listBackups(), right.listBackups()]);
+    expect(refused).toMatchObject({ status: 'rejected', reason: { code: 'UPSTREAM_AUTH_FAILED' } });
+    provoked.push((refused as PromiseRejectedResult).reason as SailPointError);
+    expect(listed).toMatchObject({ status: 'fulfilled', value: read(sandbox.store.backups(prod().name)) });
+    expect(sandbox.calls.count('token')).toBe(3);
+  });
+
+  it('is held sealed: the shared state has neither the token nor the secret in clear, nor a key naming them', async () => {
+    const state = new MemoryState();
+    const written: { key: string; value: unknown }[] = [];
+    const write = state.write.bind(state);
+    state.write = async (key, stored, ttlMs) => {
+      written.push({ key, value: stored.value });
+      return write(key, stored, ttlMs);
+    };
+    await clientFor(sandbox, {}, { state }).listBackups();
+    const tokens = sandbox.issuedTokens();
+    expect(written).toHaveLength(1);
+    const text = JSON.stringify(written);
+    for (const secret of [...tokens, prod().clientSecret, prod().clientId]) expect(text).not.toContain(secret);
+  });
+});
+
 describe('rate limits', () => {
   it('waits out a 429 within the budget and succeeds', async () => {
     const client = clientFor(sandbox, {}, { maxThrottleWaitMs: 1_500 });

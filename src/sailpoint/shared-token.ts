@@ -72,20 +72,26 @@ export class SharedToken {
   }
 
   /**
-   * Marks a refused token as due for renewal for every process, unless one of them has already
-   * shared a new one: a 401 then costs one token request, not one per process.
+   * Marks a refused token as refused for every process, if it is still the shared one: a 401 then
+   * costs one token request, not one per process. The mark names the sealing (its random iv), not
+   * the entry, so a token another process shares meanwhile is never dropped with the old one.
    */
   async drop(stale: Session): Promise<void> {
     const stored = await this.state.read<SealedSession>(this.key);
     if (!stored || this.open(stored.value) !== stale.token) return;
-    await this.state.write(this.key, { value: { ...stored.value, renewAt: 0 }, fetchedAt: stored.fetchedAt }, this.ttl(stored.value));
+    await this.state.write(this.refusedKey(stored.value), { value: true, fetchedAt: Date.now() }, this.ttl(stored.value));
   }
 
   private async usable(): Promise<Session | undefined> {
     const stored = await this.state.read<SealedSession>(this.key);
     if (!stored || Date.now() >= stored.value.renewAt) return undefined;
     const token = this.open(stored.value);
-    return token === undefined ? undefined : { token, renewAt: stored.value.renewAt, expiresAt: stored.value.expiresAt };
+    if (token === undefined || (await this.state.read(this.refusedKey(stored.value)))) return undefined;
+    return { token, renewAt: stored.value.renewAt, expiresAt: stored.value.expiresAt };
+  }
+
+  private refusedKey(value: SealedSession): string {
+    return `${this.key}:refused:${value.iv}`;
   }
 
   private async publish(session: Session): Promise<Session> {
