@@ -155,6 +155,31 @@ describe('a gateway on several workers', () => {
     expect(threeCost).toBeLessThanOrEqual(oneCost * 1.2);
   }, WORKERS_TEST_TIMEOUT_MS);
 
+  it('shares one SailPoint access token per tenant among the workers, renewed once for all when SailPoint revokes it', async () => {
+    const { url } = await gateway(3, 'token', { refreshAfterMs: 60_000, maxStalenessMs: 60_000, staleIfErrorMs: 60_000 });
+    // A probe calls each tenant straight from the worker that serves it, and connections go to the workers in turn.
+    const probes = '{ backupSources { name health { reachable } } }';
+    const tenants = sandbox.sailPoint.tenants.map((tenant) => tenant.name);
+    const tokenRequests = () => tenants.map((tenant) => sandbox.sailPoint.calls.count('token', tenant));
+    const probed = async () => {
+      const { codes, answers } = await poll(url, 6, 2_000, 300, probes);
+      expect(codes).toEqual([]);
+      expect(answers).toBeGreaterThanOrEqual(6);
+      const last = await fetch(url, { method: 'POST', headers: GRAPHQL_HEADERS, body: JSON.stringify({ query: probes }) });
+      const { data } = (await last.json()) as { data: { backupSources: { health: { reachable: boolean } }[] } };
+      expect(data.backupSources.map((source) => source.health.reachable)).not.toContain(false);
+    };
+
+    await probed();
+    expect(tokenRequests()).toEqual(tenants.map(() => 1));
+    expect(sandbox.sailPoint.calls.count('listBackups')).toBeGreaterThan(tenants.length * 3);
+
+    sandbox.sailPoint.calls.reset();
+    sandbox.sailPoint.revokeTokens();
+    await probed();
+    expect(tokenRequests()).toEqual(tenants.map(() => 1));
+  }, WORKERS_TEST_TIMEOUT_MS);
+
   it('sends live updates to the subscribers of every worker, whichever worker stored the change', async () => {
     const { url } = await gateway(2, 'live', { refreshAfterMs: 300, maxStalenessMs: 60_000, staleIfErrorMs: 60_000 });
     await fetch(url, { method: 'POST', headers: GRAPHQL_HEADERS, body: JSON.stringify({ query: '{ backupJobs(first: 1) { totalCount } }' }) });
