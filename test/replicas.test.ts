@@ -159,6 +159,55 @@ describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
     expect(threeCost).toBeLessThanOrEqual(oneCost * 1.2);
   }, REPLICA_TEST_TIMEOUT_MS);
 
+  it('share one SailPoint access token per tenant, which Redis holds sealed, renewed once for both when SailPoint revokes it', async () => {
+    const urls = await replicas(2, 'token', { refreshAfterMs: 60_000, maxStalenessMs: 60_000, staleIfErrorMs: 60_000 });
+    // A probe calls each tenant straight from the replica that serves it.
+    const probes = '{ backupSources { name health { reachable } } }';
+    const tenants = sandbox.sailPoint.tenants;
+    const tokenRequests = () => tenants.map((tenant) => sandbox.sailPoint.calls.count('token', tenant.name));
+    const probed = async () => {
+      const { codes, answers } = await poll(urls, 2, 1_500, 200, probes);
+      expect(codes).toEqual([]);
+      expect(answers).toBeGreaterThanOrEqual(4);
+    };
+
+    await probed();
+    expect(tokenRequests()).toEqual(tenants.map(() => 1));
+
+    const held = await redisBytes();
+    expect(held.toString('latin1')).toContain('sailpoint-token:');
+    const secrets = [...sandbox.sailPoint.issuedTokens(), ...tenants.map((tenant) => tenant.clientSecret)];
+    expect(secrets.length).toBeGreaterThan(tenants.length);
+    for (const secret of secrets) expect(held.includes(secret)).toBe(false);
+
+    sandbox.sailPoint.calls.reset();
+    sandbox.sailPoint.revokeTokens();
+    await probed();
+    expect(tokenRequests()).toEqual(tenants.map(() => 1));
+  }, REPLICA_TEST_TIMEOUT_MS);
+
+  /** Every key Redis holds and the bytes of its value, whatever its type. */
+  async function redisBytes(): Promise<Buffer> {
+    const client = new Redis(redis.url);
+    try {
+      const keys = await client.keysBuffer('*');
+      const values = await Promise.all(
+        keys.map(async (key): Promise<Buffer[]> => {
+          const type = await client.type(key);
+          if (type === 'string') return [(await client.getBuffer(key)) ?? Buffer.alloc(0)];
+          if (type === 'hash') return Object.entries(await client.hgetallBuffer(key)).flatMap(([field, value]) => [Buffer.from(field), value]);
+          if (type === 'list') return client.lrangeBuffer(key, 0, -1);
+          if (type === 'set') return client.smembersBuffer(key);
+          if (type === 'zset') return client.zrangeBuffer(key, '0', '-1');
+          return [];
+        }),
+      );
+      return Buffer.concat([...keys, ...values.flat()]);
+    } finally {
+      client.disconnect();
+    }
+  }
+
   it('share a large source read by what changed: both serve its whole list, filled in by one of them', async () => {
     // 20,000 jobs: past the pages a first read takes in full, so the list fills in by slices and refreshes read what changed.
     const large = await startSandbox({ now: SANDBOX_NOW, awsJobs: 20_000, awsAccounts: 10, awsRegions: 1, awsFrozenClock: true });
