@@ -904,9 +904,9 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       if (running.length > 0) inFlight.set(id, running);
       start = end;
     }
-    const running = [...inFlight.values()].flat();
-    const keptRunning = before?.slices.find((slice) => slice.id === IN_FLIGHT_SLICE);
-    if (running.length > 0) slices.push(keptRunning && sameJobs(keptRunning.items, running) ? keptRunning : { id: IN_FLIGHT_SLICE, version: randomUUID(), items: running });
+    const underWay = [...inFlight.values()].flat();
+    const keptUnderWay = before?.slices.find((slice) => slice.id === IN_FLIGHT_SLICE);
+    if (underWay.length > 0) slices.push(keptUnderWay && sameJobs(keptUnderWay.items, underWay) ? keptUnderWay : { id: IN_FLIGHT_SLICE, version: randomUUID(), items: underWay });
     const cut = { sliceMs, slices, inFlight };
     this.cuts.set(jobs, cut);
     return cut;
