@@ -977,9 +977,9 @@ const MAX_STORED_SLICE_MS = 1_024 * HOUR_MS;
 /**
  * How long a slice of the shared list lasts: a power of two of hours (one to 1,024), so that a
  * slice holds about SLICE_JOBS at the rate the list shows. A slice is what a write rewrites when
- * one of its jobs changes, and what compresses as one: a refresh at steady state rewrites the
- * newest slice, those whose jobs settled and the oldest, so a slice should be a small part of the
- * list, but large enough to compress well and to keep the keys few.
+ * one of its settled jobs changes, and what compresses as one: a refresh at steady state rewrites
+ * the in-flight slice, those into which jobs settled and the oldest, so a slice should be a small
+ * part of the list, but large enough to compress well and to keep the keys few.
  */
 function sliceMsFor(jobs: readonly ReadableJob[]): number {
   const spanMs = (jobs[0]?.createdAt ?? 0) - (jobs.at(-1)?.createdAt ?? 0);
