@@ -1,10 +1,13 @@
-// A large source's list in a real redis-server, one key per creation-time slice under a small head:
-// a refresh at steady state writes only the slices its change touched, a second replica converges
+// A large source's list in a real redis-server, one key per creation-time slice of settled jobs and
+// one in-flight slice under a small head: a refresh at steady state writes only the slices its
+// change touched (the in-flight slice alone when only jobs under way progressed), a job that settles
+// moves from the in-flight slice to its creation-time slice in one head, a second replica converges
 // to exactly the writer's list (reusing the jobs of the slices it holds), and a slice that is gone
 // is a miss that the next write repairs, never a list with a hole.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsBackupJobModel } from '../src/aws/mapper.js';
+import type { AwsBackupSource } from '../src/aws/source.js';
 import type { BackupJobModel } from '../src/model/job.js';
 import { systemReader } from '../src/live-updates.js';
 import type { Snapshot } from '../src/read-model/source-read-model.js';
@@ -18,6 +21,8 @@ import { REDIS_AVAILABLE, startRedis, type RedisServer } from './support/redis.j
 const SOURCE = 'aws-us-east-1';
 const KEY = `snapshot:${SOURCE}`;
 const MINUTE = 60_000;
+/** The id of the slice that holds the jobs not settled (see SourceReadModel's cut). */
+const IN_FLIGHT = 'in-flight';
 
 /** The gateway's own reader: nothing to charge, no deadline. */
 const reader = systemReader;
@@ -50,18 +55,19 @@ describe.skipIf(!REDIS_AVAILABLE)('a large source in Redis, one key per slice', 
       .map((source) => ({ ...source, retainedWindowHours: 30 * 24, budget: { calls: 1_000_000, perSeconds: 1 }, freshness: { refreshAfterMs: 0, maxStalenessMs: 0, staleIfErrorMs: 600_000 } }));
     const registry = SourceRegistry.fromConfig({ ...sandbox.config, sources }, state);
     registries.push(registry);
-    return { state, model: registry.readModel(SOURCE)! };
+    return { state, model: registry.readModel(SOURCE)!, source: registry.get(SOURCE) as AwsBackupSource };
   }
 
-  /** The slices the head in Redis names, and the bytes each holds there. */
-  async function storedSlices(): Promise<{ versions: string[]; bytes: number }> {
+  /** The slices the head in Redis names, and the bytes they hold there. */
+  async function storedSlices(): Promise<{ slices: Sliced<unknown, BackupJobModel>['slices']; versions: string[]; bytes: number }> {
     const reading = new RedisState(redis.url);
     try {
       await reading.ready();
       const stored = await reading.readSliced<unknown, BackupJobModel>(KEY);
-      const versions = stored!.value.slices.map((slice) => slice.version);
+      const { slices } = stored!.value;
+      const versions = slices.map((slice) => slice.version);
       const lengths = await Promise.all(versions.map((version) => client.strlen(`backup-graph:${KEY}:slice:${version}`)));
-      return { versions, bytes: lengths.reduce((sum, length) => sum + length, 0) };
+      return { slices, versions, bytes: lengths.reduce((sum, length) => sum + length, 0) };
     } finally {
       await reading.close();
     }
@@ -78,6 +84,7 @@ describe.skipIf(!REDIS_AVAILABLE)('a large source in Redis, one key per slice', 
 
   it('writes only the slices a refresh touched, and a second replica converges to the same list, reusing the jobs of the others', async () => {
     const writer = await replica();
+    const isSettled = (job: BackupJobModel) => writer.source.isSettled(job as AwsBackupJobModel);
     await writer.model.read(reader());
     // The older slices fill in behind the first read.
     for (let waited = 0; (await writer.model.current())?.completeAfter !== null; waited += 100) {
@@ -87,7 +94,8 @@ describe.skipIf(!REDIS_AVAILABLE)('a large source in Redis, one key per slice', 
     const other = await replica();
     const before = (await other.model.current())!;
     expectSameList((await writer.model.current())!, before);
-    const { versions, bytes } = await storedSlices();
+    const stored = await storedSlices();
+    const { versions, bytes } = stored;
     expect(versions.length).toBeGreaterThanOrEqual(8);
     // Compressed, a job costs Redis far less than its JSON (some 1.5 KB).
     expect(bytes / before.jobs.length).toBeLessThan(300);
@@ -107,24 +115,46 @@ describe.skipIf(!REDIS_AVAILABLE)('a large source in Redis, one key per slice', 
     expect(input).toBeLessThan(after.bytes / 4);
 
     const stateOf = (job: BackupJobModel | undefined) => (job as AwsBackupJobModel | undefined)?.state;
-    const settled = before.jobs.filter((job) => refreshed.byKey.has(job.key) && stateOf(refreshed.byKey.get(job.key)) !== stateOf(job));
+    const settled = before.jobs.filter((job) => refreshed.byKey.has(job.key) && stateOf(refreshed.byKey.get(job.key)) !== stateOf(job) && isSettled(refreshed.byKey.get(job.key)!));
     expect(settled.length).toBeGreaterThan(0);
     expect(refreshed.jobs.length).toBeGreaterThan(before.jobs.length);
     const converged = (await other.model.current())!;
     expectSameList(refreshed, converged);
+    // A job that settled left the in-flight slice for its creation-time slice, in the one head that names both.
+    const slicesHolding = (key: string, slices: Sliced<unknown, BackupJobModel>['slices']) => slices.filter((slice) => slice.items.some((job) => job.key === key)).map((slice) => slice.id);
+    for (const job of settled) {
+      expect(slicesHolding(job.key, stored.slices)).toEqual([IN_FLIGHT]);
+      expect(slicesHolding(job.key, after.slices)).toEqual([expect.not.stringMatching(IN_FLIGHT)]);
+    }
+    for (const slice of after.slices) expect(slice.items.every((job) => isSettled(job) === (slice.id !== IN_FLIGHT))).toBe(true);
     // The slices the refresh left alone were not fetched nor decoded again: their jobs are the very objects the replica had.
     const held = new Set(before.jobs);
     const reused = converged.jobs.filter((job) => held.has(job)).length;
     expect(reused).toBeGreaterThan(converged.jobs.length * 0.8);
 
+    // Seconds later only jobs under way progressed: the in-flight slice alone is written again.
+    sandbox.aws.clock.advance(5_000);
+    const progressedFrom = await storedSlices();
+    const writtenBefore = writer.state.slicesWritten;
+    const progressed = (await writer.model.read(reader())).snapshot!;
+    const progressedTo = await storedSlices();
+    const moved = progressed.jobs.filter((job) => refreshed.byKey.get(job.key) !== job);
+    expect(moved.length).toBeGreaterThan(0);
+    expect(moved.every((job) => !isSettled(job) && refreshed.byKey.has(job.key))).toBe(true);
+    expect(progressed.jobs).toHaveLength(refreshed.jobs.length);
+    expect(writer.state.slicesWritten - writtenBefore).toBe(1);
+    const rewritten = progressedTo.slices.filter((slice) => !progressedFrom.versions.includes(slice.version));
+    expect(rewritten.map((slice) => slice.id)).toEqual([IN_FLIGHT]);
+    expectSameList(progressed, (await other.model.current())!);
+
     // A job an action deleted leaves both replicas' lists.
-    const deleted = refreshed.jobs[refreshed.jobs.length >> 1]!;
+    const deleted = progressed.jobs[progressed.jobs.length >> 1]!;
     await writer.model.applyAction({ removedKey: deleted.key });
     const withoutIt = (await writer.model.current())!;
     expect(withoutIt.byKey.has(deleted.key)).toBe(false);
     const seen = (await other.model.current())!;
     expectSameList(withoutIt, seen);
-    expect(seen.jobs).toHaveLength(refreshed.jobs.length - 1);
+    expect(seen.jobs).toHaveLength(progressed.jobs.length - 1);
   }, 120_000);
 
   it('takes a slice that is gone for a miss, never a list with a hole, until the next write puts it back', async () => {

@@ -100,7 +100,8 @@ function editByPass<Job extends ReadableJob>(sorted: readonly Job[], edit: ListE
   return { jobs: mergeSorted(kept, incoming), changed, dropped, removed };
 }
 
-function mergeSorted<Job extends ReadableJob>(left: readonly Job[], right: readonly Job[]): Job[] {
+/** Two lists sorted in the merged order, as one. */
+export function mergeSorted<Job extends ReadableJob>(left: readonly Job[], right: readonly Job[]): Job[] {
   const merged = new Array<Job>(left.length + right.length);
   let l = 0;
   let r = 0;

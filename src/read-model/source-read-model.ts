@@ -13,7 +13,7 @@ import { recordLookup, recordRead, recordRecordRead, type ReadResult } from '../
 import { inSpan } from '../observability/tracing.js';
 import type { SharedState, Slice, Sliced, Stored } from '../shared-state/index.js';
 import { requestDeadline, untilRequestDeadline } from '../source-guard.js';
-import { editJobs, type ListEdit } from './job-set.js';
+import { editJobs, mergeSorted, type ListEdit } from './job-set.js';
 
 export interface Freshness {
   refreshAfterMs: number;
@@ -840,9 +840,10 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     if (!value) {
       const { sliceMs, ...head } = stored.value.head;
       const { slices } = stored.value;
-      value = { ...head, jobs: slices.flatMap((slice) => slice.items) };
+      const { jobs, inFlight } = assemble(slices, sliceMs);
+      value = { ...head, jobs };
       this.assembled.set(stored.value, value);
-      this.cuts.set(value.jobs, { sliceMs, slices });
+      this.cuts.set(value.jobs, { sliceMs, slices, inFlight });
     }
     return { value, fetchedAt: stored.fetchedAt };
   }
@@ -857,10 +858,13 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   }
 
   /**
-   * A list's jobs in their creation-time slices: the slices of the version it was made from, reused
-   * (same version, same jobs) where its change touched none of their jobs, new ones (a new version)
-   * where it did. Costs a binary search per slice and a copy of the touched slices, not a pass
-   * over the list; without a change from a version this replica holds, every slice is new.
+   * A list's jobs in their slices: the settled jobs by creation time, and those not settled in one
+   * in-flight slice of their own, which a refresh rewrites as their progress changes (it holds only
+   * the jobs under way) while a creation-time slice is rewritten only when one of its settled jobs
+   * comes, goes or changes. The slices of the version the list was made from are reused (same
+   * version, same jobs) where they hold the same jobs. Costs a binary search per slice and a pass
+   * over the spans a change touched, not over the list; without a change from a version this
+   * replica holds, every slice is new.
    */
   private cut(value: StoredJobs<Job>): Cut<Job> {
     const { jobs } = value;
@@ -871,20 +875,39 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     const ideal = sliceMsFor(jobs);
     // A width kept while the rate of jobs stays within four times what it was cut for: a new width rewrites every slice.
     const sliceMs = before && before.sliceMs * 4 > ideal && before.sliceMs < ideal * 4 ? before.sliceMs : ideal;
-    const reusable = new Map(before?.sliceMs === sliceMs ? before.slices.map((slice) => [slice.id, slice]) : []);
+    const sameWidth = before?.sliceMs === sliceMs;
+    const reusable = new Map(sameWidth ? before.slices.map((slice) => [slice.id, slice]) : []);
     const touched = new Set(change?.touched.map((job) => String(sliceOf(job, sliceMs))));
     const slices: Slice<Job>[] = [];
+    const inFlight = new Map<string, readonly Job[]>();
     for (let start = 0; start < jobs.length; ) {
       const number = sliceOf(jobs[start]!, sliceMs);
       const end = firstAfter(jobs, floorPosition(number * sliceMs));
       const id = String(number);
-      const kept = touched.has(id) ? undefined : reusable.get(id);
-      // A slice kept is the same jobs: its bounds are the cheap proof that nothing was missed.
-      if (kept && kept.items.length === end - start && kept.items[0] === jobs[start] && kept.items.at(-1) === jobs[end - 1]) slices.push(kept);
-      else slices.push({ id, version: randomUUID(), items: jobs.slice(start, end) });
+      const kept = reusable.get(id);
+      const keptInFlight = (sameWidth && before.inFlight.get(id)) || [];
+      let settled: readonly Job[] | undefined;
+      let running: readonly Job[] = keptInFlight;
+      // A span no change touched holds the jobs it held: its bounds are the cheap proof that nothing was missed.
+      const untouched =
+        !touched.has(id) &&
+        (kept?.items.length ?? 0) + keptInFlight.length === end - start &&
+        (jobs[start] === kept?.items[0] || jobs[start] === keptInFlight[0]) &&
+        (jobs[end - 1] === kept?.items.at(-1) || jobs[end - 1] === keptInFlight.at(-1));
+      if (untouched) settled = kept?.items;
+      else {
+        const span = jobs.slice(start, end);
+        settled = span.filter((job) => this.adapter.isSettled(job));
+        running = span.filter((job) => !this.adapter.isSettled(job));
+      }
+      if (settled?.length) slices.push(kept && sameJobs(kept.items, settled) ? kept : { id, version: randomUUID(), items: settled });
+      if (running.length > 0) inFlight.set(id, running);
       start = end;
     }
-    const cut = { sliceMs, slices };
+    const underWay = [...inFlight.values()].flat();
+    const keptUnderWay = before?.slices.find((slice) => slice.id === IN_FLIGHT_SLICE);
+    if (underWay.length > 0) slices.push(keptUnderWay && sameJobs(keptUnderWay.items, underWay) ? keptUnderWay : { id: IN_FLIGHT_SLICE, version: randomUUID(), items: underWay });
+    const cut = { sliceMs, slices, inFlight };
     this.cuts.set(jobs, cut);
     return cut;
   }
@@ -954,9 +977,9 @@ const MAX_STORED_SLICE_MS = 1_024 * HOUR_MS;
 /**
  * How long a slice of the shared list lasts: a power of two of hours (one to 1,024), so that a
  * slice holds about SLICE_JOBS at the rate the list shows. A slice is what a write rewrites when
- * one of its jobs changes, and what compresses as one: a refresh at steady state rewrites the
- * newest slice, those whose jobs settled and the oldest, so a slice should be a small part of the
- * list, but large enough to compress well and to keep the keys few.
+ * one of its settled jobs changes, and what compresses as one: a refresh at steady state rewrites
+ * the in-flight slice, those into which jobs settled and the oldest, so a slice should be a small
+ * part of the list, but large enough to compress well and to keep the keys few.
  */
 function sliceMsFor(jobs: readonly ReadableJob[]): number {
   const spanMs = (jobs[0]?.createdAt ?? 0) - (jobs.at(-1)?.createdAt ?? 0);
@@ -976,10 +999,42 @@ function replaced<Job>(before: readonly Job[], after: readonly Job[]): Job[] {
   return after.filter((job, index) => job !== before[index]);
 }
 
-/** A list's jobs cut into slices of `sliceMs` of creation time, newest first. */
+/** The id of the slice that holds a stored list's jobs not settled, apart from the creation-time slices. */
+const IN_FLIGHT_SLICE = 'in-flight';
+
+/** A list's jobs cut into slices: its settled jobs by `sliceMs` of creation time, newest first, then its in-flight slice. */
 interface Cut<Job> {
   readonly sliceMs: number;
   readonly slices: readonly Slice<Job>[];
+  /** The jobs of the in-flight slice, by the id of the creation-time span each belongs to. */
+  readonly inFlight: ReadonlyMap<string, readonly Job[]>;
+}
+
+/** Whether two lists hold the very same jobs in the same order. */
+function sameJobs<Job>(a: readonly Job[], b: readonly Job[]): boolean {
+  return a === b || (a.length === b.length && a.every((job, index) => job === b[index]));
+}
+
+/**
+ * A stored list from its slices: each in-flight job merged back at its place among the settled
+ * jobs of its creation-time span, so that each job of the version is there once.
+ */
+function assemble<Job extends ReadableJob>(slices: readonly Slice<Job>[], sliceMs: number): { jobs: Job[]; inFlight: Map<string, readonly Job[]> } {
+  const inFlight = new Map<string, Job[]>();
+  for (const job of slices.find((slice) => slice.id === IN_FLIGHT_SLICE)?.items ?? []) {
+    const id = String(sliceOf(job, sliceMs));
+    const span = inFlight.get(id);
+    if (span) span.push(job);
+    else inFlight.set(id, [job]);
+  }
+  const spans = new Map<string, readonly Job[]>(slices.filter((slice) => slice.id !== IN_FLIGHT_SLICE).map((slice) => [slice.id, slice.items]));
+  for (const id of inFlight.keys()) if (!spans.has(id)) spans.set(id, []);
+  const jobs: Job[] = [];
+  for (const id of [...spans.keys()].sort((a, b) => Number(b) - Number(a))) {
+    const running = inFlight.get(id);
+    for (const job of running ? mergeSorted(spans.get(id)!, running) : spans.get(id)!) jobs.push(job);
+  }
+  return { jobs, inFlight };
 }
 
 /** A stored list's head as the shared state keeps it: all but its jobs, and the width of its slices. */

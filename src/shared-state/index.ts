@@ -13,11 +13,12 @@ export interface Stored<T> {
 }
 
 /**
- * A large value kept in slices (a source's job list cut by creation time): a small head, and slices
- * each named by a version. A slice's version names its items for good: whoever changes a slice's
- * items gives it a new version, and a slice whose version is unchanged is the same items. So a
- * store writes only the slices whose version it does not hold, a reader fetches and decodes only
- * those, and the items of the others stay the very objects it already had.
+ * A large value kept in slices (a source's job list: its settled jobs cut by creation time, and its
+ * jobs in flight in a slice of their own): a small head, and slices each named by a version. A
+ * slice's version names its items for good: whoever changes a slice's items gives it a new version,
+ * and a slice whose version is unchanged is the same items. So a store writes only the slices whose
+ * version it does not hold, a reader fetches and decodes only those, and the items of the others
+ * stay the very objects it already had.
  */
 export interface Sliced<Head, Item> {
   readonly head: Head;
