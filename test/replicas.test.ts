@@ -11,7 +11,7 @@ import type { BudgetConfig } from '../src/budget.js';
 import type { SourceConfig } from '../src/config/index.js';
 import type { Freshness } from '../src/read-model/source-read-model.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { RedisState } from '../src/shared-state/redis.js';
+import { RedisState, VALUE_PREFIX } from '../src/shared-state/redis.js';
 import { SANDBOX_NOW } from './support/gateway.js';
 import { poll as pollEach } from './support/poll.js';
 import { REDIS_AVAILABLE, startRedis, type RedisServer } from './support/redis.js';
@@ -238,7 +238,7 @@ describe.skipIf(!REDIS_AVAILABLE)('shared state in Redis', () => {
       await reading.ready();
       const head = await reading.readSliced('snapshot:aws-us-east-1');
       await reading.close();
-      const keys = ['backup-graph:snapshot:aws-us-east-1', ...head!.value.slices.map((slice) => `backup-graph:snapshot:aws-us-east-1:slice:${slice.version}`)];
+      const keys = [`${VALUE_PREFIX}snapshot:aws-us-east-1`, ...head!.value.slices.map((slice) => `${VALUE_PREFIX}snapshot:aws-us-east-1:slice:${slice.version}`)];
       const bytes = (await Promise.all(keys.map((key) => client.strlen(key)))).reduce((sum, length) => sum + length, 0);
       client.disconnect();
       expect(bytes / retained).toBeLessThan(300);

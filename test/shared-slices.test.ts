@@ -13,7 +13,7 @@ import { systemReader } from '../src/live-updates.js';
 import type { Snapshot } from '../src/read-model/source-read-model.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import type { Sliced } from '../src/shared-state/index.js';
-import { RedisState } from '../src/shared-state/redis.js';
+import { RedisState, VALUE_PREFIX } from '../src/shared-state/redis.js';
 import { SourceRegistry } from '../src/source-registry.js';
 import { SANDBOX_NOW } from './support/gateway.js';
 import { REDIS_AVAILABLE, startRedis, type RedisServer } from './support/redis.js';
@@ -66,7 +66,7 @@ describe.skipIf(!REDIS_AVAILABLE)('a large source in Redis, one key per slice', 
       const stored = await reading.readSliced<unknown, BackupJobModel>(KEY);
       const { slices } = stored!.value;
       const versions = slices.map((slice) => slice.version);
-      const lengths = await Promise.all(versions.map((version) => client.strlen(`backup-graph:${KEY}:slice:${version}`)));
+      const lengths = await Promise.all(versions.map((version) => client.strlen(`${VALUE_PREFIX}${KEY}:slice:${version}`)));
       return { slices, versions, bytes: lengths.reduce((sum, length) => sum + length, 0) };
     } finally {
       await reading.close();
@@ -161,7 +161,7 @@ describe.skipIf(!REDIS_AVAILABLE)('a large source in Redis, one key per slice', 
     const writer = await replica();
     const full = (await writer.model.current())!;
     const { versions } = await storedSlices();
-    await client.del(`backup-graph:${KEY}:slice:${versions[versions.length >> 1]}`);
+    await client.del(`${VALUE_PREFIX}${KEY}:slice:${versions[versions.length >> 1]}`);
     // A replica that holds none of the slices must fetch that one: it finds none, and reads nothing.
     const late = await replica();
     expect(await late.model.current()).toBeUndefined();
@@ -179,7 +179,7 @@ describe.skipIf(!REDIS_AVAILABLE)('a large source in Redis, one key per slice', 
     await Promise.all([one.ready(), two.ready()]);
     const slice = (id: string, version: string, items: number[]) => ({ id, version, items });
     const value = (fetchedAt: number, slices: Sliced<string, number>['slices']) => ({ value: { head: 'h', slices }, fetchedAt });
-    const ttl = (version: string) => client.pttl(`backup-graph:t:list:slice:${version}`);
+    const ttl = (version: string) => client.pttl(`${VALUE_PREFIX}t:list:slice:${version}`);
     const items = async () => (await two.readSliced<string, number>('t:list'))?.value.slices.flatMap((s) => s.items);
 
     await one.writeSliced('t:list', value(1, [slice('1', 'a', [1, 2]), slice('0', 'b', [3])]), 60_000);
@@ -195,7 +195,7 @@ describe.skipIf(!REDIS_AVAILABLE)('a large source in Redis, one key per slice', 
     expect(second.value.slices[1]!.items).toBe(first.value.slices[1]!.items);
 
     // Slice b expired: a reader without it misses the whole value, and the next write puts it back.
-    await client.del('backup-graph:t:list:slice:b');
+    await client.del(`${VALUE_PREFIX}t:list:slice:b`);
     const three = new RedisState(redis.url);
     states.push(three);
     await three.ready();

@@ -14,6 +14,12 @@ import { heldSlots, type SharedEvents, type SharedState, type Sliced, type SlotC
 import { MemoryState } from './memory.js';
 
 const PREFIX = 'backup-graph:';
+/**
+ * Where stored values live: the prefix and the format of what they hold (a job's stored form, a
+ * list's slices). Gateways of two formats on one Redis (a rolling upgrade) each read only values
+ * they can decode, while leases, budgets and slots, which mean the same to both, stay shared.
+ */
+export const VALUE_PREFIX = `${PREFIX}v2:`;
 /** Decoded values kept per replica, so that an unchanged read model is parsed once, not per request. */
 const MAX_DECODED = 1_000;
 /** A Redis command that takes longer fails; the gateway then acts on its own (see each method). */
@@ -114,7 +120,7 @@ function decode<T>(text: string): T {
 }
 
 function sliceKey(key: string, version: string): string {
-  return `${PREFIX}${key}:slice:${version}`;
+  return `${VALUE_PREFIX}${key}:slice:${version}`;
 }
 
 /** A transaction's replies, or its first command's error: EXEC reports those per command, without failing. */
@@ -206,11 +212,11 @@ export class RedisState implements SharedState {
   /** A miss when Redis fails: the caller then fetches upstream, still within the budget. */
   async read<T>(key: string): Promise<Stored<T> | undefined> {
     try {
-      const version = await this.client.get(`${PREFIX}${key}:version`);
+      const version = await this.client.get(`${VALUE_PREFIX}${key}:version`);
       if (version === null) return undefined;
       const memo = this.decoded.get(key);
       if (memo?.version === version) return memo.stored as Stored<T>;
-      const packed = await this.client.getBuffer(`${PREFIX}${key}`);
+      const packed = await this.client.getBuffer(`${VALUE_PREFIX}${key}`);
       if (packed === null) return undefined;
       const stored = await unpack<Stored<T>>(packed);
       this.remember(key, version, stored);
@@ -229,8 +235,8 @@ export class RedisState implements SharedState {
       const version = randomUUID();
       await this.client
         .multi()
-        .set(`${PREFIX}${key}`, packed, 'PX', ttl)
-        .set(`${PREFIX}${key}:version`, version, 'PX', ttl)
+        .set(`${VALUE_PREFIX}${key}`, packed, 'PX', ttl)
+        .set(`${VALUE_PREFIX}${key}:version`, version, 'PX', ttl)
         .exec();
       this.remember(key, version, stored);
     } catch (error) {
@@ -256,11 +262,11 @@ export class RedisState implements SharedState {
   async readSliced<Head, Item>(key: string): Promise<Stored<Sliced<Head, Item>> | undefined> {
     try {
       for (let attempt = 0; attempt < HEAD_READS; attempt++) {
-        const version = await this.client.get(`${PREFIX}${key}:version`);
+        const version = await this.client.get(`${VALUE_PREFIX}${key}:version`);
         if (version === null) return undefined;
         const memo = this.decoded.get(key) as { version: string; stored: Stored<Sliced<Head, Item>> } | undefined;
         if (memo?.version === version) return memo.stored;
-        const packed = await this.client.getBuffer(`${PREFIX}${key}`);
+        const packed = await this.client.getBuffer(`${VALUE_PREFIX}${key}`);
         if (packed === null) return undefined;
         const { value, fetchedAt } = await unpack<Stored<SlicedHead<Head>>>(packed);
         const held = new Map(memo?.stored.value.slices.map((slice) => [slice.version, slice]));
@@ -301,7 +307,7 @@ export class RedisState implements SharedState {
       const batch = this.client.multi();
       missing.forEach((slice, index) => batch.set(sliceKey(key, slice.version), packed[index]!, 'PX', ttl + SLICE_MARGIN_MS));
       const headOnly: Stored<SlicedHead<Head>> = { value: { head, slices: slices.map(({ id, version: sliceVersion }) => ({ id, version: sliceVersion })) }, fetchedAt: stored.fetchedAt };
-      batch.set(`${PREFIX}${key}`, await pack(headOnly), 'PX', ttl).set(`${PREFIX}${key}:version`, version, 'PX', ttl);
+      batch.set(`${VALUE_PREFIX}${key}`, await pack(headOnly), 'PX', ttl).set(`${VALUE_PREFIX}${key}:version`, version, 'PX', ttl);
       for (const old of before) if (!named.has(old)) batch.pexpire(sliceKey(key, old), REPLACED_SLICE_MS, 'LT');
       await checked(batch);
       this.slicesWritten += missing.length;
