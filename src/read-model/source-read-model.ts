@@ -850,9 +850,20 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
 
   /** A list as the shared state keeps it: its head, and its jobs cut into creation-time slices (see cut). */
   private sliced(value: StoredJobs<Job>): Sliced<JobsHead, Job> {
-    const { sliceMs, slices } = this.cut(value);
-    const { jobs: _, ...head } = value;
-    const sliced = { head: { ...head, sliceMs }, slices };
+    // Cut only when a shared state asks for the head or the slices, to encode or send them: one that
+    // keeps the object as it is (in this process's memory) never does, and pays nothing for slices.
+    const { jobs: _, ...rest } = value;
+    let cut: Cut<Job> | undefined;
+    let head: JobsHead | undefined;
+    const cutOnce = () => (cut ??= this.cut(value));
+    const sliced: Sliced<JobsHead, Job> = {
+      get head() {
+        return (head ??= { ...rest, sliceMs: cutOnce().sliceMs });
+      },
+      get slices() {
+        return cutOnce().slices;
+      },
+    };
     this.assembled.set(sliced, value);
     return sliced;
   }
