@@ -48,6 +48,12 @@ export interface GatewayContext {
   lastCallsShown: Map<string, SourceHealth | undefined>;
   /** What subscriptions listen to: the changes of the sources, published by whichever replica stored them. */
   live: LiveUpdates;
+  /**
+   * A context for one event of a subscription begun with this one: the same caller, view and shares,
+   * and a deadline, upstream-read budget, reads and loaders of its own (a subscription outlives any
+   * request's deadline, and each event's answer reads the sources as they are when it comes).
+   */
+  forEvent(): GatewayContext;
 }
 
 
@@ -116,6 +122,7 @@ export function createContext(
     upstreamCalls: 0,
     lastCallsShown: new Map(),
     live,
+    forEvent: () => createContext(registry, origin, limits, shares),
     reader: {
       signal: deadline,
       parts: new Map(),

@@ -87,7 +87,7 @@ export function createGateway(
       ...(posture.graphiql ? [useGraphiQLAssets()] : []),
       useSourceReadiness(sources, authenticator),
       usePartialErrors(),
-      useSharedSubscriptionEvents(answerViewOf),
+      useSharedSubscriptionEvents<GatewayContext>({ viewOf: answerViewOf, contextOfEvent: (context) => context.forEvent() }),
       useLeanErrors(),
       useRequestErrorCodes(),
       // Last: it keeps an answer as the plugins above left it, and serves one only to a request that

@@ -1,15 +1,26 @@
 // One execution per subscription event for every subscriber that would get the same answer: the
 // same document, variables and view (what the caller may see and do). Each subscriber keeps its own
 // event stream (its filter, its limits, its end); only the mapping of an event to its result is shared.
+// Each event executes in a context of its own, as a request would: a subscription outlives any
+// request's deadline and budget, and an event's answer reads the sources as they are when it comes.
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, mapAsyncIterator, type Plugin, type PromiseOrValue } from 'graphql-yoga';
 
+export interface SubscriptionEvents<Context> {
+  /**
+   * Names everything in a subscriber's context that can change an answer beyond its document and
+   * variables; subscribers whose views differ never share a result.
+   */
+  viewOf(context: Context): string;
+  /** The context one event executes in, made from the subscription's. */
+  contextOfEvent(context: Context): Context;
+}
+
 /**
- * `viewOf` names everything in a subscriber's context that can change an answer beyond its document
- * and variables; subscribers whose views differ never share a result. A result is shared when two
- * streams yield the very same payload object, as a pub/sub hands one event to each of its listeners.
+ * A result is shared when two streams yield the very same payload object, as a pub/sub hands one
+ * event to each of its listeners.
  */
-export function useSharedSubscriptionEvents<Context>(viewOf: (context: Context) => string): Plugin {
+export function useSharedSubscriptionEvents<Context>({ viewOf, contextOfEvent }: SubscriptionEvents<Context>): Plugin {
   // By identity: the parse cache gives one document per text; a copy only shares less.
   const documentIds = new WeakMap<DocumentNode, number>();
   let documents = 0;
@@ -37,7 +48,9 @@ export function useSharedSubscriptionEvents<Context>(viewOf: (context: Context) 
         const stream = await createSourceEventStream(args);
         if (!isAsyncIterable(stream)) return stream;
         const key = executionKey(args);
-        return mapAsyncIterator(stream, (payload: unknown) => resultOf(payload, key, () => execute({ ...args, rootValue: payload })));
+        return mapAsyncIterator(stream, (payload: unknown) =>
+          resultOf(payload, key, () => execute({ ...args, contextValue: contextOfEvent(args.contextValue as Context), rootValue: payload })),
+        );
       });
     },
   };

@@ -134,6 +134,33 @@ describe('backupJobUpdated', () => {
   }, 30_000);
 });
 
+describe('each event, a request of its own', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      // Calls cut at 500 ms, requests at 1 s: a subscription outlives its first request's deadline within a test.
+      configure: (config) => ({ ...quick(config), sources: quick(config).sources.map((source) => ({ ...source, timeoutMs: 500 })) }),
+      security: { limits: { requestTimeoutMs: 1_000 } },
+    });
+    await gateway.query('{ backupJobs(first: 1) { totalCount } }');
+  });
+  afterAll(() => gateway.close());
+
+  it('reads the records an event points at with its own deadline, long after the subscription began', async () => {
+    const vaults = await subscribe(gateway.url, `subscription { backupJobUpdated(filter: { sourceNames: ["aws-us-east-1"] }) {
+      job { ... on AwsBackupJob { backupJobId backupVault { backupVaultName } } }
+    } }`);
+    try {
+      await sleep(1_500);
+      const [started] = await startJobs(gateway.sandbox.aws.url, 'us-east-1', 1, 'late');
+      const [event] = await vaults.next(1);
+      expect(event!.data).toEqual({ data: { backupJobUpdated: { job: { backupJobId: started, backupVault: { backupVaultName: 'Default' } } } } });
+    } finally {
+      vaults.close();
+    }
+  });
+});
+
 describe('authorization and limits', () => {
   const EAST = `east-${randomBytes(8).toString('hex')}`;
   const TENANTS = `tenants-${randomBytes(8).toString('hex')}`;

@@ -38,7 +38,7 @@ describe('useSharedSubscriptionEvents', () => {
         },
       }),
       context: ({ request }) => ({ view: request.headers.get('x-view') ?? 'none' }),
-      plugins: [useSharedSubscriptionEvents<Context>((context) => context.view)],
+      plugins: [useSharedSubscriptionEvents<Context>({ viewOf: (context) => context.view, contextOfEvent: (context) => ({ ...context }) })],
     });
     server = createServer(yoga);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
