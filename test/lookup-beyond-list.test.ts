@@ -2,9 +2,10 @@
 // retained window: DescribeBackupJob answers it where AWS gives the job, and where AWS refuses
 // another account's job (which it does not document either way) the answer stays unknown and the
 // source stops asking. Run over a sandbox that allows cross-account Describe and one that denies it.
+import { BackupClient, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsSourceConfig } from '../src/aws/config.js';
-import type { CrossAccountDescribe } from '../src/sandbox/aws/index.js';
+import { SANDBOX_AWS_CREDENTIALS, type CrossAccountDescribe } from '../src/sandbox/aws/index.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 
 const REGION = 'us-east-1';
@@ -123,6 +124,22 @@ describe.each(['allow', 'deny'] as const)('lookups beyond the list, over an AWS 
       expectUnknown(answer, [id!]);
       expect(calls).toBe(0);
     }
+  });
+
+  it("finds a job started since the list was read, newer than the list, where AWS describes it (the caller's own)", async () => {
+    const management = gateway.sandbox.aws.store.accounts[0]!;
+    const client = new BackupClient({ region: REGION, endpoint: gateway.sandbox.aws.url, credentials: SANDBOX_AWS_CREDENTIALS, maxAttempts: 1 });
+    const { BackupJobId } = await client.send(
+      new StartBackupJobCommand({
+        BackupVaultName: 'Default',
+        ResourceArn: `arn:aws:dynamodb:${REGION}:${management}:table/orders`,
+        IamRoleArn: `arn:aws:iam::${management}:role/service-role/AWSBackupDefaultServiceRole`,
+      }),
+    );
+    client.destroy();
+    const { answer, calls } = await lookUp(`aws-${REGION}`, [BackupJobId!]);
+    expectFound(answer, [BackupJobId!]);
+    expect(calls).toBe(1);
   });
 
   it("finds an old job of the organization's management account (the caller's own, which AWS describes either way)", async () => {
