@@ -23,7 +23,7 @@ import { BudgetExhausted, upstreamBudget } from '../budget.js';
 import { ActionRefused, type ActionRefusal } from '../model/actions.js';
 import { ErrorCode, SourceError } from '../model/errors.js';
 import type { KindDimension } from '../model/summary.js';
-import type { SourceAdapter, TimeSlicedListing, UpstreamSummaries } from '../read-model/source-read-model.js';
+import type { BeyondList, BeyondListTurn, SourceAdapter, TimeSlicedListing, UpstreamSummaries } from '../read-model/source-read-model.js';
 import type { SharedState } from '../shared-state/index.js';
 import { SourceGuard, type CircuitName, type SourceHealth } from '../source-guard.js';
 import type { AwsSourceConfig } from './config.js';
@@ -91,11 +91,16 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
    */
   readonly byTime?: TimeSlicedListing<AwsBackupJobModel>;
   /**
-   * Set only for a source that reads its own account's jobs. DescribeBackupJob takes no account,
-   * and nothing documents that it answers from a management account for a member account's job,
-   * so a source pinned to an account or to the whole organization finds jobs by listing only.
+   * Set only for a source that reads its own account's jobs, for which DescribeBackupJob's "not
+   * found" means the job does not exist.
    */
   readonly lookupJob?: (key: string) => Promise<AwsBackupJobModel | null>;
+  /**
+   * Set for a source pinned to an account or reading the whole organization. DescribeBackupJob
+   * takes no account, and nothing documents that it answers from a management account for a member
+   * account's job: it may, refuse, or not know the id, so only a job it gives is an answer.
+   */
+  readonly lookupBeyondList?: (key: string, turn: BeyondListTurn) => Promise<BeyondList<AwsBackupJobModel>>;
   private readonly client: BackupClient;
   private readonly guard: SourceGuard;
   private readonly takeBudget: (signal?: AbortSignal) => Promise<void>;
@@ -131,6 +136,7 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
     );
 
     if (config.accountId === undefined) this.lookupJob = (key) => this.describeJob(key);
+    else this.lookupBeyondList = (key, turn) => this.describeAnyAccount(key, turn);
   }
 
   /**
@@ -349,12 +355,38 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
   }
 
   /** DescribeBackupJob of one job of this account, by its key; null when AWS does not know it. */
-  private async describeJob(key: string): Promise<AwsBackupJobModel | null> {
+  private describeJob(key: string): Promise<AwsBackupJobModel | null> {
+    return this.describeSlots.execute(() => this.describeJobNow(key));
+  }
+
+  /** The same, holding one of the Describe slots. */
+  private async describeJobNow(key: string): Promise<AwsBackupJobModel | null> {
     const backupJobId = key.slice(this.name.length + 1);
     if (key !== awsJobKey(this.name, backupJobId)) return null;
-    return this.describe('DescribeBackupJob', async (abortSignal) =>
+    return this.describeNow('DescribeBackupJob', async (abortSignal) =>
       mapAwsBackupJob(await this.client.send(new DescribeBackupJobCommand({ BackupJobId: backupJobId }), { abortSignal }), this, true),
     );
+  }
+
+  /**
+   * DescribeBackupJob of a job of any account, by its key: the job when it is this source's (of
+   * its account, where it is pinned to one, and of its Region), null when AWS gave another's. A
+   * refusal is told to the read model before the slot is given up, so that the lookups queued
+   * behind it for a slot learn of it before they call.
+   */
+  private describeAnyAccount(key: string, turn: BeyondListTurn): Promise<BeyondList<AwsBackupJobModel>> {
+    return this.describeSlots.execute(async (): Promise<BeyondList<AwsBackupJobModel>> => {
+      if (!(await turn.stillAsk())) return 'refused';
+      try {
+        const job = await this.describeJobNow(key);
+        if (job === null) return 'unknown';
+        return this.lists(job) && (regionOfArn(job.backupVaultArn) ?? this.region) === this.region ? job : null;
+      } catch (error) {
+        if (!(error instanceof SourceError) || error.upstreamName !== 'AccessDeniedException') throw error;
+        await turn.refused();
+        return 'refused';
+      }
+    });
   }
 
   /** The recovery point, backup plan or vault a reference names (a job points at each); null when AWS does not know it. */
@@ -391,20 +423,23 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
    * source's slots idle while lists wait. As in the guard, the bulkhead gets no signal (cockatiel
    * 3.2 loses a slot per aborted queued call).
    */
-  private async describe<T>(operation: string, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T | null> {
-    const described = await this.describeSlots.execute(() =>
-      this.call(operation, undefined, async (abortSignal): Promise<T | null | typeof DENIED> => {
-        try {
-          return await send(abortSignal);
-        } catch (error) {
-          if (error instanceof ResourceNotFoundException) return null;
-          // A record this identity may not read (most likely another account's) is that record's
-          // answer, not the source's health: it fails its own read and never opens the circuit.
-          if (errorName(error) === 'AccessDeniedException') return DENIED;
-          throw error;
-        }
-      }),
-    );
+  private describe<T>(operation: string, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T | null> {
+    return this.describeSlots.execute(() => this.describeNow(operation, send));
+  }
+
+  /** The same, holding one of the Describe slots. */
+  private async describeNow<T>(operation: string, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T | null> {
+    const described = await this.call(operation, undefined, async (abortSignal): Promise<T | null | typeof DENIED> => {
+      try {
+        return await send(abortSignal);
+      } catch (error) {
+        if (error instanceof ResourceNotFoundException) return null;
+        // A record this identity may not read (most likely another account's) is that record's
+        // answer, not the source's health: it fails its own read and never opens the circuit.
+        if (errorName(error) === 'AccessDeniedException') return DENIED;
+        throw error;
+      }
+    });
     if (described === DENIED) throw new SourceError(ErrorCode.UPSTREAM_AUTH_FAILED, this.name, operation, 'AccessDeniedException', 403);
     return described;
   }
@@ -449,6 +484,11 @@ function classify(sourceName: string, operation: string, error: unknown): Source
   }
   const upstreamName = errorName(error);
   return new SourceError(codeFor(error, upstreamName), sourceName, operation, upstreamName);
+}
+
+/** The Region an ARN names (`arn:aws:backup:us-east-1:…` → us-east-1); an ARN that names none is taken as the Region it was asked in. */
+function regionOfArn(arn: string | null): string | undefined {
+  return arn?.split(':')[3] || undefined;
 }
 
 function errorName(error: unknown): string {

@@ -97,10 +97,38 @@ export interface SourceAdapter<Job extends ReadableJob = ReadableJob> {
    * does not exist). Without it, the list is all this source can ever return.
    */
   lookupJob?(key: string): Promise<Job | null>;
+  /**
+   * A job the list cannot answer for (older than the retained window, or not read yet), looked up
+   * directly where the upstream may know it but its silence proves nothing (AWS's
+   * DescribeBackupJob, sent from a management account for a member account's job). Only for a
+   * source without lookupJob; see BeyondList for what it answers, and BeyondListTurn for what it
+   * must ask and tell the read model while it holds its turn to call.
+   */
+  lookupBeyondList?(key: string, turn: BeyondListTurn): Promise<BeyondList<Job>>;
   /** Whether a job can no longer change upstream; looked-up jobs that cannot are cached for long, listed ones are not read again. */
   isSettled(job: Job): boolean;
   /** Present where the upstream counts its own jobs: job summaries then ask it instead of counting the list. */
   readonly summaries?: UpstreamSummaries;
+}
+
+/**
+ * What an upstream said of a job looked up beyond a source's list: the job; null when it answered
+ * with a job this source does not hold (another account's, for a source pinned to one); 'unknown'
+ * when it did not know the id, which may still be a job it will not tell this identity of; or
+ * 'refused' when it refused the identity such lookups, which the source then stops making for a while.
+ */
+export type BeyondList<Job> = Job | null | 'unknown' | 'refused';
+
+/**
+ * What a lookup beyond the list asks and tells the read model once its upstream call's turn has
+ * come (past any queue of the adapter's own), so that lookups waiting behind a refused one learn
+ * of the refusal before they call.
+ */
+export interface BeyondListTurn {
+  /** False once the source has learnt that the upstream refuses such lookups: the lookup then answers 'refused' without a call. */
+  stillAsk(): Promise<boolean>;
+  /** The upstream refused this lookup: told before the turn ends. */
+  refused(): Promise<void>;
 }
 
 /** One source's jobs as fetched at one time, sorted in the merged order and indexed by key. */
@@ -199,6 +227,11 @@ export interface Reader {
 
 /** Looked-up jobs that can no longer change stay cached this long (they leave when the cache is full). */
 const SETTLED_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * How long a source keeps what it learnt of looking up jobs beyond its list (that the upstream
+ * refuses, or answers): a change of the identity's permissions is seen within this long.
+ */
+const BEYOND_LIST_VERDICT_MS = 60 * 60 * 1000;
 /** How often a replica waiting for another replica's refresh looks for its answer. */
 const PEER_POLL_MS = 25;
 /** A refresh may list several pages, each with its own deadline. */
@@ -229,6 +262,9 @@ const RECONCILE_AFTER_MS = 15 * 60 * 1000;
 const OLDER_SLICE_JOBS = 1_000;
 const HOUR_MS = 60 * 60 * 1000;
 const MAX_OLDER_SLICE_MS = 64 * HOUR_MS;
+
+/** Whether the upstream refuses this source's lookups beyond its list, or has answered one. */
+type BeyondListVerdict = 'refused' | 'answers';
 
 interface Failure {
   code: UpstreamErrorCode;
@@ -363,13 +399,17 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
 
   /**
    * Jobs by key: from the snapshot, else (where the upstream can) looked up one by one and cached,
-   * settled jobs for long and missing ones (null) as long as a snapshot stays fresh.
+   * settled jobs for long and missing ones (null) as long as a snapshot stays fresh. Where the list
+   * cannot tell (a retained window, a fill under way) and the upstream's silence proves nothing,
+   * a job is looked up as well, and stays unknown unless the upstream gives it.
    */
   async lookup(keys: readonly string[], reader: Reader): Promise<(Job | null | Error)[]> {
     const part = await this.read(reader);
-    const { lookupJob } = this.adapter;
+    const { lookupJob, lookupBeyondList } = this.adapter;
+    let unlisted: Error | null | undefined;
+    const beyond: number[] = [];
     // Jobs the snapshot holds are answered as they are; only the others wait, each for its own lookup.
-    const found: (Job | null | Error | Promise<Job | null | Error>)[] = keys.map((key) => {
+    const found: (Job | null | Error | Promise<Job | null | Error>)[] = keys.map((key, index) => {
       const listed = part.snapshot?.byKey.get(key);
       if (listed) {
         recordLookup(this.name, 'hit');
@@ -379,13 +419,73 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
         reader.beyondSnapshot = true;
         return this.lookupOne(key, lookupJob.bind(this.adapter), reader).catch((error: unknown) => asError(error));
       }
-      if (!part.snapshot) return asError(part.error);
-      // While older slices fill in, a job the list lacks may be one not read yet: unknown, not absent.
-      if (part.snapshot.completeAfter !== null) return new SourceError(ErrorCode.UPSTREAM_UNAVAILABLE, this.name, 'lookup', 'StillFilling', undefined, true);
-      // Older than what is kept in memory: the job may exist, and the list cannot tell.
-      return part.snapshot.retainedAfter === null ? null : new SourceError(ErrorCode.UPSTREAM_UNAVAILABLE, this.name, 'lookup', 'OutsideRetainedWindow', undefined, false);
+      unlisted ??= this.unlisted(part);
+      if (unlisted !== null && lookupBeyondList) beyond.push(index);
+      return unlisted;
     });
+    if (beyond.length > 0) {
+      reader.beyondSnapshot = true;
+      const looked = await this.lookUpBeyondList(
+        beyond.map((index) => keys[index]!),
+        unlisted!,
+        lookupBeyondList!.bind(this.adapter),
+        reader,
+      );
+      beyond.forEach((index, position) => (found[index] = looked[position]!));
+    }
     return found.some((job) => job instanceof Promise) ? Promise.all(found) : (found as (Job | null | Error)[]);
+  }
+
+  /** What a lookup of a job the list lacks answers from the list alone: null (absent) where the list holds every job of the upstream's window, else why it cannot tell. */
+  private unlisted(part: SourcePart<Job>): Error | null {
+    if (!part.snapshot) return asError(part.error);
+    // While older slices fill in, a job the list lacks may be one not read yet: unknown, not absent.
+    if (part.snapshot.completeAfter !== null) return new SourceError(ErrorCode.UPSTREAM_UNAVAILABLE, this.name, 'lookup', 'StillFilling', undefined, true);
+    // Older than what is kept in memory: the job may exist, and the list cannot tell.
+    return part.snapshot.retainedAfter === null ? null : new SourceError(ErrorCode.UPSTREAM_UNAVAILABLE, this.name, 'lookup', 'OutsideRetainedWindow', undefined, false);
+  }
+
+  /**
+   * Jobs the list cannot tell of, looked up upstream (see SourceAdapter.lookupBeyondList): each
+   * the job the upstream gave, null for one it showed is not this source's, else `unknown`. Once
+   * the upstream refuses such a lookup, every replica stops asking for BEYOND_LIST_VERDICT_MS;
+   * until it has answered one, a batch sends one lookup first and the others after it, so that
+   * fifty lookups from an identity it refuses cost one refused call, not fifty.
+   */
+  private async lookUpBeyondList(
+    keys: readonly string[],
+    unknown: Error,
+    lookupBeyondList: (key: string, turn: BeyondListTurn) => Promise<BeyondList<Job>>,
+    reader: Reader,
+  ): Promise<(Job | null | Error)[]> {
+    const verdictKey = `beyond-list:${this.name}`;
+    const verdict = async () => (await this.state.read<BeyondListVerdict>(verdictKey))?.value;
+    const learn = (value: BeyondListVerdict) => this.state.write<BeyondListVerdict>(verdictKey, { value, fetchedAt: this.now() }, BEYOND_LIST_VERDICT_MS);
+    const turn: BeyondListTurn = { stillAsk: async () => (await verdict()) !== 'refused', refused: () => learn('refused') };
+    const one = async (key: string): Promise<Job | null | Error> => {
+      try {
+        const found = await this.lookupOne<BeyondList<Job>>(
+          key,
+          async () => {
+            const answer = await lookupBeyondList(key, turn);
+            if (answer !== 'unknown' && answer !== 'refused' && (await verdict()) === undefined) await learn('answers');
+            return answer;
+          },
+          reader,
+        );
+        return found === 'unknown' || found === 'refused' ? unknown : found;
+      } catch (error) {
+        return asError(error);
+      }
+    };
+    const known = await verdict();
+    if (known === 'refused') return keys.map(() => unknown);
+    if (known === 'answers') return Promise.all(keys.map(one));
+    const [first, ...rest] = keys;
+    const head = await one(first!);
+    if (rest.length === 0) return [head];
+    if ((await verdict()) === 'refused') return [head, ...rest.map(() => unknown)];
+    return [head, ...(await Promise.all(rest.map(one)))];
   }
 
   /**
@@ -401,14 +501,17 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     });
   }
 
-  private lookupOne(key: string, lookupJob: (key: string) => Promise<Job | null>, reader: Reader): Promise<Job | null> {
+  /**
+   * One job looked up upstream, cached in the shared state: a settled job for long, any other
+   * answer for maxStalenessMs, and a refusal not at all (the source's verdict stands for it).
+   */
+  private lookupOne<Found extends BeyondList<Job>>(key: string, lookUp: (key: string) => Promise<Found>, reader: Reader): Promise<Found> {
     const { maxStalenessMs } = this.adapter.freshness;
-    const read = this.readThrough<Job | null>(`job:${key}`, () => lookupJob(key), reader, {
-      kind: 'lookup',
-      span: 'lookup',
-      ttlMs: (job) => (job !== null && this.adapter.isSettled(job) ? SETTLED_TTL_MS : maxStalenessMs),
-      counted: recordLookup,
-    });
+    const ttlMs = (found: Found) => {
+      if (found === 'refused') return 0;
+      return found !== null && found !== 'unknown' && this.adapter.isSettled(found as Job) ? SETTLED_TTL_MS : maxStalenessMs;
+    };
+    const read = this.readThrough<Found>(`job:${key}`, () => lookUp(key), reader, { kind: 'lookup', span: 'lookup', ttlMs, counted: recordLookup });
     return read.then(({ value }) => value);
   }
 

@@ -1,0 +1,171 @@
+// A lookup by id of a job an organization's (or one account's) list cannot tell of, past the
+// retained window: DescribeBackupJob answers it where AWS gives the job, and where AWS refuses
+// another account's job (which it does not document either way) the answer stays unknown and the
+// source stops asking. Run over a sandbox that allows cross-account Describe and one that denies it.
+import { BackupClient, StartBackupJobCommand } from '@aws-sdk/client-backup';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AwsSourceConfig } from '../src/aws/config.js';
+import { SANDBOX_AWS_CREDENTIALS, type CrossAccountDescribe } from '../src/sandbox/aws/index.js';
+import { startTestGateway, type TestGateway } from './support/gateway.js';
+
+const REGION = 'us-east-1';
+const HOUR = 60 * 60 * 1000;
+/** Member accounts of the large sandbox (its management account, every request's caller, is `store.accounts[0]`): one with more jobs than a source reads in full, one with fewer. */
+const LARGE_MEMBER = '444455556666';
+const SMALL_MEMBER = '485586875019';
+const DESCRIBE_CONCURRENCY = 4;
+const NO_SUCH_JOB = '00000000-0000-0000-0000-000000000000';
+
+interface Looked {
+  data?: Record<string, { backupJobId: string; accountId: string } | null> | null;
+  errors?: { path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+describe.each(['allow', 'deny'] as const)('lookups beyond the list, over an AWS whose cross-account Describe is %s', (mode: CrossAccountDescribe) => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      sandbox: { awsJobs: 20_000, awsAccounts: 3, awsRegions: 1, awsFrozenClock: true, awsCrossAccountDescribe: mode },
+      configure: (config) => {
+        const organization = config.sources.find((source): source is AwsSourceConfig => source.kind === 'aws' && source.region === REGION)!;
+        const common = {
+          retainedWindowHours: 24,
+          describeConcurrency: DESCRIBE_CONCURRENCY,
+          budget: { calls: 1_000_000, perSeconds: 1 },
+          freshness: { refreshAfterMs: 600_000, maxStalenessMs: 600_000, staleIfErrorMs: 600_000 },
+        };
+        return {
+          ...config,
+          sources: [
+            { ...organization, ...common },
+            { ...organization, ...common, name: 'member', accountId: LARGE_MEMBER },
+            { ...organization, ...common, name: 'small', accountId: SMALL_MEMBER },
+          ],
+        };
+      },
+    });
+    // Every source's first read, and the fill of its retained day.
+    for (let waited = 0; ; waited += 50) {
+      const answer = await gateway.query<{ backupJobs: { sources: { completeAfter: string | null; errorCode: string | null }[] } }>(
+        '{ backupJobs(first: 1) { sources { completeAfter errorCode } } }',
+      );
+      if (answer.data!.backupJobs.sources.every((source) => source.completeAfter === null && source.errorCode === null)) break;
+      expect(waited).toBeLessThan(30_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }, 60_000);
+  afterAll(() => gateway.close());
+
+  const describes = () => gateway.sandbox.aws.calls.count('DescribeBackupJob');
+
+  /** Jobs of `account` (or of any account but the caller's) created more than three days ago, the retained day long past. */
+  function oldJobs(count: number, account: string | { not: string }): string[] {
+    const before = gateway.sandbox.aws.clock.now() - 3 * 24 * HOUR;
+    const ids: string[] = [];
+    for (const { record } of gateway.sandbox.aws.store.created(REGION, { before })) {
+      if (typeof account === 'string' ? record.AccountId === account : record.AccountId !== account.not) ids.push(record.BackupJobId);
+      if (ids.length === count) break;
+    }
+    expect(ids).toHaveLength(count);
+    return ids;
+  }
+
+  /** Looks every id up in `sourceName` in one request; then the same again, which must cost nothing upstream. */
+  async function lookUp(sourceName: string, ids: readonly string[]): Promise<{ answer: Looked; calls: number }> {
+    const fields = ids.map((id, index) => `j${index}: awsBackupJob(backupJobId: "${id}", sourceName: "${sourceName}") { backupJobId accountId }`);
+    const query = `{ ${fields.join('\n')} }`;
+    gateway.sandbox.aws.calls.reset();
+    const answer = (await gateway.query(query)) as Looked;
+    const calls = describes();
+    expect(gateway.sandbox.aws.calls.count()).toBe(calls);
+    gateway.sandbox.aws.calls.reset();
+    expect(await gateway.query(query)).toEqual({ status: 200, ...answer });
+    expect(gateway.sandbox.aws.calls.count()).toBe(0);
+    return { answer, calls };
+  }
+
+  function expectFound(answer: Looked, ids: readonly string[]): void {
+    expect(answer.errors).toBeUndefined();
+    expect(ids.map((_, index) => answer.data![`j${index}`]?.backupJobId)).toEqual(ids);
+  }
+
+  function expectUnknown(answer: Looked, ids: readonly string[]): void {
+    expect(ids.map((_, index) => answer.data![`j${index}`])).toEqual(ids.map(() => null));
+    expect(answer.errors?.map((error) => [error.path?.[0], error.extensions?.code])).toEqual(ids.map((_, index) => [`j${index}`, 'UPSTREAM_UNAVAILABLE']));
+  }
+
+  it('answers an id a source that keeps its whole window lacks from its list: absent, with no call', async () => {
+    const { answer, calls } = await lookUp('small', [NO_SUCH_JOB]);
+    expect(answer).toEqual({ status: 200, data: { j0: null } });
+    expect(calls).toBe(0);
+  });
+
+  it("looks up 50 of a member account's jobs older than the retained window in a source pinned to it: one refused call when AWS refuses, one call each when it answers", async () => {
+    const ids = oldJobs(50, LARGE_MEMBER);
+    const { answer, calls } = await lookUp('member', ids);
+    if (mode === 'allow') {
+      expectFound(answer, ids);
+      expect(Object.values(answer.data!).every((job) => job!.accountId === LARGE_MEMBER)).toBe(true);
+      expect(calls).toBe(50);
+    } else {
+      expectUnknown(answer, ids);
+      expect(calls).toBe(1);
+    }
+  });
+
+  it("says another account's job is not a pinned source's where AWS shows it, and unknown once AWS has refused", async () => {
+    const [id] = oldJobs(1, gateway.sandbox.aws.store.accounts[0]!);
+    const { answer, calls } = await lookUp('member', [id!]);
+    if (mode === 'allow') {
+      expect(answer).toEqual({ status: 200, data: { j0: null } });
+      expect(calls).toBe(1);
+    } else {
+      // The source learnt from the lookups above that AWS refuses it: no call for the next hour.
+      expectUnknown(answer, [id!]);
+      expect(calls).toBe(0);
+    }
+  });
+
+  it("finds a job started since the list was read, newer than the list, where AWS describes it (the caller's own)", async () => {
+    const management = gateway.sandbox.aws.store.accounts[0]!;
+    const client = new BackupClient({ region: REGION, endpoint: gateway.sandbox.aws.url, credentials: SANDBOX_AWS_CREDENTIALS, maxAttempts: 1 });
+    const { BackupJobId } = await client.send(
+      new StartBackupJobCommand({
+        BackupVaultName: 'Default',
+        ResourceArn: `arn:aws:dynamodb:${REGION}:${management}:table/orders`,
+        IamRoleArn: `arn:aws:iam::${management}:role/service-role/AWSBackupDefaultServiceRole`,
+      }),
+    );
+    client.destroy();
+    const { answer, calls } = await lookUp(`aws-${REGION}`, [BackupJobId!]);
+    expectFound(answer, [BackupJobId!]);
+    expect(calls).toBe(1);
+  });
+
+  it("finds an old job of the organization's management account (the caller's own, which AWS describes either way)", async () => {
+    const ids = oldJobs(1, gateway.sandbox.aws.store.accounts[0]!);
+    const { answer, calls } = await lookUp(`aws-${REGION}`, ids);
+    expectFound(answer, ids);
+    expect(calls).toBe(1);
+  });
+
+  it("looks up 50 of the members' jobs older than the retained window in the organization's source: at most one refused call per Describe slot when AWS refuses", async () => {
+    const ids = oldJobs(50, { not: gateway.sandbox.aws.store.accounts[0]! });
+    const { answer, calls } = await lookUp(`aws-${REGION}`, ids);
+    if (mode === 'allow') {
+      expectFound(answer, ids);
+      expect(calls).toBe(50);
+    } else {
+      expectUnknown(answer, ids);
+      // AWS answered the caller's own job above, so these go at once; the first refusals stop the rest.
+      expect(calls).toBeGreaterThanOrEqual(1);
+      expect(calls).toBeLessThanOrEqual(DESCRIBE_CONCURRENCY);
+    }
+  });
+
+  it('says an id AWS does not know is unknown, not absent, in a source whose list keeps a retained window', async () => {
+    const { answer, calls } = await lookUp(`aws-${REGION}`, [NO_SUCH_JOB]);
+    expectUnknown(answer, [NO_SUCH_JOB]);
+    expect(calls).toBe(mode === 'allow' ? 1 : 0);
+  });
+});
