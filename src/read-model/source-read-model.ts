@@ -115,6 +115,10 @@ export interface SourceAdapter<Job extends ReadableJob = ReadableJob> {
 export interface Snapshot<Job extends ReadableJob = ReadableJob> {
   readonly jobs: readonly Job[];
   readonly byKey: ReadonlyMap<string, Job>;
+  /**
+   * When the upstream was asked for this version. Of a source refreshed by what changed, the
+   * progress of a job under way may be older: it is read a page of such jobs per refresh.
+   */
   readonly fetchedAt: number;
   /**
    * Null when the snapshot holds every job the source lists. Otherwise, while the first read of a
