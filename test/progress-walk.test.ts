@@ -2,9 +2,9 @@
 // three ListBackupJobs calls however many run: the jobs created since and completed since, in
 // full, so that new and settled jobs are exact at every refresh, and one page of the running ones,
 // the next page at the next refresh, so that every running job's progress is seen within one walk
-// over their pages. A job the page leaves out keeps the version the list has; a NextToken the
-// upstream refuses starts the walk over; a reconciliation brings up to date what the walk has not
-// reached yet.
+// over their pages. A job the page leaves out keeps the version the list has; a job that starts
+// running behind where the walk stands is reached when it comes round; a NextToken the upstream
+// refuses starts the walk over; a reconciliation brings up to date what the walk has not reached yet.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsBackupJobModel } from '../src/aws/mapper.js';
 import type { AwsBackupSource } from '../src/aws/source.js';
@@ -142,6 +142,30 @@ describe('an organization of a million jobs, more of them running than one page 
       expect(comparison.behind.length).toBeGreaterThan(0);
       expect(kept.length).toBeGreaterThan(0);
     }
+  }, 120_000);
+
+  it('reaches a job that starts running behind where the walk stands when the walk comes round: within one walk and one refresh', async () => {
+    // The walk at its start, then one page on.
+    await state.write<string | null>(`progress:${SOURCE}`, { value: null, fetchedAt: gatewayNow }, HOUR);
+    const before = new Set(running(upstream()).map((record) => record.BackupJobId));
+    await refresh();
+    // Jobs start running while the walk is under way; in the upstream's order, some of them come
+    // before the page it has reached.
+    sandbox.aws.clock.advance(10 * 60_000);
+    const listed = upstream();
+    const started = running(listed).filter((record) => !before.has(record.BackupJobId));
+    expect(started.length).toBeGreaterThan(0);
+    const pages = Math.ceil(running(listed).length / PAGE_SIZE);
+    let refreshes = 0;
+    for (let behind = Number.POSITIVE_INFINITY; behind > 0; refreshes++) {
+      expect(refreshes).toBeLessThanOrEqual(pages + 1);
+      const { calls, snapshot } = await refresh();
+      expect(calls).toBe(3);
+      const comparison = compare(snapshot, listed);
+      expectExact(comparison);
+      behind = comparison.behind.length;
+    }
+    expect(refreshes).toBeGreaterThan(1);
   }, 120_000);
 
   it('starts the walk over from the first page when the upstream refuses where it stood', async () => {
