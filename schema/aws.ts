@@ -172,7 +172,8 @@ AwsBackupJob.implement({
       description: 'Category of the status message, as AWS sends it, such as `SUCCESS`, `AccessDenied` or `InvalidParameters` (spelled as each is, in mixed case); it tells COMPLETED from COMPLETED_WITH_ISSUES.',
     }),
     percentDone: t.exposeString('percentDone', {
-      description: 'Estimated progress as AWS sends it, a decimal string such as "42.0".',
+      description:
+        'Estimated progress as AWS sends it, a decimal string such as "42.0". For a running job of a source with more than 1,000 jobs running, as of the last refresh whose page of running jobs held it: one walk over those pages, about ceil(running / 1,000) refreshes, older than the source\'s `fetchedAt` at most.',
     }),
     backupSizeInBytes: t.expose('backupSizeInBytes', {
       type: 'SafeInt',
@@ -180,7 +181,7 @@ AwsBackupJob.implement({
     }),
     bytesTransferred: t.expose('bytesTransferred', {
       type: 'SafeInt',
-      description: 'Bytes transferred to the vault so far.',
+      description: 'Bytes transferred to the vault so far; as fresh as `percentDone`.',
     }),
     iamRoleArn: t.exposeString('iamRoleArn', { description: 'ARN of the IAM role the job ran with.' }),
     createdBy: t.field({

@@ -155,15 +155,16 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
           },
           maxPages,
         ),
-      // Three listings at once, one round trip: jobs created since, jobs completed since, and the
-      // running ones, whose progress moves and which may have started since they were listed.
-      listChanged: async ({ createdAfter, completedAfter }) => {
-        const listings = await Promise.all([
+      // Three listings at once, one round trip: jobs created since and jobs completed since, every
+      // page, and one page of the running ones, whose progress moves and which may have started
+      // since they were listed.
+      listChanged: async ({ createdAfter, completedAfter }, progressFrom) => {
+        const [created, completed, running] = await Promise.all([
           this.list({ ByCreatedAfter: new Date(createdAfter) }),
           this.list({ ByCompleteAfter: new Date(completedAfter) }),
-          this.list({ ByState: 'RUNNING' }),
+          this.runningPage(progressFrom),
         ]);
-        return listings.flatMap(({ jobs }) => jobs);
+        return { jobs: [...created.jobs, ...completed.jobs, ...running.jobs], progressNext: running.next ?? null };
       },
     };
   }
@@ -213,12 +214,33 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
     return withChildCounts(jobs, changed);
   }
 
-  /** The jobs of one listing with `filter`, page after page, at most `maxPages` of them. */
-  private async list(filter: ListBackupJobsInput, maxPages = Number.POSITIVE_INFINITY): Promise<{ jobs: AwsBackupJobModel[]; complete: boolean; pages: number }> {
+  /**
+   * One page of the running jobs, from the NextToken the page before ended with (null: the first
+   * page). AWS documents neither how long a NextToken lasts nor the order it walks in: a token it
+   * refuses starts the walk again from the first page, at the cost of the refused call.
+   */
+  private async runningPage(from: string | null): Promise<{ jobs: AwsBackupJobModel[]; next: string | undefined }> {
+    try {
+      return await this.list({ ByState: 'RUNNING' }, 1, from ?? undefined);
+    } catch (error) {
+      if (from === null || !(error instanceof SourceError) || error.code !== ErrorCode.BAD_USER_INPUT) throw error;
+      return this.list({ ByState: 'RUNNING' }, 1);
+    }
+  }
+
+  /**
+   * The jobs of one listing with `filter`, page after page from the first (or from `from`, a
+   * NextToken of the same listing), at most `maxPages` of them; `next` continues it.
+   */
+  private async list(
+    filter: ListBackupJobsInput,
+    maxPages = Number.POSITIVE_INFINITY,
+    from?: string,
+  ): Promise<{ jobs: AwsBackupJobModel[]; complete: boolean; pages: number; next: string | undefined }> {
     const input: ListBackupJobsInput = { MaxResults: PAGE_SIZE, ...filter, ...(this.accountId ? { ByAccountId: this.accountId } : {}) };
     const jobs: AwsBackupJobModel[] = [];
     // Not the SDK's paginator: it sends every page under one call, and each page here needs its own deadline and budget.
-    let nextToken: string | undefined;
+    let nextToken = from;
     let pages = 0;
     do {
       const token = nextToken;
@@ -230,7 +252,7 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
       pages++;
     } while (nextToken && pages < maxPages);
     if (this.accountId === undefined) this.ownAccount ??= jobs[0]?.accountId ?? undefined;
-    return { jobs, complete: nextToken === undefined, pages };
+    return { jobs, complete: nextToken === undefined, pages, next: nextToken };
   }
 
   /** Whether this source's listing holds the job: a source pinned to an account lists that account's jobs only. */

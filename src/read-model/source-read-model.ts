@@ -1,7 +1,11 @@
 // The shared read model of one source: every job it lists, mapped once and sorted in the merged
 // order, shared by every request and (through the shared state) every replica. Readers get it
 // fresh, or stale within bounds the source's configuration sets; refreshes run one at a time per
-// source across all replicas, and every upstream call they make is counted against budgets.
+// source across all replicas, and every upstream call they make is counted against budgets. For a
+// source refreshed by what changed, "fresh" holds exactly for the jobs created or settled since the
+// last refresh; the progress of a job still under way is read a page of such jobs per refresh
+// (see TimeSlicedListing.listChanged), so with more jobs under way than one page holds it may be
+// as old as the refreshes one walk over them takes.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
@@ -44,11 +48,15 @@ export interface TimeSlicedListing<Job extends ReadableJob = ReadableJob> {
    */
   listCreated(after: number | null, before: number | null, maxPages?: number): Promise<{ jobs: Job[]; complete: boolean; pages: number }>;
   /**
-   * Every job that may have changed since the given times (epoch ms): created after
-   * `createdAfter`, completed after `completedAfter`, or still making progress. What this misses
-   * (an upstream change it cannot ask for) the reconciliation finds.
+   * Every job that may have changed since the given times (epoch ms), in a bounded number of
+   * calls: all those created after `createdAfter` and all those completed after `completedAfter`,
+   * and one page of those still making progress, from `progressFrom` (where the page of the
+   * refresh before ended, as `progressNext` said; null: the first page). `progressNext` is null
+   * once the last page is read, so that successive refreshes walk the jobs in progress round and
+   * round, a page each, whatever their number. What this misses (an upstream change it cannot ask
+   * for, a job the walk passed over as the upstream's order moved) the reconciliation finds.
    */
-  listChanged(since: { createdAfter: number; completedAfter: number }): Promise<Job[]>;
+  listChanged(since: { createdAfter: number; completedAfter: number }, progressFrom: string | null): Promise<{ jobs: Job[]; progressNext: string | null }>;
 }
 
 /**
@@ -135,6 +143,10 @@ export interface BeyondListTurn {
 export interface Snapshot<Job extends ReadableJob = ReadableJob> {
   readonly jobs: readonly Job[];
   readonly byKey: ReadonlyMap<string, Job>;
+  /**
+   * When the upstream was asked for this version. Of a source refreshed by what changed, the
+   * progress of a job under way may be older: it is read a page of such jobs per refresh.
+   */
   readonly fetchedAt: number;
   /**
    * Null when the snapshot holds every job the source lists. Otherwise, while the first read of a
@@ -292,6 +304,8 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   /** Reads under way by cache key (jobs, records, summaries, older slices): a second reader waits for the first. */
   private readonly reads = new Map<string, Promise<Stored<unknown>>>();
   private readonly snapshotKey: string;
+  /** Where the walk over the jobs in progress stands (see changesSince). */
+  private readonly progressKey: string;
   private readonly spanAttributes: { 'backup_graph.source': string };
 
   constructor(
@@ -300,11 +314,17 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     private readonly now: () => number = Date.now,
   ) {
     this.snapshotKey = `snapshot:${adapter.name}`;
+    this.progressKey = `progress:${adapter.name}`;
     this.spanAttributes = { 'backup_graph.source': adapter.name };
   }
 
   get name(): string {
     return this.adapter.name;
+  }
+
+  /** How long a stored list lives: as long as it may be served at all, and stale-if-error is the longest of the bounds. */
+  private get keptForMs(): number {
+    return Math.max(1, this.adapter.freshness.staleIfErrorMs);
   }
 
   private get reconcileAfterMs(): number {
@@ -647,10 +667,24 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     let value: StoredJobs<Job>;
     if (!byTime) value = this.relisted(latest?.value, this.listedInFull(await this.adapter.listJobs()));
     else if (!latest || latest.value.small) value = this.relisted(latest?.value, await this.firstOrSmall(byTime));
-    else value = this.withChanges(latest.value, await byTime.listChanged(sinceOf(latest.value.seen)));
+    else value = this.withChanges(latest.value, await this.changesSince(byTime, latest.value.seen));
     const snapshot = await this.store({ value, fetchedAt: askedAt });
     this.sweepIfDue();
     return snapshot;
+  }
+
+  /**
+   * The jobs that may have changed since the newest times seen, with the next page of the walk over
+   * the jobs in progress. Where the walk stands is kept in the shared state apart from the list, as
+   * long as the list, so that every replica's refresh takes it on from there, and a refresh that
+   * changed no job leaves the list's version as it was. A job the page does not hold keeps the
+   * version the list has of it: the jobs under way are never dropped for not being on the page.
+   */
+  private async changesSince(byTime: TimeSlicedListing<Job>, seen: Horizon): Promise<Job[]> {
+    const from = (await this.state.read<string | null>(this.progressKey))?.value ?? null;
+    const { jobs, progressNext } = await byTime.listChanged(sinceOf(seen), from);
+    await this.state.write<string | null>(this.progressKey, { value: progressNext, fetchedAt: this.now() }, this.keptForMs);
+    return jobs;
   }
 
   /**
@@ -658,8 +692,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
    * should the shared copy expire first), and tells the listeners what it changed.
    */
   private async store(stored: Stored<StoredJobs<Job>>): Promise<Snapshot<Job>> {
-    // Kept for as long as it may be served at all: stale-if-error is the longest of the bounds.
-    await this.state.writeSliced(this.snapshotKey, { value: this.sliced(stored.value), fetchedAt: stored.fetchedAt }, Math.max(1, this.adapter.freshness.staleIfErrorMs));
+    await this.state.writeSliced(this.snapshotKey, { value: this.sliced(stored.value), fetchedAt: stored.fetchedAt }, this.keptForMs);
     const known = this.decodedFrom;
     const snapshot = this.snapshotOf(stored);
     const change = this.changes.get(stored.value);
