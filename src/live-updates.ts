@@ -2,7 +2,7 @@
 // the replica that stored it to the subscribers of every replica; and, while anyone here subscribes
 // to a source, a watcher that reads it through its read model as often as it may be refreshed, so
 // that subscribers cost the upstream what one reader does, and nothing when there are none.
-import { createPubSub, Repeater, SlidingBuffer, type PubSub } from 'graphql-yoga';
+import { createPubSub, type PubSub } from 'graphql-yoga';
 import type { Limits } from './config/index.js';
 import { jobUpdates, type JobUpdate, type WatchedField } from './model/changes.js';
 import { subscriptionLimit } from './model/errors.js';
@@ -31,6 +31,12 @@ const DUE_MARGIN_MS = 5;
 /** While a refresh a watcher started is under way, how often it looks for its result. */
 const POLL_MS = 50;
 
+/** The one pub/sub subscription to a source that this process's subscribers of it share. */
+interface Feed {
+  readonly takers: Set<(updates: SourceUpdates) => void>;
+  stop(): void;
+}
+
 interface Watcher {
   subscribers: number;
   timer: NodeJS.Timeout | undefined;
@@ -39,13 +45,14 @@ interface Watcher {
 export class LiveUpdates {
   private readonly pubSub: PubSub<Record<string, [SourceUpdates]>>;
   private readonly watchers = new Map<string, Watcher>();
+  private readonly feeds = new Map<string, Feed>();
 
   constructor(
     private readonly registry: SourceRegistry,
     private readonly limits: SubscriptionLimits,
   ) {
     const eventTarget = registry.state.events();
-    this.pubSub = createPubSub<Record<string, [SourceUpdates]>>({ ...(eventTarget ? { eventTarget } : {}), repeaterBuffer: new SlidingBuffer(SUBSCRIBER_BUFFER) });
+    this.pubSub = createPubSub<Record<string, [SourceUpdates]>>(eventTarget ? { eventTarget } : {});
     // Every replica publishes what it stores, subscribed to or not: the subscribers may be on another.
     // They listen as long as the registry's read models live, which is as long as the gateway.
     for (const source of registry.all) {
@@ -67,13 +74,27 @@ export class LiveUpdates {
     ]);
     if (!slots.taken) throw slots.full === 0 ? subscriptionLimit('maxSubscriptionsPerCaller', maxSubscriptionsPerCaller) : subscriptionLimit('maxSubscriptions', maxSubscriptions);
     const unwatch = sourceNames.map((name) => this.watch(name));
-    const merged = Repeater.merge(sourceNames.map((name) => this.pubSub.subscribe(topicOf(name))));
+    // Updates this subscriber has not taken yet, and its reader while it waits for one.
+    const queue: SourceUpdates[] = [];
+    let wake: ((updates: SourceUpdates | undefined) => void) | undefined;
+    const take = (updates: SourceUpdates) => {
+      if (wake) {
+        const woken = wake;
+        wake = undefined;
+        woken(updates);
+        return;
+      }
+      queue.push(updates);
+      if (queue.length > SUBSCRIBER_BUFFER) queue.shift();
+    };
+    const unlisten = sourceNames.map((name) => this.listen(name, take));
     let closed = false;
     const close = () => {
       if (closed) return;
       closed = true;
-      for (const stop of unwatch) stop();
+      for (const stop of [...unlisten, ...unwatch]) stop();
       slots.release();
+      wake?.(undefined);
     };
     const pending: T[] = [];
     const done = (): IteratorReturnResult<undefined> => ({ done: true, value: undefined });
@@ -83,23 +104,18 @@ export class LiveUpdates {
       async next() {
         while (pending.length === 0) {
           if (closed) return done();
-          const result = await merged.next();
-          if (result.done) {
-            close();
-            return done();
-          }
-          pending.push(...select(result.value));
+          const updates = queue.shift() ?? (await new Promise<SourceUpdates | undefined>((resolve) => (wake = resolve)));
+          if (updates === undefined) return done();
+          pending.push(...select(updates));
         }
         return { done: false, value: pending.shift()! };
       },
       async return() {
         close();
-        await merged.return();
         return done();
       },
       async throw(error: unknown) {
         close();
-        await merged.return();
         throw error;
       },
       [Symbol.asyncIterator]() {
@@ -107,6 +123,31 @@ export class LiveUpdates {
       },
     };
     return iterator;
+  }
+
+  /**
+   * Calls `take` with each update of the source published on any replica, until the returned
+   * function is called. The subscribers of a source in this process share one pub/sub subscription:
+   * an update is handed to each of them here rather than queued by the pub/sub once per subscriber.
+   */
+  private listen(sourceName: string, take: (updates: SourceUpdates) => void): () => void {
+    let feed = this.feeds.get(sourceName);
+    if (!feed) {
+      const events = this.pubSub.subscribe(topicOf(sourceName));
+      const takers = new Set<(updates: SourceUpdates) => void>();
+      feed = { takers, stop: () => void events.return() };
+      this.feeds.set(sourceName, feed);
+      void (async () => {
+        for await (const updates of events) for (const taker of takers) taker(updates);
+      })();
+    }
+    const held = feed;
+    held.takers.add(take);
+    return () => {
+      if (!held.takers.delete(take) || held.takers.size > 0) return;
+      held.stop();
+      if (this.feeds.get(sourceName) === held) this.feeds.delete(sourceName);
+    };
   }
 
   private publish(change: SourceChange<BackupJobModel>, watched: readonly WatchedField[]): void {

@@ -1,6 +1,6 @@
 // Wires the schema into graphql-yoga: per-request context, authentication, limits, error codes,
 // health endpoints, metrics and traces, and the offline GraphiQL; and serves it over HTTP within the connection limits.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { answerViewOf, callerKey, createContext, type GatewayContext, type RequestOrigin } from '../resolvers/context.js';
@@ -30,11 +30,13 @@ import { usePartialErrors } from './partial-errors.js';
 import { useSnapshotResponseCache } from './response-cache.js';
 import { corsOf, limitPlugins, postureOf } from './security.js';
 import { useSharedSubscriptionEvents } from './shared-subscription-events.js';
+import { useTurnWrites } from './stream-writes.js';
 import type { SourceRegistry } from './source-registry.js';
 
 /** What Node's HTTP server hands yoga with each request. */
 interface ServerContext {
   req?: IncomingMessage;
+  res?: ServerResponse;
 }
 
 export type Gateway = YogaServerInstance<ServerContext, GatewayContext>;
@@ -88,6 +90,7 @@ export function createGateway(
       useSourceReadiness(sources, authenticator),
       usePartialErrors(),
       useSharedSubscriptionEvents<GatewayContext>({ viewOf: answerViewOf, contextOfEvent: (context) => context.forEvent() }),
+      useTurnWrites(),
       useLeanErrors(),
       useRequestErrorCodes(),
       // Last: it keeps an answer as the plugins above left it, and serves one only to a request that
