@@ -8,7 +8,7 @@ import type { Snapshot, SourcePart } from '../src/read-model/source-read-model.j
 import type { GatewaySource } from '../src/source-kind.js';
 import type { SourceKind } from '../src/sources.js';
 import type { GatewayContext } from './context.js';
-import { assemblePage, cursorScope, decodeCursor, encodeCursor, positionFor, type Cursor, type Page, type PagePart } from './pagination.js';
+import { assemblePage, cursorScope, decodeCursor, encodeCursor, positionFor, type Page, type PagePart } from './pagination.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 
@@ -35,13 +35,14 @@ export interface BackupJobEdge {
 /** An edge that encodes its cursor only when a query asks for it: most pages are read for their jobs alone. */
 class PageEdge implements BackupJobEdge {
   constructor(
-    private readonly position: Cursor,
+    private readonly page: Page<BackupJobModel>,
+    private readonly index: number,
     readonly node: BackupJobModel,
     private readonly scope: () => string,
   ) {}
 
   get cursor(): string {
-    return encodeCursor(this.position, this.scope());
+    return encodeCursor(this.page.cursorAfter(this.index), this.scope());
   }
 }
 
@@ -88,7 +89,9 @@ export async function listBackupJobs(
   const scope = () => (digest ??= cursorScope(filter));
   const after = args.after ? decodeCursor(args.after, scope()) : null;
   const sources = selectSources(context, filter, kindConditions);
-  const parts = await Promise.all(sources.map((source) => context.sources.readModel(source.name)!.read(context.reader)));
+  const reads = sources.map((source) => context.sources.readModel(source.name)!.read(context.reader));
+  // Fresh snapshots come at once: only a page that waits for an upstream waits on promises.
+  const parts = reads.some((read) => read instanceof Promise) ? await Promise.all(reads) : (reads as SourcePart<BackupJobModel>[]);
 
   const bySource = new Map(sources.map((source) => [source.name, source]));
   const accept = acceptor(sources, filter);
@@ -98,7 +101,7 @@ export async function listBackupJobs(
   const pageSources = parts.map((part) =>
     describePart(failed.has(part.sourceName) ? { ...part, error: failed.get(part.sourceName) } : part, bySource.get(part.sourceName)!, page.heldBack.has(part.sourceName), reportPartialError),
   );
-  const edges = page.items.map((node, index) => new PageEdge(page.cursors[index]!, node, scope));
+  const edges = page.items.map((node, index) => new PageEdge(page, index, node, scope));
   return {
     edges,
     totalCount: countAll(parts, filter, accept),

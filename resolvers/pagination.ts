@@ -4,7 +4,7 @@
 // the filter and order it was issued for, and serves no other.
 import { createHash } from 'node:crypto';
 import { badUserInput } from '../src/model/errors.js';
-import { comparePositions, firstAfter, floorPosition, positionOf, type Position, type ReadableJob } from '../src/model/order.js';
+import { byPosition, comparePositions, firstAfter, floorPosition, positionOf, type Position, type ReadableJob } from '../src/model/order.js';
 
 export type { Position };
 
@@ -108,8 +108,8 @@ export interface PagePart<Job extends ReadableJob> {
 
 export interface Page<Job extends ReadableJob> {
   items: Job[];
-  /** The cursor after each item: where a traversal that stopped at it would continue. */
-  cursors: Cursor[];
+  /** The cursor after the item at `index`: where a traversal that stopped at it would continue. */
+  cursorAfter(index: number): Cursor;
   endCursor: Cursor | null;
   hasNextPage: boolean;
   /** The sources the page went on without: missing, or not read as far back as the page reached. */
@@ -132,35 +132,58 @@ export function assemblePage<Job extends ReadableJob>(
   },
 ): Page<Job> {
   const { first, after, accept, from = null } = options;
-  const candidates: Job[] = [];
-  for (const part of parts) {
-    if (!part.jobs) continue;
-    const floor = part.completeAfter ?? null;
-    // One more than a page per source tells whether anything is left after this page.
-    let taken = 0;
-    const start = Math.max(firstAfter(part.jobs, positionFor(after, part.sourceName)), firstAfter(part.jobs, from));
-    for (let index = start; index < part.jobs.length && taken <= first; index++) {
-      const job = part.jobs[index]!;
-      // Below its floor a part may lack jobs: what it holds there waits until the part is read that far.
-      if (floor !== null && (job.createdAt ?? 0) <= floor) break;
-      if (!accept(job)) continue;
-      candidates.push(job);
-      taken++;
+  // Each part is sorted: the page is a merge of their heads (the index of each part's next job for
+  // the page, -1 once it has none), reading of each part only the jobs the page takes.
+  const heads = parts.map(({ jobs, sourceName }, index) =>
+    jobs ? nextAccepted(parts, index, Math.max(firstAfter(jobs, positionFor(after, sourceName)), firstAfter(jobs, from)), accept) : -1,
+  );
+  const items: Job[] = [];
+  let more = false;
+  for (;;) {
+    let best = -1;
+    for (let index = 0; index < parts.length; index++) {
+      if (heads[index]! >= 0 && (best < 0 || byPosition(parts[index]!.jobs![heads[index]!]!, parts[best]!.jobs![heads[best]!]!) < 0)) best = index;
     }
+    if (best < 0) break;
+    if (items.length === first) {
+      more = true;
+      break;
+    }
+    items.push(parts[best]!.jobs![heads[best]!]!);
+    heads[best] = nextAccepted(parts, best, heads[best]! + 1, accept);
   }
-  candidates.sort((a, b) => comparePositions(positionOf(a), positionOf(b)));
-  const items = candidates.slice(0, first);
   const partial = parts.filter((part) => part.jobs === null || (part.completeAfter ?? null) !== null);
   // A page that ends before every floor holds all it should of each part; one that is not full went to the end.
-  const reached = candidates.length > first ? positionOf(items.at(-1)!) : null;
-  const cursors = items.map((job) => advance(parts, after, positionOf(job)));
-  const endCursor = cursors.at(-1) ?? after;
+  const reached = more ? positionOf(items.at(-1)!) : null;
   const heldBack = new Set(
     partial
       .filter((part) => part.jobs === null || reached === null || comparePositions(reached, floorPosition(part.completeAfter!)) > 0)
       .map((part) => part.sourceName),
   );
-  return { items, cursors, endCursor, hasNextPage: candidates.length > first || partial.length > 0, heldBack };
+  // Worked out when a query asks for them: most pages are read for their jobs alone.
+  const cursorAfter = (index: number) => advance(parts, after, positionOf(items[index]!));
+  let endCursor: Cursor | null | undefined;
+  return {
+    items,
+    cursorAfter,
+    get endCursor() {
+      return (endCursor ??= items.length > 0 ? cursorAfter(items.length - 1) : after);
+    },
+    hasNextPage: more || partial.length > 0,
+    heldBack,
+  };
+}
+
+/** Index of the first job of a part at or after `index` that the page accepts above the part's floor; -1 when there is none. */
+function nextAccepted<Job extends ReadableJob>(parts: readonly PagePart<Job>[], part: number, index: number, accept: (job: Job) => boolean): number {
+  const { jobs, completeAfter = null } = parts[part]!;
+  for (let at = index; at < jobs!.length; at++) {
+    const job = jobs![at]!;
+    // Below its floor a part may lack jobs: what it holds there waits until the part is read that far.
+    if (completeAfter !== null && (job.createdAt ?? 0) <= completeAfter) return -1;
+    if (accept(job)) return at;
+  }
+  return -1;
 }
 
 /**

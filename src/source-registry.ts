@@ -39,8 +39,14 @@ export class SourceRegistry {
    * as naming a source that does not exist: a caller cannot even learn that it is there.
    */
   visibleTo(caller: Caller): SourceRegistry {
-    const visible = this.all.filter((source) => caller.maySee(source.name));
-    return visible.length === this.all.length ? this : new SourceRegistry(visible, this.state, this.models, this.onSandbox);
+    // Asked once per request: a caller who may see every source gets this registry, with nothing made for it.
+    if (this.all.every((source) => caller.maySee(source.name))) return this;
+    return new SourceRegistry(
+      this.all.filter((source) => caller.maySee(source.name)),
+      this.state,
+      this.models,
+      this.onSandbox,
+    );
   }
 
   get(name: string): Source | undefined {

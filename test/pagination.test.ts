@@ -93,7 +93,7 @@ describe('assemblePage', () => {
   it('gives every edge a cursor that resumes right after it', () => {
     const parts = [part('a', [job(9, 'a'), job(7, 'a')]), part('b', [job(8, 'b'), job(6, 'b')])];
     const whole = page(parts, 4);
-    const resumed = page(parts, 4, whole.cursors[1]);
+    const resumed = page(parts, 4, whole.cursorAfter(1));
     expect(keys(resumed.items)).toEqual(['a7', 'b6']);
   });
 

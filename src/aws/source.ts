@@ -1,7 +1,6 @@
 // One configured AWS Backup source as the read layer sees it: a BackupClient for its Region and
 // account, every call run through the source's guard (deadline, concurrency, circuit breaker) and
 // its upstream budget, and classified into the gateway's error vocabulary.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { bulkhead, type BulkheadPolicy } from 'cockatiel';
 import {
   BackupClient,
@@ -22,6 +21,7 @@ import { StandardRetryStrategy } from '@smithy/core/retry';
 import { BudgetExhausted, upstreamBudget } from '../budget.js';
 import { ActionRefused, type ActionRefusal } from '../model/actions.js';
 import { ErrorCode, SourceError } from '../model/errors.js';
+import { contextKey, valueOf, withValue } from '../observability/context.js';
 import type { KindDimension } from '../model/summary.js';
 import type { BeyondList, BeyondListTurn, SourceAdapter, TimeSlicedListing, UpstreamSummaries } from '../read-model/source-read-model.js';
 import type { SharedState } from '../shared-state/index.js';
@@ -104,8 +104,6 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
   private readonly client: BackupClient;
   private readonly guard: SourceGuard;
   private readonly takeBudget: (signal?: AbortSignal) => Promise<void>;
-  /** The deadline signal of the call under way, for the budget middleware that runs inside the SDK. */
-  private readonly callSignal = new AsyncLocalStorage<AbortSignal>();
   /** Describe calls fan out per job; they get a tighter bound of their own inside the guard's. */
   private readonly describeSlots: BulkheadPolicy;
   /** For a source of its own account: that account, as its listed jobs show it, once it has listed one. */
@@ -129,7 +127,7 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
     // Inside the retry middleware, so that every attempt the SDK sends, retries included, takes a call from the budget.
     this.client.middlewareStack.add(
       (next) => async (args) => {
-        await this.takeBudget(this.callSignal.getStore());
+        await this.takeBudget(valueOf(CALL_SIGNAL));
         return next(args);
       },
       { step: 'finalizeRequest', priority: 'low', name: 'upstreamBudget' },
@@ -471,7 +469,7 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
       operation,
       async (signal) => {
         try {
-          return await this.callSignal.run(signal, () => send(signal));
+          return await withValue(CALL_SIGNAL, signal, () => send(signal));
         } catch (error) {
           throw classify(this.name, operation, error);
         }
@@ -480,6 +478,13 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
     );
   }
 }
+
+/**
+ * The deadline signal of the call under way, for the budget middleware that runs inside the SDK:
+ * one key in the gateway's one context for every source, as an AsyncLocalStorage per source would
+ * add work to every promise the process makes, once per source.
+ */
+const CALL_SIGNAL = contextKey<AbortSignal>('backup-graph AWS call signal');
 
 const INVALID_INPUT: ActionRefusal = { kind: 'INVALID_INPUT', upstreamName: '' };
 

@@ -26,15 +26,25 @@ export function positionOf(job: ReadableJob): Position {
 
 /** Negative when `a` comes first in the merged order. */
 export function comparePositions(a: Position, b: Position): number {
-  if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
-  if (a.sourceName !== b.sourceName) return a.sourceName < b.sourceName ? -1 : 1;
-  if (a.jobId !== b.jobId) return a.jobId < b.jobId ? -1 : 1;
-  return 0;
+  return compare(a.createdAt, a.sourceName, a.jobId, b.createdAt, b.sourceName, b.jobId);
 }
 
 /** Sorts jobs in the merged order. */
 export function byPosition(a: ReadableJob, b: ReadableJob): number {
-  return comparePositions(positionOf(a), positionOf(b));
+  return compare(a.createdAt ?? 0, a.sourceName, a.key, b.createdAt ?? 0, b.sourceName, b.key);
+}
+
+/** Negative when `job` comes before `position` in the merged order. */
+function compareToPosition(job: ReadableJob, position: Position): number {
+  return compare(job.createdAt ?? 0, job.sourceName, job.key, position.createdAt, position.sourceName, position.jobId);
+}
+
+// Field by field, so that comparing jobs (a sort, a search, a merge of pages) allocates nothing.
+function compare(aCreatedAt: number, aSource: string, aId: string, bCreatedAt: number, bSource: string, bId: string): number {
+  if (aCreatedAt !== bCreatedAt) return bCreatedAt - aCreatedAt;
+  if (aSource !== bSource) return aSource < bSource ? -1 : 1;
+  if (aId !== bId) return aId < bId ? -1 : 1;
+  return 0;
 }
 
 /**
@@ -52,7 +62,7 @@ export function firstAfter(sorted: readonly ReadableJob[], position: Position | 
   let high = sorted.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (comparePositions(positionOf(sorted[middle]!), position) <= 0) low = middle + 1;
+    if (compareToPosition(sorted[middle]!, position) <= 0) low = middle + 1;
     else high = middle;
   }
   return low;

@@ -218,7 +218,7 @@ export interface Reader {
    * What this reader has read of each source: one request sees one state of a source however many
    * of its fields read it, and costs at most one refresh of it.
    */
-  readonly parts: Map<string, Promise<SourcePart>>;
+  readonly parts: Map<string, SourcePart | Promise<SourcePart>>;
   /** The parts this reader was served so far, each as it arrived: what an answer built for it stands on. */
   readonly served: SourcePart[];
   /** Whether a lookup answered this reader beyond a part's snapshot: a job its list lacks, looked up by id. */
@@ -350,43 +350,52 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     return this.cached();
   }
 
-  /** The source's jobs for one reader, fresh or within the staleness bounds of its configuration. */
-  read(reader: Reader): Promise<SourcePart<Job>> {
-    let part = reader.parts.get(this.name) as Promise<SourcePart<Job>> | undefined;
+  /**
+   * The source's jobs for one reader, fresh or within the staleness bounds of its configuration:
+   * at once, without a promise, when the shared state holds a snapshot here that needs no refresh
+   * waited for (most reads, and a page reads every source).
+   */
+  read(reader: Reader): SourcePart<Job> | Promise<SourcePart<Job>> {
+    let part = reader.parts.get(this.name) as SourcePart<Job> | Promise<SourcePart<Job>> | undefined;
     if (!part) {
-      part = this.readNow(reader);
+      const held = this.state.peekSliced?.<JobsHead, Job>(this.snapshotKey);
+      part = held ? this.readFrom(reader, this.snapshotOf(this.assembledFrom(held))) : this.cached().then((cached) => this.readFrom(reader, cached));
       reader.parts.set(this.name, part);
     }
     return part;
   }
 
-  private async readNow(reader: Reader): Promise<SourcePart<Job>> {
-    const { refreshAfterMs, maxStalenessMs, staleIfErrorMs } = this.adapter.freshness;
-    const cached = await this.cached();
+  private readFrom(reader: Reader, cached: Snapshot<Job> | undefined): SourcePart<Job> | Promise<SourcePart<Job>> {
+    const { refreshAfterMs, maxStalenessMs } = this.adapter.freshness;
     const age = cached ? this.now() - cached.fetchedAt : Number.POSITIVE_INFINITY;
-    const part = (result: ReadResult, snapshot: Snapshot<Job> | null, error: unknown = null): SourcePart<Job> => {
-      recordRead(this.name, result);
-      const served = { sourceName: this.name, snapshot, stale: result === 'stale', error };
-      reader.served.push(served);
-      return served;
-    };
-    if (cached && age <= refreshAfterMs) return part('hit', cached);
+    if (cached && age <= refreshAfterMs) return this.served(reader, 'hit', cached);
     if (cached && age <= maxStalenessMs) {
       // Nobody waits for it; its failure is the next reader's concern.
       this.refreshFor(reader, cached.fetchedAt).catch(() => undefined);
-      return part('hit', cached);
+      return this.served(reader, 'hit', cached);
     }
+    return this.readUpstream(reader, cached);
+  }
+
+  private async readUpstream(reader: Reader, cached: Snapshot<Job> | undefined): Promise<SourcePart<Job>> {
     try {
       // Only a read that waits for the upstream is a span: hits are most reads, and tracing them costs more than it tells.
       const fresh = await inSpan('read-model read', { attributes: this.spanAttributes }, () =>
         reader.away(() => untilRequestDeadline(() => this.refreshFor(reader, cached?.fetchedAt ?? null), reader.signal, this.name, 'refresh')),
       );
-      return part('miss', fresh);
+      return this.served(reader, 'miss', fresh);
     } catch (error) {
       // Its age now, not when the reader asked: the failed refresh may have taken seconds.
-      if (cached && this.now() - cached.fetchedAt <= staleIfErrorMs) return part('stale', cached, error);
-      return part('unavailable', null, error);
+      if (cached && this.now() - cached.fetchedAt <= this.adapter.freshness.staleIfErrorMs) return this.served(reader, 'stale', cached, error);
+      return this.served(reader, 'unavailable', null, error);
     }
+  }
+
+  private served(reader: Reader, result: ReadResult, snapshot: Snapshot<Job> | null, error: unknown = null): SourcePart<Job> {
+    recordRead(this.name, result);
+    const part = { sourceName: this.name, snapshot, stale: result === 'stale', error };
+    reader.served.push(part);
+    return part;
   }
 
   /**
@@ -971,7 +980,10 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   /** The stored list, assembled from its slices once per version the shared state hands this replica. */
   private async readStored(): Promise<Stored<StoredJobs<Job>> | undefined> {
     const stored = await this.state.readSliced<JobsHead, Job>(this.snapshotKey);
-    if (!stored) return undefined;
+    return stored ? this.assembledFrom(stored) : undefined;
+  }
+
+  private assembledFrom(stored: Stored<Sliced<JobsHead, Job>>): Stored<StoredJobs<Job>> {
     let value = this.assembled.get(stored.value);
     if (!value) {
       const { sliceMs, ...head } = stored.value.head;

@@ -267,6 +267,10 @@ export class WorkerState implements SharedState {
     return known.stored as Stored<T>;
   }
 
+  peekSliced<Head, Item>(key: string): Stored<Sliced<Head, Item>> | null {
+    return this.local<Sliced<Head, Item>>(key) ?? null;
+  }
+
   /** Asks the primary for the slices this worker does not hold; the others stay the objects it has. */
   async readSliced<Head, Item>(key: string): Promise<Stored<Sliced<Head, Item>> | undefined> {
     const local = this.local<Sliced<Head, Item>>(key);

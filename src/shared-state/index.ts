@@ -68,6 +68,11 @@ export interface SharedState {
    * never a mix of two versions, and never with a slice missing (that is a miss).
    */
   readSliced<Head, Item>(key: string): Promise<Stored<Sliced<Head, Item>> | undefined>;
+  /**
+   * What readSliced would give, when this process can tell it without waiting (a value it holds
+   * and knows to be the latest); null when only readSliced can. Absent where nothing is held here.
+   */
+  peekSliced?<Head, Item>(key: string): Stored<Sliced<Head, Item>> | null;
   /** Stores a sliced value for `ttlMs`, sending only the slices whose versions the store lacks. */
   writeSliced<Head, Item>(key: string, stored: Stored<Sliced<Head, Item>>, ttlMs: number): Promise<void>;
   /**

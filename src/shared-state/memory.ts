@@ -22,6 +22,10 @@ export class MemoryState implements SharedState {
   }
 
   async read<T>(key: string): Promise<Stored<T> | undefined> {
+    return this.held<T>(key);
+  }
+
+  private held<T>(key: string): Stored<T> | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt <= this.now()) {
@@ -40,6 +44,10 @@ export class MemoryState implements SharedState {
   /** One process: a sliced value is kept as it is, its slices shared by reference. */
   readSliced<Head, Item>(key: string): Promise<Stored<Sliced<Head, Item>> | undefined> {
     return this.read(key);
+  }
+
+  peekSliced<Head, Item>(key: string): Stored<Sliced<Head, Item>> | null {
+    return this.held<Sliced<Head, Item>>(key) ?? null;
   }
 
   writeSliced<Head, Item>(key: string, stored: Stored<Sliced<Head, Item>>, ttlMs: number): Promise<void> {
