@@ -1,9 +1,10 @@
 // The shared read model of one source on its own, on a clock the test moves: when it reads
 // upstream, what it serves meanwhile, and what it remembers of lookups.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, SourceError } from '../src/model/errors.js';
 import type { ReadableJob } from '../src/model/order.js';
-import { SourceReadModel, type Reader, type SourceAdapter } from '../src/read-model/source-read-model.js';
+import { SourceReadModel, type Reader, type SourceAdapter, type TimeSlicedListing } from '../src/read-model/source-read-model.js';
 import { MemoryState } from '../src/shared-state/memory.js';
 
 type Job = ReadableJob & { settled: boolean };
@@ -63,6 +64,31 @@ function setup(withLookups = false) {
     away: (wait) => wait(),
   });
   return { adapter, model, reader, charged, refunded, advance: (ms: number) => (now += ms) };
+}
+
+/** An upstream that lists a week of jobs by creation time, a page of 1,000 at a time, and counts the slices asked for. */
+class TimeSlicedAdapter extends CountingAdapter {
+  slicesListed = 0;
+  readonly byTime: TimeSlicedListing<Job>;
+
+  constructor(count: number, now: number) {
+    super();
+    const weekMs = 7 * 24 * 60 * 60 * 1000;
+    // Spread over the week, newest a minute old, and listed in an order that is not theirs, as AWS lists.
+    this.jobs = Array.from({ length: count }, (_, index) => ({ key: `src:${(index * 7919) % count}`, sourceName: 'src', createdAt: 0, settled: true }));
+    for (const listed of this.jobs) listed.createdAt = now - 60_000 - Number(listed.key.slice(4)) * Math.floor((weekMs - 120_000) / count);
+    this.byTime = {
+      windowMs: weekMs,
+      retainMs: weekMs,
+      listCreated: async (after, before, maxPages = Number.POSITIVE_INFINITY) => {
+        if (maxPages === Number.POSITIVE_INFINITY) this.slicesListed++;
+        const inRange = this.jobs.filter(({ createdAt }) => (after === null || createdAt! > after) && (before === null || createdAt! <= before));
+        const pages = Math.min(maxPages, Math.max(1, Math.ceil(inRange.length / 1_000)));
+        return { jobs: inRange.slice(0, pages * 1_000).map((listed) => ({ ...listed })), complete: pages * 1_000 >= inRange.length, pages };
+      },
+      listChanged: async () => ({ jobs: [], progressNext: null }),
+    };
+  }
 }
 
 const keysOf = (jobs: readonly ReadableJob[] | undefined) => jobs?.map((j) => j.key);
@@ -235,5 +261,33 @@ describe('SourceReadModel', () => {
     advance(5_001);
     await model.lookup(keys, reader());
     expect(adapter.lookups).toEqual([...keys, 'src:b-running', 'src:c-missing']);
+  });
+
+  it('fills in a large source behind its first read by merging its slices a batch at a time, each job once', async () => {
+    const now = 1_000_000_000_000;
+    const adapter = new TimeSlicedAdapter(100_000, now);
+    const model = new SourceReadModel(adapter, new MemoryState(() => now), () => now);
+    const merged: number[] = [];
+    model.onChange((change) => {
+      if (change.backfill) merged.push(change.added.length);
+    });
+    const first = await model.read(setup().reader());
+    expect(first.snapshot!.completeAfter).not.toBeNull();
+    let held = first.snapshot!.jobs.length;
+    let snapshot = first.snapshot!;
+    while (snapshot.completeAfter !== null) {
+      await sleep(20);
+      snapshot = (await model.current())!;
+    }
+    model.stop();
+    expect(new Set(keysOf(snapshot.jobs)).size).toBe(100_000);
+    expect(snapshot.jobs.length).toBe(100_000);
+    // Every merge but the last brought at least a quarter of the list it went into (or 32,000 jobs):
+    // the list was copied a few times over the fill, not once for each of its slices.
+    for (const added of merged.slice(0, -1)) {
+      expect(added).toBeGreaterThanOrEqual(Math.min(32_000, held / 4));
+      held += added;
+    }
+    expect(merged.length).toBeLessThan(adapter.slicesListed / 2);
   });
 });

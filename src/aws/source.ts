@@ -242,11 +242,15 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
     let pages = 0;
     do {
       const token = nextToken;
-      const output = await this.call('ListBackupJobs', undefined, (abortSignal) =>
-        this.client.send(new ListBackupJobsCommand({ ...input, ...(token ? { NextToken: token } : {}) }), { abortSignal }),
-      );
-      for (const record of output.BackupJobs ?? []) jobs.push(mapAwsBackupJob(record, this, false));
-      nextToken = output.NextToken;
+      // Mapped as soon as it arrives: the SDK's records of a page (several times the jobs they make)
+      // are then garbage before the next page is asked for, not kept through its wait, which would
+      // carry them out of the young generation into the old, a page after another.
+      const page = await this.call('ListBackupJobs', undefined, async (abortSignal) => {
+        const output = await this.client.send(new ListBackupJobsCommand({ ...input, ...(token ? { NextToken: token } : {}) }), { abortSignal });
+        return { listed: (output.BackupJobs ?? []).map((record) => mapAwsBackupJob(record, this, false)), nextToken: output.NextToken };
+      });
+      for (const job of page.listed) jobs.push(job);
+      nextToken = page.nextToken;
       pages++;
     } while (nextToken && pages < maxPages);
     if (this.accountId === undefined) this.ownAccount ??= jobs[0]?.accountId ?? undefined;

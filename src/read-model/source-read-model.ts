@@ -260,6 +260,14 @@ const MAX_SEEKS = 8;
 const MIN_SLICE_MS = 60 * 1000;
 const MAX_SLICE_MS = 7 * 24 * 60 * 60 * 1000;
 const SLICE_TARGET_JOBS = 4_000;
+/**
+ * A sweep merges its slices into the list once they hold this share of the list's jobs (or at most
+ * MAX_BATCH_JOBS, or the last slice came): the list is copied a few dozen times over a fill of
+ * hundreds of thousands of jobs rather than once per slice, and a reader waits for the older jobs
+ * a few seconds longer at most.
+ */
+const MERGE_SHARE = 1 / 4;
+const MAX_BATCH_JOBS = 32_000;
 /** A pause between background slices, so that readers' refreshes find calls left in the budget. */
 const SLICE_PAUSE_MS = 50;
 /** Changes are asked for from this long before the newest times seen: jobs listed late, clocks that differ. */
@@ -880,9 +888,14 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       });
   }
 
-  /** Lists slice after slice, newest first, each merged into the latest stored list, until the window is done. */
+  /**
+   * Lists slice after slice, newest first, until the window is done, and merges them into the latest
+   * stored list a batch at a time (see MERGE_SHARE): each merge copies the list, so a merge per
+   * slice would copy a list of hundreds of thousands of jobs once for each of its slices.
+   */
   private async sweep(byTime: TimeSlicedListing<Job>): Promise<void> {
     let sliceMs = FIRST_SLICE_MS;
+    let batch = null as SweepBatch<Job> | null;
     for (;;) {
       // A pause before each slice: the answer that started the sweep goes out first, and readers'
       // refreshes find calls left in the budget.
@@ -893,35 +906,48 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       const value = latest.value;
       const windowStart = value.retainedAfter ?? value.seen.createdAt - byTime.windowMs;
       const filling = value.completeAfter !== null;
-      let before = filling ? value.completeAfter! : value.sweep?.before;
+      // A batch of a fill that another replica finished, or of a reconciliation that a first read replaced, is of no use.
+      if (batch?.filling !== filling) batch = null;
+      let before: number | undefined = batch ? batch.after : filling ? value.completeAfter! : value.sweep?.before;
       if (before === undefined) {
         if (this.now() - value.listedInFullAt < this.reconcileAfterMs) return;
         before = value.seen.createdAt + SLICE_OVERLAP_MS;
       }
       const after = Math.max(windowStart, before - sliceMs);
       const done = after <= windowStart;
-      const askedAt = this.now();
       // The oldest slice of the whole window has no lower bound: where the window ends is the
       // upstream's to say, and a reconciliation's oldest slice takes out what the upstream no longer lists there.
       const lowest = done && value.retainedAfter === null ? null : after;
+      batch ??= { filling, before, startedAt: value.sweep?.startedAt ?? this.now(), jobs: [], after, lowest };
       const slice = await byTime.listCreated(lowest, before);
-      await this.underLease(async () => {
-        const current = await this.latestStored();
-        if (!current) return;
-        const startedAt = value.sweep?.startedAt ?? askedAt;
-        // A job created in the slice that it lacks is gone upstream, except one listed since the slice was asked.
-        const swept = filling ? undefined : { after: lowest, before: Math.min(before, current.value.seen.createdAt - SLICE_OVERLAP_MS) };
-        const edited = this.withChanges(current.value, slice.jobs, swept);
-        const next: StoredJobs<Job> = filling
-          ? { ...edited, completeAfter: done ? null : after }
-          : { ...edited, sweep: done ? null : { before: after, startedAt }, ...(done ? { listedInFullAt: startedAt } : {}) };
-        const change = edited === current.value ? undefined : this.changes.get(edited);
-        if (change) this.changes.set(next, { ...change, backfill: filling });
-        await this.store({ value: next, fetchedAt: current.fetchedAt });
-      });
+      for (const job of slice.jobs) batch.jobs.push(job);
+      batch.after = after;
+      batch.lowest = lowest;
       // Slices of about a few pages each, whatever the source's rate of jobs.
       sliceMs = Math.min(MAX_SLICE_MS, Math.max(MIN_SLICE_MS, slice.jobs.length === 0 ? sliceMs * 4 : (sliceMs * SLICE_TARGET_JOBS) / slice.jobs.length));
+      if (done || batch.jobs.length >= Math.min(MAX_BATCH_JOBS, value.jobs.length * MERGE_SHARE)) {
+        await this.mergeBatch(batch, done);
+        batch = null;
+      }
     }
+  }
+
+  /** Merges the slices of a sweep listed since its last merge into the latest stored list, with how far the sweep has come. */
+  private async mergeBatch(batch: SweepBatch<Job>, done: boolean): Promise<void> {
+    const { filling, before, after, lowest, startedAt } = batch;
+    await this.underLease(async () => {
+      const current = await this.latestStored();
+      if (!current) return;
+      // A job created in the slices that they lack is gone upstream, except one listed since they were asked.
+      const swept = filling ? undefined : { after: lowest, before: Math.min(before, current.value.seen.createdAt - SLICE_OVERLAP_MS) };
+      const edited = this.withChanges(current.value, batch.jobs, swept);
+      const next: StoredJobs<Job> = filling
+        ? { ...edited, completeAfter: done ? null : after }
+        : { ...edited, sweep: done ? null : { before: after, startedAt }, ...(done ? { listedInFullAt: startedAt } : {}) };
+      const change = edited === current.value ? undefined : this.changes.get(edited);
+      if (change) this.changes.set(next, { ...change, backfill: filling });
+      await this.store({ value: next, fetchedAt: current.fetchedAt });
+    });
   }
 
   /** Runs `edit` holding the source's refresh lease, so that no refresh of any replica stores over it. */
@@ -1094,6 +1120,20 @@ interface VersionChange<Job extends ReadableJob> {
   /** Every job whose slice the change rewrote: those added and dropped, and those their neighbours changed (see SourceAdapter.relate). */
   readonly touched: readonly Job[];
   readonly backfill: boolean;
+}
+
+/** The slices a sweep listed since it last merged, and the span of creation times they cover. */
+interface SweepBatch<Job extends ReadableJob> {
+  /** Slices of a first read's fill, or of a reconciliation. */
+  readonly filling: boolean;
+  /** Where the newest slice ends (epoch ms): jobs created at or before it. */
+  readonly before: number;
+  /** When the reconciliation these slices are of began. */
+  readonly startedAt: number;
+  readonly jobs: Job[];
+  /** Where the oldest slice begins; `lowest` is the same, or null when it reaches back to the upstream's window's end. */
+  after: number;
+  lowest: number | null;
 }
 
 /** The same snapshot, fetched again at `fetchedAt`: its index and answers carry over. */

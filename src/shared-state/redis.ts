@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompress, constants } from 'node:zlib';
+import { bulkhead } from 'cockatiel';
 import { createRedisCache } from '@envelop/response-cache-redis';
 import type { Cache } from '@graphql-yoga/plugin-response-cache';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
@@ -104,6 +105,13 @@ async function pack(value: unknown): Promise<string | Buffer> {
   const compressed = await compress(text, { params: { [constants.BROTLI_PARAM_QUALITY]: 4, [constants.BROTLI_PARAM_SIZE_HINT]: text.length } });
   return Buffer.concat([Buffer.of(COMPRESSED), compressed]);
 }
+
+/**
+ * Slices packed at once. Each compression holds a Brotli encoder's buffers outside the JavaScript
+ * heap from its start to its end, and a write that touches dozens of slices (a fill's merge) would
+ * otherwise hold dozens of them together: memory the process keeps long after they are freed.
+ */
+const packing = bulkhead(2, Number.POSITIVE_INFINITY);
 
 async function unpack<T>(stored: Buffer): Promise<T> {
   return decode<T>(stored[0] === COMPRESSED ? (await decompress(stored.subarray(1))).toString('utf8') : stored.toString('utf8'));
@@ -301,7 +309,7 @@ export class RedisState implements SharedState {
       const renewed = held.length === 0 ? [] : await checked(held.reduce((batch, slice) => batch.pexpire(sliceKey(key, slice.version), ttl + SLICE_MARGIN_MS), this.client.multi()));
       const gone = new Set(held.filter((_, index) => renewed[index] === 0));
       const missing = slices.filter((slice) => !before.has(slice.version) || gone.has(slice));
-      const packed = await Promise.all(missing.map((slice) => pack(slice.items)));
+      const packed = await Promise.all(missing.map((slice) => packing.execute(() => pack(slice.items))));
       const version = randomUUID();
       const named = new Set(slices.map((slice) => slice.version));
       const batch = this.client.multi();
