@@ -101,8 +101,10 @@ const decompress = promisify(brotliDecompress);
 async function pack(value: unknown): Promise<string | Buffer> {
   const text = encode(value);
   if (text.length < COMPRESS_FROM_BYTES) return text;
-  // Quality 4: within a few times of gzip's speed, and far smaller than it on this JSON.
-  const compressed = await compress(text, { params: { [constants.BROTLI_PARAM_QUALITY]: 4, [constants.BROTLI_PARAM_SIZE_HINT]: text.length } });
+  // Quality 4: within a few times of gzip's speed, and far smaller than it on this JSON. A window of
+  // 1 MiB (2^20) instead of Brotli's 4: about as small on a slice, with a quarter of the encoder's
+  // ring buffer held outside the heap while it runs.
+  const compressed = await compress(text, { params: { [constants.BROTLI_PARAM_QUALITY]: 4, [constants.BROTLI_PARAM_LGWIN]: 20, [constants.BROTLI_PARAM_SIZE_HINT]: text.length } });
   return Buffer.concat([Buffer.of(COMPRESSED), compressed]);
 }
 
