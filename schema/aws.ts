@@ -173,7 +173,7 @@ AwsBackupJob.implement({
     }),
     percentDone: t.exposeString('percentDone', {
       description:
-        'Estimated progress as AWS sends it, a decimal string such as "42.0". For a running job of a source with more than 1,000 jobs running, as of the last refresh whose page of running jobs held it: one walk over those pages, about ceil(running / 1,000) refreshes, older than the source\'s `fetchedAt` at most.',
+        'Estimated progress as AWS sends it, a decimal string such as "42.0". For a running job of a source with more than 1,000 jobs running, as of the last refresh whose page of running jobs held it: usually no more than one walk over those pages, about ceil(running / 1,000) refreshes, older than the source\'s `fetchedAt` (a job the walk passes over is brought up to date by the next walk or the periodic full listing).',
     }),
     backupSizeInBytes: t.expose('backupSizeInBytes', {
       type: 'SafeInt',

@@ -33,7 +33,7 @@ const BackupJobPageSource = builder.objectRef<PageSource>('BackupJobPageSource')
     }),
     fetchedAt: t.expose('fetchedAt', {
       type: 'DateTime',
-      description: "When the gateway fetched this source's jobs from the upstream; null when the page has none. New and settled jobs are as of this time; the progress of a running AWS job may be older (see `AwsBackupJob.percentDone`).",
+      description: "When the gateway fetched this source's jobs from the upstream; null when the page has none. New and settled jobs are as of this time; the progress of a job still running may be older where the source reads its running jobs a page per refresh (see `AwsBackupJob.percentDone`).",
     }),
     errorCode: t.exposeString('errorCode', {
       description:

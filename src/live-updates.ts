@@ -7,6 +7,7 @@ import type { Limits } from './config/index.js';
 import { jobUpdates, type JobUpdate, type WatchedField } from './model/changes.js';
 import { subscriptionLimit } from './model/errors.js';
 import type { BackupJobModel } from './model/job.js';
+import { log } from './observability/log.js';
 import type { Reader, SourceChange } from './read-model/source-read-model.js';
 import type { SourceRegistry } from './source-registry.js';
 import { WATCHED_BY_KIND } from './sources.js';
@@ -135,11 +136,28 @@ export class LiveUpdates {
     if (!feed) {
       const events = this.pubSub.subscribe(topicOf(sourceName));
       const takers = new Set<(updates: SourceUpdates) => void>();
-      feed = { takers, stop: () => void events.return() };
-      this.feeds.set(sourceName, feed);
+      const started: Feed = { takers, stop: () => void events.return() };
+      feed = started;
+      this.feeds.set(sourceName, started);
       void (async () => {
-        for await (const updates of events) for (const taker of takers) taker(updates);
-      })();
+        for await (const updates of events) {
+          // One subscriber that fails to take an update costs the others nothing.
+          for (const taker of takers) {
+            try {
+              taker(updates);
+            } catch (error) {
+              log('warn', 'live', `[live] ${sourceName}: a subscriber could not take an update (${error instanceof Error ? error.name : 'error'})`, { source: sourceName });
+            }
+          }
+        }
+      })()
+        .catch((error: unknown) => {
+          log('warn', 'live', `[live] ${sourceName}: the source's updates stopped (${error instanceof Error ? error.name : 'error'}); the next subscriber listens again`, { source: sourceName });
+        })
+        .finally(() => {
+          // A feed whose updates ended takes no new subscriber: the next one starts its own.
+          if (this.feeds.get(sourceName) === started) this.feeds.delete(sourceName);
+        });
     }
     const held = feed;
     held.takers.add(take);

@@ -33,19 +33,24 @@ let model: SourceReadModel<AwsBackupJobModel>;
 /** The gateway's clock: a refresh is due whenever it moves (no staleness allowed), a reconciliation once it moved RECONCILE_AFTER. */
 let gatewayNow = Date.now();
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ now: NIGHT, awsJobs: 1_000_000, awsAccounts: 40, awsRegions: 1, awsFrozenClock: true });
-  state = new MemoryState();
-  // A day and two hours kept: every job that can still change, and a fill of a few seconds.
-  const sources = sandbox.config.sources
+/**
+ * The Region's source, refreshed whenever the clock moves, its list shared for `staleIfErrorMs`. A
+ * day and two hours kept: every job that can still change, and a fill of a few seconds.
+ */
+const walkedSources = (staleIfErrorMs: number) =>
+  sandbox.config.sources
     .filter((source) => source.kind === 'aws' && source.name === SOURCE)
     .map((source) => ({
       ...source,
       retainedWindowHours: 26,
       budget: { calls: 1_000_000, perSeconds: 1 },
-      freshness: { refreshAfterMs: 0, maxStalenessMs: 0, staleIfErrorMs: 24 * HOUR, reconcileAfterMs: RECONCILE_AFTER },
+      freshness: { refreshAfterMs: 0, maxStalenessMs: 0, staleIfErrorMs, reconcileAfterMs: RECONCILE_AFTER },
     }));
-  registry = SourceRegistry.fromConfig({ ...sandbox.config, sources }, state);
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ now: NIGHT, awsJobs: 1_000_000, awsAccounts: 40, awsRegions: 1, awsFrozenClock: true });
+  state = new MemoryState();
+  registry = SourceRegistry.fromConfig({ ...sandbox.config, sources: walkedSources(24 * HOUR) }, state);
   model = new SourceReadModel(registry.get(SOURCE) as AwsBackupSource, state, () => gatewayNow);
   await model.read(systemReader());
   for (let waited = 0; (await model.current())?.completeAfter !== null; waited += 100) {
@@ -200,5 +205,35 @@ describe('an organization of a million jobs, more of them running than one page 
       comparison = compare((await model.current())!, listed);
     }
     expectExact(comparison);
+  }, 120_000);
+});
+
+describe('the walk where lists are kept for no time', () => {
+  it('goes on past its first page when staleIfErrorMs is 0: where it stands is kept as long as a refresh builds on the list', async () => {
+    const briefState = new MemoryState();
+    const brief = SourceRegistry.fromConfig({ ...sandbox.config, sources: walkedSources(0) }, briefState);
+    let now = gatewayNow;
+    const briefModel = new SourceReadModel(brief.get(SOURCE) as AwsBackupSource, briefState, () => now);
+    try {
+      // Read, not looked up in the shared state: a list shared for no time is found there by nobody.
+      for (let waited = 0; (await briefModel.read(systemReader())).snapshot?.completeAfter !== null; waited += 100) {
+        expect(waited).toBeLessThan(90_000);
+        await sleep(100);
+      }
+      const positions: (string | null | undefined)[] = [];
+      for (let refreshed = 0; refreshed < 3; refreshed++) {
+        now += 1_000;
+        expect((await briefModel.read(systemReader())).error).toBeNull();
+        // Past the list's own millisecond in the shared state.
+        await sleep(5);
+        positions.push((await briefState.read<string | null>(`progress:${SOURCE}`))?.value);
+      }
+      // Three refreshes of a walk of three pages: two of them stood past the first page, the third at its end (null).
+      expect(positions.filter((position) => typeof position === 'string')).toHaveLength(2);
+      expect(positions.filter((position) => position === null)).toHaveLength(1);
+    } finally {
+      briefModel.stop();
+      brief.destroy();
+    }
   }, 120_000);
 });

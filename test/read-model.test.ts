@@ -290,4 +290,30 @@ describe('SourceReadModel', () => {
     }
     expect(merged.length).toBeLessThan(adapter.slicesListed / 2);
   });
+
+  it('fills in a source that replicas share once between them: one replica sweeps at a time', async () => {
+    let now = 1_000_000_000_000;
+    const alone = new TimeSlicedAdapter(100_000, now);
+    const adapters = [new TimeSlicedAdapter(100_000, now), new TimeSlicedAdapter(100_000, now)];
+    const fill = async (models: SourceReadModel<Job>[]) => {
+      for (const model of models) await model.read(setup().reader());
+      // Each replica refreshes in turn, and each refresh may start a sweep of its own.
+      while ((await models[0]!.current())!.completeAfter !== null) {
+        for (const model of models) {
+          now += 1_100;
+          expect((await model.read(setup().reader())).error).toBeNull();
+        }
+        // Slices of the sweep in real time between refreshes, while its lease lasts on this clock.
+        await sleep(200);
+      }
+      for (const model of models) model.stop();
+    };
+    await fill([new SourceReadModel(alone, new MemoryState(() => now), () => now)]);
+    const shared = new MemoryState(() => now);
+    await fill(adapters.map((adapter) => new SourceReadModel(adapter, shared, () => now)));
+    const together = adapters[0]!.slicesListed + adapters[1]!.slicesListed;
+    expect(alone.slicesListed).toBeGreaterThan(10);
+    // A slice more where the sweep passed from one replica to the other, at most.
+    expect(together).toBeLessThanOrEqual(alone.slicesListed + 2);
+  });
 });

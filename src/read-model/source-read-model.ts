@@ -335,6 +335,15 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     return Math.max(1, this.adapter.freshness.staleIfErrorMs);
   }
 
+  /**
+   * How long where the walk over jobs in progress stands is kept: as long as a refresh may build on
+   * a list, which this replica keeps for a reconciliation's span even when the shared copy is gone
+   * sooner (a short staleIfErrorMs), so that the walk goes on past its first page whatever the bounds.
+   */
+  private get walkKeptForMs(): number {
+    return Math.max(this.keptForMs, this.reconcileAfterMs);
+  }
+
   private get reconcileAfterMs(): number {
     return this.adapter.freshness.reconcileAfterMs ?? RECONCILE_AFTER_MS;
   }
@@ -682,10 +691,17 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     const askedAt = this.now();
     const { byTime } = this.adapter;
     let value: StoredJobs<Job>;
+    let walkedTo: string | null | undefined;
     if (!byTime) value = this.relisted(latest?.value, this.listedInFull(await this.adapter.listJobs()));
     else if (!latest || latest.value.small) value = this.relisted(latest?.value, await this.firstOrSmall(byTime));
-    else value = this.withChanges(latest.value, await this.changesSince(byTime, latest.value.seen));
+    else {
+      const changes = await this.changesSince(byTime, latest.value.seen);
+      value = this.withChanges(latest.value, changes.jobs);
+      walkedTo = changes.progressNext;
+    }
     const snapshot = await this.store({ value, fetchedAt: askedAt });
+    // Moved on only once the page's jobs are stored: a refresh that fails to store them reads the page again.
+    if (walkedTo !== undefined) await this.state.write<string | null>(this.progressKey, { value: walkedTo, fetchedAt: askedAt }, this.walkKeptForMs);
     this.sweepIfDue();
     return snapshot;
   }
@@ -697,11 +713,9 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
    * changed no job leaves the list's version as it was. A job the page does not hold keeps the
    * version the list has of it: the jobs under way are never dropped for not being on the page.
    */
-  private async changesSince(byTime: TimeSlicedListing<Job>, seen: Horizon): Promise<Job[]> {
+  private async changesSince(byTime: TimeSlicedListing<Job>, seen: Horizon): Promise<{ jobs: Job[]; progressNext: string | null }> {
     const from = (await this.state.read<string | null>(this.progressKey))?.value ?? null;
-    const { jobs, progressNext } = await byTime.listChanged(sinceOf(seen), from);
-    await this.state.write<string | null>(this.progressKey, { value: progressNext, fetchedAt: this.now() }, this.keptForMs);
-    return jobs;
+    return byTime.listChanged(sinceOf(seen), from);
   }
 
   /**
@@ -894,13 +908,30 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
    * slice would copy a list of hundreds of thousands of jobs once for each of its slices.
    */
   private async sweep(byTime: TimeSlicedListing<Job>): Promise<void> {
+    // One replica sweeps at a time, and takes its lease again before each slice, so that another
+    // takes the sweep on, from where the shared list says it stands, within a slice's time should it stop.
+    const leaseKey = `sweep:${this.name}`;
+    const leaseMs = this.adapter.timeoutMs * REFRESH_CALLS_BOUND + SLICE_PAUSE_MS;
+    let held = false;
+    try {
+      await this.sweepHolding(byTime, async () => {
+        if (held) await this.state.release(leaseKey);
+        held = await this.state.lease(leaseKey, leaseMs);
+        return held;
+      });
+    } finally {
+      if (held) await this.state.release(leaseKey);
+    }
+  }
+
+  private async sweepHolding(byTime: TimeSlicedListing<Job>, holdLease: () => Promise<boolean>): Promise<void> {
     let sliceMs = FIRST_SLICE_MS;
     let batch = null as SweepBatch<Job> | null;
     for (;;) {
       // A pause before each slice: the answer that started the sweep goes out first, and readers'
       // refreshes find calls left in the budget.
       await sleep(SLICE_PAUSE_MS);
-      if (this.stopped) return;
+      if (this.stopped || !(await holdLease())) return;
       const latest = await this.latestStored();
       if (!latest || latest.value.small) return;
       const value = latest.value;
@@ -941,9 +972,13 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       // A job created in the slices that they lack is gone upstream, except one listed since they were asked.
       const swept = filling ? undefined : { after: lowest, before: Math.min(before, current.value.seen.createdAt - SLICE_OVERLAP_MS) };
       const edited = this.withChanges(current.value, batch.jobs, swept);
+      // How far the sweep has come only ever moves back in time: a replica that swept further, or finished, stays ahead.
+      const { completeAfter, sweep } = current.value;
       const next: StoredJobs<Job> = filling
-        ? { ...edited, completeAfter: done ? null : after }
-        : { ...edited, sweep: done ? null : { before: after, startedAt }, ...(done ? { listedInFullAt: startedAt } : {}) };
+        ? { ...edited, completeAfter: done || completeAfter === null ? null : Math.min(after, completeAfter) }
+        : sweep === null && current.value.listedInFullAt >= startedAt
+          ? edited
+          : { ...edited, sweep: done ? null : { before: Math.min(after, sweep?.before ?? after), startedAt }, ...(done ? { listedInFullAt: startedAt } : {}) };
       const change = edited === current.value ? undefined : this.changes.get(edited);
       if (change) this.changes.set(next, { ...change, backfill: filling });
       await this.store({ value: next, fetchedAt: current.fetchedAt });
