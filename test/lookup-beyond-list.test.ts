@@ -163,6 +163,13 @@ describe.each(['allow', 'deny'] as const)('lookups beyond the list, over an AWS 
     }
   });
 
+  it('still answers, from its cache, the jobs AWS described before it refused', async () => {
+    const ids = oldJobs(1, gateway.sandbox.aws.store.accounts[0]!);
+    const { answer, calls } = await lookUp(`aws-${REGION}`, ids);
+    expectFound(answer, ids);
+    expect(calls).toBe(0);
+  });
+
   it('says an id AWS does not know is unknown, not absent, in a source whose list keeps a retained window', async () => {
     const { answer, calls } = await lookUp(`aws-${REGION}`, [NO_SUCH_JOB]);
     expectUnknown(answer, [NO_SUCH_JOB]);

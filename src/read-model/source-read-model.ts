@@ -524,13 +524,18 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
         return asError(error);
       }
     };
+    // Once AWS refuses, no call is made: what it answered before, cached, still stands.
+    const cachedOnly = async (key: string): Promise<Job | null | Error> => {
+      const cached = (await this.state.read<BeyondList<Job>>(`job:${key}`))?.value;
+      return cached === undefined || cached === 'unknown' || cached === 'refused' ? unknown : cached;
+    };
     const known = await verdict();
-    if (known === 'refused') return keys.map(() => unknown);
+    if (known === 'refused') return Promise.all(keys.map(cachedOnly));
     if (known === 'answers') return Promise.all(keys.map(one));
     const [first, ...rest] = keys;
     const head = await one(first!);
     if (rest.length === 0) return [head];
-    if ((await verdict()) === 'refused') return [head, ...rest.map(() => unknown)];
+    if ((await verdict()) === 'refused') return [head, ...(await Promise.all(rest.map(cachedOnly)))];
     return [head, ...(await Promise.all(rest.map(one)))];
   }
 
