@@ -2,6 +2,8 @@
 // retained window: DescribeBackupJob answers it where AWS gives the job, and where AWS refuses
 // another account's job (which it does not document either way) the answer stays unknown and the
 // source stops asking. Run over a sandbox that allows cross-account Describe and one that denies it.
+// The tests of each run go in order, as one gateway's life: each finds what those before it taught
+// the source about AWS (whether it answers, what it refused, what it cached).
 import { BackupClient, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsSourceConfig } from '../src/aws/config.js';
