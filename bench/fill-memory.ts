@@ -18,6 +18,8 @@ import { ACCOUNTS, BUDGET } from './scale.js';
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { redis: { type: 'boolean' }, 'retained-hours': { type: 'string' } } });
 const jobs = Number(positionals[0] ?? 1_000_000);
 const retainedHours = values['retained-hours'] === undefined ? undefined : Number(values['retained-hours']);
+/** A fill of the whole 30 days of a million jobs takes about three minutes here; past this, something is wrong. */
+const GIVE_UP_MS = 15 * 60_000;
 
 async function filled(url: string): Promise<boolean> {
   const answer = await send(url, JSON.stringify({ query: '{ backupJobs(first: 1) { sources { completeAfter } } }' }));
@@ -49,7 +51,14 @@ try {
     const peak = new RssSampler(pid);
     const url = `http://127.0.0.1:${await gateway.port}/graphql`;
     const listening = rssMb(pid);
-    while (!(await filled(url))) await sleep(500);
+    const giveUpAt = performance.now() + GIVE_UP_MS;
+    const inTime = (what: string) => {
+      if (gateway.child.exitCode !== null || performance.now() > giveUpAt) throw new Error(`bench/fill-memory.ts: the gateway ${gateway.child.exitCode !== null ? 'ended' : 'took too long'} before ${what}`);
+    };
+    while (!(await filled(url))) {
+      inTime('it filled');
+      await sleep(500);
+    }
     const filledS = (performance.now() - spawnedAt) / 1000;
     const cpuS = cpuMs(pid) / 1000;
     await sleep(1500);
@@ -58,6 +67,7 @@ try {
     gateway.child.kill('SIGUSR2');
     let probed: { heapBytes: number } | undefined;
     while (!probed) {
+      inTime('its heap probe wrote');
       await sleep(100);
       try {
         probed = JSON.parse(readFileSync(probeOut, 'utf8')) as { heapBytes: number };
