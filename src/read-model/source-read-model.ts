@@ -713,10 +713,10 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
 
   /**
    * The jobs that may have changed since the newest times seen, with the next page of the walk over
-   * the jobs in progress. Where the walk stands is kept in the shared state apart from the list, as
-   * long as the list, so that every replica's refresh takes it on from there, and a refresh that
-   * changed no job leaves the list's version as it was. A job the page does not hold keeps the
-   * version the list has of it: the jobs under way are never dropped for not being on the page.
+   * the jobs in progress. Where the walk stands is kept in the shared state apart from the list
+   * (see fetchAndStore and walkKeptForMs), so that every replica's refresh takes it on from there,
+   * and a refresh that changed no job leaves the list's version as it was. A job the page does not
+   * hold keeps the version the list has of it: the jobs under way are never dropped for not being on the page.
    */
   private async changesSince(byTime: TimeSlicedListing<Job>, seen: Horizon): Promise<{ jobs: Job[]; progressNext: string | null }> {
     const from = (await this.state.read<string | null>(this.progressKey))?.value ?? null;
