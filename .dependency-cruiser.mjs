@@ -45,7 +45,7 @@ export const LAYERS = [
   {
     name: 'server',
     description: 'yoga and its plugins (auth, limits, health, errors, observability, GraphiQL, the response cache), and npm start on one process or several workers',
-    path: '^src/(main|server|workers|health|security|document-limits|trusted-documents|graphiql|error-codes|lean-errors|partial-errors|response-cache|shared-subscription-events|stream-writes)[.]ts$|^src/observability/plugin[.]ts$',
+    path: '^src/(main|server|workers|health|security|document-limits|trusted-documents|graphiql|error-codes|lean-errors|partial-errors|response-cache|shared-subscription-events|event-stream)[.]ts$|^src/observability/plugin[.]ts$',
   },
 ];
 

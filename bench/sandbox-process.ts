@@ -107,6 +107,12 @@ function peaks(windows: Record<string, number>): Record<string, number | null> {
 answerQuestions({
   calls,
   peaks: (about) => peaks(about as Record<string, number>),
+  /**
+   * How far the AWS sandbox's clock (by which it dates the jobs it creates) is ahead of the real
+   * one, which every process on the machine reads alike: a job's CreationDate less this is when, in
+   * real time, the sandbox created it.
+   */
+  clockAheadMs: () => sandbox.aws.clock.now() - Date.now(),
   /** The 429 answers SailPoint sent since the last reset. */
   throttled: () => sandbox.sailPoint.calls.throttled(),
   reset: () => {

@@ -27,8 +27,11 @@ const topicOf = (sourceName: string) => `backup-graph:jobs:${sourceName}`;
 const SUBSCRIBER_BUFFER = 100;
 /** A watcher reads a source at most this often, however short its refreshAfterMs. */
 const MIN_WATCH_MS = 100;
-/** How long after a snapshot turns due a watcher reads it: the read must find it due. */
-const DUE_MARGIN_MS = 5;
+/**
+ * How long after a snapshot turns due a watcher reads it: the read must find it due (older than
+ * refreshAfterMs), and a timer may fire up to a millisecond early by Date.now().
+ */
+const DUE_MARGIN_MS = 2;
 /** While a refresh a watcher started is under way, how often it looks for its result. */
 const POLL_MS = 50;
 
@@ -209,7 +212,8 @@ export class LiveUpdates {
     if (this.watchers.get(sourceName) !== watcher) return;
     const now = Date.now();
     const due = fetchedAt === null ? now : fetchedAt + Math.max(MIN_WATCH_MS, model.adapter.freshness.refreshAfterMs) + DUE_MARGIN_MS;
-    watcher.timer = setTimeout(() => void this.tick(sourceName, watcher), Math.max(POLL_MS, due - now));
+    // A snapshot not yet due is read the moment it turns due; one past due is being refreshed.
+    watcher.timer = setTimeout(() => void this.tick(sourceName, watcher), due > now ? due - now : POLL_MS);
     watcher.timer.unref();
   }
 }

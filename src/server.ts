@@ -30,7 +30,7 @@ import { usePartialErrors } from './partial-errors.js';
 import { useSnapshotResponseCache } from './response-cache.js';
 import { corsOf, limitPlugins, postureOf } from './security.js';
 import { useSharedSubscriptionEvents } from './shared-subscription-events.js';
-import { useTurnWrites } from './stream-writes.js';
+import { useEventStream } from './event-stream.js';
 import type { SourceRegistry } from './source-registry.js';
 
 /** What Node's HTTP server hands yoga with each request. */
@@ -90,7 +90,7 @@ export function createGateway(
       useSourceReadiness(sources, authenticator),
       usePartialErrors(),
       useSharedSubscriptionEvents<GatewayContext>({ viewOf: answerViewOf, contextOfEvent: (context) => context.forEvent() }),
-      useTurnWrites(),
+      useEventStream(),
       useLeanErrors(),
       useRequestErrorCodes(),
       // Last: it keeps an answer as the plugins above left it, and serves one only to a request that

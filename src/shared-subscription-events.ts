@@ -1,22 +1,11 @@
-// One execution and one serialization per subscription event for every subscriber that would get the
-// same answer: the same document, variables and view (what the caller may see and do). Each subscriber
-// keeps its own event stream (its filter, its limits, its end); only the mapping of an event to its
-// result, and of the result to its JSON, is shared.
+// One execution per subscription event for every subscriber that would get the same answer: the same
+// document, variables and view (what the caller may see and do). Each subscriber keeps its own event
+// stream (its filter, its limits, its end); only the mapping of an event to its result is shared, and
+// with it the result's bytes on the wire (event-stream.ts writes one frame per result object).
 // Each event executes in a context of its own, as a request would: a subscription outlives any
 // request's deadline and budget, and an event's answer reads the sources as they are when it comes.
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import { isAsyncIterable, isPromise, mapAsyncIterator, type Plugin, type PromiseOrValue } from 'graphql-yoga';
-
-/**
- * The result, made to write its JSON once: yoga's result processors serialize a result with its own
- * `stringify` when it has one, and every subscriber's stream sends the very same result object. A
- * processor that hands it a copy (to take internals out of errors) gets that copy's own JSON.
- */
-function serializedOnce(result: ExecutionResult): ExecutionResult {
-  let json: string | undefined;
-  const stringify = (value: unknown) => (value === result ? (json ??= JSON.stringify(result)) : JSON.stringify(value));
-  return Object.defineProperty(result, 'stringify', { value: stringify });
-}
+import { isAsyncIterable, mapAsyncIterator, type Plugin, type PromiseOrValue } from 'graphql-yoga';
 
 export interface SubscriptionEvents<Context> {
   /**
@@ -61,10 +50,7 @@ export function useSharedSubscriptionEvents<Context>({ viewOf, contextOfEvent }:
         if (!isAsyncIterable(stream)) return stream;
         const key = executionKey(args);
         return mapAsyncIterator(stream, (payload: unknown) =>
-          resultOf(payload, key, () => {
-            const result = execute({ ...args, contextValue: contextOfEvent(args.contextValue as Context), rootValue: payload });
-            return isPromise(result) ? result.then(serializedOnce) : serializedOnce(result);
-          }),
+          resultOf(payload, key, () => execute({ ...args, contextValue: contextOfEvent(args.contextValue as Context), rootValue: payload })),
         );
       });
     },

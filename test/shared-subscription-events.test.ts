@@ -1,11 +1,12 @@
-// Shared subscription events: subscribers of one document, variables and view get one execution and
-// one serialization per event between them; a different view or different variables get their own,
-// with their own answer.
+// Shared subscription events: subscribers of one document, variables and view get one execution per
+// event between them, and with the gateway's event stream one serialization; a different view or
+// different variables get their own, with their own answer.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLScalarType } from 'graphql';
 import { createPubSub, createSchema, createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useEventStream } from '../src/event-stream.js';
 import { useSharedSubscriptionEvents } from '../src/shared-subscription-events.js';
 import { subscribe, type SseSubscription } from './support/sse.js';
 
@@ -54,7 +55,7 @@ describe('useSharedSubscriptionEvents', () => {
         },
       }),
       context: ({ request }) => ({ view: request.headers.get('x-view') ?? 'none' }),
-      plugins: [useSharedSubscriptionEvents<Context>({ viewOf: (context) => context.view, contextOfEvent: (context) => ({ ...context }) })],
+      plugins: [useSharedSubscriptionEvents<Context>({ viewOf: (context) => context.view, contextOfEvent: (context) => ({ ...context }) }), useEventStream()],
     });
     server = createServer(yoga);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

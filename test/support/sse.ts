@@ -61,9 +61,18 @@ export async function subscribe(url: string, query: string, variables: Record<st
         pings += 1;
         continue;
       }
+      const at = performance.now();
       const fields = new Map(block.split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]));
-      const data = fields.get('data') ?? '';
-      events.push({ event: fields.get('event') ?? 'message', data: data === '' ? null : JSON.parse(data), at: performance.now() });
+      const text = fields.get('data') ?? '';
+      // Parsed when first read: hundreds of clients in one process each parse only what is looked at.
+      let data: unknown;
+      events.push({
+        event: fields.get('event') ?? 'message',
+        get data() {
+          return (data ??= text === '' ? null : JSON.parse(text));
+        },
+        at,
+      });
       notify();
     }
   });
