@@ -25,9 +25,19 @@ export interface LiveOptions {
 /**
  * The sources are refreshed every second, often enough that a refresh more or less in a pass is
  * under the 5 % the upstream calls of the many may differ from those of the one by; a job starts
- * every 2.5 s; an event may take 50 ms beyond one refresh interval from the job's creation to the client.
+ * every 2.5 s on average; an event may take 50 ms beyond one refresh interval from the job's creation
+ * to the client.
  */
 const [REFRESH_AFTER_MS, JOB_EVERY_MS, CALLS_TOLERANCE, DELIVERY_MS] = [1_000, 2_500, 0.05, 50];
+
+/**
+ * The time from one job's start to the next: 2.5 s give or take half a refresh interval, at random.
+ * A fixed step would land the jobs at a few fixed points of the refresh interval (2,500 ms is two
+ * and a half intervals, so they fall in two clusters drifting a few ms a job), and the time each
+ * waits for its refresh, the bulk of its latency, would be as lucky or unlucky as those points;
+ * at random, each job's creation falls anywhere in the interval alike, as a change upstream does.
+ */
+const nextJobAfterMs = () => JOB_EVERY_MS + (Math.random() - 0.5) * REFRESH_AFTER_MS;
 
 const UPDATES = 'subscription Live { backupJobUpdated { changes job { sourceName phase ... on AwsBackupJob { backupJobId } } } }';
 
@@ -83,12 +93,12 @@ async function pass(harness: TimedHarness, sources: SourceConfig[], region: AwsS
     const createdAt = new Map<string, number>();
     const calledAt = new Map<string, number>();
     const until = performance.now() + durationS * 1000;
-    while (performance.now() + JOB_EVERY_MS < until) {
+    while (performance.now() + JOB_EVERY_MS + REFRESH_AFTER_MS / 2 < until) {
       const before = performance.now();
       const [job] = await startJobsAnswered(region.endpoint!, region.region, 1, `live-${subscribers}-`);
       calledAt.set(job!.backupJobId, before);
       createdAt.set(job!.backupJobId, job!.creationDate.getTime() - aheadMs - performance.timeOrigin);
-      await sleep(JOB_EVERY_MS - (performance.now() - before));
+      await sleep(nextJobAfterMs() - (performance.now() - before));
     }
     await sleep(until - performance.now());
     const calls = await harness.sandbox.ask<UpstreamCalls>('calls');
@@ -154,7 +164,7 @@ export async function liveUpdates(harness: TimedHarness, options: LiveOptions): 
   ];
   return {
     scenario: LIVE,
-    title: `${options.subscribers} clients subscribed to backupJobUpdated with one filter for ${options.durationS} s, against one, while a job starts every ${JOB_EVERY_MS / 1000} s (sources refreshed every ${REFRESH_AFTER_MS} ms)`,
+    title: `${options.subscribers} clients subscribed to backupJobUpdated with one filter for ${options.durationS} s, against one, while a job starts every ${JOB_EVERY_MS / 1000} s on average (sources refreshed every ${REFRESH_AFTER_MS} ms)`,
     figures: { one, many: { ...many, latenciesMs: undefined, fromCallMs: undefined }, p50, p99, p99FromCall, ratio, rssPerSubscriberKb },
     lines: [
       `1 subscriber: ${one.listCalls} list calls, ${one.startedJobs} jobs started`,

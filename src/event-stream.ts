@@ -15,7 +15,8 @@ const KEEP_ALIVE_MS = process.env.NODE_ENV === 'test' ? 300 : 12_000;
 const EVENT_STREAM = 'text/event-stream';
 const KEEP_ALIVE = Buffer.from(':\n\n');
 const COMPLETE = Buffer.from('event: complete\ndata:\n\n');
-const HEADERS = { 'Content-Type': EVENT_STREAM, Connection: 'keep-alive', 'Cache-Control': 'no-cache', 'Content-Encoding': 'none' };
+/** A stream's headers, made anew for each: the server's Headers write later headers (CORS) into the object they were made from. */
+const headers = () => ({ 'Content-Type': EVENT_STREAM, Connection: 'keep-alive', 'Cache-Control': 'no-cache', 'Content-Encoding': 'none' });
 
 /** Frames by result: every subscriber handed the same result object writes the same bytes. */
 const frames = new WeakMap<object, Buffer>();
@@ -128,7 +129,7 @@ export function useEventStream(): Plugin {
       // yoga streams a subscription's results only as Server-Sent Events: a processor it chose for one is that.
       if (!resultProcessor || !isAsyncIterable(result) || !subscriptions.has(request)) return;
       setResultProcessor(
-        (streamed, fetchAPI) => new fetchAPI.Response(eventStream(streamed as AsyncIterable<ExecutionResult>) as unknown as BodyInit, { status: 200, headers: HEADERS }),
+        (streamed, fetchAPI) => new fetchAPI.Response(eventStream(streamed as AsyncIterable<ExecutionResult>) as unknown as BodyInit, { status: 200, headers: headers() }),
         EVENT_STREAM,
       );
     },

@@ -154,6 +154,26 @@ describe('useEventStream', () => {
     expect(ours).toBe(yogas);
   });
 
+  it("sends each stream its own response's headers, whatever another stream's request asked", async () => {
+    const headersOf = async (origin?: string) => {
+      const body = JSON.stringify({ query: 'subscription { countdown }' });
+      const request = httpRequest(servers[0]!.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'content-length': Buffer.byteLength(body), ...(origin ? { origin } : {}) },
+      });
+      const response = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => request.once('response', resolve).once('error', reject).end(body));
+      response.resume();
+      return response.headers;
+    };
+    const fromPage = await headersOf('https://ops.example.com');
+    const fromTool = await headersOf();
+    expect(fromPage['access-control-allow-origin']).toBe('https://ops.example.com');
+    expect(fromPage['content-type']).toBe('text/event-stream');
+    // A request without an origin (curl, a server) gets no CORS headers, none left by the page's stream.
+    expect(fromTool['access-control-allow-origin']).toBeUndefined();
+    expect(fromTool['content-type']).toBe('text/event-stream');
+  });
+
   it('keeps an idle stream alive with a comment every 300 ms under NODE_ENV=test, as yoga does', async () => {
     expect(process.env.NODE_ENV).toBe('test');
     const idle = await subscribe(servers[0]!.url, TICKS);
