@@ -42,6 +42,7 @@ describe.each(['allow', 'deny'] as const)('lookups beyond the list, over an AWS 
             { ...organization, ...common },
             { ...organization, ...common, name: 'member', accountId: LARGE_MEMBER },
             { ...organization, ...common, name: 'small', accountId: SMALL_MEMBER },
+            { ...organization, ...common, name: 'own', accountId: undefined },
           ],
         };
       },
@@ -142,6 +143,25 @@ describe.each(['allow', 'deny'] as const)('lookups beyond the list, over an AWS 
     const { answer, calls } = await lookUp(`aws-${REGION}`, [BackupJobId!]);
     expectFound(answer, [BackupJobId!]);
     expect(calls).toBe(1);
+  });
+
+  it("finds an old job of the caller's own account in a source of that account, and says a member's job is not that source's even where AWS describes it", async () => {
+    const [own] = oldJobs(1, gateway.sandbox.aws.store.accounts[0]!);
+    const found = await lookUp('own', [own!]);
+    expectFound(found.answer, [own!]);
+    expect(found.calls).toBe(1);
+    const [member] = oldJobs(1, LARGE_MEMBER);
+    if (mode === 'allow') {
+      const { answer, calls } = await lookUp('own', [member!]);
+      expect(answer).toEqual({ status: 200, data: { j0: null } });
+      expect(calls).toBe(1);
+    } else {
+      gateway.sandbox.aws.calls.reset();
+      const answer = (await gateway.query(`{ j0: awsBackupJob(backupJobId: "${member}", sourceName: "own") { backupJobId } }`)) as Looked;
+      expect(answer.data).toEqual({ j0: null });
+      expect(answer.errors?.map((error) => [error.path?.[0], error.extensions?.code])).toEqual([['j0', 'UPSTREAM_AUTH_FAILED']]);
+      expect(describes()).toBe(1);
+    }
   });
 
   /** Looks up, in the organization's source, an old job of its management account (the caller's own, which AWS describes either way). */

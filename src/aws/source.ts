@@ -133,7 +133,7 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
       { step: 'finalizeRequest', priority: 'low', name: 'upstreamBudget' },
     );
 
-    if (config.accountId === undefined) this.lookupJob = (key) => this.describeJob(key);
+    if (config.accountId === undefined) this.lookupJob = (key) => this.describeOwnJob(key);
     else this.lookupBeyondList = (key, turn) => this.describeAnyAccount(key, turn);
   }
 
@@ -376,6 +376,17 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
     if (outcome === DENIED) throw new SourceError(ErrorCode.UPSTREAM_AUTH_FAILED, this.name, operation, 'AccessDeniedException', 403);
     if ('refusal' in outcome) throw new ActionRefused(outcome.refusal);
     return outcome.done;
+  }
+
+  /**
+   * DescribeBackupJob for a source of its own account: the job when it is of that account. An AWS
+   * that describes other accounts' jobs to this one (a management or delegated administrator
+   * account) would otherwise hand out, through this source, jobs its list never holds; before the
+   * source has listed a job, its account is unknown and AWS's answer stands.
+   */
+  private async describeOwnJob(key: string): Promise<AwsBackupJobModel | null> {
+    const job = await this.describeJob(key);
+    return job && (this.ownAccount === undefined || job.accountId === this.ownAccount) ? job : null;
   }
 
   /** DescribeBackupJob of one job of this account, by its key; null when AWS does not know it. */
