@@ -20,6 +20,7 @@ import {
 } from './config/index.js';
 import { boundedParseCache } from './document-limits.js';
 import { useRequestErrorCodes } from './error-codes.js';
+import { useEventStream } from './event-stream.js';
 import { EXAMPLE_QUERY, renderOfflineGraphiQL, useFavicon, useGraphiQLAssets } from './graphiql.js';
 import { useSourceReadiness } from './health.js';
 import { useLeanErrors } from './lean-errors.js';
@@ -30,7 +31,6 @@ import { usePartialErrors } from './partial-errors.js';
 import { useSnapshotResponseCache } from './response-cache.js';
 import { corsOf, limitPlugins, postureOf } from './security.js';
 import { useSharedSubscriptionEvents } from './shared-subscription-events.js';
-import { useEventStream } from './event-stream.js';
 import type { SourceRegistry } from './source-registry.js';
 
 /** What Node's HTTP server hands yoga with each request. */
