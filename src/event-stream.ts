@@ -9,12 +9,14 @@
 import { Readable } from 'node:stream';
 import type { ExecutionResult, FormattedExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import { log } from './observability/log.js';
 
 /** yoga's keep-alive interval, and its shorter one under NODE_ENV=test, which the tests rely on as they do on yoga's. */
 const KEEP_ALIVE_MS = process.env.NODE_ENV === 'test' ? 300 : 12_000;
 const EVENT_STREAM = 'text/event-stream';
 const KEEP_ALIVE = Buffer.from(':\n\n');
 const COMPLETE = Buffer.from('event: complete\ndata:\n\n');
+const UNEXPECTED = Buffer.from('event: next\ndata: {"errors":[{"message":"Unexpected error.","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}\n\n');
 /** A stream's headers, made anew for each: the server's Headers write later headers (CORS) into the object they were made from. */
 const headers = () => ({ 'Content-Type': EVENT_STREAM, Connection: 'keep-alive', 'Cache-Control': 'no-cache', 'Content-Encoding': 'none' });
 
@@ -41,6 +43,8 @@ function withoutInternals(result: ExecutionResult): ExecutionResult | FormattedE
 }
 
 function publicError(error: GraphQLError): GraphQLFormattedError {
+  // A plugin may have left a plain object where an error was; yoga sends it as it is.
+  if (typeof error.toJSON !== 'function') return error;
   const { extensions: all, ...formatted } = error.toJSON();
   const { http: _http, unexpected: _unexpected, ...extensions } = all ?? {};
   return Object.keys(extensions).length > 0 ? { ...formatted, extensions } : formatted;
@@ -67,7 +71,8 @@ function eventStream(events: AsyncIterable<ExecutionResult>): Readable {
     wake = undefined;
     waiting?.();
   };
-  const keepAlive = setInterval(() => send(KEEP_ALIVE), KEEP_ALIVE_MS);
+  // As yoga's: none while the connection holds what it was sent.
+  const keepAlive = setInterval(() => wanted && send(KEEP_ALIVE), KEEP_ALIVE_MS);
   const body = new Readable({
     read() {
       wanted = true;
@@ -111,7 +116,12 @@ function eventStream(events: AsyncIterable<ExecutionResult>): Readable {
       ended = true;
       send(COMPLETE);
     } catch (error) {
-      body.destroy(error instanceof Error ? error : new Error(String(error)));
+      // The stream ends as a client expects a stream to end, with the error masked as yoga masks one.
+      log('warn', 'subscription', `[subscription] a stream's events failed (${error instanceof Error ? error.name : 'error'}); it ends with an unexpected error`);
+      clearInterval(keepAlive);
+      ended = true;
+      send(UNEXPECTED);
+      send(COMPLETE);
     }
   })();
   return body;
@@ -128,10 +138,18 @@ export function useEventStream(): Plugin {
     onResultProcess({ request, result, resultProcessor, setResultProcessor }) {
       // yoga streams a subscription's results only as Server-Sent Events: a processor it chose for one is that.
       if (!resultProcessor || !isAsyncIterable(result) || !subscriptions.has(request)) return;
-      setResultProcessor(
-        (streamed, fetchAPI) => new fetchAPI.Response(eventStream(streamed as AsyncIterable<ExecutionResult>) as unknown as BodyInit, { status: 200, headers: headers() }),
-        EVENT_STREAM,
-      );
+      setResultProcessor((streamed, fetchAPI) => {
+        const events = streamed as AsyncIterable<ExecutionResult>;
+        // A client may leave while its subscription is being set up, before there is a connection to
+        // close: its events are not asked for, and its subscription is given up at once.
+        if (request.signal.aborted) {
+          void Promise.resolve(events[Symbol.asyncIterator]().return?.()).catch(() => undefined);
+          return new fetchAPI.Response(null, { status: 200, headers: headers() });
+        }
+        const body = eventStream(events);
+        request.signal.addEventListener('abort', () => body.destroy(), { once: true });
+        return new fetchAPI.Response(body as unknown as BodyInit, { status: 200, headers: headers() });
+      }, EVENT_STREAM);
     },
   };
 }

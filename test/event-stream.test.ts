@@ -3,6 +3,7 @@
 // error extensions, and a client that stops reading stops the server asking its stream for more.
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { GraphQLScalarType } from 'graphql';
 import { createPubSub, createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useEventStream } from '../src/event-stream.js';
@@ -17,6 +18,8 @@ interface Served {
   publish(n: number): void;
   /** How many ticks the stream of `bulky` has been asked for. */
   pulled(): number;
+  /** Whether the stream of `slow`, whose subscription takes 300 ms to set up, has been given up. */
+  slowReturned(): boolean;
   close(): Promise<void>;
 }
 
@@ -24,11 +27,35 @@ interface Served {
 async function serve(plugins: Plugin[]): Promise<Served> {
   const pubSub = createPubSub<{ tick: [number] }>();
   let pulled = 0;
+  let slowReturned = false;
   const yoga = createYoga({
     schema: createSchema({
-      typeDefs: 'type Query { unused: Boolean } type Subscription { tick: Int! countdown: Int! failing: Int bulky: String! }',
+      typeDefs: 'scalar Huge type Query { unused: Boolean } type Subscription { tick: Int! countdown: Int! failing: Int bulky: String! slow: Int huge: Huge }',
       resolvers: {
+        // A value JSON cannot write: the stream's serialization fails.
+        Huge: new GraphQLScalarType({ name: 'Huge', serialize: () => 2n }),
         Subscription: {
+          slow: {
+            subscribe: async () => {
+              await new Promise((resolve) => setTimeout(resolve, 300));
+              const events: AsyncIterableIterator<number> = {
+                next: async () => ({ done: false, value: 1 }),
+                return: async () => {
+                  slowReturned = true;
+                  return { done: true, value: undefined };
+                },
+                [Symbol.asyncIterator]: () => events,
+              };
+              return events;
+            },
+            resolve: (n: number) => n,
+          },
+          huge: {
+            subscribe: async function* () {
+              yield 1;
+            },
+            resolve: () => 1,
+          },
           tick: { subscribe: () => pubSub.subscribe('tick'), resolve: (n: number) => n },
           countdown: {
             subscribe: async function* () {
@@ -81,6 +108,7 @@ async function serve(plugins: Plugin[]): Promise<Served> {
     writes: () => writes,
     publish: (n) => pubSub.publish('tick', n),
     pulled: () => pulled,
+    slowReturned: () => slowReturned,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -172,6 +200,22 @@ describe('useEventStream', () => {
     // A request without an origin (curl, a server) gets no CORS headers, none left by the page's stream.
     expect(fromTool['access-control-allow-origin']).toBeUndefined();
     expect(fromTool['content-type']).toBe('text/event-stream');
+  });
+
+  it('ends a stream whose event cannot be written with a masked error and its complete event, the server going on', async () => {
+    const text = await rawStream(servers[0]!.url, 'subscription { huge }', 5_000);
+    expect(text).toBe(':\n\nevent: next\ndata: {"errors":[{"message":"Unexpected error.","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}\n\nevent: complete\ndata:\n\n');
+    expect(await rawStream(servers[0]!.url, 'subscription { countdown }', 5_000)).toContain('event: complete');
+  });
+
+  it('gives up the subscription of a client that left while it was being set up', async () => {
+    const body = JSON.stringify({ query: 'subscription { slow }' });
+    const request = httpRequest(servers[0]!.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'content-length': Buffer.byteLength(body) } });
+    request.on('error', () => undefined).end(body);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    request.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(servers[0]!.slowReturned()).toBe(true);
   });
 
   it('keeps an idle stream alive with a comment every 300 ms under NODE_ENV=test, as yoga does', async () => {
