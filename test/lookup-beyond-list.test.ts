@@ -8,6 +8,7 @@ import { BackupClient, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsSourceConfig } from '../src/aws/config.js';
 import { SANDBOX_AWS_CREDENTIALS, type CrossAccountDescribe } from '../src/sandbox/aws/index.js';
+import { MemoryState } from '../src/shared-state/memory.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 
 const REGION = 'us-east-1';
@@ -25,8 +26,11 @@ interface Looked {
 
 describe.each(['allow', 'deny'] as const)('lookups beyond the list, over an AWS whose cross-account Describe is %s', (mode: CrossAccountDescribe) => {
   let gateway: TestGateway;
+  /** The gateway's shared state, which a second replica joins below. */
+  const state = new MemoryState();
   beforeAll(async () => {
     gateway = await startTestGateway({
+      state,
       sandbox: { awsJobs: 20_000, awsAccounts: 3, awsRegions: 1, awsFrozenClock: true, awsCrossAccountDescribe: mode },
       configure: (config) => {
         const organization = config.sources.find((source): source is AwsSourceConfig => source.kind === 'aws' && source.region === REGION)!;
@@ -155,6 +159,18 @@ describe.each(['allow', 'deny'] as const)('lookups beyond the list, over an AWS 
       const { answer, calls } = await lookUp('own', [member!]);
       expect(answer).toEqual({ status: 200, data: { j0: null } });
       expect(calls).toBe(1);
+      // A replica that reads the source's list from the shared state, never listing it, knows its account too.
+      const [other] = oldJobs(2, LARGE_MEMBER).slice(1);
+      const replica = await startTestGateway({ over: gateway.sandbox, state, configure: (config) => ({ ...config, sources: config.sources.filter((source) => source.name === `aws-${REGION}`).map((source) => ({ ...source, name: 'own', accountId: undefined, retainedWindowHours: 24, freshness: { refreshAfterMs: 600_000, maxStalenessMs: 600_000, staleIfErrorMs: 600_000 } })) }) });
+      try {
+        gateway.sandbox.aws.calls.reset();
+        const fromReplica = await replica.query(`{ j0: awsBackupJob(backupJobId: "${other}", sourceName: "own") { backupJobId } }`);
+        expect(fromReplica).toEqual({ status: 200, data: { j0: null } });
+        expect(gateway.sandbox.aws.calls.count('ListBackupJobs')).toBe(0);
+        expect(describes()).toBe(1);
+      } finally {
+        await replica.close();
+      }
     } else {
       gateway.sandbox.aws.calls.reset();
       const answer = (await gateway.query(`{ j0: awsBackupJob(backupJobId: "${member}", sourceName: "own") { backupJobId } }`)) as Looked;

@@ -74,6 +74,8 @@ const DENIED = Symbol('denied');
 const HOUR_MS = 60 * 60 * 1000;
 /** How far back ListBackupJobs lists jobs. */
 const LIST_WINDOW_MS = 30 * 24 * HOUR_MS;
+/** How long the account a source of its own account reads is shared for: a day, as the credentials' account does not change under a running gateway. */
+const OWN_ACCOUNT_KEPT_MS = 24 * HOUR_MS;
 
 /** States after which AWS never changes a job again. */
 const SETTLED_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'ABORTED', 'EXPIRED', 'PARTIAL']);
@@ -106,11 +108,15 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
   private readonly takeBudget: (signal?: AbortSignal) => Promise<void>;
   /** Describe calls fan out per job; they get a tighter bound of their own inside the guard's. */
   private readonly describeSlots: BulkheadPolicy;
-  /** For a source of its own account: that account, as its listed jobs show it, once it has listed one. */
+  /** For a source of its own account: that account, as its listed jobs show it, once this process has listed one. */
   private ownAccount: string | undefined;
+  /** When this process last shared ownAccount (see describeOwnJob); it shares it again before the shared copy expires. */
+  private ownAccountSharedAt = Number.NEGATIVE_INFINITY;
+  private readonly state: SharedState;
 
   constructor(config: AwsSourceConfig, state: SharedState) {
     this.name = config.name;
+    this.state = state;
     this.region = config.region;
     this.accountId = config.accountId;
     this.freshness = config.freshness;
@@ -253,7 +259,13 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
       nextToken = page.nextToken;
       pages++;
     } while (nextToken && pages < maxPages);
-    if (this.accountId === undefined) this.ownAccount ??= jobs[0]?.accountId ?? undefined;
+    const account = jobs[0]?.accountId;
+    if (this.accountId === undefined && account && Date.now() - this.ownAccountSharedAt > OWN_ACCOUNT_KEPT_MS / 2) {
+      this.ownAccount = account;
+      this.ownAccountSharedAt = Date.now();
+      // For the replicas and workers that read this source's list without listing it themselves.
+      await this.state.write<string>(this.ownAccountKey, { value: account, fetchedAt: this.ownAccountSharedAt }, OWN_ACCOUNT_KEPT_MS);
+    }
     return { jobs, complete: nextToken === undefined, pages, next: nextToken };
   }
 
@@ -381,12 +393,19 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
   /**
    * DescribeBackupJob for a source of its own account: the job when it is of that account. An AWS
    * that describes other accounts' jobs to this one (a management or delegated administrator
-   * account) would otherwise hand out, through this source, jobs its list never holds; before the
-   * source has listed a job, its account is unknown and AWS's answer stands.
+   * account) would otherwise hand out, through this source, jobs its list never holds. The account
+   * is shared by every process of the gateway once one has listed a job; before that, it is unknown
+   * and AWS's answer stands.
    */
   private async describeOwnJob(key: string): Promise<AwsBackupJobModel | null> {
     const job = await this.describeJob(key);
-    return job && (this.ownAccount === undefined || job.accountId === this.ownAccount) ? job : null;
+    const account = this.ownAccount ?? (await this.state.read<string>(this.ownAccountKey))?.value;
+    return job && (account === undefined || job.accountId === account) ? job : null;
+  }
+
+  /** Where the account of a source of its own account is shared, as the first process to list one of its jobs learnt it. */
+  private get ownAccountKey(): string {
+    return `own-account:${this.name}`;
   }
 
   /** DescribeBackupJob of one job of this account, by its key; null when AWS does not know it. */
