@@ -88,8 +88,10 @@ async function pass(harness: TimedHarness, sources: SourceConfig[], region: AwsS
     await sleep(2 * REFRESH_AFTER_MS);
     const rssWithMb = rssMb(gateway.pid);
     await harness.sandbox.ask('reset');
-    // A job's CreationDate in this process's performance.now() terms: the moment the change the event tells of was made.
+    // A job's CreationDate in this process's performance.now() terms: the moment the change the event
+    // tells of was made. The real clock is read beside the monotonic one now, not at the process's start.
     const aheadMs = await harness.sandbox.ask<number>('clockAheadMs');
+    const realAheadMs = Date.now() - performance.now();
     const createdAt = new Map<string, number>();
     const calledAt = new Map<string, number>();
     const until = performance.now() + durationS * 1000;
@@ -97,7 +99,7 @@ async function pass(harness: TimedHarness, sources: SourceConfig[], region: AwsS
       const before = performance.now();
       const [job] = await startJobsAnswered(region.endpoint!, region.region, 1, `live-${subscribers}-`);
       calledAt.set(job!.backupJobId, before);
-      createdAt.set(job!.backupJobId, job!.creationDate.getTime() - aheadMs - performance.timeOrigin);
+      createdAt.set(job!.backupJobId, job!.creationDate.getTime() - aheadMs - realAheadMs);
       await sleep(nextJobAfterMs() - (performance.now() - before));
     }
     await sleep(until - performance.now());
