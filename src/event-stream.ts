@@ -102,6 +102,7 @@ function eventStream(events: AsyncIterable<ExecutionResult>): Readable {
   }
   send(KEEP_ALIVE);
   void (async () => {
+    let last = [COMPLETE];
     try {
       while (!body.destroyed) {
         if (!wanted || queuedBytes >= body.readableHighWaterMark) {
@@ -112,17 +113,14 @@ function eventStream(events: AsyncIterable<ExecutionResult>): Readable {
         if (next.done) break;
         send(frameOf(next.value));
       }
-      clearInterval(keepAlive);
-      ended = true;
-      send(COMPLETE);
     } catch (error) {
       // The stream ends as a client expects a stream to end, with the error masked as yoga masks one.
       log('warn', 'subscription', `[subscription] a stream's events failed (${error instanceof Error ? error.name : 'error'}); it ends with an unexpected error`);
-      clearInterval(keepAlive);
-      ended = true;
-      send(UNEXPECTED);
-      send(COMPLETE);
+      last = [UNEXPECTED, COMPLETE];
     }
+    clearInterval(keepAlive);
+    ended = true;
+    for (const frame of last) send(frame);
   })();
   return body;
 }

@@ -108,7 +108,7 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
   private readonly takeBudget: (signal?: AbortSignal) => Promise<void>;
   /** Describe calls fan out per job; they get a tighter bound of their own inside the guard's. */
   private readonly describeSlots: BulkheadPolicy;
-  /** For a source of its own account: that account, as its listed jobs show it, once this process has listed one. */
+  /** For a source of its own account: that account, as its listed jobs show it (this process's list, or another's through the shared state). */
   private ownAccount: string | undefined;
   /** When this process last shared ownAccount (see describeOwnJob); it shares it again before the shared copy expires. */
   private ownAccountSharedAt = Number.NEGATIVE_INFINITY;
@@ -399,7 +399,7 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
    */
   private async describeOwnJob(key: string): Promise<AwsBackupJobModel | null> {
     const job = await this.describeJob(key);
-    const account = this.ownAccount ?? (await this.state.read<string>(this.ownAccountKey))?.value;
+    const account = (this.ownAccount ??= (await this.state.read<string>(this.ownAccountKey))?.value);
     return job && (account === undefined || job.accountId === account) ? job : null;
   }
 
