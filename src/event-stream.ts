@@ -50,6 +50,11 @@ function publicError(error: GraphQLError): GraphQLFormattedError {
   return Object.keys(extensions).length > 0 ? { ...formatted, extensions } : formatted;
 }
 
+/** Ends a subscription's events from the reader's side; how the subscription ends is its own concern. */
+function giveUp(iterator: AsyncIterator<unknown>): void {
+  void Promise.resolve(iterator.return?.()).catch(() => undefined);
+}
+
 /**
  * A stream's events as the bytes of a Node readable, which the server pipes to the connection. It
  * asks for the next event only while the connection keeps up and what waits for this turn's write is
@@ -81,7 +86,7 @@ function eventStream(events: AsyncIterable<ExecutionResult>): Readable {
     destroy(error, callback) {
       clearInterval(keepAlive);
       rouse();
-      void Promise.resolve(iterator.return?.()).catch(() => undefined);
+      giveUp(iterator);
       callback(error);
     },
   });
@@ -141,7 +146,7 @@ export function useEventStream(): Plugin {
         // A client may leave while its subscription is being set up, before there is a connection to
         // close: its events are not asked for, and its subscription is given up at once.
         if (request.signal.aborted) {
-          void Promise.resolve(events[Symbol.asyncIterator]().return?.()).catch(() => undefined);
+          giveUp(events[Symbol.asyncIterator]());
           return new fetchAPI.Response(null, { status: 200, headers: headers() });
         }
         const body = eventStream(events);
