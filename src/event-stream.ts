@@ -9,7 +9,7 @@
 import { Readable } from 'node:stream';
 import type { ExecutionResult, FormattedExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import { log } from './observability/log.js';
+import { giveUp, type EventSink, type Reading, type SharedSubscriptionEvents } from './shared-subscription-events.js';
 
 /** yoga's keep-alive interval, and its shorter one under NODE_ENV=test, which the tests rely on as they do on yoga's. */
 const KEEP_ALIVE_MS = process.env.NODE_ENV === 'test' ? 300 : 12_000;
@@ -50,88 +50,83 @@ function publicError(error: GraphQLError): GraphQLFormattedError {
   return Object.keys(extensions).length > 0 ? { ...formatted, extensions } : formatted;
 }
 
-/** Ends a subscription's events from the reader's side; how the subscription ends is its own concern. */
-function giveUp(iterator: AsyncIterator<unknown>): void {
-  void Promise.resolve(iterator.return?.()).catch(() => undefined);
-}
+/**
+ * Frames a stream keeps for a subscriber that reads slower than they come; past it, the oldest go.
+ * They are the frames its group shares (see frameOf), so a slow subscriber costs references, not copies.
+ */
+const UNSENT_FRAMES = 1_000;
 
 /**
- * A stream's events as the bytes of a Node readable, which the server pipes to the connection. It
- * asks for the next event only while the connection keeps up and what waits for this turn's write is
- * under the readable's high-water mark: a subscriber that reads slowly leaves its events in its
- * subscription's bounded buffer rather than in this process's memory, and a stream whose events are
- * always ready still lets the event loop turn.
+ * A subscription's events as the bytes of a Node readable, which the server pipes to the
+ * connection. The events come from `read` (see shared-subscription-events.ts), which hands them to
+ * the stream's sink as its group reads them. The frames ready in one turn of the event loop go in
+ * one write, while the connection keeps up; the sink is ready for more while it does and what waits
+ * for this turn's write is under the readable's high-water mark. A subscriber that reads slowly
+ * keeps its group's frames in a bounded queue here, and holds up no one else.
  */
-function eventStream(events: AsyncIterable<ExecutionResult>): Readable {
-  const iterator = events[Symbol.asyncIterator]();
+function eventStream(read: (sink: EventSink) => Reading): Readable {
   let queued: Buffer[] = [];
   let queuedBytes = 0;
   let flushing = false;
   let ended = false;
+  let finished = false;
   // Whether the readable takes more: false from a push it refused to its next read.
   let wanted = true;
-  let wake: (() => void) | undefined;
-  const rouse = () => {
-    const waiting = wake;
-    wake = undefined;
-    waiting?.();
-  };
   // As yoga's: none while the connection holds what it was sent.
   const keepAlive = setInterval(() => wanted && send(KEEP_ALIVE), KEEP_ALIVE_MS);
-  const body = new Readable({
-    read() {
-      wanted = true;
-      rouse();
-    },
-    destroy(error, callback) {
-      clearInterval(keepAlive);
-      rouse();
-      giveUp(iterator);
-      callback(error);
-    },
-  });
   const flush = () => {
     flushing = false;
-    if (body.destroyed) return;
-    wanted = body.push(queued.length === 1 ? queued[0] : Buffer.concat(queued, queuedBytes));
-    [queued, queuedBytes] = [[], 0];
-    if (ended) body.push(null);
-    else if (wanted) rouse();
+    if (body.destroyed || finished || !wanted) return;
+    if (queued.length > 0) {
+      wanted = body.push(queued.length === 1 ? queued[0] : Buffer.concat(queued, queuedBytes));
+      [queued, queuedBytes] = [[], 0];
+    }
+    if (ended) {
+      finished = true;
+      body.push(null);
+    } else if (wanted) reading.resume();
+  };
+  const schedule = () => {
+    if (flushing) return;
+    flushing = true;
+    setImmediate(flush);
   };
   function send(frame: Buffer): void {
     queued.push(frame);
     queuedBytes += frame.length;
-    if (flushing) return;
-    flushing = true;
-    setImmediate(flush);
+    if (queued.length > UNSENT_FRAMES) queuedBytes -= queued.shift()!.length;
+    schedule();
   }
+  const body = new Readable({
+    read() {
+      wanted = true;
+      if (queued.length > 0 || ended) schedule();
+      else reading.resume();
+    },
+    destroy(error, callback) {
+      clearInterval(keepAlive);
+      reading.stop();
+      callback(error);
+    },
+  });
   send(KEEP_ALIVE);
-  void (async () => {
-    let last = [COMPLETE];
-    try {
-      while (!body.destroyed) {
-        if (!wanted || queuedBytes >= body.readableHighWaterMark) {
-          await new Promise<void>((resolve) => (wake = resolve));
-          continue;
-        }
-        const next = await iterator.next();
-        if (next.done) break;
-        send(frameOf(next.value));
-      }
-    } catch (error) {
-      // The stream ends as a client expects a stream to end, with the error masked as yoga masks one.
-      log('warn', 'subscription', `[subscription] a stream's events failed (${error instanceof Error ? error.name : 'error'}); it ends with an unexpected error`);
-      last = [UNEXPECTED, COMPLETE];
-    }
-    clearInterval(keepAlive);
-    ended = true;
-    for (const frame of last) send(frame);
-  })();
+  const reading = read({
+    send: (result) => send(frameOf(result)),
+    end(failed) {
+      clearInterval(keepAlive);
+      ended = true;
+      if (failed) send(UNEXPECTED);
+      send(COMPLETE);
+    },
+    get ready() {
+      return wanted && !ended && queuedBytes < body.readableHighWaterMark;
+    },
+  });
   return body;
 }
 
-/** Serves the subscriptions that yoga would send as Server-Sent Events through eventStream. */
-export function useEventStream(): Plugin {
+/** Serves the subscriptions that yoga would send as Server-Sent Events through eventStream, their events read by `shared`. */
+export function useEventStream(shared: SharedSubscriptionEvents): Plugin {
   const subscriptions = new WeakSet<Request>();
   return {
     onSubscribe({ args }) {
@@ -149,7 +144,7 @@ export function useEventStream(): Plugin {
           giveUp(events[Symbol.asyncIterator]());
           return new fetchAPI.Response(null, { status: 200, headers: headers() });
         }
-        const body = eventStream(events);
+        const body = eventStream((sink) => shared.read(request, events, sink));
         request.signal.addEventListener('abort', () => body.destroy(), { once: true });
         return new fetchAPI.Response(body as unknown as BodyInit, { status: 200, headers: headers() });
       }, EVENT_STREAM);

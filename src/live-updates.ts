@@ -23,8 +23,13 @@ export type SubscriptionLimits = Pick<Limits, 'maxSubscriptions' | 'maxSubscript
 /** The pub/sub channel of one source (a Redis channel with REDIS_URL): one per source, so that a replica hears only what its subscribers watch. */
 const topicOf = (sourceName: string) => `backup-graph:jobs:${sourceName}`;
 
-/** Updates kept for a subscriber that reads slower than they come; past it, the oldest go. */
-const SUBSCRIBER_BUFFER = 100;
+/**
+ * Updates a subscription keeps that have not been read; past it, the oldest go. Most of those kept
+ * are of subscriptions whose group reads another member's (shared-subscription-events.ts), kept
+ * for the moment that member leaves; a subscriber that reads slowly keeps its group's events in its
+ * stream instead. Few, then: every update kept holds the jobs it tells of.
+ */
+const SUBSCRIBER_BUFFER = 16;
 /** A watcher reads a source at most this often, however short its refreshAfterMs. */
 const MIN_WATCH_MS = 100;
 /**

@@ -30,7 +30,7 @@ import { useObservability } from './observability/plugin.js';
 import { usePartialErrors } from './partial-errors.js';
 import { useSnapshotResponseCache } from './response-cache.js';
 import { corsOf, limitPlugins, postureOf } from './security.js';
-import { useSharedSubscriptionEvents } from './shared-subscription-events.js';
+import { sharedSubscriptionEvents } from './shared-subscription-events.js';
 import type { SourceRegistry } from './source-registry.js';
 
 /** What Node's HTTP server hands yoga with each request. */
@@ -60,6 +60,7 @@ export function createGateway(
   const turns = useCallerTurns<ServerContext>(new CallerTurns(Math.ceil(security.limits.callerConcurrency / workers)), (request, serverContext) => callerKey(originOf(request, serverContext)));
   const parseCache = boundedParseCache();
   const live = new LiveUpdates(sources, security.limits);
+  const sharedEvents = sharedSubscriptionEvents<GatewayContext>({ viewOf: answerViewOf, contextOfEvent: (context) => context.forEvent() });
   return createYoga<ServerContext, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
@@ -89,8 +90,8 @@ export function createGateway(
       ...(posture.graphiql ? [useGraphiQLAssets()] : []),
       useSourceReadiness(sources, authenticator),
       usePartialErrors(),
-      useSharedSubscriptionEvents<GatewayContext>({ viewOf: answerViewOf, contextOfEvent: (context) => context.forEvent() }),
-      useEventStream(),
+      sharedEvents.plugin,
+      useEventStream(sharedEvents),
       useLeanErrors(),
       useRequestErrorCodes(),
       // Last: it keeps an answer as the plugins above left it, and serves one only to a request that

@@ -7,6 +7,7 @@ import { GraphQLScalarType } from 'graphql';
 import { createPubSub, createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useEventStream } from '../src/event-stream.js';
+import { sharedSubscriptionEvents } from '../src/shared-subscription-events.js';
 import { subscribe } from './support/sse.js';
 
 const TICKS = 'subscription { tick }';
@@ -137,7 +138,8 @@ async function rawStream(url: string, query: string, ms: number): Promise<string
 describe('useEventStream', () => {
   const servers: Served[] = [];
   beforeAll(async () => {
-    servers.push(await serve([useEventStream()]), await serve([]));
+    const shared = sharedSubscriptionEvents<object>({ viewOf: () => '', contextOfEvent: (context) => context });
+    servers.push(await serve([shared.plugin, useEventStream(shared)]), await serve([]));
   });
   afterAll(() => Promise.all(servers.map((server) => server.close())));
 

@@ -1,13 +1,14 @@
 // Shared subscription events: subscribers of one document, variables and view get one execution per
 // event between them, and with the gateway's event stream one serialization; a different view or
 // different variables get their own, with their own answer.
-import { createServer, type Server } from 'node:http';
+import { EventEmitter, on } from 'node:events';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLScalarType } from 'graphql';
-import { createPubSub, createSchema, createYoga } from 'graphql-yoga';
+import { createSchema, createYoga, mapAsyncIterator } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useEventStream } from '../src/event-stream.js';
-import { useSharedSubscriptionEvents } from '../src/shared-subscription-events.js';
+import { sharedSubscriptionEvents } from '../src/shared-subscription-events.js';
 import { subscribe, type SseSubscription } from './support/sse.js';
 
 interface Context {
@@ -16,8 +17,12 @@ interface Context {
 
 const TICKS = 'subscription Ticks($prefix: String!) { tick { label(prefix: $prefix) stamp } }';
 
-describe('useSharedSubscriptionEvents', () => {
-  const pubSub = createPubSub<{ tick: [{ n: number }] }>();
+describe('sharedSubscriptionEvents', () => {
+  // A source that keeps its events from the moment it is subscribed to, as the gateway's live
+  // updates do (yoga's pub/sub starts listening only when first read).
+  const ticks = new EventEmitter();
+  const pubSub = { publish: (_topic: 'tick', tick: { n: number }) => ticks.emit('tick', tick) };
+  const subscribeToTicks = () => mapAsyncIterator(on(ticks, 'tick') as AsyncIterableIterator<[{ n: number }]>, ([tick]) => tick);
   /** How often each view's label was resolved. */
   const executions = new Map<string, number>();
   /** How often a stamp was written as JSON: its value says so whenever JSON.stringify meets it. */
@@ -34,17 +39,22 @@ describe('useSharedSubscriptionEvents', () => {
   let server: Server;
   let url: string;
   beforeAll(async () => {
+    const shared = sharedSubscriptionEvents<Context>({ viewOf: (context) => context.view, contextOfEvent: (context) => ({ ...context }) });
     const yoga = createYoga<object, Context>({
       schema: createSchema<Context>({
         typeDefs: /* GraphQL */ `
           scalar Stamp
           type Tick { label(prefix: String!): String! stamp: Stamp! }
           type Query { unused: Boolean }
-          type Subscription { tick: Tick! }
+          type Subscription { tick: Tick! bulky: String! }
         `,
         resolvers: {
           Stamp,
-          Subscription: { tick: { subscribe: () => pubSub.subscribe('tick'), resolve: (tick: { n: number }) => tick } },
+          Subscription: {
+            tick: { subscribe: subscribeToTicks, resolve: (tick: { n: number }) => tick },
+            // 64 KiB an event: a client that stops reading fills its connection's buffers within a few dozen.
+            bulky: { subscribe: subscribeToTicks, resolve: (tick: { n: number }) => `${tick.n} `.padEnd(64 * 1024, '.') },
+          },
           Tick: {
             stamp: () => true,
             label: (tick: { n: number }, { prefix }: { prefix: string }, context: Context) => {
@@ -55,13 +65,30 @@ describe('useSharedSubscriptionEvents', () => {
         },
       }),
       context: ({ request }) => ({ view: request.headers.get('x-view') ?? 'none' }),
-      plugins: [useSharedSubscriptionEvents<Context>({ viewOf: (context) => context.view, contextOfEvent: (context) => ({ ...context }) }), useEventStream()],
+      plugins: [shared.plugin, useEventStream(shared)],
     });
     server = createServer(yoga);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  /** Publishes ticks numbered 0 until every subscription has heard one: then each stream is open on the server. */
+  const untilOpen = async (open: SseSubscription[]) => {
+    while (open.some((subscription) => subscription.events.length === 0)) {
+      pubSub.publish('tick', { n: 0 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  const numbersOf = (subscription: SseSubscription, field: 'tick' | 'bulky') =>
+    subscription.events
+      .filter((event) => event.event === 'next')
+      .map((event) => {
+        const value = (event.data as { data: Record<string, { label: string } | string> }).data[field]!;
+        // A bulky event starts with its number, a tick's label has it second.
+        return Number.parseInt(typeof value === 'string' ? value : value.label.split(' ')[1]!, 10);
+      })
+      .filter((n) => n > 0);
 
   const labelsOf = async (subscription: SseSubscription, count: number) =>
     (await subscription.next(count)).map((event) => (event.data as { data: { tick: { label: string } } }).data.tick.label);
@@ -94,6 +121,53 @@ describe('useSharedSubscriptionEvents', () => {
       expect(serializations).toBe(6);
     } finally {
       for (const subscription of open) subscription.close();
+    }
+  });
+
+  it('goes on handing every subscriber of a group each event once, in order, after the subscriber whose stream it read leaves', async () => {
+    // The first to come is the one whose stream the group reads.
+    const first = await subscribe(url, TICKS, { prefix: 'tick' }, { 'x-view': 'c' });
+    await untilOpen([first]);
+    const others = await Promise.all(Array.from({ length: 3 }, () => subscribe(url, TICKS, { prefix: 'tick' }, { 'x-view': 'c' })));
+    try {
+      await untilOpen(others);
+      executions.clear();
+      for (const n of [1, 2, 3]) pubSub.publish('tick', { n });
+      await Promise.all(others.map((subscription) => subscription.next(subscription.events.length + 3)));
+      first.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      for (const n of [4, 5, 6]) pubSub.publish('tick', { n });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      for (const other of others) expect(numbersOf(other, 'tick')).toEqual([1, 2, 3, 4, 5, 6]);
+      // Once each: the next subscriber's stream passed over the events the group had handed on.
+      expect(Object.fromEntries(executions)).toEqual({ c: 6 });
+    } finally {
+      for (const subscription of [first, ...others]) subscription.close();
+    }
+  });
+
+  it('hands the events on to the subscribers that read while one of the group does not', async () => {
+    const body = JSON.stringify({ query: 'subscription { bulky }', variables: {} });
+    const stalled = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'x-view': 'd', 'content-length': Buffer.byteLength(body) } });
+    const response = await new Promise<IncomingMessage>((resolve, reject) => stalled.once('response', resolve).once('error', reject).end(body));
+    response.pause();
+    const reader = await subscribe(url, 'subscription { bulky }', {}, { 'x-view': 'd' });
+    try {
+      await untilOpen([reader]);
+      const heard = reader.events.length;
+      // Ten times what the stalled client's connection can hold.
+      for (let n = 1; n <= 300; n++) pubSub.publish('tick', { n });
+      await reader.next(heard + 300);
+      expect(numbersOf(reader, 'bulky')).toEqual(Array.from({ length: 300 }, (_, index) => index + 1));
+      // And the stalled client, reading again, gets the events it was kept.
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      response.resume();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(text).toContain('"bulky":"300 ');
+    } finally {
+      reader.close();
+      stalled.destroy();
     }
   });
 });
