@@ -118,6 +118,11 @@ async function sweepUpToTheMerge(meanwhile: () => void = () => undefined): Promi
   return () => state.release(REFRESH_LEASE);
 }
 
+/** When the latest full listing of the window began, as the stored list says: a reconciliation's last merge moves it. */
+async function listedInFullAt(): Promise<number> {
+  return (await state.readSliced<{ listedInFullAt: number }, unknown>(`snapshot:${SOURCE}`))!.value.head.listedInFullAt;
+}
+
 /** The upstream's jobs of the retained window as the sandbox describes them now, by id. */
 function upstream(): Map<string, WireBackupJob> {
   const after = sandbox.aws.clock.now() - (RETAINED_HOURS - 1) * HOUR;
@@ -162,8 +167,10 @@ describe('a reconciliation merged while refreshes go on', () => {
     expect(progressed.filter((record) => record.State === 'COMPLETED').length).toBeGreaterThan(0);
     const held = (await model.current())!;
     expect(idsOf(progressed.filter((record) => holdsAsListed(held, record)))).toEqual([]);
+    const unmerged = await listedInFullAt();
     await giveBack();
     await sweepDone();
+    expect(await listedInFullAt()).toBeGreaterThan(unmerged);
     const merged = (await model.current())!;
     expect(idsOf(progressed.filter((record) => !holdsAsListed(merged, record)))).toEqual([]);
   }, 30_000);
@@ -177,11 +184,15 @@ describe('a reconciliation merged while refreshes go on', () => {
     const now = upstream();
     const progressed = moved(asSwept, now).filter((record) => record.State === 'RUNNING');
     expect(progressed.length).toBeGreaterThan(0);
-    // The turn goes to a refresh before the merge: it takes the lease within this turn of the event loop, the merge polls for it.
+    // The turn goes to a refresh before the merge: it takes the lease within this turn of the
+    // event loop, while the merge polls for it on a timer.
+    const unmerged = await listedInFullAt();
     await giveBack();
     const refreshed = await refresh();
     expect(idsOf(progressed.filter((record) => !holdsAsListed(refreshed, record)))).toEqual([]);
+    expect(await listedInFullAt()).toBe(unmerged);
     await sweepDone();
+    expect(await listedInFullAt()).toBeGreaterThan(unmerged);
     // Served as a reader finds it now, without a refresh: the merged list.
     const served = (await model.read(systemReader())).snapshot!;
     const ids = new Set(progressed.map((record) => record.BackupJobId));
