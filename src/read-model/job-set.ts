@@ -47,9 +47,9 @@ function replacedInPlace<Job extends ReadableJob>(sorted: readonly Job[], { list
   for (const job of listed) latest.set(job.key, job);
   const replaced: { at: number; chosen: Job }[] = [];
   for (const fresh of latest.values()) {
-    const at = firstAfter(sorted, positionOf(fresh)) - 1;
-    const stored = sorted[at];
-    if (stored?.key !== fresh.key) return null;
+    const at = placeOf(sorted, fresh);
+    if (at < 0) return null;
+    const stored = sorted[at]!;
     const chosen = prefer ? prefer(stored, fresh) : fresh;
     if (chosen !== stored) replaced.push({ at, chosen });
   }
@@ -58,6 +58,12 @@ function replacedInPlace<Job extends ReadableJob>(sorted: readonly Job[], { list
   const jobs = sorted.slice();
   for (const { at, chosen } of replaced) jobs[at] = chosen;
   return { jobs, changed: replaced.map(({ chosen }) => chosen), dropped: replaced.map(({ at }) => sorted[at]!), removed: 0 };
+}
+
+/** Where a list sorted in the merged order holds the job of `job`'s key, looked for at `job`'s place; -1 when it is not there. */
+export function placeOf(sorted: readonly ReadableJob[], job: ReadableJob): number {
+  const at = firstAfter(sorted, positionOf(job)) - 1;
+  return sorted[at]?.key === job.key ? at : -1;
 }
 
 function editByPass<Job extends ReadableJob>(sorted: readonly Job[], edit: ListEdit<Job>): EditResult<Job> {

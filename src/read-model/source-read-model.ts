@@ -17,7 +17,7 @@ import { recordLookup, recordRead, recordRecordRead, type ReadResult } from '../
 import { inSpan } from '../observability/tracing.js';
 import type { SharedState, Slice, Sliced, Stored } from '../shared-state/index.js';
 import { requestDeadline, untilRequestDeadline } from '../source-guard.js';
-import { editJobs, mergeSorted, type ListEdit } from './job-set.js';
+import { editJobs, mergeSorted, placeOf, type ListEdit } from './job-set.js';
 
 export interface Freshness {
   refreshAfterMs: number;
@@ -759,7 +759,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
         const current = await this.latestStored();
         if (!current) return;
         const removedKeys = new Set(change.removedKey === undefined ? [] : [change.removedKey]);
-        const next = this.withChanges(current.value, change.job ? [change.job] : [], undefined, { removedKeys });
+        const next = this.withChanges(current.value, change.job ? [change.job] : [], { action: { removedKeys } });
         if (next !== current.value) await this.store({ value: next, fetchedAt: current.fetchedAt });
       });
     } catch (error) {
@@ -787,7 +787,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
    */
   private relisted(before: StoredJobs<Job> | undefined, after: StoredJobs<Job>): StoredJobs<Job> {
     if (!before) return after;
-    const edited = this.withChanges(before, after.jobs, { after: null, before: Number.POSITIVE_INFINITY });
+    const edited = this.withChanges(before, after.jobs, { sweptRange: { after: null, before: Number.POSITIVE_INFINITY } });
     const changed = edited !== before;
     if (!changed && before.completeAfter === after.completeAfter && before.retainedAfter === after.retainedAfter && before.small === after.small) return before;
     const next = { ...after, jobs: edited.jobs, seen: horizonOf(edited.jobs) };
@@ -845,19 +845,18 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
    * A stored list with the changes the upstream just listed: new and changed jobs in, aged ones
    * out. An action's change (`action`) takes out the keys it removed and leaves the times the
    * upstream has shown as they were: a job an action started is no sign that the jobs before it
-   * were all listed.
+   * were all listed. Jobs a sweep listed come with what the list held of them when they were
+   * asked for (`heldWhenAsked`, see preferred).
    */
   private withChanges(
     value: StoredJobs<Job>,
     listed: readonly Job[],
-    sweptRange?: ListEdit<Job>['sweptRange'],
-    action?: { removedKeys: ReadonlySet<string> },
+    how: { sweptRange?: ListEdit<Job>['sweptRange']; action?: { removedKeys: ReadonlySet<string> }; heldWhenAsked?: HeldWhenAsked<Job> } = {},
   ): StoredJobs<Job> {
+    const { sweptRange, action, heldWhenAsked } = how;
     const edit: ListEdit<Job> = {
       listed,
-      // A settled version is never replaced by an unsettled one listed later, and a job listed as it
-      // was changes nothing: the list, its index and what depends on it stay as they are.
-      prefer: (kept, fresh) => ((this.adapter.isSettled(kept) && !this.adapter.isSettled(fresh)) || isDeepStrictEqual(kept, fresh) ? kept : fresh),
+      prefer: (kept, fresh) => this.preferred(kept, fresh, heldWhenAsked),
       ...(sweptRange ? { sweptRange } : {}),
       ...(action ? { removedKeys: action.removedKeys } : {}),
     };
@@ -880,6 +879,33 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     const next = { ...value, jobs: related, seen, retainedAfter };
     this.changes.set(next, { from: value, added, dropped, touched: [...added, ...dropped, ...replaced(kept, related)], backfill: false });
     return next;
+  }
+
+  /**
+   * Which of two versions of a job the list keeps: the one it holds, or the one just listed. Never
+   * the older of the two, told apart by what every source can tell without knowing its kind:
+   * - A settled version is never replaced by an unsettled one (a job cannot leave a final state,
+   *   so the settled one is the newer whichever listing came last), and a settled one listed
+   *   replaces an unsettled one (a sweep that saw the job settle before the refreshes did).
+   * - A job listed as it was changes nothing: the list, its index and what depends on it stay.
+   * - A refresh lists a newer version than the list holds: it holds the refresh lease from before
+   *   it asks until it stores, so nothing is stored in between. An action's answer is the
+   *   upstream's word on the job it just started or changed.
+   * - A sweep's slice is listed outside that lease and merged seconds or minutes later, while
+   *   refreshes go on storing the progress of the jobs under way: an unsettled version from it
+   *   replaces only the version the list held when the slice was asked (`heldWhenAsked`, null for
+   *   none). A version stored since came from a listing answered after the slice was asked, which
+   *   may have seen the job further on; the slice's copy, as of before, would put it back. Where
+   *   that listing was asked a moment before the slice, the job keeps a version a moment older
+   *   than the slice's, which the next refresh of it updates: a version is never replaced by an
+   *   older one, at the cost of sometimes not by a slightly newer one.
+   */
+  private preferred(kept: Job, fresh: Job, heldWhenAsked?: HeldWhenAsked<Job>): Job {
+    const settled = this.adapter.isSettled(fresh);
+    if ((this.adapter.isSettled(kept) && !settled) || isDeepStrictEqual(kept, fresh)) return kept;
+    if (settled || !heldWhenAsked) return fresh;
+    const held = heldWhenAsked.get(fresh.key);
+    return held === undefined || held === kept || (held !== null && isDeepStrictEqual(held, kept)) ? fresh : kept;
   }
 
   /**
@@ -954,9 +980,15 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       // The oldest slice of the whole window has no lower bound: where the window ends is the
       // upstream's to say, and a reconciliation's oldest slice takes out what the upstream no longer lists there.
       const lowest = done && value.retainedAfter === null ? null : after;
-      batch ??= { filling, before, startedAt: value.sweep?.startedAt ?? this.now(), jobs: [], after, lowest };
+      batch ??= { filling, before, startedAt: value.sweep?.startedAt ?? this.now(), jobs: [], heldWhenAsked: new Map(), after, lowest };
       const slice = await byTime.listCreated(lowest, before);
-      for (const job of slice.jobs) batch.jobs.push(job);
+      for (const job of slice.jobs) {
+        batch.jobs.push(job);
+        // `value` was read before the slice was asked: what the merge may replace (see preferred).
+        if (this.adapter.isSettled(job)) continue;
+        const at = placeOf(value.jobs, job);
+        batch.heldWhenAsked.set(job.key, at < 0 ? null : value.jobs[at]!);
+      }
       batch.after = after;
       batch.lowest = lowest;
       // Slices of about a few pages each, whatever the source's rate of jobs.
@@ -976,7 +1008,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       if (!current) return;
       // A job created in the slices that they lack is gone upstream, except one listed since they were asked.
       const swept = filling ? undefined : { after: lowest, before: Math.min(before, current.value.seen.createdAt - SLICE_OVERLAP_MS) };
-      const edited = this.withChanges(current.value, batch.jobs, swept);
+      const edited = this.withChanges(current.value, batch.jobs, { ...(swept ? { sweptRange: swept } : {}), heldWhenAsked: batch.heldWhenAsked });
       // How far the sweep has come only ever moves back in time: a replica that swept further, or finished, stays ahead.
       const { completeAfter, sweep } = current.value;
       const next: StoredJobs<Job> = filling
@@ -1171,10 +1203,15 @@ interface SweepBatch<Job extends ReadableJob> {
   /** When the reconciliation these slices are of began. */
   readonly startedAt: number;
   readonly jobs: Job[];
+  /** See HeldWhenAsked: filled in as each slice comes. */
+  readonly heldWhenAsked: Map<string, Job | null>;
   /** Where the oldest slice begins; `lowest` is the same, or null when it reaches back to the upstream's window's end. */
   after: number;
   lowest: number | null;
 }
+
+/** Of each job a sweep listed that may still change, the version the list held when its slice was asked (null: none). */
+type HeldWhenAsked<Job> = ReadonlyMap<string, Job | null>;
 
 /** The same snapshot, fetched again at `fetchedAt`: its index and answers carry over. */
 function refetched<Job extends ReadableJob>(snapshot: Snapshot<Job>, fetchedAt: number): Snapshot<Job> {
