@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AwsSourceConfig } from '../src/aws/config.js';
 import type { SourceConfig } from '../src/config/index.js';
+import { Rng } from '../src/sandbox/aws/rng.js';
 import { startJobsAnswered } from '../test/support/aws-jobs.js';
 import { subscribe, type SseSubscription } from '../test/support/sse.js';
 import { percentile } from './clients.js';
@@ -31,13 +32,18 @@ export interface LiveOptions {
 const [REFRESH_AFTER_MS, JOB_EVERY_MS, CALLS_TOLERANCE, DELIVERY_MS] = [1_000, 2_500, 0.05, 50];
 
 /**
- * The time from one job's start to the next: 2.5 s give or take half a refresh interval, at random.
- * A fixed step would land the jobs at a few fixed points of the refresh interval (2,500 ms is two
- * and a half intervals, so they fall in two clusters drifting a few ms a job), and the time each
- * waits for its refresh, the bulk of its latency, would be as lucky or unlucky as those points;
- * at random, each job's creation falls anywhere in the interval alike, as a change upstream does.
+ * The times from one job's start to the next: 2.5 s give or take half a refresh interval, drawn
+ * pseudo-randomly. A fixed step would land the jobs at a few fixed points of the refresh interval
+ * (2,500 ms is two and a half intervals, so they fall in two clusters drifting a few ms a job), and
+ * the time each waits for its refresh, the bulk of its latency, would be as lucky or unlucky as those
+ * points; drawn so, each job's creation falls anywhere in the interval alike, as a change upstream
+ * does. The draws come from a constant seed, restarted for each pass: every pass of every run starts
+ * its jobs at the same offsets, so that the runs' latencies differ by the gateway, not by the draw.
  */
-const nextJobAfterMs = () => JOB_EVERY_MS + (Math.random() - 0.5) * REFRESH_AFTER_MS;
+function jobSpacing(): () => number {
+  const draws = new Rng('live-job-spacing');
+  return () => JOB_EVERY_MS + (draws.next() - 0.5) * REFRESH_AFTER_MS;
+}
 
 const UPDATES = 'subscription Live { backupJobUpdated { changes job { sourceName phase ... on AwsBackupJob { backupJobId } } } }';
 
@@ -94,6 +100,7 @@ async function pass(harness: TimedHarness, sources: SourceConfig[], region: AwsS
     const realAheadMs = Date.now() - performance.now();
     const createdAt = new Map<string, number>();
     const calledAt = new Map<string, number>();
+    const nextJobAfterMs = jobSpacing();
     const until = performance.now() + durationS * 1000;
     while (performance.now() + JOB_EVERY_MS + REFRESH_AFTER_MS / 2 < until) {
       const before = performance.now();

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallerTurns, OperationTurn } from '../src/caller-turns.js';
 import { metricsRegistry, startRecording } from '../src/observability/metrics.js';
-import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { ownAccountOnly, startTestGateway, steady, type TestGateway } from './support/gateway.js';
 import { apiKeyEntry } from './support/secrets.js';
 
 const KEYS = { busy: 'bgk_busy_caller_41c9', calm: 'bgk_calm_caller_8e2d', polite: 'bgk_polite_caller_7a13' };
@@ -32,6 +32,7 @@ beforeAll(async () => {
 afterAll(() => gateway.close());
 
 const awsPage = '{ backupJobs(first: 3, filter: { sourceKinds: [AWS_BACKUP] }) { edges { node { id } } } }';
+const OWN_SOURCE = '{ backupJobs(first: 1, filter: { sourceNames: ["own"] }) { sources { errorCode } } }';
 const sailPointPage = (name: string) => `{ backupJobs(first: 3, filter: { sourceNames: ["${name}"] }) { sources { complete errorCode } edges { node { id } } } }`;
 
 async function post(query: string, key: string) {
@@ -101,6 +102,35 @@ describe('the per-caller share of upstream reads', () => {
     const calm = await post(sailPointPage('sailpoint-acme-sandbox'), KEYS.calm);
     expect(calm.body.errors).toBeUndefined();
     expect(calm.body.data.backupJobs.sources).toEqual([{ complete: true, errorCode: null }]);
+  });
+});
+
+describe("the per-caller share, for a lookup its request's deadline stopped before it called", () => {
+  /** Reads the caller may cause in the test's hour: one refresh of the source and two lookups. */
+  const SHARE = 3;
+  let own: TestGateway;
+  beforeAll(async () => {
+    own = await startTestGateway({
+      configure: (config) => steady(ownAccountOnly(config)),
+      security: { limits: { requestTimeoutMs: 300, callerBudget: { calls: SHARE, perSeconds: 3600 } } },
+    });
+  });
+  afterAll(() => own.close());
+
+  const lookup = (index: number) => `{ awsBackupJob(backupJobId: "00000000-0000-4000-8000-${String(index).padStart(12, '0')}", sourceName: "own") { backupJobId } }`;
+
+  it('gives its share back: the caller still has it for the lookups that call AWS', async () => {
+    const { aws } = own.sandbox;
+    // The source's first list outlasts the request's deadline, which has passed once the lookup can begin.
+    aws.faults.set('us-east-1', { kind: 'latency', ms: 800, operation: 'ListBackupJobs', times: 1 });
+    const late = await own.query(lookup(0));
+    expect(late.errors?.map((error) => [error.extensions?.code, error.extensions?.sourceName])).toEqual([['UPSTREAM_TIMEOUT', 'own']]);
+    expect(aws.calls.count('DescribeBackupJob')).toBe(0);
+    // The refresh goes on for the others; once it has stored the list, reading it costs nothing.
+    await expect.poll(async () => (await own.query(OWN_SOURCE)).data?.backupJobs.sources[0].errorCode, { timeout: 5_000, interval: 100 }).toBeNull();
+
+    for (const index of [1, 2]) expect(await own.query(lookup(index))).toEqual({ status: 200, data: { awsBackupJob: null } });
+    expect(aws.calls.count('DescribeBackupJob')).toBe(2);
   });
 });
 

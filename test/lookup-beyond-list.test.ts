@@ -3,13 +3,15 @@
 // another account's job (which it does not document either way) the answer stays unknown and the
 // source stops asking. Run over a sandbox that allows cross-account Describe and one that denies it.
 // The tests of each run go in order, as one gateway's life: each finds what those before it taught
-// the source about AWS (whether it answers, what it refused, what it cached).
+// the source about AWS (whether it answers, what it refused, what it cached). Last, the lookups a
+// refusal stopped before they called cost their caller nothing of its share.
 import { BackupClient, StartBackupJobCommand } from '@aws-sdk/client-backup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsSourceConfig } from '../src/aws/config.js';
 import { SANDBOX_AWS_CREDENTIALS, type CrossAccountDescribe } from '../src/sandbox/aws/index.js';
 import { MemoryState } from '../src/shared-state/memory.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { apiKeyEntry } from './support/secrets.js';
 
 const REGION = 'us-east-1';
 const HOUR = 60 * 60 * 1000;
@@ -24,63 +26,93 @@ interface Looked {
   errors?: { path?: (string | number)[]; extensions?: Record<string, unknown> }[];
 }
 
+/** What every source of these tests shares: a retained day, and read models that stay fresh through a file. */
+const COMMON = {
+  retainedWindowHours: 24,
+  describeConcurrency: DESCRIBE_CONCURRENCY,
+  budget: { calls: 1_000_000, perSeconds: 1 },
+  freshness: { refreshAfterMs: 600_000, maxStalenessMs: 600_000, staleIfErrorMs: 600_000 },
+};
+
+/**
+ * A gateway over the large sandbox whose sources `sources` makes of its organization's source (given
+ * with COMMON), once every one has read its retained day (asked with `headers`).
+ */
+async function startFilled(
+  mode: CrossAccountDescribe,
+  sources: (organization: AwsSourceConfig) => AwsSourceConfig[],
+  options: { state?: MemoryState; security?: unknown; headers?: Record<string, string> } = {},
+): Promise<TestGateway> {
+  const gateway = await startTestGateway({
+    ...options,
+    sandbox: { awsJobs: 20_000, awsAccounts: 3, awsRegions: 1, awsFrozenClock: true, awsCrossAccountDescribe: mode },
+    configure: (config) => {
+      const organization = config.sources.find((source): source is AwsSourceConfig => source.kind === 'aws' && source.region === REGION)!;
+      return { ...config, sources: sources({ ...organization, ...COMMON }) };
+    },
+  });
+  for (let waited = 0; ; waited += 50) {
+    const answer = await gateway.query<{ backupJobs: { sources: { completeAfter: string | null; errorCode: string | null }[] } }>(
+      '{ backupJobs(first: 1) { sources { completeAfter errorCode } } }',
+      undefined,
+      options.headers,
+    );
+    if (answer.data!.backupJobs.sources.every((source) => source.completeAfter === null && source.errorCode === null)) return gateway;
+    expect(waited).toBeLessThan(30_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Jobs of `account` (or of any account but the caller's) created more than three days ago, the retained day long past. */
+function oldJobs(gateway: TestGateway, count: number, account: string | { not: string }): string[] {
+  const before = gateway.sandbox.aws.clock.now() - 3 * 24 * HOUR;
+  const ids: string[] = [];
+  for (const { record } of gateway.sandbox.aws.store.created(REGION, { before })) {
+    if (typeof account === 'string' ? record.AccountId === account : record.AccountId !== account.not) ids.push(record.BackupJobId);
+    if (ids.length === count) break;
+  }
+  expect(ids).toHaveLength(count);
+  return ids;
+}
+
+/** The fields that look every id up in `sourceName`, one alias each (j0, j1, ...). */
+function lookups(sourceName: string, ids: readonly string[]): string {
+  return `{ ${ids.map((id, index) => `j${index}: awsBackupJob(backupJobId: "${id}", sourceName: "${sourceName}") { backupJobId accountId }`).join('\n')} }`;
+}
+
+function expectFound(answer: Looked, ids: readonly string[]): void {
+  expect(answer.errors).toBeUndefined();
+  expect(ids.map((_, index) => answer.data![`j${index}`]?.backupJobId)).toEqual(ids);
+}
+
+function expectUnknown(answer: Looked, ids: readonly string[]): void {
+  expect(ids.map((_, index) => answer.data![`j${index}`])).toEqual(ids.map(() => null));
+  expect(answer.errors?.map((error) => [error.path?.[0], error.extensions?.code])).toEqual(ids.map((_, index) => [`j${index}`, 'UPSTREAM_UNAVAILABLE']));
+}
+
 describe.each(['allow', 'deny'] as const)('lookups beyond the list, over an AWS whose cross-account Describe is %s', (mode: CrossAccountDescribe) => {
   let gateway: TestGateway;
   /** The gateway's shared state, which a second replica joins below. */
   const state = new MemoryState();
   beforeAll(async () => {
-    gateway = await startTestGateway({
-      state,
-      sandbox: { awsJobs: 20_000, awsAccounts: 3, awsRegions: 1, awsFrozenClock: true, awsCrossAccountDescribe: mode },
-      configure: (config) => {
-        const organization = config.sources.find((source): source is AwsSourceConfig => source.kind === 'aws' && source.region === REGION)!;
-        const common = {
-          retainedWindowHours: 24,
-          describeConcurrency: DESCRIBE_CONCURRENCY,
-          budget: { calls: 1_000_000, perSeconds: 1 },
-          freshness: { refreshAfterMs: 600_000, maxStalenessMs: 600_000, staleIfErrorMs: 600_000 },
-        };
-        return {
-          ...config,
-          sources: [
-            { ...organization, ...common },
-            { ...organization, ...common, name: 'member', accountId: LARGE_MEMBER },
-            { ...organization, ...common, name: 'small', accountId: SMALL_MEMBER },
-            { ...organization, ...common, name: 'own', accountId: undefined },
-          ],
-        };
-      },
-    });
-    // Every source's first read, and the fill of its retained day.
-    for (let waited = 0; ; waited += 50) {
-      const answer = await gateway.query<{ backupJobs: { sources: { completeAfter: string | null; errorCode: string | null }[] } }>(
-        '{ backupJobs(first: 1) { sources { completeAfter errorCode } } }',
-      );
-      if (answer.data!.backupJobs.sources.every((source) => source.completeAfter === null && source.errorCode === null)) break;
-      expect(waited).toBeLessThan(30_000);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    gateway = await startFilled(
+      mode,
+      (organization) => [
+        organization,
+        { ...organization, name: 'member', accountId: LARGE_MEMBER },
+        { ...organization, name: 'small', accountId: SMALL_MEMBER },
+        { ...organization, name: 'own', accountId: undefined },
+      ],
+      { state },
+    );
   }, 60_000);
   afterAll(() => gateway.close());
 
   const describes = () => gateway.sandbox.aws.calls.count('DescribeBackupJob');
 
-  /** Jobs of `account` (or of any account but the caller's) created more than three days ago, the retained day long past. */
-  function oldJobs(count: number, account: string | { not: string }): string[] {
-    const before = gateway.sandbox.aws.clock.now() - 3 * 24 * HOUR;
-    const ids: string[] = [];
-    for (const { record } of gateway.sandbox.aws.store.created(REGION, { before })) {
-      if (typeof account === 'string' ? record.AccountId === account : record.AccountId !== account.not) ids.push(record.BackupJobId);
-      if (ids.length === count) break;
-    }
-    expect(ids).toHaveLength(count);
-    return ids;
-  }
-
   /** Looks every id up in `sourceName` in one request; then the same again, which must cost nothing upstream. */
   async function lookUp(sourceName: string, ids: readonly string[]): Promise<{ answer: Looked; calls: number }> {
-    const fields = ids.map((id, index) => `j${index}: awsBackupJob(backupJobId: "${id}", sourceName: "${sourceName}") { backupJobId accountId }`);
-    const query = `{ ${fields.join('\n')} }`;
+    const query = lookups(sourceName, ids);
     gateway.sandbox.aws.calls.reset();
     const answer = (await gateway.query(query)) as Looked;
     const calls = describes();
@@ -91,16 +123,6 @@ describe.each(['allow', 'deny'] as const)('lookups beyond the list, over an AWS 
     return { answer, calls };
   }
 
-  function expectFound(answer: Looked, ids: readonly string[]): void {
-    expect(answer.errors).toBeUndefined();
-    expect(ids.map((_, index) => answer.data![`j${index}`]?.backupJobId)).toEqual(ids);
-  }
-
-  function expectUnknown(answer: Looked, ids: readonly string[]): void {
-    expect(ids.map((_, index) => answer.data![`j${index}`])).toEqual(ids.map(() => null));
-    expect(answer.errors?.map((error) => [error.path?.[0], error.extensions?.code])).toEqual(ids.map((_, index) => [`j${index}`, 'UPSTREAM_UNAVAILABLE']));
-  }
-
   it('answers an id a source that keeps its whole window lacks from its list: absent, with no call', async () => {
     const { answer, calls } = await lookUp('small', [NO_SUCH_JOB]);
     expect(answer).toEqual({ status: 200, data: { j0: null } });
@@ -108,7 +130,7 @@ describe.each(['allow', 'deny'] as const)('lookups beyond the list, over an AWS 
   });
 
   it("looks up 50 of a member account's jobs older than the retained window in a source pinned to it: one refused call when AWS refuses, one call each when it answers", async () => {
-    const ids = oldJobs(50, LARGE_MEMBER);
+    const ids = oldJobs(gateway, 50, LARGE_MEMBER);
     const { answer, calls } = await lookUp('member', ids);
     if (mode === 'allow') {
       expectFound(answer, ids);
@@ -121,7 +143,7 @@ describe.each(['allow', 'deny'] as const)('lookups beyond the list, over an AWS 
   });
 
   it("says another account's job is not a pinned source's where AWS shows it, and unknown once AWS has refused", async () => {
-    const [id] = oldJobs(1, gateway.sandbox.aws.store.accounts[0]!);
+    const [id] = oldJobs(gateway, 1, gateway.sandbox.aws.store.accounts[0]!);
     const { answer, calls } = await lookUp('member', [id!]);
     if (mode === 'allow') {
       expect(answer).toEqual({ status: 200, data: { j0: null } });
@@ -149,40 +171,42 @@ describe.each(['allow', 'deny'] as const)('lookups beyond the list, over an AWS 
     expect(calls).toBe(1);
   });
 
-  it("finds an old job of the caller's own account in a source of that account, and says a member's job is not that source's even where AWS describes it", async () => {
-    const [own] = oldJobs(1, gateway.sandbox.aws.store.accounts[0]!);
+  it("finds an old job of the caller's own account in a source of that account, says a member's job is not that source's even where AWS describes it, and remembers where AWS refused it", async () => {
+    const [own] = oldJobs(gateway, 1, gateway.sandbox.aws.store.accounts[0]!);
     const found = await lookUp('own', [own!]);
     expectFound(found.answer, [own!]);
     expect(found.calls).toBe(1);
-    const [member] = oldJobs(1, LARGE_MEMBER);
-    if (mode === 'allow') {
-      const { answer, calls } = await lookUp('own', [member!]);
-      expect(answer).toEqual({ status: 200, data: { j0: null } });
-      expect(calls).toBe(1);
-      // A replica that reads the source's list from the shared state, never listing it, knows its account too.
-      const [other] = oldJobs(2, LARGE_MEMBER).slice(1);
-      const replica = await startTestGateway({ over: gateway.sandbox, state, configure: (config) => ({ ...config, sources: config.sources.filter((source) => source.name === `aws-${REGION}`).map((source) => ({ ...source, name: 'own', accountId: undefined, retainedWindowHours: 24, freshness: { refreshAfterMs: 600_000, maxStalenessMs: 600_000, staleIfErrorMs: 600_000 } })) }) });
-      try {
-        gateway.sandbox.aws.calls.reset();
-        const fromReplica = await replica.query(`{ j0: awsBackupJob(backupJobId: "${other}", sourceName: "own") { backupJobId } }`);
-        expect(fromReplica).toEqual({ status: 200, data: { j0: null } });
-        expect(gateway.sandbox.aws.calls.count('ListBackupJobs')).toBe(0);
-        expect(describes()).toBe(1);
-      } finally {
-        await replica.close();
-      }
-    } else {
-      gateway.sandbox.aws.calls.reset();
-      const answer = (await gateway.query(`{ j0: awsBackupJob(backupJobId: "${member}", sourceName: "own") { backupJobId } }`)) as Looked;
+    const [member, other] = oldJobs(gateway, 2, LARGE_MEMBER);
+    // Where AWS refuses the member's job, the source remembers it: the second lookup (in lookUp) makes no call.
+    const { answer, calls } = await lookUp('own', [member!]);
+    expect(calls).toBe(1);
+    if (mode === 'allow') expect(answer).toEqual({ status: 200, data: { j0: null } });
+    else {
       expect(answer.data).toEqual({ j0: null });
       expect(answer.errors?.map((error) => [error.path?.[0], error.extensions?.code])).toEqual([['j0', 'UPSTREAM_AUTH_FAILED']]);
-      expect(describes()).toBe(1);
+    }
+    // A replica that reads the source's list from the shared state, never listing it, knows its
+    // account too, and what AWS refused the first.
+    const replica = await startTestGateway({ over: gateway.sandbox, state, configure: (config) => ({ ...config, sources: config.sources.filter((source) => source.name === `aws-${REGION}`).map((source) => ({ ...source, name: 'own', accountId: undefined, retainedWindowHours: 24, freshness: { refreshAfterMs: 600_000, maxStalenessMs: 600_000, staleIfErrorMs: 600_000 } })) }) });
+    try {
+      gateway.sandbox.aws.calls.reset();
+      const fromReplica = await replica.query(`{ j0: awsBackupJob(backupJobId: "${member}", sourceName: "own") { backupJobId } }`);
+      expect(fromReplica).toEqual({ status: 200, ...answer });
+      expect(gateway.sandbox.aws.calls.count()).toBe(0);
+      if (mode === 'allow') {
+        const another = await replica.query(`{ j0: awsBackupJob(backupJobId: "${other}", sourceName: "own") { backupJobId } }`);
+        expect(another).toEqual({ status: 200, data: { j0: null } });
+        expect(gateway.sandbox.aws.calls.count('ListBackupJobs')).toBe(0);
+        expect(describes()).toBe(1);
+      }
+    } finally {
+      await replica.close();
     }
   });
 
   /** Looks up, in the organization's source, an old job of its management account (the caller's own, which AWS describes either way). */
   async function expectManagementJobFound(describeCalls: number): Promise<void> {
-    const ids = oldJobs(1, gateway.sandbox.aws.store.accounts[0]!);
+    const ids = oldJobs(gateway, 1, gateway.sandbox.aws.store.accounts[0]!);
     const { answer, calls } = await lookUp(`aws-${REGION}`, ids);
     expectFound(answer, ids);
     expect(calls).toBe(describeCalls);
@@ -191,7 +215,7 @@ describe.each(['allow', 'deny'] as const)('lookups beyond the list, over an AWS 
   it("finds an old job of the organization's management account (the caller's own, which AWS describes either way)", () => expectManagementJobFound(1));
 
   it("looks up 50 of the members' jobs older than the retained window in the organization's source: at most one refused call per Describe slot when AWS refuses", async () => {
-    const ids = oldJobs(50, { not: gateway.sandbox.aws.store.accounts[0]! });
+    const ids = oldJobs(gateway, 50, { not: gateway.sandbox.aws.store.accounts[0]! });
     const { answer, calls } = await lookUp(`aws-${REGION}`, ids);
     if (mode === 'allow') {
       expectFound(answer, ids);
@@ -210,5 +234,44 @@ describe.each(['allow', 'deny'] as const)('lookups beyond the list, over an AWS 
     const { answer, calls } = await lookUp(`aws-${REGION}`, [NO_SUCH_JOB]);
     expectUnknown(answer, [NO_SUCH_JOB]);
     expect(calls).toBe(mode === 'allow' ? 1 : 0);
+  });
+});
+
+describe("a caller's share of upstream reads, spent only on lookups beyond the list that call AWS", () => {
+  const KEYS = { setup: 'bgk_share_setup_5c1d', probe: 'bgk_share_probe_9e4b' };
+  const as = (key: string) => ({ 'x-api-key': key });
+  /** Reads each caller may cause in the test's hour. */
+  const SHARE = 10;
+  let gateway: TestGateway;
+  let management: string;
+  beforeAll(async () => {
+    // The organization's source describes one job at a time, so that the lookups of a batch wait
+    // behind the first for its answer.
+    gateway = await startFilled('deny', (organization) => [{ ...organization, describeConcurrency: 1 }, { ...organization, name: 'own', accountId: undefined }], {
+      security: {
+        auth: { apiKeys: Object.entries(KEYS).map(([name, key]) => apiKeyEntry(name, key, ['*'])) },
+        limits: { callerBudget: { calls: SHARE, perSeconds: 3600 } },
+      },
+      headers: as(KEYS.setup),
+    });
+    management = gateway.sandbox.aws.store.accounts[0]!;
+    // AWS describes the management account's own job: the organization's source learns that it
+    // answers, so that a batch of lookups then goes at once.
+    const ids = oldJobs(gateway, 1, management);
+    expectFound(await gateway.query(lookups(`aws-${REGION}`, ids), undefined, as(KEYS.setup)), ids);
+  }, 60_000);
+  afterAll(() => gateway.close());
+
+  it('gives back the share of lookups that a refusal stopped before they called: the caller still has it for lookups that do', async () => {
+    const members = oldJobs(gateway, SHARE, { not: management });
+    gateway.sandbox.aws.calls.reset();
+    expectUnknown(await gateway.query(lookups(`aws-${REGION}`, members), undefined, as(KEYS.probe)), members);
+    // AWS refused the first; the others, waiting for the one Describe slot, learnt of it and made no call.
+    expect(gateway.sandbox.aws.calls.count('DescribeBackupJob')).toBe(1);
+
+    const own = oldJobs(gateway, SHARE / 2, management);
+    gateway.sandbox.aws.calls.reset();
+    expectFound(await gateway.query(lookups('own', own), undefined, as(KEYS.probe)), own);
+    expect(gateway.sandbox.aws.calls.count('DescribeBackupJob')).toBe(own.length);
   });
 });

@@ -76,6 +76,14 @@ const HOUR_MS = 60 * 60 * 1000;
 const LIST_WINDOW_MS = 30 * 24 * HOUR_MS;
 /** How long the account a source of its own account reads is shared for: a day, as the credentials' account does not change under a running gateway. */
 const OWN_ACCOUNT_KEPT_MS = 24 * HOUR_MS;
+/**
+ * How long a source of its own account remembers, in the shared state, that AWS refused it
+ * DescribeBackupJob of one job (another account's, most likely, which stays so): a client or router
+ * that asks for that id again within it costs no call. Not the source's freshness, as a refusal
+ * does not go stale the way a job does; a few minutes, so that an identity later given the right to
+ * describe the job (the other reason AWS refuses) sees it answered within them.
+ */
+const REFUSED_JOB_KEPT_MS = 5 * 60 * 1000;
 
 /** States after which AWS never changes a job again. */
 const SETTLED_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'ABORTED', 'EXPIRED', 'PARTIAL']);
@@ -385,7 +393,7 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
         throw error;
       }
     });
-    if (outcome === DENIED) throw new SourceError(ErrorCode.UPSTREAM_AUTH_FAILED, this.name, operation, 'AccessDeniedException', 403);
+    if (outcome === DENIED) throw this.denied(operation);
     if ('refusal' in outcome) throw new ActionRefused(outcome.refusal);
     return outcome.done;
   }
@@ -395,10 +403,16 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
    * that describes other accounts' jobs to this one (a management or delegated administrator
    * account) would otherwise hand out, through this source, jobs its list never holds. The account
    * is shared by every process of the gateway once one has listed a job; before that, it is unknown
-   * and AWS's answer stands.
+   * and AWS's answer stands. A job AWS refused to describe fails again, without a call, for
+   * REFUSED_JOB_KEPT_MS, in every process.
    */
   private async describeOwnJob(key: string): Promise<AwsBackupJobModel | null> {
-    const job = await this.describeJob(key);
+    const refusedKey = `refused-job:${key}`;
+    if (await this.state.read<true>(refusedKey)) throw this.denied('DescribeBackupJob');
+    const job = await this.describeJob(key).catch(async (error: unknown) => {
+      if (isDenied(error)) await this.state.write<true>(refusedKey, { value: true, fetchedAt: Date.now() }, REFUSED_JOB_KEPT_MS);
+      throw error;
+    });
     const account = (this.ownAccount ??= (await this.state.read<string>(this.ownAccountKey))?.value);
     return job && (account === undefined || job.accountId === account) ? job : null;
   }
@@ -436,7 +450,7 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
         if (job === null) return 'unknown';
         return this.lists(job) && (regionOfArn(job.backupVaultArn) ?? this.region) === this.region ? job : null;
       } catch (error) {
-        if (!(error instanceof SourceError) || error.upstreamName !== 'AccessDeniedException') throw error;
+        if (!isDenied(error)) throw error;
         await turn.refused();
         return 'refused';
       }
@@ -494,8 +508,13 @@ export class AwsBackupSource implements SourceAdapter<AwsBackupJobModel> {
         throw error;
       }
     });
-    if (described === DENIED) throw new SourceError(ErrorCode.UPSTREAM_AUTH_FAILED, this.name, operation, 'AccessDeniedException', 403);
+    if (described === DENIED) throw this.denied(operation);
     return described;
+  }
+
+  /** AWS refused the gateway's identity this one call (a record it may not read, an action it may not take). */
+  private denied(operation: string): SourceError {
+    return new SourceError(ErrorCode.UPSTREAM_AUTH_FAILED, this.name, operation, 'AccessDeniedException', 403);
   }
 
   private call<T>(operation: string, requestSignal: AbortSignal | undefined, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
@@ -545,6 +564,11 @@ function classify(sourceName: string, operation: string, error: unknown): Source
   }
   const upstreamName = errorName(error);
   return new SourceError(codeFor(error, upstreamName), sourceName, operation, upstreamName);
+}
+
+/** Whether a read failed because AWS refused the identity that one call (see AwsBackupSource.denied). */
+function isDenied(error: unknown): boolean {
+  return error instanceof SourceError && error.upstreamName === 'AccessDeniedException';
 }
 
 /** The Region an ARN names (`arn:aws:backup:us-east-1:…` → us-east-1); an ARN that names none is taken as the Region it was asked in. */

@@ -229,8 +229,8 @@ export interface Reader {
    */
   charge(sourceName: string, read: UpstreamRead): Promise<void>;
   /**
-   * Gives back a charge: the read it paid for failed upstream, so a caller's share is spent on
-   * answers, not on an upstream's outage.
+   * Gives back a charge: the read it paid for failed upstream, or ended without calling it, so a
+   * caller's share is spent on answers, not on an upstream's outage nor on calls never made.
    */
   refund(sourceName: string, read: UpstreamRead): Promise<void>;
   /** Runs a wait for an upstream; the reader need not hold anything up meanwhile (its caller's turn). */
@@ -463,7 +463,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       }
       if (lookupJob) {
         reader.beyondSnapshot = true;
-        return this.lookupOne(key, lookupJob.bind(this.adapter), reader).catch((error: unknown) => asError(error));
+        return this.lookupOne(key, () => lookupJob.call(this.adapter, key), reader).catch((error: unknown) => asError(error));
       }
       unlisted ??= this.unlisted(part);
       if (unlisted !== null && lookupBeyondList) beyond.push(index);
@@ -507,13 +507,22 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     const verdictKey = `beyond-list:${this.name}`;
     const verdict = async () => (await this.state.read<BeyondListVerdict>(verdictKey))?.value;
     const learn = (value: BeyondListVerdict) => this.state.write<BeyondListVerdict>(verdictKey, { value, fetchedAt: this.now() }, BEYOND_LIST_VERDICT_MS);
-    const turn: BeyondListTurn = { stillAsk: async () => (await verdict()) !== 'refused', refused: () => learn('refused') };
     const one = async (key: string): Promise<Job | null | Error> => {
       try {
         const found = await this.lookupOne<BeyondList<Job>>(
           key,
-          async () => {
+          async (giveBack) => {
+            let stopped = false;
+            const turn: BeyondListTurn = {
+              stillAsk: async () => {
+                stopped = (await verdict()) === 'refused';
+                return !stopped;
+              },
+              refused: () => learn('refused'),
+            };
             const answer = await lookupBeyondList(key, turn);
+            // A refusal learnt while this lookup waited for its turn stopped it before it called: it cost nothing upstream.
+            if (stopped) await giveBack();
             if (answer !== 'unknown' && answer !== 'refused' && (await verdict()) === undefined) await learn('answers');
             return answer;
           },
@@ -555,14 +564,15 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   /**
    * One job looked up upstream, cached in the shared state: a settled job for long, any other
    * answer for maxStalenessMs, and a refusal not at all (the source's verdict stands for it).
+   * `lookUp` gives the reader's charge back where it answers without calling upstream.
    */
-  private lookupOne<Found extends BeyondList<Job>>(key: string, lookUp: (key: string) => Promise<Found>, reader: Reader): Promise<Found> {
+  private lookupOne<Found extends BeyondList<Job>>(key: string, lookUp: (giveBack: () => Promise<void>) => Promise<Found>, reader: Reader): Promise<Found> {
     const { maxStalenessMs } = this.adapter.freshness;
     const ttlMs = (found: Found) => {
       if (found === 'refused') return 0;
       return found !== null && found !== 'unknown' && this.adapter.isSettled(found as Job) ? SETTLED_TTL_MS : maxStalenessMs;
     };
-    const read = this.readThrough<Found>(`job:${key}`, () => lookUp(key), reader, { kind: 'lookup', span: 'lookup', ttlMs, counted: recordLookup });
+    const read = this.readThrough<Found>(`job:${key}`, lookUp, reader, { kind: 'lookup', span: 'lookup', ttlMs, counted: recordLookup });
     return read.then(({ value }) => value);
   }
 
@@ -578,11 +588,12 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   /**
    * One upstream read kept in the shared state under `cacheKey` (every replica shares it) until
    * `ttlMs` of its value has passed since it was asked, one read at a time per key here, charged
-   * to the reader as `kind` and given back when it fails.
+   * to the reader as `kind` and given back when it fails, when the request's deadline passed before
+   * it started, or when `read` gives it back (it answered without calling upstream).
    */
   private async readThrough<T>(
     cacheKey: string,
-    read: () => Promise<T>,
+    read: (giveBack: () => Promise<void>) => Promise<T>,
     reader: Reader,
     options: { kind: UpstreamRead; span: string; ttlMs: (value: T) => number; counted?: (source: string, result: 'hit' | 'miss') => void },
   ): Promise<Stored<T>> {
@@ -593,13 +604,17 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
     let pending = this.reads.get(cacheKey) as Promise<Stored<T>> | undefined;
     if (!pending) {
       await reader.charge(this.name, kind);
+      const giveBack = () => reader.refund(this.name, kind);
       // A request past its deadline (the list it waited for may have taken all of it) starts nothing.
-      if (reader.signal.aborted) throw requestDeadline(this.name, kind);
+      if (reader.signal.aborted) {
+        await giveBack();
+        throw requestDeadline(this.name, kind);
+      }
       pending = inSpan(`read-model ${options.span}`, { attributes: this.spanAttributes }, async () => {
         // The value is as old as the moment the upstream was asked.
         const askedAt = this.now();
-        const value = await read().catch(async (error: unknown) => {
-          await reader.refund(this.name, kind);
+        const value = await read(giveBack).catch(async (error: unknown) => {
+          await giveBack();
           throw error;
         });
         const stored = { value, fetchedAt: askedAt };
