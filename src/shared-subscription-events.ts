@@ -110,6 +110,14 @@ class Group {
     };
   }
 
+  /**
+   * Whether the group waits for its members' connections: events published since sit unread in its
+   * stream, and a subscriber that joined now would be handed them, from before it subscribed.
+   */
+  get stalled(): boolean {
+    return this.waiting !== undefined;
+  }
+
   private resume(): void {
     const waiting = this.waiting;
     this.waiting = undefined;
@@ -219,7 +227,8 @@ export function sharedSubscriptionEvents<Context>({ viewOf, contextOfEvent }: Su
     read(request, events, sink) {
       const member = members.get(request) ?? { key: `unshared:${++unshared}`, group: undefined, taken: undefined };
       let group = groups.get(member.key);
-      if (!group) {
+      // A stalled group goes on for its members; a newcomer starts the next one, which later ones join.
+      if (!group || group.stalled) {
         const started: Group = new Group(() => {
           if (groups.get(member.key) === started) groups.delete(member.key);
         });

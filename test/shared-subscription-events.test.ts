@@ -170,4 +170,28 @@ describe('sharedSubscriptionEvents', () => {
       stalled.destroy();
     }
   });
+
+  it('hands a subscriber that joins a group whose members all stopped reading only the events that come after it', async () => {
+    const body = JSON.stringify({ query: 'subscription { bulky }', variables: {} });
+    const stalled = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'x-view': 'e', 'content-length': Buffer.byteLength(body) } });
+    const response = await new Promise<IncomingMessage>((resolve, reject) => stalled.once('response', resolve).once('error', reject).end(body));
+    response.pause();
+    try {
+      // Ten times what the stalled client's connection can hold: the group stops reading, the rest waits in its stream.
+      for (let n = 1; n <= 300; n++) pubSub.publish('tick', { n });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const newcomer = await subscribe(url, 'subscription { bulky }', {}, { 'x-view': 'e' });
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        for (let n = 301; n <= 305; n++) pubSub.publish('tick', { n });
+        await newcomer.next(5);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(numbersOf(newcomer, 'bulky')).toEqual([301, 302, 303, 304, 305]);
+      } finally {
+        newcomer.close();
+      }
+    } finally {
+      stalled.destroy();
+    }
+  });
 });
