@@ -78,8 +78,18 @@ function eventStream(read: (sink: EventSink) => Reading): Readable {
     flushing = false;
     if (body.destroyed || finished || !wanted) return;
     if (queued.length > 0) {
-      wanted = body.push(queued.length === 1 ? queued[0] : Buffer.concat(queued, queuedBytes));
-      [queued, queuedBytes] = [[], 0];
+      // About a high-water mark's worth a push: a subscriber catching up on a long queue copies a
+      // few of its group's frames at a time into its connection, not the whole queue at once.
+      let count = 1;
+      let bytes = queued[0]!.length;
+      while (count < queued.length && bytes + queued[count]!.length <= body.readableHighWaterMark) bytes += queued[count++]!.length;
+      const chunk = queued.splice(0, count);
+      queuedBytes -= bytes;
+      wanted = body.push(count === 1 ? chunk[0] : Buffer.concat(chunk, bytes));
+      if (queued.length > 0) {
+        if (wanted) schedule();
+        return;
+      }
     }
     if (ended) {
       finished = true;

@@ -24,12 +24,12 @@ export type SubscriptionLimits = Pick<Limits, 'maxSubscriptions' | 'maxSubscript
 const topicOf = (sourceName: string) => `backup-graph:jobs:${sourceName}`;
 
 /**
- * Updates a subscription keeps that have not been read; past it, the oldest go. Most of those kept
- * are of subscriptions whose group reads another member's (shared-subscription-events.ts), kept
- * for the moment that member leaves; a subscriber that reads slowly keeps its group's events in its
- * stream instead. Few, then: every update kept holds the jobs it tells of.
+ * Updates a subscription keeps that have not been read; past it, the oldest go. They wait here
+ * while its group reads another member's subscription (shared-subscription-events.ts), for the
+ * moment that member leaves, and while every member of its group is backed up. The subscriptions
+ * of one source hold the same updates, so those kept cost each subscription references only.
  */
-const SUBSCRIBER_BUFFER = 16;
+const SUBSCRIBER_BUFFER = 100;
 /** A watcher reads a source at most this often, however short its refreshAfterMs. */
 const MIN_WATCH_MS = 100;
 /**

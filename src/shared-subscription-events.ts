@@ -1,11 +1,12 @@
 // One stream of results for every subscriber that would get the same answers: the same document,
 // variables and view (what the caller may see and do). Each subscriber keeps its own subscription
-// (its slot, its source's events, its end), but the group reads only one of them, its first
+// (its slot, its source's events), but the group reads only one of them, its first
 // member's, through execution and yoga's plugins, and hands each result to every member's sink
 // (event-stream.ts writes one frame per result object). With hundreds of subscribers of one filter,
-// an event costs one pass through those layers rather than one per subscriber. A subscription's
-// source must keep its events from the moment it is subscribed to (the gateway's live updates do),
-// for a member whose stream the group reads next to go on from where the group stands.
+// an event costs one pass through those layers rather than one per subscriber. For a member whose
+// stream the group reads next to go on from where the group stands, a subscription's source must
+// keep its events from the moment it is subscribed to, and hand every subscriber the same object
+// for one event, which is how the group knows what it handed on (the gateway's live updates do both).
 // Each event executes in a context of its own, as a request would: a subscription outlives any
 // request's deadline and budget, and an event's answer reads the sources as they are when it comes.
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
@@ -61,9 +62,8 @@ interface Reader {
   readonly member: Member;
   readonly results: AsyncIterator<ExecutionResult>;
   readonly sink: EventSink;
-  /** Resolves when the subscriber leaves. */
-  readonly gone: Promise<typeof GONE>;
-  leave(): void;
+  /** While the group waits for this member's next result: ends the wait, for the member left. */
+  interrupt: (() => void) | undefined;
 }
 
 const GONE = Symbol('gone');
@@ -90,9 +90,7 @@ class Group {
   constructor(private readonly forget: () => void) {}
 
   join(member: Member, results: AsyncIterator<ExecutionResult>, sink: EventSink): Reading {
-    let leave!: () => void;
-    const gone = new Promise<typeof GONE>((resolve) => (leave = () => resolve(GONE)));
-    const reader: Reader = { member, results, sink, gone, leave };
+    const reader: Reader = { member, results, sink, interrupt: undefined };
     member.group = this;
     this.readers.push(reader);
     if (!this.reading) void this.read();
@@ -101,7 +99,7 @@ class Group {
         const at = this.readers.indexOf(reader);
         if (at < 0) return;
         this.readers.splice(at, 1);
-        reader.leave();
+        reader.interrupt?.();
         giveUp(results);
         if (this.readers.length === 0) this.forget();
         this.resume();
@@ -136,7 +134,11 @@ class Group {
         const pending = lead.results.next();
         // A result that comes after its reader left is the next reader's to hand on: it has not been marked delivered.
         pending.catch(() => undefined);
-        const next = await Promise.race([pending, lead.gone]);
+        // A wait of its own for each result: a promise that lived as long as the member would keep
+        // every result raced against it, and with them their frames.
+        const gone = new Promise<typeof GONE>((resolve) => (lead.interrupt = () => resolve(GONE)));
+        const next = await Promise.race([pending, gone]);
+        lead.interrupt = undefined;
         // A reader that left ends only its own stream.
         if (next === GONE || !this.readers.includes(lead)) continue;
         if (next.done) return this.end(false);
@@ -155,7 +157,6 @@ class Group {
   private end(failed: boolean): void {
     this.forget();
     for (const reader of this.readers.splice(0)) {
-      reader.leave();
       giveUp(reader.results);
       reader.sink.end(failed);
     }

@@ -2,9 +2,11 @@
 // event between them, and with the gateway's event stream one serialization; a different view or
 // different variables get their own, with their own answer.
 import { EventEmitter, on } from 'node:events';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GraphQLScalarType } from 'graphql';
+import { GraphQLScalarType, type ExecutionResult } from 'graphql';
 import { createSchema, createYoga, mapAsyncIterator } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useEventStream } from '../src/event-stream.js';
@@ -14,6 +16,9 @@ import { subscribe, type SseSubscription } from './support/sse.js';
 interface Context {
   view: string;
 }
+
+// The last test asks whether results can be collected: it needs the collector at hand.
+setFlagsFromString('--expose_gc');
 
 const TICKS = 'subscription Ticks($prefix: String!) { tick { label(prefix: $prefix) stamp } }';
 
@@ -192,6 +197,38 @@ describe('sharedSubscriptionEvents', () => {
       }
     } finally {
       stalled.destroy();
+    }
+  });
+
+  it('keeps none of the results it handed on while the member whose stream it reads stays', async () => {
+    const gc = runInNewContext('gc') as () => void;
+    const collected = async () => {
+      for (let round = 0; round < 2; round++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        gc();
+      }
+    };
+    const shared = sharedSubscriptionEvents<object>({ viewOf: () => '', contextOfEvent: (context) => context });
+    const results: WeakRef<object>[] = [];
+    // 200 results, then a wait for the next, as a subscription waits between refreshes.
+    const events: AsyncIterable<ExecutionResult> = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          if (results.length === 200) return new Promise<never>(() => undefined);
+          const result = { data: { n: results.length } };
+          results.push(new WeakRef(result));
+          return { done: false, value: result };
+        },
+      }),
+    };
+    let handed = 0;
+    const reading = shared.read(new Request('http://gateway.test/graphql'), events, { send: () => void (handed += 1), end: () => undefined, ready: true });
+    try {
+      while (handed < 200) await new Promise((resolve) => setTimeout(resolve, 5));
+      await collected();
+      expect(results.filter((result) => result.deref() !== undefined).length).toBeLessThan(5);
+    } finally {
+      reading.stop();
     }
   });
 });
