@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallerTurns, OperationTurn } from '../src/caller-turns.js';
 import { metricsRegistry, startRecording } from '../src/observability/metrics.js';
+import type { GatewayConfig } from '../src/config/index.js';
+import { MemoryState } from '../src/shared-state/memory.js';
 import { ownAccountOnly, startTestGateway, steady, type TestGateway } from './support/gateway.js';
 import { apiKeyEntry } from './support/secrets.js';
 
@@ -131,6 +133,40 @@ describe("the per-caller share, for a lookup its request's deadline stopped befo
 
     for (const index of [1, 2]) expect(await own.query(lookup(index))).toEqual({ status: 200, data: { awsBackupJob: null } });
     expect(aws.calls.count('DescribeBackupJob')).toBe(2);
+  });
+});
+
+describe('the per-caller share, for a refresh another replica answered', () => {
+  /** Two refreshes of the source in the test's hour. */
+  const SHARE = 2;
+  const state = new MemoryState();
+  const configure = (config: GatewayConfig) => ({
+    ...ownAccountOnly(config),
+    sources: ownAccountOnly(config).sources.map((source) => ({ ...source, freshness: { refreshAfterMs: 1_000, maxStalenessMs: 1_000, staleIfErrorMs: 300_000 } })),
+  });
+  const security = { limits: { callerBudget: { calls: SHARE, perSeconds: 3600 } } };
+  let first: TestGateway;
+  let second: TestGateway;
+  beforeAll(async () => {
+    first = await startTestGateway({ configure, security, state });
+    second = await startTestGateway({ configure, security, state, over: first.sandbox });
+  });
+  afterAll(async () => {
+    await second.close();
+    await first.close();
+  });
+
+  it("gives its share back: the caller's next refresh is not refused", async () => {
+    const { aws } = first.sandbox;
+    // The first replica's list takes long enough for the second's reader to find it under way and wait for it.
+    aws.faults.set('us-east-1', { kind: 'latency', ms: 500, operation: 'ListBackupJobs', times: 1 });
+    const answers = await Promise.all([first.query(OWN_SOURCE), new Promise((resolve) => setTimeout(resolve, 100)).then(() => second.query(OWN_SOURCE))]);
+    expect(answers.map((answer) => answer.data?.backupJobs.sources[0].errorCode)).toEqual([null, null]);
+    expect(aws.calls.count('ListBackupJobs')).toBe(1);
+    // Past the list's freshness, the caller's second refresh of the hour.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect((await second.query(OWN_SOURCE)).data?.backupJobs.sources[0].errorCode).toBeNull();
+    expect(aws.calls.count('ListBackupJobs')).toBe(2);
   });
 });
 

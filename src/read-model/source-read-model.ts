@@ -294,6 +294,8 @@ interface Failure {
 
 export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
   private inflight: Promise<Snapshot<Job>> | undefined;
+  /** The snapshots this replica's own refreshes fetched from the upstream: the others came from another replica. */
+  private readonly fetchedHere = new WeakSet<Snapshot<Job>>();
   /** A reader's charge for a refresh, while it is being decided. */
   private charging: Promise<void> | undefined;
   private decoded: Snapshot<Job> | undefined;
@@ -646,10 +648,17 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       } finally {
         if (this.charging === charging) this.charging = undefined;
       }
-      return this.refresh(seen).catch(async (error: unknown) => {
-        await reader.refund(this.name, 'refresh');
-        throw error;
-      });
+      return this.refresh(seen).then(
+        async (snapshot) => {
+          // Another replica's refresh answered this one, which asked nothing upstream.
+          if (!this.fetchedHere.has(snapshot)) await reader.refund(this.name, 'refresh');
+          return snapshot;
+        },
+        async (error: unknown) => {
+          await reader.refund(this.name, 'refresh');
+          throw error;
+        },
+      );
     }
     return this.inflight;
   }
@@ -720,6 +729,7 @@ export class SourceReadModel<Job extends ReadableJob = ReadableJob> {
       walkedTo = changes.progressNext;
     }
     const snapshot = await this.store({ value, fetchedAt: askedAt });
+    this.fetchedHere.add(snapshot);
     // Moved on only once the page's jobs are stored: a refresh that fails to store them reads the page again.
     if (walkedTo !== undefined) await this.state.write<string | null>(this.progressKey, { value: walkedTo, fetchedAt: askedAt }, this.walkKeptForMs);
     this.sweepIfDue();

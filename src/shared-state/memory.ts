@@ -11,6 +11,7 @@ export class MemoryState implements SharedState {
   readonly failedWrites = 0;
   private readonly entries = new Map<string, { stored: Stored<unknown>; expiresAt: number }>();
   private readonly leases = new Map<string, number>();
+  private readonly limiters = new Map<string, RateLimiterAbstract>();
   /** Slots taken, by claim key; a key whose slots are all back is gone. */
   private readonly slots = new Map<string, number>();
 
@@ -92,7 +93,11 @@ export class MemoryState implements SharedState {
   }
 
   limiter(name: string, points: number, durationSeconds: number): RateLimiterAbstract {
-    return new RateLimiterMemory({ keyPrefix: name, points, duration: durationSeconds });
+    // One counter per budget for every user of this state, as Redis keeps one for every replica.
+    const key = JSON.stringify([name, points, durationSeconds]);
+    let limiter = this.limiters.get(key);
+    if (!limiter) this.limiters.set(key, (limiter = new RateLimiterMemory({ keyPrefix: name, points, duration: durationSeconds })));
+    return limiter;
   }
 
   responseCache(maxEntries: number): Cache {
