@@ -49,9 +49,14 @@ export interface GatewayContext {
   /** What subscriptions listen to: the changes of the sources, published by whichever replica stored them. */
   live: LiveUpdates;
   /**
-   * A context for one event of a subscription begun with this one: the same caller, view and shares,
+   * A context for one event of a subscription begun with this one: the same caller, view and turns,
    * and a deadline, upstream-read budget, reads and loaders of its own (a subscription outlives any
-   * request's deadline, and each event's answer reads the sources as they are when it comes).
+   * request's deadline, and each event's answer reads the sources as they are when it comes). Its
+   * reads take nothing of a caller's share: they are the gateway's, as its watcher's are. One
+   * execution of an event answers every subscriber of its group, whichever callers they are
+   * (src/shared-subscription-events.ts), the records it reads are kept for every reader, and the
+   * source's upstream budget bounds them; charged to the caller whose context it ran in, one
+   * caller would pay for all, and its spent share would fail the others' events.
    */
   forEvent(): GatewayContext;
 }
@@ -82,7 +87,7 @@ export function createContext(
   registry: SourceRegistry,
   origin: RequestOrigin,
   limits: ResolverLimits,
-  shares: { callerBudget: Budget; turn: OperationTurn; live: LiveUpdates },
+  shares: { callerBudget: Budget | null; turn: OperationTurn; live: LiveUpdates },
 ): GatewayContext {
   const { callerBudget, turn, live } = shares;
   const deadline = AbortSignal.timeout(limits.requestTimeoutMs);
@@ -95,6 +100,7 @@ export function createContext(
   let decided: Promise<void> = Promise.resolve();
   let refused: GraphQLError | undefined;
   const takeShare = async (sourceName: string) => {
+    if (!callerBudget) return;
     if (refused) {
       // Counted for every source it keeps from the caller, not only the first.
       noteRefusal(sourceName, 'caller-budget');
@@ -122,7 +128,7 @@ export function createContext(
     upstreamCalls: 0,
     lastCallsShown: new Map(),
     live,
-    forEvent: () => createContext(registry, origin, limits, shares),
+    forEvent: () => createContext(registry, origin, limits, { ...shares, callerBudget: null }),
     reader: {
       signal: deadline,
       parts: new Map(),
@@ -137,7 +143,7 @@ export function createContext(
         decided = decision.catch(() => undefined);
         return decision;
       },
-      refund: () => callerBudget.refund(caller),
+      refund: async () => callerBudget?.refund(caller),
     },
   };
   return context;

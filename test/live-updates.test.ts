@@ -161,6 +161,43 @@ describe('each event, a request of its own', () => {
   });
 });
 
+describe("an event's reads", () => {
+  const SPENT = `spent-${randomBytes(8).toString('hex')}`;
+  const FRESH = `fresh-${randomBytes(8).toString('hex')}`;
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      configure: quick,
+      security: {
+        auth: { apiKeys: [apiKeyEntry('spent', SPENT, ['*']), apiKeyEntry('fresh', FRESH, ['*'])] },
+        limits: { callerBudget: { calls: 1, perSeconds: 3600 } },
+      },
+    });
+  });
+  afterAll(() => gateway.close());
+
+  it("take nothing of the subscribers' shares: a group led by a caller whose share is spent still reads what its events point at", async () => {
+    // One read of the four sources' first lists spends the caller's share for the hour.
+    const first = await gateway.query('{ backupJobs(first: 1) { sources { errorCode } } }', {}, { 'x-api-key': SPENT });
+    expect(first.data!['backupJobs'].sources.map((source: { errorCode: string | null }) => source.errorCode)).toContain('RATE_LIMITED');
+    const VAULTS = 'subscription { backupJobUpdated(filter: { sourceNames: ["aws-us-east-1"] }) { job { ... on AwsBackupJob { backupJobId backupVault { backupVaultName } } } } }';
+    // The spent caller's subscription comes first: the group executes each event in its context.
+    const spent = await subscribe(gateway.url, VAULTS, {}, { 'x-api-key': SPENT });
+    const fresh = await subscribe(gateway.url, VAULTS, {}, { 'x-api-key': FRESH });
+    try {
+      await sleep(700);
+      const [started] = await startJobs(gateway.sandbox.aws.url, 'us-east-1', 1, 'shares');
+      for (const subscription of [fresh, spent]) {
+        const [event] = await subscription.next(1);
+        expect(event!.data).toEqual({ data: { backupJobUpdated: { job: { backupJobId: started, backupVault: { backupVaultName: 'Default' } } } } });
+      }
+    } finally {
+      spent.close();
+      fresh.close();
+    }
+  });
+});
+
 describe('authorization and limits', () => {
   const EAST = `east-${randomBytes(8).toString('hex')}`;
   const TENANTS = `tenants-${randomBytes(8).toString('hex')}`;
