@@ -23,6 +23,10 @@ function quick(config: GatewayConfig): GatewayConfig {
   return { ...config, sources: config.sources.map((source) => ({ ...source, freshness: { refreshAfterMs: 300, maxStalenessMs: 60_000, staleIfErrorMs: 60_000 } })) };
 }
 
+/** A quick gateway whose callers are API keys: each name's key and the sources it may see, with the given limits. */
+const keyedGateway = (keys: Record<string, [key: string, sources: string[]]>, limits: object) =>
+  startTestGateway({ configure: quick, security: { auth: { apiKeys: Object.entries(keys).map(([name, [key, sources]]) => apiKeyEntry(name, key, sources)) }, limits } });
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Update {
@@ -166,13 +170,7 @@ describe("an event's reads", () => {
   const FRESH = `fresh-${randomBytes(8).toString('hex')}`;
   let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startTestGateway({
-      configure: quick,
-      security: {
-        auth: { apiKeys: [apiKeyEntry('spent', SPENT, ['*']), apiKeyEntry('fresh', FRESH, ['*'])] },
-        limits: { callerBudget: { calls: 1, perSeconds: 3600 } },
-      },
-    });
+    gateway = await keyedGateway({ spent: [SPENT, ['*']], fresh: [FRESH, ['*']] }, { callerBudget: { calls: 1, perSeconds: 3600 } });
   });
   afterAll(() => gateway.close());
 
@@ -204,13 +202,10 @@ describe('authorization and limits', () => {
   const WEST = `west-${randomBytes(8).toString('hex')}`;
   let gateway: TestGateway;
   beforeAll(async () => {
-    gateway = await startTestGateway({
-      configure: quick,
-      security: {
-        auth: { apiKeys: [apiKeyEntry('east', EAST, ['aws-us-east-1']), apiKeyEntry('tenants', TENANTS, ['sailpoint-*']), apiKeyEntry('west', WEST, ['aws-eu-west-1'])] },
-        limits: { maxSubscriptionsPerCaller: 2, maxSubscriptions: 3 },
-      },
-    });
+    gateway = await keyedGateway(
+      { east: [EAST, ['aws-us-east-1']], tenants: [TENANTS, ['sailpoint-*']], west: [WEST, ['aws-eu-west-1']] },
+      { maxSubscriptionsPerCaller: 2, maxSubscriptions: 3 },
+    );
     await gateway.query('{ backupJobs(first: 1) { totalCount } }', {}, { 'x-api-key': EAST });
     await gateway.query('{ backupJobs(first: 1) { totalCount } }', {}, { 'x-api-key': WEST });
   });
