@@ -14,6 +14,7 @@ import type { WireBackupJob } from '../src/sandbox/aws/store.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { MemoryState } from '../src/shared-state/memory.js';
 import { SourceRegistry } from '../src/source-registry.js';
+import { stopWalked, untilFilled, walkedSources } from './support/walked-source.js';
 
 const REGION = 'us-east-1';
 const SOURCE = `aws-${REGION}`;
@@ -34,35 +35,20 @@ let model: SourceReadModel<AwsBackupJobModel>;
 let gatewayNow = Date.now();
 
 /**
- * The Region's source, refreshed whenever the clock moves, its list shared for `staleIfErrorMs`. A
- * day and two hours kept: every job that can still change, and a fill of a few seconds.
+ * The Region's source, its list shared for `staleIfErrorMs`. A day and two hours kept: every job
+ * that can still change, and a fill of a few seconds.
  */
-const walkedSources = (staleIfErrorMs: number) =>
-  sandbox.config.sources
-    .filter((source) => source.kind === 'aws' && source.name === SOURCE)
-    .map((source) => ({
-      ...source,
-      retainedWindowHours: 26,
-      budget: { calls: 1_000_000, perSeconds: 1 },
-      freshness: { refreshAfterMs: 0, maxStalenessMs: 0, staleIfErrorMs, reconcileAfterMs: RECONCILE_AFTER },
-    }));
+const walked = (staleIfErrorMs: number) => walkedSources(sandbox, SOURCE, { retainedHours: 26, staleIfErrorMs, reconcileAfterMs: RECONCILE_AFTER });
 
 beforeAll(async () => {
   sandbox = await startSandbox({ now: NIGHT, awsJobs: 1_000_000, awsAccounts: 40, awsRegions: 1, awsFrozenClock: true });
   state = new MemoryState();
-  registry = SourceRegistry.fromConfig({ ...sandbox.config, sources: walkedSources(24 * HOUR) }, state);
+  registry = SourceRegistry.fromConfig({ ...sandbox.config, sources: walked(24 * HOUR) }, state);
   model = new SourceReadModel(registry.get(SOURCE) as AwsBackupSource, state, () => gatewayNow);
   await model.read(systemReader());
-  for (let waited = 0; (await model.current())?.completeAfter !== null; waited += 100) {
-    expect(waited).toBeLessThan(90_000);
-    await sleep(100);
-  }
+  await untilFilled(model, 90_000, 100);
 }, 120_000);
-afterAll(async () => {
-  model?.stop();
-  registry?.destroy();
-  await sandbox?.close();
-});
+afterAll(() => stopWalked({ model, registry, sandbox }));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -211,7 +197,7 @@ describe('an organization of a million jobs, more of them running than one page 
 describe('the walk where lists are kept for no time', () => {
   it('goes on past its first page when staleIfErrorMs is 0: where it stands is kept as long as a refresh builds on the list', async () => {
     const briefState = new MemoryState();
-    const brief = SourceRegistry.fromConfig({ ...sandbox.config, sources: walkedSources(0) }, briefState);
+    const brief = SourceRegistry.fromConfig({ ...sandbox.config, sources: walked(0) }, briefState);
     let now = gatewayNow;
     const briefModel = new SourceReadModel(brief.get(SOURCE) as AwsBackupSource, briefState, () => now);
     try {

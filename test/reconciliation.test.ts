@@ -13,6 +13,7 @@ import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { MemoryState } from '../src/shared-state/memory.js';
 import { SourceRegistry } from '../src/source-registry.js';
 import { WATCHED_BY_KIND } from '../src/sources.js';
+import { stopWalked, untilFilled, walkedSources } from './support/walked-source.js';
 
 const REGION = 'us-east-1';
 const SOURCE = `aws-${REGION}`;
@@ -57,14 +58,7 @@ const heard: JobUpdate<AwsBackupJobModel>[] = [];
 beforeAll(async () => {
   sandbox = await startSandbox({ now: NIGHT, awsJobs: 20_000, awsAccounts: 5, awsRegions: 1, awsFrozenClock: true });
   state = new TurnState();
-  const sources = sandbox.config.sources
-    .filter((source) => source.kind === 'aws' && source.name === SOURCE)
-    .map((source) => ({
-      ...source,
-      retainedWindowHours: RETAINED_HOURS,
-      budget: { calls: 1_000_000, perSeconds: 1 },
-      freshness: { refreshAfterMs: 0, maxStalenessMs: 0, staleIfErrorMs: 24 * HOUR, reconcileAfterMs: RECONCILE_AFTER },
-    }));
+  const sources = walkedSources(sandbox, SOURCE, { retainedHours: RETAINED_HOURS, staleIfErrorMs: 24 * HOUR, reconcileAfterMs: RECONCILE_AFTER });
   registry = SourceRegistry.fromConfig({ ...sandbox.config, sources }, state);
   const source = registry.get(SOURCE) as AwsBackupSource;
   model = new SourceReadModel(source, state, () => gatewayNow);
@@ -73,17 +67,10 @@ beforeAll(async () => {
     if (!change.backfill) heard.push(...jobUpdates(change.added, change.dropped, watched));
   });
   expect((await model.read(systemReader())).error).toBeNull();
-  for (let waited = 0; (await model.current())!.completeAfter !== null; waited += 20) {
-    expect(waited).toBeLessThan(30_000);
-    await sleep(20);
-  }
+  await untilFilled(model, 30_000, 20);
   await sweepDone();
 }, 60_000);
-afterAll(async () => {
-  model?.stop();
-  registry?.destroy();
-  await sandbox?.close();
-});
+afterAll(() => stopWalked({ model, registry, sandbox }));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
